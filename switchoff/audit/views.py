@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from switchoff.audit.models import AuditEvent
+from switchoff.people.access import require, visible_units
+from switchoff.people.roles import Perm
+
+
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    """The audit trail of the user's area, filterable by action, person and dates."""
+    user = request.user
+    require(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
+    events = AuditEvent.objects.select_related("actor", "unit")
+    if not user.is_superuser:
+        units = visible_units(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
+        # Events without a unit (logins, password changes) are shown for the
+        # people of the area only.
+        from switchoff.people.access import visible_people
+
+        people = visible_people(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
+        events = events.filter(unit__in=units) | events.filter(unit__isnull=True, actor__in=people)
+    action = request.GET.get("action", "").strip()
+    actor = request.GET.get("actor", "").strip()
+    date_from = _date(request.GET.get("from", ""))
+    date_to = _date(request.GET.get("to", ""))
+    if action:
+        events = events.filter(action__startswith=action)
+    if actor:
+        events = events.filter(actor__username__icontains=actor) | events.filter(
+            actor__full_name__icontains=actor
+        ).filter(pk__in=events.values("pk"))
+    if date_from:
+        events = events.filter(at__date__gte=date_from)
+    if date_to:
+        events = events.filter(at__date__lte=date_to)
+    page = Paginator(events.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    context = {"page": page, "actions": actions, "filters": request.GET}
+    return render(request, "audit/list.html", context)

@@ -1,0 +1,20 @@
+"""Text helpers for Vietnamese names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip Vietnamese diacritics, so search works without them.
+
+    "Phường Hoàng Văn Thụ" becomes "phuong hoang van thu". The letter đ is not a
+    combining mark in Unicode, so it is mapped by hand after decomposition.
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = stripped.replace("đ", "d").replace("Đ", "D")
+    return _SPACES.sub(" ", stripped).strip().lower()

@@ -1,0 +1,134 @@
+"""The one checked path from a user to the units (and so the rows) they may see.
+
+Every view, export and API endpoint fetches units through ``visible_units`` or
+``access_unit``; rows of other apps are filtered by ``unit__in=visible_units``.
+A membership gives its role over an area:
+
+* the unit itself and everything below it;
+* for kinds that cover an area (a people's committee, the coordinating office),
+  the whole geographic unit they are attached to;
+* for a community digital technology team, also the villages it covers;
+* legacy units merged into any of these (through ``rollup_path``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Perm, Role, role_has
+from switchoff.units.models import Unit, UnitKind, UnitQuerySet
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    prefixes: tuple[str, ...]
+
+
+def _grants(user: User) -> list[Grant]:
+    cached: list[Grant] | None = getattr(user, "_switchoff_grants", None)
+    if cached is not None:
+        return cached
+    grants: list[Grant] = []
+    if user.is_authenticated and user.is_active:
+        memberships = (
+            Membership.objects.filter(user=user)
+            .select_related("unit__kind", "unit__parent__kind")
+            .prefetch_related("unit__covers")
+        )
+        for membership in memberships:
+            unit = membership.unit
+            roots = [unit.geographic_anchor() if unit.kind.covers_area else unit]
+            if unit.kind.category == UnitKind.Category.TEAM:
+                roots.extend(unit.covers.all())
+            grants.append(Grant(Role(membership.role), tuple(root.rollup_path for root in roots)))
+    user._switchoff_grants = grants  # type: ignore[attr-defined]
+    return grants
+
+
+def forget_grants(user: User) -> None:
+    """Drop the per-request cache after memberships changed."""
+    if hasattr(user, "_switchoff_grants"):
+        del user._switchoff_grants
+
+
+def _prefixes(user: User, perm: Perm) -> list[str]:
+    return sorted({p for g in _grants(user) if role_has(g.role, perm) for p in g.prefixes})
+
+
+def _covering(prefixes: list[str]) -> Q:
+    query = Q(pk__in=[])
+    for prefix in prefixes:
+        query |= Q(rollup_path__startswith=prefix) | Q(path__startswith=prefix)
+    return query
+
+
+def visible_units(user: User, perm: Perm = Perm.VIEW_UNITS) -> UnitQuerySet:
+    """Units on which ``user`` holds ``perm``. Empty for anyone without a membership."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(_covering(_prefixes(user, perm)))
+
+
+def can(user: User, perm: Perm, unit: Unit | None = None) -> bool:
+    """Whether ``user`` holds ``perm`` somewhere (``unit`` None) or on ``unit``."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    prefixes = _prefixes(user, perm)
+    if unit is None:
+        return bool(prefixes)
+    return any(unit.rollup_path.startswith(p) or unit.path.startswith(p) for p in prefixes)
+
+
+def require(user: User, perm: Perm, unit: Unit | None = None) -> None:
+    if not can(user, perm, unit):
+        raise PermissionDenied
+
+
+def access_unit(user: User, unit_id: int, perm: Perm = Perm.VIEW_UNITS) -> Unit:
+    """Fetch a unit the user may see, or 404; 403 if they see it but lack ``perm``."""
+    try:
+        unit = visible_units(user).select_related("kind", "parent", "merged_into").get(pk=unit_id)
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(user, perm, unit)
+    return unit
+
+
+def visible_people(user: User, perm: Perm = Perm.VIEW_PEOPLE) -> QuerySet[User]:
+    """Users with a membership in the area where ``user`` holds ``perm``, and ``user``."""
+    if user.is_authenticated and user.is_superuser:
+        return User.objects.all()
+    units = visible_units(user, perm)
+    in_area = Membership.objects.filter(unit__in=units).values("user_id")
+    if perm == Perm.VIEW_PEOPLE:
+        return User.objects.filter(Q(pk__in=in_area) | Q(pk=user.pk))
+    return User.objects.filter(pk__in=in_area)
+
+
+def access_person(user: User, person_id: int, perm: Perm = Perm.VIEW_PEOPLE) -> User:
+    """Fetch a person the user may see, or 404; 403 if they see them but lack ``perm``."""
+    try:
+        person = visible_people(user).get(pk=person_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if perm != Perm.VIEW_PEOPLE and not visible_people(user, perm).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    return person
+
+
+def scope_roots(user: User) -> UnitQuerySet:
+    """The top units of the user's area, for the start of the tree."""
+    if user.is_authenticated and user.is_superuser:
+        return Unit.objects.filter(parent__isnull=True)
+    prefixes = _prefixes(user, Perm.VIEW_UNITS)
+    # Keep only prefixes not inside another one.
+    tops = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+    return Unit.objects.filter(rollup_path__in=tops, valid_to__isnull=True) | Unit.objects.filter(
+        path__in=tops
+    ).filter(valid_to__isnull=True)

@@ -1,0 +1,31 @@
+"""Holders of roles that require two-factor authentication must set it up first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from switchoff.people.services import user_requires_two_factor
+
+# Paths a user who still has to set up two-factor may open.
+_ALLOWED_NAMES = ("people:two_factor_setup", "people:logout", "people:language")
+
+
+class TwoFactorRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(("/static/", "/api/"))
+            and request.path not in {reverse(name) for name in _ALLOWED_NAMES}
+            and user_requires_two_factor(user)  # type: ignore[arg-type]
+        ):
+            return redirect("people:two_factor_setup")
+        return self.get_response(request)

@@ -1,0 +1,56 @@
+"""Roles and what they may do: the one place where permissions are written down.
+
+A user holds roles through memberships (unit + role). The README shows this
+table, and a test checks that the README and this module agree.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    COORDINATOR = "coordinator", _("Campaign coordinator")
+    REPORTER = "reporter", _("Unit reporter")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    TEAM_MEMBER = "team_member", _("Team member (field)")
+    OPERATOR_STAFF = "operator_staff", _("Operator staff")
+    VIEWER = "viewer", _("Read-only viewer")
+
+
+class Perm(models.TextChoices):
+    VIEW_UNITS = "units.view", _("See units in their area")
+    EDIT_UNITS = "units.edit", _("Add and edit villages and teams")
+    MERGE_UNITS = "units.merge", _("Merge units, edit unit kinds")
+    VIEW_PEOPLE = "people.view", _("See people in their area")
+    MANAGE_PEOPLE = "people.manage", _("Invite people, grant roles, reset passwords")
+    VIEW_AUDIT = "audit.view", _("Browse the audit trail")
+    USE_API = "api.use", _("Create API tokens")
+
+
+_ALL = set(Perm)
+
+PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.ADMINISTRATOR: frozenset(_ALL),
+    Role.COORDINATOR: frozenset(_ALL - {Perm.MERGE_UNITS}),
+    Role.REPORTER: frozenset({Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API}),
+    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE}),
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS}),
+    Role.OPERATOR_STAFF: frozenset({Perm.VIEW_UNITS, Perm.USE_API}),
+    Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE}),
+}
+
+# Roles whose holders must use two-factor authentication.
+TWO_FACTOR_REQUIRED: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
+
+# Roles a user may grant, by the granter's role: nobody grants above themselves.
+GRANTABLE: dict[Role, frozenset[Role]] = {
+    Role.ADMINISTRATOR: frozenset(Role),
+    Role.COORDINATOR: frozenset(set(Role) - {Role.ADMINISTRATOR}),
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in PERMISSIONS.get(Role(role), frozenset())

@@ -1,0 +1,261 @@
+"""Unit pages: the tree, search, a unit, its villages and teams, merges, kinds."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from switchoff.audit.services import log_action
+from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Perm
+from switchoff.units import selectors, services, spreadsheets
+from switchoff.units.forms import CoverageForm, KindForm, MergeForm, UnitForm, WorkbookForm
+from switchoff.units.loaders import LAST_LEGACY_DAY
+from switchoff.units.models import Unit, UnitKind
+
+AS_OF_2024 = datetime.date(2024, 12, 31)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require(user, Perm.VIEW_UNITS)
+    roots = scope_roots(user).select_related("kind").order_by("path")
+    return render(request, "units/tree.html", {"roots": roots, "query": request.GET.get("q", "")})
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the user's area by name, with or without diacritics (HTMX or plain)."""
+    user = _user(request)
+    require(user, Perm.VIEW_UNITS)
+    query = request.GET.get("q", "")
+    results = selectors.search_units(visible_units(user), query)
+    template = "units/_search_results.html" if request.headers.get("HX-Request") else "units/search.html"
+    return render(request, template, {"results": results, "query": query})
+
+
+@login_required
+def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id)
+    as_of = AS_OF_2024 if request.GET.get("as_of") == "2024" else None
+    ancestors = {u.pk: u for u in Unit.objects.filter(pk__in=unit.ancestor_ids()[:-1])}
+    context = {
+        "unit": unit,
+        "breadcrumbs": [ancestors[i] for i in unit.ancestor_ids()[:-1] if i in ancestors],
+        "children": selectors.children_of(unit, as_of=as_of),
+        "as_of": as_of,
+        "merged_from": unit.merged_from.select_related("kind").order_by("search_name"),
+        "counts": selectors.unit_counts(unit),
+        "covers": unit.covers.order_by("search_name") if unit.kind.category == UnitKind.Category.TEAM else None,
+        "covered_by": unit.covered_by.order_by("search_name"),
+        "members": (
+            Membership.objects.filter(unit=unit).select_related("user").order_by("role", "user__search_name")
+            if can(user, Perm.VIEW_PEOPLE, unit)
+            else None
+        ),
+        "can_edit": can(user, Perm.EDIT_UNITS, unit) and not unit.is_legacy,
+        "can_merge": can(user, Perm.MERGE_UNITS, unit) and not unit.is_legacy,
+        "is_commune": unit.kind.category == UnitKind.Category.COMMUNE and not unit.is_legacy,
+        "is_team": unit.kind.category == UnitKind.Category.TEAM,
+        "has_legacy_children": Unit.objects.filter(parent=unit, valid_to__isnull=False).exists()
+        or unit.merged_from.exists(),
+    }
+    return render(request, "units/detail.html", context)
+
+
+def _allowed_child_kinds(user: User, unit: Unit) -> list[UnitKind]:
+    kinds = UnitKind.objects.exclude(category__in=[UnitKind.Category.PROVINCE, UnitKind.Category.DISTRICT])
+    if unit.kind.category != UnitKind.Category.COMMUNE:
+        kinds = kinds.exclude(category__in=[UnitKind.Category.VILLAGE, UnitKind.Category.TEAM])
+    if unit.kind.category != UnitKind.Category.PROVINCE:
+        kinds = kinds.exclude(category=UnitKind.Category.COMMUNE)
+    if not can(user, Perm.MERGE_UNITS, unit):
+        # Reporters add villages and teams; organisations are the administrator's.
+        kinds = kinds.filter(category__in=[UnitKind.Category.VILLAGE, UnitKind.Category.TEAM])
+    return list(kinds)
+
+
+@login_required
+def add_child(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.EDIT_UNITS)
+    if unit.is_legacy:
+        raise Http404
+    form = UnitForm(request.POST or None)
+    kinds = _allowed_child_kinds(user, unit)
+    form.fields["kind"].queryset = UnitKind.objects.filter(pk__in=[k.pk for k in kinds])  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.unit_create(
+                actor=user, kind=form.cleaned_data["kind"], name=form.cleaned_data["name"], parent=unit
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": child.name})
+            return redirect("units:detail", unit_id=unit.pk)
+    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Add a unit under %(name)s") % {"name": unit.name}})
+
+
+@login_required
+def edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.EDIT_UNITS)
+    form = UnitForm(request.POST or None, initial={"name": unit.name, "kind": unit.kind_id})
+    same_category = UnitKind.objects.filter(category=unit.kind.category)
+    if not can(user, Perm.MERGE_UNITS, unit):
+        same_category = same_category.filter(pk=unit.kind_id)
+    form.fields["kind"].queryset = same_category  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        services.unit_update(actor=user, unit=unit, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
+        messages.success(request, _("The unit was saved."))
+        return redirect("units:detail", unit_id=unit.pk)
+    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Edit %(name)s") % {"name": unit.name}})
+
+
+@login_required
+def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.MERGE_UNITS)
+    if unit.is_legacy:
+        raise Http404
+    form = MergeForm(request.POST or None, initial={"last_day": LAST_LEGACY_DAY})
+    candidates = (
+        visible_units(user, Perm.MERGE_UNITS)
+        .current()
+        .filter(kind__category=unit.kind.category)
+        .exclude(pk=unit.pk)
+        .order_by("search_name")
+    )
+    form.fields["into"].choices = [(u.pk, u.name) for u in candidates]
+    if request.method == "POST" and form.is_valid():
+        into = candidates.get(pk=form.cleaned_data["into"])
+        try:
+            services.unit_merge(actor=user, unit=unit, into=into, last_day=form.cleaned_data["last_day"])
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(old)s was merged into %(new)s.") % {"old": unit.name, "new": into.name})
+            return redirect("units:detail", unit_id=into.pk)
+    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Merge %(name)s") % {"name": unit.name}})
+
+
+@login_required
+def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    team = access_unit(user, unit_id, Perm.EDIT_UNITS)
+    if team.kind.category != UnitKind.Category.TEAM or team.parent is None:
+        raise Http404
+    villages = Unit.objects.current().filter(parent=team.parent, kind__category=UnitKind.Category.VILLAGE)
+    form = CoverageForm(request.POST or None, initial={"villages": list(team.covers.values_list("pk", flat=True))})
+    form.fields["villages"].choices = [(v.pk, v.name) for v in villages.order_by("search_name")]
+    if request.method == "POST" and form.is_valid():
+        chosen = list(villages.filter(pk__in=form.cleaned_data["villages"]))
+        services.team_set_coverage(actor=user, team=team, villages=chosen)
+        messages.success(request, _("The team's villages were saved."))
+        return redirect("units:detail", unit_id=team.pk)
+    return render(request, "units/form.html", {"form": form, "unit": team, "title": _("Villages covered by %(name)s") % {"name": team.name}})
+
+
+@login_required
+def workbook_export(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    commune = access_unit(user, unit_id)
+    if commune.kind.category != UnitKind.Category.COMMUNE:
+        raise Http404
+    content = spreadsheets.export_commune(commune)
+    log_action("units.commune.workbook_exported", actor=user, obj=commune, unit=commune)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="thon-to-{commune.code or commune.pk}.xlsx"'
+    return response
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "unit-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@login_required
+def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Upload, check every row (phase one), then confirm to write (phase two)."""
+    user = _user(request)
+    commune = access_unit(user, unit_id, Perm.EDIT_UNITS)
+    if commune.kind.category != UnitKind.Category.COMMUNE or commune.is_legacy:
+        raise Http404
+    form = WorkbookForm(request.POST or None, request.FILES or None)
+    upload_id = request.POST.get("upload_id", "")
+    if request.method == "POST" and upload_id:
+        try:
+            stored = _upload_dir() / f"{uuid.UUID(upload_id)}-{commune.pk}.xlsx"
+        except ValueError:
+            raise Http404 from None
+        if not stored.exists():
+            messages.error(request, _("The uploaded file has expired. Upload it again."))
+            return redirect("units:workbook_import", unit_id=commune.pk)
+        with stored.open("rb") as handle:
+            parsed = spreadsheets.parse_workbook(handle, commune)
+        outcome = spreadsheets.apply_workbook(actor=user, commune=commune, parsed=parsed)
+        stored.unlink(missing_ok=True)
+        messages.success(
+            request,
+            _("Imported: %(v)s new villages, %(t)s new teams, %(u)s teams with changed villages.")
+            % {"v": outcome.villages_created, "t": outcome.teams_created, "u": outcome.teams_updated},
+        )
+        return redirect("units:detail", unit_id=commune.pk)
+    parsed = None
+    new_id = ""
+    if request.method == "POST" and form.is_valid():
+        new_id = str(uuid.uuid4())
+        stored = _upload_dir() / f"{new_id}-{commune.pk}.xlsx"
+        with stored.open("wb") as handle:
+            for chunk in form.cleaned_data["file"].chunks():
+                handle.write(chunk)
+        with stored.open("rb") as handle:
+            parsed = spreadsheets.parse_workbook(handle, commune)
+    context = {"form": form, "unit": commune, "parsed": parsed, "upload_id": new_id}
+    return render(request, "units/import.html", context)
+
+
+@login_required
+def kinds(request: HttpRequest) -> HttpResponse:
+    require(_user(request), Perm.MERGE_UNITS)
+    return render(request, "units/kinds.html", {"kinds": UnitKind.objects.all()})
+
+
+@login_required
+def kind_edit(request: HttpRequest, kind_id: int) -> HttpResponse:
+    user = _user(request)
+    require(user, Perm.MERGE_UNITS)
+    kind = get_object_or_404(UnitKind, pk=kind_id)
+    form = KindForm(request.POST or None, instance=kind)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.kind_update(
+            actor=user,
+            kind=kind,
+            name=data["name"],
+            name_en=data["name_en"],
+            covers_area=data["covers_area"],
+            order=data["order"],
+        )
+        messages.success(request, _("The kind was saved."))
+        return redirect("units:kinds")
+    return render(request, "units/form.html", {"form": form, "title": _("Edit the kind %(name)s") % {"name": kind.name}})
+

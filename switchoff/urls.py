@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from switchoff.api.root import api
+
+urlpatterns = [
+    path("", include("switchoff.web.urls")),
+    path("", include("switchoff.people.urls")),
+    path("units/", include("switchoff.units.urls")),
+    path("audit/", include("switchoff.audit.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,29 @@
+"""What the page shell needs: the navigation a user's roles allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from switchoff.people.access import can
+from switchoff.people.roles import Perm
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = [(reverse("web:home"), _("Home"))]
+    if can(user, Perm.VIEW_UNITS):  # type: ignore[arg-type]
+        items.append((reverse("units:tree"), _("Units")))
+    if can(user, Perm.VIEW_PEOPLE):  # type: ignore[arg-type]
+        items.append((reverse("people:list"), _("People")))
+    if can(user, Perm.VIEW_AUDIT):  # type: ignore[arg-type]
+        items.append((reverse("audit:list"), _("Audit trail")))
+    if can(user, Perm.MERGE_UNITS):  # type: ignore[arg-type]
+        items.append((reverse("units:kinds"), _("Unit kinds")))
+    items.append((reverse("people:account"), _("My account")))
+    return {"nav": items}

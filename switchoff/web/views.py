@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from switchoff.people.access import can
+from switchoff.people.models import Membership
+from switchoff.people.roles import Perm, Role
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: what this person does, for each of their roles."""
+    user = request.user
+    memberships = list(Membership.objects.filter(user=user).select_related("unit__kind", "unit__parent"))
+    roles = {Role(m.role) for m in memberships}
+    context = {
+        "memberships": memberships,
+        "roles": roles,
+        "Role": Role,
+        "can_manage": can(user, Perm.MANAGE_PEOPLE),  # type: ignore[arg-type]
+        "can_audit": can(user, Perm.VIEW_AUDIT),  # type: ignore[arg-type]
+        "can_api": can(user, Perm.USE_API),  # type: ignore[arg-type]
+    }
+    return render(request, "web/home.html", context)
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
