@@ -171,6 +171,7 @@ FORMAT_MODULE_PATH = ["switchoff.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "switchoff" / "static",
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),

@@ -43,7 +43,7 @@ class LoadResult:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.legacy_created)
+        return bool(self.created or self.updated or self.legacy_created or self.merged)
 
 
 def find_province(name_or_code: str) -> Province:
@@ -162,6 +162,9 @@ def _load_legacy(result: LoadResult, kinds: dict[str, UnitKind], province_unit: 
         "SELECT DISTINCT province, provinceCode, district, districtCode, ward, wardCode "  # noqa: S608
         f"FROM admin_units_legacy WHERE provinceKey IN ({placeholders}) ORDER BY provinceCode, districtCode, wardCode"
     )
+    current = list(Unit.objects.current().filter(parent=province_unit, code_system=SYSTEM_2025))
+    successors = {fold(u.name): u for u in current}
+    successors_by_code = {u.code: u for u in current}
     old_provinces: dict[str, Unit] = {}
     districts: dict[str, Unit] = {}
     for row in rows:
@@ -213,7 +216,10 @@ def _load_legacy(result: LoadResult, kinds: dict[str, UnitKind], province_unit: 
         result.legacy_created += int(created)
         if ward.merged_into_id is None:
             converted = convert_address(f"{row['ward']}, {row['district']}, {row['province']}")
-            successor = Unit.objects.filter(code_system=SYSTEM_2025, code=converted.ward_code).first()
+            # The two libraries number a few 2025 communes differently
+            # (Xã Na Sầm is 06124 in one, 06214 in the other): the name within
+            # the province decides, the code is the fallback.
+            successor = successors.get(fold(converted.ward or "")) or successors_by_code.get(converted.ward_code)
             if successor is not None:
                 unit_merge(actor=None, unit=ward, into=successor, last_day=LAST_LEGACY_DAY, log=False)
                 result.merged.append((ward.name, successor.name))

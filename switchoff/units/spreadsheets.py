@@ -8,6 +8,7 @@ or case, so importing the same workbook twice creates nothing new.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import IO, Any
@@ -84,7 +85,7 @@ def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
     result = ParsedWorkbook()
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError):
+    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile):
         result.problems.append(RowProblem("", 0, "", "", _("The file is not an Excel workbook (.xlsx).")))
         return result
     sheets = {fold(name): name for name in book.sheetnames}

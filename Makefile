@@ -1,0 +1,58 @@
+# switchoff: every target installs what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
+B ?=
+
+.PHONY: install run test lint check bench browser messages
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
+
+# Debian's chromium drives the browser tests; Playwright never downloads its own.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: install
+	$(PY) manage.py migrate --noinput
+	SWITCHOFF_DEMO=1 $(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "switchoff: http://127.0.0.1:8000  (demo logins in README.md)"
+	SWITCHOFF_DEMO=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py run_huey & $(PY) manage.py runserver 127.0.0.1:8000'
+
+test: install browser
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy switchoff
+
+# The translation catalogues must match the code: regenerate and compare.
+messages: install
+	cd switchoff && ../$(PY) ../manage.py makemessages -l vi -l en --no-location --no-obsolete -v0
+	$(PY) manage.py compilemessages -v0
+
+check: lint
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	@if [ -z "$$(ls bench/*/run.py 2>/dev/null)" ]; then echo "no benchmarks yet"; exit 0; fi; \
+	for b in $$(ls -d bench/*/ | xargs -n1 basename); do \
+	  if [ -z "$(B)" ] || [ "$(B)" = "$$b" ]; then echo "== bench/$$b"; $(PY) bench/$$b/run.py || exit 1; fi; \
+	done

@@ -1,0 +1,134 @@
+"""A small world for the tests: two wards, a legacy ward merged into one of them, and personas.
+
+Personas follow the habit of healthchecks: an official of the unit, one of a
+parent unit (the coordinator), and an outsider (the reporter of another ward).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Role
+from switchoff.units.models import Unit, UnitKind
+from switchoff.units.services import team_set_coverage, unit_create, unit_merge
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    province: Unit
+    ward_a: Unit
+    ward_b: Unit
+    legacy_district: Unit
+    legacy_ward: Unit
+    legacy_village: Unit
+    committee_a: Unit
+    committee_b: Unit
+    office: Unit
+    operator: Unit
+    villages_a: list[Unit]
+    village_b: Unit
+    team_a: Unit
+    team_b: Unit
+    admin: User
+    coordinator: User
+    reporter_a: User
+    reporter_b: User
+    leader_a: User
+    member_a: User
+    operator_staff: User
+    viewer: User
+
+
+def make_user(username: str, unit: Unit, role: Role, phone: str | None = None) -> User:
+    user = User.objects.create(username=username, full_name=username.replace(".", " ").title(), phone=phone)
+    user.set_password(PASSWORD)
+    user.save()
+    Membership.objects.create(user=user, unit=unit, role=role)
+    return user
+
+
+def build_world() -> World:
+    k = {kind.code: kind for kind in UnitKind.objects.all()}
+
+    def make(kind: str, name: str, parent: Unit | None, **extra: object) -> Unit:
+        return unit_create(actor=None, kind=k[kind], name=name, parent=parent, log=False, **extra)  # type: ignore[arg-type]
+
+    province = make("province", "Tỉnh Lạng Sơn", None, code="20", code_system="2025")
+    ward_a = make("commune", "Phường Lương Văn Tri", province, code="05983", code_system="2025")
+    ward_b = make("commune", "Phường Đông Kinh", province, code="05977", code_system="2025")
+    end = datetime.date(2025, 6, 30)
+    district = make("district", "Thành phố Lạng Sơn", province, code="178", code_system="2024", valid_to=end)
+    legacy_ward = make("commune", "Phường Chi Lăng", district, code="05983", code_system="2024", valid_to=end)
+    legacy_village = make("village", "Khối Bà Triệu (cũ)", legacy_ward, valid_to=end)
+    unit_merge(actor=None, unit=legacy_ward, into=ward_a, last_day=end, log=False)
+    committee_a = make("people_committee", "UBND phường Lương Văn Tri", ward_a)
+    committee_b = make("people_committee", "UBND phường Đông Kinh", ward_b)
+    office = make("coordinating_office", "Phòng Văn hóa và Thông tin", province)
+    operator = make("operator_branch", "Viettel Lạng Sơn", province)
+    villages_a = [make("village", f"Khối {n}", ward_a) for n in (1, 2, 3)]
+    village_b = make("village", "Thôn Nà Chuông", ward_b)
+    team_a = make("digital_team", "Tổ công nghệ số số 1", ward_a)
+    team_set_coverage(actor=None, team=team_a, villages=villages_a[:2])
+    team_b = make("digital_team", "Tổ công nghệ số Đông Kinh", ward_b)
+    team_set_coverage(actor=None, team=team_b, villages=[village_b])
+    return World(
+        province=province,
+        ward_a=ward_a,
+        ward_b=ward_b,
+        legacy_district=district,
+        legacy_ward=legacy_ward,
+        legacy_village=legacy_village,
+        committee_a=committee_a,
+        committee_b=committee_b,
+        office=office,
+        operator=operator,
+        villages_a=villages_a,
+        village_b=village_b,
+        team_a=team_a,
+        team_b=team_b,
+        admin=make_user("admin", province, Role.ADMINISTRATOR),
+        coordinator=make_user("coordinator", office, Role.COORDINATOR),
+        reporter_a=make_user("reporter.a", committee_a, Role.REPORTER, phone="+84912000003"),
+        reporter_b=make_user("reporter.b", committee_b, Role.REPORTER),
+        leader_a=make_user("leader.a", team_a, Role.TEAM_LEADER),
+        member_a=make_user("member.a", team_a, Role.TEAM_MEMBER),
+        operator_staff=make_user("viettel", operator, Role.OPERATOR_STAFF),
+        viewer=make_user("viewer", province, Role.VIEWER),
+    )
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def logged_in(user: User) -> Client:
+    """A client logged in as ``user``, with two-factor verified like after a real login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from switchoff.people.services import user_requires_two_factor
+
+    client = Client()
+    client.force_login(user)
+    if user_requires_two_factor(user):
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+        session = client.session
+        # django_otp reads this key to mark the session as verified.
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Login throttling counters live in the cache; every test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
