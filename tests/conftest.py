@@ -14,6 +14,7 @@ from django.test import Client
 
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
+from switchoff.units.kinds import ensure_default_kinds
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create, unit_merge
 
@@ -55,6 +56,8 @@ def make_user(username: str, unit: Unit, role: Role, phone: str | None = None) -
 
 
 def build_world() -> World:
+    # Transactional tests flush the tables, the kinds of the data migration too.
+    ensure_default_kinds(UnitKind)
     k = {kind.code: kind for kind in UnitKind.objects.all()}
 
     def make(kind: str, name: str, parent: Unit | None, **extra: object) -> Unit:

@@ -50,8 +50,9 @@ def test_bad_rows_are_reported_with_sheet_row_column_and_reason(world: World) ->
     problems = [(p.sheet, p.row, p.column, p.value, p.reason) for p in parsed.problems]
     assert problems == [
         (VILLAGE_SHEET, 3, "B", "khoi 4", "Trùng tên với dòng 2."),
-        (TEAM_SHEET, 2, "C", "Thôn Không Có", "Không có thôn, tổ dân phố nào của Phường Lương Văn Tri mang tên này."),
-        (TEAM_SHEET, 4, "B", "", "Tên tổ để trống."),
+        (VILLAGE_SHEET, 4, "B", "", "Tên thôn/tổ dân phố đang để trống."),
+        (TEAM_SHEET, 2, "C", "Thôn Không Có", "Phường Lương Văn Tri không có thôn/tổ dân phố nào mang tên này."),
+        (TEAM_SHEET, 4, "B", "", "Tên tổ đang để trống."),
     ]
     outcome = apply_workbook(actor=world.reporter_a, commune=world.ward_a, parsed=parsed)
     assert (outcome.villages_created, outcome.teams_created) == (2, 1)
@@ -62,7 +63,7 @@ def test_bad_rows_are_reported_with_sheet_row_column_and_reason(world: World) ->
 
 def test_not_a_workbook_is_a_clear_message(world: World) -> None:
     parsed = parse_workbook(BytesIO(b"STT,Ten\n1,Khoi 1\n"), world.ward_a)
-    assert parsed.problems[0].reason == "Tệp không phải là sổ tính Excel (.xlsx)."
+    assert parsed.problems[0].reason == "Tệp không phải là tệp Excel (.xlsx)."
 
 
 def test_import_page_checks_then_writes_on_confirmation(world: World) -> None:

@@ -29,3 +29,33 @@ class TwoFactorRequiredMiddleware:
         ):
             return redirect("people:two_factor_setup")
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Vietnamese unless the person chose otherwise.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, and
+    many office PCs in Vietnam run an English Windows: the campaign's language
+    is Vietnamese, so only an explicit choice (the user's setting, or the
+    cookie before login) switches it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = user.language  # type: ignore[union-attr]
+        else:
+            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

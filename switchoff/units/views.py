@@ -54,7 +54,8 @@ def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = _user(request)
     unit = access_unit(user, unit_id)
     as_of = AS_OF_2024 if request.GET.get("as_of") == "2024" else None
-    ancestors = {u.pk: u for u in Unit.objects.filter(pk__in=unit.ancestor_ids()[:-1])}
+    # Only ancestors the user may open appear in the breadcrumbs.
+    ancestors = {u.pk: u for u in visible_units(user).filter(pk__in=unit.ancestor_ids()[:-1])}
     context = {
         "unit": unit,
         "breadcrumbs": [ancestors[i] for i in unit.ancestor_ids()[:-1] if i in ancestors],
