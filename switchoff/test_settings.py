@@ -6,7 +6,7 @@ import tempfile
 os.environ["SWITCHOFF_ENV"] = "test"
 os.environ.setdefault("SWITCHOFF_VAR_DIR", tempfile.mkdtemp(prefix="switchoff-test-"))
 
-from switchoff.settings import *  # noqa: E402,F403
+from switchoff.settings import *  # noqa: F403
 from switchoff.settings import HUEY
 
 # Argon2 is the production hasher (see settings.py); tests use a fast one.

@@ -16,7 +16,9 @@ def test_token_acts_as_its_user(world: World) -> None:
     client = api_client(raw)
     me = client.get("/api/v1/me").json()
     assert me["username"] == "viettel"
-    assert me["memberships"] == [{"unit_id": world.operator.pk, "unit_name": "Viettel Lạng Sơn", "role": "operator_staff"}]
+    assert me["memberships"] == [
+        {"unit_id": world.operator.pk, "unit_name": "Viettel Lạng Sơn", "role": "operator_staff"}
+    ]
     assert AuditEvent.objects.filter(action="people.api_token.created").exists()
     token.refresh_from_db()
     assert token.last_used_at is not None

@@ -109,7 +109,9 @@ def test_invitation_link_sets_a_password_once(world: World) -> None:
 def test_reporter_cannot_invite_or_grant(world: World) -> None:
     client = logged_in(world.reporter_a)
     assert client.get(reverse("people:invite")).status_code == 403
-    response = client.post(reverse("people:person", args=[world.leader_a.pk]), {"unit": world.ward_a.pk, "role": "administrator"})
+    response = client.post(
+        reverse("people:person", args=[world.leader_a.pk]), {"unit": world.ward_a.pk, "role": "administrator"}
+    )
     assert response.status_code == 403
 
 

@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='switchoff.settings'; django.setup()"],
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='switchoff.settings'; django.setup()",
+        ],
         env={**clean, **env},
         cwd=ROOT,
         capture_output=True,
@@ -55,7 +59,12 @@ def test_argon2_is_the_production_hasher() -> None:
     assert source.index("Argon2PasswordHasher") < source.index("PBKDF2PasswordHasher")
 
 
-@given(st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ ĐÂĂ", max_size=40))
+@given(
+    st.text(
+        alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ ĐÂĂ",
+        max_size=40,
+    )
+)
 def test_fold_gives_plain_lowercase_ascii(text: str) -> None:
     folded = fold(text)
     assert folded.isascii()

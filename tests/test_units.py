@@ -18,7 +18,15 @@ from tests.conftest import World
 def tree_snapshot() -> list[tuple[object, ...]]:
     return list(
         Unit.objects.order_by("code_system", "code", "name").values_list(
-            "code_system", "code", "name", "parent__code", "merged_into__code", "valid_from", "valid_to", "path", "rollup_path"
+            "code_system",
+            "code",
+            "name",
+            "parent__code",
+            "merged_into__code",
+            "valid_from",
+            "valid_to",
+            "path",
+            "rollup_path",
         )
     )
 

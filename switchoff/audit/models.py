@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
     )
     # Namespaced codes such as "units.unit.merged" or "people.membership.granted".
     action = models.CharField(_("action"), max_length=80, db_index=True)

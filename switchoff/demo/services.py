@@ -80,7 +80,11 @@ def load_demo() -> bool:
     for code, villages in WARD_VILLAGES.items():
         ward = Unit.objects.get(code_system=SYSTEM_2025, code=code)
         units[f"ubnd:{code}"] = unit_create(
-            actor=None, kind=kinds["people_committee"], name=f"Ủy ban nhân dân {ward.name[0].lower()}{ward.name[1:]}", parent=ward, log=False
+            actor=None,
+            kind=kinds["people_committee"],
+            name=f"Ủy ban nhân dân {ward.name[0].lower()}{ward.name[1:]}",
+            parent=ward,
+            log=False,
         )
         created = [unit_create(actor=None, kind=kinds["village"], name=v, parent=ward, log=False) for v in villages]
         for index in range(0, len(created), 3):
@@ -95,9 +99,7 @@ def load_demo() -> bool:
             units.setdefault(f"team:{code}", team)
     chi_lang = Unit.objects.get(code_system=SYSTEM_2024, code="05983")
     for name in CHI_LANG_2024_GROUPS:
-        unit_create(
-            actor=None, kind=kinds["village"], name=name, parent=chi_lang, valid_to=LAST_LEGACY_DAY, log=False
-        )
+        unit_create(actor=None, kind=kinds["village"], name=name, parent=chi_lang, valid_to=LAST_LEGACY_DAY, log=False)
     for username, full_name, phone, role, unit_key in DEMO_USERS:
         user = User.objects.create(username=username, full_name=full_name, phone="+84" + phone[1:])
         user.set_password(DEMO_PASSWORD)

@@ -19,7 +19,7 @@ def current_ip() -> str | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 class RequestContextMiddleware:

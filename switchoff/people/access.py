@@ -129,6 +129,6 @@ def scope_roots(user: User) -> UnitQuerySet:
     prefixes = _prefixes(user, Perm.VIEW_UNITS)
     # Keep only prefixes not inside another one.
     tops = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
-    return Unit.objects.filter(rollup_path__in=tops, valid_to__isnull=True) | Unit.objects.filter(
-        path__in=tops
-    ).filter(valid_to__isnull=True)
+    return Unit.objects.filter(rollup_path__in=tops, valid_to__isnull=True) | Unit.objects.filter(path__in=tops).filter(
+        valid_to__isnull=True
+    )

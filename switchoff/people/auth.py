@@ -24,7 +24,7 @@ def find_login_user(identifier: str) -> User | None:
 
 
 class UsernameOrPhoneBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> User | None:
         if not username or not password:

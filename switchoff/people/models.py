@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,8 +26,6 @@ class User(AbstractUser):
     # Stored as E.164 (+849...) so that any written form finds the account.
     phone = models.CharField(_("phone number"), max_length=20, null=True, blank=True, unique=True)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="vi")
-
-    objects: UserManager[User] = UserManager()
 
     class Meta:
         ordering = ["search_name", "username"]
@@ -69,6 +67,9 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
 
 class OneTimeLink(models.Model):
     """An invitation or a password reset a coordinator hands over (Zalo, paper, e-mail)."""
@@ -91,6 +92,9 @@ class OneTimeLink(models.Model):
                 fields=["user", "purpose"], condition=Q(used_at__isnull=True), name="one_open_link_per_purpose"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.user}"
 
     @property
     def is_usable(self) -> bool:

@@ -28,8 +28,15 @@ from switchoff.lib.request_context import client_ip
 from switchoff.lib.text import fold
 from switchoff.people import services, throttle
 from switchoff.people.access import access_person, can, require, visible_people, visible_units
-from switchoff.people.auth import find_login_user
-from switchoff.people.forms import CodeForm, GrantForm, InviteForm, LoginForm, PasswordChangeForm, SetPasswordForm, TokenForm
+from switchoff.people.forms import (
+    CodeForm,
+    GrantForm,
+    InviteForm,
+    LoginForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    TokenForm,
+)
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm, Role
 
@@ -117,7 +124,7 @@ def language_view(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     if request.user.is_authenticated:
-        services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+        services.user_set_language(user=request.user, language=language)
     target = request.POST.get("next") or reverse("web:home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("web:home")
@@ -263,14 +270,16 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person(user, person_id)
     can_manage = person.pk != user.pk and visible_people(user, Perm.MANAGE_PEOPLE).filter(pk=person.pk).exists()
     grant_form = GrantForm(request.POST or None)
-    grant_form.fields["unit"].choices = _unit_choices(user) if can_manage else []
+    grant_form.fields["unit"].choices = _unit_choices(user) if can_manage else []  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_manage:
             return HttpResponse(status=403)
         if grant_form.is_valid():
             unit = visible_units(user, Perm.MANAGE_PEOPLE).get(pk=grant_form.cleaned_data["unit"])
             try:
-                services.membership_grant(actor=user, user=person, unit=unit, role=Role(grant_form.cleaned_data["role"]))
+                services.membership_grant(
+                    actor=user, user=person, unit=unit, role=Role(grant_form.cleaned_data["role"])
+                )
             except ValidationError as exc:
                 _form_errors(grant_form, exc)
             else:
@@ -314,7 +323,7 @@ def person_invite(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     require(user, Perm.MANAGE_PEOPLE)
     form = InviteForm(request.POST or None, initial={"unit": request.GET.get("unit")})
-    form.fields["unit"].choices = _unit_choices(user)
+    form.fields["unit"].choices = _unit_choices(user)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         unit = visible_units(user, Perm.MANAGE_PEOPLE).get(pk=data["unit"])

@@ -124,7 +124,9 @@ class Unit(models.Model):
                 fields=["code_system", "code"], condition=~Q(code=""), name="unit_official_code_unique"
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_valid_range",
             ),
             models.CheckConstraint(

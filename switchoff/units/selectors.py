@@ -28,9 +28,7 @@ def unit_counts(unit: Unit) -> UnitCounts:
         villages_legacy=Count("pk", filter=Q(kind__category=UnitKind.Category.VILLAGE, valid_to__isnull=False)),
         teams=Count("pk", filter=Q(kind__category=UnitKind.Category.TEAM, valid_to__isnull=True)),
     )
-    people = (
-        Membership.objects.filter(unit__in=Unit.objects.rolling_into(unit)).values("user_id").distinct().count()
-    )
+    people = Membership.objects.filter(unit__in=Unit.objects.rolling_into(unit)).values("user_id").distinct().count()
     return UnitCounts(
         villages=by_kind["villages"],
         villages_legacy=by_kind["villages_legacy"],
@@ -54,4 +52,6 @@ def search_units(units: UnitQuerySet, query: str, *, limit: int = 30) -> list[Un
         return []
     for word in words:
         units = units.filter(search_name__contains=word)
-    return list(units.select_related("kind", "parent", "merged_into").order_by("valid_to", "depth", "search_name")[:limit])
+    return list(
+        units.select_related("kind", "parent", "merged_into").order_by("valid_to", "depth", "search_name")[:limit]
+    )

@@ -93,7 +93,11 @@ def unit_update(*, actor: Any | None, unit: Unit, name: str, kind: UnitKind | No
         unit.kind = kind
     unit.save(update_fields=["name", "search_name", "kind", "updated_at"])
     log_action(
-        "units.unit.updated", actor=actor, obj=unit, unit=unit, data={"before": before, "name": name, "kind": unit.kind.code}
+        "units.unit.updated",
+        actor=actor,
+        obj=unit,
+        unit=unit,
+        data={"before": before, "name": name, "kind": unit.kind.code},
     )
     return unit
 
@@ -131,7 +135,9 @@ def team_set_coverage(*, actor: Any | None, team: Unit, villages: list[Unit]) ->
     commune = team.geographic_anchor()
     for village in villages:
         if not village.path.startswith(commune.path) or village.kind.category != UnitKind.Category.VILLAGE:
-            raise ValidationError(_("%(village)s is not a village of %(commune)s.") % {"village": village, "commune": commune})
+            raise ValidationError(
+                _("%(village)s is not a village of %(commune)s.") % {"village": village, "commune": commune}
+            )
     team.covers.set(villages)
     log_action(
         "units.team.coverage_set", actor=actor, obj=team, unit=team, data={"villages": sorted(v.pk for v in villages)}
@@ -139,7 +145,9 @@ def team_set_coverage(*, actor: Any | None, team: Unit, villages: list[Unit]) ->
 
 
 @transaction.atomic
-def kind_update(*, actor: Any | None, kind: UnitKind, name: str, name_en: str, covers_area: bool, order: int) -> UnitKind:
+def kind_update(
+    *, actor: Any | None, kind: UnitKind, name: str, name_en: str, covers_area: bool, order: int
+) -> UnitKind:
     """Rename a unit kind (departments are renamed; kinds are data)."""
     before = {"name": kind.name, "name_en": kind.name_en, "covers_area": kind.covers_area, "order": kind.order}
     kind.name, kind.name_en, kind.covers_area, kind.order = name.strip(), name_en.strip(), covers_area, order

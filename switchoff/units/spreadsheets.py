@@ -103,27 +103,27 @@ def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
             )
         )
         return result
-    known = {fold(u.name) for u in Unit.objects.current().filter(parent=commune, kind__category=UnitKind.Category.VILLAGE)}
+    known = {
+        fold(u.name) for u in Unit.objects.current().filter(parent=commune, kind__category=UnitKind.Category.VILLAGE)
+    }
     seen: dict[str, int] = {}
     if village_sheet is not None:
         for number, row in enumerate(book[village_sheet].iter_rows(min_row=2, values_only=True), start=2):
             name = _text(row[1] if len(row) > 1 else None)
             if not name:
                 if any(_text(v) for v in row):
-                    result.problems.append(
-                        RowProblem(village_sheet, number, "B", "", _("The village name is empty."))
-                    )
+                    result.problems.append(RowProblem(village_sheet, number, "B", "", _("The village name is empty.")))
                 continue
             key = fold(name)
             if key in seen:
                 result.problems.append(
-                    RowProblem(
-                        village_sheet, number, "B", name, _("Same name as row %(row)s.") % {"row": seen[key]}
-                    )
+                    RowProblem(village_sheet, number, "B", name, _("Same name as row %(row)s.") % {"row": seen[key]})
                 )
                 continue
             if len(name) > 200:
-                result.problems.append(RowProblem(village_sheet, number, "B", name[:50], _("The name is longer than 200 characters.")))
+                result.problems.append(
+                    RowProblem(village_sheet, number, "B", name[:50], _("The name is longer than 200 characters."))
+                )
                 continue
             seen[key] = number
             result.villages.append((number, name))

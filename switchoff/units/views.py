@@ -111,7 +111,11 @@ def add_child(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s was added.") % {"name": child.name})
             return redirect("units:detail", unit_id=unit.pk)
-    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Add a unit under %(name)s") % {"name": unit.name}})
+    return render(
+        request,
+        "units/form.html",
+        {"form": form, "unit": unit, "title": _("Add a unit under %(name)s") % {"name": unit.name}},
+    )
 
 
 @login_required
@@ -127,7 +131,9 @@ def edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         services.unit_update(actor=user, unit=unit, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
         messages.success(request, _("The unit was saved."))
         return redirect("units:detail", unit_id=unit.pk)
-    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Edit %(name)s") % {"name": unit.name}})
+    return render(
+        request, "units/form.html", {"form": form, "unit": unit, "title": _("Edit %(name)s") % {"name": unit.name}}
+    )
 
 
 @login_required
@@ -144,7 +150,7 @@ def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
         .exclude(pk=unit.pk)
         .order_by("search_name")
     )
-    form.fields["into"].choices = [(u.pk, u.name) for u in candidates]
+    form.fields["into"].choices = [(u.pk, u.name) for u in candidates]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         into = candidates.get(pk=form.cleaned_data["into"])
         try:
@@ -154,7 +160,9 @@ def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("%(old)s was merged into %(new)s.") % {"old": unit.name, "new": into.name})
             return redirect("units:detail", unit_id=into.pk)
-    return render(request, "units/form.html", {"form": form, "unit": unit, "title": _("Merge %(name)s") % {"name": unit.name}})
+    return render(
+        request, "units/form.html", {"form": form, "unit": unit, "title": _("Merge %(name)s") % {"name": unit.name}}
+    )
 
 
 @login_required
@@ -165,13 +173,17 @@ def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise Http404
     villages = Unit.objects.current().filter(parent=team.parent, kind__category=UnitKind.Category.VILLAGE)
     form = CoverageForm(request.POST or None, initial={"villages": list(team.covers.values_list("pk", flat=True))})
-    form.fields["villages"].choices = [(v.pk, v.name) for v in villages.order_by("search_name")]
+    form.fields["villages"].choices = [(v.pk, v.name) for v in villages.order_by("search_name")]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         chosen = list(villages.filter(pk__in=form.cleaned_data["villages"]))
         services.team_set_coverage(actor=user, team=team, villages=chosen)
         messages.success(request, _("The team's villages were saved."))
         return redirect("units:detail", unit_id=team.pk)
-    return render(request, "units/form.html", {"form": form, "unit": team, "title": _("Villages covered by %(name)s") % {"name": team.name}})
+    return render(
+        request,
+        "units/form.html",
+        {"form": form, "unit": team, "title": _("Villages covered by %(name)s") % {"name": team.name}},
+    )
 
 
 @login_required
@@ -211,8 +223,8 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect("units:workbook_import", unit_id=commune.pk)
         with stored.open("rb") as handle:
-            parsed = spreadsheets.parse_workbook(handle, commune)
-        outcome = spreadsheets.apply_workbook(actor=user, commune=commune, parsed=parsed)
+            confirmed = spreadsheets.parse_workbook(handle, commune)
+        outcome = spreadsheets.apply_workbook(actor=user, commune=commune, parsed=confirmed)
         stored.unlink(missing_ok=True)
         messages.success(
             request,
@@ -220,7 +232,7 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
             % {"v": outcome.villages_created, "t": outcome.teams_created, "u": outcome.teams_updated},
         )
         return redirect("units:detail", unit_id=commune.pk)
-    parsed = None
+    parsed: spreadsheets.ParsedWorkbook | None = None
     new_id = ""
     if request.method == "POST" and form.is_valid():
         new_id = str(uuid.uuid4())
@@ -258,5 +270,6 @@ def kind_edit(request: HttpRequest, kind_id: int) -> HttpResponse:
         )
         messages.success(request, _("The kind was saved."))
         return redirect("units:kinds")
-    return render(request, "units/form.html", {"form": form, "title": _("Edit the kind %(name)s") % {"name": kind.name}})
-
+    return render(
+        request, "units/form.html", {"form": form, "title": _("Edit the kind %(name)s") % {"name": kind.name}}
+    )

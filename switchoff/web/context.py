@@ -17,13 +17,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = [(reverse("web:home"), _("Home"))]
-    if can(user, Perm.VIEW_UNITS):  # type: ignore[arg-type]
+    if can(user, Perm.VIEW_UNITS):
         items.append((reverse("units:tree"), _("Units")))
-    if can(user, Perm.VIEW_PEOPLE):  # type: ignore[arg-type]
+    if can(user, Perm.VIEW_PEOPLE):
         items.append((reverse("people:list"), _("People")))
-    if can(user, Perm.VIEW_AUDIT):  # type: ignore[arg-type]
+    if can(user, Perm.VIEW_AUDIT):
         items.append((reverse("audit:list"), _("Audit trail")))
-    if can(user, Perm.MERGE_UNITS):  # type: ignore[arg-type]
+    if can(user, Perm.MERGE_UNITS):
         items.append((reverse("units:kinds"), _("Unit kinds")))
     items.append((reverse("people:account"), _("My account")))
     return {"nav": items}

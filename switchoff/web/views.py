@@ -5,23 +5,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from switchoff.people.access import can
-from switchoff.people.models import Membership
+from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: what this person does, for each of their roles."""
-    user = request.user
-    memberships = list(Membership.objects.filter(user=user).select_related("unit__kind", "unit__parent"))
+    user: User = request.user  # type: ignore[assignment]
+    memberships = list(Membership.objects.filter(user_id=user.pk).select_related("unit__kind", "unit__parent"))
     roles = {Role(m.role) for m in memberships}
     context = {
         "memberships": memberships,
         "roles": roles,
         "Role": Role,
-        "can_manage": can(user, Perm.MANAGE_PEOPLE),  # type: ignore[arg-type]
-        "can_audit": can(user, Perm.VIEW_AUDIT),  # type: ignore[arg-type]
-        "can_api": can(user, Perm.USE_API),  # type: ignore[arg-type]
+        "can_manage": can(user, Perm.MANAGE_PEOPLE),
+        "can_audit": can(user, Perm.VIEW_AUDIT),
+        "can_api": can(user, Perm.USE_API),
     }
     return render(request, "web/home.html", context)
 

@@ -1,0 +1,1 @@
+"""switchoff: running a mobile-network switch-off campaign."""
