@@ -13,8 +13,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): requirements.lock | $(PY)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	PIP_FIND_LINKS= $(PY) -m pip install -q --upgrade pip
+	PIP_FIND_LINKS= $(PY) -m pip install -q --require-hashes -r requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
