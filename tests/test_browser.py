@@ -16,6 +16,9 @@ from tests.conftest import PASSWORD, World, build_world
 # by the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Generous waits: on a loaded 2-core CI machine the first page can take seconds.
+expect.set_options(timeout=20_000)
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 CHROMIUM = shutil.which("chromium")
 
@@ -95,6 +98,7 @@ def test_coordinator_logs_in_with_two_factor_and_sees_the_legacy_history(
     page.get_by_role("button", name="Tiếp tục").click()
     page.goto(f"{base}/units/{browser_world.legacy_ward.pk}/")
     expect(page.locator("#merged-into")).to_contain_text("Phường Lương Văn Tri")
+    expect(page.get_by_role("link", name="Khối Bà Triệu (cũ)")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "legacy-ward-1366.png"), full_page=True)
     page.goto(f"{base}/audit/")
     expect(page.get_by_role("heading", name="Nhật ký hoạt động")).to_be_visible()

@@ -54,6 +54,9 @@ def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = _user(request)
     unit = access_unit(user, unit_id)
     as_of = AS_OF_2024 if request.GET.get("as_of") == "2024" else None
+    if unit.is_legacy and as_of is None:
+        # A unit that no longer exists is shown with what was below it then.
+        as_of = unit.valid_to
     # Only ancestors the user may open appear in the breadcrumbs.
     ancestors = {u.pk: u for u in visible_units(user).filter(pk__in=unit.ancestor_ids()[:-1])}
     context = {
