@@ -4,11 +4,12 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from switchoff.audit.models import AuditEvent
-from switchoff.people.access import require, visible_units
+from switchoff.people.access import require, visible_people, visible_units
 from switchoff.people.roles import Perm
 
 
@@ -29,8 +30,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
         units = visible_units(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
         # Events without a unit (logins, password changes) are shown for the
         # people of the area only.
-        from switchoff.people.access import visible_people
-
         people = visible_people(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
         events = events.filter(unit__in=units) | events.filter(unit__isnull=True, actor__in=people)
     action = request.GET.get("action", "").strip()
@@ -40,9 +39,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if action:
         events = events.filter(action__startswith=action)
     if actor:
-        events = events.filter(actor__username__icontains=actor) | events.filter(
-            actor__full_name__icontains=actor
-        ).filter(pk__in=events.values("pk"))
+        events = events.filter(Q(actor__username__icontains=actor) | Q(actor__full_name__icontains=actor))
     if date_from:
         events = events.filter(at__date__gte=date_from)
     if date_to:

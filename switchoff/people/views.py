@@ -10,7 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -74,8 +74,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if throttle.is_blocked(identifier, ip):
             form.add_error(None, _("Too many failed logins. Wait 15 minutes and try again."))
         else:
-            from django.contrib.auth import authenticate
-
             user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
             if user is None:
                 throttle.record_failure(identifier, ip)

@@ -137,13 +137,22 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         if self.valid_to:
-            return f"{self.name} ({self.valid_to.year if self.valid_to.month > 6 else self.valid_to.year - 1})"
+            return f"{self.name} ({self.structure_year})"
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
         # Derived column only; the tree paths are maintained by services.
         self.search_name = fold(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def structure_year(self) -> int:
+        """The year whose structure a legacy unit belongs to: valid until 30/6/2025 means "2024".
+
+        Reforms take effect mid-year; a unit is named after the last full year it existed.
+        """
+        assert self.valid_to is not None
+        return self.valid_to.year if self.valid_to.month == 12 else self.valid_to.year - 1
 
     @property
     def is_legacy(self) -> bool:
