@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "switchoff.people",
     "switchoff.units",
     "switchoff.audit",
+    "switchoff.campaigns",
+    "switchoff.reports",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -124,6 +126,8 @@ LOGIN_FAILURE_LIMIT_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_ACCOUNT", 5)
 LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 20)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+# Units are reminded this many days before a report is due.
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 # Roles that must use two-factor authentication (see people/roles.py).
 TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", True)
 OTP_TOTP_ISSUER = "switchoff"

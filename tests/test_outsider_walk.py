@@ -6,6 +6,8 @@ fail, so a page cannot be added without deciding how it is protected.
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -66,6 +68,23 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     ),
     "people:token_revoke": ("post", lambda w: {"token_id": ApiToken.objects.get(user=w.reporter_a).pk}),
     "audit:list": ("get", lambda w: {}),
+    "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:activities": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:grid": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:activity_delete": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},
+    ),
+    "reports:report": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"}),
+    "reports:review": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07", "action": "accept"},
+    ),
+    "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
 }
 
 # Lists scoped to the user: the outsider gets 200 but nothing of ward A.
@@ -73,11 +92,69 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "units:tree": ({}, "Lương Văn Tri"),
     "units:search": ({"q": "luong van tri"}, "Lương Văn Tri"),
     "people:list": ({"q": "reporter"}, "reporter.a"),
+    "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
-API_GUARDED = {("GET", "/api/v1/units/{unit_id}")}
-API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me")}
+API_GUARDED = {
+    ("GET", "/api/v1/units/{unit_id}"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/activities"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/activities"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/reports/{month}"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/reports/{month}/submit"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/completeness"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}/dhis2"),
+}
+API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
+API_BODIES = {
+    "/api/v1/campaigns/{campaign_id}/units/{unit_id}/activities": {
+        "client_key": "x",
+        "date": "2024-07-05",
+        "form": "loudspeaker",
+        "count": 1,
+    }
+}
+
+
+def api_url(path: str, w: Any) -> str:
+    """Fill an operation's path with ward A's objects."""
+    return (
+        path.replace("{unit_id}", str(w.committee_a.pk))
+        .replace("{campaign_id}", str(w.campaign.pk))
+        .replace("{month}", "2024-07")
+        + "?month=2024-07"
+    )
+
+
+@pytest.fixture
+def walk(world: World) -> Any:
+    """The world, plus a campaign with an activity of ward A and a campaign only ward A's area runs."""
+    from types import SimpleNamespace
+
+    from switchoff.reports.services import activity_create, report_open, report_submit
+    from tests.reporting import make_campaign
+
+    campaign = make_campaign(world)
+    activity, _ = activity_create(
+        actor=world.reporter_a,
+        campaign=campaign,
+        unit=world.committee_a,
+        day=datetime.date(2024, 7, 5),
+        form=campaign.forms.get(code="loudspeaker"),
+        count=3,
+        client_key="walk",
+    )
+    report_submit(
+        actor=world.reporter_a,
+        report=report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=activity.date),
+        now=datetime.datetime(2024, 8, 5, tzinfo=datetime.UTC),
+    )
+    campaign_b = make_campaign(world)
+    campaign_b.name = "Chiến dịch riêng của Lương Văn Tri"
+    campaign_b.area = world.ward_a
+    campaign_b.save()
+    return SimpleNamespace(**vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b)
 
 
 def all_url_names() -> set[str]:
@@ -113,7 +190,8 @@ def test_every_api_operation_is_classified() -> None:
 
 
 @pytest.mark.django_db
-def test_outsider_is_refused_every_guarded_page(world: World) -> None:
+def test_outsider_is_refused_every_guarded_page(walk: Any) -> None:
+    world = walk
     api_token_create(user=world.reporter_a, name="theirs")
     client = logged_in(world.reporter_b)
     for name, (method, kwargs) in GUARDED.items():
@@ -123,7 +201,8 @@ def test_outsider_is_refused_every_guarded_page(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_outsider_lists_show_nothing_of_the_other_ward(world: World) -> None:
+def test_outsider_lists_show_nothing_of_the_other_ward(walk: Any) -> None:
+    world = walk
     client = logged_in(world.reporter_b)
     for name, (params, secret) in SCOPED_LISTS.items():
         response = client.get(reverse(name), params)
@@ -135,14 +214,17 @@ def test_outsider_lists_show_nothing_of_the_other_ward(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_outsider_api_sees_nothing_of_the_other_ward(world: World) -> None:
+def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
+    world = walk
     _token, raw = api_token_create(user=world.reporter_b, name="mine")
     client = Client(headers={"Authorization": f"Bearer {raw}"})
     for method, path in API_GUARDED:
-        url = path.replace("{unit_id}", str(world.ward_a.pk))
-        response = client.generic(method, url)
-        assert response.status_code == 404, (method, path)
-        assert response.json()["error"]["code"] == "not_found"
+        body = json.dumps(API_BODIES.get(path, {}))
+        response = client.generic(method, api_url(path, world), body, content_type="application/json")
+        assert response.status_code in {403, 404}, (method, path, response.status_code)
+        assert response.json()["error"]["code"] in {"not_found", "forbidden"}
+    campaigns = client.get("/api/v1/campaigns/").json()
+    assert world.campaign_b.pk not in {c["id"] for c in campaigns}
     listed = client.get("/api/v1/units/", {"limit": 500}).json()["items"]
     assert listed, "the outsider sees their own ward"
     assert world.ward_a.pk not in {u["id"] for u in listed}
@@ -152,7 +234,8 @@ def test_outsider_api_sees_nothing_of_the_other_ward(world: World) -> None:
 
 
 @pytest.mark.django_db
-def test_anonymous_is_sent_to_login_everywhere(world: World) -> None:
+def test_anonymous_is_sent_to_login_everywhere(walk: Any) -> None:
+    world = walk
     api_token_create(user=world.reporter_a, name="theirs")
     client = Client()
     for name, (_method, kwargs) in GUARDED.items():
@@ -161,5 +244,5 @@ def test_anonymous_is_sent_to_login_everywhere(world: World) -> None:
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("people:login"))
     for method, path in API_GUARDED | API_SCOPED:
-        response = client.generic(method, path.replace("{unit_id}", str(world.ward_b.pk)))
+        response = client.generic(method, api_url(path, world))
         assert response.status_code == 401, path

@@ -7,11 +7,14 @@ nothing, so ``make run`` stays quick and keeps what a user changed.
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.services import log_action
+from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.units.loaders import LAST_LEGACY_DAY, SYSTEM_2024, SYSTEM_2025, load_province
@@ -107,5 +110,77 @@ def load_demo() -> bool:
         Membership.objects.create(user=user, unit=units[unit_key], role=role)
         if role in {Role.ADMINISTRATOR, Role.COORDINATOR}:
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+    _demo_campaign(units)
     log_action("demo.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
+
+
+def _demo_campaign(units: dict[str, Unit]) -> None:
+    """A campaign running for four months already: activities, and reports on time, late, returned, missing."""
+    from switchoff.campaigns.services import assignments_add, campaign_create
+    from switchoff.reports import services as reports
+
+    zone = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+    today = timezone.localdate()
+    start = add_months(first_of_month(today), -4)
+    campaign = campaign_create(
+        actor=None,
+        name="Lộ trình dừng công nghệ di động 2G trên địa bàn tỉnh Lạng Sơn",
+        area=units["province"],
+        coordinating_unit=units["coordinating_office"],
+        start_date=start,
+        end_date=last_of_month(add_months(start, 7)),
+        cutoff_date=add_months(start, 3).replace(day=15),
+        recipient_name="Sở Khoa học và Công nghệ tỉnh Lạng Sơn",
+        issuing_body="ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN|PHÒNG VĂN HÓA VÀ THÔNG TIN",
+        place_name="Lạng Sơn",
+        signer_title="Trưởng phòng",
+        signer_name="Lương Thị Thu Hà",
+    )
+    assignments_add(
+        actor=None,
+        campaign=campaign,
+        kind_codes=["people_committee", "operator_branch", "fatherland_front", "mass_organisation"],
+        within=units["province"],
+    )
+    forms = {f.code: f for f in campaign.forms.prefetch_related("media")}
+    reporters = {u.username: u for u in User.objects.filter(username__in=["reporter.lvt", "reporter.dk", "viettel"])}
+    plan = [
+        ("reporter.lvt", "ubnd:05983", [("loudspeaker", 12), ("website_article", 2), ("home_visit", 40)], 5),
+        ("reporter.dk", "ubnd:05977", [("loudspeaker", 8), ("meeting", 1)], 12),
+        ("viettel", "Viettel Lạng Sơn", [("sms", 3200), ("banner", 15)], 8),
+    ]
+    for offset in range(3):
+        month = add_months(start, offset)
+        for username, unit_key, lines, submit_day in plan:
+            unit = units[unit_key]
+            for index, (code, count) in enumerate(lines):
+                form = forms[code]
+                reports.activity_create(
+                    actor=reporters[username],
+                    campaign=campaign,
+                    unit=unit,
+                    day=month.replace(day=3 + 7 * index),
+                    form=form,
+                    medium=next(iter(form.media.all()), None),
+                    count=count + offset,
+                    client_key=f"demo:{unit.pk}:{month:%Y%m}:{code}",
+                )
+            report = reports.report_open(actor=reporters[username], campaign=campaign, unit=unit, month=month)
+            if offset == 2 and username == "reporter.dk":
+                continue  # Đông Kinh has not reported last month yet.
+            submitted = datetime.datetime.combine(
+                add_months(month, 1).replace(day=submit_day), datetime.time(9, 30), tzinfo=zone
+            )
+            reports.report_save(
+                actor=reporters[username],
+                report=report,
+                lines=[
+                    reports.LineInput(form=line.form, medium=line.medium, count=line.count)
+                    for line in report.lines.select_related("form", "medium")
+                ],
+                comment="",
+                other_results="Đã rà soát, hướng dẫn các hộ dùng điện thoại 2G chuyển sang 4G." if username != "viettel" else "",
+                now=submitted,
+            )
+            reports.report_submit(actor=reporters[username], report=report, now=submitted)

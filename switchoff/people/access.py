@@ -15,13 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role, role_has
 from switchoff.units.models import Unit, UnitKind, UnitQuerySet
+
+if TYPE_CHECKING:
+    from switchoff.campaigns.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -132,3 +137,39 @@ def scope_roots(user: User) -> UnitQuerySet:
     return Unit.objects.filter(rollup_path__in=tops, valid_to__isnull=True) | Unit.objects.filter(path__in=tops).filter(
         valid_to__isnull=True
     )
+
+
+def visible_campaigns(user: User) -> QuerySet[Campaign]:
+    """Campaigns whose area holds a unit the user may see."""
+    from switchoff.campaigns.models import Campaign
+
+    if user.is_authenticated and user.is_superuser:
+        return Campaign.objects.all()
+    roots = visible_units(user).values_list("rollup_path", flat=True)
+    ids = [c.pk for c in Campaign.objects.select_related("area") if any(r.startswith(c.area.rollup_path) for r in roots)]
+    return Campaign.objects.filter(pk__in=ids)
+
+
+def access_campaign(user: User, campaign_id: int, perm: Perm = Perm.VIEW_UNITS) -> Campaign:
+    """A campaign the user takes part in, or 404; 403 without ``perm`` over its area when that perm is campaign-wide."""
+    try:
+        campaign = visible_campaigns(user).select_related("area", "coordinating_unit").get(pk=campaign_id)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if perm in {Perm.MANAGE_CAMPAIGNS, Perm.REVIEW}:
+        require(user, perm, campaign.area)
+    return campaign
+
+
+def reporting_units(user: User, campaign: Campaign) -> UnitQuerySet:
+    """The assigned units of ``campaign`` for which the user logs activities and submits reports."""
+    return visible_units(user, Perm.REPORT).filter(pk__in=campaign.assignments.values("unit_id"))
+
+
+def access_reporting_unit(user: User, campaign: Campaign, unit_id: int, perm: Perm = Perm.VIEW_UNITS) -> Unit:
+    """An assigned unit of the campaign that the user may see (404) and act on with ``perm`` (403)."""
+    unit = access_unit(user, unit_id)
+    if not campaign.assignments.filter(unit=unit).exists():
+        raise Http404
+    require(user, perm, unit)
+    return unit

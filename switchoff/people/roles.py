@@ -28,6 +28,9 @@ class Perm(models.TextChoices):
     MANAGE_PEOPLE = "people.manage", _("Invite people, grant roles, reset passwords")
     VIEW_AUDIT = "audit.view", _("Browse the audit trail")
     USE_API = "api.use", _("Create API tokens")
+    REPORT = "reports.edit", _("Log activities and submit the unit's monthly report")
+    REVIEW = "reports.review", _("Accept or return reports, see completeness, download the aggregated report")
+    MANAGE_CAMPAIGNS = "campaigns.manage", _("Set up campaigns, their catalogue and who reports")
 
 
 _ALL = set(Perm)
@@ -35,10 +38,10 @@ _ALL = set(Perm)
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(_ALL),
     Role.COORDINATOR: frozenset(_ALL - {Perm.MERGE_UNITS}),
-    Role.REPORTER: frozenset({Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API}),
-    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE}),
+    Role.REPORTER: frozenset({Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API, Perm.REPORT}),
+    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.REPORT}),
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS}),
-    Role.OPERATOR_STAFF: frozenset({Perm.VIEW_UNITS, Perm.USE_API}),
+    Role.OPERATOR_STAFF: frozenset({Perm.VIEW_UNITS, Perm.USE_API, Perm.REPORT}),
     Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE}),
 }
 

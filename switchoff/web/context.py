@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": []}
     items = [(reverse("web:home"), _("Home"))]
     if can(user, Perm.VIEW_UNITS):
+        items.append((reverse("campaigns:list"), _("Campaigns and reports")))
         items.append((reverse("units:tree"), _("Units")))
     if can(user, Perm.VIEW_PEOPLE):
         items.append((reverse("people:list"), _("People")))

@@ -4,9 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from switchoff.people.access import can
+from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
+from switchoff.reports.models import Notification
 
 
 @login_required
@@ -16,6 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = list(Membership.objects.filter(user_id=user.pk).select_related("unit__kind", "unit__parent"))
     roles = {Role(m.role) for m in memberships}
     context = {
+        "notifications": Notification.objects.filter(user_id=user.pk, read_at__isnull=True)[:5],
+        "campaigns": visible_campaigns(user),
         "memberships": memberships,
         "roles": roles,
         "Role": Role,

@@ -1,0 +1,160 @@
+"""bench/reports: the aggregated report of a national campaign.
+
+Builds, in a throw-away SQLite database (or the one DATABASE_URL names), a
+campaign over 34 provinces and 3,400 reporting units with 12 months of
+submitted reports over the full catalogue, then times building the aggregate
+and generating the DOCX + XLSX for one province (about 100 units) and for the
+whole country. A raw baseline (one SQL GROUP BY over the same lines) is timed
+in the same run. The last line prints key=value pairs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+import time
+import zoneinfo
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+workdir = tempfile.mkdtemp(prefix="switchoff-bench-reports-")
+os.environ.setdefault("SWITCHOFF_VAR_DIR", workdir)
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+PROVINCES = 34
+UNITS_PER_PROVINCE = 100
+MONTHS = 12
+
+
+def build() -> tuple[object, object]:
+    from switchoff.campaigns.models import ReportingAssignment
+    from switchoff.campaigns.services import campaign_create
+    from switchoff.reports.models import MonthlyReport, ReportLine
+    from switchoff.units.models import Unit, UnitKind
+
+    kinds = {k.code: k for k in UnitKind.objects.all()}
+    with transaction.atomic():
+        country = Unit.objects.create(kind=kinds["province"], name="Việt Nam (bench)", path="/", rollup_path="/")
+        country.path = country.rollup_path = f"/{country.pk}/"
+        country.save()
+        provinces = []
+        for p in range(PROVINCES):
+            province = Unit.objects.create(kind=kinds["province"], name=f"Tỉnh {p:02d}", parent=country, path="/", rollup_path="/")
+            province.path = province.rollup_path = f"{country.path}{province.pk}/"
+            province.save()
+            provinces.append(province)
+        units = []
+        for province in provinces:
+            for n in range(UNITS_PER_PROVINCE):
+                units.append(
+                    Unit(
+                        kind=kinds["people_committee"],
+                        name=f"Ủy ban nhân dân xã Số {n:03d} {province.name}",
+                        search_name=f"uy ban nhan dan xa so {n:03d}",
+                        parent=province,
+                        path="pending",
+                        rollup_path="pending",
+                        depth=2,
+                    )
+                )
+        Unit.objects.bulk_create(units, batch_size=2000)
+        created = list(Unit.objects.filter(path="pending").select_related("parent"))
+        for unit in created:
+            unit.path = unit.rollup_path = f"{unit.parent.path}{unit.pk}/"  # type: ignore[union-attr]
+        Unit.objects.bulk_update(created, ["path", "rollup_path"], batch_size=2000)
+        campaign = campaign_create(
+            actor=None,
+            name="Chiến dịch quốc gia (bench)",
+            area=country,
+            coordinating_unit=country,
+            start_date=datetime.date(2024, 1, 1),
+            end_date=datetime.date(2024, 12, 31),
+            cutoff_date=datetime.date(2024, 10, 15),
+            recipient_name="Bộ Khoa học và Công nghệ",
+            issuing_body="BỘ KHOA HỌC VÀ CÔNG NGHỆ|CỤC VIỄN THÔNG",
+            place_name="Hà Nội",
+        )
+        ReportingAssignment.objects.bulk_create([ReportingAssignment(campaign=campaign, unit=u) for u in created], batch_size=5000)
+        forms = list(campaign.forms.prefetch_related("media"))
+        zone = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+        reports = []
+        for month in range(1, MONTHS + 1):
+            day = datetime.date(2024, month, 1)
+            submitted = datetime.datetime(2024 + month // 12, month % 12 + 1, 5 + (month % 7), 9, tzinfo=zone)
+            for index, unit in enumerate(created):
+                if (index + month) % 17 == 0:
+                    continue  # a share of units never report
+                reports.append(
+                    MonthlyReport(
+                        campaign=campaign,
+                        unit=unit,
+                        month=day,
+                        status="accepted" if index % 3 else "submitted",
+                        submitted_at=submitted,
+                        late=submitted.day >= 10,
+                        other_results="Đã hướng dẫn các hộ chuyển sang điện thoại 4G." if index % 50 == 0 else "",
+                    )
+                )
+        MonthlyReport.objects.bulk_create(reports, batch_size=5000)
+        report_ids = list(MonthlyReport.objects.values_list("pk", flat=True))
+        lines = []
+        for number, report_id in enumerate(report_ids):
+            for form in forms:
+                medium = next(iter(form.media.all()), None)
+                lines.append(ReportLine(report_id=report_id, form=form, medium=medium, count=(number * 7 + form.pk) % 40 + 1))
+            if len(lines) >= 50000:
+                ReportLine.objects.bulk_create(lines, batch_size=5000)
+                lines = []
+        ReportLine.objects.bulk_create(lines, batch_size=5000)
+    return campaign, provinces[0]
+
+
+def timed(campaign: object, units: object) -> float:
+    from switchoff.reports.aggregate import build_aggregate
+    from switchoff.reports.documents import report_docx, report_xlsx
+
+    now = datetime.datetime(2025, 1, 20, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+    start = time.perf_counter()
+    report = build_aggregate(campaign=campaign, month=datetime.date(2024, 12, 1), cumulative=True, units=units, now=now)  # type: ignore[arg-type]
+    docx, xlsx = report_docx(report), report_xlsx(report)
+    elapsed = time.perf_counter() - start
+    assert len(docx) > 5000 and len(xlsx) > 5000 and report.grand_total > 0
+    return elapsed
+
+
+def main() -> None:
+    from switchoff.units.models import Unit
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    campaign, province = build()
+    build_s = time.perf_counter() - started
+    raw_start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT form_id, medium_id, SUM(count) FROM reports_reportline GROUP BY form_id, medium_id"
+        )
+        cursor.fetchall()
+    raw_s = time.perf_counter() - raw_start
+    province_s = timed(campaign, Unit.objects.rolling_into(province))  # type: ignore[arg-type]
+    national_s = timed(campaign, Unit.objects.all())
+    print(f"built {PROVINCES * UNITS_PER_PROVINCE} units x {MONTHS} months in {build_s:.1f}s on {connection.vendor}")
+    print(
+        f"report_province_s={province_s:.2f} report_national_s={national_s:.2f} "
+        f"raw_group_by_national_s={raw_s:.2f} units={PROVINCES * UNITS_PER_PROVINCE} months={MONTHS}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""A switch-off campaign: its dates, its reporting rule, who reports, and its catalogue of communication forms."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.lib.months import add_months, first_of_month
+
+
+class Campaign(models.Model):
+    class Technology(models.TextChoices):
+        G2 = "2G", "2G"
+        G3 = "3G", "3G"
+
+    name = models.CharField(_("name"), max_length=200)
+    technology = models.CharField(_("technology switched off"), max_length=5, choices=Technology.choices, default="2G")
+    area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
+    coordinating_unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinating unit")
+    )
+    # Names change (the Department of Information and Communications was
+    # merged into Science and Technology in 2025): the recipient is text, with
+    # a unit when one exists in the system.
+    recipient_name = models.CharField(_("recipient of the aggregated report"), max_length=200)
+    recipient_unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recipient unit")
+    )
+    issuing_body = models.CharField(
+        _("issuing body (document header)"), max_length=200, help_text=_("Several lines allowed, separated by |")
+    )
+    document_symbol = models.CharField(_("document symbol"), max_length=40, default="BC-VHTT")
+    place_name = models.CharField(_("place name for the date line"), max_length=80)
+    signer_title = models.CharField(_("signer's position"), max_length=120, blank=True)
+    signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    cutoff_date = models.DateField(_("switch-off date"))
+    due_day = models.PositiveSmallIntegerField(_("reports due before day"), default=10)
+    # False: "before 00:00 on day N" (the letter's "trước ngày 10").
+    # True: "by the end of day N".
+    deadline_inclusive = models.BooleanField(_("the due day itself is still on time"), default=False)
+    lock_days = models.PositiveSmallIntegerField(_("days after the deadline a report can still be changed"), default=5)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("campaign")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="campaign_dates"),
+            models.CheckConstraint(condition=models.Q(due_day__gte=1, due_day__lte=28), name="campaign_due_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def months(self) -> list[datetime.date]:
+        """The first day of every month the campaign runs."""
+        month, last = first_of_month(self.start_date), first_of_month(self.end_date)
+        result = []
+        while month <= last:
+            result.append(month)
+            month = add_months(month, 1)
+        return result
+
+    def deadline(self, month: datetime.date) -> datetime.datetime:
+        """The first instant that is late for the report of ``month``, in Asia/Ho_Chi_Minh.
+
+        The report for July is due "before the 10th" of August: 00:00 on 10/08
+        is late. With the inclusive reading, 00:00 on 11/08 is.
+        """
+        due = add_months(first_of_month(month), 1).replace(day=self.due_day)
+        if self.deadline_inclusive:
+            due += datetime.timedelta(days=1)
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return datetime.datetime.combine(due, datetime.time.min, tzinfo=zone)
+
+    def lock_time(self, month: datetime.date) -> datetime.datetime:
+        """After this, only the coordinator can reopen the report."""
+        return self.deadline(month) + datetime.timedelta(days=self.lock_days)
+
+    def deadline_text(self, month: datetime.date) -> str:
+        from django.utils.translation import gettext as _t
+
+        last_on_time = self.deadline(month) - datetime.timedelta(seconds=1)
+        return _t("Due before 00:00 on %(day)s (Asia/Ho_Chi_Minh): submitted up to %(last)s is on time.") % {
+            "day": self.deadline(month).strftime("%d/%m/%Y"),
+            "last": last_on_time.strftime("%H:%M:%S %d/%m/%Y"),
+        }
+
+
+class ReportingAssignment(models.Model):
+    """A unit that must report monthly for a campaign (DHIS2's data-set assignment)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="assignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} — {self.unit}"
+
+
+class Medium(models.Model):
+    """A medium of communication: the loudspeaker system, a website, Zalo..."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="media")
+    name = models.CharField(_("name"), max_length=120)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="medium_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunicationForm(models.Model):
+    """A form of communication with the unit its count is in (lượt phát, bài, tin nhắn...)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(_("name"), max_length=160)
+    count_unit = models.CharField(_("unit of count"), max_length=40)
+    media = models.ManyToManyField(Medium, blank=True, related_name="forms", verbose_name=_("media"))
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="form_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name

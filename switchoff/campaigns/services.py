@@ -1,0 +1,138 @@
+"""Writes about campaigns: creation with the default catalogue, who must report, the catalogue."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from switchoff.audit.services import log_action
+from switchoff.campaigns import catalogue
+from switchoff.campaigns.models import Campaign, CommunicationForm, Medium, ReportingAssignment
+from switchoff.units.models import Unit
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: Any | None,
+    name: str,
+    area: Unit,
+    coordinating_unit: Unit,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    cutoff_date: datetime.date,
+    recipient_name: str,
+    issuing_body: str,
+    place_name: str,
+    technology: str = "2G",
+    signer_title: str = "",
+    signer_name: str = "",
+    due_day: int = 10,
+    deadline_inclusive: bool = False,
+    lock_days: int = 5,
+) -> Campaign:
+    """Create a campaign with the catalogue of forms and media the letter names."""
+    campaign = Campaign(
+        name=name.strip(),
+        technology=technology,
+        area=area,
+        coordinating_unit=coordinating_unit,
+        start_date=start_date,
+        end_date=end_date,
+        cutoff_date=cutoff_date,
+        recipient_name=recipient_name.strip(),
+        issuing_body=issuing_body.strip(),
+        place_name=place_name.strip(),
+        signer_title=signer_title.strip(),
+        signer_name=signer_name.strip(),
+        due_day=due_day,
+        deadline_inclusive=deadline_inclusive,
+        lock_days=lock_days,
+    )
+    campaign.full_clean()
+    campaign.save()
+    media = {
+        code: Medium.objects.create(campaign=campaign, name=label, order=index)
+        for index, (code, label) in enumerate(catalogue.MEDIA)
+    }
+    for index, (code, label, count_unit, media_codes) in enumerate(catalogue.FORMS):
+        form = CommunicationForm.objects.create(
+            campaign=campaign, code=code, name=label, count_unit=count_unit, order=index
+        )
+        form.media.set([media[m] for m in media_codes])
+    log_action("campaigns.campaign.created", actor=actor, obj=campaign, unit=area, data={"name": campaign.name})
+    return campaign
+
+
+@transaction.atomic
+def campaign_update_rule(
+    *, actor: Any | None, campaign: Campaign, cutoff_date: datetime.date, due_day: int, deadline_inclusive: bool, lock_days: int
+) -> Campaign:
+    """Change the switch-off date or the reporting rule (the real cut-off moved from 16/9 to 15/10/2024)."""
+    before = {
+        "cutoff_date": campaign.cutoff_date.isoformat(),
+        "due_day": campaign.due_day,
+        "deadline_inclusive": campaign.deadline_inclusive,
+        "lock_days": campaign.lock_days,
+    }
+    campaign.cutoff_date, campaign.due_day = cutoff_date, due_day
+    campaign.deadline_inclusive, campaign.lock_days = deadline_inclusive, lock_days
+    campaign.full_clean()
+    campaign.save(update_fields=["cutoff_date", "due_day", "deadline_inclusive", "lock_days"])
+    log_action("campaigns.campaign.rule_changed", actor=actor, obj=campaign, unit=campaign.area, data={"before": before})
+    return campaign
+
+
+@transaction.atomic
+def assignments_add(*, actor: Any | None, campaign: Campaign, kind_codes: list[str], within: Unit) -> int:
+    """Make every current unit of the given kinds within ``within`` a reporting unit. Returns how many were new."""
+    if not within.rollup_path.startswith(campaign.area.rollup_path):
+        raise ValidationError(_("The units must be inside the campaign's area."))
+    units = Unit.objects.rolling_into(within).current().filter(kind__code__in=kind_codes)
+    existing = set(campaign.assignments.values_list("unit_id", flat=True))
+    new = [ReportingAssignment(campaign=campaign, unit_id=pk) for pk in units.values_list("pk", flat=True) if pk not in existing]
+    ReportingAssignment.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        log_action(
+            "campaigns.assignments.added",
+            actor=actor,
+            obj=campaign,
+            unit=within,
+            data={"kinds": kind_codes, "added": len(new)},
+        )
+    return len(new)
+
+
+@transaction.atomic
+def assignment_remove(*, actor: Any | None, campaign: Campaign, unit: Unit) -> None:
+    deleted, _rows = ReportingAssignment.objects.filter(campaign=campaign, unit=unit).delete()
+    if deleted:
+        log_action("campaigns.assignments.removed", actor=actor, obj=campaign, unit=unit, data={"unit": unit.pk})
+
+
+@transaction.atomic
+def form_save(
+    *,
+    actor: Any | None,
+    campaign: Campaign,
+    form: CommunicationForm | None,
+    code: str,
+    name: str,
+    count_unit: str,
+    media: list[Medium],
+) -> CommunicationForm:
+    """Add a form of communication to the catalogue, or change one."""
+    if any(m.campaign_id != campaign.pk for m in media):
+        raise ValidationError(_("A medium of another campaign was chosen."))
+    if form is None:
+        form = CommunicationForm(campaign=campaign, order=campaign.forms.count())
+    form.code, form.name, form.count_unit = code, name.strip(), count_unit.strip()
+    form.full_clean()
+    form.save()
+    form.media.set(media)
+    log_action("campaigns.form.saved", actor=actor, obj=form, unit=campaign.area, data={"name": form.name})
+    return form

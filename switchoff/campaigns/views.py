@@ -1,0 +1,132 @@
+"""Campaign pages: the list, one campaign, its reporting rule, catalogue and reporting units."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from switchoff.campaigns import services
+from switchoff.campaigns.models import CommunicationForm
+from switchoff.lib.months import first_of_month
+from switchoff.people.access import access_campaign, can, reporting_units, visible_campaigns, visible_units
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.reports.forms import AssignForm, CatalogueForm, RuleForm
+from switchoff.units.models import UnitKind
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = visible_campaigns(_user(request)).select_related("area")
+    return render(request, "campaigns/list.html", {"campaigns": campaigns})
+
+
+@login_required
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    today = timezone.localdate()
+    current = min(max(first_of_month(today), first_of_month(campaign.start_date)), first_of_month(campaign.end_date))
+    context = {
+        "campaign": campaign,
+        "my_units": reporting_units(user, campaign).order_by("search_name"),
+        "months": campaign.months(),
+        "current_month": current,
+        "deadline_text": campaign.deadline_text(current),
+        "can_manage": can(user, Perm.MANAGE_CAMPAIGNS, campaign.area),
+        "can_review": can(user, Perm.REVIEW, campaign.area),
+        "assigned": campaign.assignments.count(),
+    }
+    return render(request, "campaigns/detail.html", context)
+
+
+@login_required
+def campaign_rule(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.MANAGE_CAMPAIGNS)
+    form = RuleForm(
+        request.POST or None,
+        initial={
+            "cutoff_date": campaign.cutoff_date,
+            "due_day": campaign.due_day,
+            "deadline_inclusive": campaign.deadline_inclusive,
+            "lock_days": campaign.lock_days,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_update_rule(actor=user, campaign=campaign, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The reporting rule was saved."))
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(request, "units/form.html", {"form": form, "title": _("Reporting rule of %(name)s") % {"name": campaign}})
+
+
+@login_required
+def campaign_assignments(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Who must report: add all units of some kinds within an area, in one go."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.MANAGE_CAMPAIGNS)
+    form = AssignForm(request.POST or None)
+    form.fields["kinds"].choices = [  # type: ignore[attr-defined]
+        (k.code, k.label) for k in UnitKind.objects.exclude(category__in=["province", "district", "village"])
+    ]
+    areas = visible_units(user, Perm.MANAGE_CAMPAIGNS).current().filter(
+        rollup_path__startswith=campaign.area.rollup_path, kind__category__in=["province", "commune"]
+    )
+    form.fields["within"].choices = [(u.pk, u.name) for u in areas.order_by("depth", "search_name")]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        within = areas.get(pk=form.cleaned_data["within"])
+        try:
+            added = services.assignments_add(actor=user, campaign=campaign, kind_codes=form.cleaned_data["kinds"], within=within)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("%(n)s units were added to the reporting units.") % {"n": added})
+            return redirect("campaigns:assignments", campaign_id=campaign.pk)
+    assigned = campaign.assignments.select_related("unit__kind", "unit__parent").order_by("unit__search_name")
+    return render(request, "campaigns/assignments.html", {"campaign": campaign, "form": form, "assigned": assigned})
+
+
+@login_required
+def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    can_manage = can(user, Perm.MANAGE_CAMPAIGNS, campaign.area)
+    form = CatalogueForm(request.POST or None)
+    media = list(campaign.media.all())
+    form.fields["media"].choices = [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_manage:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            data = form.cleaned_data
+            existing = CommunicationForm.objects.filter(campaign=campaign, code=data["code"]).first()
+            try:
+                services.form_save(
+                    actor=user,
+                    campaign=campaign,
+                    form=existing,
+                    code=data["code"],
+                    name=data["name"],
+                    count_unit=data["count_unit"],
+                    media=[m for m in media if m.pk in data["media"]],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The catalogue was saved."))
+                return redirect("campaigns:catalogue", campaign_id=campaign.pk)
+    forms = campaign.forms.prefetch_related("media")
+    return render(request, "campaigns/catalogue.html", {"campaign": campaign, "forms": forms, "form": form, "can_manage": can_manage})

@@ -1,0 +1,251 @@
+"""API for campaigns, the activity log, monthly reports, completeness and the aggregated report.
+
+The same services and the same access path as the pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+
+from switchoff.campaigns.models import Campaign
+from switchoff.lib.months import parse_month
+from switchoff.people.access import access_campaign, access_reporting_unit, visible_campaigns, visible_units
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.reports import services
+from switchoff.reports.aggregate import build_aggregate
+from switchoff.reports.exports import aggregate_json, dhis2_data_value_set
+from switchoff.reports.models import Activity, MonthlyReport
+from switchoff.reports.selectors import completeness
+from switchoff.units.models import Unit
+
+router = Router()
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    technology: str
+    area_id: int
+    start_date: datetime.date
+    end_date: datetime.date
+    cutoff_date: datetime.date
+    due_day: int
+    deadline_inclusive: bool
+
+
+class ActivityIn(Schema):
+    client_key: str
+    date: datetime.date
+    form: str
+    medium_id: int | None = None
+    count: int
+    people_reached: int | None = None
+    place_id: int | None = None
+    description: str = ""
+    evidence_url: str = ""
+
+
+class ActivityOut(Schema):
+    id: int
+    date: datetime.date
+    form: str
+    medium_id: int | None
+    count: int
+    people_reached: int | None
+    place_id: int | None
+    description: str
+
+
+class LineOut(Schema):
+    form: str
+    medium_id: int | None
+    count: int
+    people_reached: int
+
+
+class ReportOut(Schema):
+    id: int
+    unit_id: int
+    month: datetime.date
+    status: str
+    submitted_at: datetime.datetime | None
+    late: bool
+    comment: str
+    other_results: str
+    return_reason: str
+    lines: list[LineOut]
+
+
+class StatusOut(Schema):
+    unit_id: int
+    unit_name: str
+    status: str
+    submitted_at: datetime.datetime | None
+
+
+class CompletenessOut(Schema):
+    month: datetime.date
+    expected: int
+    actual: int
+    on_time: int
+    completeness_rate: float
+    timeliness_rate: float
+    units: list[StatusOut]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _month(text: str) -> datetime.date:
+    month = parse_month(text)
+    if month is None:
+        raise Http404
+    return month
+
+
+def _activity(a: Activity) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "date": a.date,
+        "form": a.form.code,
+        "medium_id": a.medium_id,
+        "count": a.count,
+        "people_reached": a.people_reached,
+        "place_id": a.place_id,
+        "description": a.description,
+    }
+
+
+def _report(r: MonthlyReport) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "unit_id": r.unit_id,
+        "month": r.month,
+        "status": r.status,
+        "submitted_at": r.submitted_at,
+        "late": r.late,
+        "comment": r.comment,
+        "other_results": r.other_results,
+        "return_reason": r.return_reason,
+        "lines": [
+            {"form": line.form.code, "medium_id": line.medium_id, "count": line.count, "people_reached": line.people_reached}
+            for line in r.lines.select_related("form")
+        ],
+    }
+
+
+@router.get("/", response=list[CampaignOut], summary="Campaigns in the caller's area")
+def list_campaigns(request: HttpRequest) -> list[Campaign]:
+    return list(visible_campaigns(_user(request)))
+
+
+@router.get("/{campaign_id}/units/{unit_id}/activities", response=list[ActivityOut], summary="A unit's activity log for a month")
+def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> list[dict[str, Any]]:
+    campaign = access_campaign(_user(request), campaign_id)
+    unit = access_reporting_unit(_user(request), campaign, unit_id)
+    first = _month(month)
+    log = Activity.objects.filter(campaign=campaign, unit=unit, date__year=first.year, date__month=first.month)
+    return [_activity(a) for a in log.select_related("form").order_by("date", "pk")]
+
+
+@router.post(
+    "/{campaign_id}/units/{unit_id}/activities",
+    response={200: ActivityOut, 201: ActivityOut},
+    summary="Log an activity (idempotent by client_key)",
+)
+def create_activity(request: HttpRequest, campaign_id: int, unit_id: int, payload: ActivityIn) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    form = campaign.forms.filter(code=payload.form).first()
+    if form is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"form": f"Unknown form code {payload.form!r}."})
+    place = visible_units(user).filter(pk=payload.place_id).first() if payload.place_id else None
+    activity, created = services.activity_create(
+        actor=user,
+        campaign=campaign,
+        unit=unit,
+        day=payload.date,
+        form=form,
+        medium=campaign.media.filter(pk=payload.medium_id).first() if payload.medium_id else None,
+        count=payload.count,
+        people_reached=payload.people_reached,
+        place=place,
+        description=payload.description,
+        evidence_url=payload.evidence_url,
+        client_key=f"api:{user.pk}:{payload.client_key}"[:64],
+    )
+    return (201 if created else 200), _activity(activity)
+
+
+def _open_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str, perm: Perm) -> tuple[Campaign, Unit, MonthlyReport]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, perm)
+    report = services.report_open(actor=user, campaign=campaign, unit=unit, month=_month(month))
+    return campaign, unit, report
+
+
+@router.get("/{campaign_id}/units/{unit_id}/reports/{month}", response=ReportOut, summary="A unit's monthly report")
+def get_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> dict[str, Any]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id)
+    report = MonthlyReport.objects.filter(campaign=campaign, unit=unit, month=_month(month)).first()
+    if report is None:
+        raise Http404
+    return _report(report)
+
+
+@router.post("/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report")
+def submit_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> dict[str, Any]:
+    _campaign, _unit, report = _open_report(request, campaign_id, unit_id, month, Perm.REPORT)
+    return _report(services.report_submit(actor=_user(request), report=report))
+
+
+@router.get("/{campaign_id}/completeness", response=CompletenessOut, summary="Completeness and timeliness for a month")
+def get_completeness(request: HttpRequest, campaign_id: int, month: str) -> dict[str, Any]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    result = completeness(campaign=campaign, month=_month(month), now=timezone.now(), units=visible_units(user, Perm.REVIEW))
+    return {
+        "month": result.month,
+        "expected": result.expected,
+        "actual": result.actual,
+        "on_time": result.on_time,
+        "completeness_rate": result.completeness_rate,
+        "timeliness_rate": result.timeliness_rate,
+        "units": [
+            {
+                "unit_id": r.unit.pk,
+                "unit_name": r.unit.name,
+                "status": r.status,
+                "submitted_at": r.report.submitted_at if r.report else None,
+            }
+            for r in result.rows
+        ],
+    }
+
+
+@router.get("/{campaign_id}/aggregate/{month}", summary="The aggregated report as JSON")
+def get_aggregate(request: HttpRequest, campaign_id: int, month: str, cumulative: bool = False) -> dict[str, Any]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    report = build_aggregate(campaign=campaign, month=_month(month), cumulative=cumulative, units=visible_units(user, Perm.REVIEW))
+    return aggregate_json(report)
+
+
+@router.get("/{campaign_id}/aggregate/{month}/dhis2", summary="The month's values as a DHIS2 dataValueSets payload")
+def get_dhis2(request: HttpRequest, campaign_id: int, month: str) -> dict[str, Any]:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    return dhis2_data_value_set(campaign=campaign, month=_month(month), units=visible_units(user, Perm.REVIEW))

@@ -1,0 +1,127 @@
+"""Reminders before and after the deadline, and the coordinator's summary.
+
+Each (campaign, unit, month, kind) is reminded at most once: the Reminder row
+is created first, under a unique constraint, and only the run that created it
+sends. Running the job twice, or two workers at once, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from switchoff.campaigns.models import Campaign
+from switchoff.lib.months import add_months, first_of_month
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Role
+from switchoff.reports.models import Notification, Reminder
+from switchoff.reports.selectors import completeness
+from switchoff.units.models import Unit
+
+REPORTER_ROLES = [Role.REPORTER, Role.OPERATOR_STAFF, Role.TEAM_LEADER]
+
+
+@dataclass
+class ReminderRun:
+    before: int = 0
+    missing: int = 0
+    summaries: int = 0
+
+
+def _claim(campaign: Campaign, unit: Unit, month: datetime.date, kind: str) -> bool:
+    """Record the reminder; False when it was already sent."""
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(campaign=campaign, unit=unit, month=month, kind=kind)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _notify(users: list[User], text_for: dict[str, str], url: str, subject_for: dict[str, str]) -> None:
+    Notification.objects.bulk_create([Notification(user=u, text=text_for[u.language][:300], url=url) for u in users])
+    mails = [
+        (subject_for[u.language], text_for[u.language], settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users if u.email
+    ]
+    if mails:
+        send_mass_mail(mails, fail_silently=True)
+
+
+def _texts(builder: object) -> dict[str, str]:
+    result = {}
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            result[language] = builder()  # type: ignore[operator]
+    return result
+
+
+def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
+    """Remind units whose report of last month is not in, and sum up for the coordinator.
+
+    ``REMINDER_DAYS_BEFORE`` days before the deadline: the units not yet
+    submitted. From the day the deadline has passed: the units still missing,
+    and one summary for the coordinators.
+    """
+    now = now or timezone.now()
+    run = ReminderRun()
+    today = timezone.localdate(now)
+    month = add_months(first_of_month(today), -1)
+    for campaign in Campaign.objects.filter(start_date__lte=today).select_related("area", "coordinating_unit"):
+        if not first_of_month(campaign.start_date) <= month <= first_of_month(campaign.end_date):
+            continue
+        deadline = campaign.deadline(month)
+        if now < deadline - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE):
+            continue
+        kind = Reminder.Kind.BEFORE if now < deadline else Reminder.Kind.MISSING
+        status = completeness(campaign=campaign, month=month, now=now)
+        url = reverse("campaigns:detail", args=[campaign.pk])
+        pending = status.to_chase
+        reporters: dict[int, list[User]] = {}
+        for membership in Membership.objects.filter(
+            unit__in=[r.unit for r in pending], role__in=REPORTER_ROLES, user__is_active=True
+        ).select_related("user"):
+            reporters.setdefault(membership.unit_id, []).append(membership.user)
+        for row in pending:
+            if not _claim(campaign, row.unit, month, kind):
+                continue
+            values = {"month": month.strftime("%m/%Y"), "unit": row.unit.name, "deadline": campaign.deadline_text(month)}
+            if kind == Reminder.Kind.BEFORE:
+                texts = _texts(lambda: _("The report of %(unit)s for %(month)s is not submitted yet. %(deadline)s") % values)
+                run.before += 1
+            else:
+                texts = _texts(lambda: _("The report of %(unit)s for %(month)s is missing: the deadline has passed.") % values)
+                run.missing += 1
+            subjects = _texts(lambda: _("switchoff: monthly report %(month)s") % values)
+            _notify(reporters.get(row.unit.pk, []), texts, url, subjects)
+        if kind == Reminder.Kind.MISSING and _claim(campaign, campaign.area, month, Reminder.Kind.SUMMARY):
+            coordinators = [
+                m.user
+                for m in Membership.objects.filter(
+                    unit=campaign.coordinating_unit, role=Role.COORDINATOR, user__is_active=True
+                ).select_related("user")
+            ]
+            values2 = {
+                "month": month.strftime("%m/%Y"),
+                "actual": status.actual,
+                "expected": status.expected,
+                "late": sum(1 for r in status.rows if r.late),
+                "missing": len(pending),
+            }
+            texts = _texts(
+                lambda: _(
+                    "Reports for %(month)s: %(actual)s of %(expected)s received (%(late)s late), %(missing)s missing."
+                )
+                % values2
+            )
+            subjects = _texts(lambda: _("switchoff: monthly report %(month)s") % values2)
+            _notify(coordinators, texts, reverse("reports:completeness", args=[campaign.pk]), subjects)
+            run.summaries += 1
+    return run

@@ -1,0 +1,337 @@
+"""Writes: activities, the monthly report and its workflow, reminders.
+
+draft → submitted → accepted, or submitted → returned (with a reason) → submitted
+again. Submitting after the deadline is allowed and marked late. After the lock
+time (deadline + the campaign's lock days) only the coordinator can reopen a
+report, with a logged reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from switchoff.audit.services import log_action
+from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.months import first_of_month, last_of_month
+from switchoff.reports.models import Activity, MonthlyReport, ReportLine
+from switchoff.units.models import Unit
+
+Status = MonthlyReport.Status
+
+
+def _check_activity(
+    *, campaign: Campaign, unit: Unit, day: datetime.date, form: CommunicationForm, medium: Medium | None, place: Unit | None
+) -> None:
+    errors: dict[str, str] = {}
+    if not campaign.start_date <= day <= campaign.end_date:
+        errors["date"] = _("The date must be within the campaign (%(start)s – %(end)s).") % {
+            "start": campaign.start_date.strftime("%d/%m/%Y"),
+            "end": campaign.end_date.strftime("%d/%m/%Y"),
+        }
+    if day > timezone.localdate():
+        errors["date"] = _("The date cannot be in the future.")
+    if form.campaign_id != campaign.pk:
+        errors["form"] = _("This form belongs to another campaign.")
+    if medium is not None and form.media.exists() and not form.media.filter(pk=medium.pk).exists():
+        errors["medium"] = _("%(medium)s is not a medium of %(form)s.") % {"medium": medium, "form": form}
+    if place is not None and not place.rollup_path.startswith(unit.geographic_anchor().rollup_path):
+        errors["place"] = _("The place must be inside the unit's area.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def report_is_locked(report: MonthlyReport, campaign: Campaign, now: datetime.datetime) -> bool:
+    if report.reopened_until is not None and now < report.reopened_until:
+        return False
+    return now >= campaign.lock_time(report.month)
+
+
+def _month_is_closed(campaign: Campaign, unit: Unit, day: datetime.date) -> bool:
+    """Whether the report of ``day``'s month is already submitted or accepted."""
+    return MonthlyReport.objects.filter(
+        campaign=campaign, unit=unit, month=first_of_month(day), status__in=[Status.SUBMITTED, Status.ACCEPTED]
+    ).exists()
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    unit: Unit,
+    day: datetime.date,
+    form: CommunicationForm,
+    count: int,
+    client_key: str,
+    medium: Medium | None = None,
+    people_reached: int | None = None,
+    place: Unit | None = None,
+    description: str = "",
+    evidence_url: str = "",
+    evidence_file: UploadedFile | None = None,
+) -> tuple[Activity, bool]:
+    """Log an activity. A retried request (same ``client_key``) returns the first one, created False."""
+    existing = Activity.objects.filter(client_key=client_key).first()
+    if existing is not None:
+        return existing, False
+    _check_activity(campaign=campaign, unit=unit, day=day, form=form, medium=medium, place=place)
+    if count < 1:
+        raise ValidationError({"count": _("The count must be at least 1.")})
+    if _month_is_closed(campaign, unit, day):
+        raise ValidationError(
+            {"date": _("The report for %(month)s is already submitted; ask to have it returned first.") % {"month": day.strftime("%m/%Y")}}
+        )
+    activity = Activity(
+        campaign=campaign,
+        unit=unit,
+        date=day,
+        form=form,
+        medium=medium,
+        count=count,
+        people_reached=people_reached,
+        place=place,
+        description=description.strip(),
+        evidence_url=evidence_url.strip(),
+        client_key=client_key,
+        created_by=actor,
+    )
+    if evidence_file is not None:
+        activity.evidence_file = evidence_file  # type: ignore[assignment]
+    try:
+        with transaction.atomic():
+            activity.save()
+    except IntegrityError:
+        # The same request arrived twice at once: the other one won.
+        return Activity.objects.get(client_key=client_key), False
+    log_action(
+        "reports.activity.created",
+        actor=actor,
+        obj=activity,
+        unit=unit,
+        data={"form": form.code, "count": count, "date": day.isoformat()},
+    )
+    return activity, True
+
+
+@transaction.atomic
+def activity_delete(*, actor: Any, activity: Activity) -> None:
+    if _month_is_closed(activity.campaign, activity.unit, activity.date):
+        raise ValidationError(_("The report for this month is already submitted."))
+    log_action(
+        "reports.activity.deleted",
+        actor=actor,
+        obj=activity,
+        unit=activity.unit,
+        data={"form": activity.form.code, "count": activity.count, "date": activity.date.isoformat()},
+    )
+    activity.delete()
+
+
+@transaction.atomic
+def activities_grid_save(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    unit: Unit,
+    medium_by_form: dict[int, Medium | None],
+    cells: dict[tuple[datetime.date, CommunicationForm], int],
+    client_key: str,
+) -> int:
+    """Save a days × forms grid of counts as activities; returns how many were created.
+
+    Each cell gets its own key derived from the grid's, so a resubmitted grid
+    creates nothing twice.
+    """
+    created = 0
+    for (day, form), count in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].pk)):
+        if count <= 0:
+            continue
+        _activity, new = activity_create(
+            actor=actor,
+            campaign=campaign,
+            unit=unit,
+            day=day,
+            form=form,
+            count=count,
+            medium=medium_by_form.get(form.pk),
+            client_key=f"{client_key}:{day.isoformat()}:{form.pk}",
+        )
+        created += int(new)
+    return created
+
+
+def totals_from_log(campaign: Campaign, unit: Unit, month: datetime.date) -> list[dict[str, Any]]:
+    """Totals of the activity log by form × medium for ``month``."""
+    return list(
+        Activity.objects.filter(
+            campaign=campaign, unit=unit, date__gte=first_of_month(month), date__lte=last_of_month(month)
+        )
+        .values("form", "medium")
+        .annotate(count=Sum("count"), people=Sum("people_reached"))
+        .order_by("form", "medium")
+    )
+
+
+def _fill_lines(report: MonthlyReport) -> None:
+    report.lines.all().delete()
+    ReportLine.objects.bulk_create(
+        [
+            ReportLine(
+                report=report, form_id=row["form"], medium_id=row["medium"], count=row["count"] or 0, people_reached=row["people"] or 0
+            )
+            for row in totals_from_log(report.campaign, report.unit, report.month)
+        ]
+    )
+
+
+@transaction.atomic
+def report_open(*, actor: Any, campaign: Campaign, unit: Unit, month: datetime.date) -> MonthlyReport:
+    """The unit's report for ``month``, created and prefilled from the activity log the first time."""
+    month = first_of_month(month)
+    if not first_of_month(campaign.start_date) <= month <= first_of_month(campaign.end_date):
+        raise ValidationError(_("The campaign does not run in %(month)s.") % {"month": month.strftime("%m/%Y")})
+    report, created = MonthlyReport.objects.get_or_create(campaign=campaign, unit=unit, month=month)
+    if created:
+        _fill_lines(report)
+        log_action("reports.report.created", actor=actor, obj=report, unit=unit, data={"month": month.isoformat()})
+    return report
+
+
+def _require_editable(report: MonthlyReport, now: datetime.datetime) -> None:
+    if report.status not in {Status.DRAFT, Status.RETURNED}:
+        raise ValidationError(_("Only a draft or a returned report can be changed."))
+    if report_is_locked(report, report.campaign, now):
+        raise ValidationError(_("This report is locked. Ask the coordinator to reopen it."))
+
+
+@transaction.atomic
+def report_refill(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> None:
+    """Replace the report's totals with the activity log's again."""
+    _require_editable(report, now or timezone.now())
+    _fill_lines(report)
+    log_action("reports.report.refilled", actor=actor, obj=report, unit=report.unit)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    form: CommunicationForm
+    medium: Medium | None
+    count: int
+    people_reached: int = 0
+
+
+@transaction.atomic
+def report_save(
+    *,
+    actor: Any,
+    report: MonthlyReport,
+    lines: list[LineInput],
+    comment: str,
+    other_results: str,
+    now: datetime.datetime | None = None,
+) -> MonthlyReport:
+    """Correct the totals, the comment and the other results of a draft or returned report."""
+    _require_editable(report, now or timezone.now())
+    for line in lines:
+        if line.form.campaign_id != report.campaign_id or (line.medium and line.medium.campaign_id != report.campaign_id):
+            raise ValidationError(_("A form or medium of another campaign was given."))
+        if line.count < 0 or line.people_reached < 0:
+            raise ValidationError(_("Counts cannot be negative."))
+    report.lines.all().delete()
+    ReportLine.objects.bulk_create(
+        [
+            ReportLine(report=report, form=line.form, medium=line.medium, count=line.count, people_reached=line.people_reached)
+            for line in lines
+            if line.count > 0
+        ]
+    )
+    report.comment, report.other_results = comment.strip(), other_results.strip()
+    report.save(update_fields=["comment", "other_results", "updated_at"])
+    log_action(
+        "reports.report.saved",
+        actor=actor,
+        obj=report,
+        unit=report.unit,
+        data={"total": sum(line.count for line in lines)},
+    )
+    return report
+
+
+@transaction.atomic
+def report_submit(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> MonthlyReport:
+    """Submit the report; after the deadline it is accepted but marked late."""
+    now = now or timezone.now()
+    report = MonthlyReport.objects.select_for_update().select_related("campaign").get(pk=report.pk)
+    if report.status == Status.SUBMITTED:
+        return report  # A double click or a retried request changes nothing.
+    _require_editable(report, now)
+    report.status = Status.SUBMITTED
+    report.submitted_at = now
+    report.submitted_by = actor
+    report.late = now >= report.campaign.deadline(report.month)
+    report.save(update_fields=["status", "submitted_at", "submitted_by", "late", "updated_at"])
+    log_action(
+        "reports.report.submitted", actor=actor, obj=report, unit=report.unit, data={"late": report.late}
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None) -> MonthlyReport:
+    """Send a submitted report back to its unit with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is returned.")})
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be returned."))
+    now = now or timezone.now()
+    report.status = Status.RETURNED
+    report.return_reason = reason.strip()
+    report.reviewed_at, report.reviewed_by = now, actor
+    # The unit must be able to correct it even if the lock time has passed.
+    report.reopened_until = max(now, report.campaign.lock_time(report.month)) + datetime.timedelta(
+        days=max(report.campaign.lock_days, 1)
+    )
+    report.save(update_fields=["status", "return_reason", "reviewed_at", "reviewed_by", "reopened_until", "updated_at"])
+    log_action("reports.report.returned", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason})
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> MonthlyReport:
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == Status.ACCEPTED:
+        return report
+    if report.status != Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be accepted."))
+    report.status = Status.ACCEPTED
+    report.reviewed_at, report.reviewed_by = now or timezone.now(), actor
+    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+    log_action("reports.report.accepted", actor=actor, obj=report, unit=report.unit)
+    return report
+
+
+@transaction.atomic
+def report_reopen(*, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None) -> MonthlyReport:
+    """Reopen a locked draft (or an accepted report) for correction: the coordinator only, with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is reopened.")})
+    now = now or timezone.now()
+    report = MonthlyReport.objects.select_for_update().select_related("campaign").get(pk=report.pk)
+    if report.status == Status.SUBMITTED:
+        raise PermissionDenied
+    report.status = Status.RETURNED if report.status == Status.ACCEPTED else report.status
+    report.return_reason = reason.strip()
+    report.reopened_until = now + datetime.timedelta(days=max(report.campaign.lock_days, 1))
+    report.save(update_fields=["status", "return_reason", "reopened_until", "updated_at"])
+    log_action("reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason})
+    return report

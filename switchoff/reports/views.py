@@ -1,0 +1,398 @@
+"""Report pages: the activity log, the bulk grid, the monthly report, completeness, downloads."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from switchoff.audit.services import log_action
+from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.months import add_months, first_of_month, last_of_month, parse_month
+from switchoff.people.access import access_campaign, access_reporting_unit, can, visible_units
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.reports import services
+from switchoff.reports.aggregate import build_aggregate
+from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
+from switchoff.reports.forms import ActivityForm, ReasonForm
+from switchoff.reports.models import Activity, MonthlyReport
+from switchoff.reports.selectors import UnitStatus, completeness
+from switchoff.units.models import Unit, UnitKind
+
+STATUS_LABELS = {
+    UnitStatus.NOT_STARTED: _("not started"),
+    UnitStatus.DRAFT: _("draft"),
+    UnitStatus.SUBMITTED: _("submitted on time"),
+    UnitStatus.LATE: _("submitted late"),
+    UnitStatus.RETURNED: _("returned"),
+    UnitStatus.ACCEPTED: _("accepted"),
+    UnitStatus.MISSING: _("missing"),
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _month(campaign: Campaign, text: str | None) -> datetime.date:
+    month = parse_month(text or "") if text else None
+    if month is None:
+        month = first_of_month(timezone.localdate())
+        # The report being prepared is usually last month's.
+        month = add_months(month, -1)
+    first, last = first_of_month(campaign.start_date), first_of_month(campaign.end_date)
+    return min(max(month, first), last)
+
+
+def _places(unit: Unit) -> list[Unit]:
+    anchor = unit.geographic_anchor()
+    return list(
+        Unit.objects.rolling_into(anchor)
+        .current()
+        .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE])
+        .order_by("depth", "search_name")[:500]
+    )
+
+
+@login_required
+def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
+    """The unit's activity log for a month, and the form to log one more."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id)
+    month = _month(campaign, request.GET.get("month"))
+    can_report = can(user, Perm.REPORT, unit)
+    forms = list(campaign.forms.prefetch_related("media"))
+    media = list(campaign.media.all())
+    places = _places(unit)
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"client_key": uuid.uuid4().hex, "date": min(timezone.localdate(), campaign.end_date)},
+    )
+    form.fields["form"].choices = [(f.pk, f"{f.name} ({f.count_unit})") for f in forms]  # type: ignore[attr-defined]
+    form.fields["medium"].choices = [("", "—")] + [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
+    form.fields["place"].choices = [("", "—")] + [(p.pk, p.name) for p in places]  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if not can_report:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity, _created = services.activity_create(
+                    actor=user,
+                    campaign=campaign,
+                    unit=unit,
+                    day=data["date"],
+                    form=next(f for f in forms if f.pk == data["form"]),
+                    medium=next((m for m in media if m.pk == data["medium"]), None),
+                    count=data["count"],
+                    people_reached=data["people_reached"],
+                    place=next((p for p in places if p.pk == data["place"]), None),
+                    description=data["description"],
+                    evidence_url=data["evidence_url"],
+                    evidence_file=data["evidence_file"],
+                    client_key=data["client_key"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The activity was logged."))
+                url = reverse("reports:activities", args=[campaign.pk, unit.pk]) + f"?month={activity.date:%Y-%m}"
+                return redirect(url)
+    log = (
+        Activity.objects.filter(campaign=campaign, unit=unit, date__gte=month, date__lte=last_of_month(month))
+        .select_related("form", "medium", "place")
+        .order_by("-date", "-pk")
+    )
+    context = {
+        "campaign": campaign,
+        "unit": unit,
+        "month": month,
+        "months": campaign.months(),
+        "log": log,
+        "form": form,
+        "can_report": can_report,
+        "total": sum(a.count for a in log),
+    }
+    return render(request, "reports/activities.html", context)
+
+
+@login_required
+@require_POST
+def activity_delete(request: HttpRequest, campaign_id: int, unit_id: int, activity_id: int) -> HttpResponse:
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    activity = get_object_or_404(Activity, pk=activity_id, campaign=campaign, unit=unit)
+    try:
+        services.activity_delete(actor=user, activity=activity)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("reports:activities", args=[campaign.pk, unit.pk]) + f"?month={activity.date:%Y-%m}")
+
+
+@login_required
+def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
+    """Bulk entry for the many small broadcasts of a month: a days × forms grid."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    month = _month(campaign, request.GET.get("month") or request.POST.get("month"))
+    forms = list(campaign.forms.prefetch_related("media"))
+    chosen = [f for f in forms if str(f.pk) in request.GET.getlist("f")] or forms[:4]
+    today = timezone.localdate()
+    days = [
+        month + datetime.timedelta(days=i)
+        for i in range((last_of_month(month) - month).days + 1)
+        if campaign.start_date <= month + datetime.timedelta(days=i) <= min(campaign.end_date, today)
+    ]
+    errors: list[str] = []
+    if request.method == "POST":
+        chosen = [f for f in forms if str(f.pk) in request.POST.getlist("f")]
+        cells: dict[tuple[datetime.date, CommunicationForm], int] = {}
+        for day in days:
+            for form in chosen:
+                raw = request.POST.get(f"c-{day:%Y%m%d}-{form.pk}", "").strip()
+                if not raw:
+                    continue
+                if not raw.isdigit():
+                    errors.append(
+                        _("%(day)s, %(form)s: “%(value)s” is not a whole number.")
+                        % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": raw}
+                    )
+                    continue
+                cells[(day, form)] = int(raw)
+        medium_by_form: dict[int, Medium | None] = {f.pk: next(iter(f.media.all()), None) for f in chosen}
+        if not errors:
+            try:
+                created = services.activities_grid_save(
+                    actor=user,
+                    campaign=campaign,
+                    unit=unit,
+                    medium_by_form=medium_by_form,
+                    cells=cells,
+                    client_key=request.POST.get("client_key", "")[:40] or uuid.uuid4().hex,
+                )
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            else:
+                messages.success(request, _("%(n)s activities were logged.") % {"n": created})
+                return redirect(reverse("reports:activities", args=[campaign.pk, unit.pk]) + f"?month={month:%Y-%m}")
+    context = {
+        "campaign": campaign,
+        "unit": unit,
+        "month": month,
+        "forms": forms,
+        "chosen": chosen,
+        "days": days,
+        "errors": errors,
+        "values": request.POST if request.method == "POST" else {},
+        "client_key": uuid.uuid4().hex,
+    }
+    return render(request, "reports/grid.html", context)
+
+
+def _report_context(report: MonthlyReport, user: User) -> dict[str, Any]:
+    campaign = report.campaign
+    now = timezone.now()
+    lines = {(line.form_id, line.medium_id): line for line in report.lines.all()}
+    rows = []
+    for form in campaign.forms.prefetch_related("media"):
+        form_media = list(form.media.all()) or [None]
+        for medium in form_media:
+            line = lines.pop((form.pk, medium.pk if medium else None), None)
+            rows.append({"form": form, "medium": medium, "count": line.count if line else 0, "people": line.people_reached if line else 0})
+    # Lines whose medium is not (any longer) in the form's list stay visible.
+    for (form_id, medium_id), line in lines.items():
+        rows.append({"form": line.form, "medium": line.medium, "count": line.count, "people": line.people_reached})
+    editable = report.status in {MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED} and not services.report_is_locked(
+        report, campaign, now
+    )
+    return {
+        "report": report,
+        "campaign": campaign,
+        "rows": rows,
+        "total": sum(r["count"] for r in rows),
+        "editable": editable and can(user, Perm.REPORT, report.unit),
+        "can_review": can(user, Perm.REVIEW, campaign.area),
+        "deadline_text": campaign.deadline_text(report.month),
+        "locked": services.report_is_locked(report, campaign, now),
+        "reason_form": ReasonForm(),
+    }
+
+
+@login_required
+def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> HttpResponse:
+    """The unit's report for a month: opened (and prefilled) on first visit, saved, submitted."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id)
+    parsed = parse_month(month)
+    if parsed is None:
+        raise Http404
+    report = MonthlyReport.objects.filter(campaign=campaign, unit=unit, month=parsed).select_related("campaign").first()
+    if report is None:
+        if not can(user, Perm.REPORT, unit):
+            # Someone above the unit looks at a report that was never started.
+            return render(request, "reports/report_missing.html", {"campaign": campaign, "unit": unit, "month": parsed})
+        try:
+            report = services.report_open(actor=user, campaign=campaign, unit=unit, month=parsed)
+        except ValidationError:
+            raise Http404 from None
+    if request.method == "POST":
+        if not can(user, Perm.REPORT, unit):
+            return HttpResponse(status=403)
+        action = request.POST.get("action", "save")
+        try:
+            if action == "refill":
+                services.report_refill(actor=user, report=report)
+            else:
+                lines = []
+                for form in campaign.forms.prefetch_related("media"):
+                    for medium in list(form.media.all()) or [None]:
+                        key = f"{form.pk}-{medium.pk if medium else 0}"
+                        count = request.POST.get(f"count-{key}", "0").strip() or "0"
+                        people = request.POST.get(f"people-{key}", "0").strip() or "0"
+                        if not count.isdigit() or not people.isdigit():
+                            raise ValidationError(
+                                _("%(form)s / %(medium)s: counts must be whole numbers.")
+                                % {"form": form.name, "medium": medium or "—"}
+                            )
+                        lines.append(services.LineInput(form=form, medium=medium, count=int(count), people_reached=int(people)))
+                services.report_save(
+                    actor=user,
+                    report=report,
+                    lines=lines,
+                    comment=request.POST.get("comment", ""),
+                    other_results=request.POST.get("other_results", ""),
+                )
+                if action == "submit":
+                    report = services.report_submit(actor=user, report=report)
+                    messages.success(
+                        request,
+                        _("The report was submitted late.") if report.late else _("The report was submitted on time."),
+                    )
+                else:
+                    messages.success(request, _("The report was saved."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
+    return render(request, "reports/report.html", _report_context(report, user))
+
+
+@login_required
+@require_POST
+def report_review(request: HttpRequest, campaign_id: int, unit_id: int, month: str, action: str) -> HttpResponse:
+    """The coordinator accepts, returns (with a reason) or reopens (with a reason) a report."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    unit = access_reporting_unit(user, campaign, unit_id)
+    report = get_object_or_404(MonthlyReport, campaign=campaign, unit=unit, month=parse_month(month))
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "accept":
+            services.report_accept(actor=user, report=report)
+            messages.success(request, _("The report was accepted."))
+        elif action == "return":
+            services.report_return(actor=user, report=report, reason=reason)
+            messages.success(request, _("The report was returned to the unit."))
+        elif action == "reopen":
+            services.report_reopen(actor=user, report=report, reason=reason)
+            messages.success(request, _("The report was reopened."))
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=month)
+
+
+@login_required
+def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Each reporting unit's state for a month, the rates, and who to chase."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    month = _month(campaign, request.GET.get("month"))
+    units = visible_units(user, Perm.REVIEW)
+    kind = request.GET.get("kind", "")
+    area = request.GET.get("area", "")
+    if kind:
+        units = units.filter(kind__code=kind)
+    if area.isdigit():
+        within = visible_units(user, Perm.REVIEW).filter(pk=int(area)).first()
+        if within is not None:
+            units = units.filter(rollup_path__startswith=within.rollup_path)
+    now = timezone.now()
+    result = completeness(campaign=campaign, month=month, now=now, units=units)
+    overall = [completeness(campaign=campaign, month=m, now=now, units=units) for m in campaign.months() if m <= month]
+    expected = sum(c.expected for c in overall)
+    context = {
+        "campaign": campaign,
+        "month": month,
+        "months": campaign.months(),
+        "result": result,
+        "labels": STATUS_LABELS,
+        "overall_completeness": min(100.0, round(100.0 * sum(c.actual for c in overall) / expected, 1)) if expected else 0.0,
+        "overall_timeliness": min(100.0, round(100.0 * sum(c.on_time for c in overall) / expected, 1)) if expected else 0.0,
+        "kinds": UnitKind.objects.filter(pk__in=campaign.assignments.values("unit__kind")),
+        "areas": visible_units(user, Perm.REVIEW)
+        .current()
+        .filter(rollup_path__startswith=campaign.area.rollup_path, kind__category__in=["province", "commune"])
+        .order_by("depth", "search_name"),
+        "kind": kind,
+        "area": area,
+        "deadline_text": campaign.deadline_text(month),
+    }
+    return render(request, "reports/completeness.html", context)
+
+
+@login_required
+def aggregate_download(request: HttpRequest, campaign_id: int, month: str, fmt: str) -> HttpResponse:
+    """The aggregated report as Word, Excel, JSON, DHIS2 dataValueSets JSON or ADX; every download is logged."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    parsed = parse_month(month)
+    if parsed is None or fmt not in {"docx", "xlsx", "json", "dhis2.json", "adx.xml"}:
+        raise Http404
+    cumulative = request.GET.get("cumulative") == "1"
+    units = visible_units(user, Perm.REVIEW)
+    report = build_aggregate(campaign=campaign, month=parsed, cumulative=cumulative, units=units)
+    log_action(
+        "reports.aggregate.exported",
+        actor=user,
+        obj=campaign,
+        unit=campaign.area,
+        data={"month": month, "format": fmt, "cumulative": cumulative},
+    )
+    name = f"bao-cao-{campaign.technology.lower()}-{parsed:%Y-%m}{'-luy-ke' if cumulative else ''}"
+    # python-docx and openpyxl load only when a document is asked for.
+    from switchoff.reports.documents import report_docx, report_xlsx
+
+    content: bytes
+    if fmt == "docx":
+        content, mime = report_docx(report), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif fmt == "xlsx":
+        content, mime = report_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "json":
+        content, mime = json.dumps(aggregate_json(report), ensure_ascii=False, indent=1).encode(), "application/json"
+    elif fmt == "dhis2.json":
+        values = dhis2_data_value_set(campaign=campaign, month=parsed, units=units)
+        content, mime = json.dumps(values, ensure_ascii=False, indent=1).encode(), "application/json"
+    else:
+        content, mime = dhis2_adx(campaign=campaign, month=parsed, units=units), "application/adx+xml"
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

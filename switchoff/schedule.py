@@ -1,0 +1,18 @@
+"""Every periodic job of switchoff, in one place. Huey's worker runs them (``manage.py run_huey``).
+
+Jobs are thin: they call a tested service with no model instances.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from switchoff.reports.reminders import send_reminders
+
+
+# Huey reads crontabs in UTC: 00:30 UTC is 07:30 in Vietnam, the start of an office day.
+@db_periodic_task(crontab(hour="0", minute="30"))
+def daily_report_reminders() -> None:
+    """Remind units before and after the monthly deadline; the service sends each reminder once."""
+    send_reminders()

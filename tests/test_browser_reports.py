@@ -1,0 +1,97 @@
+"""The monthly report end to end in the browser: log, grid, report, return, correct, accept, completeness."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import World, build_world
+from tests.reporting import make_campaign
+from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
+
+
+@pytest.fixture
+def report_world(transactional_db: None) -> World:
+    world = build_world()
+    make_campaign(world)
+    return world
+
+
+def log_activity(page: Page, day: str, form: str, count: str) -> None:
+    page.get_by_label("Ngày (dd/mm/yyyy)").fill(day)
+    page.get_by_label("Hình thức truyền thông").select_option(label=form)
+    page.get_by_label("Số lượt").fill(count)
+    page.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator(".messages")).to_contain_text("Đã ghi nhận hoạt động")
+
+
+def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: object, report_world: World) -> None:  # noqa: F811
+    world = report_world
+    base = str(live_server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reporter = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+    log_in(reporter, base, "reporter.a")
+    reporter.get_by_role("link", name="Lộ trình dừng công nghệ di động 2G").first.click()
+    reporter.get_by_role("link", name="Nhật ký hoạt động").first.click()
+    log_activity(reporter, "05/07/2024", "Phát thanh trên loa truyền thanh cơ sở (lượt phát)", "3")
+    log_activity(reporter, "12/07/2024", "Phát thanh trên loa truyền thanh cơ sở (lượt phát)", "4")
+    log_activity(reporter, "20/07/2024", "Hội nghị, họp dân (buổi)", "1")
+    expect(reporter.locator("#activity-log li")).to_have_count(3)
+    reporter.screenshot(path=str(SCREENSHOTS / "activities-360.png"), full_page=True)
+
+    reporter.get_by_role("link", name="Nhập nhiều ngày một lúc (bảng)").click()
+    reporter.get_by_label("01/07 Phát thanh trên loa truyền thanh cơ sở").fill("2")
+    reporter.get_by_label("02/07 Phát thanh trên loa truyền thanh cơ sở").fill("1")
+    reporter.get_by_role("button", name="Lưu bảng").click()
+    expect(reporter.locator(".messages")).to_contain_text("2 hoạt động")
+
+    reporter.get_by_role("link", name="Báo cáo 07/2024").click()
+    # 3 + 4 + 2 + 1 broadcasts and 1 meeting, prefilled from the log.
+    expect(reporter.locator("#report-total")).to_have_text("11")
+    expect(reporter.get_by_label("Phát thanh trên loa truyền thanh cơ sở Hệ thống loa truyền thanh cơ sở")).to_have_value("10")
+    reporter.get_by_label("Kết quả khác (nội dung tự do)").fill("Đã hướng dẫn 15 hộ chuyển sang 4G.")
+    reporter.screenshot(path=str(SCREENSHOTS / "report-360.png"), full_page=True)
+    reporter.get_by_role("button", name="Gửi báo cáo").click()
+    expect(reporter.locator("#report-status")).to_have_text("Đã gửi")
+
+    coordinator = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    coordinator.context.add_cookies([])
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=world.coordinator, name="app", confirmed=True)
+    log_in(coordinator, base, "coordinator")
+    coordinator.get_by_label("Mã 6 chữ số").fill(f"{totp(device.bin_key):06d}")
+    coordinator.get_by_role("button", name="Tiếp tục").click()
+    report_url = re.sub(r"^https?://[^/]+", base, reporter.url)
+    coordinator.goto(report_url)
+    coordinator.get_by_label("Lý do").fill("Thiếu số buổi họp dân ở khối 2.")
+    coordinator.get_by_role("button", name="Trả lại báo cáo").click()
+    expect(coordinator.locator("#report-status")).to_have_text("Bị trả lại")
+
+    reporter.reload()
+    expect(reporter.locator("#return-reason")).to_contain_text("Thiếu số buổi họp dân ở khối 2.")
+    reporter.get_by_label("Hội nghị, họp dân Trực tiếp").fill("2")
+    reporter.get_by_role("button", name="Gửi báo cáo").click()
+    expect(reporter.locator("#report-total")).to_have_text("12")
+
+    coordinator.goto(report_url)
+    coordinator.get_by_role("button", name="Chấp nhận báo cáo").click()
+    expect(coordinator.locator("#report-status")).to_have_text("Đã chấp nhận")
+
+    coordinator.goto(f"{base}/campaigns/")
+    coordinator.get_by_role("link", name="Lộ trình dừng công nghệ di động 2G").first.click()
+    coordinator.get_by_role("link", name="Mức độ đầy đủ và đúng hạn").click()
+    coordinator.get_by_label("Tháng").select_option("2024-07")
+    coordinator.get_by_role("button", name="Xem").click()
+    # Three units expected (two wards' committees and Viettel); one report in, submitted after 10/08/2024.
+    expect(coordinator.locator("#completeness-rate")).to_have_text("33,3 %")
+    expect(coordinator.locator("#timeliness-rate")).to_have_text("0,0 %")
+    expect(coordinator.locator("#to-chase li")).to_have_count(2)
+    coordinator.screenshot(path=str(SCREENSHOTS / "completeness-1366.png"), full_page=True)
