@@ -25,5 +25,7 @@ def make_campaign(world: World, **extra: object) -> Campaign:
         signer_name="Nguyễn Văn A",
         **extra,  # type: ignore[arg-type]
     )
-    assignments_add(actor=None, campaign=campaign, kind_codes=["people_committee", "operator_branch"], within=world.province)
+    assignments_add(
+        actor=None, campaign=campaign, kind_codes=["people_committee", "operator_branch"], within=world.province
+    )
     return campaign

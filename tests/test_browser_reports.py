@@ -54,7 +54,9 @@ def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: ob
     reporter.get_by_role("link", name="Báo cáo 07/2024").click()
     # 3 + 4 + 2 + 1 broadcasts and 1 meeting, prefilled from the log.
     expect(reporter.locator("#report-total")).to_have_text("11")
-    expect(reporter.get_by_label("Phát thanh trên loa truyền thanh cơ sở Hệ thống loa truyền thanh cơ sở")).to_have_value("10")
+    expect(
+        reporter.get_by_label("Phát thanh trên loa truyền thanh cơ sở Hệ thống loa truyền thanh cơ sở")
+    ).to_have_value("10")
     reporter.get_by_label("Kết quả khác (nội dung tự do)").fill("Đã hướng dẫn 15 hộ chuyển sang 4G.")
     reporter.screenshot(path=str(SCREENSHOTS / "report-360.png"), full_page=True)
     reporter.get_by_role("button", name="Gửi báo cáo").click()

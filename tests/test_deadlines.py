@@ -74,14 +74,26 @@ def test_deadline_is_shown_exactly(world: World) -> None:
     campaign = make_campaign(world)
     text = campaign.deadline_text(JULY)
     assert "10/08/2024" in text and "23:59:59 09/08/2024" in text
-    campaign_update_rule(actor=None, campaign=campaign, cutoff_date=campaign.cutoff_date, due_day=10, deadline_inclusive=True, lock_days=5)
+    campaign_update_rule(
+        actor=None,
+        campaign=campaign,
+        cutoff_date=campaign.cutoff_date,
+        due_day=10,
+        deadline_inclusive=True,
+        lock_days=5,
+    )
     assert "23:59:59 10/08/2024" in campaign.deadline_text(JULY)
 
 
 def test_moving_the_cutoff_is_recorded(world: World) -> None:
     campaign = make_campaign(world)
     campaign_update_rule(
-        actor=world.coordinator, campaign=campaign, cutoff_date=datetime.date(2024, 10, 15), due_day=10, deadline_inclusive=False, lock_days=5
+        actor=world.coordinator,
+        campaign=campaign,
+        cutoff_date=datetime.date(2024, 10, 15),
+        due_day=10,
+        deadline_inclusive=False,
+        lock_days=5,
     )
     campaign.refresh_from_db()
     assert campaign.cutoff_date == datetime.date(2024, 10, 15)
@@ -102,7 +114,9 @@ def test_after_the_lock_only_the_coordinator_can_reopen(world: World) -> None:
 def test_unit_created_mid_month_is_expected_that_month(world: World) -> None:
     campaign = make_campaign(world)
     kind = UnitKind.objects.get(code="people_committee")
-    new = unit_create(actor=None, kind=kind, name="UBND xã mới", parent=world.province, valid_from=datetime.date(2024, 7, 20))
+    new = unit_create(
+        actor=None, kind=kind, name="UBND xã mới", parent=world.province, valid_from=datetime.date(2024, 7, 20)
+    )
     campaign.assignments.create(unit=new)
     assert new in expected_units(campaign, JULY)
     assert new not in expected_units(campaign, datetime.date(2024, 6, 1))

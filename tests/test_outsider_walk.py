@@ -74,11 +74,15 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:activities": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:grid": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:activity_import": ("post", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_delete": (
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},
     ),
-    "reports:report": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"}),
+    "reports:report": (
+        "get",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
+    ),
     "reports:review": (
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07", "action": "accept"},

@@ -85,7 +85,9 @@ def test_submitted_report_freezes_the_month(world: World) -> None:
     with pytest.raises(ValidationError):
         log(world, campaign, "loudspeaker", 3, 5, "late-add")
     # Submitting twice (a double click) changes nothing.
-    again = services.report_submit(actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 20, tzinfo=HCM))
+    again = services.report_submit(
+        actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 20, tzinfo=HCM)
+    )
     assert again.late is False
 
 
@@ -119,9 +121,12 @@ def test_aggregate_and_dhis2_exports(world: World) -> None:
     log(world, campaign, "loudspeaker", 5, 5, "a")
     report = services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY)
     services.report_save(
-        actor=world.reporter_a, report=report, lines=[
-            services.LineInput(form=line.form, medium=line.medium, count=line.count) for line in report.lines.all()
-        ], comment="", other_results="Đã hướng dẫn 12 hộ.", now=datetime.datetime(2024, 8, 1, tzinfo=HCM)
+        actor=world.reporter_a,
+        report=report,
+        lines=[services.LineInput(form=line.form, medium=line.medium, count=line.count) for line in report.lines.all()],
+        comment="",
+        other_results="Đã hướng dẫn 12 hộ.",
+        now=datetime.datetime(2024, 8, 1, tzinfo=HCM),
     )
     services.report_submit(actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 12, tzinfo=HCM))
     aggregate = build_aggregate(campaign=campaign, month=JULY, now=datetime.datetime(2024, 8, 20, tzinfo=HCM))
@@ -179,4 +184,45 @@ def test_grid_saves_each_cell_once(world: World) -> None:
     assert sorted(Activity.objects.values_list("date__day", "count")) == [(1, 2), (3, 1)]
     bad = client.post(url, {**data, "client_key": "grid-2", f"c-20240704-{loudspeaker.pk}": "ba"})
     assert "không phải là số nguyên" in bad.content.decode() or "not a whole number" in bad.content.decode()
+    assert Activity.objects.count() == 2
+
+
+def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
+
+    campaign = make_campaign(world)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["THEO DÕI CÔNG TÁC TUYÊN TRUYỀN 2G"])
+    sheet.append(["STT", "Ngày", "Hình thức", "Phương tiện", "Số lượt", "Nội dung"])
+    sheet.append(
+        [
+            1,
+            datetime.datetime(2024, 7, 3),
+            "Phát thanh trên loa truyền thanh cơ sở",
+            "He thong loa truyen thanh co so",
+            2,
+            "Bản tin sáng",
+        ]
+    )
+    sheet.append([2, "04/07/2024", "loudspeaker", None, "3", ""])
+    sheet.append([3, "31/02/2024", "Múa rối", None, "hai", ""])
+    sheet.append([None, None, "Tổng cộng", None, 5, None])
+    buffer = BytesIO()
+    book.save(buffer)
+    parsed = parse_activity_sheet(BytesIO(buffer.getvalue()), campaign)
+    assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
+        (5, "B", "Không phải là ngày; hãy ghi theo dạng dd/mm/yyyy."),
+        (5, "C", "Không phải là hình thức truyền thông của chiến dịch này."),
+        (5, "E", "Phải là số nguyên, ít nhất là 1."),
+    ]
+    assert [(r.row, r.count) for r in parsed.rows] == [(3, 2), (4, 3)]
+    assert apply_activity_sheet(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, parsed=parsed) == 2
+    again = parse_activity_sheet(BytesIO(buffer.getvalue()), campaign)
+    assert apply_activity_sheet(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, parsed=again) == 0
     assert Activity.objects.count() == 2

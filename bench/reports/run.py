@@ -50,7 +50,9 @@ def build() -> tuple[object, object]:
         country.save()
         provinces = []
         for p in range(PROVINCES):
-            province = Unit.objects.create(kind=kinds["province"], name=f"Tỉnh {p:02d}", parent=country, path="/", rollup_path="/")
+            province = Unit.objects.create(
+                kind=kinds["province"], name=f"Tỉnh {p:02d}", parent=country, path="/", rollup_path="/"
+            )
             province.path = province.rollup_path = f"{country.path}{province.pk}/"
             province.save()
             provinces.append(province)
@@ -85,7 +87,9 @@ def build() -> tuple[object, object]:
             issuing_body="BỘ KHOA HỌC VÀ CÔNG NGHỆ|CỤC VIỄN THÔNG",
             place_name="Hà Nội",
         )
-        ReportingAssignment.objects.bulk_create([ReportingAssignment(campaign=campaign, unit=u) for u in created], batch_size=5000)
+        ReportingAssignment.objects.bulk_create(
+            [ReportingAssignment(campaign=campaign, unit=u) for u in created], batch_size=5000
+        )
         forms = list(campaign.forms.prefetch_related("media"))
         zone = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
         reports = []
@@ -112,7 +116,9 @@ def build() -> tuple[object, object]:
         for number, report_id in enumerate(report_ids):
             for form in forms:
                 medium = next(iter(form.media.all()), None)
-                lines.append(ReportLine(report_id=report_id, form=form, medium=medium, count=(number * 7 + form.pk) % 40 + 1))
+                lines.append(
+                    ReportLine(report_id=report_id, form=form, medium=medium, count=(number * 7 + form.pk) % 40 + 1)
+                )
             if len(lines) >= 50000:
                 ReportLine.objects.bulk_create(lines, batch_size=5000)
                 lines = []
@@ -121,8 +127,9 @@ def build() -> tuple[object, object]:
 
 
 def timed(campaign: object, units: object) -> float:
-    from switchoff.reports.aggregate import build_aggregate
     from switchoff.reports.documents import report_docx, report_xlsx
+
+    from switchoff.reports.aggregate import build_aggregate
 
     now = datetime.datetime(2025, 1, 20, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
     start = time.perf_counter()
@@ -142,9 +149,7 @@ def main() -> None:
     build_s = time.perf_counter() - started
     raw_start = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT form_id, medium_id, SUM(count) FROM reports_reportline GROUP BY form_id, medium_id"
-        )
+        cursor.execute("SELECT form_id, medium_id, SUM(count) FROM reports_reportline GROUP BY form_id, medium_id")
         cursor.fetchall()
     raw_s = time.perf_counter() - raw_start
     province_s = timed(campaign, Unit.objects.rolling_into(province))  # type: ignore[arg-type]

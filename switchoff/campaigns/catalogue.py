@@ -24,5 +24,5 @@ FORMS = [
     ("meeting", "Hội nghị, họp dân", "buổi", ["direct"]),
     ("leaflet", "Tờ rơi", "tờ", ["print"]),
     ("home_visit", "Tuyên truyền trực tiếp tại nhà", "lượt hộ", ["direct"]),
-    ("other", "Hình thức khác", "lượt", ["other", "direct", "social", "print"]),
+    ("other", "Hình thức khác", "lượt", ["other"]),
 ]

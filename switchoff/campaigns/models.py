@@ -28,7 +28,12 @@ class Campaign(models.Model):
     # a unit when one exists in the system.
     recipient_name = models.CharField(_("recipient of the aggregated report"), max_length=200)
     recipient_unit = models.ForeignKey(
-        "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recipient unit")
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recipient unit"),
     )
     issuing_body = models.CharField(
         _("issuing body (document header)"), max_length=200, help_text=_("Several lines allowed, separated by |")

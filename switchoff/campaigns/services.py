@@ -70,7 +70,13 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_update_rule(
-    *, actor: Any | None, campaign: Campaign, cutoff_date: datetime.date, due_day: int, deadline_inclusive: bool, lock_days: int
+    *,
+    actor: Any | None,
+    campaign: Campaign,
+    cutoff_date: datetime.date,
+    due_day: int,
+    deadline_inclusive: bool,
+    lock_days: int,
 ) -> Campaign:
     """Change the switch-off date or the reporting rule (the real cut-off moved from 16/9 to 15/10/2024)."""
     before = {
@@ -83,7 +89,9 @@ def campaign_update_rule(
     campaign.deadline_inclusive, campaign.lock_days = deadline_inclusive, lock_days
     campaign.full_clean()
     campaign.save(update_fields=["cutoff_date", "due_day", "deadline_inclusive", "lock_days"])
-    log_action("campaigns.campaign.rule_changed", actor=actor, obj=campaign, unit=campaign.area, data={"before": before})
+    log_action(
+        "campaigns.campaign.rule_changed", actor=actor, obj=campaign, unit=campaign.area, data={"before": before}
+    )
     return campaign
 
 
@@ -94,7 +102,11 @@ def assignments_add(*, actor: Any | None, campaign: Campaign, kind_codes: list[s
         raise ValidationError(_("The units must be inside the campaign's area."))
     units = Unit.objects.rolling_into(within).current().filter(kind__code__in=kind_codes)
     existing = set(campaign.assignments.values_list("unit_id", flat=True))
-    new = [ReportingAssignment(campaign=campaign, unit_id=pk) for pk in units.values_list("pk", flat=True) if pk not in existing]
+    new = [
+        ReportingAssignment(campaign=campaign, unit_id=pk)
+        for pk in units.values_list("pk", flat=True)
+        if pk not in existing
+    ]
     ReportingAssignment.objects.bulk_create(new, ignore_conflicts=True)
     if new:
         log_action(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.campaigns import services
 from switchoff.campaigns.models import CommunicationForm
-from switchoff.lib.months import first_of_month
+from switchoff.lib.months import add_months, first_of_month
 from switchoff.people.access import access_campaign, can, reporting_units, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -35,7 +35,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     today = timezone.localdate()
-    current = min(max(first_of_month(today), first_of_month(campaign.start_date)), first_of_month(campaign.end_date))
+    # The report being prepared is last month's: it is due in the first days of this one.
+    due = add_months(first_of_month(today), -1)
+    current = min(max(due, first_of_month(campaign.start_date)), first_of_month(campaign.end_date))
     context = {
         "campaign": campaign,
         "my_units": reporting_units(user, campaign).order_by("search_name"),
@@ -70,7 +72,9 @@ def campaign_rule(request: HttpRequest, campaign_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The reporting rule was saved."))
             return redirect("campaigns:detail", campaign_id=campaign.pk)
-    return render(request, "units/form.html", {"form": form, "title": _("Reporting rule of %(name)s") % {"name": campaign}})
+    return render(
+        request, "units/form.html", {"form": form, "title": _("Reporting rule of %(name)s") % {"name": campaign}}
+    )
 
 
 @login_required
@@ -82,14 +86,18 @@ def campaign_assignments(request: HttpRequest, campaign_id: int) -> HttpResponse
     form.fields["kinds"].choices = [  # type: ignore[attr-defined]
         (k.code, k.label) for k in UnitKind.objects.exclude(category__in=["province", "district", "village"])
     ]
-    areas = visible_units(user, Perm.MANAGE_CAMPAIGNS).current().filter(
-        rollup_path__startswith=campaign.area.rollup_path, kind__category__in=["province", "commune"]
+    areas = (
+        visible_units(user, Perm.MANAGE_CAMPAIGNS)
+        .current()
+        .filter(rollup_path__startswith=campaign.area.rollup_path, kind__category__in=["province", "commune"])
     )
     form.fields["within"].choices = [(u.pk, u.name) for u in areas.order_by("depth", "search_name")]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         within = areas.get(pk=form.cleaned_data["within"])
         try:
-            added = services.assignments_add(actor=user, campaign=campaign, kind_codes=form.cleaned_data["kinds"], within=within)
+            added = services.assignments_add(
+                actor=user, campaign=campaign, kind_codes=form.cleaned_data["kinds"], within=within
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -106,7 +114,7 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     can_manage = can(user, Perm.MANAGE_CAMPAIGNS, campaign.area)
     form = CatalogueForm(request.POST or None)
     media = list(campaign.media.all())
-    form.fields["media"].choices = [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
+    form.fields["media_ids"].choices = [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_manage:
             return HttpResponse(status=403)
@@ -121,7 +129,7 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     code=data["code"],
                     name=data["name"],
                     count_unit=data["count_unit"],
-                    media=[m for m in media if m.pk in data["media"]],
+                    media=[m for m in media if m.pk in data["media_ids"]],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
@@ -129,4 +137,8 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 messages.success(request, _("The catalogue was saved."))
                 return redirect("campaigns:catalogue", campaign_id=campaign.pk)
     forms = campaign.forms.prefetch_related("media")
-    return render(request, "campaigns/catalogue.html", {"campaign": campaign, "forms": forms, "form": form, "can_manage": can_manage})
+    return render(
+        request,
+        "campaigns/catalogue.html",
+        {"campaign": campaign, "forms": forms, "form": form, "can_manage": can_manage},
+    )

@@ -150,7 +150,7 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
         ("reporter.dk", "ubnd:05977", [("loudspeaker", 8), ("meeting", 1)], 12),
         ("viettel", "Viettel Lạng Sơn", [("sms", 3200), ("banner", 15)], 8),
     ]
-    for offset in range(3):
+    for offset in range(4):
         month = add_months(start, offset)
         for username, unit_key, lines, submit_day in plan:
             unit = units[unit_key]
@@ -167,7 +167,7 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
                     client_key=f"demo:{unit.pk}:{month:%Y%m}:{code}",
                 )
             report = reports.report_open(actor=reporters[username], campaign=campaign, unit=unit, month=month)
-            if offset == 2 and username == "reporter.dk":
+            if offset == 3 and username == "reporter.dk":
                 continue  # Đông Kinh has not reported last month yet.
             submitted = datetime.datetime.combine(
                 add_months(month, 1).replace(day=submit_day), datetime.time(9, 30), tzinfo=zone
@@ -180,7 +180,9 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
                     for line in report.lines.select_related("form", "medium")
                 ],
                 comment="",
-                other_results="Đã rà soát, hướng dẫn các hộ dùng điện thoại 2G chuyển sang 4G." if username != "viettel" else "",
+                other_results="Đã rà soát, hướng dẫn các hộ dùng điện thoại 2G chuyển sang 4G."
+                if username != "viettel"
+                else "",
                 now=submitted,
             )
             reports.report_submit(actor=reporters[username], report=report, now=submitted)

@@ -14,7 +14,6 @@ A membership gives its role over an area:
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -146,7 +145,9 @@ def visible_campaigns(user: User) -> QuerySet[Campaign]:
     if user.is_authenticated and user.is_superuser:
         return Campaign.objects.all()
     roots = visible_units(user).values_list("rollup_path", flat=True)
-    ids = [c.pk for c in Campaign.objects.select_related("area") if any(r.startswith(c.area.rollup_path) for r in roots)]
+    ids = [
+        c.pk for c in Campaign.objects.select_related("area") if any(r.startswith(c.area.rollup_path) for r in roots)
+    ]
     return Campaign.objects.filter(pk__in=ids)
 
 

@@ -135,7 +135,12 @@ def _report(r: MonthlyReport) -> dict[str, Any]:
         "other_results": r.other_results,
         "return_reason": r.return_reason,
         "lines": [
-            {"form": line.form.code, "medium_id": line.medium_id, "count": line.count, "people_reached": line.people_reached}
+            {
+                "form": line.form.code,
+                "medium_id": line.medium_id,
+                "count": line.count,
+                "people_reached": line.people_reached,
+            }
             for line in r.lines.select_related("form")
         ],
     }
@@ -146,7 +151,9 @@ def list_campaigns(request: HttpRequest) -> list[Campaign]:
     return list(visible_campaigns(_user(request)))
 
 
-@router.get("/{campaign_id}/units/{unit_id}/activities", response=list[ActivityOut], summary="A unit's activity log for a month")
+@router.get(
+    "/{campaign_id}/units/{unit_id}/activities", response=list[ActivityOut], summary="A unit's activity log for a month"
+)
 def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> list[dict[str, Any]]:
     campaign = access_campaign(_user(request), campaign_id)
     unit = access_reporting_unit(_user(request), campaign, unit_id)
@@ -160,7 +167,9 @@ def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month:
     response={200: ActivityOut, 201: ActivityOut},
     summary="Log an activity (idempotent by client_key)",
 )
-def create_activity(request: HttpRequest, campaign_id: int, unit_id: int, payload: ActivityIn) -> tuple[int, dict[str, Any]]:
+def create_activity(
+    request: HttpRequest, campaign_id: int, unit_id: int, payload: ActivityIn
+) -> tuple[int, dict[str, Any]]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
@@ -187,7 +196,9 @@ def create_activity(request: HttpRequest, campaign_id: int, unit_id: int, payloa
     return (201 if created else 200), _activity(activity)
 
 
-def _open_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str, perm: Perm) -> tuple[Campaign, Unit, MonthlyReport]:
+def _open_report(
+    request: HttpRequest, campaign_id: int, unit_id: int, month: str, perm: Perm
+) -> tuple[Campaign, Unit, MonthlyReport]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, perm)
@@ -206,7 +217,9 @@ def get_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str)
     return _report(report)
 
 
-@router.post("/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report")
+@router.post(
+    "/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report"
+)
 def submit_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> dict[str, Any]:
     _campaign, _unit, report = _open_report(request, campaign_id, unit_id, month, Perm.REPORT)
     return _report(services.report_submit(actor=_user(request), report=report))
@@ -216,7 +229,9 @@ def submit_report(request: HttpRequest, campaign_id: int, unit_id: int, month: s
 def get_completeness(request: HttpRequest, campaign_id: int, month: str) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
-    result = completeness(campaign=campaign, month=_month(month), now=timezone.now(), units=visible_units(user, Perm.REVIEW))
+    result = completeness(
+        campaign=campaign, month=_month(month), now=timezone.now(), units=visible_units(user, Perm.REVIEW)
+    )
     return {
         "month": result.month,
         "expected": result.expected,
@@ -240,7 +255,9 @@ def get_completeness(request: HttpRequest, campaign_id: int, month: str) -> dict
 def get_aggregate(request: HttpRequest, campaign_id: int, month: str, cumulative: bool = False) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
-    report = build_aggregate(campaign=campaign, month=_month(month), cumulative=cumulative, units=visible_units(user, Perm.REVIEW))
+    report = build_aggregate(
+        campaign=campaign, month=_month(month), cumulative=cumulative, units=visible_units(user, Perm.REVIEW)
+    )
     return aggregate_json(report)
 
 

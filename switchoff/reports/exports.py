@@ -40,12 +40,13 @@ def _values(campaign: Campaign, month: datetime.date, units: UnitQuerySet) -> li
         unit__in=units,
         status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
     )
-    return list(
+    rows = (
         ReportLine.objects.filter(report__in=reports)
         .values("report__unit__code", "report__unit_id", "form__code", "medium_id")
         .annotate(total=Sum("count"))
         .order_by("report__unit_id", "form__code", "medium_id")
     )
+    return [dict(row) for row in rows]
 
 
 def _org_unit(row: dict[str, Any]) -> str:
@@ -86,7 +87,11 @@ def dhis2_adx(*, campaign: Campaign, month: datetime.date, units: UnitQuerySet) 
             group = ET.SubElement(
                 root,
                 f"{{{ADX_NAMESPACE}}}group",
-                {"orgUnit": org_unit, "period": f"{first_of_month(month):%Y-%m-%d}/P1M", "dataSet": f"switchoff-campaign-{campaign.pk}"},
+                {
+                    "orgUnit": org_unit,
+                    "period": f"{first_of_month(month):%Y-%m-%d}/P1M",
+                    "dataSet": f"switchoff-campaign-{campaign.pk}",
+                },
             )
             groups[org_unit] = group
         attributes = {"dataElement": row["form__code"], "value": str(row["total"])}

@@ -25,7 +25,9 @@ class RuleForm(forms.Form):
     cutoff_date = forms.DateField(label=_("Switch-off date (dd/mm/yyyy)"))
     due_day = forms.IntegerField(label=_("Reports are due before day"), min_value=1, max_value=28)
     deadline_inclusive = forms.BooleanField(label=_("The due day itself is still on time"), required=False)
-    lock_days = forms.IntegerField(label=_("Days after the deadline a report can still be changed"), min_value=0, max_value=60)
+    lock_days = forms.IntegerField(
+        label=_("Days after the deadline a report can still be changed"), min_value=0, max_value=60
+    )
 
 
 class AssignForm(forms.Form):
@@ -37,4 +39,7 @@ class CatalogueForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=160)
     count_unit = forms.CharField(label=_("Unit of count"), max_length=40)
-    media = forms.TypedMultipleChoiceField(label=_("Media"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+    # Not "media": a form's .media holds its CSS and JavaScript.
+    media_ids = forms.TypedMultipleChoiceField(
+        label=_("Media"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )

@@ -123,6 +123,9 @@ class Reminder(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "unit", "month", "kind"], name="reminder_once")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_id} {self.month:%m/%Y}"
+
 
 class Notification(models.Model):
     """A message in the app, shown on the home page until read."""

@@ -15,8 +15,8 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, override
 
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month
@@ -49,17 +49,28 @@ def _claim(campaign: Campaign, unit: Unit, month: datetime.date, kind: str) -> b
 def _notify(users: list[User], text_for: dict[str, str], url: str, subject_for: dict[str, str]) -> None:
     Notification.objects.bulk_create([Notification(user=u, text=text_for[u.language][:300], url=url) for u in users])
     mails = [
-        (subject_for[u.language], text_for[u.language], settings.DEFAULT_FROM_EMAIL, [u.email]) for u in users if u.email
+        (subject_for[u.language], text_for[u.language], settings.DEFAULT_FROM_EMAIL, [u.email])
+        for u in users
+        if u.email
     ]
     if mails:
         send_mass_mail(mails, fail_silently=True)
 
 
-def _texts(builder: object) -> dict[str, str]:
+BEFORE_TEXT = gettext_lazy("The report of %(unit)s for %(month)s is not submitted yet. %(deadline)s")
+MISSING_TEXT = gettext_lazy("The report of %(unit)s for %(month)s is missing: the deadline has passed.")
+SUMMARY_TEXT = gettext_lazy(
+    "Reports for %(month)s: %(actual)s of %(expected)s received (%(late)s late), %(missing)s missing."
+)
+SUBJECT = gettext_lazy("switchoff: monthly report %(month)s")
+
+
+def _texts(message: Promise, values: dict[str, object]) -> dict[str, str]:
+    """The message in every language, so that each person gets theirs."""
     result = {}
     for language, _name in settings.LANGUAGES:
         with override(language):
-            result[language] = builder()  # type: ignore[operator]
+            result[language] = str(message) % values
     return result
 
 
@@ -92,15 +103,17 @@ def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
         for row in pending:
             if not _claim(campaign, row.unit, month, kind):
                 continue
-            values = {"month": month.strftime("%m/%Y"), "unit": row.unit.name, "deadline": campaign.deadline_text(month)}
+            values: dict[str, object] = {
+                "month": month.strftime("%m/%Y"),
+                "unit": row.unit.name,
+                "deadline": campaign.deadline_text(month),
+            }
             if kind == Reminder.Kind.BEFORE:
-                texts = _texts(lambda: _("The report of %(unit)s for %(month)s is not submitted yet. %(deadline)s") % values)
                 run.before += 1
             else:
-                texts = _texts(lambda: _("The report of %(unit)s for %(month)s is missing: the deadline has passed.") % values)
                 run.missing += 1
-            subjects = _texts(lambda: _("switchoff: monthly report %(month)s") % values)
-            _notify(reporters.get(row.unit.pk, []), texts, url, subjects)
+            texts = _texts(BEFORE_TEXT if kind == Reminder.Kind.BEFORE else MISSING_TEXT, values)
+            _notify(reporters.get(row.unit.pk, []), texts, url, _texts(SUBJECT, values))
         if kind == Reminder.Kind.MISSING and _claim(campaign, campaign.area, month, Reminder.Kind.SUMMARY):
             coordinators = [
                 m.user
@@ -108,20 +121,18 @@ def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
                     unit=campaign.coordinating_unit, role=Role.COORDINATOR, user__is_active=True
                 ).select_related("user")
             ]
-            values2 = {
+            summary: dict[str, object] = {
                 "month": month.strftime("%m/%Y"),
                 "actual": status.actual,
                 "expected": status.expected,
                 "late": sum(1 for r in status.rows if r.late),
                 "missing": len(pending),
             }
-            texts = _texts(
-                lambda: _(
-                    "Reports for %(month)s: %(actual)s of %(expected)s received (%(late)s late), %(missing)s missing."
-                )
-                % values2
+            _notify(
+                coordinators,
+                _texts(SUMMARY_TEXT, summary),
+                reverse("reports:completeness", args=[campaign.pk]),
+                _texts(SUBJECT, summary),
             )
-            subjects = _texts(lambda: _("switchoff: monthly report %(month)s") % values2)
-            _notify(coordinators, texts, reverse("reports:completeness", args=[campaign.pk]), subjects)
             run.summaries += 1
     return run

@@ -123,5 +123,7 @@ def completeness(
         for r in MonthlyReport.objects.filter(campaign=campaign, month=month, unit__in=[u.pk for u in expected])
     }
     deadline = campaign.deadline(month)
-    rows = [StatusRow(unit=u, status=_status(reports.get(u.pk), deadline, now), report=reports.get(u.pk)) for u in expected]
+    rows = [
+        StatusRow(unit=u, status=_status(reports.get(u.pk), deadline, now), report=reports.get(u.pk)) for u in expected
+    ]
     return Completeness(month=month, rows=rows)

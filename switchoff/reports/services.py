@@ -29,7 +29,13 @@ Status = MonthlyReport.Status
 
 
 def _check_activity(
-    *, campaign: Campaign, unit: Unit, day: datetime.date, form: CommunicationForm, medium: Medium | None, place: Unit | None
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    day: datetime.date,
+    form: CommunicationForm,
+    medium: Medium | None,
+    place: Unit | None,
 ) -> None:
     errors: dict[str, str] = {}
     if not campaign.start_date <= day <= campaign.end_date:
@@ -77,7 +83,7 @@ def activity_create(
     place: Unit | None = None,
     description: str = "",
     evidence_url: str = "",
-    evidence_file: UploadedFile | None = None,
+    evidence_file: UploadedFile[bytes] | None = None,
 ) -> tuple[Activity, bool]:
     """Log an activity. A retried request (same ``client_key``) returns the first one, created False."""
     existing = Activity.objects.filter(client_key=client_key).first()
@@ -88,7 +94,10 @@ def activity_create(
         raise ValidationError({"count": _("The count must be at least 1.")})
     if _month_is_closed(campaign, unit, day):
         raise ValidationError(
-            {"date": _("The report for %(month)s is already submitted; ask to have it returned first.") % {"month": day.strftime("%m/%Y")}}
+            {
+                "date": _("The report for %(month)s is already submitted; ask to have it returned first.")
+                % {"month": day.strftime("%m/%Y")}
+            }
         )
     activity = Activity(
         campaign=campaign,
@@ -105,7 +114,7 @@ def activity_create(
         created_by=actor,
     )
     if evidence_file is not None:
-        activity.evidence_file = evidence_file  # type: ignore[assignment]
+        activity.evidence_file = evidence_file
     try:
         with transaction.atomic():
             activity.save()
@@ -171,14 +180,15 @@ def activities_grid_save(
 
 def totals_from_log(campaign: Campaign, unit: Unit, month: datetime.date) -> list[dict[str, Any]]:
     """Totals of the activity log by form × medium for ``month``."""
-    return list(
-        Activity.objects.filter(
+    return [
+        dict(row)
+        for row in Activity.objects.filter(
             campaign=campaign, unit=unit, date__gte=first_of_month(month), date__lte=last_of_month(month)
         )
         .values("form", "medium")
         .annotate(count=Sum("count"), people=Sum("people_reached"))
         .order_by("form", "medium")
-    )
+    ]
 
 
 def _fill_lines(report: MonthlyReport) -> None:
@@ -186,7 +196,11 @@ def _fill_lines(report: MonthlyReport) -> None:
     ReportLine.objects.bulk_create(
         [
             ReportLine(
-                report=report, form_id=row["form"], medium_id=row["medium"], count=row["count"] or 0, people_reached=row["people"] or 0
+                report=report,
+                form_id=row["form"],
+                medium_id=row["medium"],
+                count=row["count"] or 0,
+                people_reached=row["people"] or 0,
             )
             for row in totals_from_log(report.campaign, report.unit, report.month)
         ]
@@ -242,14 +256,18 @@ def report_save(
     """Correct the totals, the comment and the other results of a draft or returned report."""
     _require_editable(report, now or timezone.now())
     for line in lines:
-        if line.form.campaign_id != report.campaign_id or (line.medium and line.medium.campaign_id != report.campaign_id):
+        if line.form.campaign_id != report.campaign_id or (
+            line.medium and line.medium.campaign_id != report.campaign_id
+        ):
             raise ValidationError(_("A form or medium of another campaign was given."))
         if line.count < 0 or line.people_reached < 0:
             raise ValidationError(_("Counts cannot be negative."))
     report.lines.all().delete()
     ReportLine.objects.bulk_create(
         [
-            ReportLine(report=report, form=line.form, medium=line.medium, count=line.count, people_reached=line.people_reached)
+            ReportLine(
+                report=report, form=line.form, medium=line.medium, count=line.count, people_reached=line.people_reached
+            )
             for line in lines
             if line.count > 0
         ]
@@ -279,14 +297,14 @@ def report_submit(*, actor: Any, report: MonthlyReport, now: datetime.datetime |
     report.submitted_by = actor
     report.late = now >= report.campaign.deadline(report.month)
     report.save(update_fields=["status", "submitted_at", "submitted_by", "late", "updated_at"])
-    log_action(
-        "reports.report.submitted", actor=actor, obj=report, unit=report.unit, data={"late": report.late}
-    )
+    log_action("reports.report.submitted", actor=actor, obj=report, unit=report.unit, data={"late": report.late})
     return report
 
 
 @transaction.atomic
-def report_return(*, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None) -> MonthlyReport:
+def report_return(
+    *, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None
+) -> MonthlyReport:
     """Send a submitted report back to its unit with a reason."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is returned.")})
@@ -302,7 +320,9 @@ def report_return(*, actor: Any, report: MonthlyReport, reason: str, now: dateti
         days=max(report.campaign.lock_days, 1)
     )
     report.save(update_fields=["status", "return_reason", "reviewed_at", "reviewed_by", "reopened_until", "updated_at"])
-    log_action("reports.report.returned", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason})
+    log_action(
+        "reports.report.returned", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
+    )
     return report
 
 
@@ -321,7 +341,9 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime.datetime |
 
 
 @transaction.atomic
-def report_reopen(*, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None) -> MonthlyReport:
+def report_reopen(
+    *, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None
+) -> MonthlyReport:
     """Reopen a locked draft (or an accepted report) for correction: the coordinator only, with a reason."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is reopened.")})
@@ -333,5 +355,7 @@ def report_reopen(*, actor: Any, report: MonthlyReport, reason: str, now: dateti
     report.return_reason = reason.strip()
     report.reopened_until = now + datetime.timedelta(days=max(report.campaign.lock_days, 1))
     report.save(update_fields=["status", "return_reason", "reopened_until", "updated_at"])
-    log_action("reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason})
+    log_action(
+        "reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
+    )
     return report

@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("<int:campaign_id>/units/<int:unit_id>/activities/", views.activities, name="activities"),
     path("<int:campaign_id>/units/<int:unit_id>/activities/grid/", views.activity_grid, name="grid"),
+    path("<int:campaign_id>/units/<int:unit_id>/activities/import/", views.activity_import, name="activity_import"),
     path(
         "<int:campaign_id>/units/<int:unit_id>/activities/<int:activity_id>/delete/",
         views.activity_delete,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.months import add_months, first_of_month, last_of_month, parse_month
+from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_campaign, access_reporting_unit, can, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -29,6 +30,8 @@ from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_valu
 from switchoff.reports.forms import ActivityForm, ReasonForm
 from switchoff.reports.models import Activity, MonthlyReport
 from switchoff.reports.selectors import UnitStatus, completeness
+from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
+from switchoff.units.forms import WorkbookForm
 from switchoff.units.models import Unit, UnitKind
 
 STATUS_LABELS = {
@@ -126,6 +129,13 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
         "log": log,
         "form": form,
         "can_report": can_report,
+        # Activities of a submitted month are part of that report: no deleting them.
+        "month_open": not MonthlyReport.objects.filter(
+            campaign=campaign,
+            unit=unit,
+            month=month,
+            status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
+        ).exists(),
         "total": sum(a.count for a in log),
     }
     return render(request, "reports/activities.html", context)
@@ -212,16 +222,24 @@ def _report_context(report: MonthlyReport, user: User) -> dict[str, Any]:
     lines = {(line.form_id, line.medium_id): line for line in report.lines.all()}
     rows = []
     for form in campaign.forms.prefetch_related("media"):
-        form_media = list(form.media.all()) or [None]
+        form_media: list[Medium | None] = [*form.media.all()] or [None]
         for medium in form_media:
             line = lines.pop((form.pk, medium.pk if medium else None), None)
-            rows.append({"form": form, "medium": medium, "count": line.count if line else 0, "people": line.people_reached if line else 0})
+            rows.append(
+                {
+                    "form": form,
+                    "medium": medium,
+                    "count": line.count if line else 0,
+                    "people": line.people_reached if line else 0,
+                }
+            )
     # Lines whose medium is not (any longer) in the form's list stay visible.
-    for (form_id, medium_id), line in lines.items():
+    for line in lines.values():
         rows.append({"form": line.form, "medium": line.medium, "count": line.count, "people": line.people_reached})
-    editable = report.status in {MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED} and not services.report_is_locked(
-        report, campaign, now
-    )
+    editable = report.status in {
+        MonthlyReport.Status.DRAFT,
+        MonthlyReport.Status.RETURNED,
+    } and not services.report_is_locked(report, campaign, now)
     return {
         "report": report,
         "campaign": campaign,
@@ -263,7 +281,8 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
             else:
                 lines = []
                 for form in campaign.forms.prefetch_related("media"):
-                    for medium in list(form.media.all()) or [None]:
+                    options: list[Medium | None] = [*form.media.all()] or [None]
+                    for medium in options:
                         key = f"{form.pk}-{medium.pk if medium else 0}"
                         count = request.POST.get(f"count-{key}", "0").strip() or "0"
                         people = request.POST.get(f"people-{key}", "0").strip() or "0"
@@ -272,7 +291,9 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
                                 _("%(form)s / %(medium)s: counts must be whole numbers.")
                                 % {"form": form.name, "medium": medium or "—"}
                             )
-                        lines.append(services.LineInput(form=form, medium=medium, count=int(count), people_reached=int(people)))
+                        lines.append(
+                            services.LineInput(form=form, medium=medium, count=int(count), people_reached=int(people))
+                        )
                 services.report_save(
                     actor=user,
                     report=report,
@@ -345,8 +366,12 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "months": campaign.months(),
         "result": result,
         "labels": STATUS_LABELS,
-        "overall_completeness": min(100.0, round(100.0 * sum(c.actual for c in overall) / expected, 1)) if expected else 0.0,
-        "overall_timeliness": min(100.0, round(100.0 * sum(c.on_time for c in overall) / expected, 1)) if expected else 0.0,
+        "overall_completeness": min(100.0, round(100.0 * sum(c.actual for c in overall) / expected, 1))
+        if expected
+        else 0.0,
+        "overall_timeliness": min(100.0, round(100.0 * sum(c.on_time for c in overall) / expected, 1))
+        if expected
+        else 0.0,
         "kinds": UnitKind.objects.filter(pk__in=campaign.assignments.values("unit__kind")),
         "areas": visible_units(user, Perm.REVIEW)
         .current()
@@ -396,3 +421,37 @@ def aggregate_download(request: HttpRequest, campaign_id: int, month: str, fmt: 
     response = HttpResponse(content, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@login_required
+def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
+    """Import the unit's own activity sheet: check every row first, then log the good ones on confirmation."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    form = WorkbookForm(request.POST or None, request.FILES or None)
+    owner = campaign.pk * 1_000_000_000 + unit.pk
+    upload_id = request.POST.get("upload_id", "")
+    if request.method == "POST" and upload_id:
+        stored = find_upload("activities", owner, upload_id)
+        if stored is None:
+            messages.error(request, _("The uploaded file has expired. Upload it again."))
+            return redirect("reports:activity_import", campaign_id=campaign.pk, unit_id=unit.pk)
+        with stored.open("rb") as handle:
+            confirmed = parse_activity_sheet(handle, campaign)
+        try:
+            created = apply_activity_sheet(actor=user, campaign=campaign, unit=unit, parsed=confirmed)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("reports:activity_import", campaign_id=campaign.pk, unit_id=unit.pk)
+        stored.unlink(missing_ok=True)
+        messages.success(request, _("%(n)s activities were logged.") % {"n": created})
+        return redirect("reports:activities", campaign_id=campaign.pk, unit_id=unit.pk)
+    parsed = None
+    new_id = ""
+    if request.method == "POST" and form.is_valid():
+        new_id, stored = store_upload("activities", owner, form.cleaned_data["file"])
+        with stored.open("rb") as handle:
+            parsed = parse_activity_sheet(handle, campaign)
+    context = {"form": form, "campaign": campaign, "unit": unit, "parsed": parsed, "upload_id": new_id}
+    return render(request, "reports/import.html", context)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
+from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
@@ -202,12 +200,6 @@ def workbook_export(request: HttpRequest, unit_id: int) -> HttpResponse:
     return response
 
 
-def _upload_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "unit-imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @login_required
 def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Upload, check every row (phase one), then confirm to write (phase two)."""
@@ -218,11 +210,8 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = WorkbookForm(request.POST or None, request.FILES or None)
     upload_id = request.POST.get("upload_id", "")
     if request.method == "POST" and upload_id:
-        try:
-            stored = _upload_dir() / f"{uuid.UUID(upload_id)}-{commune.pk}.xlsx"
-        except ValueError:
-            raise Http404 from None
-        if not stored.exists():
+        stored = find_upload("units", commune.pk, upload_id)
+        if stored is None:
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect("units:workbook_import", unit_id=commune.pk)
         with stored.open("rb") as handle:
@@ -238,11 +227,7 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     parsed: spreadsheets.ParsedWorkbook | None = None
     new_id = ""
     if request.method == "POST" and form.is_valid():
-        new_id = str(uuid.uuid4())
-        stored = _upload_dir() / f"{new_id}-{commune.pk}.xlsx"
-        with stored.open("wb") as handle:
-            for chunk in form.cleaned_data["file"].chunks():
-                handle.write(chunk)
+        new_id, stored = store_upload("units", commune.pk, form.cleaned_data["file"])
         with stored.open("rb") as handle:
             parsed = spreadsheets.parse_workbook(handle, commune)
     context = {"form": form, "unit": commune, "parsed": parsed, "upload_id": new_id}
