@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.months import add_months, first_of_month
@@ -89,10 +90,8 @@ class Campaign(models.Model):
         return self.deadline(month) + datetime.timedelta(days=self.lock_days)
 
     def deadline_text(self, month: datetime.date) -> str:
-        from django.utils.translation import gettext as _t
-
         last_on_time = self.deadline(month) - datetime.timedelta(seconds=1)
-        return _t("Due before 00:00 on %(day)s (Asia/Ho_Chi_Minh): submitted up to %(last)s is on time.") % {
+        return gettext("Due before 00:00 on %(day)s (Asia/Ho_Chi_Minh): submitted up to %(last)s is on time.") % {
             "day": self.deadline(month).strftime("%d/%m/%Y"),
             "last": last_on_time.strftime("%H:%M:%S %d/%m/%Y"),
         }

@@ -8,6 +8,7 @@ sends. Running the job twice, or two workers at once, sends nothing twice.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -66,11 +67,15 @@ SUBJECT = gettext_lazy("switchoff: monthly report %(month)s")
 
 
 def _texts(message: Promise, values: dict[str, object]) -> dict[str, str]:
-    """The message in every language, so that each person gets theirs."""
+    """The message in every language, so that each person gets theirs.
+
+    A value may be a function: it is called in each language too (the deadline sentence is translated).
+    """
     result = {}
     for language, _name in settings.LANGUAGES:
         with override(language):
-            result[language] = str(message) % values
+            filled = {key: value() if callable(value) else value for key, value in values.items()}
+            result[language] = str(message) % filled
     return result
 
 
@@ -106,7 +111,7 @@ def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
             values: dict[str, object] = {
                 "month": month.strftime("%m/%Y"),
                 "unit": row.unit.name,
-                "deadline": campaign.deadline_text(month),
+                "deadline": functools.partial(campaign.deadline_text, month),
             }
             if kind == Reminder.Kind.BEFORE:
                 run.before += 1

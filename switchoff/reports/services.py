@@ -89,6 +89,11 @@ def activity_create(
     existing = Activity.objects.filter(client_key=client_key).first()
     if existing is not None:
         return existing, False
+    if medium is None:
+        # A form with a single medium (broadcasts go through the loudspeakers)
+        # needs no choice: its totals then land on the same report line.
+        only = list(form.media.all()[:2])
+        medium = only[0] if len(only) == 1 else None
     _check_activity(campaign=campaign, unit=unit, day=day, form=form, medium=medium, place=place)
     if count < 1:
         raise ValidationError({"count": _("The count must be at least 1.")})
