@@ -61,3 +61,28 @@ def test_openapi_is_published(db: None) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/units/" in schema["paths"]
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_activity_api_is_idempotent_and_report_submits(world: World) -> None:
+    from tests.reporting import make_campaign
+
+    campaign = make_campaign(world, lock_days=3000)
+    _token, raw = api_token_create(user=world.reporter_a, name="field app")
+    client = api_client(raw)
+    url = f"/api/v1/campaigns/{campaign.pk}/units/{world.committee_a.pk}/activities"
+    body = {"client_key": "phone-42", "date": "2024-07-05", "form": "loudspeaker", "count": 4}
+    first = client.post(url, body, content_type="application/json")
+    again = client.post(url, body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    bad = client.post(url, {**body, "client_key": "phone-43", "form": "pigeon"}, content_type="application/json")
+    assert bad.status_code == 422 and "pigeon" in bad.json()["error"]["message"]
+    listed = client.get(url, {"month": "2024-07"}).json()
+    assert [(a["form"], a["count"]) for a in listed] == [("loudspeaker", 4)]
+    submitted = client.post(f"/api/v1/campaigns/{campaign.pk}/units/{world.committee_a.pk}/reports/2024-07/submit")
+    assert submitted.status_code == 200
+    data = submitted.json()
+    assert data["status"] == "submitted" and data["late"] is True
+    assert data["lines"] == [
+        {"form": "loudspeaker", "medium_id": data["lines"][0]["medium_id"], "count": 4, "people_reached": 0}
+    ]

@@ -102,3 +102,4 @@ def test_coordinator_logs_in_with_two_factor_and_sees_the_legacy_history(
     page.screenshot(path=str(SCREENSHOTS / "legacy-ward-1366.png"), full_page=True)
     page.goto(f"{base}/audit/")
     expect(page.get_by_role("heading", name="Nhật ký hệ thống")).to_be_visible()
+    page.context.close()

@@ -11,7 +11,6 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from switchoff.lib.months import add_months, first_of_month, last_of_month
-
 from tests.conftest import World, build_world
 from tests.reporting import make_campaign
 from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
@@ -115,3 +114,6 @@ def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: ob
     expect(coordinator.locator("#timeliness-rate")).to_have_text("33,3 %" if on_time else "0,0 %")
     expect(coordinator.locator("#to-chase li")).to_have_count(2)
     coordinator.screenshot(path=str(SCREENSHOTS / "completeness-1366.png"), full_page=True)
+    # No request may still be in flight when the test database is flushed.
+    reporter.context.close()
+    coordinator.context.close()

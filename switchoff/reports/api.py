@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import parse_month
@@ -169,7 +169,7 @@ def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month:
 )
 def create_activity(
     request: HttpRequest, campaign_id: int, unit_id: int, payload: ActivityIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
@@ -193,7 +193,7 @@ def create_activity(
         evidence_url=payload.evidence_url,
         client_key=f"api:{user.pk}:{payload.client_key}"[:64],
     )
-    return (201 if created else 200), _activity(activity)
+    return Status(201 if created else 200, _activity(activity))
 
 
 def _open_report(
