@@ -39,8 +39,8 @@ test: install browser
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 lint: install
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --no-cache --check .
+	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/mypy switchoff
 
 # The translation catalogues must match the code: regenerate and compare.

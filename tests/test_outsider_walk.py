@@ -69,6 +69,7 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "people:token_revoke": ("post", lambda w: {"token_id": ApiToken.objects.get(user=w.reporter_a).pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "campaigns:create": ("post", lambda w: {}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),

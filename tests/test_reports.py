@@ -226,3 +226,34 @@ def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
     again = parse_activity_sheet(BytesIO(buffer.getvalue()), campaign)
     assert apply_activity_sheet(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, parsed=again) == 0
     assert Activity.objects.count() == 2
+
+
+def test_coordinator_creates_the_next_campaign_in_the_browser_form(world: World) -> None:
+    from switchoff.campaigns.models import Campaign
+
+    client = logged_in(world.coordinator)
+    response = client.post(
+        reverse("campaigns:create"),
+        {
+            "name": "Lộ trình dừng công nghệ 3G",
+            "technology": "3G",
+            "area": world.province.pk,
+            "coordinating_unit": world.office.pk,
+            "start_date": "01/01/2028",
+            "end_date": "31/12/2028",
+            "cutoff_date": "15/09/2028",
+            "due_day": "10",
+            "lock_days": "5",
+            "recipient_name": "Sở Khoa học và Công nghệ",
+            "issuing_body": "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN|SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+            "place_name": "Lạng Sơn",
+        },
+    )
+    campaign = Campaign.objects.get(technology="3G")
+    assert response["Location"] == reverse("campaigns:assignments", args=[campaign.pk])
+    assert campaign.forms.count() == 10 and campaign.start_date.year == 2028
+    bad = client.post(reverse("campaigns:create"), {"name": "X", "start_date": "31/12/2028", "end_date": "01/01/2028"})
+    assert (
+        "Ngày kết thúc phải sau ngày bắt đầu." in bad.content.decode()
+        or "The end must come after" in bad.content.decode()
+    )

@@ -127,9 +127,8 @@ def build() -> tuple[object, object]:
 
 
 def timed(campaign: object, units: object) -> float:
-    from switchoff.reports.documents import report_docx, report_xlsx
-
     from switchoff.reports.aggregate import build_aggregate
+    from switchoff.reports.documents import report_docx, report_xlsx
 
     now = datetime.datetime(2025, 1, 20, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
     start = time.perf_counter()

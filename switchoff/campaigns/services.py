@@ -148,3 +148,14 @@ def form_save(
     form.media.set(media)
     log_action("campaigns.form.saved", actor=actor, obj=form, unit=campaign.area, data={"name": form.name})
     return form
+
+
+@transaction.atomic
+def medium_add(*, actor: Any | None, campaign: Campaign, name: str) -> Medium:
+    """Add a medium of communication to the campaign's catalogue (adding it twice is harmless)."""
+    medium, created = Medium.objects.get_or_create(
+        campaign=campaign, name=name.strip(), defaults={"order": campaign.media.count()}
+    )
+    if created:
+        log_action("campaigns.medium.added", actor=actor, obj=medium, unit=campaign.area, data={"name": medium.name})
+    return medium

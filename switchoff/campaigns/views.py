@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from switchoff.campaigns import services
 from switchoff.campaigns.models import CommunicationForm
 from switchoff.lib.months import add_months, first_of_month
-from switchoff.people.access import access_campaign, can, reporting_units, visible_campaigns, visible_units
+from switchoff.people.access import access_campaign, can, reporting_units, require, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.reports.forms import AssignForm, CatalogueForm, RuleForm
+from switchoff.reports.forms import AssignForm, CampaignForm, CatalogueForm, MediumForm, RuleForm
 from switchoff.units.models import UnitKind
 
 
@@ -27,7 +27,35 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = visible_campaigns(_user(request)).select_related("area")
-    return render(request, "campaigns/list.html", {"campaigns": campaigns})
+    context = {"campaigns": campaigns, "can_create": can(_user(request), Perm.MANAGE_CAMPAIGNS)}
+    return render(request, "campaigns/list.html", context)
+
+
+@login_required
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    """A new campaign (the next one will switch off 3G): its dates, reporting rule and document header."""
+    user = _user(request)
+    require(user, Perm.MANAGE_CAMPAIGNS)
+    managed = (
+        visible_units(user, Perm.MANAGE_CAMPAIGNS).current().select_related("kind").order_by("depth", "search_name")
+    )
+    form = CampaignForm(request.POST or None, initial={"technology": "2G", "due_day": 10, "lock_days": 5})
+    form.fields["area"].choices = [  # type: ignore[attr-defined]
+        (u.pk, u.name) for u in managed if u.kind.category in {UnitKind.Category.PROVINCE, UnitKind.Category.COMMUNE}
+    ]
+    form.fields["coordinating_unit"].choices = [(u.pk, u.name) for u in managed]  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["area"] = managed.get(pk=data["area"])
+        data["coordinating_unit"] = managed.get(pk=data["coordinating_unit"])
+        try:
+            campaign = services.campaign_create(actor=user, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The campaign was created. Now choose the units that must report."))
+            return redirect("campaigns:assignments", campaign_id=campaign.pk)
+    return render(request, "units/form.html", {"form": form, "title": _("New campaign")})
 
 
 @login_required
@@ -112,12 +140,17 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     can_manage = can(user, Perm.MANAGE_CAMPAIGNS, campaign.area)
-    form = CatalogueForm(request.POST or None)
+    form = CatalogueForm(request.POST if "code" in request.POST else None)
+    medium_form = MediumForm(request.POST if "medium_name" in request.POST else None)
     media = list(campaign.media.all())
     form.fields["media_ids"].choices = [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_manage:
             return HttpResponse(status=403)
+        if medium_form.is_valid():
+            services.medium_add(actor=user, campaign=campaign, name=medium_form.cleaned_data["medium_name"])
+            messages.success(request, _("The catalogue was saved."))
+            return redirect("campaigns:catalogue", campaign_id=campaign.pk)
         if form.is_valid():
             data = form.cleaned_data
             existing = CommunicationForm.objects.filter(campaign=campaign, code=data["code"]).first()
@@ -137,8 +170,5 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 messages.success(request, _("The catalogue was saved."))
                 return redirect("campaigns:catalogue", campaign_id=campaign.pk)
     forms = campaign.forms.prefetch_related("media")
-    return render(
-        request,
-        "campaigns/catalogue.html",
-        {"campaign": campaign, "forms": forms, "form": form, "can_manage": can_manage},
-    )
+    context = {"campaign": campaign, "forms": forms, "form": form, "medium_form": medium_form, "can_manage": can_manage}
+    return render(request, "campaigns/catalogue.html", context)

@@ -43,3 +43,38 @@ class CatalogueForm(forms.Form):
     media_ids = forms.TypedMultipleChoiceField(
         label=_("Media"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    technology = forms.ChoiceField(label=_("Technology switched off"), choices=[("2G", "2G"), ("3G", "3G")])
+    area = forms.TypedChoiceField(label=_("Area"), coerce=int)
+    coordinating_unit = forms.TypedChoiceField(label=_("Coordinating unit"), coerce=int)
+    start_date = forms.DateField(label=_("Start (dd/mm/yyyy)"))
+    end_date = forms.DateField(label=_("End (dd/mm/yyyy)"))
+    cutoff_date = forms.DateField(label=_("Switch-off date (dd/mm/yyyy)"))
+    due_day = forms.IntegerField(label=_("Reports are due before day"), min_value=1, max_value=28, initial=10)
+    deadline_inclusive = forms.BooleanField(label=_("The due day itself is still on time"), required=False)
+    lock_days = forms.IntegerField(
+        label=_("Days after the deadline a report can still be changed"), min_value=0, max_value=60, initial=5
+    )
+    recipient_name = forms.CharField(label=_("Recipient of the aggregated report"), max_length=200)
+    issuing_body = forms.CharField(
+        label=_("Issuing body (document header)"),
+        max_length=200,
+        help_text=_("Several lines allowed, separated by |"),
+    )
+    place_name = forms.CharField(label=_("Place name for the date line"), max_length=80)
+    signer_title = forms.CharField(label=_("Signer's position"), max_length=120, required=False)
+    signer_name = forms.CharField(label=_("Signer's name"), max_length=120, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end must come after the start."))
+        return data
+
+
+class MediumForm(forms.Form):
+    medium_name = forms.CharField(label=_("New medium"), max_length=120)
