@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "switchoff.audit",
     "switchoff.campaigns",
     "switchoff.reports",
+    "switchoff.subscribers",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",

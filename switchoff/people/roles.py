@@ -31,6 +31,9 @@ class Perm(models.TextChoices):
     REPORT = "reports.edit", _("Log activities and submit the unit's monthly report")
     REVIEW = "reports.review", _("Accept or return reports, see completeness, download the aggregated report")
     MANAGE_CAMPAIGNS = "campaigns.manage", _("Set up campaigns, their catalogue and who reports")
+    VIEW_SUBSCRIBERS = "subscribers.view", _("See 2G-only subscribers in their area, numbers masked")
+    REVEAL_NUMBERS = "subscribers.reveal", _("Reveal a full number or export the list (every time is logged)")
+    IMPORT_SUBSCRIBERS = "subscribers.import", _("Import operators' lists")
 
 
 _ALL = set(Perm)
@@ -38,11 +41,18 @@ _ALL = set(Perm)
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(_ALL),
     Role.COORDINATOR: frozenset(_ALL - {Perm.MERGE_UNITS}),
-    Role.REPORTER: frozenset({Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API, Perm.REPORT}),
-    Role.TEAM_LEADER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.REPORT}),
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS}),
-    Role.OPERATOR_STAFF: frozenset({Perm.VIEW_UNITS, Perm.USE_API, Perm.REPORT}),
-    Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE}),
+    Role.REPORTER: frozenset(
+        {Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API, Perm.REPORT, Perm.VIEW_SUBSCRIBERS}
+    ),
+    Role.TEAM_LEADER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.REPORT, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS}
+    ),
+    # Field workers call and visit the people on their villages' list.
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS}),
+    Role.OPERATOR_STAFF: frozenset(
+        {Perm.VIEW_UNITS, Perm.USE_API, Perm.REPORT, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS, Perm.IMPORT_SUBSCRIBERS}
+    ),
+    Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.VIEW_SUBSCRIBERS}),
 }
 
 # Roles whose holders must use two-factor authentication.

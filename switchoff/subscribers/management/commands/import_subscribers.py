@@ -1,0 +1,72 @@
+"""manage.py import_subscribers FILE --operator "Viettel Lạng Sơn" --as-of 2024-08-01 [--area "Tỉnh Lạng Sơn"]"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from switchoff.lib.text import fold
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.reader import UnreadableFile, read_file
+from switchoff.units.models import Unit
+
+
+def _unit(text: str, **filters: Any) -> Unit:
+    units = Unit.objects.current().filter(**filters)
+    found = units.filter(Q(code=text) | Q(search_name=fold(text)))
+    if found.count() != 1:
+        raise CommandError(f"No single current unit named or coded {text!r}.")
+    return found.get()
+
+
+class Command(BaseCommand):
+    help = "Import an operator's list of 2G-only subscribers (checked first; errors are listed, good rows imported)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--operator", required=True, help="The operator's branch unit, by name or code")
+        parser.add_argument("--as-of", required=True, help="The date of the list, YYYY-MM-DD")
+        parser.add_argument("--area", help="The area the list covers (default: the operator branch's province)")
+        parser.add_argument("--refuse-errors", action="store_true", help="Import nothing if any row has an error")
+
+    def handle(self, *args: Any, file: str, operator: str, as_of: str, area: str | None, refuse_errors: bool, **options: Any) -> None:
+        try:
+            day = datetime.date.fromisoformat(as_of)
+        except ValueError:
+            raise CommandError("--as-of must be YYYY-MM-DD.") from None
+        branch = _unit(operator, kind__code="operator_branch")
+        area_unit = _unit(area) if area else branch.geographic_anchor()
+        path = Path(file)
+        content = path.read_bytes()
+        try:
+            read = read_file(content, path.name)
+        except UnreadableFile:
+            raise CommandError("The file is neither a workbook nor text in a known encoding.") from None
+        self.stdout.write(f"Checking {path.name}…")
+        checked = check_list(read, content=content, operator=branch, area=area_unit)
+        for problem in checked.problems[:50]:
+            self.stdout.write(f"  {problem.level}: {problem.sheet} row {problem.row} column {problem.column} “{problem.value}”: {problem.reason}")
+        if len(checked.problems) > 50:
+            self.stdout.write(f"  … and {len(checked.problems) - 50} more")
+        self.stdout.write(
+            f"Rows read {checked.rows_read}, good {len(checked.rows)}, errors {len(checked.errors)}, warnings {len(checked.warnings)}."
+        )
+        if refuse_errors and checked.errors:
+            raise CommandError("Refused: the file has errors (--refuse-errors).")
+        try:
+            result = apply_list(actor=None, checked=checked, operator=branch, area=area_unit, as_of=day, file_name=path.name)
+        except OutOfOrder as exc:
+            raise CommandError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
+        if result.already_imported:
+            self.stdout.write("This list was already imported: nothing changed.")
+            return
+        self.stdout.write(
+            f"Imported: {result.new} new, {result.relisted} listed again, {result.moved} moved, "
+            f"{result.unchanged} unchanged, {result.left} left the list."
+        )
+        sys.stdout.flush()

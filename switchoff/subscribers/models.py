@@ -1,0 +1,132 @@
+"""The registry of 2G-only subscribers, fed by operators' lists.
+
+Each list is a snapshot: the operator's 2G-only subscribers in an area as of a
+date. A subscriber on an earlier list of that operator and area but missing
+from a newer one has left the list. Every change is kept as an event.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscriberList(models.Model):
+    """One imported list (one file, or rows posted through the API)."""
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"))
+    area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
+    as_of = models.DateField(_("list as of"))
+    file_name = models.CharField(max_length=255, blank=True)
+    digest = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CHECKED)
+    mapping = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.operator} {self.as_of:%d/%m/%Y}"
+
+
+class Subscriber(models.Model):
+    class Status(models.TextChoices):
+        LISTED = "listed", _("On the list")
+        LEFT = "left", _("Left the list")
+
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"))
+    msisdn = models.CharField(_("number"), max_length=16)  # E.164
+    msisdn_original = models.CharField(_("number as written"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    search_name = models.CharField(max_length=200, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    # The area of the list that last named the subscriber: a newer list of the
+    # same operator and area decides whether they are still on it.
+    list_area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    imei = models.CharField(_("IMEI"), max_length=15, blank=True)
+    device = models.CharField(_("device"), max_length=120, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.LISTED)
+    first_seen = models.DateField(_("first listed"))
+    last_listed = models.DateField(_("last listed"))
+    left_on = models.DateField(_("left the list on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["operator", "msisdn"], name="subscriber_unique_per_operator")]
+        indexes = [
+            models.Index(fields=["msisdn"]),
+            models.Index(fields=["unit", "status", "id"]),
+            models.Index(fields=["operator", "list_area", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.msisdn
+
+
+class SubscriberEvent(models.Model):
+    """A subscriber's history: which lists they were on, every change of status and unit."""
+
+    class Kind(models.TextChoices):
+        LISTED = "listed", _("Listed")
+        RELISTED = "relisted", _("Listed again")
+        LEFT = "left", _("Left the list")
+        MOVED = "moved", _("Unit changed")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="events")
+    source = models.ForeignKey(SubscriberList, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    as_of = models.DateField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["as_of", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.as_of}"
+
+
+class UnitCount(models.Model):
+    """Pre-aggregated counts per unit, operator and day, kept current by imports.
+
+    Rows are deltas (squashable, as in RapidPro): the number on the list in a
+    unit on a day is the sum of ``listed`` over days up to it.
+    """
+
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    listed = models.IntegerField(default=0)  # change in the number on the list
+    new = models.IntegerField(default=0)
+    left = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}: {self.listed:+}"
+
+
+class NumberView(models.Model):
+    """Every view of a full number and every export: who, when, which rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(max_length=20)  # "reveal" or "export"
+    subscriber_ids = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {len(self.subscriber_ids)}"

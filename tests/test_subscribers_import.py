@@ -1,0 +1,154 @@
+"""Operators' lists as they really come, imported in two phases, as snapshots."""
+
+from __future__ import annotations
+
+import datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import Workbook
+
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.models import Subscriber, SubscriberEvent
+from switchoff.subscribers.reader import read_file
+from switchoff.subscribers.selectors import unit_counts
+from switchoff.units.models import UnitKind
+from switchoff.units.services import unit_create
+from tests.conftest import World
+from tests.vn_encodings import to_cp1258
+
+AUG = datetime.date(2024, 8, 1)
+SEP = datetime.date(2024, 9, 1)
+
+
+def messy_workbook() -> bytes:
+    """Title rows, a two-row merged header, blank rows, a totals row, a second sheet."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Lạng Sơn"
+    sheet.append(["DANH SÁCH THUÊ BAO 2G ONLY TRÊN ĐỊA BÀN TỈNH LẠNG SƠN"])
+    sheet.append(["(Kèm theo công văn số 123/VTLS)"])
+    sheet.append([])
+    sheet.append(["STT", "Số thuê bao", "Họ và tên", "Địa chỉ", None, None, "IMEI", "Loại máy"])
+    sheet.append([None, None, None, "Thôn/Tổ", "Phường/Xã", "Huyện", None, None])
+    sheet.merge_cells("D4:F4")
+    rows = [
+        (1, "0912 345 678", "Nguyễn Văn An", "Khối Bà Triệu (cũ)", "Phường Chi Lăng", "TP Lạng Sơn", "490154203237518", "Nokia 1280"),
+        (2, 868123456, "Hoàng Thị Bình", "Khối 1", "Phường Lương Văn Tri", "", "", "Nokia 105"),
+        (3, "01623456789", "Nông Văn Cường", "", "Phường Chi Lăng", "Thành phố Lạng Sơn", "123456789012345", ""),
+        (4, "0912.345.678", "Nguyễn Văn An", "", "", "", "", ""),
+        (5, "09l2345679", "Lỗi Số", "", "", "", "", ""),
+        (6, "0987654321", "Vi Thị Dung", "", "Xã Không Có", "Huyện Ma", "", ""),
+    ]
+    for row in rows:
+        sheet.append(list(row))
+    sheet.append([])
+    sheet.append([None, None, "Tổng cộng", None, None, None, None, None])
+    second = book.create_sheet("Bổ sung")
+    second.append(["STT", "SĐT", "Tên khách hàng"])
+    second.append([1, "+84 33 999 8877", "Lò Văn Em"])
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def run(world: World, content: bytes, name: str, as_of: datetime.date, area: object = None) -> tuple[object, object]:
+    read = read_file(content, name)
+    area = area or world.province
+    checked = check_list(read, content=content, operator=world.operator, area=area)  # type: ignore[arg-type]
+    return checked, apply_list(actor=None, checked=checked, operator=world.operator, area=area, as_of=as_of, file_name=name)  # type: ignore[arg-type]
+
+
+def test_messy_workbook_is_checked_row_by_row(world: World) -> None:
+    content = messy_workbook()
+    checked = check_list(read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province)
+    assert checked.rows_read == 7
+    assert [(r.sheet, r.row, r.msisdn) for r in checked.rows] == [
+        ("Lạng Sơn", 6, "+84912345678"),
+        ("Lạng Sơn", 7, "+84868123456"),
+        ("Lạng Sơn", 8, "+84323456789"),
+        ("Lạng Sơn", 11, "+84987654321"),
+        ("Bổ sung", 2, "+84339998877"),
+    ]
+    assert [(p.level, p.row, p.column, p.code) for p in checked.problems] == [
+        ("warning", 6, "B", "number_other_carrier"),
+        ("warning", 8, "B", "number_legacy"),
+        ("warning", 8, "G", "imei_invalid"),
+        ("error", 9, "B", "number_duplicate"),
+        ("error", 10, "B", "number_not_a_number"),
+        ("warning", 11, "E", "address_unresolved"),
+        ("warning", 2, "", "address_unresolved"),  # the second sheet has no address at all
+    ]
+    by_row = {r.row: r for r in checked.rows}
+    # "Khối Bà Triệu (cũ)" of Phường Chi Lăng (2024) is the legacy village; Lương Văn Tri's "Khối 1" the new one.
+    assert by_row[6].unit_id == world.legacy_village.pk
+    assert by_row[7].unit_id == world.villages_a[0].pk
+    assert by_row[8].unit_id == world.legacy_ward.pk
+    assert by_row[11].unit_id is None
+    assert by_row[8].original == "01623456789"
+
+
+def test_duplicate_reason_names_the_first_row(world: World) -> None:
+    content = messy_workbook()
+    checked = check_list(read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province)
+    duplicate = next(p for p in checked.problems if p.code == "number_duplicate")
+    assert duplicate.reason == "Số này đã có ở một dòng phía trên của tệp (dòng 6)."
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "encoding", "separator"),
+    [
+        (to_cp1258("STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0912345678;Nguyễn Văn Ánh;Phường Chi Lăng, TP Lạng Sơn\n"), "a.csv", "cp1258", ";"),
+        ("\ufeffSTT,SĐT,Họ tên\n1,0912345678,Nguyễn Văn Ánh\n".encode(), "a.csv", "utf-8-sig", ","),
+        ("STT\tMSISDN\tName\n1\t84912345678\tNguyễn Văn Ánh\n".encode("utf-16"), "a.txt", "utf-16", "\t"),
+        ("stt,so dien thoai,ho va ten\n1,0912345678,Nguyen Van Anh\n".encode(), "a.csv", "utf-8", ","),
+    ],
+)
+def test_text_files_in_every_usual_encoding(world: World, content: bytes, name: str, encoding: str, separator: str) -> None:
+    read = read_file(content, name)
+    assert (read.encoding, read.separator) == (encoding, separator)
+    checked = check_list(read, content=content, operator=world.operator, area=world.province)
+    assert [(r.msisdn, r.name.startswith("Ngu")) for r in checked.rows] == [("+84912345678", True)]
+
+
+def test_a_newer_list_records_who_left_and_the_same_list_twice_changes_nothing(world: World) -> None:
+    content = messy_workbook()
+    _checked, first = run(world, content, "ds.xlsx", AUG)
+    assert (first.new, first.left) == (5, 0)  # type: ignore[attr-defined]
+    counts = unit_counts(world.ward_a)
+    assert counts.listed == 3  # two in Chi Lăng (2024), rolled up, and one in Khối 1
+    _checked, again = run(world, content, "ds.xlsx", AUG)
+    assert again.already_imported  # type: ignore[attr-defined]
+    assert Subscriber.objects.count() == 5 and SubscriberEvent.objects.count() == 5
+    newer = "STT;Số thuê bao;Họ và tên\n1;0912345678;Nguyễn Văn An\n2;0339998877;Lò Văn Em\n".encode()
+    _checked, second = run(world, newer, "ds-thang9.csv", SEP)
+    assert (second.new, second.unchanged, second.left) == (0, 2, 3)  # type: ignore[attr-defined]
+    gone = Subscriber.objects.get(msisdn="+84868123456")
+    assert (gone.status, gone.left_on) == ("left", SEP)
+    assert [e.kind for e in gone.events.all()] == ["listed", "left"]
+    assert unit_counts(world.ward_a).listed == 1 and unit_counts(world.ward_a).left == 2
+    with pytest.raises(OutOfOrder):
+        run(world, content + b" ", "old.xlsx", AUG)
+
+
+def test_a_list_for_one_commune_leaves_other_communes_alone(world: World) -> None:
+    kind = UnitKind.objects.get(code="village")
+    unit_create(actor=None, kind=kind, name="Thôn Nà Chuông 2", parent=world.ward_b)
+    province_list = "STT;SĐT;Địa chỉ\n1;0912345678;Phường Đông Kinh\n2;0912345679;Phường Lương Văn Tri\n".encode()
+    run(world, province_list, "tinh.csv", AUG)
+    commune_list = "STT;SĐT;Địa chỉ\n1;0977777777;Phường Lương Văn Tri\n".encode()
+    _checked, result = run(world, commune_list, "phuong.csv", SEP, area=world.ward_a)
+    assert result.left == 0  # type: ignore[attr-defined]
+    assert Subscriber.objects.filter(status="listed").count() == 3
+
+
+def test_the_same_number_from_two_operators_is_flagged(world: World) -> None:
+    run(world, "STT;SĐT\n1;0912345678\n".encode(), "viettel.csv", AUG)
+    kind = UnitKind.objects.get(code="operator_branch")
+    vnpt = unit_create(actor=None, kind=kind, name="VNPT Lạng Sơn", parent=world.province)
+    content = "STT;SĐT\n1;0912345678\n".encode()
+    checked = check_list(read_file(content, "vnpt.csv"), content=content, operator=vnpt, area=world.province)
+    assert [(p.code, p.reason) for p in checked.problems if p.code != "address_unresolved"] == [
+        ("number_other_operator", "Số này cũng có trong danh sách của Viettel Lạng Sơn.")
+    ]
