@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("switchoff.people.urls")),
     path("units/", include("switchoff.units.urls")),
     path("audit/", include("switchoff.audit.urls")),
+    path("registry/", include("switchoff.subscribers.urls")),
     path("campaigns/", include("switchoff.campaigns.urls")),
     path("campaigns/", include("switchoff.reports.urls")),
     path("api/v1/", api.urls),

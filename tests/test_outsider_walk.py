@@ -70,6 +70,9 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
+    "subscribers:detail": ("get", lambda w: {"subscriber_id": w.subscriber_a.pk}),
+    "subscribers:reveal": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
+    "subscribers:import": ("post", lambda w: {}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
@@ -98,6 +101,7 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "units:search": ({"q": "luong van tri"}, "Lương Văn Tri"),
     "people:list": ({"q": "reporter"}, "reporter.a"),
     "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
+    "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -138,6 +142,9 @@ def walk(world: World) -> Any:
     from types import SimpleNamespace
 
     from switchoff.reports.services import activity_create, report_open, report_submit
+    from switchoff.subscribers.importer import apply_list, check_list
+    from switchoff.subscribers.models import Subscriber
+    from switchoff.subscribers.reader import read_file
     from tests.reporting import make_campaign
 
     campaign = make_campaign(world)
@@ -159,7 +166,16 @@ def walk(world: World) -> Any:
     campaign_b.name = "Chiến dịch riêng của Lương Văn Tri"
     campaign_b.area = world.ward_a
     campaign_b.save()
-    return SimpleNamespace(**vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b)
+    content = "STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0868123456;Hoàng Thị Bình;Khối 1, Phường Lương Văn Tri\n".encode()
+    checked = check_list(read_file(content, "a.csv"), content=content, operator=world.operator, area=world.province)
+    apply_list(
+        actor=None, checked=checked, operator=world.operator, area=world.province, as_of=datetime.date(2024, 8, 1)
+    )
+    subscriber_a = Subscriber.objects.get()
+    assert subscriber_a.unit == world.villages_a[0]
+    return SimpleNamespace(
+        **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a
+    )
 
 
 def all_url_names() -> set[str]:

@@ -34,7 +34,16 @@ def messy_workbook() -> bytes:
     sheet.append([None, None, None, "Thôn/Tổ", "Phường/Xã", "Huyện", None, None])
     sheet.merge_cells("D4:F4")
     rows = [
-        (1, "0912 345 678", "Nguyễn Văn An", "Khối Bà Triệu (cũ)", "Phường Chi Lăng", "TP Lạng Sơn", "490154203237518", "Nokia 1280"),
+        (
+            1,
+            "0912 345 678",
+            "Nguyễn Văn An",
+            "Khối Bà Triệu (cũ)",
+            "Phường Chi Lăng",
+            "TP Lạng Sơn",
+            "490154203237518",
+            "Nokia 1280",
+        ),
         (2, 868123456, "Hoàng Thị Bình", "Khối 1", "Phường Lương Văn Tri", "", "", "Nokia 105"),
         (3, "01623456789", "Nông Văn Cường", "", "Phường Chi Lăng", "Thành phố Lạng Sơn", "123456789012345", ""),
         (4, "0912.345.678", "Nguyễn Văn An", "", "", "", "", ""),
@@ -57,7 +66,9 @@ def run(world: World, content: bytes, name: str, as_of: datetime.date, area: obj
     read = read_file(content, name)
     area = area or world.province
     checked = check_list(read, content=content, operator=world.operator, area=area)  # type: ignore[arg-type]
-    return checked, apply_list(actor=None, checked=checked, operator=world.operator, area=area, as_of=as_of, file_name=name)  # type: ignore[arg-type]
+    return checked, apply_list(
+        actor=None, checked=checked, operator=world.operator, area=area, as_of=as_of, file_name=name
+    )  # type: ignore[arg-type]
 
 
 def test_messy_workbook_is_checked_row_by_row(world: World) -> None:
@@ -99,13 +110,20 @@ def test_duplicate_reason_names_the_first_row(world: World) -> None:
 @pytest.mark.parametrize(
     ("content", "name", "encoding", "separator"),
     [
-        (to_cp1258("STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0912345678;Nguyễn Văn Ánh;Phường Chi Lăng, TP Lạng Sơn\n"), "a.csv", "cp1258", ";"),
+        (
+            to_cp1258("STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0912345678;Nguyễn Văn Ánh;Phường Chi Lăng, TP Lạng Sơn\n"),
+            "a.csv",
+            "cp1258",
+            ";",
+        ),
         ("\ufeffSTT,SĐT,Họ tên\n1,0912345678,Nguyễn Văn Ánh\n".encode(), "a.csv", "utf-8-sig", ","),
         ("STT\tMSISDN\tName\n1\t84912345678\tNguyễn Văn Ánh\n".encode("utf-16"), "a.txt", "utf-16", "\t"),
-        ("stt,so dien thoai,ho va ten\n1,0912345678,Nguyen Van Anh\n".encode(), "a.csv", "utf-8", ","),
+        (b"stt,so dien thoai,ho va ten\n1,0912345678,Nguyen Van Anh\n", "a.csv", "utf-8", ","),
     ],
 )
-def test_text_files_in_every_usual_encoding(world: World, content: bytes, name: str, encoding: str, separator: str) -> None:
+def test_text_files_in_every_usual_encoding(
+    world: World, content: bytes, name: str, encoding: str, separator: str
+) -> None:
     read = read_file(content, name)
     assert (read.encoding, read.separator) == (encoding, separator)
     checked = check_list(read, content=content, operator=world.operator, area=world.province)

@@ -111,6 +111,7 @@ def load_demo() -> bool:
         if role in {Role.ADMINISTRATOR, Role.COORDINATOR}:
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
     _demo_campaign(units)
+    _demo_subscribers(units)
     log_action("demo.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
 
@@ -186,3 +187,38 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
                 now=submitted,
             )
             reports.report_submit(actor=reporters[username], report=report, now=submitted)
+
+
+DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;Huyện;Loại máy
+1;0868 100 001;Nguyễn Văn An;Khối 1;Phường Lương Văn Tri;;Nokia 1280
+2;868100002;Hoàng Thị Bình;Khối 2;Phường Lương Văn Tri;;Nokia 105
+3;01623100003;Nông Văn Cường;;Phường Chi Lăng;Thành phố Lạng Sơn;Samsung E1200
+4;0868.100.004;Lương Thị Dung;Khối 3;Phường Đông Kinh;;Nokia 1280
+5;0868100005;Vi Văn Em;Thôn Nà Chuông;Phường Đông Kinh;;Itel it2160
+6;0868100006;Triệu Thị Gấm;Tổ dân phố 1;Phường Tam Thanh;;Nokia 1202
+7;0868100007;Lăng Văn Hải;;Xã Hoàng Đồng;Thành phố Lạng Sơn;Masstel
+8;0868100008;Chu Thị Lan;Khối 4;Phường Kỳ Lừa;;Nokia 105
+"""
+
+
+def _demo_subscribers(units: dict[str, Unit]) -> None:
+    """A small Viettel list (fictitious numbers), imported twice a month apart: one subscriber switched."""
+    from switchoff.subscribers.importer import apply_list, check_list
+    from switchoff.subscribers.reader import read_file
+
+    operator, area = units["Viettel Lạng Sơn"], units["province"]
+    today = timezone.localdate()
+    for months_ago, content in (
+        (2, DEMO_SUBSCRIBERS),
+        (1, DEMO_SUBSCRIBERS.replace("2;868100002;Hoàng Thị Bình;Khối 2;Phường Lương Văn Tri;;Nokia 105\n", "")),
+    ):
+        data = content.encode()
+        checked = check_list(read_file(data, "viettel.csv"), content=data, operator=operator, area=area)
+        apply_list(
+            actor=None,
+            checked=checked,
+            operator=operator,
+            area=area,
+            as_of=add_months(first_of_month(today), -months_ago),
+            file_name=f"DS_2G_Only_Viettel_LangSon_{months_ago}.csv",
+        )

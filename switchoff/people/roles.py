@@ -50,7 +50,14 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     # Field workers call and visit the people on their villages' list.
     Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS}),
     Role.OPERATOR_STAFF: frozenset(
-        {Perm.VIEW_UNITS, Perm.USE_API, Perm.REPORT, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS, Perm.IMPORT_SUBSCRIBERS}
+        {
+            Perm.VIEW_UNITS,
+            Perm.USE_API,
+            Perm.REPORT,
+            Perm.VIEW_SUBSCRIBERS,
+            Perm.REVEAL_NUMBERS,
+            Perm.IMPORT_SUBSCRIBERS,
+        }
     ),
     Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.VIEW_SUBSCRIBERS}),
 }

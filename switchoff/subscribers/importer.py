@@ -37,10 +37,16 @@ REASONS: dict[str, tuple[str, Any]] = {
     "number_invalid": ("error", _("Not a valid Vietnamese mobile number.")),
     "number_duplicate": ("error", _("The same number is on an earlier row of this file (row %(row)s).")),
     "number_legacy": ("warning", _("An 11-digit number from before 2018, converted to %(number)s.")),
-    "number_other_carrier": ("warning", _("The prefix belongs to %(carrier)s; kept as a subscriber of the operator that sent the list.")),
+    "number_other_carrier": (
+        "warning",
+        _("The prefix belongs to %(carrier)s; kept as a subscriber of the operator that sent the list."),
+    ),
     "number_other_operator": ("warning", _("This number is also on the list of %(operator)s.")),
     "imei_invalid": ("warning", _("Not a valid IMEI (15 digits with a check digit); the IMEI was left out.")),
-    "address_unresolved": ("warning", _("The address was not recognised; the subscriber is kept for a person to assign.")),
+    "address_unresolved": (
+        "warning",
+        _("The address was not recognised; the subscriber is kept for a person to assign."),
+    ),
 }  # fmt: skip
 
 OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vinaphone", "mobifone": "MobiFone",
@@ -98,7 +104,9 @@ class CheckedList:
 
     def by_reason(self) -> list[tuple[str, str, int]]:
         counts = Counter((p.level, p.code) for p in self.problems)
-        return [(level, str(REASONS[code][1]).split("%")[0].rstrip(" (").rstrip(), n) for (level, code), n in counts.items()]
+        return [
+            (level, str(REASONS[code][1]).split("%")[0].rstrip(" (").rstrip(), n) for (level, code), n in counts.items()
+        ]
 
 
 def _column_letter(index: int) -> str:
@@ -149,8 +157,10 @@ class AddressResolver:
     def _commune(self, place: str, legacy: bool) -> Unit | None:
         text = place if fold(self.province_name) in fold(place) else f"{place}, {self.province_name}"
         try:
-            parsed = parse_address(text, mode=ParseMode.LEGACY if legacy else ParseMode.FROM_2025, level=3 if legacy else 2)
-        except Exception:  # noqa: BLE001 - the parser raises assorted errors on unusual text
+            parsed = parse_address(
+                text, mode=ParseMode.LEGACY if legacy else ParseMode.FROM_2025, level=3 if legacy else 2
+            )
+        except Exception:
             return None
         code = getattr(parsed, "ward_code", None)
         if not code:
@@ -200,10 +210,14 @@ def check_list(
             excel_row = index + 1
             msisdn_column = _column_letter(columns["msisdn"]) if "msisdn" in columns else ""
 
-            def problem(code: str, column: str, value: str, _row: int = excel_row, _sheet: str = sheet.name, **params: Any) -> None:
+            def problem(
+                code: str, column: str, value: str, _row: int = excel_row, _sheet: str = sheet.name, **params: Any
+            ) -> None:
                 result.problems.append(Problem(_sheet, _row, column, value, code, params))
 
-            number = parse_subscriber_number(cells[columns["msisdn"]] if "msisdn" in columns and columns["msisdn"] < len(cells) else None)
+            number = parse_subscriber_number(
+                cells[columns["msisdn"]] if "msisdn" in columns and columns["msisdn"] < len(cells) else None
+            )
             if number.e164 is None:
                 problem(f"number_{number.problem}", msisdn_column, number_text)
                 continue
@@ -258,7 +272,9 @@ def _flag_other_operators(result: CheckedList, operator: Unit) -> None:
             .values_list("msisdn", "operator__name")
         ):
             row = by_number[msisdn]
-            result.problems.append(Problem(row.sheet, row.row, "", msisdn, "number_other_operator", {"operator": other}))
+            result.problems.append(
+                Problem(row.sheet, row.row, "", msisdn, "number_other_operator", {"operator": other})
+            )
 
 
 @dataclass
@@ -320,8 +336,8 @@ def apply_list(
     to_create: list[Subscriber] = []
     to_update: list[Subscriber] = []
     for msisdn, row in incoming.items():
-        subscriber = existing.get(msisdn)
-        if subscriber is None:
+        found = existing.get(msisdn)
+        if found is None:
             to_create.append(
                 Subscriber(
                     operator=operator,
@@ -341,6 +357,7 @@ def apply_list(
             deltas[(row.unit_id, "listed")] += 1
             news[row.unit_id] += 1
             continue
+        subscriber = found
         kind = None
         if row.unit_id is None:
             # A list without an address does not forget where the subscriber lives.
@@ -359,7 +376,13 @@ def apply_list(
             result.unchanged += 1
         if kind is not None:
             events.append(
-                SubscriberEvent(subscriber=subscriber, source=source, kind=kind, as_of=as_of, data={"unit": row.unit_id, "from": subscriber.unit_id})
+                SubscriberEvent(
+                    subscriber=subscriber,
+                    source=source,
+                    kind=kind,
+                    as_of=as_of,
+                    data={"unit": row.unit_id, "from": subscriber.unit_id},
+                )
             )
         subscriber.unit_id, subscriber.list_area = row.unit_id, area
         subscriber.last_listed = as_of
@@ -373,11 +396,17 @@ def apply_list(
     result.new = len(created)
     if created and created[0].pk is None:
         # Databases that return no ids on bulk insert: read them back.
-        ids = dict(Subscriber.objects.filter(operator=operator, msisdn__in=[s.msisdn for s in created]).values_list("msisdn", "pk"))
+        ids = dict(
+            Subscriber.objects.filter(operator=operator, msisdn__in=[s.msisdn for s in created]).values_list(
+                "msisdn", "pk"
+            )
+        )
         for subscriber in created:
             subscriber.pk = ids[subscriber.msisdn]
     events.extend(
-        SubscriberEvent(subscriber=s, source=source, kind=SubscriberEvent.Kind.LISTED, as_of=as_of, data={"unit": s.unit_id})
+        SubscriberEvent(
+            subscriber=s, source=source, kind=SubscriberEvent.Kind.LISTED, as_of=as_of, data={"unit": s.unit_id}
+        )
         for s in created
     )
     Subscriber.objects.bulk_update(

@@ -25,7 +25,9 @@ ALIASES: dict[str, set[str]] = {
         "so thue bao", "sdt", "so dien thoai", "msisdn", "so tb", "thue bao", "isdn", "phone", "phone number",
         "so may", "dien thoai",
     },
-    "name": {"ho va ten", "ho ten", "ten khach hang", "ten thue bao", "ten chu thue bao", "name", "full name", "customer"},
+    "name": {
+        "ho va ten", "ho ten", "ten khach hang", "ten thue bao", "ten chu thue bao", "name", "full name", "customer",
+    },
     "address": {"dia chi", "address", "dia chi lien he", "dia chi thuong tru"},
     "village": {"thon/to", "thon", "to", "thon to", "khoi", "village", "thon/ban/to dan pho", "to dan pho", "thon/xom"},
     "commune": {"phuong/xa", "xa/phuong", "xa", "phuong", "commune", "ward", "phuong xa", "xa phuong"},
@@ -97,9 +99,11 @@ def read_file(
     if lower.endswith((".xlsx", ".xlsm", ".xls", ".ods")) or content[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            return ReadResult(
-                sheets=[Sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
-            )
+            sheets = [
+                Sheet(name, [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)])
+                for name in book.sheet_names
+            ]
+            return ReadResult(sheets=sheets)
         except CalamineError as exc:
             raise UnreadableFile("workbook") from exc
     text, used_encoding = _decode(content, encoding)
@@ -147,5 +151,7 @@ def propose_mapping(rows: list[list[object]], *, look: int = 25) -> Mapping | No
             best.columns = {name: column for name, column in best.columns.items() if column not in taken}
             best.columns.update(extra)
             best.header_row += 1
-            best.headers = [str(a or b or "") for a, b in zip(best.headers, [*below, *[None] * len(best.headers)], strict=False)]
+            best.headers = [
+                str(a or b or "") for a, b in zip(best.headers, [*below, *[None] * len(best.headers)], strict=False)
+            ]
     return best

@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if can(user, Perm.VIEW_UNITS):
         items.append((reverse("campaigns:list"), _("Campaigns and reports")))
         items.append((reverse("units:tree"), _("Units")))
+    if can(user, Perm.VIEW_SUBSCRIBERS):
+        items.append((reverse("subscribers:registry"), _("2G-only subscribers")))
     if can(user, Perm.VIEW_PEOPLE):
         items.append((reverse("people:list"), _("People")))
     if can(user, Perm.VIEW_AUDIT):

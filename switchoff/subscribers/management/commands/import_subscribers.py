@@ -34,7 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--area", help="The area the list covers (default: the operator branch's province)")
         parser.add_argument("--refuse-errors", action="store_true", help="Import nothing if any row has an error")
 
-    def handle(self, *args: Any, file: str, operator: str, as_of: str, area: str | None, refuse_errors: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, file: str, operator: str, as_of: str, area: str | None, refuse_errors: bool, **options: Any
+    ) -> None:
         try:
             day = datetime.date.fromisoformat(as_of)
         except ValueError:
@@ -50,16 +52,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Checking {path.name}…")
         checked = check_list(read, content=content, operator=branch, area=area_unit)
         for problem in checked.problems[:50]:
-            self.stdout.write(f"  {problem.level}: {problem.sheet} row {problem.row} column {problem.column} “{problem.value}”: {problem.reason}")
+            where = f"{problem.sheet} row {problem.row} column {problem.column}"
+            self.stdout.write(f"  {problem.level}: {where} “{problem.value}”: {problem.reason}")
         if len(checked.problems) > 50:
             self.stdout.write(f"  … and {len(checked.problems) - 50} more")
         self.stdout.write(
-            f"Rows read {checked.rows_read}, good {len(checked.rows)}, errors {len(checked.errors)}, warnings {len(checked.warnings)}."
+            f"Rows read {checked.rows_read}, good {len(checked.rows)}, "
+            f"errors {len(checked.errors)}, warnings {len(checked.warnings)}."
         )
         if refuse_errors and checked.errors:
             raise CommandError("Refused: the file has errors (--refuse-errors).")
         try:
-            result = apply_list(actor=None, checked=checked, operator=branch, area=area_unit, as_of=day, file_name=path.name)
+            result = apply_list(
+                actor=None, checked=checked, operator=branch, area=area_unit, as_of=day, file_name=path.name
+            )
         except OutOfOrder as exc:
             raise CommandError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
         if result.already_imported:

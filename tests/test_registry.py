@@ -1,0 +1,104 @@
+"""The registry pages: masked numbers, search without diacritics, logged reveals, scoped to the area."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from switchoff.audit.models import AuditEvent
+from switchoff.subscribers.importer import apply_list, check_list
+from switchoff.subscribers.models import NumberView, Subscriber
+from switchoff.subscribers.reader import read_file
+from tests.conftest import World, logged_in
+
+LIST = (
+    "STT;Số thuê bao;Họ và tên;Địa chỉ\n"
+    "1;0868123456;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri\n"
+    "2;0868123457;Nguyễn Văn Bảo;Khối 3, Phường Lương Văn Tri\n"
+    "3;0868123458;Nguyễn Thị Cúc;Thôn Nà Chuông, Phường Đông Kinh\n"
+).encode()
+
+
+def load(world: World) -> None:
+    checked = check_list(read_file(LIST, "a.csv"), content=LIST, operator=world.operator, area=world.province)
+    apply_list(
+        actor=None, checked=checked, operator=world.operator, area=world.province, as_of=datetime.date(2024, 8, 1)
+    )
+
+
+def test_numbers_are_masked_and_search_works_without_diacritics(world: World) -> None:
+    load(world)
+    page = logged_in(world.reporter_a).get(reverse("subscribers:registry"), {"q": "nguyen van"}).content.decode()
+    assert "086****456" in page and "086****457" in page
+    assert "0868123456" not in page
+    assert "Nguyễn Thị Cúc" not in page  # Đông Kinh is another ward
+
+
+def test_search_by_any_written_form_of_the_number(world: World) -> None:
+    load(world)
+    client = logged_in(world.reporter_a)
+    for written in ("0868 123 456", "+84 868.123.456", "84868123456"):
+        page = client.get(reverse("subscribers:registry"), {"q": written}).content.decode()
+        assert "Nguyễn Văn An" in page and "Nguyễn Văn Bảo" not in page, written
+
+
+def test_team_member_never_sees_another_wards_subscriber(world: World) -> None:
+    load(world)
+    client = logged_in(world.member_a)
+    page = client.get(reverse("subscribers:registry"), {"q": "0868123458"}).content.decode()
+    assert "Cúc" not in page
+    other = Subscriber.objects.get(msisdn="+84868123458")
+    assert client.get(reverse("subscribers:detail", args=[other.pk])).status_code == 404
+    # Team 1 covers Khối 1 and Khối 2 only: Khối 3's subscriber is not theirs either.
+    bao = Subscriber.objects.get(msisdn="+84868123457")
+    assert client.get(reverse("subscribers:detail", args=[bao.pk])).status_code == 404
+
+
+def test_revealing_a_number_is_logged(world: World) -> None:
+    load(world)
+    an = Subscriber.objects.get(msisdn="+84868123456")
+    client = logged_in(world.member_a)
+    page = client.post(reverse("subscribers:reveal", args=[an.pk])).content.decode()
+    assert "0868 123 456" in page
+    assert NumberView.objects.get().subscriber_ids == [an.pk]
+    assert AuditEvent.objects.filter(action="subscribers.number.revealed", actor=world.member_a).exists()
+    assert logged_in(world.viewer).post(reverse("subscribers:reveal", args=[an.pk])).status_code == 403
+
+
+def test_command_line_import(world: World, tmp_path: object) -> None:
+    path = tmp_path / "viettel.csv"  # type: ignore[operator]
+    path.write_bytes(LIST)
+    call_command("import_subscribers", str(path), operator="Viettel Lạng Sơn", as_of="2024-08-01", area="20")
+    assert Subscriber.objects.count() == 3
+    call_command("import_subscribers", str(path), operator="Viettel Lạng Sơn", as_of="2024-08-01", area="20")
+    assert Subscriber.objects.count() == 3
+
+
+def test_web_import_checks_then_imports(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in(world.operator_staff)
+    upload = SimpleUploadedFile("viettel.csv", LIST)
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024", "file": upload}
+    page = client.post(reverse("subscribers:import"), data)
+    assert page.status_code == 200 and Subscriber.objects.count() == 0
+    checked = page.context["checked"]
+    assert (checked.rows_read, len(checked.rows)) == (3, 3)
+    confirm = {
+        "operator": world.operator.pk,
+        "area": world.province.pk,
+        "as_of": "01/08/2024",
+        "upload_id": page.context["upload_id"],
+        "file_name": "viettel.csv",
+        "confirm": "1",
+    }
+    assert client.post(reverse("subscribers:import"), confirm).status_code == 302
+    assert Subscriber.objects.count() == 3
+
+
+def test_operator_staff_see_their_operators_list(world: World) -> None:
+    load(world)
+    page = logged_in(world.operator_staff).get(reverse("subscribers:registry")).content.decode()
+    assert page.count("086****") == 3
