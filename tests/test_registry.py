@@ -102,3 +102,24 @@ def test_operator_staff_see_their_operators_list(world: World) -> None:
     load(world)
     page = logged_in(world.operator_staff).get(reverse("subscribers:registry")).content.decode()
     assert page.count("086****") == 3
+
+
+def test_rejected_rows_download_keeps_the_row_and_names_the_reason(world: World) -> None:
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    client = logged_in(world.operator_staff)
+    bad = LIST + "4;09l2345678;Sai Số;Khối 2, Phường Lương Văn Tri\n".encode()
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.csv", bad)})
+    response = client.post(
+        reverse("subscribers:import"),
+        {**data, "upload_id": page.context["upload_id"], "file_name": "v.csv", "rejected": "1"},
+    )
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[1][:4] == [None, 5, "B", "Số có chứa chữ cái hoặc ký hiệu."]  # a text file has one unnamed sheet
+    assert rows[1][4:8] == ["4", "09l2345678", "Sai Số", "Khối 2, Phường Lương Văn Tri"]
+    assert Subscriber.objects.count() == 0

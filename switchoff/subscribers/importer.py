@@ -458,3 +458,37 @@ def apply_list(
     source.save(update_fields=["status", "finished_at", "summary"])
     log_action("subscribers.list.imported", actor=actor, obj=source, unit=area, data=source.summary)
     return result
+
+
+def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
+    """The rows that will not be imported, as they were, with the reason in a last column."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = str(_("Rejected rows"))[:31]
+    sheets = {s.name: s for s in read.sheets}
+    bold = Font(bold=True)
+    sheet.append([str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), *[str(_("Original row"))]])
+    for cell in sheet[1]:
+        cell.font = bold
+    for problem in checked.errors:
+        original = sheets[problem.sheet].rows[problem.row - 1] if problem.sheet in sheets else []
+        sheet.append([problem.sheet, problem.row, problem.column, problem.reason, *[_excel_safe(v) for v in original]])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCD", (14, 8, 8, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _excel_safe(value: object) -> object:
+    # A cell that starts with "=" would become a formula in Excel.
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        return "'" + value
+    return value

@@ -20,11 +20,11 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.forms import ListFileForm
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, rejected_rows_xlsx
 from switchoff.subscribers.models import NumberView, Subscriber
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.subscribers.selectors import unit_counts, visible_subscribers
-from switchoff.units.forms import WorkbookForm
 from switchoff.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
@@ -161,7 +161,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     areas = visible_units(user, Perm.VIEW_UNITS).current().filter(
         kind__category__in=["province", "commune"]
     ) | Unit.objects.filter(pk__in=[o.geographic_anchor().pk for o in operators])
-    form = WorkbookForm(request.POST or None, request.FILES or None)
+    form = ListFileForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {
         "form": form,
         "operators": operators.distinct(),
@@ -197,6 +197,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The file is neither an Excel workbook nor a text file in a known encoding."))
         return render(request, "subscribers/import.html", context)
     checked = check_list(read, content=content, operator=operator, area=area)
+    if request.POST.get("rejected"):
+        response = HttpResponse(
+            rejected_rows_xlsx(read, checked),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
+        return response
     if request.POST.get("confirm") and not (request.POST.get("refuse_errors") and checked.errors):
         try:
             result = apply_list(
