@@ -73,6 +73,9 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "subscribers:detail": ("get", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:reveal": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:import": ("post", lambda w: {}),
+    "subscribers:job": ("get", lambda w: {"job_id": w.job.pk}),
+    "subscribers:job_cancel": ("post", lambda w: {"job_id": w.job.pk}),
+    "subscribers:job_restart": ("post", lambda w: {"job_id": w.job.pk}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
@@ -143,7 +146,7 @@ def walk(world: World) -> Any:
 
     from switchoff.reports.services import activity_create, report_open, report_submit
     from switchoff.subscribers.importer import apply_list, check_list
-    from switchoff.subscribers.models import Subscriber
+    from switchoff.subscribers.models import ImportJob, Subscriber
     from switchoff.subscribers.reader import read_file
     from tests.reporting import make_campaign
 
@@ -172,9 +175,17 @@ def walk(world: World) -> Any:
         actor=None, checked=checked, operator=world.operator, area=world.province, as_of=datetime.date(2024, 8, 1)
     )
     subscriber_a = Subscriber.objects.get()
+    job = ImportJob.objects.create(
+        operator=world.operator,
+        area=world.ward_a,
+        as_of=datetime.date(2024, 9, 1),
+        upload_id="x",
+        file_name="x.csv",
+        created_by=world.operator_staff,
+    )
     assert subscriber_a.unit == world.villages_a[0]
     return SimpleNamespace(
-        **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a
+        **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,14 +184,29 @@ def _expected_carrier(operator: Unit) -> str | None:
     return next((carrier for word, carrier in OPERATOR_CARRIERS.items() if word in name), None)
 
 
+ProgressHook = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
 def check_list(
-    read: ReadResult, *, content: bytes, operator: Unit, area: Unit, mapping: dict[str, int] | None = None
+    read: ReadResult,
+    *,
+    content: bytes,
+    operator: Unit,
+    area: Unit,
+    mapping: dict[str, int] | None = None,
+    progress: ProgressHook = _no_progress,
 ) -> CheckedList:
     """Phase one: every row checked, nothing written. ``mapping`` overrides the proposed columns."""
     result = CheckedList(digest=hashlib.sha256(content).hexdigest())
     resolver = AddressResolver(area)
     carrier = _expected_carrier(operator)
     seen: dict[str, int] = {}
+    total_rows = sum(len(sheet.rows) for sheet in read.sheets)
+    done_rows = 0
     for sheet in read.sheets:
         proposed = propose_mapping(sheet.rows)
         if proposed is None and mapping is None:
@@ -199,6 +215,9 @@ def check_list(
         columns = {**found.columns, **(mapping or {})}
         result.mappings[sheet.name] = columns
         for index in range(found.header_row + 1, len(sheet.rows)):
+            done_rows += 1
+            if done_rows % 5000 == 0:
+                progress("checking", done_rows, total_rows)
             cells = sheet.rows[index]
             number_text = _cell(cells, columns.get("msisdn"))
             values = [_cell(cells, i) for i in range(len(cells))]
@@ -301,6 +320,7 @@ def apply_list(
     area: Unit,
     as_of: datetime.date,
     file_name: str = "",
+    progress: ProgressHook = _no_progress,
 ) -> ApplyResult:
     """Phase two: the list is the operator's snapshot of ``area`` on ``as_of``; write it in one transaction."""
     previous = (
@@ -335,7 +355,9 @@ def apply_list(
             existing[subscriber.msisdn] = subscriber
     to_create: list[Subscriber] = []
     to_update: list[Subscriber] = []
-    for msisdn, row in incoming.items():
+    for position, (msisdn, row) in enumerate(incoming.items(), start=1):
+        if position % 5000 == 0:
+            progress("importing", position, len(incoming))
         found = existing.get(msisdn)
         if found is None:
             to_create.append(

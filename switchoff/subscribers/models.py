@@ -130,3 +130,33 @@ class NumberView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.purpose} {len(self.subscriber_ids)}"
+
+
+class ImportJob(models.Model):
+    """A confirmed import waiting for, or running in, the background worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField()
+    upload_id = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=255)
+    refuse_errors = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.CharField(max_length=300, blank=True)
+    result = models.ForeignKey(SubscriberList, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"

@@ -6,6 +6,9 @@ app_name = "subscribers"
 urlpatterns = [
     path("", views.registry, name="registry"),
     path("import/", views.import_list, name="import"),
+    path("import/jobs/<int:job_id>/", views.job_page, name="job"),
+    path("import/jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("import/jobs/<int:job_id>/restart/", views.job_restart, name="job_restart"),
     path("<int:subscriber_id>/", views.subscriber_detail, name="detail"),
     path("<int:subscriber_id>/reveal/", views.subscriber_reveal, name="reveal"),
 ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,10 +21,12 @@ from switchoff.people.access import access_unit, can, require, scope_roots, visi
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.forms import ListFileForm
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, rejected_rows_xlsx
-from switchoff.subscribers.models import NumberView, Subscriber
+from switchoff.subscribers.importer import check_list, rejected_rows_xlsx
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
+from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.subscribers.selectors import unit_counts, visible_subscribers
+from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
@@ -176,7 +178,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     except (Unit.DoesNotExist, ValueError):
         messages.error(request, _("Choose the operator, the area and the date of the list (dd/mm/yyyy)."))
         return render(request, "subscribers/import.html", context)
-    owner = operator.pk * 1_000_000_000 + area.pk
+    owner = owner_key(operator.pk, area.pk)
     upload_id = request.POST.get("upload_id", "")
     if upload_id:
         stored = find_upload("subscribers", owner, upload_id)
@@ -204,34 +206,20 @@ def import_list(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
         return response
-    if request.POST.get("confirm") and not (request.POST.get("refuse_errors") and checked.errors):
-        try:
-            result = apply_list(
-                actor=user, checked=checked, operator=operator, area=area, as_of=as_of, file_name=file_name
-            )
-        except OutOfOrder as exc:
-            messages.error(
-                request, _("A newer list of this operator and area (as of %(day)s) is already imported.") % {"day": exc}
-            )
-        else:
-            stored.unlink(missing_ok=True)
-            if result.already_imported:
-                messages.info(request, _("This list was already imported: nothing changed."))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Imported: %(new)s new, %(relisted)s listed again, "
-                        "%(left)s left the list, %(unchanged)s unchanged."
-                    )
-                    % {
-                        "new": result.new,
-                        "relisted": result.relisted,
-                        "left": result.left,
-                        "unchanged": result.unchanged,
-                    },
-                )
-            return redirect(reverse("subscribers:registry") + f"?unit={area.pk}")
+    if request.POST.get("confirm"):
+        # The import itself runs in the background worker, with a progress bar.
+        job = ImportJob.objects.create(
+            operator=operator,
+            area=area,
+            as_of=as_of,
+            upload_id=upload_id,
+            file_name=file_name,
+            refuse_errors=bool(request.POST.get("refuse_errors")),
+            created_by=user,
+        )
+        log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": file_name})
+        import_job_task(job.pk)
+        return redirect("subscribers:job", job_id=job.pk)
     context.update(
         {
             "checked": checked,
@@ -244,3 +232,68 @@ def import_list(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "subscribers/import.html", context)
+
+
+def _job(user: User, job_id: int) -> ImportJob:
+    """A job the user started, or one in an area where they import lists."""
+    require(user, Perm.IMPORT_SUBSCRIBERS)
+    job = ImportJob.objects.select_related("operator", "area", "result").filter(pk=job_id).first()
+    if job is None or not (job.created_by_id == user.pk or can(user, Perm.IMPORT_SUBSCRIBERS, job.area)):
+        raise Http404
+    return job
+
+
+def _job_context(job: ImportJob) -> dict[str, object]:
+    state = progress(job.pk)
+    done, total = int(state.get("done") or 0), int(state.get("total") or 0)
+    started = state.get("started")
+    rate = 0.0
+    left_s = None
+    if started and done:
+        elapsed = max(time.monotonic() - float(started), 0.001)
+        rate = done / elapsed
+        left_s = int((total - done) / rate) if rate and total > done else 0
+    return {
+        "job": job,
+        "phase": state.get("phase"),
+        "done": done,
+        "total": total,
+        "percent": int(100 * done / total) if total else (100 if job.status == ImportJob.Status.DONE else 0),
+        "rate": int(rate),
+        "left_s": left_s,
+        "stalled": is_stalled(job),
+        "finished": job.status in {ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED},
+    }
+
+
+@login_required
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The import's progress (rows done, rate, time left), refreshed by HTMX until it finishes."""
+    job = _job(_user(request), job_id)
+    template = "subscribers/_job_progress.html" if request.headers.get("HX-Request") else "subscribers/job.html"
+    return render(request, template, _job_context(job))
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(_user(request), job_id)
+    if job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+        request_cancel(job.pk)
+        if job.status == ImportJob.Status.QUEUED:
+            ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
+        log_action("subscribers.import.cancelled", actor=_user(request), obj=job, unit=job.area)
+    return redirect("subscribers:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def job_restart(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Start again a job that stalled (its worker was killed), failed or was cancelled."""
+    job = _job(_user(request), job_id)
+    if is_stalled(job) or job.status in {ImportJob.Status.FAILED, ImportJob.Status.CANCELLED}:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+        clear_cancel(job.pk)
+        log_action("subscribers.import.restarted", actor=_user(request), obj=job, unit=job.area)
+        import_job_task(job.pk)
+    return redirect("subscribers:job", job_id=job.pk)

@@ -1,0 +1,112 @@
+"""Background imports: progress, cancelling, and a worker killed midway."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from switchoff.lib.uploads import store_upload
+from switchoff.subscribers import jobs
+from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList, UnitCount
+from tests.conftest import World, logged_in
+
+ROWS = 6000
+
+
+def big_list() -> bytes:
+    lines = ["STT;Số thuê bao;Họ và tên;Địa chỉ"]
+    lines += [f"{n};0868{n:06d};Người Thứ {n};Khối 1, Phường Lương Văn Tri" for n in range(1, ROWS + 1)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def make_job(world: World, content: bytes) -> ImportJob:
+    upload_id, _path = store_upload(
+        "subscribers", jobs.owner_key(world.operator.pk, world.province.pk), SimpleUploadedFile("big.csv", content)
+    )
+    return ImportJob.objects.create(
+        operator=world.operator,
+        area=world.province,
+        as_of=datetime.date(2024, 8, 1),
+        upload_id=upload_id,
+        file_name="big.csv",
+        created_by=world.operator_staff,
+    )
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying: nothing in the job catches it."""
+
+
+def registry_state() -> tuple[int, int, int, int]:
+    return (
+        Subscriber.objects.count(),
+        SubscriberEvent.objects.count(),
+        SubscriberList.objects.count(),
+        UnitCount.objects.count(),
+    )
+
+
+def test_killed_worker_leaves_nothing_and_a_restart_completes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = big_list()
+    job = make_job(world, content)
+    real_apply = jobs.apply_list
+
+    def dying_apply(**kwargs: Any) -> Any:
+        def progress(phase: str, done: int, total: int) -> None:
+            raise WorkerKilled
+
+        return real_apply(**{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(jobs, "apply_list", dying_apply)
+    with pytest.raises(WorkerKilled):
+        jobs.run_job(job.pk)
+    assert registry_state() == (0, 0, 0, 0)
+    job.refresh_from_db()
+    job.heartbeat = job.heartbeat - jobs.STALLED_AFTER * 2  # type: ignore[operator]
+    job.save()
+    assert jobs.is_stalled(job)
+
+    monkeypatch.setattr(jobs, "apply_list", real_apply)
+    client = logged_in(world.operator_staff)
+    client.post(reverse("subscribers:job_restart", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Subscriber.objects.count() == ROWS
+    page = client.get(reverse("subscribers:job", args=[job.pk])).content.decode()
+    assert "6.000" in page
+
+    third = make_job(world, content)
+    jobs.run_job(third.pk)
+    third.refresh_from_db()
+    assert (third.status, third.message) == (ImportJob.Status.DONE, "already_imported")
+    assert Subscriber.objects.count() == ROWS and SubscriberList.objects.count() == 1
+
+
+def test_cancelling_rolls_the_import_back(world: World) -> None:
+    job = make_job(world, big_list())
+    jobs.request_cancel(job.pk)  # read at the first progress report, after 5,000 rows
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED
+    assert registry_state() == (0, 0, 0, 0)
+
+
+def test_confirming_in_the_browser_queues_the_job_and_shows_its_progress(world: World) -> None:
+    client = logged_in(world.operator_staff)
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    content = "STT;SĐT;Họ tên\n1;0868000001;Lò Văn Em\n".encode()
+    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("a.csv", content)})
+    response = client.post(
+        reverse("subscribers:import"),
+        {**data, "upload_id": page.context["upload_id"], "file_name": "a.csv", "confirm": "1"},
+    )
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("subscribers:job", args=[job.pk])
+    progress = client.get(reverse("subscribers:job", args=[job.pk]), headers={"HX-Request": "true"})
+    assert 'id="job-summary"' in progress.content.decode()
+    assert Subscriber.objects.count() == 1
+    assert logged_in(world.reporter_b).get(reverse("subscribers:job", args=[job.pk])).status_code in {403, 404}
