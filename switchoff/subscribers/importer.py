@@ -110,7 +110,7 @@ class CheckedList:
         ]
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index + 1)
@@ -227,7 +227,7 @@ def check_list(
                 continue  # the totals row at the bottom
             result.rows_read += 1
             excel_row = index + 1
-            msisdn_column = _column_letter(columns["msisdn"]) if "msisdn" in columns else ""
+            msisdn_column = column_letter(columns["msisdn"]) if "msisdn" in columns else ""
 
             def problem(
                 code: str, column: str, value: str, _row: int = excel_row, _sheet: str = sheet.name, **params: Any
@@ -250,7 +250,7 @@ def check_list(
                 problem("number_other_carrier", msisdn_column, number_text, carrier=number.carrier)
             imei_text = _cell(cells, columns.get("imei")).replace(" ", "")
             if imei_text and not stdnum_imei.is_valid(imei_text):
-                problem("imei_invalid", _column_letter(columns["imei"]), imei_text)
+                problem("imei_invalid", column_letter(columns["imei"]), imei_text)
                 imei_text = ""
             address = _cell(cells, columns.get("address"))
             unit_id = resolver.resolve(
@@ -261,7 +261,7 @@ def check_list(
             )
             if unit_id is None:
                 column = columns.get("address", columns.get("commune"))
-                problem("address_unresolved", _column_letter(column) if column is not None else "", address)
+                problem("address_unresolved", column_letter(column) if column is not None else "", address)
             result.rows.append(
                 Row(
                     sheet=sheet.name,
@@ -514,3 +514,29 @@ def _excel_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
         return "'" + value
     return value
+
+
+def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | None:
+    """The operator's remembered choices, applied to this file's header row, or None."""
+    from switchoff.subscribers.models import RememberedMapping
+
+    remembered = RememberedMapping.objects.filter(operator=operator).first()
+    if remembered is None or not read.sheets:
+        return None
+    proposed = propose_mapping(read.sheets[0].rows)
+    if proposed is None:
+        return None
+    by_header = {fold(text): index for index, text in enumerate(proposed.headers) if text}
+    columns = {name: by_header[header] for name, header in remembered.headers.items() if header in by_header}
+    return columns or None
+
+
+def remember_columns(operator: Unit, read: ReadResult, columns: dict[str, int]) -> None:
+    """Keep the header text of each chosen column for the operator's next file."""
+    from switchoff.subscribers.models import RememberedMapping
+
+    proposed = propose_mapping(read.sheets[0].rows) if read.sheets else None
+    if proposed is None:
+        return
+    headers = {name: fold(proposed.headers[index]) for name, index in columns.items() if index < len(proposed.headers)}
+    RememberedMapping.objects.update_or_create(operator=operator, defaults={"headers": headers})

@@ -74,7 +74,10 @@ def run_job(job_id: int) -> None:
             raise ValidationError("The uploaded file is gone. Upload it again.")
         content = stored.read_bytes()
         read = read_file(content, job.file_name)
-        checked = check_list(read, content=content, operator=job.operator, area=job.area, progress=report)
+        mapping = {name: int(column) for name, column in job.mapping.items()} or None
+        checked = check_list(
+            read, content=content, operator=job.operator, area=job.area, mapping=mapping, progress=report
+        )
         if job.refuse_errors and checked.errors:
             raise ValidationError("Refused: the file has errors.")
         result = apply_list(

@@ -148,6 +148,7 @@ class ImportJob(models.Model):
     upload_id = models.CharField(max_length=40)
     file_name = models.CharField(max_length=255)
     refuse_errors = models.BooleanField(default=False)
+    mapping = models.JSONField(default=dict, blank=True)  # field -> column, as the person corrected it
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     message = models.CharField(max_length=300, blank=True)
     result = models.ForeignKey(SubscriberList, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -160,3 +161,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
+
+
+class RememberedMapping(models.Model):
+    """The columns a person chose for an operator's files, by header text, used for the next file."""
+
+    operator = models.OneToOneField("units.Unit", on_delete=models.CASCADE, related_name="+")
+    headers = models.JSONField(default=dict)  # field -> folded header text
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.operator_id}: {self.headers}"

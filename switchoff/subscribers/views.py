@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from switchoff.audit.services import log_action
@@ -21,15 +22,31 @@ from switchoff.people.access import access_unit, can, require, scope_roots, visi
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.forms import ListFileForm
-from switchoff.subscribers.importer import check_list, rejected_rows_xlsx
+from switchoff.subscribers.importer import (
+    check_list,
+    column_letter,
+    rejected_rows_xlsx,
+    remember_columns,
+    remembered_columns,
+)
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
-from switchoff.subscribers.reader import UnreadableFile, read_file
+from switchoff.subscribers.reader import FIELDS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import unit_counts, visible_subscribers
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
+FIELD_LABELS = {
+    "msisdn": gettext_lazy("Number"),
+    "name": gettext_lazy("Name"),
+    "address": gettext_lazy("Address"),
+    "village": gettext_lazy("Village / residential group"),
+    "commune": gettext_lazy("Commune / ward"),
+    "district": gettext_lazy("District (before 7/2025)"),
+    "imei": "IMEI",
+    "device": gettext_lazy("Device"),
+}
 GEOGRAPHIC = [UnitKind.Category.PROVINCE, UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE]
 
 
@@ -198,7 +215,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
     except UnreadableFile:
         messages.error(request, _("The file is neither an Excel workbook nor a text file in a known encoding."))
         return render(request, "subscribers/import.html", context)
-    checked = check_list(read, content=content, operator=operator, area=area)
+    # The person's corrections of the columns, or what they chose last time for this operator.
+    chosen = {
+        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
+    }
+    mapping = chosen or remembered_columns(operator, read)
+    checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
     if request.POST.get("rejected"):
         response = HttpResponse(
             rejected_rows_xlsx(read, checked),
@@ -207,6 +229,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
         return response
     if request.POST.get("confirm"):
+        if chosen:
+            remember_columns(operator, read, chosen)
         # The import itself runs in the background worker, with a progress bar.
         job = ImportJob.objects.create(
             operator=operator,
@@ -215,13 +239,23 @@ def import_list(request: HttpRequest) -> HttpResponse:
             upload_id=upload_id,
             file_name=file_name,
             refuse_errors=bool(request.POST.get("refuse_errors")),
+            mapping=chosen,
             created_by=user,
         )
         log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": file_name})
         import_job_task(job.pk)
         return redirect("subscribers:job", job_id=job.pk)
+    first = read.sheets[0] if read.sheets else None
+    proposal = propose_mapping(first.rows) if first else None
+    columns = next(iter(checked.mappings.values()), {})
     context.update(
         {
+            "field_choices": [(name, FIELD_LABELS[name], columns.get(name)) for name in FIELDS],
+            "column_choices": [
+                (index, f"{column_letter(index)} — {text}") for index, text in enumerate(proposal.headers)
+            ]
+            if proposal
+            else [],
             "checked": checked,
             "read": read,
             "upload_id": upload_id,
