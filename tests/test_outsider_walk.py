@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -117,15 +118,25 @@ API_GUARDED = {
     ("GET", "/api/v1/campaigns/{campaign_id}/completeness"),
     ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}"),
     ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}/dhis2"),
+    ("POST", "/api/v1/registry/rows"),
+    ("POST", "/api/v1/registry/files"),
+    ("GET", "/api/v1/registry/jobs/{job_id}"),
+    ("GET", "/api/v1/registry/subscribers"),
 }
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
-API_BODIES = {
+API_BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/registry/rows": {
+        "operator_id": 1,
+        "area_id": 1,
+        "as_of": "2024-09-01",
+        "rows": [{"msisdn": "0868000001"}],
+    },
     "/api/v1/campaigns/{campaign_id}/units/{unit_id}/activities": {
         "client_key": "x",
         "date": "2024-07-05",
         "form": "loudspeaker",
         "count": 1,
-    }
+    },
 }
 
 
@@ -135,7 +146,8 @@ def api_url(path: str, w: Any) -> str:
         path.replace("{unit_id}", str(w.committee_a.pk))
         .replace("{campaign_id}", str(w.campaign.pk))
         .replace("{month}", "2024-07")
-        + "?month=2024-07"
+        .replace("{job_id}", str(w.job.pk))
+        + f"?month=2024-07&unit={w.ward_a.pk}"
     )
 
 
@@ -251,8 +263,17 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
     _token, raw = api_token_create(user=world.reporter_b, name="mine")
     client = Client(headers={"Authorization": f"Bearer {raw}"})
     for method, path in API_GUARDED:
-        body = json.dumps(API_BODIES.get(path, {}))
-        response = client.generic(method, api_url(path, world), body, content_type="application/json")
+        if path.endswith("/files"):
+            upload = {
+                "file": SimpleUploadedFile("a.csv", b"STT;SDT\n1;0868000001\n"),
+                "operator_id": world.operator.pk,
+                "area_id": world.ward_a.pk,
+                "as_of": "2024-09-01",
+            }
+            response = client.post(api_url(path, world), upload)
+        else:
+            body = json.dumps(API_BODIES.get(path, {}))
+            response = client.generic(method, api_url(path, world), body, content_type="application/json")
         assert response.status_code in {403, 404}, (method, path, response.status_code)
         assert response.json()["error"]["code"] in {"not_found", "forbidden"}
     campaigns = client.get("/api/v1/campaigns/").json()

@@ -83,8 +83,10 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
+from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
 api.add_router("/units", units_router, tags=["units"])
 api.add_router("/me", people_router, tags=["people"])
 api.add_router("/campaigns", reports_router, tags=["campaigns and reports"])
+api.add_router("/registry", subscribers_router, tags=["2G-only subscriber registry"])

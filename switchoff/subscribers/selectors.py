@@ -44,3 +44,25 @@ def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: Uni
         rows = rows.filter(operator=operator)
     totals = rows.aggregate(listed=Sum("listed"), new=Sum("new"), left=Sum("left"))
     return Counts(listed=totals["listed"] or 0, new=totals["new"] or 0, left=totals["left"] or 0)
+
+
+def import_choices(user: User) -> tuple[QuerySet[Unit], QuerySet[Unit]]:
+    """The operators whose lists the user may import, and the areas such a list may cover.
+
+    Operator staff import their own branch's lists for its province or any of its communes.
+    """
+    if not (user.is_authenticated and (user.is_superuser or Membership.objects.filter(user=user).exists())):
+        return Unit.objects.none(), Unit.objects.none()
+    operators = (
+        Unit.objects.filter(kind__code="operator_branch", pk__in=Membership.objects.filter(user=user).values("unit_id"))
+        | Unit.objects.filter(kind__code="operator_branch", pk__in=visible_units(user, Perm.IMPORT_SUBSCRIBERS))
+    ).distinct()
+    anchors = [o.geographic_anchor() for o in operators]
+    within = Q(pk__in=[a.pk for a in anchors])
+    for anchor in anchors:
+        within |= Q(parent=anchor, kind__category="commune", valid_to__isnull=True)
+    areas = (
+        visible_units(user, Perm.IMPORT_SUBSCRIBERS).current().filter(kind__category__in=["province", "commune"])
+        | Unit.objects.filter(within)
+    ).distinct()
+    return operators, areas

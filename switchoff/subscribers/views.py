@@ -32,7 +32,7 @@ from switchoff.subscribers.importer import (
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.subscribers.reader import FIELDS, UnreadableFile, propose_mapping, read_file
-from switchoff.subscribers.selectors import unit_counts, visible_subscribers
+from switchoff.subscribers.selectors import import_choices, unit_counts, visible_subscribers
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
@@ -174,12 +174,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     """Upload an operator's list, read the check of every row, then confirm to import the good rows."""
     user = _user(request)
     require(user, Perm.IMPORT_SUBSCRIBERS)
-    operators = Unit.objects.filter(kind__code="operator_branch").filter(
-        pk__in=user.memberships.values("unit_id")
-    ) | Unit.objects.filter(kind__code="operator_branch", pk__in=visible_units(user, Perm.IMPORT_SUBSCRIBERS))
-    areas = visible_units(user, Perm.VIEW_UNITS).current().filter(
-        kind__category__in=["province", "commune"]
-    ) | Unit.objects.filter(pk__in=[o.geographic_anchor().pk for o in operators])
+    operators, areas = import_choices(user)
     form = ListFileForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {
         "form": form,

@@ -1,0 +1,215 @@
+"""API for the registry: operator staff upload a file or post rows as JSON; anyone in the area reads (masked)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from switchoff.audit.services import log_action
+from switchoff.lib.phones import mask_phone
+from switchoff.lib.uploads import store_upload
+from switchoff.people.access import access_unit, require
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.jobs import owner_key, progress
+from switchoff.subscribers.models import ImportJob
+from switchoff.subscribers.reader import ReadResult, Sheet
+from switchoff.subscribers.selectors import import_choices, visible_subscribers
+from switchoff.subscribers.tasks import import_job_task
+from switchoff.units.models import Unit
+
+router = Router()
+
+
+class RowIn(Schema):
+    msisdn: str
+    name: str = ""
+    address: str = ""
+    imei: str = ""
+    device: str = ""
+
+
+class RowsIn(Schema):
+    operator_id: int
+    area_id: int
+    as_of: datetime.date
+    rows: list[RowIn]
+
+
+class ProblemOut(Schema):
+    row: int
+    column: str
+    value: str
+    level: str
+    code: str
+    reason: str
+
+
+class ImportOut(Schema):
+    rows_read: int
+    good: int
+    already_imported: bool
+    new: int
+    relisted: int
+    left: int
+    unchanged: int
+    problems: list[ProblemOut]
+
+
+class JobOut(Schema):
+    id: int
+    status: str
+    done: int
+    total: int
+    message: str
+    list_id: int | None
+
+
+class SubscriberOut(Schema):
+    id: int
+    number_masked: str
+    name: str
+    unit_id: int | None
+    operator_id: int
+    status: str
+    first_seen: datetime.date
+    left_on: datetime.date | None
+
+
+class SubscriberPage(Schema):
+    items: list[SubscriberOut]
+    next_after: int | None
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _operator_and_area(user: User, operator_id: int, area_id: int) -> tuple[Unit, Unit]:
+    require(user, Perm.IMPORT_SUBSCRIBERS)
+    operators, areas = import_choices(user)
+    operator = operators.filter(pk=operator_id).first()
+    area = areas.filter(pk=area_id).first()
+    if operator is None or area is None:
+        raise PermissionDenied
+    return operator, area
+
+
+@router.post(
+    "/rows", response=ImportOut, summary="Import an operator's list posted as JSON rows (checked, then written)"
+)
+def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
+    user = _user(request)
+    operator, area = _operator_and_area(user, payload.operator_id, payload.area_id)
+    header: list[object] = ["STT", "Số thuê bao", "Họ và tên", "Địa chỉ", "IMEI", "Loại máy"]
+    rows: list[list[object]] = [header] + [
+        [n, r.msisdn, r.name, r.address, r.imei, r.device] for n, r in enumerate(payload.rows, start=1)
+    ]
+    content = json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
+    checked = check_list(ReadResult(sheets=[Sheet("", rows)]), content=content, operator=operator, area=area)
+    try:
+        result = apply_list(
+            actor=user, checked=checked, operator=operator, area=area, as_of=payload.as_of, file_name="api"
+        )
+    except OutOfOrder as exc:
+        raise ValidationError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
+    return {
+        "rows_read": checked.rows_read,
+        "good": len(checked.rows),
+        "already_imported": result.already_imported,
+        "new": result.new,
+        "relisted": result.relisted,
+        "left": result.left,
+        "unchanged": result.unchanged,
+        "problems": [
+            # The row number counts the header: JSON row n is row n + 1.
+            {
+                "row": p.row - 1,
+                "column": p.column,
+                "value": p.value,
+                "level": p.level,
+                "code": p.code,
+                "reason": p.reason,
+            }
+            for p in checked.problems
+        ],
+    }
+
+
+@router.post("/files", response={202: JobOut}, summary="Upload an operator's file; it is imported in the background")
+def post_file(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    operator_id: Form[int],
+    area_id: Form[int],
+    as_of: Form[datetime.date],
+) -> Status[dict[str, Any]]:
+    user = _user(request)
+    operator, area = _operator_and_area(user, operator_id, area_id)
+    upload_id, _path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
+    job = ImportJob.objects.create(
+        operator=operator, area=area, as_of=as_of, upload_id=upload_id, file_name=file.name or "api", created_by=user
+    )
+    log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": job.file_name, "via": "api"})
+    import_job_task(job.pk)
+    job.refresh_from_db()
+    return Status(202, _job(job))
+
+
+def _job(job: ImportJob) -> dict[str, Any]:
+    state = progress(job.pk)
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "done": int(state.get("done") or 0),
+        "total": int(state.get("total") or 0),
+        "message": job.message,
+        "list_id": job.result_id,
+    }
+
+
+@router.get("/jobs/{job_id}", response=JobOut, summary="An import's status and progress")
+def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    user = _user(request)
+    require(user, Perm.IMPORT_SUBSCRIBERS)
+    _operators, areas = import_choices(user)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not (job.created_by_id == user.pk or areas.filter(pk=job.area_id).exists()):
+        raise Http404
+    return _job(job)
+
+
+@router.get(
+    "/subscribers", response=SubscriberPage, summary="Subscribers under a unit, numbers masked, keyset-paginated"
+)
+def list_subscribers(request: HttpRequest, unit: int, after: int = 0, limit: int = 100) -> dict[str, Any]:
+    user = _user(request)
+    target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
+    limit = max(1, min(limit, 500))
+    within = Unit.objects.rolling_into(target)
+    rows = list(visible_subscribers(user).filter(unit__in=within, pk__gt=after).order_by("pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [
+            {
+                "id": s.pk,
+                "number_masked": mask_phone(s.msisdn),
+                "name": s.name,
+                "unit_id": s.unit_id,
+                "operator_id": s.operator_id,
+                "status": s.status,
+                "first_seen": s.first_seen,
+                "left_on": s.left_on,
+            }
+            for s in rows
+        ],
+        "next_after": rows[-1].pk if more else None,
+    }
