@@ -11,20 +11,24 @@ recognised and changes nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils import get_column_letter
 from stdnum import imei as stdnum_imei
 from vietnamadminunits import ParseMode, parse_address
 
 from switchoff.audit.services import log_action
+from switchoff.lib.bulk import bulk_insert
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.lib.text import fold
 from switchoff.subscribers.models import Subscriber, SubscriberEvent, SubscriberList, UnitCount
@@ -52,6 +56,18 @@ REASONS: dict[str, tuple[str, Any]] = {
 
 OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vinaphone", "mobifone": "MobiFone",
                      "vietnamobile": "Vietnamobile", "gmobile": "G-Mobile"}  # fmt: skip
+SUBSCRIBER_COLUMNS = (
+    "operator_id", "msisdn", "msisdn_original", "name", "search_name", "address", "unit_id",
+    "list_area_id", "imei", "device", "status", "first_seen", "last_listed", "left_on",
+)  # fmt: skip
+EVENT_COLUMNS = ("subscriber_id", "source_id", "kind", "as_of", "data")
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_name(name: str) -> str:
+    return fold(name)
+
+
 TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
 DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp ", "tp.")
 
@@ -110,9 +126,9 @@ class CheckedList:
         ]
 
 
+@functools.lru_cache(maxsize=256)
 def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
+    """The Excel name of a 0-based column: 0 is A, 27 is AB."""
     return get_column_letter(index + 1)
 
 
@@ -136,8 +152,16 @@ class AddressResolver:
         self.province_name = province.name
         self._communes: dict[tuple[str, str], Unit | None] = {}
         self._villages: dict[tuple[int, str], int | None] = {}
+        # Operators' lists repeat the same addresses: the answer is kept per written form.
+        self._rows: dict[tuple[str, str, str, str], int | None] = {}
 
     def resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
+        key = (address, village, commune, district)
+        if key not in self._rows:
+            self._rows[key] = self._resolve(address=address, village=village, commune=commune, district=district)
+        return self._rows[key]
+
+    def _resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
         place = ", ".join(part for part in (commune, district) if part) or address
         if not place:
             return None
@@ -220,11 +244,12 @@ def check_list(
                 progress("checking", done_rows, total_rows)
             cells = sheet.rows[index]
             number_text = _cell(cells, columns.get("msisdn"))
-            values = [_cell(cells, i) for i in range(len(cells))]
-            if not any(values):
-                continue  # a blank row
-            if not number_text and any(fold(v) in TOTAL_WORDS for v in values):
-                continue  # the totals row at the bottom
+            if not number_text:
+                values = [_cell(cells, i) for i in range(len(cells))]
+                if not any(values):
+                    continue  # a blank row
+                if any(fold(v) in TOTAL_WORDS for v in values):
+                    continue  # the totals row at the bottom
             result.rows_read += 1
             excel_row = index + 1
             msisdn_column = column_letter(columns["msisdn"]) if "msisdn" in columns else ""
@@ -353,7 +378,7 @@ def apply_list(
     for start in range(0, len(numbers), 5000):
         for subscriber in Subscriber.objects.filter(operator=operator, msisdn__in=numbers[start : start + 5000]):
             existing[subscriber.msisdn] = subscriber
-    to_create: list[Subscriber] = []
+    to_create: list[tuple[object, ...]] = []
     to_update: list[Subscriber] = []
     for position, (msisdn, row) in enumerate(incoming.items(), start=1):
         if position % 5000 == 0:
@@ -361,21 +386,9 @@ def apply_list(
         found = existing.get(msisdn)
         if found is None:
             to_create.append(
-                Subscriber(
-                    operator=operator,
-                    msisdn=msisdn,
-                    msisdn_original=row.original,
-                    name=row.name,
-                    search_name=fold(row.name),
-                    address=row.address,
-                    unit_id=row.unit_id,
-                    list_area=area,
-                    imei=row.imei,
-                    device=row.device,
-                    first_seen=as_of,
-                    last_listed=as_of,
-                )
-            )
+                (operator.pk, msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
+                 area.pk, row.imei, row.device, "listed", as_of, as_of, None)
+            )  # fmt: skip
             deltas[(row.unit_id, "listed")] += 1
             news[row.unit_id] += 1
             continue
@@ -414,23 +427,31 @@ def apply_list(
         subscriber.imei = row.imei or subscriber.imei
         subscriber.device = row.device or subscriber.device
         to_update.append(subscriber)
-    created = Subscriber.objects.bulk_create(to_create, batch_size=2000)
-    result.new = len(created)
-    if created and created[0].pk is None:
-        # Databases that return no ids on bulk insert: read them back.
-        ids = dict(
-            Subscriber.objects.filter(operator=operator, msisdn__in=[s.msisdn for s in created]).values_list(
-                "msisdn", "pk"
-            )
+    # New subscribers go in through the database's bulk path (COPY on PostgreSQL):
+    # the ORM would build a model instance and compile SQL for every row.
+    before = Subscriber.objects.aggregate(top=Max("pk"))["top"] or 0
+    bulk_insert(Subscriber._meta.db_table, SUBSCRIBER_COLUMNS, to_create)
+    result.new = len(to_create)
+    # Their "listed" events, a chunk at a time: PostgreSQL runs no other query on
+    # a connection while a COPY is open, so each chunk is read before it is copied.
+    last = before
+    while True:
+        chunk = list(
+            Subscriber.objects.filter(operator=operator, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "unit_id")[:20000]
         )
-        for subscriber in created:
-            subscriber.pk = ids[subscriber.msisdn]
-    events.extend(
-        SubscriberEvent(
-            subscriber=s, source=source, kind=SubscriberEvent.Kind.LISTED, as_of=as_of, data={"unit": s.unit_id}
+        if not chunk:
+            break
+        bulk_insert(
+            SubscriberEvent._meta.db_table,
+            EVENT_COLUMNS,
+            [
+                (pk, source.pk, SubscriberEvent.Kind.LISTED.value, as_of, json.dumps({"unit": unit}))
+                for pk, unit in chunk
+            ],
         )
-        for s in created
-    )
+        last = chunk[-1][0]
     Subscriber.objects.bulk_update(
         to_update,
         ["status", "left_on", "unit", "list_area", "last_listed", "name", "search_name", "address", "imei", "device"],

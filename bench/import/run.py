@@ -1,0 +1,195 @@
+"""bench/import: an operator's list of N rows (default 1,000,000) imported end to end, on SQLite and PostgreSQL.
+
+It generates a realistic CSV (Vietnamese names and addresses, a share of messy
+and pre-2018 numbers, legacy 2024 addresses, duplicates), then for each
+database, in a child process with a fresh database:
+  1. loads the Lạng Sơn units (2025 and 2024),
+  2. imports the file (check, then write) and times it,
+  3. times the raw bulk load of the same cleaned rows (PostgreSQL COPY,
+     SQLite executemany in one transaction) as the baseline,
+  4. imports the same file again (no change),
+  5. times a unit's registry page query and its counts.
+The last line prints key=value pairs. BENCH_ROWS changes the size.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/switchoff_bench")
+
+FAMILY = ["Nguyễn", "Hoàng", "Nông", "Lương", "Vi", "Hà", "Triệu", "Lăng", "Chu", "Lò", "Đinh", "Mã"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang"]
+GIVEN = ["An", "Bình", "Cường", "Dung", "Em", "Gấm", "Hải", "Lan", "Mai", "Sơn", "Tú", "Vân"]
+PLACES = [
+    ("Khối {n}", "Phường Lương Văn Tri", ""),
+    ("Khối {n}", "Phường Chi Lăng", "Thành phố Lạng Sơn"),
+    ("Thôn Nà {n}", "Xã Hoàng Đồng", "Thành phố Lạng Sơn"),
+    ("Tổ dân phố {n}", "Phường Tam Thanh", ""),
+    ("Khối {n}", "Phường Đông Kinh", ""),
+    ("Thôn {n}", "Xã Mai Pha", "TP Lạng Sơn"),
+]
+
+
+def generate(path: Path) -> None:
+    rng = random.Random(2024)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["DANH SÁCH THUÊ BAO 2G ONLY - VIETTEL LẠNG SƠN"])
+        writer.writerow(["STT", "Số thuê bao", "Họ và tên", "Thôn/Tổ", "Phường/Xã", "Huyện", "Loại máy"])
+        for n in range(1, ROWS + 1):
+            number = 868000000 + n
+            style = n % 20
+            if style == 0:
+                written = f"0{number:09d}"[:4] + " " + f"0{number:09d}"[4:]
+            elif style == 1:
+                written = str(number)  # Excel lost the leading 0
+            elif style == 2:
+                written = f"+84 {number}"
+            elif style == 3:
+                written = f"0163{n % 10_000_000:07d}"  # pre-2018 Viettel number
+            elif style == 4 and n > 10:
+                written = f"0{868000000 + n - 7:09d}"  # a duplicate of an earlier row
+            else:
+                written = f"0{number:09d}"
+            village, commune, district = PLACES[n % len(PLACES)]
+            name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            writer.writerow([n, written, name, village.format(n=n % 12 + 1), commune, district, "Nokia 1280"])
+        writer.writerow(["", "", "Tổng cộng", "", "", "", ""])
+
+
+def child(path: Path, label: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from switchoff.subscribers.importer import apply_list, check_list
+    from switchoff.subscribers.models import Subscriber
+    from switchoff.subscribers.reader import read_file
+    from switchoff.subscribers.selectors import unit_counts
+    from switchoff.units.loaders import load_province
+    from switchoff.units.models import Unit, UnitKind
+    from switchoff.units.services import unit_create
+
+    call_command("migrate", verbosity=0)
+    province = load_province("Lạng Sơn", legacy=True).province
+    viettel = unit_create(
+        actor=None, kind=UnitKind.objects.get(code="operator_branch"), name="Viettel Lạng Sơn", parent=province
+    )
+    content = path.read_bytes()
+
+    started = time.perf_counter()
+    read = read_file(content, path.name)
+    checked = check_list(read, content=content, operator=viettel, area=province)
+    apply_list(
+        actor=None, checked=checked, operator=viettel, area=province, as_of=__import__("datetime").date(2024, 8, 1)
+    )
+    import_s = time.perf_counter() - started
+    rows = len(checked.rows)
+    del read
+
+    # Raw baseline: the same cleaned rows, loaded with the database's own bulk path.
+    clean = [(r.msisdn, r.name, r.unit_id) for r in checked.rows]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE raw_baseline (msisdn varchar(16), name varchar(200), unit_id bigint)")
+    raw_started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy("COPY raw_baseline (msisdn, name, unit_id) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in clean:
+                    copy.write_row(row)
+        else:
+            cursor.executemany("INSERT INTO raw_baseline VALUES (%s, %s, %s)", clean)
+    raw_s = time.perf_counter() - raw_started
+
+    second_started = time.perf_counter()
+    read = read_file(content, path.name)
+    checked = check_list(read, content=content, operator=viettel, area=province)
+    again = apply_list(
+        actor=None, checked=checked, operator=viettel, area=province, as_of=__import__("datetime").date(2024, 8, 1)
+    )
+    second_s = time.perf_counter() - second_started
+    assert again.already_imported
+
+    ward = Unit.objects.get(code_system="2025", code="05983")
+    page_started = time.perf_counter()
+    for _ in range(5):
+        list(Subscriber.objects.filter(unit__in=Unit.objects.rolling_into(ward)).order_by("pk")[:50])
+        unit_counts(ward)
+    page_ms = (time.perf_counter() - page_started) / 5 * 1000
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{label}: rows={rows} import_s={import_s:.1f} raw_s={raw_s:.2f} second_s={second_s:.1f} "
+        f"page_ms={page_ms:.1f} peak_rss_mb={peak_mb:.0f}"
+    )
+
+
+def run_child(path: Path, label: str, database_url: str, workdir: str) -> dict[str, float]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SWITCHOFF_VAR_DIR": workdir}
+    output = (
+        subprocess.run(
+            [sys.executable, __file__, "--child", str(path), label], env=env, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    print(output)
+    return {k: float(v) for k, v in (part.split("=") for part in output.split(": ", 1)[1].split())}
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]), sys.argv[3])
+        return
+    workdir = tempfile.mkdtemp(prefix="switchoff-bench-import-")
+    path = Path(workdir) / "viettel.csv"
+    generate(path)
+    print(f"generated {ROWS} rows, {path.stat().st_size / 1e6:.0f} MB")
+    results = {"sqlite": run_child(path, "sqlite", f"sqlite:///{workdir}/bench.sqlite3", workdir)}
+    admin = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-c",
+            "DROP DATABASE IF EXISTS switchoff_bench",
+            "-c",
+            "CREATE DATABASE switchoff_bench",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if admin.returncode == 0:
+        results["pg"] = run_child(path, "pg", PG_URL, workdir)
+    else:
+        print("PostgreSQL not reachable: only SQLite measured")
+    parts = []
+    for label, r in results.items():
+        parts.append(f"import_rows_per_s_{label}={r['rows'] / r['import_s']:.0f}")
+    for label, r in results.items():
+        parts.append(f"ratio_to_raw_{label}={r['import_s'] / max(r['raw_s'], 1e-6):.1f}")
+    parts.append(f"second_import_s_sqlite={results['sqlite']['second_s']:.1f}")
+    parts.append(f"peak_rss_mb={max(r['peak_rss_mb'] for r in results.values()):.0f}")
+    parts.append(f"registry_page_ms_{ROWS // 1000}k={max(r['page_ms'] for r in results.values()):.1f}")
+    print(" ".join(parts))
+
+
+if __name__ == "__main__":
+    main()
