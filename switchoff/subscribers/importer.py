@@ -561,3 +561,11 @@ def remember_columns(operator: Unit, read: ReadResult, columns: dict[str, int]) 
         return
     headers = {name: fold(proposed.headers[index]) for name, index in columns.items() if index < len(proposed.headers)}
     RememberedMapping.objects.update_or_create(operator=operator, defaults={"headers": headers})
+
+
+def same_list_imported(*, operator: Unit, area: Unit, as_of: datetime.date, content: bytes) -> SubscriberList | None:
+    """The earlier import of exactly this content, so that it need not be read and checked again."""
+    digest = hashlib.sha256(content).hexdigest()
+    return SubscriberList.objects.filter(
+        operator=operator, area=area, as_of=as_of, digest=digest, status=SubscriberList.Status.DONE
+    ).first()

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from switchoff.lib.uploads import find_upload
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
@@ -73,6 +73,13 @@ def run_job(job_id: int) -> None:
         if stored is None:
             raise ValidationError("The uploaded file is gone. Upload it again.")
         content = stored.read_bytes()
+        earlier = same_list_imported(operator=job.operator, area=job.area, as_of=job.as_of, content=content)
+        if earlier is not None:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.DONE, result=earlier, message="already_imported", heartbeat=timezone.now()
+            )
+            stored.unlink(missing_ok=True)
+            return
         read = read_file(content, job.file_name)
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
         checked = check_list(

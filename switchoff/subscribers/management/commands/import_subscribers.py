@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from switchoff.lib.text import fold
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, same_list_imported
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.units.models import Unit
 
@@ -45,6 +45,9 @@ class Command(BaseCommand):
         area_unit = _unit(area) if area else branch.geographic_anchor()
         path = Path(file)
         content = path.read_bytes()
+        if same_list_imported(operator=branch, area=area_unit, as_of=day, content=content):
+            self.stdout.write("This list was already imported: nothing changed.")
+            return
         try:
             read = read_file(content, path.name)
         except UnreadableFile:
