@@ -6,8 +6,10 @@ import datetime
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from switchoff.lib.uploads import store_upload
 from switchoff.subscribers import jobs
@@ -53,24 +55,29 @@ def registry_state() -> tuple[int, int, int, int]:
 def test_killed_worker_leaves_nothing_and_a_restart_completes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     content = big_list()
     job = make_job(world, content)
-    real_apply = jobs.apply_list
+    real_import = jobs.import_list
 
-    def dying_apply(**kwargs: Any) -> Any:
+    def dying_import(*args: Any, **kwargs: Any) -> Any:
         def progress(phase: str, done: int, total: int) -> None:
-            raise WorkerKilled
+            if done >= ROWS // 2:
+                raise WorkerKilled  # midway: half the rows are already sent to the database
 
-        return real_apply(**{**kwargs, "progress": progress})
+        return real_import(*args, **{**kwargs, "progress": progress})
 
-    monkeypatch.setattr(jobs, "apply_list", dying_apply)
+    monkeypatch.setattr(jobs, "import_list", dying_import)
     with pytest.raises(WorkerKilled):
         jobs.run_job(job.pk)
     assert registry_state() == (0, 0, 0, 0)
     job.refresh_from_db()
+    assert not jobs.is_stalled(job)
+    assert jobs.is_stalled(job, now=timezone.now() + jobs.STALLED_AFTER * 2)
+    # Time passes with no word from the worker.
+    cache.delete(jobs.progress_key(job.pk))
     job.heartbeat = job.heartbeat - jobs.STALLED_AFTER * 2  # type: ignore[operator]
     job.save()
     assert jobs.is_stalled(job)
 
-    monkeypatch.setattr(jobs, "apply_list", real_apply)
+    monkeypatch.setattr(jobs, "import_list", real_import)
     client = logged_in(world.operator_staff)
     client.post(reverse("subscribers:job_restart", args=[job.pk]))
     job.refresh_from_db()

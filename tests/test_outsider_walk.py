@@ -157,7 +157,7 @@ def walk(world: World) -> Any:
     from types import SimpleNamespace
 
     from switchoff.reports.services import activity_create, report_open, report_submit
-    from switchoff.subscribers.importer import apply_list, check_list
+    from switchoff.subscribers.importer import import_list
     from switchoff.subscribers.models import ImportJob, Subscriber
     from switchoff.subscribers.reader import read_file
     from tests.reporting import make_campaign
@@ -182,9 +182,12 @@ def walk(world: World) -> Any:
     campaign_b.area = world.ward_a
     campaign_b.save()
     content = "STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0868123456;Hoàng Thị Bình;Khối 1, Phường Lương Văn Tri\n".encode()
-    checked = check_list(read_file(content, "a.csv"), content=content, operator=world.operator, area=world.province)
-    apply_list(
-        actor=None, checked=checked, operator=world.operator, area=world.province, as_of=datetime.date(2024, 8, 1)
+    import_list(
+        read_file(content, "a.csv"),
+        content=content,
+        operator=world.operator,
+        area=world.province,
+        as_of=datetime.date(2024, 8, 1),
     )
     subscriber_a = Subscriber.objects.get()
     job = ImportJob.objects.create(
@@ -199,6 +202,13 @@ def walk(world: World) -> Any:
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job
     )
+
+
+# Pages that take the unit in the query string: (method, query) for another ward's unit.
+GUARDED_BY_QUERY: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "subscribers:export": ("get", lambda w: {"unit": w.ward_a.pk}),
+    "subscribers:households": ("get", lambda w: {"unit": w.ward_a.pk}),
+}
 
 
 def all_url_names() -> set[str]:
@@ -222,7 +232,7 @@ def api_operations() -> set[tuple[str, str]]:
 
 
 def test_every_url_is_classified() -> None:
-    unclassified = all_url_names() - PUBLIC - SELF - set(GUARDED) - set(SCOPED_LISTS)
+    unclassified = all_url_names() - PUBLIC - SELF - set(GUARDED) - set(SCOPED_LISTS) - set(GUARDED_BY_QUERY)
     api_ops = {n for n in unclassified if n.startswith("api:")}
     # ninja names each operation's view after its function; they are covered by
     # the API walk below through the OpenAPI schema.
@@ -242,6 +252,36 @@ def test_outsider_is_refused_every_guarded_page(walk: Any) -> None:
         url = reverse(name, kwargs=kwargs(world))
         response = getattr(client, method)(url)
         assert response.status_code in {403, 404}, f"{name} {url} answered {response.status_code}"
+
+
+@pytest.mark.django_db
+def test_outsider_is_refused_pages_of_the_other_ward_by_query(walk: Any) -> None:
+    world = walk
+    client = logged_in(world.reporter_b)
+    for name, (method, params) in GUARDED_BY_QUERY.items():
+        response = getattr(client, method)(reverse(name), params(world))
+        assert response.status_code in {403, 404}, f"{name} answered {response.status_code}"
+        response = client.post(reverse(name), {**params(world), "subscriber": [world.subscriber_a.pk]})
+        assert response.status_code in {403, 404, 405}, f"{name} POST answered {response.status_code}"
+
+
+@pytest.mark.django_db
+def test_outsider_export_of_their_own_ward_holds_nothing_of_the_other(walk: Any) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    world = walk
+    client = logged_in(world.reporter_b)
+    for params in ({"unit": world.ward_b.pk}, {"unit": world.ward_b.pk, "q": "hoang thi", "status": "all"}):
+        response = client.get(reverse("subscribers:export"), params)
+        assert response.status_code == 200
+        cells = [
+            str(c) for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in row
+        ]
+        assert not any("Hoàng Thị Bình" in c for c in cells)
+    # Full numbers are only for those who may reveal them.
+    assert client.get(reverse("subscribers:export"), {"unit": world.ward_b.pk, "full": "1"}).status_code == 403
 
 
 @pytest.mark.django_db

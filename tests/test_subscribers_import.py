@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook
 
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
 from switchoff.subscribers.models import Subscriber, SubscriberEvent
 from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
@@ -66,14 +66,14 @@ def run(world: World, content: bytes, name: str, as_of: datetime.date, area: obj
     read = read_file(content, name)
     area = area or world.province
     checked = check_list(read, content=content, operator=world.operator, area=area)  # type: ignore[arg-type]
-    return checked, apply_list(
-        actor=None, checked=checked, operator=world.operator, area=area, as_of=as_of, file_name=name
-    )  # type: ignore[arg-type]
+    return checked, import_list(read, content=content, operator=world.operator, area=area, as_of=as_of, file_name=name)  # type: ignore[arg-type]
 
 
 def test_messy_workbook_is_checked_row_by_row(world: World) -> None:
     content = messy_workbook()
-    checked = check_list(read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province)
+    checked = check_list(
+        read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province, keep_rows=True
+    )
     assert checked.rows_read == 7
     assert [(r.sheet, r.row, r.msisdn) for r in checked.rows] == [
         ("Lạng Sơn", 6, "+84912345678"),
@@ -102,7 +102,9 @@ def test_messy_workbook_is_checked_row_by_row(world: World) -> None:
 
 def test_duplicate_reason_names_the_first_row(world: World) -> None:
     content = messy_workbook()
-    checked = check_list(read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province)
+    checked = check_list(
+        read_file(content, "ds.xlsx"), content=content, operator=world.operator, area=world.province, keep_rows=True
+    )
     duplicate = next(p for p in checked.problems if p.code == "number_duplicate")
     assert duplicate.reason == "Số này đã có ở một dòng phía trên của tệp (dòng 6)."
 
@@ -126,7 +128,7 @@ def test_text_files_in_every_usual_encoding(
 ) -> None:
     read = read_file(content, name)
     assert (read.encoding, read.separator) == (encoding, separator)
-    checked = check_list(read, content=content, operator=world.operator, area=world.province)
+    checked = check_list(read, content=content, operator=world.operator, area=world.province, keep_rows=True)
     assert [(r.msisdn, r.name.startswith("Ngu")) for r in checked.rows] == [("+84912345678", True)]
 
 
@@ -138,13 +140,16 @@ def test_a_newer_list_records_who_left_and_the_same_list_twice_changes_nothing(w
     assert counts.listed == 3  # two in Chi Lăng (2024), rolled up, and one in Khối 1
     _checked, again = run(world, content, "ds.xlsx", AUG)
     assert again.already_imported  # type: ignore[attr-defined]
-    assert Subscriber.objects.count() == 5 and SubscriberEvent.objects.count() == 5
+    # First listings are on the subscriber (first_list), not events: nothing else was written.
+    assert Subscriber.objects.filter(first_list=first.source).count() == 5  # type: ignore[attr-defined]
+    assert SubscriberEvent.objects.count() == 0
     newer = "STT;Số thuê bao;Họ và tên\n1;0912345678;Nguyễn Văn An\n2;0339998877;Lò Văn Em\n".encode()
     _checked, second = run(world, newer, "ds-thang9.csv", SEP)
     assert (second.new, second.unchanged, second.left) == (0, 2, 3)  # type: ignore[attr-defined]
     gone = Subscriber.objects.get(msisdn="+84868123456")
     assert (gone.status, gone.left_on) == ("left", SEP)
-    assert [e.kind for e in gone.events.all()] == ["listed", "left"]
+    assert gone.first_list is not None and gone.first_seen == gone.first_list.as_of
+    assert [e.kind for e in gone.events.all()] == ["left"]
     assert unit_counts(world.ward_a).listed == 1 and unit_counts(world.ward_a).left == 2
     with pytest.raises(OutOfOrder):
         run(world, content + b" ", "old.xlsx", AUG)

@@ -203,7 +203,7 @@ DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;
 
 def _demo_subscribers(units: dict[str, Unit]) -> None:
     """A small Viettel list (fictitious numbers), imported twice a month apart: one subscriber switched."""
-    from switchoff.subscribers.importer import apply_list, check_list
+    from switchoff.subscribers.importer import import_list
     from switchoff.subscribers.reader import read_file
 
     operator, area = units["Viettel Lạng Sơn"], units["province"]
@@ -213,10 +213,9 @@ def _demo_subscribers(units: dict[str, Unit]) -> None:
         (1, DEMO_SUBSCRIBERS.replace("2;868100002;Hoàng Thị Bình;Khối 2;Phường Lương Văn Tri;;Nokia 105\n", "")),
     ):
         data = content.encode()
-        checked = check_list(read_file(data, "viettel.csv"), content=data, operator=operator, area=area)
-        apply_list(
-            actor=None,
-            checked=checked,
+        import_list(
+            read_file(data, "viettel.csv"),
+            content=data,
             operator=operator,
             area=area,
             as_of=add_months(first_of_month(today), -months_ago),

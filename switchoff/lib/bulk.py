@@ -3,8 +3,10 @@
 The ORM's ``bulk_create`` builds a model instance and compiles SQL per row;
 for a million rows that dominates the import. Here rows are plain tuples:
 PostgreSQL takes them through COPY, SQLite through ``executemany`` in the
-caller's transaction. Callers validate the rows first, and must not pass a
-lazy query: PostgreSQL runs no other query on a connection during a COPY.
+caller's transaction. ``rows`` may be a generator: the database writes while
+it yields (that is how an import overlaps reading and writing), but it must
+not query the database itself, as PostgreSQL runs no other query on a
+connection during a COPY.
 """
 
 from __future__ import annotations
@@ -23,5 +25,8 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[obje
                 for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})", list(rows))  # type: ignore[arg-type]  # noqa: S608
+            # The driver's own cursor: Django's SQLite wrapper tees the rows to peek at the
+            # first one, which would keep every row of a generator in memory.
+            placeholders = ", ".join(["?"] * len(columns))
+            with connection.wrap_database_errors:
+                cursor.cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})", rows)  # noqa: S608

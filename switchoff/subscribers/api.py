@@ -17,7 +17,7 @@ from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list
+from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
 from switchoff.subscribers.jobs import owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet
@@ -113,16 +113,17 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
         [n, r.msisdn, r.name, r.address, r.imei, r.device] for n, r in enumerate(payload.rows, start=1)
     ]
     content = json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
-    checked = check_list(ReadResult(sheets=[Sheet("", rows)]), content=content, operator=operator, area=area)
+    read = ReadResult(sheets=[Sheet.from_rows("", rows)])
+    checked = check_list(read, content=content, operator=operator, area=area)
     try:
-        result = apply_list(
-            actor=user, checked=checked, operator=operator, area=area, as_of=payload.as_of, file_name="api"
+        result = import_list(
+            read, content=content, actor=user, operator=operator, area=area, as_of=payload.as_of, file_name="api"
         )
     except OutOfOrder as exc:
         raise ValidationError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
     return {
         "rows_read": checked.rows_read,
-        "good": len(checked.rows),
+        "good": checked.good,
         "already_imported": result.already_imported,
         "new": result.new,
         "relisted": result.relisted,

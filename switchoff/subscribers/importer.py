@@ -1,26 +1,38 @@
 """Importing an operator's list in two phases.
 
 ``check_list`` reads and validates every row and writes nothing: it returns
-the good rows, and every problem with its sheet, row, column, value and
-reason. ``apply_list`` then writes the snapshot in one transaction, so a crash
-(or a worker killed midway) leaves the registry exactly as it was, and running
-it again completes it. The same content for the same operator and area is
-recognised and changes nothing.
+every problem with its sheet, row, column, value and reason, and the counts a
+person reads before confirming. ``import_list`` then writes the snapshot in
+one transaction, so a crash (or a worker killed midway) leaves the registry
+exactly as it was, and running it again completes it. The same content for the
+same operator and area is recognised and changes nothing.
+
+Both phases stream the file row by row: a national list has millions of rows,
+and neither the file's rows nor the cleaned ones are held in memory.
+``import_list`` validates each row again as it goes and sends the rows of new
+subscribers straight into the database's bulk path (COPY on PostgreSQL), so
+the database writes while Python reads the next rows. Rows of subscribers
+already known are set aside in a temporary file and applied afterwards by a
+few set-based statements, as are the subscribers who left the list.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import hashlib
 import json
+import pickle
+import tempfile
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
@@ -31,7 +43,7 @@ from switchoff.audit.services import log_action
 from switchoff.lib.bulk import bulk_insert
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.lib.text import fold
-from switchoff.subscribers.models import Subscriber, SubscriberEvent, SubscriberList, UnitCount
+from switchoff.subscribers.models import Subscriber, SubscriberList, UnitCount
 from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
 from switchoff.units.models import Unit, UnitKind
 
@@ -58,9 +70,13 @@ OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vi
                      "vietnamobile": "Vietnamobile", "gmobile": "G-Mobile"}  # fmt: skip
 SUBSCRIBER_COLUMNS = (
     "operator_id", "msisdn", "msisdn_original", "name", "search_name", "address", "unit_id",
-    "list_area_id", "imei", "device", "status", "first_seen", "last_listed", "left_on",
+    "list_area_id", "imei", "device", "status", "first_seen", "last_listed", "left_on", "first_list_id",
 )  # fmt: skip
-EVENT_COLUMNS = ("subscriber_id", "source_id", "kind", "as_of", "data")
+STAGING = "subscribers_import_rows"
+STAGING_COLUMNS = ("msisdn", "msisdn_original", "name", "search_name", "address", "unit_id", "imei", "device")
+TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
+DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp ", "tp.")
+CHUNK = 5000
 
 
 @functools.lru_cache(maxsize=65536)
@@ -68,11 +84,7 @@ def _fold_name(name: str) -> str:
     return fold(name)
 
 
-TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
-DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp ", "tp.")
-
-
-@dataclass
+@dataclass(slots=True)
 class Problem:
     sheet: str
     row: int  # 1-based, as Excel shows it
@@ -80,6 +92,7 @@ class Problem:
     value: str
     code: str
     params: dict[str, Any] = field(default_factory=dict)
+    cells: list[object] | None = None  # the row as it was, kept for errors (the rejected-rows file)
 
     @property
     def level(self) -> str:
@@ -90,8 +103,9 @@ class Problem:
         return str(REASONS[self.code][1]) % self.params
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """A good row, cleaned."""
+
     sheet: str
     row: int
     msisdn: str
@@ -107,9 +121,18 @@ class Row:
 class CheckedList:
     digest: str
     rows_read: int = 0
-    rows: list[Row] = field(default_factory=list)
+    good: int = 0
     problems: list[Problem] = field(default_factory=list)
     mappings: dict[str, dict[str, int]] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)  # only when asked to keep them
+    error_count: int = 0
+    # Each good number (national digits as an int) and where it was first seen: sheet index << 32 | row.
+    seen: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        if problem.level == "error":
+            self.error_count += 1
 
     @property
     def errors(self) -> list[Problem]:
@@ -125,6 +148,14 @@ class CheckedList:
             (level, str(REASONS[code][1]).split("%")[0].rstrip(" (").rstrip(), n) for (level, code), n in counts.items()
         ]
 
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows_read": self.rows_read,
+            "good": self.good,
+            "errors": self.error_count,
+            "warnings": len(self.problems) - self.error_count,
+        }
+
 
 @functools.lru_cache(maxsize=256)
 def column_letter(index: int) -> str:
@@ -133,33 +164,57 @@ def column_letter(index: int) -> str:
 
 
 def _cell(row: list[object], index: int | None) -> str:
-    if index is None or index >= len(row) or row[index] is None:
+    if index is None or index >= len(row):
         return ""
     value = row[index]
+    if value is None:
+        return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
 
 
 class AddressResolver:
-    """Addresses (2024 with a district, or 2025) to units, cached: a list repeats the same few hundred."""
+    """Addresses (2024 with a district, or 2025) to units.
+
+    The communes and villages are read once, up front: an import sends rows to
+    the database while it reads them, and PostgreSQL takes no other query on a
+    connection during a COPY. Answers are cached per written form, as a list
+    repeats the same few hundred addresses.
+    """
 
     def __init__(self, area: Unit) -> None:
-        self.area = area
         province = area
         while province.parent_id is not None and province.kind.category != UnitKind.Category.PROVINCE:
             province = province.parent  # type: ignore[assignment]
         self.province_name = province.name
-        self._communes: dict[tuple[str, str], Unit | None] = {}
-        self._villages: dict[tuple[int, str], int | None] = {}
-        # Operators' lists repeat the same addresses: the answer is kept per written form.
+        self._province_folded = fold(province.name)
+        self._codes = {
+            (system, code): pk
+            for pk, system, code in Unit.objects.filter(
+                kind__category=UnitKind.Category.COMMUNE, code_system__in=("2024", "2025")
+            )
+            .exclude(code="")
+            .values_list("pk", "code_system", "code")
+        }
+        self._villages = {
+            (parent, name): pk
+            for pk, parent, name in Unit.objects.filter(
+                kind__category=UnitKind.Category.VILLAGE, rollup_path__startswith=province.rollup_path
+            ).values_list("pk", "parent_id", "search_name")
+        }
+        self._communes: dict[tuple[str, str], int | None] = {}
         self._rows: dict[tuple[str, str, str, str], int | None] = {}
 
     def resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
         key = (address, village, commune, district)
-        if key not in self._rows:
-            self._rows[key] = self._resolve(address=address, village=village, commune=commune, district=district)
-        return self._rows[key]
+        try:
+            return self._rows[key]
+        except KeyError:
+            found = self._rows[key] = self._resolve(
+                address=address, village=village, commune=commune, district=district
+            )
+            return found
 
     def _resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
         place = ", ".join(part for part in (commune, district) if part) or address
@@ -174,13 +229,13 @@ class AddressResolver:
             return None
         village_text = village or (address.split(",")[0] if "," in address else "")
         if village_text:
-            found = self._village(unit, village_text)
+            found = self._villages.get((unit, fold(village_text)))
             if found is not None:
                 return found
-        return unit.pk
+        return unit
 
-    def _commune(self, place: str, legacy: bool) -> Unit | None:
-        text = place if fold(self.province_name) in fold(place) else f"{place}, {self.province_name}"
+    def _commune(self, place: str, legacy: bool) -> int | None:
+        text = place if self._province_folded in fold(place) else f"{place}, {self.province_name}"
         try:
             parsed = parse_address(
                 text, mode=ParseMode.LEGACY if legacy else ParseMode.FROM_2025, level=3 if legacy else 2
@@ -190,17 +245,7 @@ class AddressResolver:
         code = getattr(parsed, "ward_code", None)
         if not code:
             return None
-        return Unit.objects.filter(code_system="2024" if legacy else "2025", code=code).first()
-
-    def _village(self, commune: Unit, text: str) -> int | None:
-        key = (commune.pk, fold(text))
-        if key not in self._villages:
-            self._villages[key] = (
-                Unit.objects.filter(parent=commune, kind__category=UnitKind.Category.VILLAGE, search_name=fold(text))
-                .values_list("pk", flat=True)
-                .first()
-            )
-        return self._villages[key]
+        return self._codes.get(("2024" if legacy else "2025", code))
 
 
 def _expected_carrier(operator: Unit) -> str | None:
@@ -215,35 +260,42 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
-def check_list(
+def _clean_rows(
     read: ReadResult,
+    result: CheckedList,
     *,
-    content: bytes,
-    operator: Unit,
-    area: Unit,
-    mapping: dict[str, int] | None = None,
-    progress: ProgressHook = _no_progress,
-) -> CheckedList:
-    """Phase one: every row checked, nothing written. ``mapping`` overrides the proposed columns."""
-    result = CheckedList(digest=hashlib.sha256(content).hexdigest())
-    resolver = AddressResolver(area)
-    carrier = _expected_carrier(operator)
-    seen: dict[str, int] = {}
-    total_rows = sum(len(sheet.rows) for sheet in read.sheets)
-    done_rows = 0
-    for sheet in read.sheets:
-        proposed = propose_mapping(sheet.rows)
+    resolver: AddressResolver,
+    carrier: str | None,
+    mapping: dict[str, int] | None,
+    progress: ProgressHook,
+    phase: str,
+) -> Iterator[Row]:
+    """Every good row of the file, cleaned; every problem goes into ``result`` as it is met."""
+    seen = result.seen
+    total = sum(sheet.size for sheet in read.sheets)
+    done = 0
+    for sheet_index, sheet in enumerate(read.sheets):
+        proposed = propose_mapping(sheet.head)
         if proposed is None and mapping is None:
             continue
         found = proposed or Mapping(header_row=0)
         columns = {**found.columns, **(mapping or {})}
         result.mappings[sheet.name] = columns
-        for index in range(found.header_row + 1, len(sheet.rows)):
-            done_rows += 1
-            if done_rows % 5000 == 0:
-                progress("checking", done_rows, total_rows)
-            cells = sheet.rows[index]
-            number_text = _cell(cells, columns.get("msisdn"))
+        c_msisdn = columns.get("msisdn")
+        c_name, c_address, c_imei, c_device = (columns.get(k) for k in ("name", "address", "imei", "device"))
+        c_village, c_commune, c_district = (columns.get(k) for k in ("village", "commune", "district"))
+        msisdn_letter = column_letter(c_msisdn) if c_msisdn is not None else ""
+        address_column = columns.get("address", columns.get("commune"))
+        address_letter = column_letter(address_column) if address_column is not None else ""
+        where_sheet = sheet_index << 32
+        for index, cells in enumerate(sheet.rows()):
+            done += 1
+            if done % CHUNK == 0:
+                progress(phase, done, max(total, done))
+            if index <= found.header_row:
+                continue
+            raw = cells[c_msisdn] if c_msisdn is not None and c_msisdn < len(cells) else None
+            number_text = _cell(cells, c_msisdn)
             if not number_text:
                 values = [_cell(cells, i) for i in range(len(cells))]
                 if not any(values):
@@ -252,78 +304,138 @@ def check_list(
                     continue  # the totals row at the bottom
             result.rows_read += 1
             excel_row = index + 1
-            msisdn_column = column_letter(columns["msisdn"]) if "msisdn" in columns else ""
-
-            def problem(
-                code: str, column: str, value: str, _row: int = excel_row, _sheet: str = sheet.name, **params: Any
-            ) -> None:
-                result.problems.append(Problem(_sheet, _row, column, value, code, params))
-
-            number = parse_subscriber_number(
-                cells[columns["msisdn"]] if "msisdn" in columns and columns["msisdn"] < len(cells) else None
-            )
-            if number.e164 is None:
-                problem(f"number_{number.problem}", msisdn_column, number_text)
+            number = parse_subscriber_number(raw)
+            e164 = number.e164
+            if e164 is None:
+                result.add(
+                    Problem(sheet.name, excel_row, msisdn_letter, number_text, f"number_{number.problem}", {}, cells)
+                )
                 continue
-            if number.e164 in seen:
-                problem("number_duplicate", msisdn_column, number_text, row=seen[number.e164])
+            key = int(e164[3:])
+            earlier = seen.get(key)
+            if earlier is not None:
+                result.add(
+                    Problem(
+                        sheet.name, excel_row, msisdn_letter, number_text, "number_duplicate",
+                        {"row": earlier & 0xFFFFFFFF}, cells,
+                    )
+                )  # fmt: skip
                 continue
-            seen[number.e164] = excel_row
+            seen[key] = where_sheet | excel_row
             if number.converted_from_legacy:
-                problem("number_legacy", msisdn_column, number_text, number="0" + number.e164[3:])
+                result.add(
+                    Problem(
+                        sheet.name, excel_row, msisdn_letter, number_text, "number_legacy", {"number": "0" + e164[3:]}
+                    )
+                )
             if carrier and number.carrier and number.carrier != carrier:
-                problem("number_other_carrier", msisdn_column, number_text, carrier=number.carrier)
-            imei_text = _cell(cells, columns.get("imei")).replace(" ", "")
-            if imei_text and not stdnum_imei.is_valid(imei_text):
-                problem("imei_invalid", column_letter(columns["imei"]), imei_text)
-                imei_text = ""
-            address = _cell(cells, columns.get("address"))
+                result.add(
+                    Problem(
+                        sheet.name, excel_row, msisdn_letter, number_text, "number_other_carrier",
+                        {"carrier": number.carrier},
+                    )
+                )  # fmt: skip
+            imei = ""
+            if c_imei is not None:
+                imei_text = _cell(cells, c_imei).replace(" ", "")
+                if imei_text:
+                    if stdnum_imei.is_valid(imei_text):
+                        imei = stdnum_imei.compact(imei_text)[:15]
+                    else:
+                        result.add(Problem(sheet.name, excel_row, column_letter(c_imei), imei_text, "imei_invalid"))
+            address = _cell(cells, c_address)
             unit_id = resolver.resolve(
                 address=address,
-                village=_cell(cells, columns.get("village")),
-                commune=_cell(cells, columns.get("commune")),
-                district=_cell(cells, columns.get("district")),
+                village=_cell(cells, c_village),
+                commune=_cell(cells, c_commune),
+                district=_cell(cells, c_district),
             )
             if unit_id is None:
-                column = columns.get("address", columns.get("commune"))
-                problem("address_unresolved", column_letter(column) if column is not None else "", address)
-            result.rows.append(
-                Row(
-                    sheet=sheet.name,
-                    row=excel_row,
-                    msisdn=number.e164,
-                    original=number.original[:40],
-                    name=_cell(cells, columns.get("name"))[:200],
-                    address=address[:300],
-                    unit_id=unit_id,
-                    imei=stdnum_imei.compact(imei_text)[:15] if imei_text else "",
-                    device=_cell(cells, columns.get("device"))[:120],
-                )
+                result.add(Problem(sheet.name, excel_row, address_letter, address, "address_unresolved"))
+            result.good += 1
+            yield Row(
+                sheet.name,
+                excel_row,
+                e164,
+                " ".join(number.original.split())[:40],
+                _cell(cells, c_name)[:200],
+                address[:300],
+                unit_id,
+                imei,
+                _cell(cells, c_device)[:120],
             )
-    _flag_other_operators(result, operator)
-    return result
+    progress(phase, done, done)
 
 
-def _flag_other_operators(result: CheckedList, operator: Unit) -> None:
+def _flag_other_operators(result: CheckedList, read: ReadResult, operator: Unit) -> None:
     """The same number from two operators is flagged, never silently merged."""
-    by_number = {row.msisdn: row for row in result.rows}
-    numbers = list(by_number)
-    for start in range(0, len(numbers), 5000):
-        chunk = numbers[start : start + 5000]
-        for msisdn, other in (
-            Subscriber.objects.filter(msisdn__in=chunk, status=Subscriber.Status.LISTED)
-            .exclude(operator=operator)
-            .values_list("msisdn", "operator__name")
-        ):
-            row = by_number[msisdn]
-            result.problems.append(
-                Problem(row.sheet, row.row, "", msisdn, "number_other_operator", {"operator": other})
+    numbers = list(result.seen)
+    table = Subscriber._meta.db_table
+    names = dict(Unit.objects.filter(kind__code="operator_branch").values_list("pk", "name"))
+    with connection.cursor() as cursor:
+        params: list[Any]
+        for start in range(0, len(numbers), CHUNK * 4):
+            chunk = [f"+84{n}" for n in numbers[start : start + CHUNK * 4]]
+            # One array parameter on PostgreSQL: thousands of placeholders cost more to send than to look up.
+            if connection.vendor == "postgresql":
+                # Probed through the (msisdn, operator) index whatever the table's statistics say
+                # (they are stale right after a bulk load).
+                source, params = "unnest(%s::varchar[]) AS n (msisdn)", [chunk]
+            else:
+                source, params = "(SELECT value AS msisdn FROM json_each(%s)) AS n", [json.dumps(chunk)]
+            cursor.execute(
+                f"SELECT s.msisdn, s.operator_id FROM {source} CROSS JOIN {table} s "  # noqa: S608
+                "WHERE s.msisdn = n.msisdn AND s.status = 'listed' AND s.operator_id <> %s",
+                [*params, operator.pk],
             )
+            for msisdn, other in cursor.fetchall():
+                where_seen = result.seen[int(msisdn[3:])]
+                sheet = read.sheets[where_seen >> 32].name
+                result.add(
+                    Problem(sheet, where_seen & 0xFFFFFFFF, "", msisdn, "number_other_operator",
+                            {"operator": names.get(other, "")})
+                )  # fmt: skip
+    order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
+    result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
+
+
+def check_list(
+    read: ReadResult,
+    *,
+    content: bytes,
+    operator: Unit,
+    area: Unit,
+    mapping: dict[str, int] | None = None,
+    progress: ProgressHook = _no_progress,
+    keep_rows: bool = False,
+) -> CheckedList:
+    """Phase one: every row checked, nothing written. ``mapping`` overrides the proposed columns.
+
+    ``keep_rows`` also returns the cleaned rows (for short lists; an import reads the file again).
+    """
+    result = CheckedList(digest=hashlib.sha256(content).hexdigest())
+    rows = _clean_rows(
+        read,
+        result,
+        resolver=AddressResolver(area),
+        carrier=_expected_carrier(operator),
+        mapping=mapping,
+        progress=progress,
+        phase="checking",
+    )
+    if keep_rows:
+        result.rows = list(rows)
+    else:
+        for _row in rows:
+            pass
+    _flag_other_operators(result, read, operator)
+    return result
 
 
 @dataclass
 class ApplyResult:
     source: SubscriberList
+    checked: CheckedList
     already_imported: bool = False
     new: int = 0
     relisted: int = 0
@@ -336,171 +448,266 @@ class OutOfOrder(ValueError):
     """A newer list of this operator and area was already imported."""
 
 
-@transaction.atomic
-def apply_list(
+class Refused(ValueError):
+    """The person chose to refuse the whole file if any row has an error, and one has."""
+
+
+def _known_numbers(operator: Unit) -> array[int]:
+    """The operator's numbers already in the registry, sorted, 8 bytes each (millions fit in memory)."""
+    numbers: array[int] = array("q")
+    ordered = True
+    for msisdn in (
+        Subscriber.objects.filter(operator=operator).order_by("msisdn").values_list("msisdn", flat=True).iterator(20000)
+    ):
+        number = int(msisdn[3:])
+        if numbers and number < numbers[-1]:
+            ordered = False
+        numbers.append(number)
+    return numbers if ordered else array("q", sorted(numbers))
+
+
+def _known(numbers: array[int], number: int) -> bool:
+    index = bisect.bisect_left(numbers, number)
+    return index < len(numbers) and numbers[index] == number
+
+
+class _Spool:
+    """Rows set aside in a temporary file, a chunk at a time, to be read back once."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.buffer: list[tuple[object, ...]] = []
+        self.count = 0
+
+    def add(self, row: tuple[object, ...]) -> None:
+        self.buffer.append(row)
+        self.count += 1
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            pickle.dump(self.buffer, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.buffer = []
+
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
+        self.flush()
+        self.file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self.file)  # noqa: S301  # our own temporary file
+            except EOFError:
+                return
+            yield from chunk
+
+
+def import_list(
+    read: ReadResult,
     *,
-    actor: Any | None,
-    checked: CheckedList,
+    content: bytes,
     operator: Unit,
     area: Unit,
     as_of: datetime.date,
+    actor: Any | None = None,
+    mapping: dict[str, int] | None = None,
     file_name: str = "",
+    refuse_errors: bool = False,
     progress: ProgressHook = _no_progress,
 ) -> ApplyResult:
     """Phase two: the list is the operator's snapshot of ``area`` on ``as_of``; write it in one transaction."""
-    previous = (
-        SubscriberList.objects.select_for_update()
-        .filter(operator=operator, area=area, status=SubscriberList.Status.DONE)
-        .order_by("-as_of", "-pk")
-        .first()
-    )
-    if previous is not None and previous.digest == checked.digest and previous.as_of == as_of:
-        return ApplyResult(source=previous, already_imported=True)
-    if previous is not None and previous.as_of > as_of:
-        raise OutOfOrder(previous.as_of)
-    source = SubscriberList.objects.create(
-        operator=operator,
-        area=area,
-        as_of=as_of,
-        file_name=file_name[:255],
-        digest=checked.digest,
-        status=SubscriberList.Status.IMPORTING,
-        mapping=checked.mappings,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    result = ApplyResult(source=source)
-    deltas: dict[tuple[int | None, str], int] = defaultdict(int)
-    news: dict[int | None, int] = defaultdict(int)
-    events: list[SubscriberEvent] = []
-    incoming = {row.msisdn: row for row in checked.rows}
-    existing: dict[str, Subscriber] = {}
-    numbers = list(incoming)
-    for start in range(0, len(numbers), 5000):
-        for subscriber in Subscriber.objects.filter(operator=operator, msisdn__in=numbers[start : start + 5000]):
-            existing[subscriber.msisdn] = subscriber
-    to_create: list[tuple[object, ...]] = []
-    to_update: list[Subscriber] = []
-    for position, (msisdn, row) in enumerate(incoming.items(), start=1):
-        if position % 5000 == 0:
-            progress("importing", position, len(incoming))
-        found = existing.get(msisdn)
-        if found is None:
-            to_create.append(
-                (operator.pk, msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
-                 area.pk, row.imei, row.device, "listed", as_of, as_of, None)
-            )  # fmt: skip
-            deltas[(row.unit_id, "listed")] += 1
-            news[row.unit_id] += 1
-            continue
-        subscriber = found
-        kind = None
-        if row.unit_id is None:
-            # A list without an address does not forget where the subscriber lives.
-            row.unit_id = subscriber.unit_id
-        if subscriber.status == Subscriber.Status.LEFT:
-            kind = SubscriberEvent.Kind.RELISTED
-            deltas[(row.unit_id, "listed")] += 1
-            subscriber.status, subscriber.left_on = Subscriber.Status.LISTED, None
-            result.relisted += 1
-        elif subscriber.unit_id != row.unit_id:
-            kind = SubscriberEvent.Kind.MOVED
-            deltas[(subscriber.unit_id, "listed")] -= 1
-            deltas[(row.unit_id, "listed")] += 1
-            result.moved += 1
-        else:
-            result.unchanged += 1
-        if kind is not None:
-            events.append(
-                SubscriberEvent(
-                    subscriber=subscriber,
-                    source=source,
-                    kind=kind,
-                    as_of=as_of,
-                    data={"unit": row.unit_id, "from": subscriber.unit_id},
-                )
-            )
-        subscriber.unit_id, subscriber.list_area = row.unit_id, area
-        subscriber.last_listed = as_of
-        subscriber.name = row.name or subscriber.name
-        subscriber.search_name = fold(subscriber.name)
-        subscriber.address = row.address or subscriber.address
-        subscriber.imei = row.imei or subscriber.imei
-        subscriber.device = row.device or subscriber.device
-        to_update.append(subscriber)
-    # New subscribers go in through the database's bulk path (COPY on PostgreSQL):
-    # the ORM would build a model instance and compile SQL for every row.
-    before = Subscriber.objects.aggregate(top=Max("pk"))["top"] or 0
-    bulk_insert(Subscriber._meta.db_table, SUBSCRIBER_COLUMNS, to_create)
-    result.new = len(to_create)
-    # Their "listed" events, a chunk at a time: PostgreSQL runs no other query on
-    # a connection while a COPY is open, so each chunk is read before it is copied.
-    last = before
-    while True:
-        chunk = list(
-            Subscriber.objects.filter(operator=operator, pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "unit_id")[:20000]
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        # One import per operator at a time: they touch the same subscribers.
+        list(Unit.objects.select_for_update().filter(pk=operator.pk).values_list("pk"))
+        previous = (
+            SubscriberList.objects.filter(operator=operator, area=area, status=SubscriberList.Status.DONE)
+            .order_by("-as_of", "-pk")
+            .first()
         )
-        if not chunk:
-            break
-        bulk_insert(
-            SubscriberEvent._meta.db_table,
-            EVENT_COLUMNS,
-            [
-                (pk, source.pk, SubscriberEvent.Kind.LISTED.value, as_of, json.dumps({"unit": unit}))
-                for pk, unit in chunk
-            ],
+        checked = CheckedList(digest=digest)
+        if previous is not None and previous.digest == digest and previous.as_of == as_of:
+            checked.rows_read = int(previous.summary.get("rows_read", 0))
+            checked.good = int(previous.summary.get("good", 0))
+            return ApplyResult(source=previous, checked=checked, already_imported=True)
+        if previous is not None and previous.as_of > as_of:
+            raise OutOfOrder(previous.as_of)
+        source = SubscriberList.objects.create(
+            operator=operator,
+            area=area,
+            as_of=as_of,
+            file_name=file_name[:255],
+            digest=digest,
+            status=SubscriberList.Status.IMPORTING,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        last = chunk[-1][0]
-    Subscriber.objects.bulk_update(
-        to_update,
-        ["status", "left_on", "unit", "list_area", "last_listed", "name", "search_name", "address", "imei", "device"],
-        batch_size=2000,
+        with tempfile.TemporaryFile() as spool_file:
+            result = _write(read, checked, source, spool=_Spool(spool_file), mapping=mapping,
+                            refuse_errors=refuse_errors, progress=progress)  # fmt: skip
+        _flag_other_operators(checked, read, operator)
+        source.status = SubscriberList.Status.DONE
+        source.finished_at = timezone.now()
+        source.mapping = checked.mappings
+        source.summary = {
+            **checked.summary(),
+            "new": result.new,
+            "relisted": result.relisted,
+            "moved": result.moved,
+            "unchanged": result.unchanged,
+            "left": result.left,
+        }
+        source.save(update_fields=["status", "finished_at", "mapping", "summary"])
+        log_action("subscribers.list.imported", actor=actor, obj=source, unit=area, data=source.summary)
+        return result
+
+
+def _write(
+    read: ReadResult,
+    checked: CheckedList,
+    source: SubscriberList,
+    *,
+    spool: _Spool,
+    mapping: dict[str, int] | None,
+    refuse_errors: bool,
+    progress: ProgressHook,
+) -> ApplyResult:
+    operator, area = source.operator, source.area
+    day = connection.ops.adapt_datefield_value(source.as_of)
+    known = _known_numbers(operator)
+    new_by_unit: Counter[int | None] = Counter()
+    # Everything the rows need from the database is read before the copy starts.
+    rows = _clean_rows(
+        read,
+        checked,
+        resolver=AddressResolver(area),
+        carrier=_expected_carrier(operator),
+        mapping=mapping,
+        progress=progress,
+        phase="importing",
     )
-    # Whoever was on this operator's lists for this area and is not on this one has left.
-    gone = (
-        Subscriber.objects.filter(operator=operator, status=Subscriber.Status.LISTED)
-        .filter(Q(list_area__rollup_path__startswith=area.rollup_path))
-        .exclude(last_listed=as_of)
-    )
-    left_rows = list(gone.values_list("pk", "unit_id"))
-    for pk, unit_id in left_rows:
-        deltas[(unit_id, "listed")] -= 1
-        deltas[(unit_id, "left")] += 1
-        events.append(SubscriberEvent(subscriber_id=pk, source=source, kind=SubscriberEvent.Kind.LEFT, as_of=as_of))
-    gone.update(status=Subscriber.Status.LEFT, left_on=as_of)
-    result.left = len(left_rows)
-    SubscriberEvent.objects.bulk_create(events, batch_size=5000)
-    units = {unit for unit, _kind in deltas} | set(news)
+
+    def new_rows() -> Iterator[tuple[object, ...]]:
+        for row in rows:
+            if refuse_errors and checked.error_count:
+                raise Refused
+            if known and _known(known, int(row.msisdn[3:])):
+                spool.add((row.msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
+                           row.imei, row.device))  # fmt: skip
+                continue
+            new_by_unit[row.unit_id] += 1
+            yield (operator.pk, row.msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
+                   area.pk, row.imei, row.device, "listed", day, day, None, source.pk)  # fmt: skip
+
+    # New subscribers go in through the database's bulk path while the file is read.
+    bulk_insert(Subscriber._meta.db_table, SUBSCRIBER_COLUMNS, new_rows())
+    if refuse_errors and checked.error_count:
+        raise Refused
+    result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
+    deltas: defaultdict[tuple[int | None, str], int] = defaultdict(int)
+    for unit, n in new_by_unit.items():
+        deltas[(unit, "listed")] += n
+    if spool.count:
+        _apply_known(source, spool, day, result, deltas)
+    _apply_left(source, day, result, deltas)
+    units = {unit for unit, _kind in deltas} | set(new_by_unit)
     UnitCount.objects.bulk_create(
         [
             UnitCount(
                 unit_id=unit,
                 operator=operator,
-                day=as_of,
+                day=source.as_of,
                 listed=deltas.get((unit, "listed"), 0),
-                new=news.get(unit, 0),
+                new=new_by_unit.get(unit, 0),
                 left=deltas.get((unit, "left"), 0),
             )
             for unit in units
         ]
     )
-    source.status = SubscriberList.Status.DONE
-    source.finished_at = timezone.now()
-    source.summary = {
-        "rows_read": checked.rows_read,
-        "good": len(checked.rows),
-        "errors": len(checked.errors),
-        "warnings": len(checked.warnings),
-        "new": result.new,
-        "relisted": result.relisted,
-        "moved": result.moved,
-        "unchanged": result.unchanged,
-        "left": result.left,
-    }
-    source.save(update_fields=["status", "finished_at", "summary"])
-    log_action("subscribers.list.imported", actor=actor, obj=source, unit=area, data=source.summary)
     return result
+
+
+def _json_object(*pairs: str) -> str:
+    function = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    return f"{function}({', '.join(pairs)})"
+
+
+def _apply_known(
+    source: SubscriberList, spool: _Spool, day: Any, result: ApplyResult, deltas: defaultdict[Any, int]
+) -> None:
+    """Subscribers already in the registry: listed again, moved, or unchanged, in a few set-based statements."""
+    subscribers, events = Subscriber._meta.db_table, "subscribers_subscriberevent"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGING} (msisdn varchar(16) NOT NULL, msisdn_original varchar(40) NOT NULL, "
+            "name varchar(200) NOT NULL, search_name varchar(200) NOT NULL, address varchar(300) NOT NULL, "
+            "unit_id bigint NULL, imei varchar(15) NOT NULL, device varchar(120) NOT NULL)"
+        )
+    bulk_insert(STAGING, STAGING_COLUMNS, iter(spool))
+    data = _json_object("'unit'", "COALESCE(r.unit_id, s.unit_id)", "'from'", "s.unit_id")
+    join = f"FROM {STAGING} r JOIN {subscribers} s ON s.msisdn = r.msisdn AND s.operator_id = %s"
+    changed = "s.status = 'left' OR (r.unit_id IS NOT NULL AND (s.unit_id IS NULL OR s.unit_id <> r.unit_id))"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {STAGING}")
+        else:
+            cursor.execute(f"CREATE INDEX {STAGING}_msisdn ON {STAGING} (msisdn)")
+        cursor.execute(
+            f"SELECT s.status, s.unit_id, COALESCE(r.unit_id, s.unit_id), COUNT(*) {join} GROUP BY 1, 2, 3",
+            [source.operator_id],
+        )
+        for status, old, new, n in cursor.fetchall():
+            if status == Subscriber.Status.LEFT:
+                result.relisted += n
+                deltas[(new, "listed")] += n
+            elif old != new:
+                result.moved += n
+                deltas[(old, "listed")] -= n
+                deltas[(new, "listed")] += n
+            else:
+                result.unchanged += n
+        cursor.execute(
+            f"INSERT INTO {events} (subscriber_id, source_id, kind, as_of, data) "
+            f"SELECT s.id, %s, CASE WHEN s.status = 'left' THEN 'relisted' ELSE 'moved' END, %s, "
+            f"{data} {join} WHERE {changed}",
+            [source.pk, day, source.operator_id],
+        )
+        # A list without an address, name or device does not forget what an earlier one said.
+        keep = "CASE WHEN r.{0} <> '' THEN r.{0} ELSE {1}.{0} END"
+        cursor.execute(
+            f"UPDATE {subscribers} SET status = 'listed', left_on = NULL, "  # noqa: S608
+            f"unit_id = COALESCE(r.unit_id, {subscribers}.unit_id), list_area_id = %s, last_listed = %s, "
+            + ", ".join(
+                f"{column} = {keep.format(column, subscribers)}"
+                for column in ("name", "search_name", "address", "imei", "device")
+            )
+            + f" FROM {STAGING} r WHERE {subscribers}.msisdn = r.msisdn AND {subscribers}.operator_id = %s",
+            [source.area_id, day, source.operator_id],
+        )
+        cursor.execute(f"DROP TABLE {STAGING}")
+
+
+def _apply_left(source: SubscriberList, day: Any, result: ApplyResult, deltas: defaultdict[Any, int]) -> None:
+    """Whoever was on this operator's lists for this area and is not on this one has left."""
+    gone = Subscriber.objects.filter(
+        operator_id=source.operator_id,
+        status=Subscriber.Status.LISTED,
+        list_area__rollup_path__startswith=source.area.rollup_path,
+    ).exclude(last_listed=source.as_of)
+    for unit_id, n in gone.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n").order_by():
+        deltas[(unit_id, "listed")] -= n
+        deltas[(unit_id, "left")] += n
+        result.left += n
+    if not result.left:
+        return
+    sql, params = gone.values("id").query.sql_with_params()
+    empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO subscribers_subscriberevent (subscriber_id, source_id, kind, as_of, data) "  # noqa: S608
+            f"SELECT g.id, %s, 'left', %s, {empty} FROM ({sql}) g",
+            [source.pk, day, *params],
+        )
+    gone.update(status=Subscriber.Status.LEFT, left_on=source.as_of)
 
 
 def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
@@ -514,13 +721,12 @@ def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = str(_("Rejected rows"))[:31]
-    sheets = {s.name: s for s in read.sheets}
     bold = Font(bold=True)
     sheet.append([str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), *[str(_("Original row"))]])
     for cell in sheet[1]:
         cell.font = bold
     for problem in checked.errors:
-        original = sheets[problem.sheet].rows[problem.row - 1] if problem.sheet in sheets else []
+        original = problem.cells or []
         sheet.append([problem.sheet, problem.row, problem.column, problem.reason, *[_excel_safe(v) for v in original]])
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCD", (14, 8, 8, 60), strict=True):
@@ -544,7 +750,7 @@ def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | Non
     remembered = RememberedMapping.objects.filter(operator=operator).first()
     if remembered is None or not read.sheets:
         return None
-    proposed = propose_mapping(read.sheets[0].rows)
+    proposed = propose_mapping(read.sheets[0].head)
     if proposed is None:
         return None
     by_header = {fold(text): index for index, text in enumerate(proposed.headers) if text}
@@ -556,7 +762,7 @@ def remember_columns(operator: Unit, read: ReadResult, columns: dict[str, int]) 
     """Keep the header text of each chosen column for the operator's next file."""
     from switchoff.subscribers.models import RememberedMapping
 
-    proposed = propose_mapping(read.sheets[0].rows) if read.sheets else None
+    proposed = propose_mapping(read.sheets[0].head) if read.sheets else None
     if proposed is None:
         return
     headers = {name: fold(proposed.headers[index]) for name, index in columns.items() if index < len(proposed.headers)}

@@ -1,7 +1,9 @@
 """Running a confirmed import in the background, with progress and cancelling.
 
-Progress lives in the cache, not in the database: the import writes in one
-transaction, and other connections would not see progress written inside it.
+Progress and the worker's heartbeat live in the cache, not in the database:
+the import writes in one transaction, and other connections would not see
+progress written inside it (nor may PostgreSQL take a query while the rows
+are being copied in).
 A worker killed midway leaves the transaction uncommitted, so the registry is
 as it was; the job then shows as stalled and can be started again.
 """
@@ -17,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from switchoff.lib.uploads import find_upload
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, same_list_imported
+from switchoff.subscribers.importer import OutOfOrder, Refused, import_list, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
@@ -50,8 +52,15 @@ def clear_cancel(job_id: int) -> None:
 
 
 def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
+    """A running job whose worker has not been heard of for a while (killed, or its machine restarted)."""
+    if job.status != ImportJob.Status.RUNNING:
+        return False
     now = now or timezone.now()
-    return job.status == ImportJob.Status.RUNNING and (job.heartbeat is None or now - job.heartbeat > STALLED_AFTER)
+    beats = [job.heartbeat] if job.heartbeat else []
+    beat = progress(job.pk).get("beat")
+    if beat:
+        beats.append(datetime.datetime.fromtimestamp(float(beat), tz=datetime.UTC))
+    return not beats or now - max(beats) > STALLED_AFTER
 
 
 def run_job(job_id: int) -> None:
@@ -63,8 +72,8 @@ def run_job(job_id: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
 
     def report(phase: str, done: int, total: int) -> None:
-        cache.set(progress_key(job_id), {"phase": phase, "done": done, "total": total, "started": started}, 3600)
-        ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now())
+        state = {"phase": phase, "done": done, "total": total, "started": started, "beat": time.time()}
+        cache.set(progress_key(job_id), state, 3600)
         if cache.get(progress_key(job_id) + ":cancel"):
             raise Cancelled
 
@@ -80,20 +89,18 @@ def run_job(job_id: int) -> None:
             )
             stored.unlink(missing_ok=True)
             return
-        read = read_file(content, job.file_name)
+        read = read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
-        checked = check_list(
-            read, content=content, operator=job.operator, area=job.area, mapping=mapping, progress=report
-        )
-        if job.refuse_errors and checked.errors:
-            raise ValidationError("Refused: the file has errors.")
-        result = apply_list(
+        result = import_list(
+            read,
+            content=content,
             actor=job.created_by,
-            checked=checked,
             operator=job.operator,
             area=job.area,
             as_of=job.as_of,
+            mapping=mapping,
             file_name=job.file_name,
+            refuse_errors=job.refuse_errors,
             progress=report,
         )
     except Cancelled:
@@ -102,10 +109,13 @@ def run_job(job_id: int) -> None:
     except OutOfOrder as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=f"out_of_order:{exc}")
         return
+    except Refused:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="refused")
+        return
     except (ValidationError, UnreadableFile) as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc)[:300])
         return
-    total = len(checked.rows)
+    total = result.checked.rows_read
     cache.set(progress_key(job_id), {"phase": "done", "done": total, "total": total, "started": started}, 3600)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,

@@ -40,35 +40,96 @@ class SubscriberList(models.Model):
         return f"{self.operator} {self.as_of:%d/%m/%Y}"
 
 
+class Household(models.Model):
+    """Numbers a person confirmed as one household: same name and address, several SIMs."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Subscriber(models.Model):
     class Status(models.TextChoices):
         LISTED = "listed", _("On the list")
         LEFT = "left", _("Left the list")
 
-    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"))
+    # Indexes and constraints are few on purpose: each is paid for by every row of a
+    # million-row import. The unique (msisdn, operator) serves lookups by number;
+    # (unit, status, id) serves the unit pages; (operator, list_area, status) serves the
+    # next list of that operator and area. The references to units are not checked by the
+    # database (PostgreSQL's per-row foreign-key triggers cost more than the insert itself):
+    # the importer writes only unit ids it has just read, and units are never deleted
+    # (they end with valid_to); Django still refuses to delete a unit they point to (PROTECT).
+    operator = models.ForeignKey(
+        "units.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operator"),
+        db_index=False,
+        db_constraint=False,
+    )
     msisdn = models.CharField(_("number"), max_length=16)  # E.164
     msisdn_original = models.CharField(_("number as written"), max_length=40, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    search_name = models.CharField(max_length=200, blank=True, db_index=True)
+    search_name = models.CharField(max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     unit = models.ForeignKey(
-        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+        db_index=False,
+        db_constraint=False,
     )
     # The area of the list that last named the subscriber: a newer list of the
     # same operator and area decides whether they are still on it.
-    list_area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    list_area = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     imei = models.CharField(_("IMEI"), max_length=15, blank=True)
     device = models.CharField(_("device"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.LISTED)
     first_seen = models.DateField(_("first listed"))
     last_listed = models.DateField(_("last listed"))
     left_on = models.DateField(_("left the list on"), null=True, blank=True)
+    # The list that first named the subscriber (the first line of their history).
+    # No constraint or index: lists are never deleted, and each would cost every imported row.
+    first_list = models.ForeignKey(
+        SubscriberList,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+    household = models.ForeignKey(
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("household"),
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.UniqueConstraint(fields=["operator", "msisdn"], name="subscriber_unique_per_operator")]
+        constraints = [models.UniqueConstraint(fields=["msisdn", "operator"], name="subscriber_unique_per_operator")]
         indexes = [
-            models.Index(fields=["msisdn"]),
+            # Partial: imports write no household, so they pay nothing for this index.
+            models.Index(
+                fields=["household"], condition=models.Q(household__isnull=False), name="subscriber_household"
+            ),
             models.Index(fields=["unit", "status", "id"]),
             models.Index(fields=["operator", "list_area", "status"]),
         ]
@@ -149,6 +210,8 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=255)
     refuse_errors = models.BooleanField(default=False)
     mapping = models.JSONField(default=dict, blank=True)  # field -> column, as the person corrected it
+    encoding = models.CharField(max_length=12, blank=True)  # chosen by the person; empty: guessed
+    separator = models.CharField(max_length=2, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     message = models.CharField(max_length=300, blank=True)
     result = models.ForeignKey(SubscriberList, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
+import itertools
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from switchoff.lib.text import fold
 
@@ -39,10 +43,31 @@ ALIASES: dict[str, set[str]] = {
 TEXT_ENCODINGS = ("utf-8", "cp1258")
 
 
+HEAD_ROWS = 30
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1258")
+SEPARATORS = (",", ";", "\t", "|")
+
+
 @dataclass
 class Sheet:
+    """A sheet read row by row: a million-row list is never held whole in memory.
+
+    ``head`` holds the first rows (where the title and header are); ``rows()``
+    starts again from the top each time it is called; ``size`` is the number of
+    rows, or for text an estimate from the number of lines.
+    """
+
     name: str
-    rows: list[list[object]]
+    head: list[list[object]]
+    size: int
+    _rows: Callable[[], Iterator[list[object]]]
+
+    def rows(self) -> Iterator[list[object]]:
+        return self._rows()
+
+    @classmethod
+    def from_rows(cls, name: str, rows: list[list[object]]) -> Sheet:
+        return cls(name, rows[:HEAD_ROWS], len(rows), lambda: iter(rows))
 
 
 @dataclass
@@ -65,30 +90,59 @@ class UnreadableFile(ValueError):
     """The file is neither a workbook nor text in a known encoding."""
 
 
-def _decode(content: bytes, encoding: str | None) -> tuple[str, str]:
+def _decodes(content: bytes, encoding: str) -> bool:
+    """Whether the whole content decodes, checked a megabyte at a time (no copy of the text is kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(content), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(content: bytes, encoding: str | None) -> str:
     if encoding:
-        return content.decode(encoding), encoding
+        if not _decodes(content, encoding):
+            raise UnreadableFile("encoding")
+        return encoding
     if content.startswith(codecs.BOM_UTF8):
-        return content[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        return "utf-8-sig"
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16"), "utf-16"
+        return "utf-16"
     for candidate in TEXT_ENCODINGS:
-        try:
-            return content.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
+        if _decodes(content, candidate):
+            return candidate
     raise UnreadableFile("encoding")
 
 
-def _separator(text: str, separator: str | None) -> str:
+def _lines(content: bytes, encoding: str) -> Iterator[str]:
+    # Windows-1258 writes tones as combining marks: compose them as everywhere else.
+    for line in io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""):
+        yield unicodedata.normalize("NFC", line)
+
+
+def _separator(sample: list[str], separator: str | None) -> str:
     if separator:
         return separator
-    sample = "\n".join(text.splitlines()[:30])
+    text = "".join(sample)
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text, delimiters="".join(SEPARATORS)).delimiter
     except csv.Error:
-        counts = {sep: sample.count(sep) for sep in (",", ";", "\t")}
+        counts = {sep: text.count(sep) for sep in (",", ";", "\t")}
         return max(counts, key=lambda sep: counts[sep])
+
+
+def _sheet_rows(sheet: CalamineSheet) -> Iterator[list[object]]:
+    """The sheet's rows from A1, so that row numbers are Excel's even when the data starts lower."""
+    start = sheet.start or (0, 0)
+    for _ in range(start[0]):
+        yield []
+    pad: list[object] = [""] * start[1]
+    for row in sheet.iter_rows():
+        yield [*pad, *row] if pad else cast(list[object], row)
 
 
 def read_file(
@@ -99,19 +153,26 @@ def read_file(
     if lower.endswith((".xlsx", ".xlsm", ".xls", ".ods")) or content[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            sheets = [
-                Sheet(name, [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)])
-                for name in book.sheet_names
-            ]
+            sheets = []
+            for name in book.sheet_names:
+                sheet = book.get_sheet_by_name(name)
+                first = [list(row) for _, row in zip(range(HEAD_ROWS), _sheet_rows(sheet), strict=False)]
+                sheets.append(
+                    Sheet(name, first, sheet.total_height or sheet.height, functools.partial(_sheet_rows, sheet))
+                )
             return ReadResult(sheets=sheets)
         except CalamineError as exc:
             raise UnreadableFile("workbook") from exc
-    text, used_encoding = _decode(content, encoding)
-    # Windows-1258 writes tones as combining marks: compose them as everywhere else.
-    text = unicodedata.normalize("NFC", text)
-    sep = _separator(text, separator)
-    rows: list[list[object]] = [list(row) for row in csv.reader(io.StringIO(text), delimiter=sep)]
-    return ReadResult(sheets=[Sheet("", rows)], encoding=used_encoding, separator=sep)
+    used_encoding = _encoding(content, encoding)
+    sample = list(itertools.islice(_lines(content, used_encoding), HEAD_ROWS))
+    sep = _separator(sample, separator)
+
+    def rows() -> Iterator[list[object]]:
+        return csv.reader(_lines(content, used_encoding), delimiter=sep)  # type: ignore[return-value]
+
+    head: list[list[object]] = list(itertools.islice(rows(), HEAD_ROWS))
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    return ReadResult(sheets=[Sheet("", head, lines, rows)], encoding=used_encoding, separator=sep)
 
 
 def _field_of(cell: object) -> str | None:

@@ -5,6 +5,8 @@ from switchoff.subscribers import views
 app_name = "subscribers"
 urlpatterns = [
     path("", views.registry, name="registry"),
+    path("export/", views.registry_export, name="export"),
+    path("households/", views.households, name="households"),
     path("import/", views.import_list, name="import"),
     path("import/jobs/<int:job_id>/", views.job_page, name="job"),
     path("import/jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),

@@ -7,16 +7,18 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.audit.services import log_action
-from switchoff.lib.phones import display_phone, mask_phone, parse_subscriber_number
-from switchoff.lib.text import fold
+from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
@@ -31,8 +33,20 @@ from switchoff.subscribers.importer import (
 )
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
-from switchoff.subscribers.reader import FIELDS, UnreadableFile, propose_mapping, read_file
-from switchoff.subscribers.selectors import import_choices, unit_counts, visible_subscribers
+from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
+from switchoff.subscribers.selectors import (
+    RegistryFilters,
+    household_suggestions,
+    import_choices,
+    registry_page,
+    subscriber_history,
+    unit_counts,
+    unit_operators,
+    unit_subscribers,
+    visible_subscribers,
+)
+from switchoff.subscribers.services import household_confirm
+from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
@@ -47,6 +61,18 @@ FIELD_LABELS = {
     "imei": "IMEI",
     "device": gettext_lazy("Device"),
 }
+ENCODING_LABELS = [
+    ("utf-8", "UTF-8"),
+    ("utf-8-sig", "UTF-8 (BOM)"),
+    ("utf-16", gettext_lazy("UTF-16 (Excel “Unicode text”)")),
+    ("cp1258", gettext_lazy("Windows-1258 (Vietnamese Windows)")),
+]
+SEPARATOR_LABELS = [
+    (",", gettext_lazy("comma (,)")),
+    (";", gettext_lazy("semicolon (;)")),
+    ("\t", gettext_lazy("tab")),
+    ("|", gettext_lazy("vertical bar (|)")),
+]
 GEOGRAPHIC = [UnitKind.Category.PROVINCE, UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE]
 
 
@@ -54,50 +80,60 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest) -> RegistryFilters:
+    operator = request.GET.get("operator", "")
+    return RegistryFilters(
+        status=request.GET.get("status", "listed"),
+        operator=int(operator) if operator.isdigit() else None,
+        device=request.GET.get("device", "").strip()[:60],
+        first_seen_from=_date(request.GET.get("from", "")),
+        first_seen_to=_date(request.GET.get("to", "")),
+        query=request.GET.get("q", "").strip()[:100],
+    )
+
+
+def _scope(request: HttpRequest, user: User) -> tuple[Unit | None, list[Unit]]:
+    """The unit asked for (checked), or the user's own area; and the operator branches they work for."""
+    operator_units = list(
+        Unit.objects.filter(pk__in=user.memberships.filter(role=Role.OPERATOR_STAFF).values("unit_id"))
+    )
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit():
+        return access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS), operator_units
+    unit = scope_roots(user).filter(kind__category__in=GEOGRAPHIC).order_by("depth", "pk").first()
+    return unit, operator_units
+
+
 @login_required
 def registry(request: HttpRequest) -> HttpResponse:
     """A unit's subscribers (legacy units merged into it included), filtered, searched, keyset-paginated."""
     user = _user(request)
     require(user, Perm.VIEW_SUBSCRIBERS)
-    unit_id = request.GET.get("unit", "")
-    operator_units = list(
-        Unit.objects.filter(pk__in=user.memberships.filter(role=Role.OPERATOR_STAFF).values("unit_id"))
-    )
-    unit: Unit | None
-    if unit_id.isdigit():
-        unit = access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS)
-        within = Unit.objects.rolling_into(unit)
-        subscribers = visible_subscribers(user).filter(Q(unit__in=within) | Q(unit__isnull=True, list_area__in=within))
+    unit, operator_units = _scope(request, user)
+    filters = _filters(request)
+    after = request.GET.get("after", "")
+    after_id = int(after) if after.isdigit() else 0
+    if unit is not None:
+        page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
         counts = unit_counts(unit)
+        operators = unit_operators(unit)
     else:
-        # Everything the user may see: their area, and for operator staff their operator's whole list.
-        unit = scope_roots(user).filter(kind__category__in=GEOGRAPHIC).order_by("depth", "pk").first()
-        subscribers = visible_subscribers(user)
-        if unit is not None:
-            counts = unit_counts(unit)
-        elif operator_units:
+        # Operator staff without an area of their own: their operator's whole list.
+        subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
+        page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
+        if operator_units:
             branch = operator_units[0]
             counts = unit_counts(branch.geographic_anchor(), operator=branch)
         else:
             counts = unit_counts(scope_roots(user).order_by("depth", "pk").first() or Unit())
-    status = request.GET.get("status", "listed")
-    if status in {Subscriber.Status.LISTED, Subscriber.Status.LEFT}:
-        subscribers = subscribers.filter(status=status)
-    operator = request.GET.get("operator", "")
-    if operator.isdigit():
-        subscribers = subscribers.filter(operator_id=int(operator))
-    query = request.GET.get("q", "").strip()
-    if query:
-        number = parse_subscriber_number(query)
-        if number.e164:
-            subscribers = subscribers.filter(msisdn=number.e164)
-        else:
-            for word in fold(query).split():
-                subscribers = subscribers.filter(search_name__contains=word)
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        subscribers = subscribers.filter(pk__gt=int(after))
-    page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
+        operators = Unit.objects.filter(pk__in=[u.pk for u in operator_units])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     villages = (
@@ -107,21 +143,91 @@ def registry(request: HttpRequest) -> HttpResponse:
         if unit is not None
         else Unit.objects.none()
     )
+    query = request.GET.copy()
+    query.pop("after", None)
     context = {
         "unit": unit,
         "rows": [(s, mask_phone(s.msisdn)) for s in page],
         "next_after": page[-1].pk if more else None,
         "counts": counts,
-        "status": status,
-        "query": query,
-        "operator": operator,
-        "operators": Unit.objects.filter(
-            kind__code="operator_branch", pk__in=subscribers.values("operator_id")
-        ).order_by("name"),
+        "filters": filters,
+        "status": filters.status,
+        "query": filters.query,
+        "operator": str(filters.operator or ""),
+        "first_from": request.GET.get("from", ""),
+        "first_to": request.GET.get("to", ""),
+        "operators": operators,
         "children": villages,
+        "params": query.urlencode(),
         "can_import": can(user, Perm.IMPORT_SUBSCRIBERS),
+        "can_export_full": unit is not None and can(user, Perm.REVEAL_NUMBERS, unit),
+        "can_group": unit is not None and can(user, Perm.REPORT, unit),
     }
     return render(request, "subscribers/registry.html", context)
+
+
+EXPORT_LIMIT = 50_000
+
+
+@login_required
+@require_GET
+def registry_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list of a unit as an Excel file; full numbers only for those who may reveal them. Logged."""
+    user = _user(request)
+    require(user, Perm.VIEW_SUBSCRIBERS)
+    unit, _operator_units = _scope(request, user)
+    if unit is None:
+        raise Http404
+    full = request.GET.get("full") == "1"
+    if full and not can(user, Perm.REVEAL_NUMBERS, unit):
+        return HttpResponse(status=403)
+    subscribers = unit_subscribers(user, unit, _filters(request)).select_related("unit", "operator").order_by("pk")
+    rows = list(subscribers[: EXPORT_LIMIT + 1])
+    if len(rows) > EXPORT_LIMIT:
+        messages.error(
+            request,
+            _("More than %(n)s subscribers match: choose a smaller unit or more filters, then export again.")
+            % {"n": f"{EXPORT_LIMIT:,}".replace(",", ".")},
+        )
+        return redirect(f"{reverse('subscribers:registry')}?{request.GET.urlencode()}")
+    ids = [s.pk for s in rows]
+    NumberView.objects.create(user=user, purpose="export" if full else "export-masked", subscriber_ids=ids)
+    log_action(
+        "subscribers.exported",
+        actor=user,
+        obj=unit,
+        unit=unit,
+        data={"rows": len(ids), "full_numbers": full, "filters": request.GET.dict()},
+    )
+    content = registry_xlsx(unit, rows, full=full)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"thue-bao-2g-{slugify(unit.search_name)}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def households(request: HttpRequest) -> HttpResponse:
+    """Numbers with the same name and address under a unit, suggested as households for a person to confirm."""
+    user = _user(request)
+    unit_id = request.GET.get("unit") or request.POST.get("unit", "")
+    if not str(unit_id).isdigit():
+        raise Http404
+    unit = access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS)
+    require(user, Perm.REPORT, unit)
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("subscriber") if v.isdigit()]
+        try:
+            household = household_confirm(actor=user, unit=unit, subscriber_ids=ids)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Household confirmed: %(name)s, %(n)s numbers.") % {"name": household.name, "n": len(ids)}
+            )
+        return redirect(f"{reverse('subscribers:households')}?unit={unit.pk}")
+    suggestions = [(s, [(m, mask_phone(m.msisdn)) for m in s.members]) for s in household_suggestions(user, unit)]
+    return render(request, "subscribers/households.html", {"unit": unit, "suggestions": suggestions})
 
 
 def _subscriber(user: User, subscriber_id: int) -> Subscriber:
@@ -131,6 +237,14 @@ def _subscriber(user: User, subscriber_id: int) -> Subscriber:
         raise Http404 from None
 
 
+def _household(user: User, subscriber: Subscriber) -> list[tuple[Subscriber, str]]:
+    """The other numbers of the subscriber's household that the user may see, masked."""
+    if subscriber.household_id is None:
+        return []
+    others = visible_subscribers(user).filter(household_id=subscriber.household_id).exclude(pk=subscriber.pk)
+    return [(s, mask_phone(s.msisdn)) for s in others.select_related("operator").order_by("pk")]
+
+
 @login_required
 def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     user = _user(request)
@@ -138,7 +252,8 @@ def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     context = {
         "subscriber": subscriber,
         "masked": mask_phone(subscriber.msisdn),
-        "events": subscriber.events.select_related("source").order_by("as_of", "pk"),
+        "events": subscriber_history(subscriber),
+        "household": _household(user, subscriber),
         "can_reveal": can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area)
         or subscriber.operator_id in set(user.memberships.values_list("unit_id", flat=True)),
         "revealed": None,
@@ -162,7 +277,8 @@ def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     context = {
         "subscriber": subscriber,
         "masked": mask_phone(subscriber.msisdn),
-        "events": subscriber.events.select_related("source").order_by("as_of", "pk"),
+        "events": subscriber_history(subscriber),
+        "household": _household(user, subscriber),
         "can_reveal": True,
         "revealed": display_phone(subscriber.msisdn),
     }
@@ -205,8 +321,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
         content, file_name = stored.read_bytes(), upload.name
     else:
         return render(request, "subscribers/import.html", context)
+    # The guessed encoding and separator of a text file, as the person corrected them.
+    encoding = request.POST.get("encoding", "")
+    separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
+    encoding = encoding if encoding in ENCODINGS else ""
+    separator = separator if separator in SEPARATORS else ""
     try:
-        read = read_file(content, file_name)
+        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
     except UnreadableFile:
         messages.error(request, _("The file is neither an Excel workbook nor a text file in a known encoding."))
         return render(request, "subscribers/import.html", context)
@@ -235,13 +356,15 @@ def import_list(request: HttpRequest) -> HttpResponse:
             file_name=file_name,
             refuse_errors=bool(request.POST.get("refuse_errors")),
             mapping=chosen,
+            encoding=encoding,
+            separator=separator,
             created_by=user,
         )
         log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": file_name})
         import_job_task(job.pk)
         return redirect("subscribers:job", job_id=job.pk)
     first = read.sheets[0] if read.sheets else None
-    proposal = propose_mapping(first.rows) if first else None
+    proposal = propose_mapping(first.head) if first else None
     columns = next(iter(checked.mappings.values()), {})
     context.update(
         {
@@ -253,6 +376,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
             else [],
             "checked": checked,
             "read": read,
+            "encodings": ENCODING_LABELS,
+            "separators": [
+                ("tab" if sep == "\t" else sep, label, sep == read.separator) for sep, label in SEPARATOR_LABELS
+            ],
             "upload_id": upload_id,
             "file_name": file_name,
             "operator": operator,

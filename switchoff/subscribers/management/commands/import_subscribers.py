@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from switchoff.lib.text import fold
-from switchoff.subscribers.importer import OutOfOrder, apply_list, check_list, same_list_imported
+from switchoff.subscribers.importer import OutOfOrder, Refused, check_list, import_list, same_list_imported
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.units.models import Unit
 
@@ -22,6 +23,30 @@ def _unit(text: str, **filters: Any) -> Unit:
     if found.count() != 1:
         raise CommandError(f"No single current unit named or coded {text!r}.")
     return found.get()
+
+
+class Bar:
+    """A progress bar on the terminal: phase, a bar, rows done of the total, rows per second."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.shown = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.shown < 0.2 and done < total:
+            return
+        self.shown = now
+        share = done / total if total else 1.0
+        filled = int(30 * share)
+        rate = done / max(now - self.started, 0.001)
+        self.stream.write(f"\r{phase:<10} [{'#' * filled}{'.' * (30 - filled)}] {done:>10,}/{total:,} {rate:,.0f}/s")
+        self.stream.flush()
+
+    def end(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -53,24 +78,37 @@ class Command(BaseCommand):
         except UnreadableFile:
             raise CommandError("The file is neither a workbook nor text in a known encoding.") from None
         self.stdout.write(f"Checking {path.name}…")
-        checked = check_list(read, content=content, operator=branch, area=area_unit)
+        bar = Bar(sys.stderr)
+        checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+        bar.end()
         for problem in checked.problems[:50]:
             where = f"{problem.sheet} row {problem.row} column {problem.column}"
             self.stdout.write(f"  {problem.level}: {where} “{problem.value}”: {problem.reason}")
         if len(checked.problems) > 50:
             self.stdout.write(f"  … and {len(checked.problems) - 50} more")
         self.stdout.write(
-            f"Rows read {checked.rows_read}, good {len(checked.rows)}, "
-            f"errors {len(checked.errors)}, warnings {len(checked.warnings)}."
+            f"Rows read {checked.rows_read}, good {checked.good}, "
+            f"errors {checked.error_count}, warnings {len(checked.problems) - checked.error_count}."
         )
-        if refuse_errors and checked.errors:
+        if refuse_errors and checked.error_count:
             raise CommandError("Refused: the file has errors (--refuse-errors).")
+        bar = Bar(sys.stderr)
         try:
-            result = apply_list(
-                actor=None, checked=checked, operator=branch, area=area_unit, as_of=day, file_name=path.name
+            result = import_list(
+                read,
+                content=content,
+                operator=branch,
+                area=area_unit,
+                as_of=day,
+                file_name=path.name,
+                refuse_errors=refuse_errors,
+                progress=bar,
             )
+        except Refused:
+            raise CommandError("Refused: the file has errors (--refuse-errors).") from None
         except OutOfOrder as exc:
             raise CommandError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
+        bar.end()
         if result.already_imported:
             self.stdout.write("This list was already imported: nothing changed.")
             return
