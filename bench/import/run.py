@@ -249,7 +249,7 @@ def grow_registry(province: Any, total: int) -> None:
         print(f"  registry: {have + start + count:,} subscribers", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO subscribers_unitcount (unit_id, operator_id, day, listed, new, \"left\") "
+            'INSERT INTO subscribers_unitcount (unit_id, operator_id, day, listed, new, "left") '
             "SELECT unit_id, operator_id, DATE '2024-08-01', COUNT(*) FILTER (WHERE status = 'listed'), COUNT(*), "
             "COUNT(*) FILTER (WHERE status = 'left') FROM subscribers_subscriber WHERE operator_id = %s GROUP BY 1, 2",
             [branch.pk],

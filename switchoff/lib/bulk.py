@@ -11,9 +11,11 @@ connection during a COPY.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 
 def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -21,12 +23,18 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[obje
     name = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+            # A writer thread sends the data while this thread prepares the next rows.
+            writer = QueuedLibpqWriter(cursor.cursor)
+            with cursor.cursor.copy(f"COPY {name} ({quoted}) FROM STDIN", writer=writer) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            # The driver's own cursor: Django's SQLite wrapper tees the rows to peek at the
-            # first one, which would keep every row of a generator in memory.
+            # The driver's own executemany: Django's SQLite cursor tees the rows to peek at
+            # the first one, which would keep every row of a generator in memory.
             placeholders = ", ".join(["?"] * len(columns))
             with connection.wrap_database_errors:
-                cursor.cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})", rows)  # noqa: S608
+                sqlite3.Cursor.executemany(
+                    cursor.cursor,
+                    f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})",
+                    rows,  # noqa: S608
+                )

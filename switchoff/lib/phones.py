@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import carrier
@@ -55,9 +55,8 @@ LEGACY_PREFIXES: dict[str, str] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class SubscriberNumber:
-    """A subscriber's number as written, and what it is today."""
+class SubscriberNumber(NamedTuple):
+    """A subscriber's number as written, and what it is today (a tuple: a list has millions)."""
 
     original: str
     e164: str | None
@@ -92,9 +91,15 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
     912345678.0); and pre-2018 11-digit numbers (0162…, 0120…), converted to
     today's number.
     """
-    original = "" if raw is None else str(raw).strip()
-    if isinstance(raw, float) and raw.is_integer():
+    if raw.__class__ is str:
+        original = raw.strip()  # type: ignore[union-attr]
+        if len(original) == 10 and original[0] == "0" and original.isascii() and original.isdigit():
+            # The usual case, 0912345678, without the detours below.
+            return _national(original, original, converted=False)
+    elif isinstance(raw, float) and raw.is_integer():
         original = str(int(raw))
+    else:
+        original = "" if raw is None else str(raw).strip()
     text = original.translate(_SEPARATORS)
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
@@ -118,7 +123,11 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
         converted = True
     if len(national) != 10 or not national.startswith("0"):
         return SubscriberNumber(original, None, converted, None, "invalid")
-    valid, carrier_name = _check_pattern(national[:4], len(national))
+    return _national(original, national, converted=converted)
+
+
+def _national(original: str, national: str, *, converted: bool) -> SubscriberNumber:
+    valid, carrier_name = _check_pattern(national[:4], 10)
     if not valid:
         return SubscriberNumber(original, None, converted, None, "invalid")
     return SubscriberNumber(original, "+84" + national[1:], converted, carrier_name, None)

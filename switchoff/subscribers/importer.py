@@ -204,17 +204,25 @@ class AddressResolver:
             ).values_list("pk", "parent_id", "search_name")
         }
         self._communes: dict[tuple[str, str], int | None] = {}
-        self._rows: dict[tuple[str, str, str, str], int | None] = {}
+        self._rows: dict[tuple[str, object, object, object], int | None] = {}
 
     def resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
+        return self.resolve_cells(address, village, commune, district)
+
+    def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
+        """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
         key = (address, village, commune, district)
         try:
             return self._rows[key]
         except KeyError:
             found = self._rows[key] = self._resolve(
-                address=address, village=village, commune=commune, district=district
+                address=address, village=_text(village), commune=_text(commune), district=_text(district)
             )
             return found
+        except TypeError:  # a cell that cannot be a key
+            return self._resolve(
+                address=address, village=_text(village), commune=_text(commune), district=_text(district)
+            )
 
     def _resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
         place = ", ".join(part for part in (commune, district) if part) or address
@@ -260,6 +268,20 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
+NO_COLUMN = 1 << 30  # a column index no row reaches: the field is not in the file
+
+
+def _text(value: object) -> str:
+    """A cell as text: whole numbers without ".0", whitespace collapsed."""
+    if value.__class__ is not str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    return " ".join(value.split())  # type: ignore[union-attr]
+
+
 def _clean_rows(
     read: ReadResult,
     result: CheckedList,
@@ -270,8 +292,15 @@ def _clean_rows(
     progress: ProgressHook,
     phase: str,
 ) -> Iterator[Row]:
-    """Every good row of the file, cleaned; every problem goes into ``result`` as it is met."""
+    """Every good row of the file, cleaned; every problem goes into ``result`` as it is met.
+
+    This loop runs once per row of a national list: it indexes cells directly
+    and leaves whitespace alone in the address parts it only looks up (the
+    resolver cleans them when it meets a new one).
+    """
     seen = result.seen
+    add = result.add
+    resolve = resolver.resolve_cells
     total = sum(sheet.size for sheet in read.sheets)
     done = 0
     for sheet_index, sheet in enumerate(read.sheets):
@@ -281,23 +310,26 @@ def _clean_rows(
         found = proposed or Mapping(header_row=0)
         columns = {**found.columns, **(mapping or {})}
         result.mappings[sheet.name] = columns
-        c_msisdn = columns.get("msisdn")
-        c_name, c_address, c_imei, c_device = (columns.get(k) for k in ("name", "address", "imei", "device"))
-        c_village, c_commune, c_district = (columns.get(k) for k in ("village", "commune", "district"))
-        msisdn_letter = column_letter(c_msisdn) if c_msisdn is not None else ""
+        c_msisdn, c_name, c_address, c_imei, c_device, c_village, c_commune, c_district = (
+            columns.get(k, NO_COLUMN)
+            for k in ("msisdn", "name", "address", "imei", "device", "village", "commune", "district")
+        )
+        msisdn_letter = column_letter(c_msisdn) if c_msisdn != NO_COLUMN else ""
         address_column = columns.get("address", columns.get("commune"))
         address_letter = column_letter(address_column) if address_column is not None else ""
         where_sheet = sheet_index << 32
+        name_of_sheet = sheet.name
+        header_row = found.header_row
         for index, cells in enumerate(sheet.rows()):
             done += 1
             if done % CHUNK == 0:
                 progress(phase, done, max(total, done))
-            if index <= found.header_row:
+            if index <= header_row:
                 continue
-            raw = cells[c_msisdn] if c_msisdn is not None and c_msisdn < len(cells) else None
-            number_text = _cell(cells, c_msisdn)
-            if not number_text:
-                values = [_cell(cells, i) for i in range(len(cells))]
+            width = len(cells)
+            raw = cells[c_msisdn] if c_msisdn < width else None
+            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):  # type: ignore[union-attr]
+                values = [_text(v) for v in cells]
                 if not any(values):
                     continue  # a blank row
                 if any(fold(v) in TOTAL_WORDS for v in values):
@@ -307,62 +339,61 @@ def _clean_rows(
             number = parse_subscriber_number(raw)
             e164 = number.e164
             if e164 is None:
-                result.add(
-                    Problem(sheet.name, excel_row, msisdn_letter, number_text, f"number_{number.problem}", {}, cells)
-                )
+                add(Problem(name_of_sheet, excel_row, msisdn_letter, _text(raw), f"number_{number.problem}", {}, cells))
                 continue
             key = int(e164[3:])
             earlier = seen.get(key)
             if earlier is not None:
-                result.add(
+                add(
                     Problem(
-                        sheet.name, excel_row, msisdn_letter, number_text, "number_duplicate",
+                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_duplicate",
                         {"row": earlier & 0xFFFFFFFF}, cells,
                     )
                 )  # fmt: skip
                 continue
             seen[key] = where_sheet | excel_row
             if number.converted_from_legacy:
-                result.add(
+                add(
                     Problem(
-                        sheet.name, excel_row, msisdn_letter, number_text, "number_legacy", {"number": "0" + e164[3:]}
+                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_legacy", {"number": "0" + e164[3:]}
                     )
                 )
             if carrier and number.carrier and number.carrier != carrier:
-                result.add(
+                add(
                     Problem(
-                        sheet.name, excel_row, msisdn_letter, number_text, "number_other_carrier",
+                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_other_carrier",
                         {"carrier": number.carrier},
                     )
                 )  # fmt: skip
             imei = ""
-            if c_imei is not None:
-                imei_text = _cell(cells, c_imei).replace(" ", "")
+            if c_imei < width:
+                imei_text = _text(cells[c_imei]).replace(" ", "")
                 if imei_text:
                     if stdnum_imei.is_valid(imei_text):
                         imei = stdnum_imei.compact(imei_text)[:15]
                     else:
-                        result.add(Problem(sheet.name, excel_row, column_letter(c_imei), imei_text, "imei_invalid"))
-            address = _cell(cells, c_address)
-            unit_id = resolver.resolve(
-                address=address,
-                village=_cell(cells, c_village),
-                commune=_cell(cells, c_commune),
-                district=_cell(cells, c_district),
+                        add(Problem(name_of_sheet, excel_row, column_letter(c_imei), imei_text, "imei_invalid"))
+            address = _text(cells[c_address]) if c_address < width else ""
+            unit_id = resolve(
+                address,
+                cells[c_village] if c_village < width else "",
+                cells[c_commune] if c_commune < width else "",
+                cells[c_district] if c_district < width else "",
             )
             if unit_id is None:
-                result.add(Problem(sheet.name, excel_row, address_letter, address, "address_unresolved"))
+                add(Problem(name_of_sheet, excel_row, address_letter, address, "address_unresolved"))
             result.good += 1
+            original = number.original
             yield Row(
-                sheet.name,
+                name_of_sheet,
                 excel_row,
                 e164,
-                " ".join(number.original.split())[:40],
-                _cell(cells, c_name)[:200],
+                original[:40] if original.isprintable() else " ".join(original.split())[:40],
+                _text(cells[c_name])[:200] if c_name < width else "",
                 address[:300],
                 unit_id,
                 imei,
-                _cell(cells, c_device)[:120],
+                _text(cells[c_device])[:120] if c_device < width else "",
             )
     progress(phase, done, done)
 
@@ -374,19 +405,21 @@ def _flag_other_operators(result: CheckedList, read: ReadResult, operator: Unit)
     names = dict(Unit.objects.filter(kind__code="operator_branch").values_list("pk", "name"))
     with connection.cursor() as cursor:
         params: list[Any]
-        for start in range(0, len(numbers), CHUNK * 4):
-            chunk = [f"+84{n}" for n in numbers[start : start + CHUNK * 4]]
-            # One array parameter on PostgreSQL: thousands of placeholders cost more to send than to look up.
+        step = CHUNK * 20
+        for start in range(0, len(numbers), step):
+            chunk = numbers[start : start + step]
+            # The numbers go as one parameter (an array, or JSON for SQLite): thousands of
+            # placeholders cost more to send than to look up. "Another operator" is written
+            # as two ranges, so that the (msisdn, operator) index answers it without reading
+            # the rows of this operator, which are nearly all the matches.
             if connection.vendor == "postgresql":
-                # Probed through the (msisdn, operator) index whatever the table's statistics say
-                # (they are stale right after a bulk load).
-                source, params = "unnest(%s::varchar[]) AS n (msisdn)", [chunk]
+                source, params = "(SELECT '+84' || u AS msisdn FROM unnest(%s::bigint[]) AS u) AS n", [chunk]
             else:
-                source, params = "(SELECT value AS msisdn FROM json_each(%s)) AS n", [json.dumps(chunk)]
+                source, params = "(SELECT '+84' || value AS msisdn FROM json_each(%s)) AS n", [json.dumps(chunk)]
             cursor.execute(
                 f"SELECT s.msisdn, s.operator_id FROM {source} CROSS JOIN {table} s "  # noqa: S608
-                "WHERE s.msisdn = n.msisdn AND s.status = 'listed' AND s.operator_id <> %s",
-                [*params, operator.pk],
+                "WHERE s.msisdn = n.msisdn AND (s.operator_id < %s OR s.operator_id > %s) AND s.status = 'listed'",
+                [*params, operator.pk, operator.pk],
             )
             for msisdn, other in cursor.fetchall():
                 where_seen = result.seen[int(msisdn[3:])]
