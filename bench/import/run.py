@@ -108,7 +108,6 @@ def child(path: Path, label: str) -> None:
     from switchoff.subscribers.importer import check_list, import_list
     from switchoff.subscribers.models import Subscriber
     from switchoff.subscribers.reader import read_file
-    from switchoff.subscribers.selectors import unit_counts
     from switchoff.units.loaders import load_province
     from switchoff.units.models import Unit, UnitKind
     from switchoff.units.services import unit_create
@@ -166,7 +165,7 @@ def child(path: Path, label: str) -> None:
 
     page_ms = registry_page_ms(Unit.objects.get(code_system="2025", code="05983"))
     big_ms = 0.0
-    if connection.vendor == "postgresql" and REGISTRY_ROWS > Subscriber.objects.count():
+    if connection.vendor == "postgresql" and Subscriber.objects.count() < REGISTRY_ROWS:
         grow_registry(province, REGISTRY_ROWS)
         big_ms = registry_page_ms(Unit.objects.get(code_system="2025", code="05983"))
     print(

@@ -35,6 +35,6 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[obje
             with connection.wrap_database_errors:
                 sqlite3.Cursor.executemany(
                     cursor.cursor,
-                    f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})",
-                    rows,  # noqa: S608
+                    f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})",  # noqa: S608
+                    rows,
                 )

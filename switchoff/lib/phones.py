@@ -92,7 +92,7 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
     today's number.
     """
     if raw.__class__ is str:
-        original = raw.strip()  # type: ignore[union-attr]
+        original = raw.strip()
         if len(original) == 10 and original[0] == "0" and original.isascii() and original.isdigit():
             # The usual case, 0912345678, without the detours below.
             return _national(original, original, converted=False)

@@ -279,7 +279,7 @@ def _text(value: object) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         value = str(value)
-    return " ".join(value.split())  # type: ignore[union-attr]
+    return " ".join(value.split())
 
 
 def _clean_rows(
@@ -328,7 +328,7 @@ def _clean_rows(
                 continue
             width = len(cells)
             raw = cells[c_msisdn] if c_msisdn < width else None
-            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):  # type: ignore[union-attr]
+            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
                 values = [_text(v) for v in cells]
                 if not any(values):
                     continue  # a blank row
