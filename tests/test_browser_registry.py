@@ -80,3 +80,53 @@ def test_operator_imports_a_messy_list_and_a_reporter_finds_a_subscriber(
     expect(reporter.locator("#subscribers")).to_contain_text("086****456")
     reporter.screenshot(path=str(SCREENSHOTS / "registry-360.png"), full_page=True)
     reporter.context.close()
+
+
+def test_ward_filters_exports_and_confirms_a_household_in_the_browser(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    registry_world: World,
+) -> None:
+    import datetime
+
+    from switchoff.audit.models import AuditEvent
+    from switchoff.subscribers.importer import import_list
+    from switchoff.subscribers.models import Household
+    from switchoff.subscribers.reader import read_file
+
+    world = registry_world
+    content = (
+        "STT;Số thuê bao;Họ và tên;Địa chỉ;Loại máy\n"
+        "1;0868123456;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri;Nokia 1280\n"
+        "2;0868123457;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri;Nokia 105\n"
+        "3;0868123458;Lò Thị Cúc;Khối 2, Phường Lương Văn Tri;Nokia 1280\n"
+    ).encode()
+    import_list(
+        read_file(content, "v.csv"),
+        content=content,
+        operator=world.operator,
+        area=world.province,
+        as_of=datetime.date(2024, 8, 1),
+    )
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, base, "reporter.a")
+    page.goto(f"{base}/registry/?unit={world.ward_a.pk}")
+    page.get_by_label("Loại máy").fill("nokia 1280")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.locator("#subscribers tbody tr")).to_have_count(2)
+    expect(page.locator("#subscribers")).not_to_contain_text("086****457")
+    page.screenshot(path=str(SCREENSHOTS / "registry-filters-360.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Xuất Excel (số đã che)").click()
+    sheet = load_workbook(BytesIO(Path(download.value.path()).read_bytes())).active
+    assert [row[1] for row in sheet.iter_rows(min_row=4, values_only=True)] == ["086****456", "086****458"]
+    assert AuditEvent.objects.filter(action="subscribers.exported", actor=world.reporter_a).count() == 1
+    page.get_by_role("link", name="Hộ gia đình").click()
+    expect(page.locator(".household")).to_contain_text("086****457")
+    page.screenshot(path=str(SCREENSHOTS / "households-360.png"), full_page=True)
+    page.get_by_role("button", name="Xác nhận là một hộ").click()
+    expect(page.locator("main")).to_contain_text("Đã xác nhận hộ: Nguyễn Văn An, 2 số thuê bao.")
+    assert Household.objects.get().members.count() == 2
+    context.close()

@@ -21,7 +21,7 @@ from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
 from switchoff.subscribers.jobs import owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet
-from switchoff.subscribers.selectors import import_choices, visible_subscribers
+from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit
 
@@ -190,12 +190,13 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 @router.get(
     "/subscribers", response=SubscriberPage, summary="Subscribers under a unit, numbers masked, keyset-paginated"
 )
-def list_subscribers(request: HttpRequest, unit: int, after: int = 0, limit: int = 100) -> dict[str, Any]:
+def list_subscribers(
+    request: HttpRequest, unit: int, after: int = 0, limit: int = 100, status: str = "all"
+) -> dict[str, Any]:
     user = _user(request)
     target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
     limit = max(1, min(limit, 500))
-    within = Unit.objects.rolling_into(target)
-    rows = list(visible_subscribers(user).filter(unit__in=within, pk__gt=after).order_by("pk")[: limit + 1])
+    rows = registry_page(user, target, RegistryFilters(status=status), after=max(after, 0), size=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {
