@@ -239,7 +239,7 @@ def grow_registry(province: Any, total: int) -> None:
             cursor.execute(
                 "INSERT INTO subscribers_subscriber (operator_id, msisdn, msisdn_original, name, search_name, "
                 "address, unit_id, list_area_id, imei, device, status, first_seen, last_listed, left_on) "
-                "SELECT %s, '+8470' || lpad(g::text, 7, '0'), '', 'Nguyễn Văn ' || g, 'nguyen van ' || g, '', "
+                "SELECT %s, '+847' || lpad(g::text, 8, '0'), '', 'Nguyễn Văn ' || g, 'nguyen van ' || g, '', "
                 "(%s::bigint[])[1 + g %% %s], %s, '', 'Nokia 1280', "
                 "CASE WHEN g %% 10 = 0 THEN 'left' ELSE 'listed' END, DATE '2024-08-01', DATE '2024-08-01', NULL "
                 "FROM generate_series(%s, %s) g",
