@@ -77,6 +77,7 @@ STAGING_COLUMNS = ("msisdn", "msisdn_original", "name", "search_name", "address"
 TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
 DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp ", "tp.")
 CHUNK = 5000
+ANALYZE_AFTER = 50_000  # rows changed by one import, above which the table's statistics are refreshed
 
 
 @functools.lru_cache(maxsize=65536)
@@ -576,6 +577,7 @@ def import_list(
         with tempfile.TemporaryFile() as spool_file:
             result = _write(read, checked, source, spool=_Spool(spool_file), mapping=mapping,
                             refuse_errors=refuse_errors, progress=progress)  # fmt: skip
+        progress("finishing", checked.rows_read, checked.rows_read)
         _flag_other_operators(checked, read, operator)
         source.status = SubscriberList.Status.DONE
         source.finished_at = timezone.now()
@@ -590,7 +592,11 @@ def import_list(
         }
         source.save(update_fields=["status", "finished_at", "mapping", "summary"])
         log_action("subscribers.list.imported", actor=actor, obj=source, unit=area, data=source.summary)
-        return result
+    if connection.vendor == "postgresql" and result.new + result.moved + result.left > ANALYZE_AFTER:
+        # Plans for the next pages depend on fresh statistics; autovacuum would come later.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Subscriber._meta.db_table}")
+    return result
 
 
 def _write(
@@ -638,8 +644,11 @@ def _write(
     deltas: defaultdict[tuple[int | None, str], int] = defaultdict(int)
     for unit, n in new_by_unit.items():
         deltas[(unit, "listed")] += n
+    # The set-based steps below say they are alive too (the worker's heartbeat is its progress).
     if spool.count:
+        progress("finishing", checked.rows_read, checked.rows_read)
         _apply_known(source, spool, day, result, deltas)
+    progress("finishing", checked.rows_read, checked.rows_read)
     _apply_left(source, day, result, deltas)
     units = {unit for unit, _kind in deltas} | set(new_by_unit)
     UnitCount.objects.bulk_create(
