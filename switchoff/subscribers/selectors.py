@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
@@ -157,7 +158,8 @@ def registry_page(
     by_number = bool(filters.query) and parse_subscriber_number(filters.query).e164 is not None
     if 0 < len(ids) <= UNION_UP_TO and not by_number:
         parts = [base.filter(unit_id=pk) for pk in ids] + [base.filter(unit__isnull=True, list_area_id__in=ids)]
-        sqls, params = [], []
+        sqls: list[str] = []
+        params: list[Any] = []
         for number, part in enumerate(parts):
             sql, part_params = part.order_by("pk").values_list("pk")[:size].query.sql_with_params()
             sqls.append(f"SELECT * FROM ({sql}) AS p{number}")  # noqa: S608  # Django's own SQL
