@@ -113,6 +113,7 @@ def test_ward_filters_exports_and_confirms_a_household_in_the_browser(
     page = context.new_page()
     log_in(page, base, "reporter.a")
     page.goto(f"{base}/registry/?unit={world.ward_a.pk}")
+    page.get_by_text("Thêm điều kiện lọc").click()
     page.get_by_label("Loại máy").fill("nokia 1280")
     page.get_by_role("button", name="Xem").click()
     expect(page.locator("#subscribers tbody tr")).to_have_count(2)
