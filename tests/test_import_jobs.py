@@ -117,3 +117,65 @@ def test_confirming_in_the_browser_queues_the_job_and_shows_its_progress(world: 
     assert 'id="job-summary"' in progress.content.decode()
     assert Subscriber.objects.count() == 1
     assert logged_in(world.reporter_b).get(reverse("subscribers:job", args=[job.pk])).status_code in {403, 404}
+
+
+def test_a_second_process_reads_large_files_with_the_same_result(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite, large files are read and checked in a forked child while this process stores the rows."""
+    from django.db import connection
+
+    from switchoff.subscribers import importer
+    from switchoff.subscribers.reader import read_file
+
+    content = big_list() + "6001;0868000001;Trùng Số;Khối 1\n6002;09l2;Sai;Khối 1\n".encode()
+    day = datetime.date(2024, 8, 1)
+
+    def run(parallel_from: int) -> tuple[object, ...]:
+        monkeypatch.setattr(importer, "PARALLEL_FROM", parallel_from)
+        result = importer.import_list(
+            read_file(content, "big.csv"), content=content, operator=world.operator, area=world.province, as_of=day
+        )
+        checked = result.checked
+        state = (
+            result.new,
+            checked.rows_read,
+            checked.good,
+            checked.error_count,
+            [(p.row, p.code) for p in checked.problems],
+            sorted(Subscriber.objects.values_list("msisdn", "unit_id")),
+            sorted(UnitCount.objects.values_list("unit_id", "listed")),
+        )
+        Subscriber.objects.all().delete()
+        UnitCount.objects.all().delete()
+        SubscriberList.objects.all().delete()
+        return state
+
+    in_process = run(10**9)
+    assert in_process[:4] == (ROWS, ROWS + 2, ROWS, 2)
+    assert run(1000) == in_process
+    if connection.vendor == "sqlite":
+        # A cancel (here: the progress hook raising) stops the child too, and writes nothing.
+        monkeypatch.setattr(importer, "PARALLEL_FROM", 1000)
+
+        def cancel(phase: str, done: int, total: int) -> None:
+            raise jobs.Cancelled
+
+        with pytest.raises(jobs.Cancelled):
+            importer.import_list(
+                read_file(content, "big.csv"),
+                content=content,
+                operator=world.operator,
+                area=world.province,
+                as_of=day,
+                progress=cancel,
+            )
+        assert registry_state() == (0, 0, 0, 0)
+        with pytest.raises(importer.Refused):
+            importer.import_list(
+                read_file(content, "big.csv"),
+                content=content,
+                operator=world.operator,
+                area=world.province,
+                as_of=day,
+                refuse_errors=True,
+            )
+        assert registry_state() == (0, 0, 0, 0)

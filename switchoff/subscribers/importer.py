@@ -23,8 +23,10 @@ import datetime
 import functools
 import hashlib
 import json
+import multiprocessing
 import pickle
 import tempfile
+import traceback
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -127,8 +129,16 @@ class CheckedList:
     mappings: dict[str, dict[str, int]] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)  # only when asked to keep them
     error_count: int = 0
-    # Each good number (national digits as an int) and where it was first seen: sheet index << 32 | row.
+    # While reading: each good number (national digits as an int) and where it was first seen
+    # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
     seen: dict[int, int] = field(default_factory=dict, repr=False)
+    seen_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    seen_where: array[int] = field(default_factory=lambda: array("q"), repr=False)
+
+    def pack_seen(self) -> None:
+        self.seen_numbers = array("q", self.seen.keys())
+        self.seen_where = array("q", self.seen.values())
+        self.seen = {}
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -396,34 +406,44 @@ def _clean_rows(
                 imei,
                 _text(cells[c_device])[:120] if c_device < width else "",
             )
+    result.pack_seen()
     progress(phase, done, done)
 
 
 def _flag_other_operators(result: CheckedList, read: ReadResult, operator: Unit) -> None:
     """The same number from two operators is flagged, never silently merged."""
-    numbers = list(result.seen)
+    numbers = result.seen_numbers
     table = Subscriber._meta.db_table
     names = dict(Unit.objects.filter(kind__code="operator_branch").values_list("pk", "name"))
     with connection.cursor() as cursor:
         params: list[Any]
         step = CHUNK * 20
         for start in range(0, len(numbers), step):
-            chunk = numbers[start : start + step]
+            chunk = numbers[start : start + step].tolist()
             # The numbers go as one parameter (an array, or JSON for SQLite): thousands of
             # placeholders cost more to send than to look up. "Another operator" is written
             # as two ranges, so that the (msisdn, operator) index answers it without reading
             # the rows of this operator, which are nearly all the matches.
             if connection.vendor == "postgresql":
                 source, params = "(SELECT '+84' || u AS msisdn FROM unnest(%s::bigint[]) AS u) AS n", [chunk]
+                other = "(s.operator_id < %s OR s.operator_id > %s)"
+                params += [operator.pk, operator.pk]
             else:
                 source, params = "(SELECT '+84' || value AS msisdn FROM json_each(%s)) AS n", [json.dumps(chunk)]
+                other = "s.operator_id <> %s"
+                params += [operator.pk]
             cursor.execute(
                 f"SELECT s.msisdn, s.operator_id FROM {source} CROSS JOIN {table} s "  # noqa: S608
-                "WHERE s.msisdn = n.msisdn AND (s.operator_id < %s OR s.operator_id > %s) AND s.status = 'listed'",
-                [*params, operator.pk, operator.pk],
+                f"WHERE s.msisdn = n.msisdn AND {other} AND s.status = 'listed'",
+                params,
             )
-            for msisdn, other in cursor.fetchall():
-                where_seen = result.seen[int(msisdn[3:])]
+            found = cursor.fetchall()
+            if not found:
+                continue
+            wanted = {int(msisdn[3:]) for msisdn, _other in found}
+            where = {n: w for n, w in zip(chunk, result.seen_where[start : start + step], strict=True) if n in wanted}
+            for msisdn, other in found:
+                where_seen = where[int(msisdn[3:])]
                 sheet = read.sheets[where_seen >> 32].name
                 result.add(
                     Problem(sheet, where_seen & 0xFFFFFFFF, "", msisdn, "number_other_operator",
@@ -599,6 +619,123 @@ def import_list(
     return result
 
 
+PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process
+BATCH = 2000
+
+
+def _sorted_rows(
+    rows: Iterator[Row],
+    checked: CheckedList,
+    *,
+    known: array[int],
+    new_by_unit: Counter[int | None],
+    refuse_errors: bool,
+    ids: tuple[int, int, object, int],
+) -> Iterator[tuple[bool, tuple[object, ...]]]:
+    """Each good row as (new?, the tuple to write): a new subscriber's table row, or a staging row."""
+    operator_pk, area_pk, day, source_pk = ids
+    for row in rows:
+        if refuse_errors and checked.error_count:
+            raise Refused
+        search_name = _fold_name(row.name)
+        if known and _known(known, int(row.msisdn[3:])):
+            yield False, (row.msisdn, row.original, row.name, search_name, row.address, row.unit_id, row.imei,
+                          row.device)  # fmt: skip
+            continue
+        new_by_unit[row.unit_id] += 1
+        yield True, (operator_pk, row.msisdn, row.original, row.name, search_name, row.address, row.unit_id,
+                     area_pk, row.imei, row.device, "listed", day, day, None, source_pk)  # fmt: skip
+
+
+def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_errors: bool) -> None:
+    """The forked reader: validates every row and sends the tuples to write, in batches, then its findings.
+
+    It never touches the database (the connection it inherited belongs to the parent).
+    """
+    checked = CheckedList(digest="")
+    new_by_unit: Counter[int | None] = Counter()
+    batches: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        send.send(("progress", done, total, checked.error_count))
+
+    try:
+        rows = _clean_rows(read, checked, resolver=kwargs["resolver"], carrier=kwargs["carrier"],
+                           mapping=kwargs["mapping"], progress=progress, phase="importing")  # fmt: skip
+        for is_new, row in _sorted_rows(rows, checked, known=kwargs["known"], new_by_unit=new_by_unit,
+                                        refuse_errors=refuse_errors, ids=kwargs["ids"]):  # fmt: skip
+            batch = batches[is_new]
+            batch.append(row)
+            if len(batch) >= BATCH:
+                send.send(("rows", is_new, batch))
+                batches[is_new] = []
+        for is_new, batch in batches.items():
+            send.send(("rows", is_new, batch))
+        state = {name: getattr(checked, name) for name in ("rows_read", "good", "error_count", "problems", "mappings",
+                                                            "seen_numbers", "seen_where")}  # fmt: skip
+        send.send(("done", state, dict(new_by_unit)))
+    except Refused:
+        send.send(("refused",))
+    except BaseException:  # told to the parent, which raises
+        send.send(("error", traceback.format_exc()))
+    finally:
+        send.close()
+
+
+class _ChildReader:
+    """Reading and checking the file in a forked process, so that it uses the second core.
+
+    Python validates rows at a few microseconds each; SQLite needs about as long
+    to store them, in this same process. Here the child reads and checks while
+    this process stores. A crash, a cancel or a kill of either side stops both,
+    and the transaction is rolled back as always.
+    """
+
+    def __init__(self, read: ReadResult, checked: CheckedList, *, spool: _Spool, new_by_unit: Counter[int | None],
+                 refuse_errors: bool, progress: ProgressHook, **kwargs: Any) -> None:  # fmt: skip
+        self.checked, self.spool, self.new_by_unit = checked, spool, new_by_unit
+        self.refuse_errors, self.progress = refuse_errors, progress
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.child = context.Process(target=_read_in_child, args=(send, read, kwargs, refuse_errors), daemon=True)
+        self.child.start()
+        send.close()
+
+    def new_rows(self) -> Iterator[tuple[object, ...]]:
+        try:
+            while True:
+                try:
+                    message = self.receive.recv()
+                except EOFError:
+                    raise RuntimeError("The process reading the file stopped.") from None
+                kind = message[0]
+                if kind == "rows":
+                    if message[1]:
+                        yield from message[2]
+                    else:
+                        for row in message[2]:
+                            self.spool.add(row)
+                elif kind == "progress":
+                    self.checked.error_count = message[3]
+                    if self.refuse_errors and self.checked.error_count:
+                        raise Refused
+                    self.progress("importing", message[1], message[2])
+                elif kind == "done":
+                    for name, value in message[1].items():
+                        setattr(self.checked, name, value)
+                    self.new_by_unit.update(message[2])
+                    return
+                elif kind == "refused":
+                    raise Refused
+                else:
+                    raise RuntimeError(message[1])
+        finally:
+            self.receive.close()
+            if self.child.is_alive():
+                self.child.kill()
+            self.child.join()
+
+
 def _write(
     read: ReadResult,
     checked: CheckedList,
@@ -611,33 +748,35 @@ def _write(
 ) -> ApplyResult:
     operator, area = source.operator, source.area
     day = connection.ops.adapt_datefield_value(source.as_of)
-    known = _known_numbers(operator)
     new_by_unit: Counter[int | None] = Counter()
     # Everything the rows need from the database is read before the copy starts.
-    rows = _clean_rows(
-        read,
-        checked,
-        resolver=AddressResolver(area),
-        carrier=_expected_carrier(operator),
-        mapping=mapping,
-        progress=progress,
-        phase="importing",
-    )
+    known = _known_numbers(operator)
+    resolver, carrier = AddressResolver(area), _expected_carrier(operator)
+    ids = (operator.pk, area.pk, day, source.pk)
+    new_rows: Iterator[tuple[object, ...]]
+    # Two cores: PostgreSQL's own server process already takes the second one, while SQLite
+    # stores rows in this process; there, a forked child reads and checks the file meanwhile.
+    parallel = connection.vendor == "sqlite" and "fork" in multiprocessing.get_all_start_methods()
+    if parallel and sum(sheet.size for sheet in read.sheets) >= PARALLEL_FROM:
+        reader = _ChildReader(read, checked, spool=spool, new_by_unit=new_by_unit, refuse_errors=refuse_errors,
+                              progress=progress, resolver=resolver, carrier=carrier, mapping=mapping, known=known,
+                              ids=ids)  # fmt: skip
+        new_rows = reader.new_rows()
+    else:
+        rows = _clean_rows(read, checked, resolver=resolver, carrier=carrier, mapping=mapping, progress=progress,
+                           phase="importing")  # fmt: skip
 
-    def new_rows() -> Iterator[tuple[object, ...]]:
-        for row in rows:
-            if refuse_errors and checked.error_count:
-                raise Refused
-            if known and _known(known, int(row.msisdn[3:])):
-                spool.add((row.msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
-                           row.imei, row.device))  # fmt: skip
-                continue
-            new_by_unit[row.unit_id] += 1
-            yield (operator.pk, row.msisdn, row.original, row.name, _fold_name(row.name), row.address, row.unit_id,
-                   area.pk, row.imei, row.device, "listed", day, day, None, source.pk)  # fmt: skip
+        def in_process() -> Iterator[tuple[object, ...]]:
+            for is_new, row in _sorted_rows(rows, checked, known=known, new_by_unit=new_by_unit,
+                                            refuse_errors=refuse_errors, ids=ids):  # fmt: skip
+                if is_new:
+                    yield row
+                else:
+                    spool.add(row)
 
+        new_rows = in_process()
     # New subscribers go in through the database's bulk path while the file is read.
-    bulk_insert(Subscriber._meta.db_table, SUBSCRIBER_COLUMNS, new_rows())
+    bulk_insert(Subscriber._meta.db_table, SUBSCRIBER_COLUMNS, new_rows)
     if refuse_errors and checked.error_count:
         raise Refused
     result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
