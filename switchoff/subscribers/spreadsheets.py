@@ -25,7 +25,14 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_("Subscribers"))[:31])
     sheet.freeze_panes = "A4"
-    for column, width in zip("ABCDEFGHIJ", (6, 16, 28, 40, 26, 22, 18, 14, 14, 14), strict=True):
+    # Printed as ward offices print it: landscape, all columns on the page width, the header on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "3:3"
+    for column, width in zip("ABCDEFGHIJ", (6, 16, 26, 34, 24, 20, 16, 22, 18, 20), strict=True):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
     title = WriteOnlyCell(sheet, _("2G-only subscribers — %(unit)s") % {"unit": unit.name})
