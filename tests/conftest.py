@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings
 
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.units.kinds import ensure_default_kinds
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create, unit_merge
+
+# Property tests check what is parsed, not how fast: no per-example deadline (the first example
+# loads phonenumbers' metadata, which takes long on a busy machine with browser tests running).
+settings.register_profile("switchoff", deadline=None)
+settings.load_profile("switchoff")
 
 PASSWORD = "correct-horse-battery-staple"
 
