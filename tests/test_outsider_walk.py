@@ -73,6 +73,7 @@ GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "campaigns:create": ("post", lambda w: {}),
     "subscribers:detail": ("get", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:reveal": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
+    "subscribers:assign": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:import": ("post", lambda w: {}),
     "subscribers:job": ("get", lambda w: {"job_id": w.job.pk}),
     "subscribers:job_cancel": ("post", lambda w: {"job_id": w.job.pk}),

@@ -13,6 +13,7 @@ from switchoff.audit.models import AuditEvent
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import Household, ImportJob, NumberView, Subscriber
 from switchoff.subscribers.reader import read_file
+from switchoff.subscribers.selectors import unit_counts
 from tests.conftest import World, logged_in
 from tests.vn_encodings import to_cp1258
 
@@ -140,3 +141,36 @@ def test_the_guessed_encoding_and_separator_can_be_changed(world: World) -> None
     job = ImportJob.objects.get()
     assert (job.encoding, job.separator, job.status) == ("cp1258", "|", ImportJob.Status.DONE)
     assert sorted(Subscriber.objects.values_list("name", flat=True)) == ["Lò Thị Cúc", "Nguyễn Văn An", "Nguyễn Văn An"]
+
+
+def test_an_unrecognised_address_is_listed_and_assigned_by_a_person(world: World) -> None:
+    content = (
+        "STT;Số thuê bao;Họ và tên;Địa chỉ\n"
+        "1;0868123456;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri\n"
+        "2;0868123460;Mã Văn Lạ;Bản Không Biết, Xã Không Có\n"
+    ).encode()
+    day = datetime.date(2024, 8, 1)
+    import_list(read_file(content, "v.csv"), content=content, operator=world.operator, area=world.province, as_of=day)
+    lost = Subscriber.objects.get(msisdn="+84868123460")
+    assert lost.unit is None
+    coordinator = logged_in(world.coordinator)
+    page = coordinator.get(reverse("subscribers:registry"), {"unit": world.province.pk, "unassigned": "1"})
+    assert [s.pk for s, _m in page.context["rows"]] == [lost.pk]
+    # A ward official cannot see (let alone assign) a subscriber not yet in their ward.
+    assert logged_in(world.reporter_a).post(reverse("subscribers:assign", args=[lost.pk])).status_code == 404
+    village = world.villages_a[2]
+    for _attempt in range(2):  # retried: one event, one move in the counters
+        coordinator.post(reverse("subscribers:assign", args=[lost.pk]), {"unit": village.pk})
+    lost.refresh_from_db()
+    assert lost.unit == village
+    assert [e.kind for e in lost.events.all()] == ["assigned"]
+    assert unit_counts(village).listed == 1
+    assert AuditEvent.objects.filter(action="subscribers.assigned", actor=world.coordinator).count() == 1
+    # The ward now sees them, and the next list without an address keeps the unit.
+    assert "Mã Văn Lạ" in logged_in(world.reporter_a).get(reverse("subscribers:registry")).content.decode()
+    later = datetime.date(2024, 9, 1)
+    import_list(
+        read_file(content, "v2.csv"), content=content + b"\n", operator=world.operator, area=world.province, as_of=later
+    )
+    lost.refresh_from_db()
+    assert (lost.unit, lost.status) == (village, "listed")

@@ -179,6 +179,8 @@ def test_the_same_number_from_two_operators_is_flagged(world: World) -> None:
 
 def test_a_nul_character_in_a_cell_is_dropped(world: World) -> None:
     """A damaged file may hold NUL characters: PostgreSQL text cannot, so they are dropped on reading."""
-    content = "STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0868123456;Nguyễn\x00 Văn An;Khối 1, Phường Lương Văn Tri\n".encode()
+    content = (
+        "STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0868123456;Nguyễn\x00 Văn An;Khối 1, Phường Lương Văn Tri\n".encode()
+    )
     run(world, content, "nul.csv", AUG)
     assert Subscriber.objects.get().name == "Nguyễn Văn An"

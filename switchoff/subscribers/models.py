@@ -147,9 +147,11 @@ class SubscriberEvent(models.Model):
         RELISTED = "relisted", _("Listed again")
         LEFT = "left", _("Left the list")
         MOVED = "moved", _("Unit changed")
+        ASSIGNED = "assigned", _("Unit assigned by a person")
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="events")
-    source = models.ForeignKey(SubscriberList, on_delete=models.CASCADE, related_name="events")
+    # The list that brought the change; empty when a person made it (the audit trail says who).
+    source = models.ForeignKey(SubscriberList, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     as_of = models.DateField()
     data = models.JSONField(default=dict, blank=True)

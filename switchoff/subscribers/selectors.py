@@ -100,12 +100,15 @@ class RegistryFilters:
     first_seen_from: datetime.date | None = None
     first_seen_to: datetime.date | None = None
     query: str = ""
+    unassigned: bool = False  # only those whose address was not recognised, for a person to assign
 
     def apply(self, subscribers: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
         if self.status in {Subscriber.Status.LISTED, Subscriber.Status.LEFT}:
             subscribers = subscribers.filter(status=self.status)
         if self.operator is not None:
             subscribers = subscribers.filter(operator_id=self.operator)
+        if self.unassigned:
+            subscribers = subscribers.filter(unit__isnull=True)
         if self.device:
             subscribers = subscribers.filter(device__icontains=self.device)
         if self.first_seen_from is not None:

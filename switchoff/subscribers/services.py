@@ -1,16 +1,17 @@
-"""Writes to the registry other than imports: confirming households."""
+"""Writes to the registry other than imports: confirming households, assigning an unresolved address."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.subscribers.models import Household
+from switchoff.subscribers.models import Household, Subscriber, SubscriberEvent, UnitCount
 from switchoff.subscribers.selectors import RegistryFilters, unit_subscribers
 from switchoff.units.models import Unit
 
@@ -47,3 +48,34 @@ def household_confirm(*, actor: User, unit: Unit, subscriber_ids: list[int]) -> 
         data={"subscribers": [m.pk for m in members]},
     )
     return household
+
+
+@transaction.atomic
+def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Subscriber:
+    """Put a subscriber whose address was not recognised in a unit of their list's area. Counted there from now."""
+    require(actor, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area)
+    if unit.valid_to is not None or not unit.rollup_path.startswith(subscriber.list_area.rollup_path):
+        raise ValidationError(_("Choose a current unit inside the area of the list."))
+    locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if locked.unit_id == unit.pk:
+        return locked  # a retried request
+    if locked.unit_id is not None:
+        raise ValidationError(_("This subscriber already has a unit; the next list will move them if needed."))
+    SubscriberEvent.objects.create(
+        subscriber=locked,
+        kind=SubscriberEvent.Kind.ASSIGNED,
+        as_of=timezone.localdate(),
+        data={"unit": unit.pk, "from": None},
+    )
+    if locked.status == Subscriber.Status.LISTED:
+        day = timezone.localdate()
+        UnitCount.objects.bulk_create(
+            [
+                UnitCount(unit=None, operator_id=locked.operator_id, day=day, listed=-1),
+                UnitCount(unit=unit, operator_id=locked.operator_id, day=day, listed=1),
+            ]
+        )
+    locked.unit = unit
+    locked.save(update_fields=["unit"])
+    log_action("subscribers.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
+    return locked

@@ -13,4 +13,5 @@ urlpatterns = [
     path("import/jobs/<int:job_id>/restart/", views.job_restart, name="job_restart"),
     path("<int:subscriber_id>/", views.subscriber_detail, name="detail"),
     path("<int:subscriber_id>/reveal/", views.subscriber_reveal, name="reveal"),
+    path("<int:subscriber_id>/assign/", views.subscriber_assign_view, name="assign"),
 ]

@@ -45,7 +45,7 @@ from switchoff.subscribers.selectors import (
     unit_subscribers,
     visible_subscribers,
 )
-from switchoff.subscribers.services import household_confirm
+from switchoff.subscribers.services import household_confirm, subscriber_assign
 from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
@@ -96,6 +96,7 @@ def _filters(request: HttpRequest) -> RegistryFilters:
         first_seen_from=_date(request.GET.get("from", "")),
         first_seen_to=_date(request.GET.get("to", "")),
         query=request.GET.get("q", "").strip()[:100],
+        unassigned=request.GET.get("unassigned") == "1",
     )
 
 
@@ -245,11 +246,52 @@ def _household(user: User, subscriber: Subscriber) -> list[tuple[Subscriber, str
     return [(s, mask_phone(s.msisdn)) for s in others.select_related("operator").order_by("pk")]
 
 
+def _assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]:
+    """The units a person may put an unassigned subscriber in: current communes and villages of the list's area."""
+    if subscriber.unit_id is not None or not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
+        return []
+    units = (
+        Unit.objects.rolling_into(subscriber.list_area)
+        .current()
+        .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE])
+        .select_related("parent", "kind")
+        .order_by("rollup_path")
+    )
+    village = UnitKind.Category.VILLAGE
+    return [(u.pk, f"{u.parent} › {u.name}" if u.kind.category == village and u.parent else u.name) for u in units]
+
+
+@login_required
+@require_POST
+def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResponse:
+    """Put a subscriber whose address was not recognised in a unit."""
+    user = _user(request)
+    subscriber = _subscriber(user, subscriber_id)
+    if not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
+        return HttpResponse(status=403)
+    unit = (
+        Unit.objects.filter(pk=int(request.POST.get("unit", "0") or 0)).first()
+        if request.POST.get("unit", "").isdigit()
+        else None
+    )
+    if unit is None:
+        messages.error(request, _("Choose a unit."))
+    else:
+        try:
+            subscriber_assign(actor=user, subscriber=subscriber, unit=unit)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Assigned to %(unit)s.") % {"unit": unit.name})
+    return redirect("subscribers:detail", subscriber_id=subscriber.pk)
+
+
 @login_required
 def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     user = _user(request)
     subscriber = _subscriber(user, subscriber_id)
     context = {
+        "assign_choices": _assign_choices(user, subscriber),
         "subscriber": subscriber,
         "masked": mask_phone(subscriber.msisdn),
         "events": subscriber_history(subscriber),
