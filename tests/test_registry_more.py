@@ -174,3 +174,18 @@ def test_an_unrecognised_address_is_listed_and_assigned_by_a_person(world: World
     )
     lost.refresh_from_db()
     assert (lost.unit, lost.status) == (village, "listed")
+
+
+def test_the_check_summary_counts_problems_by_reason(world: World) -> None:
+    content = (
+        AUG + "4;09l2345678;Sai Số;Khối 2, Phường Lương Văn Tri;Nokia\n5;0868123456;Trùng;Khối 1;Nokia\n"
+    ).encode()
+    client = logged_in(world.operator_staff)
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.csv", content)})
+    assert page.context["checked"].by_reason() == [
+        ("error", "Số có chứa chữ cái hoặc ký hiệu", 1),
+        ("error", "Số này đã có ở một dòng phía trên của tệp (dòng …)", 1),
+    ]
+    html = page.content.decode()
+    assert "Số có chứa chữ cái hoặc ký hiệu: <b>1</b>" in html

@@ -120,6 +120,13 @@ class Row(NamedTuple):
     device: str
 
 
+class _Particulars(dict[str, str]):
+    """Fills any %(name)s of a reason with an ellipsis: the reason in general, for the summary."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 @dataclass
 class CheckedList:
     digest: str
@@ -154,10 +161,10 @@ class CheckedList:
         return [p for p in self.problems if p.level == "warning"]
 
     def by_reason(self) -> list[tuple[str, str, int]]:
+        """(level, reason without its particulars, count), errors first, the most frequent first."""
         counts = Counter((p.level, p.code) for p in self.problems)
-        return [
-            (level, str(REASONS[code][1]).split("%")[0].rstrip(" (").rstrip(), n) for (level, code), n in counts.items()
-        ]
+        rows = [(level, (str(REASONS[code][1]) % _Particulars()).rstrip("."), n) for (level, code), n in counts.items()]
+        return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
 
     def summary(self) -> dict[str, int]:
         return {
