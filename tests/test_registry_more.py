@@ -189,3 +189,17 @@ def test_the_check_summary_counts_problems_by_reason(world: World) -> None:
     ]
     html = page.content.decode()
     assert "Số có chứa chữ cái hoặc ký hiệu: <b>1</b>" in html
+
+
+def test_a_suggested_household_can_be_dismissed_once_for_all(world: World) -> None:
+    load(world)
+    client = logged_in(world.reporter_a)
+    url = reverse("subscribers:households")
+    [(suggestion, _members)] = client.get(url, {"unit": world.ward_a.pk}).context["suggestions"]
+    dismiss = {"unit": world.ward_a.pk, "search_name": suggestion.search_name, "address": suggestion.address}
+    assert logged_in(world.reporter_b).post(url, {**dismiss, "dismiss": "1"}).status_code in {403, 404}
+    for _attempt in range(2):  # retried: one dismissal, one audit row
+        client.post(url, {**dismiss, "dismiss": "1"})
+    assert client.get(url, {"unit": world.ward_a.pk}).context["suggestions"] == []
+    assert AuditEvent.objects.filter(action="subscribers.household.dismissed").count() == 1
+    assert not Household.objects.exists()

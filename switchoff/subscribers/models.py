@@ -53,6 +53,22 @@ class Household(models.Model):
         return self.name
 
 
+class HouseholdDismissal(models.Model):
+    """A suggested household a person said is not one (same name and address, different people)."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    search_name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search_name", "address"], name="household_dismissal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.search_name} / {self.address}"
+
+
 class Subscriber(models.Model):
     class Status(models.TextChoices):
         LISTED = "listed", _("On the list")

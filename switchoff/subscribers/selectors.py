@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.lib.text import fold
 from switchoff.people.access import visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
-from switchoff.subscribers.models import Subscriber, SubscriberEvent, SubscriberList, UnitCount
+from switchoff.subscribers.models import HouseholdDismissal, Subscriber, SubscriberEvent, SubscriberList, UnitCount
 from switchoff.units.models import Unit
 
 
@@ -184,6 +184,7 @@ def unit_operators(unit: Unit) -> QuerySet[Unit]:
 @dataclass(frozen=True)
 class HouseholdSuggestion:
     name: str
+    search_name: str
     address: str
     members: list[Subscriber]
 
@@ -196,15 +197,18 @@ def household_suggestions(user: User, unit: Unit, *, limit: int = 50) -> list[Ho
         .exclude(search_name="")
         .exclude(address="")
     )
+    dismissed = HouseholdDismissal.objects.filter(search_name=OuterRef("search_name"), address=OuterRef("address"))
     groups = (
         candidates.values("search_name", "address")
         .annotate(n=Count("id"))
         .filter(n__gte=2)
+        .exclude(Exists(dismissed))
         .order_by("-n", "search_name", "address")[:limit]
     )
     return [
         HouseholdSuggestion(
             name=members[0].name,
+            search_name=group["search_name"],
             address=group["address"],
             members=members,
         )

@@ -11,7 +11,7 @@ from switchoff.audit.services import log_action
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.subscribers.models import Household, Subscriber, SubscriberEvent, UnitCount
+from switchoff.subscribers.models import Household, HouseholdDismissal, Subscriber, SubscriberEvent, UnitCount
 from switchoff.subscribers.selectors import RegistryFilters, unit_subscribers
 from switchoff.units.models import Unit
 
@@ -79,3 +79,20 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
     locked.save(update_fields=["unit"])
     log_action("subscribers.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
     return locked
+
+
+def household_dismiss(*, actor: User, unit: Unit, search_name: str, address: str) -> HouseholdDismissal:
+    """Say that the numbers with this name and address are not one household: no longer suggested."""
+    require(actor, Perm.REPORT, unit)
+    dismissal, created = HouseholdDismissal.objects.get_or_create(
+        search_name=search_name[:200], address=address[:300], defaults={"unit": unit, "dismissed_by": actor}
+    )
+    if created:
+        log_action(
+            "subscribers.household.dismissed",
+            actor=actor,
+            obj=dismissal,
+            unit=unit,
+            data={"name": search_name, "address": address},
+        )
+    return dismissal

@@ -45,7 +45,7 @@ from switchoff.subscribers.selectors import (
     unit_subscribers,
     visible_subscribers,
 )
-from switchoff.subscribers.services import household_confirm, subscriber_assign
+from switchoff.subscribers.services import household_confirm, household_dismiss, subscriber_assign
 from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
@@ -216,6 +216,15 @@ def households(request: HttpRequest) -> HttpResponse:
         raise Http404
     unit = access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS)
     require(user, Perm.REPORT, unit)
+    if request.method == "POST" and request.POST.get("dismiss"):
+        household_dismiss(
+            actor=user,
+            unit=unit,
+            search_name=request.POST.get("search_name", ""),
+            address=request.POST.get("address", ""),
+        )
+        messages.success(request, _("Noted: these numbers are not one household; they will not be suggested again."))
+        return redirect(f"{reverse('subscribers:households')}?unit={unit.pk}")
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("subscriber") if v.isdigit()]
         try:
