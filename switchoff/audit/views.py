@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -9,15 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from switchoff.audit.models import AuditEvent
+from switchoff.lib.months import parse_day
 from switchoff.people.access import require, visible_people, visible_units
 from switchoff.people.roles import Perm
-
-
-def _date(value: str) -> datetime.date | None:
-    try:
-        return datetime.datetime.strptime(value, "%d/%m/%Y").date()
-    except ValueError:
-        return None
 
 
 @login_required
@@ -34,8 +26,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = events.filter(unit__in=units) | events.filter(unit__isnull=True, actor__in=people)
     action = request.GET.get("action", "").strip()
     actor = request.GET.get("actor", "").strip()
-    date_from = _date(request.GET.get("from", ""))
-    date_to = _date(request.GET.get("to", ""))
+    date_from = parse_day(request.GET.get("from", ""))
+    date_to = parse_day(request.GET.get("to", ""))
     if action:
         events = events.filter(action__startswith=action)
     if actor:

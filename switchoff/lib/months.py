@@ -1,4 +1,4 @@
-"""Calendar months, as the first day of the month."""
+"""Calendar months, as the first day of the month; days as people type them (dd/mm/yyyy)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,11 @@ def parse_month(text: str) -> datetime.date | None:
         except ValueError:
             continue
     return None
+
+
+def parse_day(text: str) -> datetime.date | None:
+    """A day typed as dd/mm/yyyy, or None when it is not one."""
+    try:
+        return datetime.datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None

@@ -1,4 +1,4 @@
-"""Text helpers for Vietnamese names."""
+"""Text helpers for Vietnamese names, and for text written into spreadsheets."""
 
 from __future__ import annotations
 
@@ -18,3 +18,10 @@ def fold(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def excel_safe(value: object) -> object:
+    """Text as it may go into a spreadsheet cell: one starting with = + - @ would become a formula."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        return "'" + value
+    return value

@@ -44,7 +44,7 @@ from vietnamadminunits import ParseMode, parse_address
 from switchoff.audit.services import log_action
 from switchoff.lib.bulk import bulk_insert
 from switchoff.lib.phones import parse_subscriber_number
-from switchoff.lib.text import fold
+from switchoff.lib.text import excel_safe, fold
 from switchoff.subscribers.models import Subscriber, SubscriberList, UnitCount
 from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
 from switchoff.units.models import Unit, UnitKind
@@ -181,17 +181,6 @@ def column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _cell(row: list[object], index: int | None) -> str:
-    if index is None or index >= len(row):
-        return ""
-    value = row[index]
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
 class AddressResolver:
     """Addresses (2024 with a district, or 2025) to units.
 
@@ -223,9 +212,6 @@ class AddressResolver:
         }
         self._communes: dict[tuple[str, str], int | None] = {}
         self._rows: dict[tuple[str, object, object, object], int | None] = {}
-
-    def resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
-        return self.resolve_cells(address, village, commune, district)
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
         """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
@@ -919,20 +905,13 @@ def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
         cell.font = bold
     for problem in checked.errors:
         original = problem.cells or []
-        sheet.append([problem.sheet, problem.row, problem.column, problem.reason, *[_excel_safe(v) for v in original]])
+        sheet.append([problem.sheet, problem.row, problem.column, problem.reason, *[excel_safe(v) for v in original]])
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCD", (14, 8, 8, 60), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _excel_safe(value: object) -> object:
-    # A cell that starts with "=" would become a formula in Excel.
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-        return "'" + value
-    return value
 
 
 def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | None:

@@ -12,13 +12,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.text import excel_safe
 from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit
-
-
-def _text(value: str) -> str:
-    # A cell that starts with "=" would become a formula in Excel.
-    return "'" + value if value.startswith(("=", "+", "-", "@")) else value
 
 
 def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> bytes:
@@ -58,11 +54,11 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
             [
                 number,
                 display_phone(s.msisdn) if full else mask_phone(s.msisdn),
-                _text(s.name),
-                _text(s.address),
+                excel_safe(s.name),
+                excel_safe(s.address),
                 s.unit.name if s.unit else str(_("not assigned")),
                 s.operator.name,
-                _text(s.device),
+                excel_safe(s.device),
                 s.get_status_display(),
                 s.first_seen.strftime("%d/%m/%Y"),
                 s.left_on.strftime("%d/%m/%Y") if s.left_on else "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import time
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.audit.services import log_action
+from switchoff.lib.months import parse_day
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
@@ -80,21 +80,14 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.datetime.strptime(text.strip(), "%d/%m/%Y").date()
-    except ValueError:
-        return None
-
-
 def _filters(request: HttpRequest) -> RegistryFilters:
     operator = request.GET.get("operator", "")
     return RegistryFilters(
         status=request.GET.get("status", "listed"),
         operator=int(operator) if operator.isdigit() else None,
         device=request.GET.get("device", "").strip()[:60],
-        first_seen_from=_date(request.GET.get("from", "")),
-        first_seen_to=_date(request.GET.get("to", "")),
+        first_seen_from=parse_day(request.GET.get("from", "")),
+        first_seen_to=parse_day(request.GET.get("to", "")),
         query=request.GET.get("q", "").strip()[:100],
         unassigned=request.GET.get("unassigned") == "1",
     )
@@ -353,7 +346,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
     try:
         operator = operators.distinct().get(pk=int(request.POST.get("operator", "0")))
         area = areas.distinct().get(pk=int(request.POST.get("area", "0")))
-        as_of = datetime.datetime.strptime(request.POST.get("as_of", ""), "%d/%m/%Y").date()
+        day = parse_day(request.POST.get("as_of", ""))
+        if day is None:
+            raise ValueError("as_of")
+        as_of = day
     except (Unit.DoesNotExist, ValueError):
         messages.error(request, _("Choose the operator, the area and the date of the list (dd/mm/yyyy)."))
         return render(request, "subscribers/import.html", context)
