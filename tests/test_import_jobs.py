@@ -159,23 +159,19 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         def cancel(phase: str, done: int, total: int) -> None:
             raise jobs.Cancelled
 
-        with pytest.raises(jobs.Cancelled):
-            importer.import_list(
-                read_file(content, "big.csv"),
-                content=content,
-                operator=world.operator,
-                area=world.province,
-                as_of=day,
-                progress=cancel,
-            )
-        assert registry_state() == (0, 0, 0, 0)
-        with pytest.raises(importer.Refused):
-            importer.import_list(
-                read_file(content, "big.csv"),
-                content=content,
-                operator=world.operator,
-                area=world.province,
-                as_of=day,
-                refuse_errors=True,
-            )
-        assert registry_state() == (0, 0, 0, 0)
+        # So does a file with errors when the person chose to refuse it whole.
+        stops: list[tuple[type[BaseException], dict[str, Any]]] = [
+            (jobs.Cancelled, {"progress": cancel}),
+            (importer.Refused, {"refuse_errors": True}),
+        ]
+        for stop, how in stops:
+            with pytest.raises(stop):
+                importer.import_list(
+                    read_file(content, "big.csv"),
+                    content=content,
+                    operator=world.operator,
+                    area=world.province,
+                    as_of=day,
+                    **how,
+                )
+            assert registry_state() == (0, 0, 0, 0)

@@ -130,15 +130,20 @@ class RegistryFilters:
 UNION_UP_TO = 300
 
 
+def _unit_ids(user: User, unit: Unit) -> list[int]:
+    """``unit``, the units below it and the legacy units merged into them, as far as ``user`` sees subscribers."""
+    within = Unit.objects.rolling_into(unit)
+    if not (user.is_authenticated and user.is_superuser):
+        within = within.filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
+    return list(within.values_list("pk", flat=True))
+
+
 def unit_subscribers(user: User, unit: Unit, filters: RegistryFilters) -> QuerySet[Subscriber]:
     """Everyone under ``unit`` (merged legacy units included) whom ``user`` may see, filtered.
 
     Subscribers whose address was not resolved count under the area of their list.
     """
-    within = Unit.objects.rolling_into(unit)
-    if not (user.is_authenticated and user.is_superuser):
-        within = within.filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
-    ids = list(within.values_list("pk", flat=True))
+    ids = _unit_ids(user, unit)
     return filters.apply(Subscriber.objects.filter(Q(unit_id__in=ids) | Q(unit__isnull=True, list_area_id__in=ids)))
 
 
@@ -152,10 +157,7 @@ def registry_page(
     stays in milliseconds with tens of millions of subscribers, where a plain
     ``unit IN (…) ORDER BY id`` reads every subscriber of the ward and sorts them.
     """
-    within = Unit.objects.rolling_into(unit)
-    if not (user.is_authenticated and user.is_superuser):
-        within = within.filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
-    ids = list(within.values_list("pk", flat=True))
+    ids = _unit_ids(user, unit)
     base = filters.apply(Subscriber.objects.filter(pk__gt=after)).order_by()
     # A search by number goes straight to the number's index: at most a few rows match.
     by_number = bool(filters.query) and parse_subscriber_number(filters.query).e164 is not None
@@ -205,19 +207,18 @@ def household_suggestions(user: User, unit: Unit, *, limit: int = 50) -> list[Ho
         .exclude(Exists(dismissed))
         .order_by("-n", "search_name", "address")[:limit]
     )
+    keys = [(group["search_name"], group["address"]) for group in groups]
+    if not keys:
+        return []
+    # Every group's numbers in one query, then sorted into their groups.
+    members: dict[tuple[str, str], list[Subscriber]] = {key: [] for key in keys}
+    pairs = Q()
+    for name, address in keys:
+        pairs |= Q(search_name=name, address=address)
+    for subscriber in candidates.filter(pairs).select_related("operator", "unit").order_by("pk"):
+        members[(subscriber.search_name, subscriber.address)].append(subscriber)
     return [
-        HouseholdSuggestion(
-            name=members[0].name,
-            search_name=group["search_name"],
-            address=group["address"],
-            members=members,
-        )
-        for group in groups
-        if (
-            members := list(
-                candidates.filter(search_name=group["search_name"], address=group["address"])
-                .select_related("operator", "unit")
-                .order_by("pk")
-            )
-        )
+        HouseholdSuggestion(name=found[0].name, search_name=name, address=address, members=found)
+        for (name, address), found in members.items()
+        if found
     ]

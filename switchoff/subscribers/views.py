@@ -271,11 +271,8 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     subscriber = _subscriber(user, subscriber_id)
     if not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
         return HttpResponse(status=403)
-    unit = (
-        Unit.objects.filter(pk=int(request.POST.get("unit", "0") or 0)).first()
-        if request.POST.get("unit", "").isdigit()
-        else None
-    )
+    unit_id = request.POST.get("unit", "")
+    unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
     if unit is None:
         messages.error(request, _("Choose a unit."))
     else:
@@ -288,21 +285,30 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     return redirect("subscribers:detail", subscriber_id=subscriber.pk)
 
 
-@login_required
-def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
-    user = _user(request)
-    subscriber = _subscriber(user, subscriber_id)
+def _may_reveal(user: User, subscriber: Subscriber) -> bool:
+    """Roles that call people reveal numbers in their units; operator staff, their own operator's."""
+    return can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area) or subscriber.operator_id in set(
+        user.memberships.values_list("unit_id", flat=True)
+    )
+
+
+def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, revealed: str | None) -> HttpResponse:
     context = {
-        "assign_choices": _assign_choices(user, subscriber),
         "subscriber": subscriber,
         "masked": mask_phone(subscriber.msisdn),
         "events": subscriber_history(subscriber),
         "household": _household(user, subscriber),
-        "can_reveal": can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area)
-        or subscriber.operator_id in set(user.memberships.values_list("unit_id", flat=True)),
-        "revealed": None,
+        "assign_choices": _assign_choices(user, subscriber),
+        "can_reveal": revealed is not None or _may_reveal(user, subscriber),
+        "revealed": revealed,
     }
     return render(request, "subscribers/detail.html", context)
+
+
+@login_required
+def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
+    user = _user(request)
+    return _detail(request, user, _subscriber(user, subscriber_id), revealed=None)
 
 
 @login_required
@@ -311,22 +317,11 @@ def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Show the full number once, and log who saw it."""
     user = _user(request)
     subscriber = _subscriber(user, subscriber_id)
-    allowed = can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area) or subscriber.operator_id in set(
-        user.memberships.values_list("unit_id", flat=True)
-    )
-    if not allowed:
+    if not _may_reveal(user, subscriber):
         return HttpResponse(status=403)
     NumberView.objects.create(user=user, purpose="reveal", subscriber_ids=[subscriber.pk])
     log_action("subscribers.number.revealed", actor=user, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
-    context = {
-        "subscriber": subscriber,
-        "masked": mask_phone(subscriber.msisdn),
-        "events": subscriber_history(subscriber),
-        "household": _household(user, subscriber),
-        "can_reveal": True,
-        "revealed": display_phone(subscriber.msisdn),
-    }
-    return render(request, "subscribers/detail.html", context)
+    return _detail(request, user, subscriber, revealed=display_phone(subscriber.msisdn))
 
 
 @login_required
