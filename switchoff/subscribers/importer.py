@@ -157,8 +157,8 @@ class CheckedList:
         return [p for p in self.problems if p.level == "error"]
 
     @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
+    def warning_count(self) -> int:
+        return len(self.problems) - self.error_count
 
     def by_reason(self) -> list[tuple[str, str, int]]:
         """(level, reason without its particulars, count), errors first, the most frequent first."""
@@ -171,7 +171,7 @@ class CheckedList:
             "rows_read": self.rows_read,
             "good": self.good,
             "errors": self.error_count,
-            "warnings": len(self.problems) - self.error_count,
+            "warnings": self.warning_count,
         }
 
 

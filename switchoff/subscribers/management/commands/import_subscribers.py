@@ -88,7 +88,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  … and {len(checked.problems) - 50} more")
         self.stdout.write(
             f"Rows read {checked.rows_read}, good {checked.good}, "
-            f"errors {checked.error_count}, warnings {len(checked.problems) - checked.error_count}."
+            f"errors {checked.error_count}, warnings {checked.warning_count}."
         )
         if refuse_errors and checked.error_count:
             raise CommandError("Refused: the file has errors (--refuse-errors).")
