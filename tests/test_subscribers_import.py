@@ -8,6 +8,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook
 
+from switchoff.subscribers import importer
 from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
 from switchoff.subscribers.models import Subscriber, SubscriberEvent
 from switchoff.subscribers.reader import read_file
@@ -166,15 +167,24 @@ def test_a_list_for_one_commune_leaves_other_communes_alone(world: World) -> Non
     assert Subscriber.objects.filter(status="listed").count() == 3
 
 
-def test_the_same_number_from_two_operators_is_flagged(world: World) -> None:
-    run(world, "STT;SĐT\n1;0912345678\n".encode(), "viettel.csv", AUG)
+@pytest.mark.parametrize("viettel_rows", [1, 3], ids=["fewer-others-read", "more-others-probed"])
+def test_the_same_number_from_two_operators_is_flagged(
+    world: World, viettel_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flagged both ways: by reading the other operators' numbers (fewer than the file's) or by probing."""
+    viettel = "".join(f"{n};091234567{8 - n + 1}\n" for n in range(1, viettel_rows + 1))
+    run(world, f"STT;SĐT\n{viettel}".encode(), "viettel.csv", AUG)
+    probes: list[int] = []
+    probe = importer._probe_other_operators
+    monkeypatch.setattr(importer, "_probe_other_operators", lambda *a: probes.append(1) or probe(*a))
     kind = UnitKind.objects.get(code="operator_branch")
     vnpt = unit_create(actor=None, kind=kind, name="VNPT Lạng Sơn", parent=world.province)
-    content = "STT;SĐT\n1;0912345678\n".encode()
+    content = "STT;SĐT\n1;0888000111\n2;0912345678\n".encode()
     checked = check_list(read_file(content, "vnpt.csv"), content=content, operator=vnpt, area=world.province)
-    assert [(p.code, p.reason) for p in checked.problems if p.code != "address_unresolved"] == [
-        ("number_other_operator", "Số này cũng có trong danh sách của Viettel Lạng Sơn.")
+    assert [(p.row, p.code, p.reason) for p in checked.problems if p.code != "address_unresolved"] == [
+        (3, "number_other_operator", "Số này cũng có trong danh sách của Viettel Lạng Sơn.")
     ]
+    assert len(probes) == (viettel_rows > 2)
 
 
 def test_a_nul_character_in_a_cell_is_dropped(world: World) -> None:

@@ -69,7 +69,7 @@ _SEPARATORS = str.maketrans("", "", " .-()/\u00a0\t")
 
 
 @functools.lru_cache(maxsize=4096)
-def _check_pattern(national_prefix: str, length: int) -> tuple[bool, str | None]:
+def mobile_pattern(national_prefix: str, length: int) -> tuple[bool, str | None]:
     """Validity and carrier for numbers starting with ``national_prefix`` of ``length`` digits.
 
     Vietnamese mobile validity and carrier depend only on the leading digits and
@@ -127,7 +127,7 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
 
 
 def _national(original: str, national: str, *, converted: bool) -> SubscriberNumber:
-    valid, carrier_name = _check_pattern(national[:4], 10)
+    valid, carrier_name = mobile_pattern(national[:4], 10)
     if not valid:
         return SubscriberNumber(original, None, converted, None, "invalid")
     return SubscriberNumber(original, "+84" + national[1:], converted, carrier_name, None)
