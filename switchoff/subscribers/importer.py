@@ -112,9 +112,11 @@ class Row(NamedTuple):
 
     sheet: str
     row: int
+    # From here on, the values written (ROW_COLUMNS), in their order.
     msisdn: str
     original: str
     name: str
+    search_name: str
     address: str
     unit_id: int | None
     imei: str
@@ -328,6 +330,7 @@ def _clean_rows(
     add = result.add
     resolve = resolver.resolve_cells
     text = _Texts().get
+    fold_name = _fold_name
     new_row = tuple.__new__
     total = sum(sheet.size for sheet in read.sheets)
     done = rows_read = good = 0
@@ -373,12 +376,13 @@ def _clean_rows(
                 e164, original, legacy, number_carrier = "+84" + raw[1:], raw, False, pattern[1]
             else:
                 number = parse_subscriber_number(raw)
-                e164 = number.e164
-                if e164 is None:
+                if number.e164 is None:
                     add(Problem(name_of_sheet, excel_row, msisdn_letter, _text(raw), f"number_{number.problem}", {},
                                 cells))  # fmt: skip
                     continue
-                original, legacy, number_carrier = number.original, number.converted_from_legacy, number.carrier
+                e164, original, legacy, number_carrier = (
+                    number.e164, number.original, number.converted_from_legacy, number.carrier
+                )  # fmt: skip
             key = int(e164[3:])
             earlier = seen.get(key)
             if earlier is not None:
@@ -421,6 +425,7 @@ def _clean_rows(
             if unit_id is None:
                 add(Problem(name_of_sheet, excel_row, address_letter, address, "address_unresolved"))
             good += 1
+            name = text(cells[c_name])[:200] if c_name < width else ""
             yield new_row(
                 Row,
                 (
@@ -428,7 +433,8 @@ def _clean_rows(
                     excel_row,
                     e164,
                     original[:40] if original.isprintable() else " ".join(original.split())[:40],
-                    text(cells[c_name])[:200] if c_name < width else "",
+                    name,
+                    fold_name(name),
                     address[:300],
                     unit_id,
                     imei,
@@ -492,6 +498,7 @@ def _probe_other_operators(cursor: Any, numbers: array[int], operator: Unit, oth
     found: list[tuple[str, int]] = []
     table = Subscriber._meta.db_table
     step = CHUNK * 20
+    params: list[Any]
     for start in range(0, len(numbers), step):
         chunk = numbers[start : start + step].tolist()
         # The numbers go as one parameter (an array, or JSON for SQLite): thousands of
@@ -688,16 +695,15 @@ def _sorted_rows(
     refuse_errors: bool,
 ) -> Iterator[tuple[bool, tuple[object, ...]]]:
     """Each good row as (new?, the tuple to write): a new subscriber's table row, or a staging row."""
-    fold_name = _fold_name
     counted: dict[int | None, int] = {}
     try:
-        for _sheet, _row, msisdn, original, name, address, unit_id, imei, device in rows:
+        for row in rows:
             if refuse_errors and checked.error_count:
                 raise Refused
-            is_new = not (known and _known(known, int(msisdn[3:])))
+            is_new = not (known and _known(known, int(row[2][3:])))
             if is_new:
-                counted[unit_id] = counted.get(unit_id, 0) + 1
-            yield is_new, (msisdn, original, name, fold_name(name), address, unit_id, imei, device)
+                counted[row[7]] = counted.get(row[7], 0) + 1
+            yield is_new, row[2:]
     finally:
         new_by_unit.update(counted)
 
