@@ -291,23 +291,9 @@ def _text(value: object) -> str:
     return " ".join(value.split())
 
 
-class _Texts(dict[object, str]):
-    """``_text`` of the cells a list repeats (names, addresses, devices), each worked out once."""
-
-    LIMIT = 100_000  # different texts kept; beyond that the memory starts again
-
-    def get(self, value: object) -> str:  # type: ignore[override]
-        try:
-            return self[value]
-        except KeyError:
-            found = _text(value)
-            if value.__class__ is str:  # only text as keys: True == 1 would share a slot
-                if len(self) >= self.LIMIT:
-                    self.clear()
-                self[value] = found
-            return found
-        except TypeError:  # a cell that cannot be a key
-            return _text(value)
+# ``_text`` of the cells a list repeats (names, addresses, devices), each worked out once;
+# typed, so that the cell True is not taken for the cell 1.
+_cached_text = functools.lru_cache(maxsize=65536, typed=True)(_text)
 
 
 def _clean_rows(
@@ -329,7 +315,7 @@ def _clean_rows(
     seen = result.seen
     add = result.add
     resolve = resolver.resolve_cells
-    text = _Texts().get
+    text = _cached_text
     fold_name = _fold_name
     new_row = tuple.__new__
     total = sum(sheet.size for sheet in read.sheets)
@@ -713,9 +699,6 @@ def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_e
 
     It never touches the database (the connection it inherited belongs to the parent).
     """
-    # A short-lived process that makes no reference cycles: the collector would only walk,
-    # again and again, the heap it inherited (a tenth of its time).
-    gc.disable()
     checked = CheckedList(digest="")
     new_by_unit: Counter[int | None] = Counter()
     batches: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}
@@ -812,7 +795,8 @@ def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while a list is written.
 
     The rows make no reference cycles, yet their millions of tuples set the collector
-    off again and again, each time walking the whole heap: a tenth of the time.
+    off again and again, each time walking the whole heap: a tenth of the time. The
+    forked reader, started meanwhile, inherits the pause.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -845,7 +829,8 @@ def _write(
     # (Measured on PostgreSQL: a child reading, even one formatting COPY text for this process
     # to forward, made the import slower, 15 s instead of 12 s for a million rows.)
     parallel = connection.vendor == "sqlite" and "fork" in multiprocessing.get_all_start_methods()
-    if parallel and sum(sheet.size for sheet in read.sheets) >= PARALLEL_FROM:
+    size = sum(sheet.size for sheet in read.sheets)
+    if parallel and size >= PARALLEL_FROM:
         reader = _ChildReader(read, checked, spool=spool, new_by_unit=new_by_unit, refuse_errors=refuse_errors,
                               progress=progress, resolver=resolver, carrier=carrier, mapping=mapping,
                               known=known)  # fmt: skip
@@ -867,8 +852,10 @@ def _write(
     constants = {"operator_id": operator.pk, "list_area_id": area.pk, "status": Subscriber.Status.LISTED.value,
                  "first_seen": day, "last_listed": day, "left_on": None, "first_list_id": source.pk}  # fmt: skip
     # A list mostly of subscribers new to a registry smaller than it: SQLite builds its indexes after.
-    expected_new = sum(sheet.size for sheet in read.sheets) - len(known)
-    rebuild = connection.vendor == "sqlite" and expected_new > max(REBUILD_FROM, Subscriber.objects.count())
+    expected_new = size - len(known)
+    rebuild = (
+        connection.vendor == "sqlite" and expected_new > REBUILD_FROM and expected_new > Subscriber.objects.count()
+    )
     with indexes_built_after(Subscriber._meta.db_table) if rebuild else contextlib.nullcontext():
         bulk_insert(Subscriber._meta.db_table, ROW_COLUMNS, new_rows, constants)
     if refuse_errors and checked.error_count:
