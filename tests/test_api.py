@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from switchoff.audit.models import AuditEvent
@@ -49,6 +50,25 @@ def test_errors_have_one_shape(world: World) -> None:
     _token, raw = api_token_create(user=world.reporter_a, name="t")
     bad = api_client(raw).get("/api/v1/units/", {"limit": "many"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/api/v1/units/", {"parent": 10**30}),
+        ("get", f"/api/v1/units/{10**30}", None),
+        ("get", f"/api/v1/registry/jobs/{2**63}", None),
+        ("get", "/api/v1/registry/subscribers", {"unit": 1, "after": 2**63}),
+    ],
+)
+def test_an_id_no_database_holds_is_refused_not_a_server_error(
+    world: World, method: str, path: str, data: dict[str, object] | None
+) -> None:
+    """Found by schemathesis: an id beyond 64 bits overflowed the database driver (500)."""
+    _token, raw = api_token_create(user=world.operator_staff, name="t")
+    response = getattr(api_client(raw), method)(path, data)
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "invalid"
 
 
 def test_revoked_token_stops_working(world: World) -> None:

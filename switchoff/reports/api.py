@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from switchoff.api.types import Count, Id
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import parse_month
 from switchoff.people.access import access_campaign, access_reporting_unit, visible_campaigns, visible_units
@@ -43,10 +44,10 @@ class ActivityIn(Schema):
     client_key: str
     date: datetime.date
     form: str
-    medium_id: int | None = None
-    count: int
-    people_reached: int | None = None
-    place_id: int | None = None
+    medium_id: Id | None = None
+    count: Count
+    people_reached: Count | None = None
+    place_id: Id | None = None
     description: str = ""
     evidence_url: str = ""
 
@@ -154,7 +155,7 @@ def list_campaigns(request: HttpRequest) -> list[Campaign]:
 @router.get(
     "/{campaign_id}/units/{unit_id}/activities", response=list[ActivityOut], summary="A unit's activity log for a month"
 )
-def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> list[dict[str, Any]]:
+def list_activities(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -> list[dict[str, Any]]:
     campaign = access_campaign(_user(request), campaign_id)
     unit = access_reporting_unit(_user(request), campaign, unit_id)
     first = _month(month)
@@ -167,9 +168,7 @@ def list_activities(request: HttpRequest, campaign_id: int, unit_id: int, month:
     response={200: ActivityOut, 201: ActivityOut},
     summary="Log an activity (idempotent by client_key)",
 )
-def create_activity(
-    request: HttpRequest, campaign_id: int, unit_id: int, payload: ActivityIn
-) -> Status[dict[str, Any]]:
+def create_activity(request: HttpRequest, campaign_id: Id, unit_id: Id, payload: ActivityIn) -> Status[dict[str, Any]]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
@@ -197,7 +196,7 @@ def create_activity(
 
 
 def _open_report(
-    request: HttpRequest, campaign_id: int, unit_id: int, month: str, perm: Perm
+    request: HttpRequest, campaign_id: Id, unit_id: Id, month: str, perm: Perm
 ) -> tuple[Campaign, Unit, MonthlyReport]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
@@ -207,7 +206,7 @@ def _open_report(
 
 
 @router.get("/{campaign_id}/units/{unit_id}/reports/{month}", response=ReportOut, summary="A unit's monthly report")
-def get_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> dict[str, Any]:
+def get_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id)
@@ -220,13 +219,13 @@ def get_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str)
 @router.post(
     "/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report"
 )
-def submit_report(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> dict[str, Any]:
+def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -> dict[str, Any]:
     _campaign, _unit, report = _open_report(request, campaign_id, unit_id, month, Perm.REPORT)
     return _report(services.report_submit(actor=_user(request), report=report))
 
 
 @router.get("/{campaign_id}/completeness", response=CompletenessOut, summary="Completeness and timeliness for a month")
-def get_completeness(request: HttpRequest, campaign_id: int, month: str) -> dict[str, Any]:
+def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
     result = completeness(
@@ -252,7 +251,7 @@ def get_completeness(request: HttpRequest, campaign_id: int, month: str) -> dict
 
 
 @router.get("/{campaign_id}/aggregate/{month}", summary="The aggregated report as JSON")
-def get_aggregate(request: HttpRequest, campaign_id: int, month: str, cumulative: bool = False) -> dict[str, Any]:
+def get_aggregate(request: HttpRequest, campaign_id: Id, month: str, cumulative: bool = False) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
     report = build_aggregate(
@@ -262,7 +261,7 @@ def get_aggregate(request: HttpRequest, campaign_id: int, month: str, cumulative
 
 
 @router.get("/{campaign_id}/aggregate/{month}/dhis2", summary="The month's values as a DHIS2 dataValueSets payload")
-def get_dhis2(request: HttpRequest, campaign_id: int, month: str) -> dict[str, Any]:
+def get_dhis2(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
     return dhis2_data_value_set(campaign=campaign, month=_month(month), units=visible_units(user, Perm.REVIEW))

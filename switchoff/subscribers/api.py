@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from switchoff.api.types import Id
 from switchoff.audit.services import log_action
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.uploads import store_upload
@@ -37,8 +38,8 @@ class RowIn(Schema):
 
 
 class RowsIn(Schema):
-    operator_id: int
-    area_id: int
+    operator_id: Id
+    area_id: Id
     as_of: datetime.date
     rows: list[RowIn]
 
@@ -148,8 +149,8 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
 def post_file(
     request: HttpRequest,
     file: File[UploadedFile],
-    operator_id: Form[int],
-    area_id: Form[int],
+    operator_id: Form[Id],
+    area_id: Form[Id],
     as_of: Form[datetime.date],
 ) -> Status[dict[str, Any]]:
     user = _user(request)
@@ -177,7 +178,7 @@ def _job(job: ImportJob) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}", response=JobOut, summary="An import's status and progress")
-def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     user = _user(request)
     require(user, Perm.IMPORT_SUBSCRIBERS)
     _operators, areas = import_choices(user)
@@ -191,7 +192,7 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     "/subscribers", response=SubscriberPage, summary="Subscribers under a unit, numbers masked, keyset-paginated"
 )
 def list_subscribers(
-    request: HttpRequest, unit: int, after: int = 0, limit: int = 100, status: str = "all"
+    request: HttpRequest, unit: Id, after: Id = 0, limit: int = 100, status: str = "all"
 ) -> dict[str, Any]:
     user = _user(request)
     target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)

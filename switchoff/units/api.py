@@ -5,6 +5,7 @@ import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from switchoff.api.types import Id
 from switchoff.people.access import access_unit, visible_units
 from switchoff.units import selectors
 from switchoff.units.models import Unit
@@ -31,7 +32,7 @@ class UnitPage(Schema):
 
 @router.get("/", response=UnitPage, summary="Units the caller may see")
 def list_units(
-    request: HttpRequest, q: str = "", parent: int | None = None, after: int = 0, limit: int = 100
+    request: HttpRequest, q: str = "", parent: Id | None = None, after: Id = 0, limit: int = 100
 ) -> dict[str, object]:
     """Keyset-paginated by id: pass ``next_after`` back as ``after``."""
     limit = max(1, min(limit, 500))
@@ -48,5 +49,5 @@ def list_units(
 
 
 @router.get("/{unit_id}", response=UnitOut, summary="One unit")
-def get_unit(request: HttpRequest, unit_id: int) -> Unit:
+def get_unit(request: HttpRequest, unit_id: Id) -> Unit:
     return access_unit(request.user, unit_id)  # type: ignore[arg-type]
