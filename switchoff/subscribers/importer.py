@@ -24,6 +24,7 @@ import datetime
 import functools
 import gc
 import hashlib
+import itertools
 import json
 import marshal
 import multiprocessing
@@ -34,6 +35,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 from django.db import connection, transaction
@@ -107,12 +109,9 @@ class Problem:
         return str(REASONS[self.code][1]) % self.params
 
 
-class Row(NamedTuple):
-    """A good row, cleaned."""
+class CleanRow(NamedTuple):
+    """A good row, cleaned: the values written (``ROW_COLUMNS``), in their order."""
 
-    sheet: str
-    row: int
-    # From here on, the values written (ROW_COLUMNS), in their order.
     msisdn: str
     original: str
     name: str
@@ -121,6 +120,16 @@ class Row(NamedTuple):
     unit_id: int | None
     imei: str
     device: str
+
+
+class Batch(NamedTuple):
+    """The good rows of a stretch of the file, as the values written (``ROW_COLUMNS``).
+
+    ``known`` holds the rows of numbers the registry already had for the operator, ``new`` the others.
+    """
+
+    new: list[tuple[object, ...]]
+    known: list[tuple[object, ...]]
 
 
 class _Particulars(dict[str, str]):
@@ -137,8 +146,9 @@ class CheckedList:
     good: int = 0
     problems: list[Problem] = field(default_factory=list)
     mappings: dict[str, dict[str, int]] = field(default_factory=dict)
-    rows: list[Row] = field(default_factory=list)  # only when asked to keep them
+    rows: list[CleanRow] = field(default_factory=list)  # only when asked to keep them
     error_count: int = 0
+    new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
     # While reading: each good number (national digits as an int) and where it was first seen
     # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
     seen: dict[int, int] = field(default_factory=dict, repr=False)
@@ -214,15 +224,15 @@ class AddressResolver:
             ).values_list("pk", "parent_id", "search_name")
         }
         self._communes: dict[tuple[str, str], int | None] = {}
-        self._rows: dict[tuple[str, object, object, object], int | None] = {}
+        self.by_cells: dict[tuple[str, object, object, object], int | None] = {}
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
         """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
         key = (address, village, commune, district)
         try:
-            return self._rows[key]
+            return self.by_cells[key]
         except KeyError:
-            found = self._rows[key] = self._resolve(
+            found = self.by_cells[key] = self._resolve(
                 address=address, village=_text(village), commune=_text(commune), district=_text(district)
             )
             return found
@@ -291,9 +301,17 @@ def _text(value: object) -> str:
     return " ".join(value.split())
 
 
-# ``_text`` of the cells a list repeats (names, addresses, devices), each worked out once;
+def _name_of(cell: object) -> tuple[str, str]:
+    """A name cell as the name written and the name folded for search."""
+    name = _text(cell)[:200]
+    return name, _fold_name(name)
+
+
+# The text of the cells a list repeats (names, addresses, devices), each worked out once;
 # typed, so that the cell True is not taken for the cell 1.
 _cached_text = functools.lru_cache(maxsize=65536, typed=True)(_text)
+_cached_name = functools.lru_cache(maxsize=65536, typed=True)(_name_of)
+NO_NAME = ("", "")
 
 
 def _clean_rows(
@@ -305,21 +323,47 @@ def _clean_rows(
     mapping: dict[str, int] | None,
     progress: ProgressHook,
     phase: str,
-) -> Iterator[Row]:
-    """Every good row of the file, cleaned; every problem goes into ``result`` as it is met.
+    known: array[int] | None = None,
+) -> Iterator[Batch]:
+    """The file's good rows, cleaned, a batch every ``CHUNK`` rows read; every problem goes into ``result``.
 
-    This loop runs once per row of a national list: it indexes cells directly
-    and leaves whitespace alone in the address parts it only looks up (the
-    resolver cleans them when it meets a new one).
+    With ``known`` (the operator's numbers already in the registry, sorted), as
+    an import has: the rows are sorted into new and known, and the new ones are
+    counted by unit in ``result.new_by_unit``. Without it every good row is new.
+
+    This loop runs once per row of a national list and is written for that: the
+    usual number (0912345678) skips the parser, cells that repeat (names,
+    devices, addresses) are cleaned once, an address met before is found without
+    a call, rows leave in batches, and the counts are kept by the rare rows that
+    are skipped rather than by every row. It indexes cells directly and leaves
+    whitespace alone in the address parts it only looks up (the resolver cleans
+    them when it meets a new one).
     """
-    seen = result.seen
+    seen_first = result.seen.setdefault
     add = result.add
-    resolve = resolver.resolve_cells
-    text = _cached_text
-    fold_name = _fold_name
-    new_row = tuple.__new__
+    resolve, by_cells = resolver.resolve_cells, resolver.by_cells
+    text, name_of = _cached_text, _cached_name
+    counting = known is not None
+    known = known if known is not None else array("q")
+    sorting = len(known) > 0
+    new_rows: list[tuple[object, ...]] = []
+    known_rows: list[tuple[object, ...]] = []
     total = sum(sheet.size for sheet in read.sheets)
-    done = rows_read = good = 0
+    # Rows of the sheets done, rows below the header row of sheets done or under way (data),
+    # and of those the blank or totals rows (not read) and the rows with an error (not good).
+    done_before = data_before = blank = bad = 0
+
+    def batch_done(done: int, data: int, *, last: bool = False) -> Batch:
+        nonlocal new_rows, known_rows
+        result.rows_read = data - blank
+        result.good = result.rows_read - bad
+        if counting:
+            result.new_by_unit.update(map(UNIT_OF_ROW, new_rows))
+        progress(phase, done, done if last else max(total, done))
+        batch = Batch(new_rows, known_rows)
+        new_rows, known_rows = [], []
+        return batch
+
     for sheet_index, sheet in enumerate(read.sheets):
         proposed = propose_mapping(sheet.head)
         if proposed is None and mapping is None:
@@ -336,60 +380,56 @@ def _clean_rows(
         address_letter = column_letter(address_column) if address_column is not None else ""
         where_sheet = sheet_index << 32
         name_of_sheet = sheet.name
-        header_row = found.header_row
-        for index, cells in enumerate(sheet.rows()):
-            done += 1
-            if done % CHUNK == 0:
-                result.rows_read, result.good = rows_read, good
-                progress(phase, done, max(total, done))
-            if index <= header_row:
-                continue
+        first = found.header_row + 1  # the first row below the header (0-based)
+        new_append, known_append = new_rows.append, known_rows.append
+        index = first - 1
+        for index, cells in enumerate(itertools.islice(sheet.rows(), first, None), start=first):
+            if index % CHUNK == 0:
+                yield batch_done(done_before + index, data_before + index - first)
+                new_append, known_append = new_rows.append, known_rows.append
             width = len(cells)
             raw = cells[c_msisdn] if c_msisdn < width else None
-            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
-                values = [_text(v) for v in cells]
-                if not any(values):
-                    continue  # a blank row
-                if any(fold(v) in TOTAL_WORDS for v in values):
-                    continue  # the totals row at the bottom
-            rows_read += 1
-            excel_row = index + 1
+            legacy = False
             if (
                 raw.__class__ is str and len(raw) == 10 and raw[0] == "0" and raw.isdigit() and raw.isascii()
                 and (pattern := mobile_pattern(raw[:4], 10))[0]
             ):  # fmt: skip
                 # The usual 0912345678, without building a parsed number (see parse_subscriber_number).
-                e164, original, legacy, number_carrier = "+84" + raw[1:], raw, False, pattern[1]
+                msisdn, original, number, number_carrier = "+84" + raw[1:], raw, int(raw), pattern[1]
             else:
-                number = parse_subscriber_number(raw)
-                if number.e164 is None:
-                    add(Problem(name_of_sheet, excel_row, msisdn_letter, _text(raw), f"number_{number.problem}", {},
+                if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
+                    values = [_text(v) for v in cells]
+                    if not any(values) or any(fold(v) in TOTAL_WORDS for v in values):
+                        blank += 1  # a blank row, or the totals row at the bottom
+                        continue
+                parsed = parse_subscriber_number(raw)
+                if parsed.e164 is None:
+                    bad += 1
+                    add(Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), f"number_{parsed.problem}", {},
                                 cells))  # fmt: skip
                     continue
-                e164, original, legacy, number_carrier = (
-                    number.e164, number.original, number.converted_from_legacy, number.carrier
-                )  # fmt: skip
-            key = int(e164[3:])
-            earlier = seen.get(key)
-            if earlier is not None:
+                msisdn, legacy, number_carrier = parsed.e164, parsed.converted_from_legacy, parsed.carrier
+                number = int(msisdn[3:])
+                original = parsed.original
+                original = original[:40] if original.isprintable() else " ".join(original.split())[:40]
+            here = where_sheet | (index + 1)
+            earlier = seen_first(number, here)
+            if earlier != here:
+                bad += 1
                 add(
                     Problem(
-                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_duplicate",
+                        name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_duplicate",
                         {"row": earlier & 0xFFFFFFFF}, cells,
                     )
                 )  # fmt: skip
                 continue
-            seen[key] = where_sheet | excel_row
             if legacy:
-                add(
-                    Problem(
-                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_legacy", {"number": "0" + e164[3:]}
-                    )
-                )
+                add(Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_legacy",
+                            {"number": "0" + msisdn[3:]}))  # fmt: skip
             if carrier and number_carrier and number_carrier != carrier:
                 add(
                     Problem(
-                        name_of_sheet, excel_row, msisdn_letter, _text(raw), "number_other_carrier",
+                        name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_other_carrier",
                         {"carrier": number_carrier},
                     )
                 )  # fmt: skip
@@ -400,36 +440,36 @@ def _clean_rows(
                     if stdnum_imei.is_valid(imei_text):
                         imei = stdnum_imei.compact(imei_text)[:15]
                     else:
-                        add(Problem(name_of_sheet, excel_row, column_letter(c_imei), imei_text, "imei_invalid"))
+                        add(Problem(name_of_sheet, index + 1, column_letter(c_imei), imei_text, "imei_invalid"))
             address = text(cells[c_address]) if c_address < width else ""
-            unit_id = resolve(
+            parts = (
                 address,
                 cells[c_village] if c_village < width else "",
                 cells[c_commune] if c_commune < width else "",
                 cells[c_district] if c_district < width else "",
             )
+            try:
+                unit_id = by_cells[parts]
+            except (KeyError, TypeError):
+                unit_id = resolve(*parts)
             if unit_id is None:
-                add(Problem(name_of_sheet, excel_row, address_letter, address, "address_unresolved"))
-            good += 1
-            name = text(cells[c_name])[:200] if c_name < width else ""
-            yield new_row(
-                Row,
-                (
-                    name_of_sheet,
-                    excel_row,
-                    e164,
-                    original[:40] if original.isprintable() else " ".join(original.split())[:40],
-                    name,
-                    fold_name(name),
-                    address[:300],
-                    unit_id,
-                    imei,
-                    text(cells[c_device])[:120] if c_device < width else "",
-                ),
-            )
-        result.rows_read, result.good = rows_read, good
+                add(Problem(name_of_sheet, index + 1, address_letter, address, "address_unresolved"))
+            name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
+            row = (
+                msisdn, original, name, search_name, address[:300], unit_id, imei,
+                text(cells[c_device])[:120] if c_device < width else "",
+            )  # fmt: skip
+            if sorting and _known(known, number):
+                known_append(row)
+            else:
+                new_append(row)
+        done_before += index + 1
+        data_before += index + 1 - first
     result.pack_seen()
-    progress(phase, done, done)
+    yield batch_done(done_before, data_before, last=True)
+
+
+UNIT_OF_ROW = itemgetter(ROW_COLUMNS.index("unit_id"))
 
 
 def _flag_other_operators(result: CheckedList, read: ReadResult, operator: Unit) -> None:
@@ -517,7 +557,7 @@ def check_list(
     ``keep_rows`` also returns the cleaned rows (for short lists; an import reads the file again).
     """
     result = CheckedList(digest=hashlib.sha256(content).hexdigest())
-    rows = _clean_rows(
+    batches = _clean_rows(
         read,
         result,
         resolver=AddressResolver(area),
@@ -526,11 +566,9 @@ def check_list(
         progress=progress,
         phase="checking",
     )
-    if keep_rows:
-        result.rows = list(rows)
-    else:
-        for _row in rows:
-            pass
+    for batch in batches:
+        if keep_rows:
+            result.rows += map(CleanRow._make, batch.new)
     _flag_other_operators(result, read, operator)
     return result
 
@@ -582,9 +620,9 @@ class _Spool:
         self.buffer: list[tuple[object, ...]] = []
         self.count = 0
 
-    def add(self, row: tuple[object, ...]) -> None:
-        self.buffer.append(row)
-        self.count += 1
+    def extend(self, rows: list[tuple[object, ...]]) -> None:
+        self.buffer += rows
+        self.count += len(rows)
         if len(self.buffer) >= CHUNK:
             self.flush()
 
@@ -669,39 +707,14 @@ def import_list(
 
 
 PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process
-BATCH = 2000
-
-
-def _sorted_rows(
-    rows: Iterator[Row],
-    checked: CheckedList,
-    *,
-    known: array[int],
-    new_by_unit: Counter[int | None],
-    refuse_errors: bool,
-) -> Iterator[tuple[bool, tuple[object, ...]]]:
-    """Each good row as (new?, the tuple to write): a new subscriber's table row, or a staging row."""
-    counted: dict[int | None, int] = {}
-    try:
-        for row in rows:
-            if refuse_errors and checked.error_count:
-                raise Refused
-            is_new = not (known and _known(known, int(row[2][3:])))
-            if is_new:
-                counted[row[7]] = counted.get(row[7], 0) + 1
-            yield is_new, row[2:]
-    finally:
-        new_by_unit.update(counted)
 
 
 def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_errors: bool) -> None:
-    """The forked reader: validates every row and sends the tuples to write, in batches, then its findings.
+    """The forked reader: validates every row and sends the rows to write, a batch at a time, then its findings.
 
     It never touches the database (the connection it inherited belongs to the parent).
     """
     checked = CheckedList(digest="")
-    new_by_unit: Counter[int | None] = Counter()
-    batches: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}
 
     def tell(*message: object) -> None:
         send.send_bytes(b"P" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
@@ -710,21 +723,17 @@ def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_e
         tell("progress", done, total, checked.error_count)
 
     try:
-        rows = _clean_rows(read, checked, resolver=kwargs["resolver"], carrier=kwargs["carrier"],
-                           mapping=kwargs["mapping"], progress=progress, phase="importing")  # fmt: skip
-        for is_new, row in _sorted_rows(rows, checked, known=kwargs["known"], new_by_unit=new_by_unit,
-                                        refuse_errors=refuse_errors):  # fmt: skip
-            batch = batches[is_new]
-            batch.append(row)
-            if len(batch) >= BATCH:
-                # Rows hold only text, whole numbers and None: marshal is three times quicker than pickle.
-                send.send_bytes((b"N" if is_new else b"K") + marshal.dumps(batch))
-                batches[is_new] = []
-        for is_new, batch in batches.items():
-            send.send_bytes((b"N" if is_new else b"K") + marshal.dumps(batch))
+        for batch in _clean_rows(read, checked, progress=progress, phase="importing", **kwargs):
+            if refuse_errors and checked.error_count:
+                raise Refused
+            # Rows hold only text, whole numbers and None: marshal is three times quicker than pickle.
+            if batch.new:
+                send.send_bytes(b"N" + marshal.dumps(batch.new))
+            if batch.known:
+                send.send_bytes(b"K" + marshal.dumps(batch.known))
         state = {name: getattr(checked, name) for name in ("rows_read", "good", "error_count", "problems", "mappings",
-                                                            "seen_numbers", "seen_where")}  # fmt: skip
-        tell("done", state, dict(new_by_unit))
+                                                            "seen_numbers", "seen_where", "new_by_unit")}  # fmt: skip
+        tell("done", state)
     except Refused:
         tell("refused")
     except BaseException:  # told to the parent, which raises
@@ -742,9 +751,9 @@ class _ChildReader:
     and the transaction is rolled back as always.
     """
 
-    def __init__(self, read: ReadResult, checked: CheckedList, *, spool: _Spool, new_by_unit: Counter[int | None],
-                 refuse_errors: bool, progress: ProgressHook, **kwargs: Any) -> None:  # fmt: skip
-        self.checked, self.spool, self.new_by_unit = checked, spool, new_by_unit
+    def __init__(self, read: ReadResult, checked: CheckedList, *, spool: _Spool, refuse_errors: bool,
+                 progress: ProgressHook, **kwargs: Any) -> None:  # fmt: skip
+        self.checked, self.spool = checked, spool
         self.refuse_errors, self.progress = refuse_errors, progress
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
@@ -752,7 +761,8 @@ class _ChildReader:
         self.child.start()
         send.close()
 
-    def new_rows(self) -> Iterator[tuple[object, ...]]:
+    def new_rows(self) -> Iterator[list[tuple[object, ...]]]:
+        """The rows of new subscribers, a batch at a time; known ones go to the spool meanwhile."""
         try:
             while True:
                 try:
@@ -761,11 +771,10 @@ class _ChildReader:
                     raise RuntimeError("The process reading the file stopped.") from None
                 tag = data[:1]
                 if tag == b"N":
-                    yield from marshal.loads(memoryview(data)[1:])  # noqa: S302  # our own child
+                    yield marshal.loads(memoryview(data)[1:])  # noqa: S302  # our own child
                     continue
                 if tag == b"K":
-                    for row in marshal.loads(memoryview(data)[1:]):  # noqa: S302
-                        self.spool.add(row)
+                    self.spool.extend(marshal.loads(memoryview(data)[1:]))  # noqa: S302
                     continue
                 message = pickle.loads(memoryview(data)[1:])  # noqa: S301  # our own child
                 kind = message[0]
@@ -777,7 +786,6 @@ class _ChildReader:
                 elif kind == "done":
                     for name, value in message[1].items():
                         setattr(self.checked, name, value)
-                    self.new_by_unit.update(message[2])
                     return
                 elif kind == "refused":
                     raise Refused
@@ -819,11 +827,10 @@ def _write(
 ) -> ApplyResult:
     operator, area = source.operator, source.area
     day = connection.ops.adapt_datefield_value(source.as_of)
-    new_by_unit: Counter[int | None] = Counter()
     # Everything the rows need from the database is read before the copy starts.
     known = _known_numbers(operator)
     resolver, carrier = AddressResolver(area), _expected_carrier(operator)
-    new_rows: Iterator[tuple[object, ...]]
+    batches: Iterator[list[tuple[object, ...]]]
     # Two cores: PostgreSQL's own server process already takes the second one, while SQLite
     # stores rows in this process; there, a forked child reads and checks the file meanwhile.
     # (Measured on PostgreSQL: a child reading, even one formatting COPY text for this process
@@ -831,23 +838,20 @@ def _write(
     parallel = connection.vendor == "sqlite" and "fork" in multiprocessing.get_all_start_methods()
     size = sum(sheet.size for sheet in read.sheets)
     if parallel and size >= PARALLEL_FROM:
-        reader = _ChildReader(read, checked, spool=spool, new_by_unit=new_by_unit, refuse_errors=refuse_errors,
-                              progress=progress, resolver=resolver, carrier=carrier, mapping=mapping,
-                              known=known)  # fmt: skip
-        new_rows = reader.new_rows()
+        reader = _ChildReader(read, checked, spool=spool, refuse_errors=refuse_errors, progress=progress,
+                              resolver=resolver, carrier=carrier, mapping=mapping, known=known)  # fmt: skip
+        batches = reader.new_rows()
     else:
-        rows = _clean_rows(read, checked, resolver=resolver, carrier=carrier, mapping=mapping, progress=progress,
-                           phase="importing")  # fmt: skip
 
-        def in_process() -> Iterator[tuple[object, ...]]:
-            for is_new, row in _sorted_rows(rows, checked, known=known, new_by_unit=new_by_unit,
-                                            refuse_errors=refuse_errors):  # fmt: skip
-                if is_new:
-                    yield row
-                else:
-                    spool.add(row)
+        def in_process() -> Iterator[list[tuple[object, ...]]]:
+            for batch in _clean_rows(read, checked, resolver=resolver, carrier=carrier, mapping=mapping,
+                                     progress=progress, phase="importing", known=known):  # fmt: skip
+                if refuse_errors and checked.error_count:
+                    raise Refused
+                spool.extend(batch.known)
+                yield batch.new
 
-        new_rows = in_process()
+        batches = in_process()
     # New subscribers go in through the database's bulk path while the file is read.
     constants = {"operator_id": operator.pk, "list_area_id": area.pk, "status": Subscriber.Status.LISTED.value,
                  "first_seen": day, "last_listed": day, "left_on": None, "first_list_id": source.pk}  # fmt: skip
@@ -857,9 +861,10 @@ def _write(
         connection.vendor == "sqlite" and expected_new > REBUILD_FROM and expected_new > Subscriber.objects.count()
     )
     with indexes_built_after(Subscriber._meta.db_table) if rebuild else contextlib.nullcontext():
-        bulk_insert(Subscriber._meta.db_table, ROW_COLUMNS, new_rows, constants)
+        bulk_insert(Subscriber._meta.db_table, ROW_COLUMNS, itertools.chain.from_iterable(batches), constants)
     if refuse_errors and checked.error_count:
         raise Refused
+    new_by_unit = checked.new_by_unit
     result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
     deltas: defaultdict[tuple[int | None, str], int] = defaultdict(int)
     for unit, n in new_by_unit.items():
