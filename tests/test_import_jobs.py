@@ -127,7 +127,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     from switchoff.subscribers.reader import read_file
 
     content = big_list() + "6001;0868000001;Trùng Số;Khối 1\n6002;09l2;Sai;Khối 1\n".encode()
-    day = datetime.date(2024, 8, 1)
+    day, next_month = datetime.date(2024, 8, 1), datetime.date(2024, 9, 1)
 
     table = Subscriber._meta.db_table
     with connection.cursor() as cursor:
@@ -141,15 +141,27 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
             read_file(content, "big.csv"), content=content, operator=world.operator, area=world.province, as_of=day
         )
         checked = result.checked
+        # A month later: half of them again, moved to Khối 2, and as many new numbers (known and new rows).
+        half = ROWS // 2
+        lines = ["STT;Số thuê bao;Họ và tên;Địa chỉ"]
+        lines += [f"{n};0868{n:06d};Người Thứ {n};Khối 2, Phường Lương Văn Tri" for n in range(1, half + 1)]
+        lines += [f"{n};0869{n:06d};Người Mới {n};Khối 1, Phường Lương Văn Tri" for n in range(1, half + 1)]
+        later = ("\n".join(lines) + "\n").encode()
+        second = importer.import_list(
+            read_file(later, "later.csv"), content=later, operator=world.operator, area=world.province, as_of=next_month
+        )
         state = (
             result.new,
             checked.rows_read,
             checked.good,
             checked.error_count,
             [(p.row, p.code) for p in checked.problems],
-            sorted(Subscriber.objects.values_list("msisdn", "unit_id")),
-            sorted(UnitCount.objects.values_list("unit_id", "listed")),
+            (second.new, second.moved, second.unchanged, second.left),
+            sorted(Subscriber.objects.values_list("msisdn", "unit_id", "status")),
+            sorted(UnitCount.objects.values_list("unit_id", "day", "listed", "new", "left")),
+            SubscriberEvent.objects.count(),
         )
+        SubscriberEvent.objects.all().delete()
         Subscriber.objects.all().delete()
         UnitCount.objects.all().delete()
         SubscriberList.objects.all().delete()
@@ -162,6 +174,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     monkeypatch.setattr(importer, "indexes_built_after", lambda table: rebuilt.append(table) or rebuild(table))
     in_process = run(10**9)
     assert in_process[:4] == (ROWS, ROWS + 2, ROWS, 2)
+    assert in_process[5] == (ROWS // 2, ROWS // 2, 0, ROWS - ROWS // 2)
     assert not rebuilt
     assert run(1000) == in_process
     assert rebuilt == ([table] if connection.vendor == "sqlite" else [])
