@@ -148,6 +148,10 @@ class CheckedList:
     mappings: dict[str, dict[str, int]] = field(default_factory=dict)
     rows: list[CleanRow] = field(default_factory=list)  # only when asked to keep them
     error_count: int = 0
+    warning_count: int = 0
+    # Phase two only counts the problems: phase one already showed them (and a national
+    # list has hundreds of thousands, each keeping its row for the rejected-rows file).
+    keep_problems: bool = True
     new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
     # While reading: each good number (national digits as an int) and where it was first seen
     # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
@@ -161,17 +165,16 @@ class CheckedList:
         self.seen = {}
 
     def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
         if problem.level == "error":
             self.error_count += 1
+        else:
+            self.warning_count += 1
+        if self.keep_problems:
+            self.problems.append(problem)
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warning_count(self) -> int:
-        return len(self.problems) - self.error_count
 
     def by_reason(self) -> list[tuple[str, str, int]]:
         """(level, reason without its particulars, count), errors first, the most frequent first."""
@@ -665,7 +668,7 @@ def import_list(
             .order_by("-as_of", "-pk")
             .first()
         )
-        checked = CheckedList(digest=digest)
+        checked = CheckedList(digest=digest, keep_problems=False)
         if previous is not None and previous.digest == digest and previous.as_of == as_of:
             checked.rows_read = int(previous.summary.get("rows_read", 0))
             checked.good = int(previous.summary.get("good", 0))
@@ -709,12 +712,14 @@ def import_list(
 PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process
 
 
-def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_errors: bool) -> None:
+def _read_in_child(
+    send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_errors: bool, keep_problems: bool
+) -> None:
     """The forked reader: validates every row and sends the rows to write, a batch at a time, then its findings.
 
     It never touches the database (the connection it inherited belongs to the parent).
     """
-    checked = CheckedList(digest="")
+    checked = CheckedList(digest="", keep_problems=keep_problems)
 
     def tell(*message: object) -> None:
         send.send_bytes(b"P" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
@@ -731,8 +736,9 @@ def _read_in_child(send: Any, read: ReadResult, kwargs: dict[str, Any], refuse_e
                 send.send_bytes(b"N" + marshal.dumps(batch.new))
             if batch.known:
                 send.send_bytes(b"K" + marshal.dumps(batch.known))
-        state = {name: getattr(checked, name) for name in ("rows_read", "good", "error_count", "problems", "mappings",
-                                                            "seen_numbers", "seen_where", "new_by_unit")}  # fmt: skip
+        names = ("rows_read", "good", "error_count", "warning_count", "problems", "mappings", "seen_numbers",
+                 "seen_where", "new_by_unit")  # fmt: skip
+        state = {name: getattr(checked, name) for name in names}
         tell("done", state)
     except Refused:
         tell("refused")
@@ -757,7 +763,9 @@ class _ChildReader:
         self.refuse_errors, self.progress = refuse_errors, progress
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
-        self.child = context.Process(target=_read_in_child, args=(send, read, kwargs, refuse_errors), daemon=True)
+        self.child = context.Process(
+            target=_read_in_child, args=(send, read, kwargs, refuse_errors, checked.keep_problems), daemon=True
+        )
         self.child.start()
         send.close()
 
