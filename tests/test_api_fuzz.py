@@ -7,6 +7,7 @@ is a success, it must match the documented response schema.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,8 +39,11 @@ def token(db: None) -> Iterator[str]:
     request_finished.connect(close_old_connections)
 
 
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))  # per operation; 300 for a deeper hunt
+
+
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_with_a_server_error(case: Any, token: str) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error, response_schema_conformance]
