@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -72,17 +71,18 @@ def account_key(user: User | None, identifier: str) -> str:
     return "n" + hashlib.sha256(typed.encode()).hexdigest()[:32]
 
 
-def known_accounts(request: HttpRequest) -> set[int]:
-    """The accounts this browser has logged into (from its signed device cookie)."""
+def known_accounts(request: HttpRequest) -> list[int]:
+    """The accounts this browser has logged into, oldest first (from its signed device cookie)."""
     value = request.get_signed_cookie(
         DEVICE_COOKIE, default="", salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_DAYS * 86400
     )
-    return {int(part) for part in str(value).split(".") if part.isdigit()}
+    return [int(part) for part in str(value).split(".") if part.isdigit()]
 
 
 def remember_device(request: HttpRequest, response: HttpResponse, user: User) -> None:
     """Mark the browser as one ``user`` logged in from, for the new-browser limit."""
-    accounts = [pk for pk in known_accounts(request) if pk != user.pk][-(_DEVICE_ACCOUNTS - 1) :] + [user.pk]
+    others = [pk for pk in known_accounts(request) if pk != user.pk]
+    accounts = [*others[-(_DEVICE_ACCOUNTS - 1) :], user.pk]
     response.set_signed_cookie(
         DEVICE_COOKIE,
         ".".join(str(pk) for pk in accounts),
@@ -139,9 +139,9 @@ def refusal(attempt: Attempt) -> str | None:
     if attempt.known_device:
         return None
     if _count(ip) >= settings.LOGIN_FAILURE_LIMIT_IP:
-        return _(
-            "Too many failed logins from your network address. Wait %(minutes)d minutes and try again."
-        ) % {"minutes": minutes}
+        return _("Too many failed logins from your network address. Wait %(minutes)d minutes and try again.") % {
+            "minutes": minutes
+        }
     if _count(new) >= settings.LOGIN_FAILURE_LIMIT_NEW_DEVICES:
         return _(
             "Too many failed logins to this account from devices it was never used on. Log in from a device "

@@ -27,8 +27,8 @@ from switchoff.audit.services import log_action
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.text import fold
 from switchoff.people import services, throttle
-from switchoff.people.auth import find_login_user
 from switchoff.people.access import access_person, can, require, visible_people, visible_units
+from switchoff.people.auth import find_login_user
 from switchoff.people.forms import (
     CodeForm,
     GrantForm,
@@ -163,6 +163,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
         "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
         "can_use_api": can(user, Perm.USE_API),
         "token_form": TokenForm(),
+        "token_days": settings.API_TOKEN_DAYS,
         "new_token": request.session.pop("switchoff_new_token", None),
     }
     return render(request, "people/account.html", context)
