@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
@@ -18,6 +20,7 @@ from tests.security._auth import (
     login_from,
     password_was_checked,
 )
+from tests.test_settings import start
 
 pytestmark = pytest.mark.usefixtures("_frozen_clock")
 
@@ -97,3 +100,9 @@ def test_one_address_spraying_many_accounts_is_slowed_down(world: World) -> None
         login_from(Client(), "203.0.113.9", name, WRONG)
     assert not password_was_checked(login_from(english_client(), "203.0.113.9", "reporter.b"))
     assert logged_in_now(login_from(Client(), "203.0.113.10", "reporter.b"))
+
+
+def test_a_malformed_trusted_proxy_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    result = start({"TRUSTED_PROXIES": "127.0.0.1, nginx.local", "SWITCHOFF_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'nginx.local' is not an IP address" in result.stderr
