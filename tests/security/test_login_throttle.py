@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.lib.request_context import client_ip
 from switchoff.people import throttle
@@ -106,3 +109,22 @@ def test_a_malformed_trusted_proxy_stops_the_start_with_its_name(tmp_path: Path)
     result = start({"TRUSTED_PROXIES": "127.0.0.1, nginx.local", "SWITCHOFF_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "TRUSTED_PROXIES: 'nginx.local' is not an IP address" in result.stderr
+
+
+@override_settings(TRUSTED_PROXIES=[PROXY])
+def test_wrong_two_factor_codes_count_against_the_account_and_address(world: World) -> None:
+    device = TOTPDevice.objects.create(user=world.admin, name="app", confirmed=True)
+    client = english_client()
+    assert login_from(client, "203.0.113.30", "admin")["Location"] == reverse("people:login_verify")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT_ACCOUNT):
+        device.throttle_reset()  # django-otp's own delay would refuse the codes first
+        client.post(
+            reverse("people:login_verify"), {"code": "000000"}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.30"
+        )
+    device.refresh_from_db()
+    device.throttle_reset()
+    right = f"{totp(device.bin_key):06d}"
+    refused = client.post(
+        reverse("people:login_verify"), {"code": right}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.30"
+    )
+    assert refused.status_code == 200 and "Too many failed logins" in refused.content.decode()
