@@ -9,6 +9,7 @@ required and turns on the secure-transport settings.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -121,11 +122,29 @@ LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "people:login"
 
-# Failed logins: after this many failures in the window, the account (and,
-# separately, the client address) must wait until the window passes.
+# Failed logins, counted over a sliding window (people/throttle.py): an
+# account refuses a client address after LOGIN_FAILURE_LIMIT_ACCOUNT failures
+# from it; a client address is refused after LOGIN_FAILURE_LIMIT_IP failures
+# on any accounts; an account takes LOGIN_FAILURE_LIMIT_NEW_DEVICES failures
+# from browsers that never logged into it, after which only the browsers that
+# did (a signed cookie) are checked until the window has passed.
 LOGIN_FAILURE_LIMIT_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_ACCOUNT", 5)
 LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 20)
+LOGIN_FAILURE_LIMIT_NEW_DEVICES = env_int("LOGIN_FAILURE_LIMIT_NEW_DEVICES", 10)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 180)
+# The reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs,
+# comma-separated). Empty: the client is REMOTE_ADDR, whatever the headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+        ) from None
+# API tokens stop working this many days after they were made.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

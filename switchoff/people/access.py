@@ -9,6 +9,11 @@ A membership gives its role over an area:
   the whole geographic unit they are attached to;
 * for a community digital technology team, also the villages it covers;
 * legacy units merged into any of these (through ``rollup_path``).
+
+A request made with an API token (``act_by_token``) carries no second
+factor: while the token's user has no confirmed two-factor device, the roles
+that require one (``roles.TWO_FACTOR_REQUIRED``) and superuser status give it
+nothing, whatever else the user holds.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.people.models import Membership, User
-from switchoff.people.roles import Perm, Role, role_has
+from switchoff.people.roles import TWO_FACTOR_REQUIRED, Perm, Role, role_has
 from switchoff.units.models import Unit, UnitKind, UnitQuerySet
 
 if TYPE_CHECKING:
@@ -32,6 +39,24 @@ if TYPE_CHECKING:
 class Grant:
     role: Role
     prefixes: tuple[str, ...]
+
+
+def act_by_token(user: User) -> None:
+    """Mark ``user`` as acting through an API token for the rest of this request."""
+    user._switchoff_token_lacks_two_factor = (  # type: ignore[attr-defined]
+        settings.TWO_FACTOR_ENFORCED and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+    forget_grants(user)
+
+
+def _lacks_two_factor(user: User) -> bool:
+    """Whether the request is a token's whose user has no confirmed two-factor device."""
+    return bool(getattr(user, "_switchoff_token_lacks_two_factor", False))
+
+
+def acts_as_superuser(user: User) -> bool:
+    """Superuser status counts, unless a token without two-factor carries it (superusers must have two-factor)."""
+    return user.is_authenticated and user.is_superuser and not _lacks_two_factor(user)
 
 
 def _grants(user: User) -> list[Grant]:
@@ -46,6 +71,8 @@ def _grants(user: User) -> list[Grant]:
             .prefetch_related("unit__covers")
         )
         for membership in memberships:
+            if _lacks_two_factor(user) and Role(membership.role) in TWO_FACTOR_REQUIRED:
+                continue
             unit = membership.unit
             roots = [unit.geographic_anchor() if unit.kind.covers_area else unit]
             if unit.kind.category == UnitKind.Category.TEAM:
@@ -74,14 +101,14 @@ def _covering(prefixes: list[str]) -> Q:
 
 def visible_units(user: User, perm: Perm = Perm.VIEW_UNITS) -> UnitQuerySet:
     """Units on which ``user`` holds ``perm``. Empty for anyone without a membership."""
-    if user.is_authenticated and user.is_superuser:
+    if acts_as_superuser(user):
         return Unit.objects.all()
     return Unit.objects.filter(_covering(_prefixes(user, perm)))
 
 
 def can(user: User, perm: Perm, unit: Unit | None = None) -> bool:
     """Whether ``user`` holds ``perm`` somewhere (``unit`` None) or on ``unit``."""
-    if user.is_authenticated and user.is_superuser:
+    if acts_as_superuser(user):
         return True
     prefixes = _prefixes(user, perm)
     if unit is None:
@@ -106,7 +133,7 @@ def access_unit(user: User, unit_id: int, perm: Perm = Perm.VIEW_UNITS) -> Unit:
 
 def visible_people(user: User, perm: Perm = Perm.VIEW_PEOPLE) -> QuerySet[User]:
     """Users with a membership in the area where ``user`` holds ``perm``, and ``user``."""
-    if user.is_authenticated and user.is_superuser:
+    if acts_as_superuser(user):
         return User.objects.all()
     units = visible_units(user, perm)
     in_area = Membership.objects.filter(unit__in=units).values("user_id")
@@ -128,7 +155,7 @@ def access_person(user: User, person_id: int, perm: Perm = Perm.VIEW_PEOPLE) -> 
 
 def scope_roots(user: User) -> UnitQuerySet:
     """The top units of the user's area, for the start of the tree."""
-    if user.is_authenticated and user.is_superuser:
+    if acts_as_superuser(user):
         return Unit.objects.filter(parent__isnull=True)
     prefixes = _prefixes(user, Perm.VIEW_UNITS)
     # Keep only prefixes not inside another one.
@@ -142,7 +169,7 @@ def visible_campaigns(user: User) -> QuerySet[Campaign]:
     """Campaigns whose area holds a unit the user may see."""
     from switchoff.campaigns.models import Campaign
 
-    if user.is_authenticated and user.is_superuser:
+    if acts_as_superuser(user):
         return Campaign.objects.all()
     roots = visible_units(user).values_list("rollup_path", flat=True)
     ids = [

@@ -54,13 +54,21 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API. It acts as its user, with exactly their access."""
+    """A bearer token for the API. It acts as its user, with their access short of two-factor roles.
+
+    A token stops at ``expires_at`` (set when it is made), when revoked, and
+    when its user's password is reset or changed. While its user has no
+    confirmed two-factor device, it cannot use the roles that require one
+    (``access.act_by_token``).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=8)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    # Written at most once a minute (TokenAuth), so that a busy script does not rewrite the row each call.
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,6 +77,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class OneTimeLink(models.Model):

@@ -142,6 +142,7 @@ def link_redeem(*, raw: str, password: str) -> User:
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     log_action(f"people.{link.purpose}.redeemed", actor=link.user, obj=link.user)
+    _revoke_tokens_with_password(user=link.user, reason=link.purpose)
     return link.user
 
 
@@ -153,6 +154,21 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     user.set_password(new_password)
     user.save(update_fields=["password"])
     log_action("people.password.changed", actor=user, obj=user)
+    _revoke_tokens_with_password(user=user, reason="change")
+
+
+def _revoke_tokens_with_password(*, user: User, reason: str) -> None:
+    """A new password ends every token: whoever took the old one may have made them."""
+    tokens = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    prefixes = list(tokens.values_list("prefix", flat=True))
+    if prefixes:
+        tokens.update(revoked_at=timezone.now())
+        log_action(
+            "people.api_token.revoked_with_password",
+            actor=user,
+            obj=user,
+            data={"reason": reason, "prefixes": prefixes},
+        )
 
 
 @transaction.atomic
@@ -191,12 +207,23 @@ def totp_device_remove(*, user: User) -> None:
 
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new API token; the clear value is shown once and never stored."""
+    """A new API token, valid for ``API_TOKEN_DAYS``; the clear value is shown once and never stored."""
     if not can(user, Perm.USE_API):
         raise PermissionDenied
     raw = "so_" + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(user=user, name=name.strip() or "API", prefix=raw[:8], digest=token_digest(raw))
-    log_action("people.api_token.created", actor=user, obj=user, data={"name": token.name, "prefix": token.prefix})
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "API",
+        prefix=raw[:8],
+        digest=token_digest(raw),
+        expires_at=timezone.now() + datetime.timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    log_action(
+        "people.api_token.created",
+        actor=user,
+        obj=user,
+        data={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+    )
     return token, raw
 
 

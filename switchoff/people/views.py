@@ -28,6 +28,7 @@ from switchoff.lib.request_context import client_ip
 from switchoff.lib.text import fold
 from switchoff.people import services, throttle
 from switchoff.people.access import access_person, can, require, visible_people, visible_units
+from switchoff.people.auth import find_login_user
 from switchoff.people.forms import (
     CodeForm,
     GrantForm,
@@ -59,6 +60,7 @@ def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None) -
     target = request.session.pop("switchoff_next", "") or reverse("web:home")
     response = redirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+    throttle.remember_device(request, response, user)
     return response
 
 
@@ -70,16 +72,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         request.session["switchoff_next"] = next_url
     if request.method == "POST" and form.is_valid():
-        identifier, ip = form.cleaned_data["username"], client_ip(request)
-        if throttle.is_blocked(identifier, ip):
-            form.add_error(None, _("Too many failed logins. Wait 15 minutes and try again."))
+        identifier = form.cleaned_data["username"]
+        attempt = throttle.attempt_for(
+            request, user=find_login_user(identifier), identifier=identifier, ip=client_ip(request)
+        )
+        refused = throttle.refusal(attempt)
+        if refused:
+            form.add_error(None, refused)
         else:
             user = authenticate(request, username=identifier, password=form.cleaned_data["password"])
             if user is None:
-                throttle.record_failure(identifier, ip)
+                throttle.record_failure(attempt)
                 form.add_error(None, _("The username, phone number or password is wrong."))
             else:
-                throttle.record_success(identifier)
+                throttle.record_success(attempt)
                 assert isinstance(user, User)
                 if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                     request.session[PENDING_KEY] = user.pk
@@ -95,17 +101,18 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         return redirect("people:login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ip = client_ip(request)
-        if throttle.is_blocked(user.username, ip):
-            form.add_error(None, _("Too many failed logins. Wait 15 minutes and try again."))
+        attempt = throttle.attempt_for(request, user=user, identifier=user.username, ip=client_ip(request))
+        refused = throttle.refusal(attempt)
+        if refused:
+            form.add_error(None, refused)
         else:
             code = form.cleaned_data["code"].replace(" ", "")
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(code):
                     del request.session[PENDING_KEY]
-                    throttle.record_success(user.username)
+                    throttle.record_success(attempt)
                     return _finish_login(request, user, device)
-            throttle.record_failure(user.username, ip)
+            throttle.record_failure(attempt)
             form.add_error("code", _("The code is wrong or has expired. Try the newest code."))
     return render(request, "people/login_verify.html", {"form": form})
 
@@ -156,6 +163,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
         "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True),
         "can_use_api": can(user, Perm.USE_API),
         "token_form": TokenForm(),
+        "token_days": settings.API_TOKEN_DAYS,
         "new_token": request.session.pop("switchoff_new_token", None),
     }
     return render(request, "people/account.html", context)
