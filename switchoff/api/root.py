@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -17,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from switchoff.people.models import ApiToken, token_digest
+from switchoff.subscribers.guards import ImportRefusal
 
 
 class TokenAuth(HttpBearer):
@@ -32,6 +33,9 @@ class TokenAuth(HttpBearer):
             return None
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
+        # The middleware saw no user yet: messages follow the token's user, as pages follow a logged-in one.
+        translation.activate(api_token.user.language)
+        request.LANGUAGE_CODE = api_token.user.language
         return api_token.user
 
 
@@ -59,6 +63,12 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 @api.exception_handler(ValidationError)
 def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return error(request, 422, "invalid", " ".join(exc.messages))
+
+
+@api.exception_handler(ImportRefusal)
+def on_import_refused(request: HttpRequest, exc: ImportRefusal) -> HttpResponse:
+    """A list the registry's rules refuse (guards): the code says which rule, the details which field."""
+    return error(request, 422, exc.code, exc.api_message, exc.details)
 
 
 @api.exception_handler(AuthenticationError)
