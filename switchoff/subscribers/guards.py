@@ -139,7 +139,7 @@ class MassLeave(ImportRefusal):
 
     @property
     def api_message(self) -> str:
-        return f"{self.message} {_('Send allow_mass_leave=true to import it anyway.')}"
+        return " ".join((self.message, _("Send allow_mass_leave=true to import it anyway.")))
 
     @property
     def job_code(self) -> str:
