@@ -116,7 +116,7 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     rows: list[list[object]] = [header] + [
         [n, r.msisdn, r.name, r.address, r.imei, r.device] for n, r in enumerate(payload.rows, start=1)
     ]
-    content = json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
+    content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave"}), sort_keys=True).encode()
     read = ReadResult(sheets=[Sheet.from_rows("", rows)])
     refuse_future(payload.as_of)
     checked = check_list(read, content=content, operator=operator, area=area)

@@ -222,17 +222,18 @@ def review_list(*, operator: Unit, area: Unit, as_of: datetime.date, checked: Ch
     list's good numbers would leave (as ``import_list`` marks them), except those
     another list already listed on the same day.
     """
-    numbers = array("q", sorted(checked.seen_numbers))
-    current = leaving = 0
     listed = _listed_in_area(operator, area)
-    for msisdn, last_listed in listed.values_list("msisdn", "last_listed").iterator(20000):
-        current += 1
-        if last_listed == as_of:
-            continue
-        number = int(msisdn[3:])
-        index = bisect.bisect_left(numbers, number)
-        if index == len(numbers) or numbers[index] != number:
-            leaving += 1
+    current = listed.count()
+    leaving = 0
+    if current:  # a first list (a national first import among them) leaves nobody: no look-ups
+        numbers = array("q", sorted(checked.seen_numbers))
+        for msisdn, last_listed in listed.values_list("msisdn", "last_listed").iterator(20000):
+            if last_listed == as_of:
+                continue
+            number = int(msisdn[3:])
+            index = bisect.bisect_left(numbers, number)
+            if index == len(numbers) or numbers[index] != number:
+                leaving += 1
     latest = (
         SubscriberList.objects.filter(operator=operator, area=area, status=SubscriberList.Status.DONE)
         .order_by("-as_of")

@@ -176,6 +176,8 @@ def test_the_api_refuses_a_mass_leave_unless_allow_mass_leave(world: World) -> N
     assert nobody_left() and not ImportJob.objects.exists()
     accepted = post_rows(api, world, list(FOUR[:2]), allow_mass_leave=True)
     assert accepted.status_code == 200 and accepted.json()["left"] == 2
+    # A retry is recognised as the same list, with or without the allowance.
+    assert post_rows(api, world, list(FOUR[:2])).json()["already_imported"] is True
 
 
 def test_an_uploaded_file_leaving_half_is_imported_with_allow_mass_leave(world: World) -> None:
