@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from switchoff.lib.env import env_bool, env_int, env_list, env_str
+from switchoff.lib.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SWITCHOFF_VAR_DIR", str(BASE_DIR / "var")))
@@ -151,6 +151,9 @@ REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
 # Roles that must use two-factor authentication (see people/roles.py).
 TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", True)
 OTP_TOTP_ISSUER = "switchoff"
+# An operator's list that would mark more than this share of its subscribers in the area
+# as left is held until a person confirms it (the API needs allow_mass_leave=true).
+REGISTRY_MASS_LEAVE_SHARE = env_float("REGISTRY_MASS_LEAVE_SHARE", 0.30, minimum=0.0, maximum=1.0)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

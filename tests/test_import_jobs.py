@@ -150,7 +150,12 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         lines += [f"{n};0869{n:06d};Người Mới {n};Khối 1, Phường Lương Văn Tri" for n in range(1, half + 1)]
         later = ("\n".join(lines) + "\n").encode()
         second = importer.import_list(
-            read_file(later, "later.csv"), content=later, operator=world.operator, area=world.province, as_of=next_month
+            read_file(later, "later.csv"),
+            content=later,
+            operator=world.operator,
+            area=world.province,
+            as_of=next_month,
+            allow_mass_leave=True,  # half of them leave
         )
         state = (
             result.new,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 
 from switchoff.people.access import act_by_token, acts_as_superuser
 from switchoff.people.models import ApiToken, token_digest
+from switchoff.subscribers.guards import ImportRefusal
 
 # Recording each use of a token to the second would rewrite its row on every call of a busy script.
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -44,6 +45,9 @@ class TokenAuth(HttpBearer):
             # Some selectors test superuser status themselves; such a token is refused outright.
             raise PermissionDenied
         request.user = user
+        # The middleware saw no user yet: messages follow the token's user, as pages follow a logged-in one.
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
         return user
 
 
@@ -71,6 +75,12 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 @api.exception_handler(ValidationError)
 def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return error(request, 422, "invalid", " ".join(exc.messages))
+
+
+@api.exception_handler(ImportRefusal)
+def on_import_refused(request: HttpRequest, exc: ImportRefusal) -> HttpResponse:
+    """A list the registry's rules refuse (guards): the code says which rule, the details which field."""
+    return error(request, 422, exc.code, exc.api_message, exc.details)
 
 
 @api.exception_handler(AuthenticationError)

@@ -48,6 +48,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def env_float(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number (use a dot: 0.3).") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ImproperlyConfigured(f"{name}={value!r} must be between {minimum} and {maximum}.")
+    return number
+
+
 def env_list(name: str, default: list[str], *, required: bool = False) -> list[str]:
     value = env_str(name, "", required=required)
     if not value:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -18,10 +19,11 @@ from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
-from switchoff.subscribers.jobs import owner_key, progress
+from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, refuse_future, review_list
+from switchoff.subscribers.importer import check_list, import_list
+from switchoff.subscribers.jobs import message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import ReadResult, Sheet
+from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit
@@ -42,6 +44,7 @@ class RowsIn(Schema):
     area_id: Id
     as_of: datetime.date
     rows: list[RowIn]
+    allow_mass_leave: bool = False
 
 
 class ProblemOut(Schema):
@@ -113,15 +116,19 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     rows: list[list[object]] = [header] + [
         [n, r.msisdn, r.name, r.address, r.imei, r.device] for n, r in enumerate(payload.rows, start=1)
     ]
-    content = json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
+    content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave"}), sort_keys=True).encode()
     read = ReadResult(sheets=[Sheet.from_rows("", rows)])
+    refuse_future(payload.as_of)
     checked = check_list(read, content=content, operator=operator, area=area)
     try:
-        result = import_list(
-            read, content=content, actor=user, operator=operator, area=area, as_of=payload.as_of, file_name="api"
+        review_list(operator=operator, area=area, as_of=payload.as_of, checked=checked).enforce(
+            allow_mass_leave=payload.allow_mass_leave
         )
-    except OutOfOrder as exc:
-        raise ValidationError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
+    except NoGoodRows as exc:
+        exc.field = "rows"
+        raise
+    result = import_list(read, content=content, actor=user, operator=operator, area=area, as_of=payload.as_of,
+                         file_name="api", allow_mass_leave=payload.allow_mass_leave)  # fmt: skip
     return {
         "rows_read": checked.rows_read,
         "good": checked.good,
@@ -152,13 +159,29 @@ def post_file(
     operator_id: Form[Id],
     area_id: Form[Id],
     as_of: Form[datetime.date],
+    allow_mass_leave: Form[bool] = False,
 ) -> Status[dict[str, Any]]:
+    """Checked here as the import page checks it (the same rules), then written by the worker."""
     user = _user(request)
     operator, area = _operator_and_area(user, operator_id, area_id)
-    upload_id, _path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
-    job = ImportJob.objects.create(
-        operator=operator, area=area, as_of=as_of, upload_id=upload_id, file_name=file.name or "api", created_by=user
-    )
+    refuse_future(as_of)
+    upload_id, path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
+    try:
+        content = path.read_bytes()
+        read = read_file(content, file.name or "")
+        checked = check_list(read, content=content, operator=operator, area=area)
+        review_list(operator=operator, area=area, as_of=as_of, checked=checked).enforce(
+            allow_mass_leave=allow_mass_leave
+        )
+    except UnreadableFile:
+        path.unlink(missing_ok=True)
+        raise ValidationError(_("The file is neither an Excel workbook nor a text file in a known encoding.")) from None
+    except ImportRefusal:
+        path.unlink(missing_ok=True)
+        raise
+    job = ImportJob.objects.create(operator=operator, area=area, as_of=as_of, upload_id=upload_id,
+                                   file_name=file.name or "api", allow_mass_leave=allow_mass_leave,
+                                   created_by=user)  # fmt: skip
     log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": job.file_name, "via": "api"})
     import_job_task(job.pk)
     job.refresh_from_db()
@@ -172,7 +195,7 @@ def _job(job: ImportJob) -> dict[str, Any]:
         "status": job.status,
         "done": int(state.get("done") or 0),
         "total": int(state.get("total") or 0),
-        "message": job.message,
+        "message": message_of(job),
         "list_id": job.result_id,
     }
 

@@ -50,6 +50,14 @@ from switchoff.audit.services import log_action
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
 from switchoff.lib.phones import mobile_pattern, parse_subscriber_number
 from switchoff.lib.text import excel_safe, fold
+from switchoff.subscribers.guards import (
+    MassLeave,
+    NoGoodRows,
+    OutOfOrder,
+    current_subscribers,
+    exceeds_share,
+    refuse_future,
+)
 from switchoff.subscribers.models import Subscriber, SubscriberList, UnitCount
 from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
 from switchoff.units.models import Unit, UnitKind
@@ -588,10 +596,6 @@ class ApplyResult:
     left: int = 0
 
 
-class OutOfOrder(ValueError):
-    """A newer list of this operator and area was already imported."""
-
-
 class Refused(ValueError):
     """The person chose to refuse the whole file if any row has an error, and one has."""
 
@@ -656,9 +660,16 @@ def import_list(
     mapping: dict[str, int] | None = None,
     file_name: str = "",
     refuse_errors: bool = False,
+    allow_mass_leave: bool = False,
     progress: ProgressHook = _no_progress,
 ) -> ApplyResult:
-    """Phase two: the list is the operator's snapshot of ``area`` on ``as_of``; write it in one transaction."""
+    """Phase two: the list is the operator's snapshot of ``area`` on ``as_of``; write it in one transaction.
+
+    The rules of ``guards`` hold here too, whoever calls: a list dated after today, one
+    without a good row, or one that would mark more than the allowed share of the area's
+    subscribers as left (unless ``allow_mass_leave``) raises, and nothing is written.
+    """
+    refuse_future(as_of)
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         # One import per operator at a time: they touch the same subscribers.
@@ -675,6 +686,7 @@ def import_list(
             return ApplyResult(source=previous, checked=checked, already_imported=True)
         if previous is not None and previous.as_of > as_of:
             raise OutOfOrder(previous.as_of)
+        current = current_subscribers(operator=operator, area=area)
         source = SubscriberList.objects.create(
             operator=operator,
             area=area,
@@ -687,6 +699,11 @@ def import_list(
         with tempfile.TemporaryFile() as spool_file, _collector_paused():
             result = _write(read, checked, source, spool=_Spool(spool_file), mapping=mapping,
                             refuse_errors=refuse_errors, progress=progress)  # fmt: skip
+        # The last guard: raising here rolls back what was just written.
+        if not checked.good:
+            raise NoGoodRows
+        if not allow_mass_leave and exceeds_share(leaving=result.left, current=current):
+            raise MassLeave(result.left, current)
         progress("finishing", checked.rows_read, checked.rows_read)
         _flag_other_operators(checked, read, operator)
         source.status = SubscriberList.Status.DONE

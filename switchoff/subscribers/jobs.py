@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from switchoff.lib.uploads import find_upload
-from switchoff.subscribers.importer import OutOfOrder, Refused, import_list, same_list_imported
+from switchoff.subscribers.guards import ImportRefusal, job_message
+from switchoff.subscribers.importer import Refused, import_list, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
@@ -63,6 +64,11 @@ def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
     return not beats or now - max(beats) > STALLED_AFTER
 
 
+def message_of(job: ImportJob) -> str:
+    """The job's stored message code as a sentence in the reader's language (see guards.job_message)."""
+    return job_message(job.message)
+
+
 def run_job(job_id: int) -> None:
     """Check and import the job's file. Safe to run again after a crash: nothing half-written remains."""
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
@@ -78,9 +84,10 @@ def run_job(job_id: int) -> None:
             raise Cancelled
 
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if stored is None:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
+        return
     try:
-        if stored is None:
-            raise ValidationError("The uploaded file is gone. Upload it again.")
         content = stored.read_bytes()
         earlier = same_list_imported(operator=job.operator, area=job.area, as_of=job.as_of, content=content)
         if earlier is not None:
@@ -101,18 +108,22 @@ def run_job(job_id: int) -> None:
             mapping=mapping,
             file_name=job.file_name,
             refuse_errors=job.refuse_errors,
+            allow_mass_leave=job.allow_mass_leave,
             progress=report,
         )
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
-    except OutOfOrder as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=f"out_of_order:{exc}")
+    except ImportRefusal as exc:  # a newer list, no good rows, a date after today, too many leaving
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=exc.job_code)
         return
     except Refused:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="refused")
         return
-    except (ValidationError, UnreadableFile) as exc:
+    except UnreadableFile:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="unreadable")
+        return
+    except ValidationError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc)[:300])
         return
     total = result.checked.rows_read

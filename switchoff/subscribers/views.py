@@ -24,6 +24,7 @@ from switchoff.people.access import access_unit, can, require, scope_roots, visi
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.forms import ListFileForm
+from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, Review, refuse_future, review_list
 from switchoff.subscribers.importer import (
     check_list,
     column_letter,
@@ -31,7 +32,7 @@ from switchoff.subscribers.importer import (
     remember_columns,
     remembered_columns,
 )
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, message_of, owner_key, progress, request_cancel
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import (
@@ -348,6 +349,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
     except (Unit.DoesNotExist, ValueError):
         messages.error(request, _("Choose the operator, the area and the date of the list (dd/mm/yyyy)."))
         return render(request, "subscribers/import.html", context)
+    try:
+        refuse_future(as_of)
+    except FutureList as exc:
+        messages.error(request, exc.message)
+        return render(request, "subscribers/import.html", context)
     owner = owner_key(operator.pk, area.pk)
     upload_id = request.POST.get("upload_id", "")
     if upload_id:
@@ -386,7 +392,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
         return response
-    if request.POST.get("confirm"):
+    # The rules every path obeys (guards): a list with no good row, one older than the last,
+    # or (unless the person ticks the box) one that would mark too many as left, is not queued.
+    review = review_list(operator=operator, area=area, as_of=as_of, checked=checked)
+    allow_mass_leave = bool(request.POST.get("allow_mass_leave"))
+    refusal = _refusal(review, allow_mass_leave=True)
+    if refusal is None and request.POST.get("confirm"):
+        refusal = _refusal(review, allow_mass_leave=allow_mass_leave)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+    elif request.POST.get("confirm"):
         if chosen:
             remember_columns(operator, read, chosen)
         # The import itself runs in the background worker, with a progress bar.
@@ -397,6 +412,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             upload_id=upload_id,
             file_name=file_name,
             refuse_errors=bool(request.POST.get("refuse_errors")),
+            allow_mass_leave=allow_mass_leave,
             mapping=chosen,
             encoding=encoding,
             separator=separator,
@@ -417,6 +433,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
             if proposal
             else [],
             "checked": checked,
+            "review": review,
+            # Refused whatever the person confirms: no confirm button (a mass leave only asks for the box).
+            "blocked": refusal is not None and not isinstance(refusal, MassLeave),
             "read": read,
             "encodings": ENCODING_LABELS,
             "separators": [
@@ -430,6 +449,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "subscribers/import.html", context)
+
+
+def _refusal(review: Review, *, allow_mass_leave: bool) -> ImportRefusal | None:
+    try:
+        review.enforce(allow_mass_leave=allow_mass_leave)
+    except ImportRefusal as exc:
+        return exc
+    return None
 
 
 def _job(user: User, job_id: int) -> ImportJob:
@@ -453,6 +480,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         left_s = int((total - done) / rate) if rate and total > done else 0
     return {
         "job": job,
+        "message": message_of(job),
         "phase": state.get("phase"),
         "done": done,
         "total": total,

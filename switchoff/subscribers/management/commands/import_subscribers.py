@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from switchoff.lib.text import fold
-from switchoff.subscribers.importer import OutOfOrder, Refused, check_list, import_list, same_list_imported
+from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, refuse_future, review_list
+from switchoff.subscribers.importer import Refused, check_list, import_list, same_list_imported
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.units.models import Unit
 
@@ -58,14 +59,31 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", required=True, help="The date of the list, YYYY-MM-DD")
         parser.add_argument("--area", help="The area the list covers (default: the operator branch's province)")
         parser.add_argument("--refuse-errors", action="store_true", help="Import nothing if any row has an error")
+        parser.add_argument(
+            "--allow-mass-leave",
+            action="store_true",
+            help="Import even if more than REGISTRY_MASS_LEAVE_SHARE of the area's subscribers would be marked as left",
+        )
 
     def handle(
-        self, *args: Any, file: str, operator: str, as_of: str, area: str | None, refuse_errors: bool, **options: Any
+        self,
+        *args: Any,
+        file: str,
+        operator: str,
+        as_of: str,
+        area: str | None,
+        refuse_errors: bool,
+        allow_mass_leave: bool = False,
+        **options: Any,
     ) -> None:
         try:
             day = datetime.date.fromisoformat(as_of)
         except ValueError:
             raise CommandError("--as-of must be YYYY-MM-DD.") from None
+        try:
+            refuse_future(day)
+        except FutureList as exc:
+            raise CommandError(exc.message) from None
         branch = _unit(operator, kind__code="operator_branch")
         area_unit = _unit(area) if area else branch.geographic_anchor()
         path = Path(file)
@@ -92,6 +110,17 @@ class Command(BaseCommand):
         )
         if refuse_errors and checked.error_count:
             raise CommandError("Refused: the file has errors (--refuse-errors).")
+        review = review_list(operator=branch, area=area_unit, as_of=day, checked=checked)
+        if review.current:
+            self.stdout.write(
+                f"{review.leaving} of {review.current} subscribers of this operator in this area would leave."
+            )
+        try:
+            review.enforce(allow_mass_leave=allow_mass_leave)
+        except MassLeave as exc:
+            raise CommandError(f"{exc.message} (--allow-mass-leave)") from None
+        except ImportRefusal as exc:
+            raise CommandError(exc.message) from None
         bar = Bar(sys.stderr)
         try:
             result = import_list(
@@ -102,12 +131,13 @@ class Command(BaseCommand):
                 as_of=day,
                 file_name=path.name,
                 refuse_errors=refuse_errors,
+                allow_mass_leave=allow_mass_leave,
                 progress=bar,
             )
         except Refused:
             raise CommandError("Refused: the file has errors (--refuse-errors).") from None
-        except OutOfOrder as exc:
-            raise CommandError(f"A newer list of this operator and area (as of {exc}) is already imported.") from None
+        except ImportRefusal as exc:
+            raise CommandError(exc.message) from None
         bar.end()
         if result.already_imported:
             self.stdout.write("This list was already imported: nothing changed.")

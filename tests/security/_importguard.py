@@ -1,0 +1,99 @@
+"""Helpers of the registry-import guard tests: lists, the three ways in, and the registry's state."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from switchoff.lib.uploads import store_upload
+from switchoff.people.models import User
+from switchoff.people.services import api_token_create
+from switchoff.subscribers.importer import import_list
+from switchoff.subscribers.jobs import owner_key
+from switchoff.subscribers.models import Subscriber
+from switchoff.subscribers.reader import read_file
+from tests.conftest import World
+
+AUG = datetime.date(2024, 8, 1)
+SEP = datetime.date(2024, 9, 1)
+HEADER = "STT;Số thuê bao;Họ và tên;Địa chỉ\n"
+FOUR = ("0868100001", "0868100002", "0868100003", "0868100004")
+
+
+def listing(*numbers: str, header: str = HEADER) -> bytes:
+    rows = "".join(f"{n};{number};Người {n};Khối 1, Phường Lương Văn Tri\n" for n, number in enumerate(numbers, 1))
+    return (header + rows).encode()
+
+
+def load_four(world: World) -> None:
+    """The operator's first list of the province: four subscribers, as of 1/8/2024."""
+    content = listing(*FOUR)
+    import_list(read_file(content, "t8.csv"), content=content, operator=world.operator, area=world.province, as_of=AUG)
+
+
+def statuses() -> dict[str, str]:
+    return dict(Subscriber.objects.values_list("msisdn", "status"))
+
+
+def nobody_left() -> bool:
+    return not Subscriber.objects.filter(status=Subscriber.Status.LEFT).exists()
+
+
+def api_client(user: User) -> Client:
+    _token, raw = api_token_create(user=user, name="operator script")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def post_file(client: Client, world: World, content: bytes, as_of: str = "2024-09-01", **extra: Any) -> Any:
+    return client.post(
+        "/api/v1/registry/files",
+        {
+            "file": SimpleUploadedFile("ds.csv", content),
+            "operator_id": world.operator.pk,
+            "area_id": world.province.pk,
+            "as_of": as_of,
+            **extra,
+        },
+    )
+
+
+def post_rows(client: Client, world: World, numbers: list[str], as_of: str = "2024-09-01", **extra: Any) -> Any:
+    body = {
+        "operator_id": world.operator.pk,
+        "area_id": world.province.pk,
+        "as_of": as_of,
+        "rows": [{"msisdn": number} for number in numbers],
+        **extra,
+    }
+    return client.post("/api/v1/registry/rows", body, content_type="application/json")
+
+
+def page_form(world: World, as_of: str = "01/09/2024") -> dict[str, Any]:
+    return {"operator": world.operator.pk, "area": world.province.pk, "as_of": as_of}
+
+
+def page_check(client: Client, world: World, content: bytes, as_of: str = "01/09/2024") -> Any:
+    """The import page's first step: upload, then the check summary."""
+    upload = SimpleUploadedFile("ds.csv", content)
+    return client.post(reverse("subscribers:import"), {**page_form(world, as_of), "file": upload})
+
+
+def page_confirm(client: Client, world: World, upload_id: str, **extra: str) -> Any:
+    data = {**page_form(world), "upload_id": upload_id, "file_name": "ds.csv", "confirm": "1", **extra}
+    return client.post(reverse("subscribers:import"), data)
+
+
+def stored(world: World, content: bytes) -> str:
+    """An upload stored as the page stores it (for a confirm posted by hand)."""
+    upload_id, _path = store_upload(
+        "subscribers", owner_key(world.operator.pk, world.province.pk), SimpleUploadedFile("ds.csv", content)
+    )
+    return upload_id
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
