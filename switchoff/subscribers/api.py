@@ -9,17 +9,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from switchoff.api.types import Id
 from switchoff.audit.services import log_action
+from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
-from switchoff.subscribers.jobs import owner_key, progress
+from switchoff.subscribers.jobs import is_stalled, job_message, owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
@@ -67,9 +69,11 @@ class ImportOut(Schema):
 class JobOut(Schema):
     id: int
     status: str
+    stalled: bool  # running, but its worker is gone or it ran past the time-out: it can be started again
     done: int
     total: int
-    message: str
+    message: str  # a code
+    reason: str  # what the code means, in the user's language
     list_id: int | None
 
 
@@ -155,6 +159,10 @@ def post_file(
 ) -> Status[dict[str, Any]]:
     user = _user(request)
     operator, area = _operator_and_area(user, operator_id, area_id)
+    try:
+        check_upload(file, list_limits())
+    except FileRefused as exc:
+        raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     upload_id, _path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
     job = ImportJob.objects.create(
         operator=operator, area=area, as_of=as_of, upload_id=upload_id, file_name=file.name or "api", created_by=user
@@ -170,9 +178,11 @@ def _job(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "status": job.status,
+        "stalled": is_stalled(job),
         "done": int(state.get("done") or 0),
         "total": int(state.get("total") or 0),
         "message": job.message,
+        "reason": job_message(job),
         "list_id": job.result_id,
     }
 

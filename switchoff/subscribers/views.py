@@ -31,7 +31,7 @@ from switchoff.subscribers.importer import (
     remember_columns,
     remembered_columns,
 )
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, job_message, owner_key, progress, request_cancel
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import (
@@ -368,17 +368,18 @@ def import_list(request: HttpRequest) -> HttpResponse:
     separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
     encoding = encoding if encoding in ENCODINGS else ""
     separator = separator if separator in SEPARATORS else ""
-    try:
-        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
-    except UnreadableFile:
-        messages.error(request, _("The file is neither an Excel workbook nor a text file in a known encoding."))
-        return render(request, "subscribers/import.html", context)
     # The person's corrections of the columns, or what they chose last time for this operator.
     chosen = {
         name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
     }
-    mapping = chosen or remembered_columns(operator, read)
-    checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
+    try:
+        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
+        mapping = chosen or remembered_columns(operator, read)
+        # Rows are checked against the limits as they are read: a refusal can come from any row.
+        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
+    except UnreadableFile as exc:
+        messages.error(request, exc.message)
+        return render(request, "subscribers/import.html", context)
     if request.POST.get("rejected"):
         response = HttpResponse(
             rejected_rows_xlsx(read, checked),
@@ -460,6 +461,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "rate": int(rate),
         "left_s": left_s,
         "stalled": is_stalled(job),
+        "message": job_message(job),
         "finished": job.status in {ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED},
     }
 

@@ -73,13 +73,13 @@ class Command(BaseCommand):
         if same_list_imported(operator=branch, area=area_unit, as_of=day, content=content):
             self.stdout.write("This list was already imported: nothing changed.")
             return
-        try:
-            read = read_file(content, path.name)
-        except UnreadableFile:
-            raise CommandError("The file is neither a workbook nor text in a known encoding.") from None
         self.stdout.write(f"Checking {path.name}…")
         bar = Bar(sys.stderr)
-        checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+        try:
+            read = read_file(content, path.name)
+            checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+        except UnreadableFile as exc:
+            raise CommandError(exc.message) from None
         bar.end()
         for problem in checked.problems[:50]:
             where = f"{problem.sheet} row {problem.row} column {problem.column}"
