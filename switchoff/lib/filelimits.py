@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 EXCEL_MAX_ROWS = 1_048_576  # the most rows an XLSX sheet holds
 RATIO_FROM_BYTES = 1 << 20  # parts smaller than this are not judged by their ratio (styles, themes)
@@ -79,31 +80,37 @@ def _megabytes(value: int) -> str:
     return number_format(max(1, round(value / (1 << 20))), force_grouping=True)
 
 
-def _in_sheet(sheet: str) -> str:
-    return _(" (sheet “%(sheet)s”)") % {"sheet": sheet} if sheet else ""
-
-
-# Each reason's sentence, built when shown so that it is in the reader's language.
-MESSAGES: dict[str, Callable[[dict[str, str]], str]] = {
-    "empty": lambda p: _("The file is empty."),
-    "encoding": lambda p: _("The file is neither an Excel workbook nor a text file in a known encoding."),
-    "workbook": lambda p: _("The workbook cannot be read: it is damaged or is not an Excel file."),
-    "not_zip": lambda p: _("The file is not an Excel workbook (.xlsx)."),
-    "upload": lambda p: _("The file is larger than %(mb)s MB (limit %(limit)s).") % p,
-    "uncompressed": lambda p: _("Uncompressed, the workbook would take more than %(mb)s MB (limit %(limit)s).") % p,
-    "ratio": lambda p: (
-        _(
+# Each reason's sentence, and the one naming the sheet of a workbook where it differs.
+MESSAGES: dict[str, tuple[str | Promise, ...]] = {
+    "empty": (gettext_lazy("The file is empty."),),
+    "encoding": (gettext_lazy("The file is neither an Excel workbook nor a text file in a known encoding."),),
+    "workbook": (gettext_lazy("The workbook cannot be read: it is damaged or is not an Excel file."),),
+    "not_zip": (gettext_lazy("The file is not an Excel workbook (.xlsx)."),),
+    "upload": (gettext_lazy("The file is larger than %(mb)s MB (limit %(limit)s)."),),
+    "uncompressed": (gettext_lazy("Uncompressed, the workbook would take more than %(mb)s MB (limit %(limit)s)."),),
+    "ratio": (
+        gettext_lazy(
             "A part of the workbook (%(sheet)s) is compressed more than %(number)s times, as a zip bomb is "
             "(limit %(limit)s)."
-        )
-        % p
+        ),
     ),
-    "rows": lambda p: _("The file has more than %(number)s rows%(in_sheet)s (limit %(limit)s).") % p,
-    "excel_rows": lambda p: _("The sheet “%(sheet)s” has more than %(number)s rows, more than Excel allows.") % p,
-    "columns": lambda p: _("Row %(row)s has more than %(number)s columns%(in_sheet)s (limit %(limit)s).") % p,
-    "sheet_columns": lambda p: _("The sheet “%(sheet)s” has more than %(number)s columns (limit %(limit)s).") % p,
-    "field": lambda p: _("Row %(row)s has a cell longer than %(number)s characters%(in_sheet)s (limit %(limit)s).") % p,
-    "broken_text": lambda p: _("Row %(row)s cannot be read as a row of a table.") % p,
+    "rows": (
+        gettext_lazy("The file has more than %(number)s rows (limit %(limit)s)."),
+        gettext_lazy("The sheet “%(sheet)s” has more than %(number)s rows (limit %(limit)s)."),
+    ),
+    "excel_rows": (gettext_lazy("The sheet “%(sheet)s” has more than %(number)s rows, more than Excel allows."),),
+    "columns": (
+        gettext_lazy("Row %(row)s has more than %(number)s columns (limit %(limit)s)."),
+        gettext_lazy("Row %(row)s of the sheet “%(sheet)s” has more than %(number)s columns (limit %(limit)s)."),
+    ),
+    "sheet_columns": (gettext_lazy("The sheet “%(sheet)s” has more than %(number)s columns (limit %(limit)s)."),),
+    "field": (
+        gettext_lazy("Row %(row)s has a cell longer than %(number)s characters (limit %(limit)s)."),
+        gettext_lazy(
+            "Row %(row)s of the sheet “%(sheet)s” has a cell longer than %(number)s characters (limit %(limit)s)."
+        ),
+    ),
+    "broken_text": (gettext_lazy("Row %(row)s cannot be read as a row of a table."),),
 }
 
 
@@ -144,9 +151,9 @@ class FileRefused(ValueError):
             "mb": _megabytes(self.value),
             "row": _number(self.row),
             "sheet": self.sheet,
-            "in_sheet": _in_sheet(self.sheet),
         }
-        return MESSAGES.get(self.reason, MESSAGES["workbook"])(params)
+        sentences = MESSAGES.get(self.reason, MESSAGES["workbook"])
+        return str(sentences[-1 if self.sheet else 0]) % params
 
 
 def is_refusal_code(message: str) -> bool:

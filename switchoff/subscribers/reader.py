@@ -187,15 +187,17 @@ def _text_rows(lines: Iterator[str], separator: str, limits: Limits) -> Iterator
     csv.field_size_limit(limits.field_chars)
     reader = csv.reader(lines, delimiter=separator)
     most = limits.columns
+    first_line = 1  # of the row being read: a stray quote makes one row of many lines
     try:
         for row in reader:
             if len(row) > most:
-                raise FileRefused("columns", limit="SHEET_MAX_COLUMNS", value=most, row=reader.line_num)
+                raise FileRefused("columns", limit="SHEET_MAX_COLUMNS", value=most, row=first_line)
             yield row  # type: ignore[misc]
+            first_line = reader.line_num + 1
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise FileRefused("field", limit="FIELD_MAX_CHARS", value=limits.field_chars, row=reader.line_num) from None
-        raise FileRefused("broken_text", row=reader.line_num) from None
+            raise FileRefused("field", limit="FIELD_MAX_CHARS", value=limits.field_chars, row=first_line) from None
+        raise FileRefused("broken_text", row=first_line) from None
 
 
 def read_file(
