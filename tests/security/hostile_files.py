@@ -145,8 +145,8 @@ def corpus() -> tuple[HostileFile, ...]:
     stray_quote = csv_text([HEADER, ROW]) + '2;0868123457;"Lê Văn Cường;Khối 2\n' + csv_text([ROW]) * 5000
     rng = random.Random(4)  # test data, not secrets
     return (
-        HostileFile("empty.csv", b"", "trống"),
-        HostileFile("empty.xlsx", b"", "trống"),
+        HostileFile("empty.csv", b"", "Tệp trống"),
+        HostileFile("empty.xlsx", b"", "Tệp trống"),
         HostileFile("truncated.xlsx", good[: len(good) // 2], NOT_EXCEL),
         HostileFile("zip_bomb.xlsx", bomb_xlsx(600_000), "XLSX_MAX_RATIO"),
         HostileFile("stray_quote.csv", stray_quote.encode(), "FIELD_MAX_CHARS"),
@@ -154,7 +154,7 @@ def corpus() -> tuple[HostileFile, ...]:
             "field_200kb.csv",
             csv_text([HEADER, [1, "0868123456", "A" * 200_000, "Khối 1"]]).encode(),
             "FIELD_MAX_CHARS",
-        ),  # fmt: skip
+        ),
         HostileFile("line_10mb.csv", csv_text([HEADER]).encode() + b"x" * 10_000_000 + b"\n", "FIELD_MAX_CHARS"),
         HostileFile("long_cell.xlsx", xlsx([HEADER, [1, "0868123456", "B" * 20_000, "Khối 1"]]), "FIELD_MAX_CHARS"),
         HostileFile("png.xlsx", png(), NOT_EXCEL),
