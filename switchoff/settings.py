@@ -245,6 +245,20 @@ else:
         "immediate": HUEY_IMMEDIATE,
     }
 
+# Limits on uploaded files, checked before any work (switchoff/lib/filelimits.py). Operators'
+# lists can be national (an 18-million-row CSV is imported with the command, which has no
+# upload); the villages workbook and the activity sheet are small.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+WORKBOOK_UPLOAD_MAX_BYTES = env_int("WORKBOOK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+XLSX_MAX_UNCOMPRESSED_BYTES = env_int("XLSX_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
+XLSX_MAX_RATIO = env_int("XLSX_MAX_RATIO", 100)
+SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 20_000_000)
+WORKBOOK_MAX_ROWS = env_int("WORKBOOK_MAX_ROWS", 10_000)
+SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 100)
+FIELD_MAX_CHARS = env_int("FIELD_MAX_CHARS", 10_000)
+# A background import running longer than this is shown as stalled (and stops itself).
+IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.filelimits import FileRefused, Limits, check_zipped_workbook, checked_rows, workbook_limits
 from switchoff.lib.text import fold
 from switchoff.reports import services
 from switchoff.units.models import Unit
@@ -91,7 +92,17 @@ def _whole(value: Any) -> int | None:
 def parse_activity_sheet(stream: IO[bytes], campaign: Campaign) -> ParsedSheet:
     """Phase one: read the first sheet whose header names a date, a form and a count. Writes nothing."""
     content = stream.read()
-    result = ParsedSheet(digest=hashlib.sha256(content).hexdigest()[:24])
+    digest = hashlib.sha256(content).hexdigest()[:24]
+    limits = workbook_limits()
+    try:
+        check_zipped_workbook(content, limits)
+        return _parse_activity_sheet(content, digest, campaign, limits)
+    except FileRefused as exc:
+        return ParsedSheet(digest=digest, problems=[RowProblem(exc.row, "", "", exc.message)])
+
+
+def _parse_activity_sheet(content: bytes, digest: str, campaign: Campaign, limits: Limits) -> ParsedSheet:
+    result = ParsedSheet(digest=digest)
     try:
         from io import BytesIO
 
@@ -103,7 +114,7 @@ def parse_activity_sheet(stream: IO[bytes], campaign: Campaign) -> ParsedSheet:
     by_name = {fold(f.name): f for f in forms} | {fold(f.code): f for f in forms}
     media = {fold(m.name): m for m in campaign.media.all()}
     for sheet in book.worksheets:
-        rows = sheet.iter_rows(values_only=True)
+        rows = checked_rows(sheet.iter_rows(values_only=True), sheet=sheet.title, limits=limits)
         columns: dict[str, int] = {}
         header_row = 0
         for number, values in enumerate(rows, start=1):

@@ -6,14 +6,15 @@ import datetime
 import json
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from switchoff.api.types import Id
 from switchoff.audit.services import log_action
+from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, require
@@ -21,7 +22,7 @@ from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, refuse_future, review_list
 from switchoff.subscribers.importer import check_list, import_list
-from switchoff.subscribers.jobs import message_of, owner_key, progress
+from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
@@ -70,9 +71,11 @@ class ImportOut(Schema):
 class JobOut(Schema):
     id: int
     status: str
+    stalled: bool  # running, but its worker is gone or it ran past the time-out: it can be started again
     done: int
     total: int
-    message: str
+    code: str  # what the job stored: "", "already_imported", "crashed", "mass_leave:…", a file-limit code…
+    message: str  # what the code means, in the token owner's language
     list_id: int | None
 
 
@@ -165,6 +168,12 @@ def post_file(
     user = _user(request)
     operator, area = _operator_and_area(user, operator_id, area_id)
     refuse_future(as_of)
+    try:
+        check_upload(file, list_limits())
+    except FileRefused as exc:
+        if exc.reason == "empty":  # an empty file is a list without a good row, as on the page and the command
+            raise NoGoodRows from None
+        raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     upload_id, path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
     try:
         content = path.read_bytes()
@@ -173,9 +182,9 @@ def post_file(
         review_list(operator=operator, area=area, as_of=as_of, checked=checked).enforce(
             allow_mass_leave=allow_mass_leave
         )
-    except UnreadableFile:
+    except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
         path.unlink(missing_ok=True)
-        raise ValidationError(_("The file is neither an Excel workbook nor a text file in a known encoding.")) from None
+        raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     except ImportRefusal:
         path.unlink(missing_ok=True)
         raise
@@ -193,8 +202,10 @@ def _job(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "status": job.status,
+        "stalled": is_stalled(job),
         "done": int(state.get("done") or 0),
         "total": int(state.get("total") or 0),
+        "code": job.message,
         "message": message_of(job),
         "list_id": job.result_id,
     }

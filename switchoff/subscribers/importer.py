@@ -48,6 +48,7 @@ from vietnamadminunits import ParseMode, parse_address
 
 from switchoff.audit.services import log_action
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
+from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.phones import mobile_pattern, parse_subscriber_number
 from switchoff.lib.text import excel_safe, fold
 from switchoff.subscribers.guards import (
@@ -759,6 +760,8 @@ def _read_in_child(
         tell("done", state)
     except Refused:
         tell("refused")
+    except FileRefused as exc:  # a cell too long further down: the parent refuses the file with the reason
+        tell("file", exc.code)
     except BaseException:  # told to the parent, which raises
         tell("error", traceback.format_exc())
     finally:
@@ -814,6 +817,8 @@ class _ChildReader:
                     return
                 elif kind == "refused":
                     raise Refused
+                elif kind == "file":
+                    raise FileRefused.from_code(message[1])
                 else:
                     raise RuntimeError(message[1])
         finally:

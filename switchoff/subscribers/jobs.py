@@ -5,30 +5,48 @@ the import writes in one transaction, and other connections would not see
 progress written inside it (nor may PostgreSQL take a query while the rows
 are being copied in).
 A worker killed midway leaves the transaction uncommitted, so the registry is
-as it was; the job then shows as stalled and can be started again.
+as it was; the job then shows as stalled and can be started again. So does a
+job running longer than IMPORT_JOB_TIMEOUT_S (it stops itself at its next
+progress report). Any other error ends the job as failed, its trace in the log.
+A failed job keeps a code as its message, shown in the reader's language.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.uploads import find_upload
-from switchoff.subscribers.guards import ImportRefusal, job_message
+from switchoff.subscribers.guards import ImportRefusal
+from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import Refused, import_list, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
 STALLED_AFTER = datetime.timedelta(minutes=2)
 
+logger = logging.getLogger(__name__)
+
 
 class Cancelled(Exception):
     """The person cancelled the import; the transaction is rolled back."""
+
+
+class TimedOut(Exception):
+    """The import ran longer than IMPORT_JOB_TIMEOUT_S; the transaction is rolled back."""
+
+
+def job_timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.IMPORT_JOB_TIMEOUT_S)
 
 
 def owner_key(operator_id: int, area_id: int) -> int:
@@ -53,20 +71,20 @@ def clear_cancel(job_id: int) -> None:
 
 
 def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
-    """A running job whose worker has not been heard of for a while (killed, or its machine restarted)."""
+    """A running job whose worker has not been heard of for a while (killed, or its machine restarted),
+    or that has been running longer than IMPORT_JOB_TIMEOUT_S."""
     if job.status != ImportJob.Status.RUNNING:
         return False
     now = now or timezone.now()
+    # The stored heartbeat is written when the job starts running (the import's own
+    # transaction hides later writes), so it tells how long the job has been running.
+    if job.heartbeat and now - job.heartbeat > job_timeout():
+        return True
     beats = [job.heartbeat] if job.heartbeat else []
     beat = progress(job.pk).get("beat")
     if beat:
         beats.append(datetime.datetime.fromtimestamp(float(beat), tz=datetime.UTC))
     return not beats or now - max(beats) > STALLED_AFTER
-
-
-def message_of(job: ImportJob) -> str:
-    """The job's stored message code as a sentence in the reader's language (see guards.job_message)."""
-    return job_message(job.message)
 
 
 def run_job(job_id: int) -> None:
@@ -82,6 +100,8 @@ def run_job(job_id: int) -> None:
         cache.set(progress_key(job_id), state, 3600)
         if cache.get(progress_key(job_id) + ":cancel"):
             raise Cancelled
+        if time.monotonic() - started > settings.IMPORT_JOB_TIMEOUT_S:
+            raise TimedOut
 
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if stored is None:
@@ -120,11 +140,17 @@ def run_job(job_id: int) -> None:
     except Refused:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="refused")
         return
-    except UnreadableFile:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="unreadable")
+    except UnreadableFile as exc:  # a file limit or an unreadable file: its code says which
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc)[:300])
         return
     except ValidationError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc)[:300])
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=" ".join(exc.messages)[:300])
+        return
+    except Exception as exc:
+        # A bug, or a file that breaks a library: the job must not stay "running".
+        logger.exception("Import job %s failed", job_id)
+        code = "timed_out" if isinstance(exc, TimedOut) else "crashed"
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=code)
         return
     total = result.checked.rows_read
     cache.set(progress_key(job_id), {"phase": "done", "done": total, "total": total, "started": started}, 3600)
@@ -135,3 +161,16 @@ def run_job(job_id: int) -> None:
         heartbeat=timezone.now(),
     )
     stored.unlink(missing_ok=True)
+
+
+def message_of(job: ImportJob) -> str:
+    """The job's message in the active language: jobs keep a code, the reader may speak another language."""
+    if is_refusal_code(job.message):
+        return FileRefused.from_code(job.message).message
+    if job.message == "crashed":
+        return _("An unexpected error stopped the import. The administrators can find the details in the log.")
+    if job.message == "timed_out":
+        return _("The import took longer than %(s)s seconds (limit IMPORT_JOB_TIMEOUT_S).") % {
+            "s": settings.IMPORT_JOB_TIMEOUT_S
+        }
+    return guard_message(job.message)

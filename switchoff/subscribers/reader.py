@@ -20,6 +20,7 @@ from typing import cast
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
+from switchoff.lib.filelimits import FileRefused, Limits, check_sheet_size, check_zipped_workbook, list_limits
 from switchoff.lib.text import fold
 
 FIELDS = ("msisdn", "name", "address", "village", "commune", "district", "imei", "device")
@@ -44,6 +45,7 @@ TEXT_ENCODINGS = ("utf-8", "cp1258")
 
 
 HEAD_ROWS = 30
+SNIFF_CHARS = 64 * 1024  # the separator is guessed from this much of the first lines (a line can be 10 MB)
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1258")
 SEPARATORS = (",", ";", "\t", "|")
 
@@ -86,8 +88,9 @@ class Mapping:
     headers: list[str] = field(default_factory=list)
 
 
-class UnreadableFile(ValueError):
-    """The file is neither a workbook nor text in a known encoding."""
+# The file is neither a workbook nor text in a known encoding, or it is beyond a limit: every
+# refusal is a FileRefused, whose ``message`` says which in the user's language.
+UnreadableFile = FileRefused
 
 
 def _decodes(content: bytes, encoding: str) -> bool:
@@ -112,10 +115,28 @@ def _encoding(content: bytes, encoding: str | None) -> str:
         return "utf-8-sig"
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if b"\x00" in content[:4096]:
+        # UTF-16 written without a byte-order mark: to UTF-8 it looks like text with a NUL every other byte.
+        guessed = _utf16_without_bom(content[:4096])
+        if guessed and _decodes(content, guessed):
+            return guessed
     for candidate in TEXT_ENCODINGS:
         if _decodes(content, candidate):
             return candidate
     raise UnreadableFile("encoding")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 of mostly Latin text: one byte of each pair is nearly always zero."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0 : 2 * pairs : 2].count(0), sample[1 : 2 * pairs : 2].count(0)
+    if odd >= 0.6 * pairs and even < 0.1 * pairs:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd < 0.1 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _lines(content: bytes, encoding: str) -> Iterator[str]:
@@ -136,7 +157,7 @@ def _blocks(content: bytes, encoding: str) -> Iterator[list[str]]:
 def _separator(sample: list[str], separator: str | None) -> str:
     if separator:
         return separator
-    text = "".join(sample)
+    text = "".join(sample)[:SNIFF_CHARS]
     try:
         return csv.Sniffer().sniff(text, delimiters="".join(SEPARATORS)).delimiter
     except csv.Error:
@@ -144,43 +165,86 @@ def _separator(sample: list[str], separator: str | None) -> str:
         return max(counts, key=lambda sep: counts[sep])
 
 
-def _sheet_rows(sheet: CalamineSheet) -> Iterator[list[object]]:
-    """The sheet's rows from A1, so that row numbers are Excel's even when the data starts lower."""
+def _sheet_rows(sheet: CalamineSheet, name: str, most_chars: int) -> Iterator[list[object]]:
+    """The sheet's rows from A1, so that row numbers are Excel's even when the data starts lower.
+
+    A text cell longer than ``most_chars`` is refused (its width was checked before).
+    """
     start = sheet.start or (0, 0)
     for _ in range(start[0]):
         yield []
     pad: list[object] = [""] * start[1]
-    for row in sheet.iter_rows():
+    for number, row in enumerate(sheet.iter_rows(), start=start[0] + 1):
+        for cell in row:
+            if type(cell) is str and len(cell) > most_chars:
+                raise FileRefused("field", limit="FIELD_MAX_CHARS", value=most_chars, row=number, sheet=name)
         yield [*pad, *row] if pad else cast(list[object], row)
 
 
+def _text_rows(lines: Iterator[str], separator: str, limits: Limits) -> Iterator[list[object]]:
+    """The rows of a text file; a row too wide, or a cell too long (a stray quote, a 10 MB line), is refused."""
+    # The csv module's own limit is process-wide; it is the same for every import.
+    csv.field_size_limit(limits.field_chars)
+    reader = csv.reader(lines, delimiter=separator)
+    most = limits.columns
+    first_line = 1  # of the row being read: a stray quote makes one row of many lines
+    try:
+        for row in reader:
+            if len(row) > most:
+                raise FileRefused("columns", limit="SHEET_MAX_COLUMNS", value=most, row=first_line)
+            yield row  # type: ignore[misc]
+            first_line = reader.line_num + 1
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise FileRefused("field", limit="FIELD_MAX_CHARS", value=limits.field_chars, row=first_line) from None
+        raise FileRefused("broken_text", row=first_line) from None
+
+
 def read_file(
-    content: bytes, file_name: str, *, encoding: str | None = None, separator: str | None = None
+    content: bytes,
+    file_name: str,
+    *,
+    encoding: str | None = None,
+    separator: str | None = None,
+    limits: Limits | None = None,
 ) -> ReadResult:
-    """Every sheet of a workbook, or the one table of a text file, as rows of cells."""
+    """Every sheet of a workbook, or the one table of a text file, as rows of cells.
+
+    The file is checked against ``limits`` (by default those of operators' lists) before
+    it is read: a zip bomb, a sheet too long or too wide, a cell too long is a ``FileRefused``.
+    Cells are checked as the rows are read, so iterating ``rows()`` can raise it too.
+    """
+    limits = limits or list_limits()
+    if not content:
+        raise UnreadableFile("empty")
     lower = file_name.lower()
-    if lower.endswith((".xlsx", ".xlsm", ".xls", ".ods")) or content[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+    zipped = content[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".ods"))
+    if zipped or lower.endswith(".xls") or content[:4] == b"\xd0\xcf\x11\xe0":
+        if zipped:
+            check_zipped_workbook(content, limits)
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(content))
             sheets = []
             for name in book.sheet_names:
                 sheet = book.get_sheet_by_name(name)
-                first = [list(row) for _, row in zip(range(HEAD_ROWS), _sheet_rows(sheet), strict=False)]
-                sheets.append(
-                    Sheet(name, first, sheet.total_height or sheet.height, functools.partial(_sheet_rows, sheet))
-                )
+                size = sheet.total_height or sheet.height
+                check_sheet_size(rows=size, columns=max(sheet.width, sheet.total_width), sheet=name, limits=limits)
+                sheet_rows = functools.partial(_sheet_rows, sheet, name, limits.field_chars)
+                first = [list(row) for _, row in zip(range(HEAD_ROWS), sheet_rows(), strict=False)]
+                sheets.append(Sheet(name, first, size, sheet_rows))
             return ReadResult(sheets=sheets)
         except CalamineError as exc:
             raise UnreadableFile("workbook") from exc
     used_encoding = _encoding(content, encoding)
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    check_sheet_size(rows=lines, columns=0, sheet="", limits=limits)
     sample = list(itertools.islice(_lines(content, used_encoding), HEAD_ROWS))
     sep = _separator(sample, separator)
 
     def rows() -> Iterator[list[object]]:
-        return csv.reader(_lines(content, used_encoding), delimiter=sep)  # type: ignore[return-value]
+        return _text_rows(_lines(content, used_encoding), sep, limits)
 
     head: list[list[object]] = list(itertools.islice(rows(), HEAD_ROWS))
-    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     return ReadResult(sheets=[Sheet("", head, lines, rows)], encoding=used_encoding, separator=sep)
 
 

@@ -24,7 +24,15 @@ from switchoff.people.access import access_unit, can, require, scope_roots, visi
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.forms import ListFileForm
-from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, Review, refuse_future, review_list
+from switchoff.subscribers.guards import (
+    FutureList,
+    ImportRefusal,
+    MassLeave,
+    NoGoodRows,
+    Review,
+    refuse_future,
+    review_list,
+)
 from switchoff.subscribers.importer import (
     check_list,
     column_letter,
@@ -374,17 +382,19 @@ def import_list(request: HttpRequest) -> HttpResponse:
     separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
     encoding = encoding if encoding in ENCODINGS else ""
     separator = separator if separator in SEPARATORS else ""
-    try:
-        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
-    except UnreadableFile:
-        messages.error(request, _("The file is neither an Excel workbook nor a text file in a known encoding."))
-        return render(request, "subscribers/import.html", context)
     # The person's corrections of the columns, or what they chose last time for this operator.
     chosen = {
         name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
     }
-    mapping = chosen or remembered_columns(operator, read)
-    checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
+    try:
+        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
+        mapping = chosen or remembered_columns(operator, read)
+        # Rows are checked against the limits as they are read: a refusal can come from any row.
+        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
+    except UnreadableFile as exc:
+        # An empty file is a list without a good row: the same refusal as through the API and the command.
+        messages.error(request, NoGoodRows().message if exc.reason == "empty" else exc.message)
+        return render(request, "subscribers/import.html", context)
     if request.POST.get("rejected"):
         response = HttpResponse(
             rejected_rows_xlsx(read, checked),

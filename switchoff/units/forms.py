@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.filelimits import FileRefused, check_upload, workbook_limits
 from switchoff.units.models import UnitKind
 
 
@@ -24,6 +26,14 @@ class CoverageForm(forms.Form):
 
 class WorkbookForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
+
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
+        try:
+            check_upload(upload, workbook_limits())
+        except FileRefused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload
 
 
 class KindForm(forms.ModelForm):  # type: ignore[type-arg]

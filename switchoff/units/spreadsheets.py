@@ -8,6 +8,7 @@ or case, so importing the same workbook twice creates nothing new.
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -20,6 +21,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from switchoff.audit.services import log_action
+from switchoff.lib.filelimits import FileRefused, Limits, check_zipped_workbook, checked_rows, workbook_limits
 from switchoff.lib.text import fold
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create
@@ -81,7 +83,17 @@ def _text(value: Any) -> str:
 
 
 def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
-    """Phase one: read and check every row; write nothing."""
+    """Phase one: read and check every row; write nothing. A file beyond the limits is refused whole."""
+    content = stream.read()
+    limits = workbook_limits()
+    try:
+        check_zipped_workbook(content, limits)
+        return _parse_workbook(BytesIO(content), commune, limits)
+    except FileRefused as exc:
+        return ParsedWorkbook(problems=[RowProblem(exc.sheet, exc.row, "", "", exc.message)])
+
+
+def _parse_workbook(stream: IO[bytes], commune: Unit, limits: Limits) -> ParsedWorkbook:
     result = ParsedWorkbook()
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
@@ -108,7 +120,8 @@ def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
     }
     seen: dict[str, int] = {}
     if village_sheet is not None:
-        for number, row in enumerate(book[village_sheet].iter_rows(min_row=2, values_only=True), start=2):
+        rows = checked_rows(book[village_sheet].iter_rows(values_only=True), sheet=village_sheet, limits=limits)
+        for number, row in enumerate(itertools.islice(rows, 1, None), start=2):
             name = _text(row[1] if len(row) > 1 else None)
             if not name:
                 if any(_text(v) for v in row):
@@ -130,7 +143,8 @@ def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
     all_villages = known | set(seen)
     seen_teams: dict[str, int] = {}
     if team_sheet is not None:
-        for number, row in enumerate(book[team_sheet].iter_rows(min_row=2, values_only=True), start=2):
+        rows = checked_rows(book[team_sheet].iter_rows(values_only=True), sheet=team_sheet, limits=limits)
+        for number, row in enumerate(itertools.islice(rows, 1, None), start=2):
             name = _text(row[1] if len(row) > 1 else None)
             covered_text = _text(row[2] if len(row) > 2 else None)
             if not name:

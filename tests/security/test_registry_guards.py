@@ -20,7 +20,7 @@ from switchoff.subscribers import jobs
 from switchoff.subscribers.guards import FutureList, MassLeave, NoGoodRows
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from switchoff.subscribers.reader import read_file
+from switchoff.subscribers.reader import UnreadableFile, read_file
 from tests.conftest import World, logged_in
 from tests.security._importguard import (
     FOUR,
@@ -109,7 +109,9 @@ def test_rows_posted_as_json_need_a_good_row(world: World) -> None:
 def test_import_list_itself_refuses_a_list_without_good_rows(world: World) -> None:
     """The last guard: a job (or any caller) that skipped the check still cannot mark everybody as left."""
     load_four(world)
-    for content in (b"", HEADER.encode()):
+    with pytest.raises(UnreadableFile):  # an empty file cannot even be read
+        read_file(b"", "x.csv")
+    for content in (HEADER.encode(), b"\n\n"):
         with pytest.raises(NoGoodRows):
             import_list(read_file(content, "x.csv"), content=content, operator=world.operator, area=world.province,
                         as_of=SEP, allow_mass_leave=True)  # fmt: skip

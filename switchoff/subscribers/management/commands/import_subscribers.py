@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from switchoff.lib.text import fold
-from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, refuse_future, review_list
+from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future, review_list
 from switchoff.subscribers.importer import Refused, check_list, import_list, same_list_imported
 from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.units.models import Unit
@@ -91,13 +91,14 @@ class Command(BaseCommand):
         if same_list_imported(operator=branch, area=area_unit, as_of=day, content=content):
             self.stdout.write("This list was already imported: nothing changed.")
             return
-        try:
-            read = read_file(content, path.name)
-        except UnreadableFile:
-            raise CommandError("The file is neither a workbook nor text in a known encoding.") from None
         self.stdout.write(f"Checking {path.name}…")
         bar = Bar(sys.stderr)
-        checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+        try:
+            read = read_file(content, path.name)
+            checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+        except UnreadableFile as exc:
+            # An empty file is a list without a good row: the same refusal as on every other path.
+            raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
         bar.end()
         for problem in checked.problems[:50]:
             where = f"{problem.sheet} row {problem.row} column {problem.column}"

@@ -1,0 +1,242 @@
+"""Limits on the files people upload, checked before the work starts.
+
+A spreadsheet can be a zip bomb (a small file whose sheet inflates to
+gigabytes), a text file can hold a 10 MB "cell" after a stray quote, and a
+sheet can have millions of rows or hundreds of columns. Each import calls
+these checks first; each refusal is a ``FileRefused`` that names the limit
+(the setting) and its value in the user's language.
+
+A refusal can be stored as a short code (``str(exc)``: a background job keeps
+it) and shown later in the language of whoever reads it (``from_code``).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
+EXCEL_MAX_ROWS = 1_048_576  # the most rows an XLSX sheet holds
+RATIO_FROM_BYTES = 1 << 20  # parts smaller than this are not judged by their ratio (styles, themes)
+SCAN_CHUNK = 1 << 20
+ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # five bytes each
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import accepts; ``upload_setting`` and ``rows_setting`` name the settings for the messages."""
+
+    upload_bytes: int
+    upload_setting: str
+    rows: int
+    rows_setting: str
+    uncompressed_bytes: int
+    ratio: int
+    columns: int
+    field_chars: int
+
+
+def list_limits() -> Limits:
+    """For operators' lists: national lists run to millions of rows."""
+    return Limits(
+        upload_bytes=settings.UPLOAD_MAX_BYTES,
+        upload_setting="UPLOAD_MAX_BYTES",
+        rows=settings.SHEET_MAX_ROWS,
+        rows_setting="SHEET_MAX_ROWS",
+        uncompressed_bytes=settings.XLSX_MAX_UNCOMPRESSED_BYTES,
+        ratio=settings.XLSX_MAX_RATIO,
+        columns=settings.SHEET_MAX_COLUMNS,
+        field_chars=settings.FIELD_MAX_CHARS,
+    )
+
+
+def workbook_limits() -> Limits:
+    """For the small workbooks people keep themselves (a commune's villages, a unit's activity sheet)."""
+    return Limits(
+        upload_bytes=settings.WORKBOOK_UPLOAD_MAX_BYTES,
+        upload_setting="WORKBOOK_UPLOAD_MAX_BYTES",
+        rows=settings.WORKBOOK_MAX_ROWS,
+        rows_setting="WORKBOOK_MAX_ROWS",
+        uncompressed_bytes=settings.XLSX_MAX_UNCOMPRESSED_BYTES,
+        ratio=settings.XLSX_MAX_RATIO,
+        columns=settings.SHEET_MAX_COLUMNS,
+        field_chars=settings.FIELD_MAX_CHARS,
+    )
+
+
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def _megabytes(value: int) -> str:
+    return number_format(max(1, round(value / (1 << 20))), force_grouping=True)
+
+
+# Each reason's sentence, and the one naming the sheet of a workbook where it differs.
+MESSAGES: dict[str, tuple[str | Promise, ...]] = {
+    "empty": (gettext_lazy("The file is empty."),),
+    "encoding": (gettext_lazy("The file is neither an Excel workbook nor a text file in a known encoding."),),
+    "workbook": (gettext_lazy("The workbook cannot be read: it is damaged or is not an Excel file."),),
+    "not_zip": (gettext_lazy("The file is not an Excel workbook (.xlsx)."),),
+    "upload": (gettext_lazy("The file is larger than %(mb)s MB (limit %(limit)s)."),),
+    "uncompressed": (gettext_lazy("Uncompressed, the workbook would take more than %(mb)s MB (limit %(limit)s)."),),
+    "ratio": (
+        gettext_lazy(
+            "A part of the workbook (%(sheet)s) is compressed more than %(number)s times, as a zip bomb is "
+            "(limit %(limit)s)."
+        ),
+    ),
+    "rows": (
+        gettext_lazy("The file has more than %(number)s rows (limit %(limit)s)."),
+        gettext_lazy("The sheet “%(sheet)s” has more than %(number)s rows (limit %(limit)s)."),
+    ),
+    "excel_rows": (gettext_lazy("The sheet “%(sheet)s” has more than %(number)s rows, more than Excel allows."),),
+    "columns": (
+        gettext_lazy("Row %(row)s has more than %(number)s columns (limit %(limit)s)."),
+        gettext_lazy("Row %(row)s of the sheet “%(sheet)s” has more than %(number)s columns (limit %(limit)s)."),
+    ),
+    "sheet_columns": (gettext_lazy("The sheet “%(sheet)s” has more than %(number)s columns (limit %(limit)s)."),),
+    "field": (
+        gettext_lazy("Row %(row)s has a cell longer than %(number)s characters (limit %(limit)s)."),
+        gettext_lazy(
+            "Row %(row)s of the sheet “%(sheet)s” has a cell longer than %(number)s characters (limit %(limit)s)."
+        ),
+    ),
+    "broken_text": (gettext_lazy("Row %(row)s cannot be read as a row of a table."),),
+}
+
+
+class FileRefused(ValueError):
+    """A file that is not read: unreadable, or beyond a limit. ``message`` says why, in the active language."""
+
+    def __init__(self, reason: str, *, limit: str = "", value: int = 0, row: int = 0, sheet: str = "") -> None:
+        self.reason, self.limit, self.value, self.row, self.sheet = reason, limit, value, row, sheet
+        super().__init__(self.code)
+
+    @property
+    def code(self) -> str:
+        """A short form to store (a job's message): ``file:reason:limit:value:row:sheet``."""
+        return f"file:{self.reason}:{self.limit}:{self.value}:{self.row}:{self.sheet}"[:300]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (FileRefused.from_code, (self.code,))
+
+    @classmethod
+    def from_code(cls, code: str) -> FileRefused:
+        parts = code.split(":", 5)
+        if len(parts) < 6 or parts[0] != "file":
+            return cls("workbook")
+        _file, reason, limit, value, row, sheet = parts
+        return cls(
+            reason,
+            limit=limit,
+            value=int(value) if value.isdigit() else 0,
+            row=int(row) if row.isdigit() else 0,
+            sheet=sheet,
+        )
+
+    @property
+    def message(self) -> str:
+        params = {
+            "limit": self.limit,
+            "number": _number(self.value),
+            "mb": _megabytes(self.value),
+            "row": _number(self.row),
+            "sheet": self.sheet,
+        }
+        sentences = MESSAGES.get(self.reason, MESSAGES["workbook"])
+        return str(sentences[-1 if self.sheet else 0]) % params
+
+
+def is_refusal_code(message: str) -> bool:
+    return message.startswith("file:")
+
+
+def check_upload(upload: UploadedFile[bytes], limits: Limits) -> None:
+    """The upload's size, before it is stored or read."""
+    if (upload.size or 0) > limits.upload_bytes:
+        raise FileRefused("upload", limit=limits.upload_setting, value=limits.upload_bytes)
+    if not upload.size:
+        raise FileRefused("empty")
+
+
+def _rows_in(member: IO[bytes], most: int) -> int:
+    """The rows of a sheet's XML, counted while inflating a megabyte at a time, up to ``most`` + 1.
+
+    Counting ``<row`` tags (with or without a namespace prefix) is far cheaper than
+    parsing, and it is done on what really inflates: a zip member that lies about
+    its size fails its checksum here (``BadZipFile``).
+    """
+    count, tail = 0, b""
+    while chunk := member.read(SCAN_CHUNK):
+        # The tail of the last chunk (shorter than any tag looked for) catches a tag cut in two.
+        text = tail + chunk
+        count += sum(text.count(tag) for tag in ROW_TAGS)
+        if count > most:
+            return count
+        tail = text[-4:]
+    return count
+
+
+def check_zipped_workbook(content: bytes, limits: Limits) -> None:
+    """An XLSX (or ODS) before it is opened: a valid zip, not inflating beyond the limits."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise FileRefused("not_zip") from None
+    if sum(member.file_size for member in members) > limits.uncompressed_bytes:
+        raise FileRefused("uncompressed", limit="XLSX_MAX_UNCOMPRESSED_BYTES", value=limits.uncompressed_bytes)
+    for member in members:
+        if member.file_size >= RATIO_FROM_BYTES and member.file_size > limits.ratio * max(member.compress_size, 1):
+            raise FileRefused("ratio", limit="XLSX_MAX_RATIO", value=limits.ratio, sheet=member.filename)
+    most = min(limits.rows, EXCEL_MAX_ROWS)
+    for member in members:
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        try:
+            with archive.open(member) as stream:
+                rows = _rows_in(stream, most)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            raise FileRefused("not_zip") from None
+        if rows > most:
+            sheet = member.filename.removeprefix("xl/worksheets/").removesuffix(".xml")
+            if most == limits.rows:
+                raise FileRefused("rows", limit=limits.rows_setting, value=limits.rows, sheet=sheet)
+            raise FileRefused("excel_rows", value=EXCEL_MAX_ROWS, sheet=sheet)
+
+
+def check_sheet_size(*, rows: int, columns: int, sheet: str, limits: Limits) -> None:
+    """A sheet's size as the reader measured it, before its rows are read."""
+    if rows > limits.rows:
+        raise FileRefused("rows", limit=limits.rows_setting, value=limits.rows, sheet=sheet)
+    if columns > limits.columns:
+        raise FileRefused("sheet_columns", limit="SHEET_MAX_COLUMNS", value=limits.columns, sheet=sheet)
+
+
+def checked_rows(
+    rows: Iterable[Sequence[object]], *, sheet: str, limits: Limits, first: int = 1
+) -> Iterator[Sequence[object]]:
+    """A sheet's rows as they are read (numbered from ``first``), refused past the limits."""
+    for number, row in enumerate(rows, start=first):
+        if number > limits.rows:
+            raise FileRefused("rows", limit=limits.rows_setting, value=limits.rows, sheet=sheet)
+        check_row(row, number=number, sheet=sheet, limits=limits)
+        yield row
+
+
+def check_row(row: Sequence[object], *, number: int, sheet: str, limits: Limits) -> None:
+    """One row of a sheet: how many columns, and how long its text cells are."""
+    if len(row) > limits.columns:
+        raise FileRefused("columns", limit="SHEET_MAX_COLUMNS", value=limits.columns, row=number, sheet=sheet)
+    for cell in row:
+        if type(cell) is str and len(cell) > limits.field_chars:
+            raise FileRefused("field", limit="FIELD_MAX_CHARS", value=limits.field_chars, row=number, sheet=sheet)
