@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "switchoff.web.middleware.NoStoreMiddleware",
     "switchoff.lib.request_context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,6 +162,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "switchoff.web.errors.csrf_failure"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
@@ -269,7 +271,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchoff <noreply@localhost
 
 # Demo-only conveniences (printing a TOTP code for the demo accounts) are off
 # unless this is set; `make run` sets it.
-DEMO_MODE = env_bool("SWITCHOFF_DEMO", False) and not PRODUCTION
+DEMO_REQUESTED = env_bool("SWITCHOFF_DEMO", False)
+DEMO_MODE = DEMO_REQUESTED and not PRODUCTION
 
 LOGGING = {
     "version": 1,

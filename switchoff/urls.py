@@ -12,3 +12,9 @@ urlpatterns = [
     path("campaigns/", include("switchoff.reports.urls")),
     path("api/v1/", api.urls),
 ]
+
+# The project's own translated error pages (switchoff/web/errors.py).
+handler400 = "switchoff.web.errors.bad_request"
+handler403 = "switchoff.web.errors.permission_denied"
+handler404 = "switchoff.web.errors.page_not_found"
+handler500 = "switchoff.web.errors.server_error"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import re
 
 from django.conf import settings
@@ -58,9 +59,14 @@ def test_coordinator_must_set_up_two_factor(world: World) -> None:
     assert response.status_code == 302 and response["Location"] == reverse("people:two_factor_setup")
     page = client.get(reverse("people:two_factor_setup"))
     assert page.status_code == 200
-    device = TOTPDevice.objects.get(user=world.coordinator, confirmed=False)
-    code = f"{totp(device.bin_key):06d}"
+    assert not TOTPDevice.objects.filter(user=world.coordinator).exists()  # looking writes nothing
+    # The secret shown on the page (grouped by four) is the one the code must come from.
+    shown = page.content.decode().split('id="secret">')[1].split("<")[0].replace(" ", "")
+    wrong = client.post(reverse("people:two_factor_setup"), {"code": "000000"})
+    assert wrong.status_code == 200 and not TOTPDevice.objects.filter(user=world.coordinator).exists()
+    code = f"{totp(base64.b32decode(shown + '=' * (-len(shown) % 8))):06d}"
     client.post(reverse("people:two_factor_setup"), {"code": code})
+    assert TOTPDevice.objects.get(user=world.coordinator).confirmed
     assert client.get(reverse("units:tree")).status_code == 200
     assert AuditEvent.objects.filter(action="people.two_factor.enabled", actor=world.coordinator).exists()
 

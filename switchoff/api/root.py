@@ -51,7 +51,54 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# The answers every operation may give besides its success, all in the one error shape. They are
+# written into the OpenAPI document so that clients (and schemathesis' status-code check) know them.
+ERROR_ANSWERS = {
+    "400": "The request could not be read.",
+    "401": "No valid API token (missing, wrong, expired or revoked).",
+    "403": "The token's owner may see this but lacks the permission, or two-factor is required for it.",
+    "404": "Not found, or not in the token owner's area (the two are not told apart).",
+    "409": "Conflicts with what is stored (e.g. the same key with different content).",
+    "413": "Too large (file or batch over a limit).",
+    "422": "Not valid: `details` names the field and what is wrong.",
+    "429": "Too many requests of this kind in a short time: wait and try again.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string", "description": "In the token owner's language."},
+                "details": {},
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+
+
+class SwitchoffAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_ANSWERS.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        },
+                    )
+        return schema
+
+
+api = SwitchoffAPI(
     title="switchoff API",
     version="1",
     description="Units, people and (in later versions) campaign data. Authenticate with a token from “My account”.",

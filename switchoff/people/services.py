@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from switchoff.audit.services import log_action
 from switchoff.lib.phones import normalize_phone
@@ -180,21 +181,28 @@ def user_set_language(*, user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-@transaction.atomic
-def totp_device_start(*, user: User) -> TOTPDevice:
-    """An unconfirmed TOTP device to show as a QR code; replaces any earlier unconfirmed one."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+def totp_new_key() -> str:
+    """A new authenticator secret to show as a QR code. Nothing is stored until the person confirms a code."""
+    return random_hex(20)
+
+
+def totp_unsaved_device(*, user: User, key: str) -> TOTPDevice:
+    """The device a secret would make, to draw its QR code (not saved)."""
+    return TOTPDevice(user=user, name="authenticator", key=key, confirmed=False)
 
 
 @transaction.atomic
-def totp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> None:
-    if device.user_id != user.pk or not device.verify_token(code.strip().replace(" ", "")):
+def totp_device_confirm(*, user: User, key: str, code: str) -> TOTPDevice:
+    """Turn two-factor on with the secret shown on the setup page, once a code from it checks."""
+    device = TOTPDevice.objects.create(user=user, name="authenticator", key=key, confirmed=False)
+    if not device.verify_token(code.strip().replace(" ", "")):
+        # The transaction rolls back: no half-set-up device is left behind.
         raise ValidationError(_("The code is wrong or has expired. Try the newest code."))
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     log_action("people.two_factor.enabled", actor=user, obj=user)
+    return device
 
 
 @transaction.atomic

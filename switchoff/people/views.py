@@ -42,6 +42,7 @@ from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm, Role
 
 PENDING_KEY = "switchoff_pending_user"
+TOTP_KEY = "switchoff_totp_setup_key"
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -199,18 +200,20 @@ def _qr_svg(uri: str) -> str:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = CodeForm(request.POST or None)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if request.method == "POST" and device is not None and form.is_valid():
+    # The secret waits in the session until a code from it checks: looking at this page writes nothing.
+    key = request.session.get(TOTP_KEY) or services.totp_new_key()
+    request.session[TOTP_KEY] = key
+    if request.method == "POST" and form.is_valid():
         try:
-            services.totp_device_confirm(user=user, device=device, code=form.cleaned_data["code"])
+            confirmed = services.totp_device_confirm(user=user, key=key, code=form.cleaned_data["code"])
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            otp_login(request, device)
+            del request.session[TOTP_KEY]
+            otp_login(request, confirmed)
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("people:account")
-    if device is None:
-        device = services.totp_device_start(user=user)
+    device = services.totp_unsaved_device(user=user, key=key)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     context = {
         "form": form,

@@ -212,12 +212,38 @@ def _fill_lines(report: MonthlyReport) -> None:
     )
 
 
-@transaction.atomic
-def report_open(*, actor: Any, campaign: Campaign, unit: Unit, month: datetime.date) -> MonthlyReport:
-    """The unit's report for ``month``, created and prefilled from the activity log the first time."""
+def _require_campaign_month(campaign: Campaign, month: datetime.date) -> datetime.date:
     month = first_of_month(month)
     if not first_of_month(campaign.start_date) <= month <= first_of_month(campaign.end_date):
         raise ValidationError(_("The campaign does not run in %(month)s.") % {"month": month.strftime("%m/%Y")})
+    return month
+
+
+def report_preview(*, campaign: Campaign, unit: Unit, month: datetime.date) -> tuple[MonthlyReport, list[ReportLine]]:
+    """What the unit's report for ``month`` would hold if it were opened now: nothing is written.
+
+    A page that shows a report nobody has started yet uses this, so that looking at it
+    (a coordinator browsing units, a reporter checking early) leaves no draft behind.
+    """
+    month = _require_campaign_month(campaign, month)
+    report = MonthlyReport(campaign=campaign, unit=unit, month=month)
+    lines = [
+        ReportLine(
+            report=report,
+            form_id=row["form"],
+            medium_id=row["medium"],
+            count=row["count"] or 0,
+            people_reached=row["people"] or 0,
+        )
+        for row in totals_from_log(campaign, unit, month)
+    ]
+    return report, lines
+
+
+@transaction.atomic
+def report_open(*, actor: Any, campaign: Campaign, unit: Unit, month: datetime.date) -> MonthlyReport:
+    """The unit's report for ``month``, created and prefilled from the activity log the first time (a write)."""
+    month = _require_campaign_month(campaign, month)
     report, created = MonthlyReport.objects.get_or_create(campaign=campaign, unit=unit, month=month)
     if created:
         _fill_lines(report)

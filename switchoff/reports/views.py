@@ -28,7 +28,7 @@ from switchoff.reports import services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
 from switchoff.reports.forms import ActivityForm, ReasonForm
-from switchoff.reports.models import Activity, MonthlyReport
+from switchoff.reports.models import Activity, MonthlyReport, ReportLine
 from switchoff.reports.selectors import UnitStatus, completeness
 from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
 from switchoff.units.forms import WorkbookForm
@@ -216,10 +216,10 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
     return render(request, "reports/grid.html", context)
 
 
-def _report_context(report: MonthlyReport, user: User) -> dict[str, Any]:
+def _report_context(report: MonthlyReport, user: User, report_lines: list[ReportLine]) -> dict[str, Any]:
     campaign = report.campaign
     now = timezone.now()
-    lines = {(line.form_id, line.medium_id): line for line in report.lines.all()}
+    lines = {(line.form_id, line.medium_id): line for line in report_lines}
     rows = []
     for form in campaign.forms.prefetch_related("media"):
         form_media: list[Medium | None] = [*form.media.all()] or [None]
@@ -263,17 +263,18 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
     if parsed is None:
         raise Http404
     report = MonthlyReport.objects.filter(campaign=campaign, unit=unit, month=parsed).select_related("campaign").first()
-    if report is None:
-        if not can(user, Perm.REPORT, unit):
-            # Someone above the unit looks at a report that was never started.
-            return render(request, "reports/report_missing.html", {"campaign": campaign, "unit": unit, "month": parsed})
-        try:
-            report = services.report_open(actor=user, campaign=campaign, unit=unit, month=parsed)
-        except ValidationError:
-            raise Http404 from None
+    if report is None and not can(user, Perm.REPORT, unit):
+        # Someone above the unit looks at a report that was never started.
+        return render(request, "reports/report_missing.html", {"campaign": campaign, "unit": unit, "month": parsed})
     if request.method == "POST":
         if not can(user, Perm.REPORT, unit):
             return HttpResponse(status=403)
+        if report is None:
+            # The report is created by the first save or submit, never by looking at it.
+            try:
+                report = services.report_open(actor=user, campaign=campaign, unit=unit, month=parsed)
+            except ValidationError:
+                raise Http404 from None
         action = request.POST.get("action", "save")
         try:
             if action == "refill":
@@ -312,7 +313,14 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
-    return render(request, "reports/report.html", _report_context(report, user))
+    if report is None:
+        try:
+            report, shown = services.report_preview(campaign=campaign, unit=unit, month=parsed)
+        except ValidationError:
+            raise Http404 from None
+    else:
+        shown = list(report.lines.all())
+    return render(request, "reports/report.html", _report_context(report, user, shown))
 
 
 @login_required
