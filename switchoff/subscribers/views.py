@@ -23,6 +23,7 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
+from switchoff.subscribers.access import may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.importer import (
     check_list,
@@ -154,7 +155,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "children": villages,
         "params": query.urlencode(),
         "can_import": can(user, Perm.IMPORT_SUBSCRIBERS),
-        "can_export_full": unit is not None and can(user, Perm.REVEAL_NUMBERS, unit),
+        "can_export_full": unit is not None and may_reveal_in(user, unit),
         "can_group": unit is not None and can(user, Perm.REPORT, unit),
     }
     return render(request, "subscribers/registry.html", context)
@@ -173,7 +174,7 @@ def registry_export(request: HttpRequest) -> HttpResponse:
     if unit is None:
         raise Http404
     full = request.GET.get("full") == "1"
-    if full and not can(user, Perm.REVEAL_NUMBERS, unit):
+    if full and not may_reveal_in(user, unit):
         return HttpResponse(status=403)
     subscribers = unit_subscribers(user, unit, _filters(request)).select_related("unit", "operator").order_by("pk")
     rows = list(subscribers[: EXPORT_LIMIT + 1])
@@ -285,13 +286,6 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     return redirect("subscribers:detail", subscriber_id=subscriber.pk)
 
 
-def _may_reveal(user: User, subscriber: Subscriber) -> bool:
-    """Roles that call people reveal numbers in their units; operator staff, their own operator's."""
-    return can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area) or subscriber.operator_id in set(
-        user.memberships.values_list("unit_id", flat=True)
-    )
-
-
 def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, revealed: str | None) -> HttpResponse:
     context = {
         "subscriber": subscriber,
@@ -299,7 +293,7 @@ def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, reveale
         "events": subscriber_history(subscriber),
         "household": _household(user, subscriber),
         "assign_choices": _assign_choices(user, subscriber),
-        "can_reveal": revealed is not None or _may_reveal(user, subscriber),
+        "can_reveal": revealed is not None or may_reveal(user, subscriber),
         "revealed": revealed,
     }
     return render(request, "subscribers/detail.html", context)
@@ -317,7 +311,7 @@ def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Show the full number once, and log who saw it."""
     user = _user(request)
     subscriber = _subscriber(user, subscriber_id)
-    if not _may_reveal(user, subscriber):
+    if not may_reveal(user, subscriber):
         return HttpResponse(status=403)
     NumberView.objects.create(user=user, purpose="reveal", subscriber_ids=[subscriber.pk])
     log_action("subscribers.number.revealed", actor=user, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
