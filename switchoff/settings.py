@@ -126,6 +126,11 @@ LOGOUT_REDIRECT_URL = "people:login"
 LOGIN_FAILURE_LIMIT_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_ACCOUNT", 5)
 LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", 20)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+# Searches by a full phone number disclose whether (and where) that number is listed: each is
+# logged like a reveal, and a person may make this many a minute (a mask leaves 10,000 candidates).
+NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
+# The audit page points out people with more searches by full number than this in 24 hours.
+NUMBER_SEARCH_UNUSUAL_PER_DAY = env_int("NUMBER_SEARCH_UNUSUAL_PER_DAY", 100)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from switchoff.lib.throttle import Throttled
 from switchoff.people.models import ApiToken, token_digest
 
 
@@ -74,6 +75,11 @@ def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_missing(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return error(request, 429, "throttled", exc.message, exc.details)
 
 
 @api.exception_handler(HttpError)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from switchoff.audit.services import log_action
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.throttle import Throttled
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
@@ -46,7 +47,13 @@ from switchoff.subscribers.selectors import (
     unit_subscribers,
     visible_subscribers,
 )
-from switchoff.subscribers.services import household_confirm, household_dismiss, subscriber_assign
+from switchoff.subscribers.services import (
+    household_confirm,
+    household_dismiss,
+    number_search_admit,
+    number_search_record,
+    subscriber_assign,
+)
 from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
@@ -115,14 +122,25 @@ def registry(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     after = request.GET.get("after", "")
     after_id = int(after) if after.isdigit() else 0
+    number = filters.searched_number
+    refused = False
+    if number is not None:
+        try:
+            number_search_admit(actor=user, unit=unit)
+        except Throttled as exc:
+            messages.error(request, exc.message)
+            refused = True
+    page: list[Subscriber] = []
     if unit is not None:
-        page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
+        if not refused:
+            page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
         counts = unit_counts(unit)
         operators = unit_operators(unit)
     else:
         # Operator staff without an area of their own: their operator's whole list.
-        subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
-        page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
+        if not refused:
+            subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
+            page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
         if operator_units:
             branch = operator_units[0]
             counts = unit_counts(branch.geographic_anchor(), operator=branch)
@@ -131,6 +149,8 @@ def registry(request: HttpRequest) -> HttpResponse:
         operators = Unit.objects.filter(pk__in=[u.pk for u in operator_units])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
+    if number is not None and not refused:
+        number_search_record(actor=user, number=number, subscriber_ids=[s.pk for s in page], unit=unit, via="page")
     villages = (
         Unit.objects.filter(parent=unit, kind__category__in=[UnitKind.Category.VILLAGE, UnitKind.Category.COMMUNE])
         .filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
@@ -176,7 +196,16 @@ def registry_export(request: HttpRequest) -> HttpResponse:
     full = request.GET.get("full") == "1"
     if full and not may_reveal_in(user, unit):
         return HttpResponse(status=403)
-    subscribers = unit_subscribers(user, unit, _filters(request)).select_related("unit", "operator").order_by("pk")
+    filters = _filters(request)
+    number = filters.searched_number
+    if number is not None:
+        # An export of one searched number is a search too: the same limit, the same log.
+        try:
+            number_search_admit(actor=user, unit=unit)
+        except Throttled as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('subscribers:registry')}?unit={unit.pk}")
+    subscribers = unit_subscribers(user, unit, filters).select_related("unit", "operator").order_by("pk")
     rows = list(subscribers[: EXPORT_LIMIT + 1])
     if len(rows) > EXPORT_LIMIT:
         messages.error(
@@ -186,13 +215,17 @@ def registry_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{reverse('subscribers:registry')}?{request.GET.urlencode()}")
     ids = [s.pk for s in rows]
+    if number is not None:
+        number_search_record(actor=user, number=number, subscriber_ids=ids, unit=unit, via="export")
     NumberView.objects.create(user=user, purpose="export" if full else "export-masked", subscriber_ids=ids)
+    # The trail keeps a searched number masked, as the search's own row does.
+    logged_filters = request.GET.dict() | ({"q": mask_phone(number)} if number is not None else {})
     log_action(
         "subscribers.exported",
         actor=user,
         obj=unit,
         unit=unit,
-        data={"rows": len(ids), "full_numbers": full, "filters": request.GET.dict()},
+        data={"rows": len(ids), "full_numbers": full, "filters": logged_filters},
     )
     content = registry_xlsx(unit, rows, full=full)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.test import Client
+
+from switchoff.people.services import api_token_create
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.reader import read_file
 from tests.conftest import World
@@ -26,3 +29,9 @@ def load_registry(world: World) -> None:
         area=world.province,
         as_of=datetime.date(2024, 8, 1),
     )
+
+
+def api_client(user: object) -> Client:
+    """A client that calls the API with a fresh token of ``user``."""
+    _token, raw = api_token_create(user=user, name="test script")  # type: ignore[arg-type]
+    return Client(headers={"Authorization": f"Bearer {raw}"})
