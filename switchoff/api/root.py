@@ -59,7 +59,9 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 
 @api.exception_handler(ValidationError)
 def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return error(request, 422, "invalid", " ".join(exc.messages))
+    # A service's errors by field become the details, so a caller can tell which value was refused.
+    details = exc.message_dict if hasattr(exc, "error_dict") else None
+    return error(request, 422, "invalid", " ".join(exc.messages), details)
 
 
 @api.exception_handler(AuthenticationError)
