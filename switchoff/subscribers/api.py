@@ -204,7 +204,7 @@ def list_subscribers(
     user = _user(request)
     target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
     limit = max(1, min(limit, 500))
-    filters = RegistryFilters(status=status, query=q.strip()[:100])
+    filters = RegistryFilters(status=status, query=q.replace("\x00", "").strip()[:100])
     number = filters.searched_number
     if number is not None:
         number_search_admit(actor=user, unit=target)  # Throttled: a 429

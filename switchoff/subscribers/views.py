@@ -96,7 +96,7 @@ def _filters(request: HttpRequest) -> RegistryFilters:
         device=request.GET.get("device", "").strip()[:60],
         first_seen_from=parse_day(request.GET.get("from", "")),
         first_seen_to=parse_day(request.GET.get("to", "")),
-        query=request.GET.get("q", "").strip()[:100],
+        query=request.GET.get("q", "").replace("\x00", "").strip()[:100],
         unassigned=request.GET.get("unassigned") == "1",
     )
 
