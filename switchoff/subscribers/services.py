@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
-from switchoff.lib.phones import mask_phone
+from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
+from switchoff.subscribers.access import may_reveal, may_reveal_in
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
@@ -149,5 +150,38 @@ def number_search_record(
         actor=actor,
         unit=unit,
         data={"number": mask_phone(number), "matches": subscriber_ids, "via": via},
+    )
+    return view
+
+
+@transaction.atomic
+def number_reveal(*, actor: User, subscriber: Subscriber) -> str:
+    """The subscriber's full number, for someone who may reveal it (``may_reveal``); logged with who saw it."""
+    if not may_reveal(actor, subscriber):
+        raise PermissionDenied
+    NumberView.objects.create(user=actor, purpose="reveal", subscriber_ids=[subscriber.pk])
+    log_action("subscribers.number.revealed", actor=actor, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
+    return display_phone(subscriber.msisdn)
+
+
+@transaction.atomic
+def registry_export_record(
+    *, actor: User, unit: Unit, subscriber_ids: list[int], full: bool, filters: dict[str, str]
+) -> NumberView:
+    """Log an export of ``unit``'s list (its rows; full numbers only for who ``may_reveal_in`` the unit).
+
+    A GET, like the search by number: the log of who looked is the one write.
+    """
+    if full and not may_reveal_in(actor, unit):
+        raise PermissionDenied
+    view = NumberView.objects.create(
+        user=actor, purpose="export" if full else "export-masked", subscriber_ids=subscriber_ids
+    )
+    log_action(
+        "subscribers.exported",
+        actor=actor,
+        obj=unit,
+        unit=unit,
+        data={"rows": len(subscriber_ids), "full_numbers": full, "filters": filters},
     )
     return view

@@ -6,7 +6,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.audit.services import log_action
 from switchoff.lib.months import parse_day
-from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
@@ -34,7 +34,7 @@ from switchoff.subscribers.importer import (
     remembered_columns,
 )
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, owner_key, progress, request_cancel
-from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
+from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import (
     RegistryFilters,
@@ -50,8 +50,10 @@ from switchoff.subscribers.selectors import (
 from switchoff.subscribers.services import (
     household_confirm,
     household_dismiss,
+    number_reveal,
     number_search_admit,
     number_search_record,
+    registry_export_record,
     subscriber_assign,
 )
 from switchoff.subscribers.spreadsheets import registry_xlsx
@@ -217,16 +219,9 @@ def registry_export(request: HttpRequest) -> HttpResponse:
     ids = [s.pk for s in rows]
     if number is not None:
         number_search_record(actor=user, number=number, subscriber_ids=ids, unit=unit, via="export")
-    NumberView.objects.create(user=user, purpose="export" if full else "export-masked", subscriber_ids=ids)
     # The trail keeps a searched number masked, as the search's own row does.
     logged_filters = request.GET.dict() | ({"q": mask_phone(number)} if number is not None else {})
-    log_action(
-        "subscribers.exported",
-        actor=user,
-        obj=unit,
-        unit=unit,
-        data={"rows": len(ids), "full_numbers": full, "filters": logged_filters},
-    )
+    registry_export_record(actor=user, unit=unit, subscriber_ids=ids, full=full, filters=logged_filters)
     content = registry_xlsx(unit, rows, full=full)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"thue-bao-2g-{slugify(unit.search_name)}-{timezone.localdate():%Y%m%d}.xlsx"
@@ -344,11 +339,11 @@ def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Show the full number once, and log who saw it."""
     user = _user(request)
     subscriber = _subscriber(user, subscriber_id)
-    if not may_reveal(user, subscriber):
+    try:
+        number = number_reveal(actor=user, subscriber=subscriber)
+    except PermissionDenied:
         return HttpResponse(status=403)
-    NumberView.objects.create(user=user, purpose="reveal", subscriber_ids=[subscriber.pk])
-    log_action("subscribers.number.revealed", actor=user, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
-    return _detail(request, user, subscriber, revealed=display_phone(subscriber.msisdn))
+    return _detail(request, user, subscriber, revealed=number)
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
@@ -9,6 +11,7 @@ from switchoff.people.models import Membership
 from switchoff.people.roles import Role
 from switchoff.subscribers.access import may_reveal
 from switchoff.subscribers.models import NumberView, Subscriber
+from switchoff.subscribers.services import number_reveal
 from tests.conftest import World, logged_in, make_user
 from tests.security._disclosure import load_registry
 
@@ -20,6 +23,8 @@ def test_viewer_on_an_operator_branch_cannot_reveal_its_subscribers_numbers(worl
     Membership.objects.create(user=watcher, unit=world.operator, role=Role.VIEWER)
     an = Subscriber.objects.get(msisdn="+84868123456")
     assert not may_reveal(watcher, an)
+    with pytest.raises(PermissionDenied):
+        number_reveal(actor=watcher, subscriber=an)
     client = logged_in(watcher)
     page = client.get(reverse("subscribers:detail", args=[an.pk]))
     assert page.status_code == 200  # they may see the masked record
