@@ -146,6 +146,11 @@ for _proxy in TRUSTED_PROXIES:
         ) from None
 # API tokens stop working this many days after they were made.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+# Searches by a full phone number disclose whether (and where) that number is listed: each is
+# logged like a reveal, and a person may make this many a minute (a mask leaves 10,000 candidates).
+NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
+# The audit page points out people with more searches by full number than this in 24 hours.
+NUMBER_SEARCH_UNUSUAL_PER_DAY = env_int("NUMBER_SEARCH_UNUSUAL_PER_DAY", 100)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from switchoff.lib.throttle import Throttled
 from switchoff.people.access import act_by_token, acts_as_superuser
 from switchoff.people.models import ApiToken, token_digest
 from switchoff.subscribers.guards import ImportRefusal
@@ -121,7 +122,9 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 
 @api.exception_handler(ValidationError)
 def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return error(request, 422, "invalid", " ".join(exc.messages))
+    # A service's errors by field become the details, so a caller can tell which value was refused.
+    details = exc.message_dict if hasattr(exc, "error_dict") else None
+    return error(request, 422, "invalid", " ".join(exc.messages), details)
 
 
 @api.exception_handler(ImportRefusal)
@@ -143,6 +146,11 @@ def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_missing(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return error(request, 429, "throttled", exc.message, exc.details)
 
 
 @api.exception_handler(HttpError)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from switchoff.audit.models import AuditEvent
+from switchoff.audit.selectors import unusual_number_searches
 from switchoff.lib.months import parse_day
 from switchoff.people.access import require, visible_people, visible_units
 from switchoff.people.roles import Perm
@@ -24,6 +27,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         # people of the area only.
         people = visible_people(user, Perm.VIEW_AUDIT)  # type: ignore[arg-type]
         events = events.filter(unit__in=units) | events.filter(unit__isnull=True, actor__in=people)
+    # Before the filters: the panel of unusual searches covers the whole area whatever the list shows.
+    volumes = unusual_number_searches(events, now=timezone.now())
     action = request.GET.get("action", "").strip()
     actor = request.GET.get("actor", "").strip()
     date_from = parse_day(request.GET.get("from", ""))
@@ -38,5 +43,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = events.filter(at__date__lte=date_to)
     page = Paginator(events.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-    context = {"page": page, "actions": actions, "filters": request.GET}
+    context = {
+        "page": page,
+        "actions": actions,
+        "filters": request.GET,
+        "volumes": volumes,
+        "unusual_per_day": settings.NUMBER_SEARCH_UNUSUAL_PER_DAY,
+    }
     return render(request, "audit/list.html", context)

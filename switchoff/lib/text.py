@@ -20,8 +20,17 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
+# What makes a spreadsheet read a cell as a formula; a leading tab or carriage return is skipped
+# by some (and by a CSV round trip), so it counts too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def excel_safe(value: object) -> object:
-    """Text as it may go into a spreadsheet cell: one starting with = + - @ would become a formula."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+    """Text as it may go into a spreadsheet cell: one starting with = + - @ (or tab, CR) would become a formula.
+
+    Such text is quoted with an apostrophe, the spreadsheet sign for "text".
+    Writers call it through ``lib.xlsx``, which every workbook goes through.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

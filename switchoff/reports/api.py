@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from switchoff.api.types import Count, Id
@@ -172,27 +174,50 @@ def create_activity(request: HttpRequest, campaign_id: Id, unit_id: Id, payload:
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    # A reference that does not exist, or that the caller may not use, is refused naming the field:
+    # never stored as null or as another row.
     form = campaign.forms.filter(code=payload.form).first()
+    medium = campaign.media.filter(pk=payload.medium_id).first() if payload.medium_id is not None else None
+    place = visible_units(user).filter(pk=payload.place_id).first() if payload.place_id is not None else None
+    unknown: dict[str, str] = {}
     if form is None:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"form": f"Unknown form code {payload.form!r}."})
-    place = visible_units(user).filter(pk=payload.place_id).first() if payload.place_id else None
-    activity, created = services.activity_create(
-        actor=user,
-        campaign=campaign,
-        unit=unit,
-        day=payload.date,
-        form=form,
-        medium=campaign.media.filter(pk=payload.medium_id).first() if payload.medium_id else None,
-        count=payload.count,
-        people_reached=payload.people_reached,
-        place=place,
-        description=payload.description,
-        evidence_url=payload.evidence_url,
-        client_key=f"api:{user.pk}:{payload.client_key}"[:64],
-    )
+        unknown["form"] = _("This campaign has no form of communication with the code %(code)s.") % {
+            "code": payload.form
+        }
+    if payload.medium_id is not None and medium is None:
+        unknown["medium_id"] = _("This campaign has no medium %(id)s.") % {"id": payload.medium_id}
+    if payload.place_id is not None and place is None:
+        unknown["place_id"] = _("There is no unit %(id)s that you may see.") % {"id": payload.place_id}
+    if unknown or form is None:
+        raise ValidationError(unknown)
+    try:
+        activity, created = services.activity_create(
+            actor=user,
+            campaign=campaign,
+            unit=unit,
+            day=payload.date,
+            form=form,
+            medium=medium,
+            count=payload.count,
+            people_reached=payload.people_reached,
+            place=place,
+            description=payload.description,
+            evidence_url=payload.evidence_url,
+            client_key=f"api:{user.pk}:{payload.client_key}"[:64],
+        )
+    except ValidationError as exc:
+        raise _api_fields(exc) from None
     return Status(201 if created else 200, _activity(activity))
+
+
+# The service names the model's fields; the API's names for the same values.
+_API_FIELDS = {"medium": "medium_id", "place": "place_id"}
+
+
+def _api_fields(exc: ValidationError) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({_API_FIELDS.get(field, field): errors for field, errors in exc.error_dict.items()})
 
 
 def _open_report(

@@ -37,6 +37,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from switchoff.lib import xlsx
+
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.oxml.table import CT_Tbl
@@ -773,15 +775,8 @@ def _register_xlsx_styles(book: Workbook) -> None:
 
 
 def _put(sheet: Any, row: int, column: int, value: str | int, style: str) -> None:
-    if isinstance(value, str):
-        cell = sheet.cell(row=row, column=column, value=_clean(value))
-        # openpyxl stores a string that starts with "=" as a formula: a unit's
-        # free text must never become one.
-        if value.startswith("="):
-            cell.data_type = "s"
-    else:
-        cell = sheet.cell(row=row, column=column, value=value)
-    cell.style = style
+    # Through the one guard: a unit's name or free text never becomes a formula.
+    xlsx.put(sheet, row, column, value).style = style
 
 
 def _fit_row_height(
@@ -856,7 +851,7 @@ def report_xlsx(report: AggregateReport) -> bytes:
     Vietnamese Excel), totals as computed values, so that the workbook can be
     summed and filtered further.
     """
-    book = Workbook()
+    book = xlsx.new_workbook()
     _register_xlsx_styles(book)
     period = period_text(report)
 
@@ -926,6 +921,4 @@ def report_xlsx(report: AggregateReport) -> bytes:
         rows=([index, unit, text] for index, (unit, text) in enumerate(report.other_results, start=1)),
     )
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(book)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.links import validate_http_url
+
 
 class ActivityForm(forms.Form):
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -13,7 +15,9 @@ class ActivityForm(forms.Form):
     people_reached = forms.IntegerField(label=_("People reached (optional)"), min_value=0, required=False)
     place = forms.TypedChoiceField(label=_("Place"), coerce=int, required=False, empty_value=None)
     description = forms.CharField(label=_("Short description"), max_length=500, required=False)
-    evidence_url = forms.URLField(label=_("Evidence: a link"), required=False, assume_scheme="https")
+    evidence_url = forms.URLField(
+        label=_("Evidence: a link"), required=False, assume_scheme="https", validators=[validate_http_url]
+    )
     evidence_file = forms.FileField(label=_("Evidence: a photo or file"), required=False)
 
 

@@ -17,7 +17,16 @@ from django.db.models import Q
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import first_of_month, last_of_month
 from switchoff.reports.models import MonthlyReport
-from switchoff.units.models import Unit, UnitQuerySet
+from switchoff.units.models import Unit, UnitKind, UnitQuerySet
+
+
+def activity_places(unit: Unit) -> UnitQuerySet:
+    """Where ``unit``'s activities may take place: the current communes and villages of its area."""
+    return (
+        Unit.objects.rolling_into(unit.geographic_anchor())
+        .current()
+        .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE])
+    )
 
 
 class UnitStatus:

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.links import validate_http_url
 from switchoff.lib.months import first_of_month, last_of_month
 from switchoff.reports.models import Activity, MonthlyReport, ReportLine
+from switchoff.reports.selectors import activity_places
 from switchoff.units.models import Unit
 
 Status = MonthlyReport.Status
@@ -36,7 +38,9 @@ def _check_activity(
     form: CommunicationForm,
     medium: Medium | None,
     place: Unit | None,
+    evidence_url: str = "",
 ) -> None:
+    """Every value and reference of an activity, as the page and the API give them; errors name the field."""
     errors: dict[str, str] = {}
     if not campaign.start_date <= day <= campaign.end_date:
         errors["date"] = _("The date must be within the campaign (%(start)s – %(end)s).") % {
@@ -47,10 +51,17 @@ def _check_activity(
         errors["date"] = _("The date cannot be in the future.")
     if form.campaign_id != campaign.pk:
         errors["form"] = _("This form belongs to another campaign.")
-    if medium is not None and form.media.exists() and not form.media.filter(pk=medium.pk).exists():
+    if medium is not None and medium.campaign_id != campaign.pk:
+        errors["medium"] = _("This medium belongs to another campaign.")
+    elif medium is not None and form.media.exists() and not form.media.filter(pk=medium.pk).exists():
         errors["medium"] = _("%(medium)s is not a medium of %(form)s.") % {"medium": medium, "form": form}
-    if place is not None and not place.rollup_path.startswith(unit.geographic_anchor().rollup_path):
-        errors["place"] = _("The place must be inside the unit's area.")
+    if place is not None and not activity_places(unit).filter(pk=place.pk).exists():
+        errors["place"] = _("The place must be a current commune or village inside the unit's area.")
+    if evidence_url:
+        try:
+            validate_http_url(evidence_url)
+        except ValidationError as exc:
+            errors["evidence_url"] = " ".join(exc.messages)
     if errors:
         raise ValidationError(errors)
 
@@ -94,7 +105,10 @@ def activity_create(
         # needs no choice: its totals then land on the same report line.
         only = list(form.media.all()[:2])
         medium = only[0] if len(only) == 1 else None
-    _check_activity(campaign=campaign, unit=unit, day=day, form=form, medium=medium, place=place)
+    evidence_url = evidence_url.strip()
+    _check_activity(
+        campaign=campaign, unit=unit, day=day, form=form, medium=medium, place=place, evidence_url=evidence_url
+    )
     if count < 1:
         raise ValidationError({"count": _("The count must be at least 1.")})
     if _month_is_closed(campaign, unit, day):
@@ -114,7 +128,7 @@ def activity_create(
         people_reached=people_reached,
         place=place,
         description=description.strip(),
-        evidence_url=evidence_url.strip(),
+        evidence_url=evidence_url,
         client_key=client_key,
         created_by=actor,
     )

@@ -29,7 +29,7 @@ from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
 from switchoff.reports.forms import ActivityForm, ReasonForm
 from switchoff.reports.models import Activity, MonthlyReport, ReportLine
-from switchoff.reports.selectors import UnitStatus, completeness
+from switchoff.reports.selectors import UnitStatus, activity_places, completeness
 from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
 from switchoff.units.forms import WorkbookForm
 from switchoff.units.models import Unit, UnitKind
@@ -60,13 +60,7 @@ def _month(campaign: Campaign, text: str | None) -> datetime.date:
 
 
 def _places(unit: Unit) -> list[Unit]:
-    anchor = unit.geographic_anchor()
-    return list(
-        Unit.objects.rolling_into(anchor)
-        .current()
-        .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE])
-        .order_by("depth", "search_name")[:500]
-    )
+    return list(activity_places(unit).order_by("depth", "search_name")[:500])
 
 
 @login_required

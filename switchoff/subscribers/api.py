@@ -26,6 +26,7 @@ from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progre
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
+from switchoff.subscribers.services import number_search_admit, number_search_record
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit
 
@@ -223,17 +224,29 @@ def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
 
 
 @router.get(
-    "/subscribers", response=SubscriberPage, summary="Subscribers under a unit, numbers masked, keyset-paginated"
+    "/subscribers",
+    response=SubscriberPage,
+    summary="Subscribers under a unit, numbers masked, keyset-paginated",
+    description=(
+        "`q` searches by a full number in any written form, or by name without diacritics. A search by a full "
+        "number is logged like a reveal and limited per person and minute (429 beyond it)."
+    ),
 )
 def list_subscribers(
-    request: HttpRequest, unit: Id, after: Id = 0, limit: int = 100, status: str = "all"
+    request: HttpRequest, unit: Id, after: Id = 0, limit: int = 100, status: str = "all", q: str = ""
 ) -> dict[str, Any]:
     user = _user(request)
     target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
     limit = max(1, min(limit, 500))
-    rows = registry_page(user, target, RegistryFilters(status=status), after=max(after, 0), size=limit + 1)
+    filters = RegistryFilters(status=status, query=q.replace("\x00", "").strip()[:100])
+    number = filters.searched_number
+    if number is not None:
+        number_search_admit(actor=user, unit=target)  # Throttled: a 429
+    rows = registry_page(user, target, filters, after=max(after, 0), size=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
+    if number is not None:
+        number_search_record(actor=user, number=number, subscriber_ids=[s.pk for s in rows], unit=target, via="api")
     return {
         "items": [
             {

@@ -50,7 +50,7 @@ from switchoff.audit.services import log_action
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.phones import mobile_pattern, parse_subscriber_number
-from switchoff.lib.text import excel_safe, fold
+from switchoff.lib.text import fold
 from switchoff.subscribers.guards import (
     MassLeave,
     NoGoodRows,
@@ -1010,28 +1010,25 @@ def _apply_left(source: SubscriberList, day: Any, result: ApplyResult, deltas: d
 
 def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
     """The rows that will not be imported, as they were, with the reason in a last column."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    book = Workbook()
+    from switchoff.lib import xlsx
+
+    book = xlsx.new_workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = str(_("Rejected rows"))[:31]
     bold = Font(bold=True)
-    sheet.append([str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), *[str(_("Original row"))]])
+    xlsx.append(sheet, [str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), str(_("Original row"))])
     for cell in sheet[1]:
         cell.font = bold
     for problem in checked.errors:
         original = problem.cells or []
-        sheet.append([problem.sheet, problem.row, problem.column, problem.reason, *[excel_safe(v) for v in original]])
+        xlsx.append(sheet, [problem.sheet, problem.row, problem.column, problem.reason, *original])
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCD", (14, 8, 8, 60), strict=True):
         sheet.column_dimensions[column].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(book)
 
 
 def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | None:

@@ -102,6 +102,15 @@ class RegistryFilters:
     query: str = ""
     unassigned: bool = False  # only those whose address was not recognised, for a person to assign
 
+    @property
+    def searched_number(self) -> str | None:
+        """The number searched for (E.164) when the search text is a full number in any written form.
+
+        Anything else searches names only: a part of a number or a mask
+        (086****922) never matches numbers.
+        """
+        return parse_subscriber_number(self.query).e164 if self.query else None
+
     def apply(self, subscribers: QuerySet[Subscriber]) -> QuerySet[Subscriber]:
         if self.status in {Subscriber.Status.LISTED, Subscriber.Status.LEFT}:
             subscribers = subscribers.filter(status=self.status)
@@ -116,9 +125,9 @@ class RegistryFilters:
         if self.first_seen_to is not None:
             subscribers = subscribers.filter(first_seen__lte=self.first_seen_to)
         if self.query:
-            number = parse_subscriber_number(self.query)
-            if number.e164:
-                subscribers = subscribers.filter(msisdn=number.e164)
+            number = self.searched_number
+            if number:
+                subscribers = subscribers.filter(msisdn=number)
             else:
                 for word in fold(self.query).split():
                     subscribers = subscribers.filter(search_name__contains=word)
@@ -160,7 +169,7 @@ def registry_page(
     ids = _unit_ids(user, unit)
     base = filters.apply(Subscriber.objects.filter(pk__gt=after)).order_by()
     # A search by number goes straight to the number's index: at most a few rows match.
-    by_number = bool(filters.query) and parse_subscriber_number(filters.query).e164 is not None
+    by_number = filters.searched_number is not None
     if 0 < len(ids) <= UNION_UP_TO and not by_number:
         parts = [base.filter(unit_id=pk) for pk in ids] + [base.filter(unit__isnull=True, list_area_id__in=ids)]
         sqls: list[str] = []

@@ -1,17 +1,28 @@
-"""Writes to the registry other than imports: confirming households, assigning an unresolved address."""
+"""Writes to the registry other than imports: households, assigning an address, the log of number searches."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
+from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.subscribers.models import Household, HouseholdDismissal, Subscriber, SubscriberEvent, UnitCount
+from switchoff.subscribers.access import may_reveal, may_reveal_in
+from switchoff.subscribers.models import (
+    Household,
+    HouseholdDismissal,
+    NumberView,
+    Subscriber,
+    SubscriberEvent,
+    UnitCount,
+)
 from switchoff.subscribers.selectors import RegistryFilters, unit_subscribers
 from switchoff.units.models import Unit
 
@@ -96,3 +107,81 @@ def household_dismiss(*, actor: User, unit: Unit, search_name: str, address: str
             data={"name": search_name, "address": address},
         )
     return dismissal
+
+
+NUMBER_SEARCH_WINDOW_S = 60
+
+
+def number_search_admit(*, actor: User, unit: Unit | None) -> None:
+    """Count one search by a full number; raise ``Throttled`` past ``NUMBER_SEARCH_LIMIT_PER_MIN`` in a minute.
+
+    A mask (086****922) leaves 10,000 candidates: unlimited searches would
+    recover any number. The first refusal of a window is written to the audit
+    trail, where the administrators' panel of unusual search volume shows it.
+    """
+    limit = settings.NUMBER_SEARCH_LIMIT_PER_MIN
+    hits = hit(f"number-search:{actor.pk}", window_s=NUMBER_SEARCH_WINDOW_S)
+    if hits <= limit:
+        return
+    if hits == limit + 1:
+        with transaction.atomic():
+            log_action("subscribers.number.search_throttled", actor=actor, unit=unit, data={"limit": limit})
+    raise Throttled(
+        _("You searched by a full number %(n)s times in a minute, the most allowed. Wait a minute and search again.")
+        % {"n": limit},
+        details={"limit": limit, "window_s": NUMBER_SEARCH_WINDOW_S},
+    )
+
+
+@transaction.atomic
+def number_search_record(
+    *, actor: User, number: str, subscriber_ids: list[int], unit: Unit | None, via: str
+) -> NumberView:
+    """Log a search by a full number like a reveal: who searched, which rows it found (none is an answer too).
+
+    This runs on a GET (the registry page, its export, the API list), which
+    otherwise never writes: the log of who looked is the one exception, and it
+    writes only the ``NumberView`` and the audit row. The trail keeps the
+    number masked; the rows found name the subscribers.
+    """
+    view = NumberView.objects.create(user=actor, purpose="search", subscriber_ids=subscriber_ids)
+    log_action(
+        "subscribers.number.searched",
+        actor=actor,
+        unit=unit,
+        data={"number": mask_phone(number), "matches": subscriber_ids, "via": via},
+    )
+    return view
+
+
+@transaction.atomic
+def number_reveal(*, actor: User, subscriber: Subscriber) -> str:
+    """The subscriber's full number, for someone who may reveal it (``may_reveal``); logged with who saw it."""
+    if not may_reveal(actor, subscriber):
+        raise PermissionDenied
+    NumberView.objects.create(user=actor, purpose="reveal", subscriber_ids=[subscriber.pk])
+    log_action("subscribers.number.revealed", actor=actor, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
+    return display_phone(subscriber.msisdn)
+
+
+@transaction.atomic
+def registry_export_record(
+    *, actor: User, unit: Unit, subscriber_ids: list[int], full: bool, filters: dict[str, str]
+) -> NumberView:
+    """Log an export of ``unit``'s list (its rows; full numbers only for who ``may_reveal_in`` the unit).
+
+    A GET, like the search by number: the log of who looked is the one write.
+    """
+    if full and not may_reveal_in(actor, unit):
+        raise PermissionDenied
+    view = NumberView.objects.create(
+        user=actor, purpose="export" if full else "export-masked", subscriber_ids=subscriber_ids
+    )
+    log_action(
+        "subscribers.exported",
+        actor=actor,
+        obj=unit,
+        unit=unit,
+        data={"rows": len(subscriber_ids), "full_numbers": full, "filters": filters},
+    )
+    return view

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from switchoff.lib import xlsx
 from switchoff.lib.phones import display_phone, mask_phone
-from switchoff.lib.text import excel_safe
 from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit
 
 
 def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> bytes:
-    book = Workbook(write_only=True)
+    book = xlsx.new_workbook(write_only=True)
     sheet = book.create_sheet(str(_("Subscribers"))[:31])
     sheet.freeze_panes = "A4"
     # Printed as ward offices print it: landscape, all columns on the page width, the header on every page.
@@ -31,39 +28,38 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
     for column, width in zip("ABCDEFGHIJ", (6, 16, 26, 34, 24, 20, 16, 22, 18, 20), strict=True):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
-    title = WriteOnlyCell(sheet, _("2G-only subscribers — %(unit)s") % {"unit": unit.name})
+    title = xlsx.write_only_cell(sheet, _("2G-only subscribers — %(unit)s") % {"unit": unit.name})
     title.font = Font(bold=True, size=14)
-    sheet.append([title])
+    xlsx.append(sheet, [title])
     note = _("Exported on %(date)s; full numbers: %(full)s.") % {
         "date": timezone.localdate().strftime("%d/%m/%Y"),
         "full": _("yes") if full else _("no (masked)"),
     }
-    sheet.append([note])
+    xlsx.append(sheet, [note])
     header = [
         _("No."), _("Number"), _("Full name"), _("Address"), _("Unit"), _("Operator"), _("Device"),
         _("Status"), _("First listed"), _("Left the list on"),
     ]  # fmt: skip
     cells = []
     for text in header:
-        cell = WriteOnlyCell(sheet, str(text))
+        cell = xlsx.write_only_cell(sheet, str(text))
         cell.font = bold
         cells.append(cell)
-    sheet.append(cells)
+    xlsx.append(sheet, cells)
     for number, s in enumerate(rows, start=1):
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 number,
                 display_phone(s.msisdn) if full else mask_phone(s.msisdn),
-                excel_safe(s.name),
-                excel_safe(s.address),
+                s.name,
+                s.address,
                 s.unit.name if s.unit else str(_("not assigned")),
                 s.operator.name,
-                excel_safe(s.device),
+                s.device,
                 s.get_status_display(),
                 s.first_seen.strftime("%d/%m/%Y"),
                 s.left_on.strftime("%d/%m/%Y") if s.left_on else "",
-            ]
+            ],
         )
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(book)

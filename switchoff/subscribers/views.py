@@ -6,7 +6,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,11 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.audit.services import log_action
 from switchoff.lib.months import parse_day
-from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.phones import mask_phone
+from switchoff.lib.throttle import Throttled
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
+from switchoff.subscribers.access import may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.guards import (
     FutureList,
@@ -41,7 +43,7 @@ from switchoff.subscribers.importer import (
     remembered_columns,
 )
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, message_of, owner_key, progress, request_cancel
-from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
+from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import (
     RegistryFilters,
@@ -54,7 +56,15 @@ from switchoff.subscribers.selectors import (
     unit_subscribers,
     visible_subscribers,
 )
-from switchoff.subscribers.services import household_confirm, household_dismiss, subscriber_assign
+from switchoff.subscribers.services import (
+    household_confirm,
+    household_dismiss,
+    number_reveal,
+    number_search_admit,
+    number_search_record,
+    registry_export_record,
+    subscriber_assign,
+)
 from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
@@ -97,7 +107,7 @@ def _filters(request: HttpRequest) -> RegistryFilters:
         device=request.GET.get("device", "").strip()[:60],
         first_seen_from=parse_day(request.GET.get("from", "")),
         first_seen_to=parse_day(request.GET.get("to", "")),
-        query=request.GET.get("q", "").strip()[:100],
+        query=request.GET.get("q", "").replace("\x00", "").strip()[:100],
         unassigned=request.GET.get("unassigned") == "1",
     )
 
@@ -123,14 +133,25 @@ def registry(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     after = request.GET.get("after", "")
     after_id = int(after) if after.isdigit() else 0
+    number = filters.searched_number
+    refused = False
+    if number is not None:
+        try:
+            number_search_admit(actor=user, unit=unit)
+        except Throttled as exc:
+            messages.error(request, exc.message)
+            refused = True
+    page: list[Subscriber] = []
     if unit is not None:
-        page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
+        if not refused:
+            page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
         counts = unit_counts(unit)
         operators = unit_operators(unit)
     else:
         # Operator staff without an area of their own: their operator's whole list.
-        subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
-        page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
+        if not refused:
+            subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
+            page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
         if operator_units:
             branch = operator_units[0]
             counts = unit_counts(branch.geographic_anchor(), operator=branch)
@@ -139,6 +160,8 @@ def registry(request: HttpRequest) -> HttpResponse:
         operators = Unit.objects.filter(pk__in=[u.pk for u in operator_units])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
+    if number is not None and not refused:
+        number_search_record(actor=user, number=number, subscriber_ids=[s.pk for s in page], unit=unit, via="page")
     villages = (
         Unit.objects.filter(parent=unit, kind__category__in=[UnitKind.Category.VILLAGE, UnitKind.Category.COMMUNE])
         .filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
@@ -163,7 +186,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "children": villages,
         "params": query.urlencode(),
         "can_import": can(user, Perm.IMPORT_SUBSCRIBERS),
-        "can_export_full": unit is not None and can(user, Perm.REVEAL_NUMBERS, unit),
+        "can_export_full": unit is not None and may_reveal_in(user, unit),
         "can_group": unit is not None and can(user, Perm.REPORT, unit),
     }
     return render(request, "subscribers/registry.html", context)
@@ -182,9 +205,18 @@ def registry_export(request: HttpRequest) -> HttpResponse:
     if unit is None:
         raise Http404
     full = request.GET.get("full") == "1"
-    if full and not can(user, Perm.REVEAL_NUMBERS, unit):
+    if full and not may_reveal_in(user, unit):
         return HttpResponse(status=403)
-    subscribers = unit_subscribers(user, unit, _filters(request)).select_related("unit", "operator").order_by("pk")
+    filters = _filters(request)
+    number = filters.searched_number
+    if number is not None:
+        # An export of one searched number is a search too: the same limit, the same log.
+        try:
+            number_search_admit(actor=user, unit=unit)
+        except Throttled as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('subscribers:registry')}?unit={unit.pk}")
+    subscribers = unit_subscribers(user, unit, filters).select_related("unit", "operator").order_by("pk")
     rows = list(subscribers[: EXPORT_LIMIT + 1])
     if len(rows) > EXPORT_LIMIT:
         messages.error(
@@ -194,14 +226,11 @@ def registry_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(f"{reverse('subscribers:registry')}?{request.GET.urlencode()}")
     ids = [s.pk for s in rows]
-    NumberView.objects.create(user=user, purpose="export" if full else "export-masked", subscriber_ids=ids)
-    log_action(
-        "subscribers.exported",
-        actor=user,
-        obj=unit,
-        unit=unit,
-        data={"rows": len(ids), "full_numbers": full, "filters": request.GET.dict()},
-    )
+    if number is not None:
+        number_search_record(actor=user, number=number, subscriber_ids=ids, unit=unit, via="export")
+    # The trail keeps a searched number masked, as the search's own row does.
+    logged_filters = request.GET.dict() | ({"q": mask_phone(number)} if number is not None else {})
+    registry_export_record(actor=user, unit=unit, subscriber_ids=ids, full=full, filters=logged_filters)
     content = registry_xlsx(unit, rows, full=full)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"thue-bao-2g-{slugify(unit.search_name)}-{timezone.localdate():%Y%m%d}.xlsx"
@@ -294,13 +323,6 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     return redirect("subscribers:detail", subscriber_id=subscriber.pk)
 
 
-def _may_reveal(user: User, subscriber: Subscriber) -> bool:
-    """Roles that call people reveal numbers in their units; operator staff, their own operator's."""
-    return can(user, Perm.REVEAL_NUMBERS, subscriber.unit or subscriber.list_area) or subscriber.operator_id in set(
-        user.memberships.values_list("unit_id", flat=True)
-    )
-
-
 def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, revealed: str | None) -> HttpResponse:
     context = {
         "subscriber": subscriber,
@@ -308,7 +330,7 @@ def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, reveale
         "events": subscriber_history(subscriber),
         "household": _household(user, subscriber),
         "assign_choices": _assign_choices(user, subscriber),
-        "can_reveal": revealed is not None or _may_reveal(user, subscriber),
+        "can_reveal": revealed is not None or may_reveal(user, subscriber),
         "revealed": revealed,
     }
     return render(request, "subscribers/detail.html", context)
@@ -326,11 +348,11 @@ def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Show the full number once, and log who saw it."""
     user = _user(request)
     subscriber = _subscriber(user, subscriber_id)
-    if not _may_reveal(user, subscriber):
+    try:
+        number = number_reveal(actor=user, subscriber=subscriber)
+    except PermissionDenied:
         return HttpResponse(status=403)
-    NumberView.objects.create(user=user, purpose="reveal", subscriber_ids=[subscriber.pk])
-    log_action("subscribers.number.revealed", actor=user, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
-    return _detail(request, user, subscriber, revealed=display_phone(subscriber.msisdn))
+    return _detail(request, user, subscriber, revealed=number)
 
 
 @login_required

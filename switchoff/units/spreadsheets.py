@@ -16,11 +16,12 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from switchoff.audit.services import log_action
+from switchoff.lib import xlsx
 from switchoff.lib.filelimits import FileRefused, Limits, check_zipped_workbook, checked_rows, workbook_limits
 from switchoff.lib.text import fold
 from switchoff.units.models import Unit, UnitKind
@@ -50,7 +51,7 @@ class ParsedWorkbook:
 
 def export_commune(commune: Unit) -> bytes:
     """The commune's current villages and teams, in the layout the import reads."""
-    book = Workbook()
+    book = xlsx.new_workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = VILLAGE_SHEET
@@ -59,27 +60,26 @@ def export_commune(commune: Unit) -> bytes:
     children = Unit.objects.current().filter(parent=commune).select_related("kind").order_by("name")
     villages = [u for u in children if u.kind.category == UnitKind.Category.VILLAGE]
     teams = [u for u in children if u.kind.category == UnitKind.Category.TEAM]
-    sheet.append(VILLAGE_HEADER)
+    xlsx.append(sheet, VILLAGE_HEADER)
     for number, village in enumerate(villages, start=1):
-        sheet.append([number, village.name])
+        xlsx.append(sheet, [number, village.name])
     team_sheet = book.create_sheet(TEAM_SHEET)
-    team_sheet.append(TEAM_HEADER)
+    xlsx.append(team_sheet, TEAM_HEADER)
     coverage = {t.pk: sorted(v.name for v in t.covers.all()) for t in teams}
     for number, team in enumerate(teams, start=1):
-        team_sheet.append([number, team.name, "; ".join(coverage[team.pk])])
+        xlsx.append(team_sheet, [number, team.name, "; ".join(coverage[team.pk])])
     for ws, widths in ((sheet, [6, 45]), (team_sheet, [6, 45, 70])):
         for cell in ws[1]:
             cell.font, cell.fill = bold, fill
         for index, width in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + index)].width = width
         ws.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(book)
 
 
 def _text(value: Any) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    # A name the export quoted (it started like a formula) reads back as it was.
+    return " ".join(str(xlsx.unquote(value)).split()) if value is not None else ""
 
 
 def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from switchoff.lib.links import is_http_url
+
 register = template.Library()
 
 
@@ -17,3 +19,9 @@ def get_item(mapping: Any, key: str) -> Any:
 def cell_name(day: datetime.date, form: Any) -> str:
     """The input name of one cell of the days × forms grid."""
     return f"c-{day:%Y%m%d}-{form.pk}"
+
+
+@register.filter
+def http_link(value: Any) -> str:
+    """The address itself if it is an http(s) link, else "" (a stored ``javascript:`` is never rendered)."""
+    return value if is_http_url(value) else ""
