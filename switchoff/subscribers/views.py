@@ -116,15 +116,16 @@ def registry(request: HttpRequest) -> HttpResponse:
     after_id = int(after) if after.isdigit() else 0
     if unit is not None:
         page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
-        counts = unit_counts(unit)
-        operators = unit_operators(unit)
+        # The strip follows the operator filter; the filter's choices are every operator counted here.
+        counts = unit_counts(unit, operator=filters.operator)
+        operators = unit_operators(counts)
     else:
         # Operator staff without an area of their own: their operator's whole list.
         subscribers = filters.apply(visible_subscribers(user)).filter(pk__gt=after_id)
         page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
         if operator_units:
             branch = operator_units[0]
-            counts = unit_counts(branch.geographic_anchor(), operator=branch)
+            counts = unit_counts(branch.geographic_anchor(), operator=branch.pk)
         else:
             counts = unit_counts(scope_roots(user).order_by("depth", "pk").first() or Unit())
         operators = Unit.objects.filter(pk__in=[u.pk for u in operator_units])
