@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -204,3 +204,39 @@ def test_the_migration_moves_unitcount_rows_and_corrects_what_they_could_not_kno
     assert find_differences() == []  # corrected: the unresolved one in the area, nobody left in the ward
     with connection.cursor() as cursor:
         assert "subscribers_unitcount" not in connection.introspection.table_names(cursor)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_squash_beside_an_uncommitted_writer_counts_each_row_once() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the squash waits for the other transaction")
+    world = build_world()
+    unit = world.ward_a.pk
+    with transaction.atomic():
+        counts_add_many([Delta(unit_id=unit, key="test.k", delta=n, day=AUG) for n in (1, 2)])
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:  # a second connection, its own transaction left open
+            other.set_autocommit(False)
+            cursor.execute(
+                "INSERT INTO counts_count (unit_id, key, dimension, day, delta, is_squashed) "
+                "VALUES (%s, 'test.k', 0, %s, 5, FALSE)",
+                [unit, AUG],
+            )
+            assert squash_counts() == 1  # does not wait for, nor see, the other's row
+            other.commit()
+    finally:
+        other.close()
+    rows = Count.objects.filter(key="test.k").order_by("delta")
+    assert list(rows.values_list("delta", "is_squashed")) == [(3, True), (5, False)]
+    assert squash_counts() == 1
+    assert list(rows.values_list("delta", "is_squashed")) == [(8, True)]
+    Count.objects.all().delete()
+
+
+def test_the_worker_squashes_counts_on_its_schedule(world: World) -> None:
+    from switchoff.schedule import squash_counts_often
+
+    counts_add_many([Delta(unit_id=world.ward_a.pk, key=keys.LISTED, delta=n, dimension=9) for n in (1, -1)])
+    squash_counts_often.call_local()
+    assert not Count.objects.exists()
