@@ -8,6 +8,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from switchoff.counts.squash import squash_counts
 from switchoff.reports.reminders import send_reminders
 
 
@@ -16,3 +17,9 @@ from switchoff.reports.reminders import send_reminders
 def daily_report_reminders() -> None:
     """Remind units before and after the monthly deadline; the service sends each reminder once."""
     send_reminders()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def squash_counts_often() -> None:
+    """Sum the count rows written since the last run, so that count reads stay small; safe beside writers."""
+    squash_counts()

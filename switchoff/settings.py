@@ -37,6 +37,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "switchoff.people",
     "switchoff.units",
+    "switchoff.counts",
     "switchoff.audit",
     "switchoff.campaigns",
     "switchoff.reports",

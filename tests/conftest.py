@@ -150,3 +150,26 @@ def _default_language() -> None:
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+# Every test that touched the database ends with the counters checked against the rows they count
+# (``manage.py verify_counts``): the registry's scenarios, the reports', and every later feature's.
+# It runs in the test's call phase, inside its database access, and costs a query per key family.
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    result = yield  # a failing test raises here, and is reported as it failed
+    uses_db = item.get_closest_marker("django_db") is not None or bool(
+        DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+    if uses_db and item.get_closest_marker("counts_unverified") is None:
+        from switchoff.counts.verify import find_differences, unit_names
+
+        differences = find_differences()
+        if differences:
+            names = unit_names(differences)
+            lines = "\n".join(d.describe(names) for d in differences)
+            pytest.fail(f"verify_counts found {len(differences)} differences after the test:\n{lines}")
+    return result

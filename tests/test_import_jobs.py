@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from switchoff.counts.models import Count
+from switchoff.counts.verify import find_differences
 from switchoff.lib.uploads import store_upload
 from switchoff.subscribers import jobs
-from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList, UnitCount
+from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
 
 ROWS = 6000
@@ -48,7 +50,7 @@ def registry_state() -> tuple[int, int, int, int]:
         Subscriber.objects.count(),
         SubscriberEvent.objects.count(),
         SubscriberList.objects.count(),
-        UnitCount.objects.count(),
+        Count.objects.count(),
     )
 
 
@@ -165,12 +167,13 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
             (checked.warning_count, checked.problems),  # phase two counts its problems, keeps none
             (second.new, second.moved, second.unchanged, second.left),
             list(Subscriber.objects.order_by("msisdn").values_list("msisdn", "unit_id", "status")),
-            list(UnitCount.objects.order_by("unit_id", "day").values_list("unit_id", "day", "listed", "new", "left")),
+            list(Count.objects.order_by("unit_id", "key", "day").values_list("unit_id", "key", "day", "delta")),
             SubscriberEvent.objects.count(),
         )
+        assert find_differences() == []  # the counters of both imports, in process or forked
         SubscriberEvent.objects.all().delete()
         Subscriber.objects.all().delete()
-        UnitCount.objects.all().delete()
+        Count.objects.all().delete()
         SubscriberList.objects.all().delete()
         with connection.cursor() as cursor:
             assert connection.introspection.get_constraints(cursor, table) == indexes

@@ -262,15 +262,15 @@ def grow_registry(province: Any, total: int) -> None:
         print(f"  registry: {have + start + count:,} subscribers", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            'INSERT INTO subscribers_unitcount (unit_id, operator_id, day, listed, new, "left") '
-            "SELECT unit_id, operator_id, DATE '2024-08-01', COUNT(*) FILTER (WHERE status = 'listed'), COUNT(*), "
-            "COUNT(*) FILTER (WHERE status = 'left') FROM subscribers_subscriber WHERE operator_id = %s GROUP BY 1, 2",
+            "INSERT INTO counts_count (unit_id, key, dimension, day, delta, is_squashed) "
+            "SELECT COALESCE(unit_id, list_area_id), 'subscribers.status.' || status, operator_id, DATE '2024-08-01', "
+            "COUNT(*), TRUE FROM subscribers_subscriber WHERE operator_id = %s GROUP BY 1, 2, 3",
             [branch.pk],
         )
     # As autovacuum would after such a load: statistics, and the visibility map index-only scans need.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE subscribers_subscriber")
-        cursor.execute("VACUUM ANALYZE subscribers_unitcount")
+        cursor.execute("VACUUM ANALYZE counts_count")
 
 
 def run_child(path: Path, label: str, database_url: str, workdir: str) -> dict[str, float]:

@@ -47,10 +47,12 @@ from stdnum import imei as stdnum_imei
 from vietnamadminunits import ParseMode, parse_address
 
 from switchoff.audit.services import log_action
+from switchoff.counts.services import Delta, counts_add_many
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.phones import mobile_pattern, parse_subscriber_number
 from switchoff.lib.text import fold
+from switchoff.subscribers.counts import LEFT, LISTED, counted_in
 from switchoff.subscribers.guards import (
     MassLeave,
     NoGoodRows,
@@ -59,7 +61,7 @@ from switchoff.subscribers.guards import (
     exceeds_share,
     refuse_future,
 )
-from switchoff.subscribers.models import Subscriber, SubscriberList, UnitCount
+from switchoff.subscribers.models import Subscriber, SubscriberList
 from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
 from switchoff.units.models import Unit, UnitKind
 
@@ -896,9 +898,10 @@ def _write(
         raise Refused
     new_by_unit = checked.new_by_unit
     result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
-    deltas: defaultdict[tuple[int | None, str], int] = defaultdict(int)
+    # Counter deltas by (unit counted in, key), for the whole list: written at the end in one insert.
+    deltas: defaultdict[tuple[int, str], int] = defaultdict(int)
     for unit, n in new_by_unit.items():
-        deltas[(unit, "listed")] += n
+        deltas[(counted_in(unit, area.pk), LISTED)] += n
     # The set-based steps below say they are alive too (the worker's heartbeat is its progress).
     if spool.count:
         progress("finishing", checked.rows_read, checked.rows_read)
@@ -906,19 +909,9 @@ def _write(
     progress("finishing", checked.rows_read, checked.rows_read)
     if known:  # only those the registry knew before this list can have left it
         _apply_left(source, day, result, deltas)
-    units = {unit for unit, _kind in deltas} | set(new_by_unit)
-    UnitCount.objects.bulk_create(
-        [
-            UnitCount(
-                unit_id=unit,
-                operator=operator,
-                day=source.as_of,
-                listed=deltas.get((unit, "listed"), 0),
-                new=new_by_unit.get(unit, 0),
-                left=deltas.get((unit, "left"), 0),
-            )
-            for unit in units
-        ]
+    counts_add_many(
+        Delta(unit_id=unit, key=key, delta=n, dimension=operator.pk, day=source.as_of)
+        for (unit, key), n in deltas.items()
     )
     return result
 
@@ -950,19 +943,24 @@ def _apply_known(
         else:
             cursor.execute(f"CREATE INDEX {STAGING}_msisdn ON {STAGING} (msisdn)")
         cursor.execute(
-            f"SELECT s.status, s.unit_id, COALESCE(r.unit_id, s.unit_id), COUNT(*) {join} GROUP BY 1, 2, 3",
+            f"SELECT s.status, s.unit_id, COALESCE(r.unit_id, s.unit_id), s.list_area_id, COUNT(*) {join} "
+            "GROUP BY 1, 2, 3, 4",
             [source.operator_id],
         )
-        for status, old, new, n in cursor.fetchall():
+        for status, old, new, old_area, n in cursor.fetchall():
+            # Counted in their unit, or while they have none in the area of the list that named them last.
+            counted_before, counted_now = counted_in(old, old_area), counted_in(new, source.area_id)
             if status == Subscriber.Status.LEFT:
                 result.relisted += n
-                deltas[(new, "listed")] += n
-            elif old != new:
-                result.moved += n
-                deltas[(old, "listed")] -= n
-                deltas[(new, "listed")] += n
+                deltas[(counted_before, LEFT)] -= n
+                deltas[(counted_now, LISTED)] += n
             else:
-                result.unchanged += n
+                if old != new:
+                    result.moved += n
+                else:
+                    result.unchanged += n
+                deltas[(counted_before, LISTED)] -= n
+                deltas[(counted_now, LISTED)] += n
         cursor.execute(
             f"INSERT INTO {events} (subscriber_id, source_id, kind, as_of, data) "
             f"SELECT s.id, %s, CASE WHEN s.status = 'left' THEN 'relisted' ELSE 'moved' END, %s, "
@@ -991,9 +989,10 @@ def _apply_left(source: SubscriberList, day: Any, result: ApplyResult, deltas: d
         status=Subscriber.Status.LISTED,
         list_area__rollup_path__startswith=source.area.rollup_path,
     ).exclude(last_listed=source.as_of)
-    for unit_id, n in gone.values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n").order_by():
-        deltas[(unit_id, "listed")] -= n
-        deltas[(unit_id, "left")] += n
+    by_unit = gone.values("unit_id", "list_area_id").annotate(n=Count("id"))
+    for unit_id, list_area_id, n in by_unit.values_list("unit_id", "list_area_id", "n").order_by():
+        deltas[(counted_in(unit_id, list_area_id), LISTED)] -= n
+        deltas[(counted_in(unit_id, list_area_id), LEFT)] += n
         result.left += n
     if not result.left:
         return

@@ -179,27 +179,6 @@ class SubscriberEvent(models.Model):
         return f"{self.kind} {self.as_of}"
 
 
-class UnitCount(models.Model):
-    """Pre-aggregated counts per unit, operator and day, kept current by imports.
-
-    Rows are deltas (squashable, as in RapidPro): the number on the list in a
-    unit on a day is the sum of ``listed`` over days up to it.
-    """
-
-    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.PROTECT, related_name="+")
-    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
-    listed = models.IntegerField(default=0)  # change in the number on the list
-    new = models.IntegerField(default=0)
-    left = models.IntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["unit", "day"])]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.day}: {self.listed:+}"
-
-
 class NumberView(models.Model):
     """Every view of a full number and every export: who, when, which rows."""
 

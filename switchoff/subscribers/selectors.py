@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from switchoff.counts.selectors import count_totals, total
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.lib.text import fold
 from switchoff.people.access import visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
-from switchoff.subscribers.models import HouseholdDismissal, Subscriber, SubscriberEvent, SubscriberList, UnitCount
+from switchoff.subscribers import counts as keys
+from switchoff.subscribers.models import HouseholdDismissal, Subscriber, SubscriberEvent, SubscriberList
 from switchoff.units.models import Unit
 
 
@@ -53,19 +55,28 @@ def subscriber_history(subscriber: Subscriber) -> list[HistoryLine]:
 @dataclass(frozen=True)
 class Counts:
     listed: int
-    new: int
     left: int
+    # The operators with subscribers counted under the unit (ids), whatever the operator asked for.
+    operator_ids: frozenset[int] = frozenset()
+
+    @property
+    def new(self) -> int:
+        """Listed in all: everyone a list ever named here, still on it or not."""
+        return self.listed + self.left
 
 
-def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: Unit | None = None) -> Counts:
-    """On the list, ever newly listed, and left, under ``unit`` (merged legacy units included), from the counters."""
-    rows = UnitCount.objects.filter(unit__in=Unit.objects.rolling_into(unit))
-    if until is not None:
-        rows = rows.filter(day__lte=until)
-    if operator is not None:
-        rows = rows.filter(operator=operator)
-    totals = rows.aggregate(listed=Sum("listed"), new=Sum("new"), left=Sum("left"))
-    return Counts(listed=totals["listed"] or 0, new=totals["new"] or 0, left=totals["left"] or 0)
+def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: int | None = None) -> Counts:
+    """On the list and left under ``unit`` (merged legacy units included), from the counters, in one query.
+
+    Subscribers whose address was not resolved count under their list's area, as
+    the pages list them. ``operator`` (an id) narrows the counts to one operator.
+    """
+    totals = count_totals(unit=unit, keys=keys.KEYS, until=until)
+    return Counts(
+        listed=total(totals, keys.LISTED, dimension=operator),
+        left=total(totals, keys.LEFT, dimension=operator),
+        operator_ids=frozenset(dimension for _key, dimension in totals),
+    )
 
 
 def import_choices(user: User) -> tuple[QuerySet[Unit], QuerySet[Unit]]:
@@ -186,10 +197,9 @@ def registry_page(
     return list(rows.select_related("unit", "operator").order_by("pk")[:size])
 
 
-def unit_operators(unit: Unit) -> QuerySet[Unit]:
-    """The operators with subscribers under ``unit``, from the counters (not by scanning subscribers)."""
-    operators = UnitCount.objects.filter(unit__in=Unit.objects.rolling_into(unit)).values("operator_id")
-    return Unit.objects.filter(pk__in=operators).order_by("name")
+def unit_operators(counts: Counts) -> QuerySet[Unit]:
+    """The operators with subscribers under a unit, from its counts (not by scanning subscribers)."""
+    return Unit.objects.filter(pk__in=counts.operator_ids).order_by("name")
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
+from switchoff.counts.services import Delta, counts_add_many
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import may_reveal, may_reveal_in
+from switchoff.subscribers.counts import status_key
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
     NumberView,
     Subscriber,
     SubscriberEvent,
-    UnitCount,
 )
 from switchoff.subscribers.selectors import RegistryFilters, unit_subscribers
 from switchoff.units.models import Unit
@@ -78,14 +79,14 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
         as_of=timezone.localdate(),
         data={"unit": unit.pk, "from": None},
     )
-    if locked.status == Subscriber.Status.LISTED:
-        day = timezone.localdate()
-        UnitCount.objects.bulk_create(
-            [
-                UnitCount(unit=None, operator_id=locked.operator_id, day=day, listed=-1),
-                UnitCount(unit=unit, operator_id=locked.operator_id, day=day, listed=1),
-            ]
-        )
+    # Unassigned, they counted in their list's area; from now on in the unit (whatever their status).
+    key = status_key(locked.status)
+    counts_add_many(
+        [
+            Delta(unit_id=locked.list_area_id, key=key, delta=-1, dimension=locked.operator_id),
+            Delta(unit_id=unit.pk, key=key, delta=1, dimension=locked.operator_id),
+        ]
+    )
     locked.unit = unit
     locked.save(update_fields=["unit"])
     log_action("subscribers.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})

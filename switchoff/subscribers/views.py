@@ -145,8 +145,9 @@ def registry(request: HttpRequest) -> HttpResponse:
     if unit is not None:
         if not refused:
             page = registry_page(user, unit, filters, after=after_id, size=PAGE_SIZE + 1)
-        counts = unit_counts(unit)
-        operators = unit_operators(unit)
+        # The strip follows the operator filter; the filter's choices are every operator counted here.
+        counts = unit_counts(unit, operator=filters.operator)
+        operators = unit_operators(counts)
     else:
         # Operator staff without an area of their own: their operator's whole list.
         if not refused:
@@ -154,7 +155,7 @@ def registry(request: HttpRequest) -> HttpResponse:
             page = list(subscribers.select_related("unit", "operator").order_by("pk")[: PAGE_SIZE + 1])
         if operator_units:
             branch = operator_units[0]
-            counts = unit_counts(branch.geographic_anchor(), operator=branch)
+            counts = unit_counts(branch.geographic_anchor(), operator=branch.pk)
         else:
             counts = unit_counts(scope_roots(user).order_by("depth", "pk").first() or Unit())
         operators = Unit.objects.filter(pk__in=[u.pk for u in operator_units])

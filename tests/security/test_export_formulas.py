@@ -22,6 +22,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.counts.verify import find_differences, fix_differences
 from switchoff.lib import xlsx
 from switchoff.reports import services
 from switchoff.reports.aggregate import AggregateReport, FormMediumTotal, UnitTotal
@@ -96,6 +97,7 @@ def test_villages_workbook_reads_back_a_quoted_name_as_it_was(world: World) -> N
 def test_registry_export(world: World, hostile: str, full: bool) -> None:
     load_registry(world)
     Subscriber.objects.update(name=hostile, address=hostile, device=hostile, unit=world.villages_a[0])
+    fix_differences(find_differences())  # the rows were moved by hand, not by a service that counts
     Unit.objects.filter(pk__in=[world.villages_a[0].pk, world.operator.pk, world.ward_a.pk]).update(name=hostile)
     client = logged_in(world.admin if full else world.reporter_a)
     response = client.get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "full": "1" if full else ""})

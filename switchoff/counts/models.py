@@ -1,0 +1,46 @@
+"""Pre-aggregated counts: small rows of deltas, summed on read, squashed by a periodic job.
+
+The mechanism follows RapidPro's squashable counts. A service that changes what
+is counted writes a row (unit, key, dimension, day, delta) in the same
+transaction as the change, so the count can never drift from the rows it counts
+while the database is consistent. Reads sum the deltas over a unit's rollup
+(the unit, everything below it and the legacy units merged into any of them);
+the squash job replaces the many rows of one (unit, key, dimension, day) by one
+row of their sum, so that reads stay small.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Count(models.Model):
+    # No database constraint to the unit: the importer writes ids it has just read,
+    # units are never deleted, and a trigger per row would cost every write.
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    # What is counted, namespaced by its app: "subscribers.status.listed".
+    key = models.CharField(max_length=64)
+    # What the count is broken down by, when anything: an id (the operator, for the
+    # registry), 0 when the key has no breakdown.
+    dimension = models.BigIntegerField(default=0)
+    # The day of the change (the list's date for an import), so that a count can be read as of a day.
+    day = models.DateField()
+    delta = models.BigIntegerField()
+    is_squashed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # Reads: a unit's rollup (a subquery of unit ids) and some keys.
+            models.Index(fields=["unit", "key", "dimension", "day"], name="count_unit_key"),
+            # The squash job finds the rows still to squash without reading the others.
+            models.Index(
+                fields=["unit", "key", "dimension", "day"],
+                condition=models.Q(is_squashed=False),
+                name="count_unsquashed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.key}[{self.dimension}] {self.day}: {self.delta:+}"

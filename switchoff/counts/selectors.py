@@ -1,0 +1,30 @@
+"""Reading counts: the sum of the deltas over a unit's rollup, in one query."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Sum
+
+from switchoff.counts.models import Count
+from switchoff.units.models import Unit
+
+
+def count_totals(*, unit: Unit, keys: Iterable[str], until: datetime.date | None = None) -> dict[tuple[str, int], int]:
+    """Totals of ``keys`` under ``unit`` (everything below it and legacy units merged in), by key and dimension.
+
+    One query whatever the depth of the tree: the rollup is a subquery on the
+    units' ``rollup_path``. Keys without any count are absent; sum the
+    dimensions for a key's total (``total``).
+    """
+    rows = Count.objects.filter(unit__in=Unit.objects.rolling_into(unit).values("pk"), key__in=list(keys))
+    if until is not None:
+        rows = rows.filter(day__lte=until)
+    totals = rows.values_list("key", "dimension").annotate(total=Sum("delta")).order_by()
+    return {(key, dimension): int(total) for key, dimension, total in totals if total}
+
+
+def total(totals: dict[tuple[str, int], int], key: str, *, dimension: int | None = None) -> int:
+    """One key's total from ``count_totals``, over every dimension or only ``dimension``."""
+    return sum(n for (k, d), n in totals.items() if k == key and (dimension is None or d == dimension))
