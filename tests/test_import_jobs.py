@@ -54,7 +54,9 @@ def registry_state() -> tuple[int, int, int, int]:
     )
 
 
-def test_killed_worker_leaves_nothing_and_a_restart_completes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_killed_worker_leaves_nothing_and_a_restart_completes(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
     content = big_list()
     job = make_job(world, content)
     real_import = jobs.import_list
@@ -81,7 +83,8 @@ def test_killed_worker_leaves_nothing_and_a_restart_completes(world: World, monk
 
     monkeypatch.setattr(jobs, "import_list", real_import)
     client = logged_in(world.operator_staff)
-    client.post(reverse("subscribers:job_restart", args=[job.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the restart commits
+        client.post(reverse("subscribers:job_restart", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert Subscriber.objects.count() == ROWS
@@ -104,16 +107,24 @@ def test_cancelling_rolls_the_import_back(world: World) -> None:
     assert registry_state() == (0, 0, 0, 0)
 
 
-def test_confirming_in_the_browser_queues_the_job_and_shows_its_progress(world: World) -> None:
+def test_confirming_in_the_browser_queues_the_job_and_starts_it_once_committed(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
     content = "STT;SĐT;Họ tên\n1;0868000001;Lò Văn Em\n".encode()
     page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("a.csv", content)})
-    response = client.post(
-        reverse("subscribers:import"),
-        {**data, "upload_id": page.context["upload_id"], "file_name": "a.csv", "confirm": "1"},
-    )
-    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(
+            reverse("subscribers:import"),
+            {**data, "upload_id": page.context["upload_id"], "file_name": "a.csv", "confirm": "1"},
+        )
+        # Huey runs tasks immediately in the tests, yet nothing ran: the task waits for the job's commit.
+        job = ImportJob.objects.get()
+        assert job.status == ImportJob.Status.QUEUED and not Subscriber.objects.exists()
+    assert len(queued) == 1  # the task, run when the block ends as a real commit would run it
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
     assert response["Location"] == reverse("subscribers:job", args=[job.pk])
     progress = client.get(reverse("subscribers:job", args=[job.pk]), headers={"HX-Request": "true"})
     assert 'id="job-summary"' in progress.content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -79,7 +80,7 @@ def test_command_line_import(world: World, tmp_path: object) -> None:
     assert Subscriber.objects.count() == 3
 
 
-def test_web_import_checks_then_imports(world: World) -> None:
+def test_web_import_checks_then_imports(world: World, django_capture_on_commit_callbacks: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = logged_in(world.operator_staff)
@@ -97,7 +98,8 @@ def test_web_import_checks_then_imports(world: World) -> None:
         "file_name": "viettel.csv",
         "confirm": "1",
     }
-    assert client.post(reverse("subscribers:import"), confirm).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the job commits
+        assert client.post(reverse("subscribers:import"), confirm).status_code == 302
     assert Subscriber.objects.count() == 3
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from io import BytesIO
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -124,7 +125,9 @@ def test_same_name_and_address_is_suggested_as_a_household_and_confirmed_once(wo
     assert response.status_code in {403, 404}
 
 
-def test_the_guessed_encoding_and_separator_can_be_changed(world: World) -> None:
+def test_the_guessed_encoding_and_separator_can_be_changed(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     content = to_cp1258(AUG.replace(";", "|"))
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
@@ -134,9 +137,10 @@ def test_the_guessed_encoding_and_separator_can_be_changed(world: World) -> None
     again = {**data, "upload_id": page.context["upload_id"], "file_name": "v.txt"}
     wrong = client.post(reverse("subscribers:import"), {**again, "separator": ";", "encoding": "cp1258"})
     assert wrong.context["read"].separator == ";" and wrong.context["checked"].good == 0
-    confirmed = client.post(
-        reverse("subscribers:import"), {**again, "separator": "|", "encoding": "cp1258", "confirm": "1"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the job commits
+        confirmed = client.post(
+            reverse("subscribers:import"), {**again, "separator": "|", "encoding": "cp1258", "confirm": "1"}
+        )
     assert confirmed.status_code == 302
     job = ImportJob.objects.get()
     assert (job.encoding, job.separator, job.status) == ("cp1258", "|", ImportJob.Status.DONE)

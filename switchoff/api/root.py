@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 from switchoff.lib.throttle import Throttled
 from switchoff.people.access import act_by_token, acts_as_superuser
 from switchoff.people.models import ApiToken, token_digest
+from switchoff.people.services import api_token_touch
 from switchoff.subscribers.guards import ImportRefusal
 
 # Recording each use of a token to the second would rewrite its row on every call of a busy script.
@@ -38,8 +39,7 @@ class TokenAuth(HttpBearer):
         )
         if api_token is None:
             return None
-        if api_token.last_used_at is None or api_token.last_used_at < now - LAST_USED_PRECISION:
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        api_token_touch(token=api_token, now=now, precision=LAST_USED_PRECISION)
         user = api_token.user
         act_by_token(user)
         if user.is_superuser and not acts_as_superuser(user):

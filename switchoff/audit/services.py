@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from switchoff.audit.models import AuditEvent
 from switchoff.lib.request_context import current_ip
 
 # Keys whose values never enter the trail in clear.
 _SECRET_KEYS = {"password", "token", "secret", "otp", "code"}
+
+
+def _require_transaction(action: str) -> None:
+    connection = transaction.get_connection()
+    # A TestCase wraps each test in atomic blocks of its own (Django marks them, and reads the mark for
+    # ``durable``): they are not the change's transaction, so the tests see what production would.
+    own = [block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)]
+    if not connection.in_atomic_block or not own:
+        raise RuntimeError(
+            f"log_action({action!r}) was called outside a transaction: call it inside the @transaction.atomic "
+            "service that makes the change, so that the audit row commits or rolls back with it."
+        )
 
 
 def log_action(
@@ -21,7 +33,12 @@ def log_action(
     unit: Any | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record ``action`` (a namespaced code such as ``units.unit.merged``)."""
+    """Record ``action`` (a namespaced code such as ``units.unit.merged``) in the transaction of the change.
+
+    Raises ``RuntimeError`` outside a transaction: a row written on its own
+    could record a change that then rolls back, or miss one that commits.
+    """
+    _require_transaction(action)
     clean = {k: ("***" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
     return AuditEvent.objects.create(
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,

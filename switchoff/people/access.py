@@ -10,6 +10,10 @@ A membership gives its role over an area:
 * for a community digital technology team, also the villages it covers;
 * legacy units merged into any of these (through ``rollup_path``).
 
+Work assigned to a person or to their team, rather than spread over an area,
+is filtered with ``assigned_scope``. Each domain keeps its own checked helpers
+beside this core (``subscribers/access.py``), answering from role permissions.
+
 A request made with an API token (``act_by_token``) carries no second
 factor: while the token's user has no confirmed two-factor device, the roles
 that require one (``roles.TWO_FACTOR_REQUIRED``) and superuser status give it
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 class Grant:
     role: Role
     prefixes: tuple[str, ...]
+    unit_id: int  # the unit of the membership itself (a team, for ``assigned_scope``)
 
 
 def act_by_token(user: User) -> None:
@@ -77,7 +82,7 @@ def _grants(user: User) -> list[Grant]:
             roots = [unit.geographic_anchor() if unit.kind.covers_area else unit]
             if unit.kind.category == UnitKind.Category.TEAM:
                 roots.extend(unit.covers.all())
-            grants.append(Grant(Role(membership.role), tuple(root.rollup_path for root in roots)))
+            grants.append(Grant(Role(membership.role), tuple(root.rollup_path for root in roots), unit.pk))
     user._switchoff_grants = grants  # type: ignore[attr-defined]
     return grants
 
@@ -151,6 +156,26 @@ def access_person(user: User, person_id: int, perm: Perm = Perm.VIEW_PEOPLE) -> 
     if perm != Perm.VIEW_PEOPLE and not visible_people(user, perm).filter(pk=person.pk).exists():
         raise PermissionDenied
     return person
+
+
+def assigned_scope(user: User, perm: Perm, *, member: str = "member", team: str = "team") -> Q:
+    """Rows assigned to ``user`` (their ``member`` field) or to a team they belong to (``team``), as a filter.
+
+    For work handed to people rather than spread over an area (a door-to-door
+    case): ``Case.objects.filter(assigned_scope(user, Perm.VIEW_SUBSCRIBERS))``.
+    A team is a unit, and belonging to it is holding a membership on it, so a
+    unit's own members see what is assigned to the unit. Only memberships whose
+    role grants ``perm`` count, and the rows assigned to the person themselves
+    only while some role of theirs grants it: removing someone's roles takes
+    their assigned work away too. Units below a team or covered by it do not
+    widen the scope (that is ``visible_units``). Superusers see every row.
+    """
+    if acts_as_superuser(user):
+        return Q()
+    teams = sorted({g.unit_id for g in _grants(user) if role_has(g.role, perm)})
+    if not teams:
+        return Q(pk__in=[])
+    return Q(**{member: user.pk}) | Q(**{f"{team}__in": teams})
 
 
 def scope_roots(user: User) -> UnitQuerySet:

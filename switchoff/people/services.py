@@ -6,11 +6,14 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
@@ -28,6 +31,15 @@ def user_requires_two_factor(user: User) -> bool:
     if user.is_superuser:
         return True
     return Membership.objects.filter(user=user, role__in=list(TWO_FACTOR_REQUIRED)).exists()
+
+
+@transaction.atomic
+def user_log_in(*, request: HttpRequest, user: User, device: TOTPDevice | None) -> None:
+    """Open the session of a user whose password (and code, with ``device``) was checked, and log the login."""
+    login(request, user, backend="switchoff.people.auth.UsernameOrPhoneBackend")
+    if device is not None:
+        otp_login(request, device)
+    log_action("people.user.logged_in", actor=user, obj=user)
 
 
 def _check_can_grant(actor: User, role: Role, unit: Unit) -> None:
@@ -233,6 +245,16 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         data={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
     )
     return token, raw
+
+
+@transaction.atomic
+def api_token_touch(*, token: ApiToken, now: datetime.datetime, precision: datetime.timedelta) -> None:
+    """Record a use of the token, at most once per ``precision``: bookkeeping of the credential, not audited.
+
+    A busy script would otherwise rewrite the row on every call.
+    """
+    if token.last_used_at is None or token.last_used_at < now - precision:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 @transaction.atomic

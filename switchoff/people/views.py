@@ -10,7 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from switchoff.audit.services import log_action
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.text import fold
 from switchoff.people import services, throttle
@@ -54,10 +53,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 
 def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None) -> HttpResponse:
-    login(request, user, backend="switchoff.people.auth.UsernameOrPhoneBackend")
-    if device is not None:
-        otp_login(request, device)
-    log_action("people.user.logged_in", actor=user, obj=user)
+    services.user_log_in(request=request, user=user, device=device)
     target = request.session.pop("switchoff_next", "") or reverse("web:home")
     response = redirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")

@@ -404,3 +404,15 @@ def report_reopen(
         "reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
     )
     return report
+
+
+@transaction.atomic
+def aggregate_export_record(*, actor: Any, campaign: Campaign, month: str, fmt: str, cumulative: bool) -> None:
+    """Log a download of the aggregated report. A GET: the log of who looked is its one write."""
+    log_action(
+        "reports.aggregate.exported",
+        actor=actor,
+        obj=campaign,
+        unit=campaign.area,
+        data={"month": month, "format": fmt, "cumulative": cumulative},
+    )

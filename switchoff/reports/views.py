@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.months import add_months, first_of_month, last_of_month, parse_month
 from switchoff.lib.uploads import find_upload, store_upload
@@ -397,13 +396,7 @@ def aggregate_download(request: HttpRequest, campaign_id: int, month: str, fmt: 
     cumulative = request.GET.get("cumulative") == "1"
     units = visible_units(user, Perm.REVIEW)
     report = build_aggregate(campaign=campaign, month=parsed, cumulative=cumulative, units=units)
-    log_action(
-        "reports.aggregate.exported",
-        actor=user,
-        obj=campaign,
-        unit=campaign.area,
-        data={"month": month, "format": fmt, "cumulative": cumulative},
-    )
+    services.aggregate_export_record(actor=user, campaign=campaign, month=month, fmt=fmt, cumulative=cumulative)
     name = f"bao-cao-{campaign.technology.lower()}-{parsed:%Y-%m}{'-luy-ke' if cumulative else ''}"
     # python-docx and openpyxl load only when a document is asked for.
     from switchoff.reports.documents import report_docx, report_xlsx

@@ -7,27 +7,26 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from switchoff.api.types import Id
-from switchoff.audit.services import log_action
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
+from switchoff.subscribers.access import access_import_job
 from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, refuse_future, review_list
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
-from switchoff.subscribers.services import number_search_admit, number_search_record
-from switchoff.subscribers.tasks import import_job_task
+from switchoff.subscribers.services import import_job_create, number_search_admit, number_search_record
 from switchoff.units.models import Unit
 
 router = Router()
@@ -189,11 +188,9 @@ def post_file(
     except ImportRefusal:
         path.unlink(missing_ok=True)
         raise
-    job = ImportJob.objects.create(operator=operator, area=area, as_of=as_of, upload_id=upload_id,
-                                   file_name=file.name or "api", allow_mass_leave=allow_mass_leave,
-                                   created_by=user)  # fmt: skip
-    log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": job.file_name, "via": "api"})
-    import_job_task(job.pk)
+    job = import_job_create(actor=user, operator=operator, area=area, as_of=as_of, upload_id=upload_id,
+                            file_name=file.name or "api", via="api", allow_mass_leave=allow_mass_leave)  # fmt: skip
+    # The worker starts once the job is committed: in the answer it is queued (or, in tests, already run).
     job.refresh_from_db()
     return Status(202, _job(job))
 
@@ -214,13 +211,7 @@ def _job(job: ImportJob) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}", response=JobOut, summary="An import's status and progress")
 def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
-    user = _user(request)
-    require(user, Perm.IMPORT_SUBSCRIBERS)
-    _operators, areas = import_choices(user)
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or not (job.created_by_id == user.pk or areas.filter(pk=job.area_id).exists()):
-        raise Http404
-    return _job(job)
+    return _job(access_import_job(_user(request), job_id))
 
 
 @router.get(

@@ -1045,17 +1045,6 @@ def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | Non
     return columns or None
 
 
-def remember_columns(operator: Unit, read: ReadResult, columns: dict[str, int]) -> None:
-    """Keep the header text of each chosen column for the operator's next file."""
-    from switchoff.subscribers.models import RememberedMapping
-
-    proposed = propose_mapping(read.sheets[0].head) if read.sheets else None
-    if proposed is None:
-        return
-    headers = {name: fold(proposed.headers[index]) for name, index in columns.items() if index < len(proposed.headers)}
-    RememberedMapping.objects.update_or_create(operator=operator, defaults={"headers": headers})
-
-
 def same_list_imported(*, operator: Unit, area: Unit, as_of: datetime.date, content: bytes) -> SubscriberList | None:
     """The earlier import of exactly this content, so that it need not be read and checked again."""
     digest = hashlib.sha256(content).hexdigest()

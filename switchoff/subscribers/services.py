@@ -1,6 +1,15 @@
-"""Writes to the registry other than imports: households, assigning an address, the log of number searches."""
+"""Writes to the registry other than the import itself: import jobs, households, assigning an address, the log of
+number searches, reveals and exports.
+
+Each is one transaction with its audit row; what must not happen before the
+rows are committed (starting the worker, flagging a job as cancelled in the
+cache) is queued with ``transaction.on_commit``.
+"""
 
 from __future__ import annotations
+
+import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,21 +20,118 @@ from django.utils.translation import gettext as _
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.text import fold
 from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import may_reveal, may_reveal_in
 from switchoff.subscribers.counts import status_key
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
+    ImportJob,
     NumberView,
+    RememberedMapping,
     Subscriber,
     SubscriberEvent,
 )
-from switchoff.subscribers.selectors import RegistryFilters, unit_subscribers
+from switchoff.subscribers.reader import ReadResult, propose_mapping
+from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
+from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit
+
+
+def _start_after_commit(job_id: int) -> None:
+    # Queued inside the transaction, the task could start (another worker, or Huey's immediate mode)
+    # before the job's row exists for other connections, or for a row that then rolls back.
+    transaction.on_commit(partial(import_job_task, job_id))
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    actor: User,
+    operator: Unit,
+    area: Unit,
+    as_of: datetime.date,
+    upload_id: str,
+    file_name: str,
+    via: str,
+    mapping: dict[str, int] | None = None,
+    remember_from: ReadResult | None = None,
+    encoding: str = "",
+    separator: str = "",
+    refuse_errors: bool = False,
+    allow_mass_leave: bool = False,
+) -> ImportJob:
+    """Queue the import of a checked upload; the worker starts once the job's row is committed.
+
+    With ``remember_from`` (the file read), the header text of each column in
+    ``mapping`` is remembered for the operator's next file, in the same
+    transaction. A retried confirmation queues a second job, which finds the
+    same list already imported and changes nothing.
+    """
+    operators, areas = import_choices(actor)
+    if not (operators.filter(pk=operator.pk).exists() and areas.filter(pk=area.pk).exists()):
+        raise PermissionDenied
+    mapping = mapping or {}
+    if mapping and remember_from is not None:
+        _remember_columns(operator=operator, read=remember_from, columns=mapping)
+    job = ImportJob.objects.create(
+        operator=operator,
+        area=area,
+        as_of=as_of,
+        upload_id=upload_id,
+        file_name=file_name,
+        refuse_errors=refuse_errors,
+        allow_mass_leave=allow_mass_leave,
+        mapping=mapping,
+        encoding=encoding,
+        separator=separator,
+        created_by=actor,
+    )
+    log_action("subscribers.import.queued", actor=actor, obj=job, unit=area, data={"file": file_name, "via": via})
+    _start_after_commit(job.pk)
+    return job
+
+
+def _remember_columns(*, operator: Unit, read: ReadResult, columns: dict[str, int]) -> None:
+    """Keep the header text of each chosen column for the operator's next file (``importer.remembered_columns``)."""
+    proposed = propose_mapping(read.sheets[0].head) if read.sheets else None
+    if proposed is None:
+        return
+    headers = {name: fold(proposed.headers[index]) for name, index in columns.items() if index < len(proposed.headers)}
+    RememberedMapping.objects.update_or_create(operator=operator, defaults={"headers": headers})
+
+
+@transaction.atomic
+def import_job_cancel(*, actor: User, job: ImportJob) -> ImportJob:
+    """Cancel a queued or running job (a running one rolls back at its next progress report). Else nothing."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+        return locked  # finished, or already cancelled by a retried request
+    if locked.status == ImportJob.Status.QUEUED:
+        locked.status = ImportJob.Status.CANCELLED
+        locked.save(update_fields=["status"])
+    log_action("subscribers.import.cancelled", actor=actor, obj=locked, unit=job.area)
+    transaction.on_commit(partial(request_cancel, locked.pk))
+    return locked
+
+
+@transaction.atomic
+def import_job_restart(*, actor: User, job: ImportJob) -> ImportJob:
+    """Start again a job that stalled (its worker was killed), failed or was cancelled. Else nothing."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not (is_stalled(locked) or locked.status in {ImportJob.Status.FAILED, ImportJob.Status.CANCELLED}):
+        return locked  # running, done, or already queued again by a retried request
+    locked.status = ImportJob.Status.QUEUED
+    locked.save(update_fields=["status"])
+    log_action("subscribers.import.restarted", actor=actor, obj=locked, unit=job.area)
+    transaction.on_commit(partial(clear_cancel, locked.pk))
+    _start_after_commit(locked.pk)
+    return locked
 
 
 @transaction.atomic
@@ -93,6 +199,7 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
     return locked
 
 
+@transaction.atomic
 def household_dismiss(*, actor: User, unit: Unit, search_name: str, address: str) -> HouseholdDismissal:
     """Say that the numbers with this name and address are not one household: no longer suggested."""
     require(actor, Perm.REPORT, unit)

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from switchoff.audit.services import log_action
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
@@ -24,7 +23,7 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
-from switchoff.subscribers.access import may_reveal, may_reveal_in
+from switchoff.subscribers.access import access_import_job, access_subscriber, may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.guards import (
     FutureList,
@@ -39,10 +38,9 @@ from switchoff.subscribers.importer import (
     check_list,
     column_letter,
     rejected_rows_xlsx,
-    remember_columns,
     remembered_columns,
 )
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, message_of, owner_key, progress, request_cancel
+from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import (
@@ -59,6 +57,9 @@ from switchoff.subscribers.selectors import (
 from switchoff.subscribers.services import (
     household_confirm,
     household_dismiss,
+    import_job_cancel,
+    import_job_create,
+    import_job_restart,
     number_reveal,
     number_search_admit,
     number_search_record,
@@ -66,7 +67,6 @@ from switchoff.subscribers.services import (
     subscriber_assign,
 )
 from switchoff.subscribers.spreadsheets import registry_xlsx
-from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
@@ -272,13 +272,6 @@ def households(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/households.html", {"unit": unit, "suggestions": suggestions})
 
 
-def _subscriber(user: User, subscriber_id: int) -> Subscriber:
-    try:
-        return visible_subscribers(user).select_related("unit", "operator", "list_area").get(pk=subscriber_id)
-    except Subscriber.DoesNotExist:
-        raise Http404 from None
-
-
 def _household(user: User, subscriber: Subscriber) -> list[tuple[Subscriber, str]]:
     """The other numbers of the subscriber's household that the user may see, masked."""
     if subscriber.household_id is None:
@@ -307,7 +300,7 @@ def _assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]
 def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Put a subscriber whose address was not recognised in a unit."""
     user = _user(request)
-    subscriber = _subscriber(user, subscriber_id)
+    subscriber = access_subscriber(user, subscriber_id)
     if not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
         return HttpResponse(status=403)
     unit_id = request.POST.get("unit", "")
@@ -340,7 +333,7 @@ def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, reveale
 @login_required
 def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     user = _user(request)
-    return _detail(request, user, _subscriber(user, subscriber_id), revealed=None)
+    return _detail(request, user, access_subscriber(user, subscriber_id), revealed=None)
 
 
 @login_required
@@ -348,7 +341,7 @@ def subscriber_detail(request: HttpRequest, subscriber_id: int) -> HttpResponse:
 def subscriber_reveal(request: HttpRequest, subscriber_id: int) -> HttpResponse:
     """Show the full number once, and log who saw it."""
     user = _user(request)
-    subscriber = _subscriber(user, subscriber_id)
+    subscriber = access_subscriber(user, subscriber_id)
     try:
         number = number_reveal(actor=user, subscriber=subscriber)
     except PermissionDenied:
@@ -435,24 +428,22 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         messages.error(request, refusal.message)
     elif request.POST.get("confirm"):
-        if chosen:
-            remember_columns(operator, read, chosen)
         # The import itself runs in the background worker, with a progress bar.
-        job = ImportJob.objects.create(
+        job = import_job_create(
+            actor=user,
             operator=operator,
             area=area,
             as_of=as_of,
             upload_id=upload_id,
             file_name=file_name,
-            refuse_errors=bool(request.POST.get("refuse_errors")),
-            allow_mass_leave=allow_mass_leave,
+            via="page",
             mapping=chosen,
+            remember_from=read,
             encoding=encoding,
             separator=separator,
-            created_by=user,
+            refuse_errors=bool(request.POST.get("refuse_errors")),
+            allow_mass_leave=allow_mass_leave,
         )
-        log_action("subscribers.import.queued", actor=user, obj=job, unit=area, data={"file": file_name})
-        import_job_task(job.pk)
         return redirect("subscribers:job", job_id=job.pk)
     first = read.sheets[0] if read.sheets else None
     proposal = propose_mapping(first.head) if first else None
@@ -492,15 +483,6 @@ def _refusal(review: Review, *, allow_mass_leave: bool) -> ImportRefusal | None:
     return None
 
 
-def _job(user: User, job_id: int) -> ImportJob:
-    """A job the user started, or one in an area where they import lists."""
-    require(user, Perm.IMPORT_SUBSCRIBERS)
-    job = ImportJob.objects.select_related("operator", "area", "result").filter(pk=job_id).first()
-    if job is None or not (job.created_by_id == user.pk or can(user, Perm.IMPORT_SUBSCRIBERS, job.area)):
-        raise Http404
-    return job
-
-
 def _job_context(job: ImportJob) -> dict[str, object]:
     state = progress(job.pk)
     done, total = int(state.get("done") or 0), int(state.get("total") or 0)
@@ -528,7 +510,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
 @login_required
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     """The import's progress (rows done, rate, time left), refreshed by HTMX until it finishes."""
-    job = _job(_user(request), job_id)
+    job = access_import_job(_user(request), job_id)
     template = "subscribers/_job_progress.html" if request.headers.get("HX-Request") else "subscribers/job.html"
     return render(request, template, _job_context(job))
 
@@ -536,12 +518,8 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job(_user(request), job_id)
-    if job.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
-        request_cancel(job.pk)
-        if job.status == ImportJob.Status.QUEUED:
-            ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
-        log_action("subscribers.import.cancelled", actor=_user(request), obj=job, unit=job.area)
+    user = _user(request)
+    job = import_job_cancel(actor=user, job=access_import_job(user, job_id))
     return redirect("subscribers:job", job_id=job.pk)
 
 
@@ -549,10 +527,6 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def job_restart(request: HttpRequest, job_id: int) -> HttpResponse:
     """Start again a job that stalled (its worker was killed), failed or was cancelled."""
-    job = _job(_user(request), job_id)
-    if is_stalled(job) or job.status in {ImportJob.Status.FAILED, ImportJob.Status.CANCELLED}:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
-        clear_cancel(job.pk)
-        log_action("subscribers.import.restarted", actor=_user(request), obj=job, unit=job.area)
-        import_job_task(job.pk)
+    user = _user(request)
+    job = import_job_restart(actor=user, job=access_import_job(user, job_id))
     return redirect("subscribers:job", job_id=job.pk)

@@ -155,3 +155,12 @@ def kind_update(
     kind.save(update_fields=["name", "name_en", "covers_area", "order"])
     log_action("units.kind.updated", actor=actor, obj=kind, data={"before": before, "name": kind.name})
     return kind
+
+
+@transaction.atomic
+def commune_workbook_export_record(*, actor: Any, commune: Unit) -> None:
+    """Log a download of the commune's villages-and-teams workbook (names and phones of team members).
+
+    A GET: like the registry's exports, the log of who looked is its one write.
+    """
+    log_action("units.commune.workbook_exported", actor=actor, obj=commune, unit=commune)

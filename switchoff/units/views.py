@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from switchoff.audit.services import log_action
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import Membership, User
@@ -194,7 +193,7 @@ def workbook_export(request: HttpRequest, unit_id: int) -> HttpResponse:
     if commune.kind.category != UnitKind.Category.COMMUNE:
         raise Http404
     content = spreadsheets.export_commune(commune)
-    log_action("units.commune.workbook_exported", actor=user, obj=commune, unit=commune)
+    services.commune_workbook_export_record(actor=user, commune=commune)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="thon-to-{commune.code or commune.pk}.xlsx"'
     return response

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from switchoff.lib.uploads import store_upload
@@ -49,16 +49,18 @@ def api_client(user: User) -> Client:
 
 
 def post_file(client: Client, world: World, content: bytes, as_of: str = "2024-09-01", **extra: Any) -> Any:
-    return client.post(
-        "/api/v1/registry/files",
-        {
-            "file": SimpleUploadedFile("ds.csv", content),
-            "operator_id": world.operator.pk,
-            "area_id": world.province.pk,
-            "as_of": as_of,
-            **extra,
-        },
-    )
+    """Upload through the API; the job it queues runs (Huey immediate) once the request's transaction commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            "/api/v1/registry/files",
+            {
+                "file": SimpleUploadedFile("ds.csv", content),
+                "operator_id": world.operator.pk,
+                "area_id": world.province.pk,
+                "as_of": as_of,
+                **extra,
+            },
+        )
 
 
 def post_rows(client: Client, world: World, numbers: list[str], as_of: str = "2024-09-01", **extra: Any) -> Any:
@@ -84,7 +86,8 @@ def page_check(client: Client, world: World, content: bytes, as_of: str = "01/09
 
 def page_confirm(client: Client, world: World, upload_id: str, **extra: str) -> Any:
     data = {**page_form(world), "upload_id": upload_id, "file_name": "ds.csv", "confirm": "1", **extra}
-    return client.post(reverse("subscribers:import"), data)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the job runs once its row commits
+        return client.post(reverse("subscribers:import"), data)
 
 
 def stored(world: World, content: bytes) -> str:

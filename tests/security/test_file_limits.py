@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -191,7 +191,8 @@ def test_a_job_running_past_the_time_out_is_stalled_even_while_it_beats(world: W
     client = logged_in(world.operator_staff)
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     assert client.get(f"/api/v1/registry/jobs/{job.pk}").json()["stalled"] is True
-    logged_in(world.operator_staff).post(reverse("subscribers:job_restart", args=[job.pk]))
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the worker starts once the restart commits
+        logged_in(world.operator_staff).post(reverse("subscribers:job_restart", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
 
