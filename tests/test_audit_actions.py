@@ -158,9 +158,9 @@ def test_filter_offers_labels_not_codes(world: World) -> None:
             "số đã che, 2 dòng",
             "số đầy đủ, 1 dòng",
             "086****456",
-            "3 dòng đã đọc, 3 mới, 0 chuyển địa bàn, 0 ra khỏi danh sách",
+            "3 dòng đã đọc, 3 mới, 0 ra khỏi danh sách",
         ),
-        ("en", "numbers masked, 2 rows", "full numbers, 1 row", "086****456", "3 rows read, 3 new, 0 moved, 0 left"),
+        ("en", "numbers masked, 2 rows", "full numbers, 1 row", "086****456", "3 rows read, 3 new, 0 left the list"),
     ],
 )
 def test_page_says_what_each_disclosure_showed(

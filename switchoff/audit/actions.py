@@ -140,7 +140,7 @@ def _list_imported(data: dict[str, Any]) -> str:
     return _parts(
         _("%(n)s rows read") % {"n": _n(data["rows_read"])},
         _("%(n)s new") % {"n": _n(data.get("new", 0))},
-        _("%(n)s moved") % {"n": _n(data.get("moved", 0))},
+        _("%(n)s moved") % {"n": _n(data["moved"])} if data.get("moved") else "",
         _("%(n)s left the list") % {"n": _n(data.get("left", 0))},
         _("%(n)s rows with errors") % {"n": _n(data["errors"])} if data.get("errors") else "",
     )
