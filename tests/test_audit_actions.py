@@ -176,6 +176,13 @@ def test_page_says_what_each_disclosure_showed(
     assert "0868123456" not in text and "+84868123456" not in text
 
 
+def test_trail_names_a_subscriber_without_a_name_by_the_masked_number(world: World) -> None:
+    load_registry(world)
+    Subscriber.objects.filter(msisdn="+84868123456").update(name="")
+    number_reveal(actor=world.admin, subscriber=Subscriber.objects.get(msisdn="+84868123456"))
+    assert AuditEvent.objects.get(action="subscribers.number.revealed").object_repr == "086****456"
+
+
 def test_an_event_under_a_former_code_reads_and_filters_as_the_new_one(world: World) -> None:
     AuditEvent.objects.create(
         action="subscribers.exported", unit=world.province, data={"rows": 3, "full_numbers": False}
