@@ -123,7 +123,7 @@ def test_ward_filters_exports_and_confirms_a_household_in_the_browser(
         page.get_by_role("link", name="Xuất Excel (số đã che)").click()
     sheet = load_workbook(BytesIO(Path(download.value.path()).read_bytes())).active
     assert [row[1] for row in sheet.iter_rows(min_row=4, values_only=True)] == ["086****456", "086****458"]
-    assert AuditEvent.objects.filter(action="subscribers.exported", actor=world.reporter_a).count() == 1
+    assert AuditEvent.objects.filter(action="subscribers.list.exported", actor=world.reporter_a).count() == 1
     page.get_by_role("link", name="Hộ gia đình").click()
     expect(page.locator(".household")).to_contain_text("086****457")
     page.screenshot(path=str(SCREENSHOTS / "households-360.png"), full_page=True)

@@ -35,7 +35,6 @@ from tests.conftest import logged_in
 DISCLOSURE_LOG = {"AuditEvent", "NumberView"}
 DISCLOSURE_ACTIONS = {
     "subscribers.list.exported",
-    "subscribers.exported",
     "subscribers.number.revealed",
     "subscribers.number.searched",
     "reports.aggregate.exported",

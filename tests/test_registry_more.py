@@ -101,7 +101,7 @@ def test_export_is_masked_unless_the_role_reveals_and_every_export_is_logged(wor
         sorted(Subscriber.objects.filter(unit=village).values_list("pk", flat=True)),
     )
     assert NumberView.objects.filter(purpose="export-masked", user=world.reporter_a).count() == 1
-    assert AuditEvent.objects.filter(action="subscribers.exported").count() == 2
+    assert AuditEvent.objects.filter(action="subscribers.list.exported").count() == 2
 
 
 def test_same_name_and_address_is_suggested_as_a_household_and_confirmed_once(world: World) -> None:
@@ -169,7 +169,7 @@ def test_an_unrecognised_address_is_listed_and_assigned_by_a_person(world: World
     assert lost.unit == village
     assert [e.kind for e in lost.events.all()] == ["assigned"]
     assert unit_counts(village).listed == 1
-    assert AuditEvent.objects.filter(action="subscribers.assigned", actor=world.coordinator).count() == 1
+    assert AuditEvent.objects.filter(action="subscribers.subscriber.assigned", actor=world.coordinator).count() == 1
     # The ward now sees them, and the next list without an address keeps the unit.
     assert "Mã Văn Lạ" in logged_in(world.reporter_a).get(reverse("subscribers:registry")).content.decode()
     later = datetime.date(2024, 9, 1)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from switchoff.audit.actions import ACTIONS
 from switchoff.audit.models import AuditEvent
 from switchoff.lib.request_context import current_ip
 
@@ -39,6 +40,8 @@ def log_action(
     could record a change that then rolls back, or miss one that commits.
     """
     _require_transaction(action)
+    if action not in ACTIONS:
+        raise ValueError(f"Unregistered audit action {action!r}: add it to switchoff/audit/actions.py")
     clean = {k: ("***" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
     return AuditEvent.objects.create(
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,

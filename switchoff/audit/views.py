@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from switchoff.audit.actions import ACTIONS, action_choices, codes_matching, event_line
 from switchoff.audit.models import AuditEvent
 from switchoff.audit.selectors import unusual_number_searches
 from switchoff.lib.months import parse_day
@@ -33,8 +34,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
     actor = request.GET.get("actor", "").strip()
     date_from = parse_day(request.GET.get("from", ""))
     date_to = parse_day(request.GET.get("to", ""))
-    if action:
-        events = events.filter(action__startswith=action)
+    # A part of a code, whole words only ("subscribers.number", the panel's link): shown as the labels it covers.
+    action_part = action.rstrip(".") + "." if action and action not in ACTIONS else ""
+    if action in ACTIONS:
+        events = events.filter(action__in=codes_matching(action))
+    elif action_part:
+        events = events.filter(action__startswith=action_part)
     if actor:
         events = events.filter(Q(actor__username__icontains=actor) | Q(actor__full_name__icontains=actor))
     if date_from:
@@ -42,10 +47,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if date_to:
         events = events.filter(at__date__lte=date_to)
     page = Paginator(events.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
-    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
     context = {
         "page": page,
-        "actions": actions,
+        "lines": [event_line(event) for event in page],
+        "action_choices": action_choices(),
+        "action_part_labels": "; ".join(str(a.label) for code, a in ACTIONS.items() if code.startswith(action_part))
+        if action_part
+        else "",
         "filters": request.GET,
         "volumes": volumes,
         "unusual_per_day": settings.NUMBER_SEARCH_UNUSUAL_PER_DAY,

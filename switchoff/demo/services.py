@@ -112,7 +112,7 @@ def load_demo() -> bool:
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
     _demo_campaign(units)
     _demo_subscribers(units)
-    log_action("demo.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
+    log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
 
 

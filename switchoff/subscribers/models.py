@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.phones import mask_phone
+
 
 class SubscriberList(models.Model):
     """One imported list (one file, or rows posted through the API)."""
@@ -152,7 +154,8 @@ class Subscriber(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or self.msisdn
+        # Also the audit trail's name of the row (revealed, assigned): never the number in clear.
+        return self.name or mask_phone(self.msisdn)
 
 
 class SubscriberEvent(models.Model):

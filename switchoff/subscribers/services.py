@@ -195,7 +195,7 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
     )
     locked.unit = unit
     locked.save(update_fields=["unit"])
-    log_action("subscribers.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
+    log_action("subscribers.subscriber.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
     return locked
 
 
@@ -268,7 +268,13 @@ def number_reveal(*, actor: User, subscriber: Subscriber) -> str:
     if not may_reveal(actor, subscriber):
         raise PermissionDenied
     NumberView.objects.create(user=actor, purpose="reveal", subscriber_ids=[subscriber.pk])
-    log_action("subscribers.number.revealed", actor=actor, obj=subscriber, unit=subscriber.unit or subscriber.list_area)
+    log_action(
+        "subscribers.number.revealed",
+        actor=actor,
+        obj=subscriber,
+        unit=subscriber.unit or subscriber.list_area,
+        data={"number": mask_phone(subscriber.msisdn)},
+    )
     return display_phone(subscriber.msisdn)
 
 
@@ -286,7 +292,7 @@ def registry_export_record(
         user=actor, purpose="export" if full else "export-masked", subscriber_ids=subscriber_ids
     )
     log_action(
-        "subscribers.exported",
+        "subscribers.list.exported",
         actor=actor,
         obj=unit,
         unit=unit,

@@ -97,7 +97,7 @@ def test_an_export_searched_by_number_is_logged_and_keeps_the_number_masked(worl
     response = logged_in(world.viewer).get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "q": "0868123456"})
     assert response.status_code == 200
     assert NumberView.objects.get(purpose="search").subscriber_ids == [an.pk]
-    exported = AuditEvent.objects.get(action="subscribers.exported")
+    exported = AuditEvent.objects.get(action="subscribers.list.exported")
     assert exported.data["filters"]["q"] == "086****456"
 
 

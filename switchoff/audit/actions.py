@@ -1,0 +1,324 @@
+"""Every action the audit trail records, in one place: its code, its label, what of its data to show.
+
+A code reads ``app.noun.verb`` (``subscribers.list.exported``). ``log_action``
+refuses a code that is not registered here, so a new action cannot reach the
+trail without a label a person can read. Each action may also say, in a short
+translated phrase, what in its ``data`` matters to the reader (an export:
+masked or full numbers, how many rows); the audit page shows that phrase
+instead of the raw data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from switchoff.audit.models import AuditEvent
+from switchoff.lib.text import fold
+from switchoff.people.roles import Role
+
+Summary = Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Action:
+    label: Promise
+    # What of the event's data matters, as a short phrase in the reader's language; "" when nothing does.
+    summary: Summary | None = None
+
+    def describe(self, data: dict[str, Any]) -> str:
+        # Rows written before a key existed lack it: a summary that cannot be made is left out, not an error.
+        try:
+            return self.summary(data) if self.summary is not None else ""
+        except (KeyError, TypeError, ValueError):
+            return ""
+
+
+def _n(value: Any) -> str:
+    return number_format(int(value), force_grouping=True)
+
+
+def _day(iso: str) -> str:
+    return date_format(datetime.date.fromisoformat(iso[:10]), "d/m/Y")
+
+
+def _month(text: str) -> str:
+    return date_format(datetime.date.fromisoformat(f"{text[:7]}-01"), "m/Y")
+
+
+def _parts(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
+
+
+def _role(data: dict[str, Any]) -> str:
+    role = data["role"]
+    return str(Role(role).label) if role in Role.values else str(role)
+
+
+def _province_loaded(data: dict[str, Any]) -> str:
+    return _parts(
+        _("%(n)s units created") % {"n": _n(data["created"])},
+        _("%(n)s updated") % {"n": _n(data["updated"])},
+        _("%(n)s former units created") % {"n": _n(data["legacy_created"])} if data.get("legacy_created") else "",
+    )
+
+
+def _unit_updated(data: dict[str, Any]) -> str:
+    before = data["before"]
+    return _parts(
+        _("formerly %(name)s") % {"name": before["name"]} if before["name"] != data["name"] else "",
+        _("kind changed") if before["kind"] != data["kind"] else "",
+    )
+
+
+def _unit_merged(data: dict[str, Any]) -> str:
+    return _("into %(unit)s, last day %(day)s") % {"unit": data["into_name"], "day": _day(data["last_day"])}
+
+
+def _coverage_set(data: dict[str, Any]) -> str:
+    n = len(data["villages"])
+    return ngettext("covers %(n)s village", "covers %(n)s villages", n) % {"n": _n(n)}
+
+
+def _kind_updated(data: dict[str, Any]) -> str:
+    before = data["before"]["name"]
+    return _("formerly %(name)s") % {"name": before} if before != data["name"] else ""
+
+
+def _workbook_imported(data: dict[str, Any]) -> str:
+    return _("%(villages)s villages created, %(teams)s teams created, %(updated)s teams updated") % {
+        "villages": _n(data["villages_created"]),
+        "teams": _n(data["teams_created"]),
+        "updated": _n(data["teams_updated"]),
+    }
+
+
+def _household_confirmed(data: dict[str, Any]) -> str:
+    n = len(data["subscribers"])
+    return ngettext("%(n)s number", "%(n)s numbers", n) % {"n": _n(n)}
+
+
+def _search_throttled(data: dict[str, Any]) -> str:
+    return _("limit of %(n)s searches a minute") % {"n": _n(data["limit"])}
+
+
+_VIA = {
+    "page": gettext_lazy("on the registry page"),
+    "export": gettext_lazy("in an export"),
+    "api": gettext_lazy("through the API"),
+}
+
+
+def _number_searched(data: dict[str, Any]) -> str:
+    n = len(data["matches"])
+    return _parts(
+        data["number"],
+        ngettext("%(n)s subscriber found", "%(n)s subscribers found", n) % {"n": _n(n)},
+        str(_VIA.get(data.get("via", ""), "")),
+    )
+
+
+def _number_revealed(data: dict[str, Any]) -> str:
+    return str(data["number"])
+
+
+def _list_exported(data: dict[str, Any]) -> str:
+    n = int(data["rows"])
+    rows = ngettext("%(n)s row", "%(n)s rows", n) % {"n": _n(n)}
+    return _parts(_("full numbers") if data["full_numbers"] else _("numbers masked"), rows)
+
+
+def _list_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        _("%(n)s rows read") % {"n": _n(data["rows_read"])},
+        _("%(n)s new") % {"n": _n(data.get("new", 0))},
+        _("%(n)s moved") % {"n": _n(data["moved"])} if data.get("moved") else "",
+        _("%(n)s left the list") % {"n": _n(data.get("left", 0))},
+        _("%(n)s rows with errors") % {"n": _n(data["errors"])} if data.get("errors") else "",
+    )
+
+
+def _import_queued(data: dict[str, Any]) -> str:
+    return _parts(str(data["file"]), str(_VIA["api"]) if data.get("via") == "api" else "")
+
+
+def _activity(data: dict[str, Any]) -> str:
+    n = int(data["count"])
+    return ngettext("%(n)s time on %(day)s", "%(n)s times on %(day)s", n) % {"n": _n(n), "day": _day(data["date"])}
+
+
+def _report_saved(data: dict[str, Any]) -> str:
+    return _("total %(n)s") % {"n": _n(data["total"])}
+
+
+def _report_submitted(data: dict[str, Any]) -> str:
+    return _("late") if data["late"] else _("on time")
+
+
+def _reason(data: dict[str, Any]) -> str:
+    return _("reason: %(reason)s") % {"reason": data["reason"]} if data["reason"] else ""
+
+
+def _aggregate_exported(data: dict[str, Any]) -> str:
+    return _parts(
+        _("month %(month)s") % {"month": _month(data["month"])},
+        str(data["format"]).upper(),
+        _("cumulative") if data.get("cumulative") else "",
+    )
+
+
+def _rule_changed(data: dict[str, Any]) -> str:
+    return _("switch-off date was %(day)s, reports were due on day %(due)s") % {
+        "day": _day(data["before"]["cutoff_date"]),
+        "due": data["before"]["due_day"],
+    }
+
+
+def _assignments_added(data: dict[str, Any]) -> str:
+    n = int(data["added"])
+    return ngettext("%(n)s unit added", "%(n)s units added", n) % {"n": _n(n)}
+
+
+def _token_created(data: dict[str, Any]) -> str:
+    return _("%(name)s (%(prefix)s…), expires %(day)s") % {
+        "name": data["name"],
+        "prefix": data["prefix"],
+        "day": _day(data["expires_at"]),
+    }
+
+
+def _token_revoked(data: dict[str, Any]) -> str:
+    return f"{data['prefix']}…"
+
+
+def _tokens_revoked_with_password(data: dict[str, Any]) -> str:
+    prefixes = data["prefixes"]
+    return ngettext("%(n)s token: %(prefixes)s", "%(n)s tokens: %(prefixes)s", len(prefixes)) % {
+        "n": _n(len(prefixes)),
+        "prefixes": ", ".join(f"{p}…" for p in prefixes),
+    }
+
+
+def _a(label: Promise, summary: Summary | None = None) -> Action:
+    return Action(label=label, summary=summary)
+
+
+ACTIONS: dict[str, Action] = {
+    # units
+    "units.province.loaded": _a(gettext_lazy("Province's units loaded"), _province_loaded),
+    "units.unit.created": _a(gettext_lazy("Unit created")),
+    "units.unit.updated": _a(gettext_lazy("Unit changed"), _unit_updated),
+    "units.unit.merged": _a(gettext_lazy("Unit merged"), _unit_merged),
+    "units.team.coverage_set": _a(gettext_lazy("Team's villages set"), _coverage_set),
+    "units.kind.updated": _a(gettext_lazy("Unit kind renamed"), _kind_updated),
+    "units.commune.workbook_imported": _a(gettext_lazy("Villages and teams imported"), _workbook_imported),
+    "units.commune.workbook_exported": _a(gettext_lazy("Villages and teams workbook downloaded")),
+    # subscribers
+    "subscribers.household.confirmed": _a(gettext_lazy("Household confirmed"), _household_confirmed),
+    "subscribers.household.dismissed": _a(gettext_lazy("Household suggestion dismissed")),
+    "subscribers.subscriber.assigned": _a(gettext_lazy("Subscriber put in a unit")),
+    "subscribers.number.search_throttled": _a(
+        gettext_lazy("Searches by number refused by the limit"), _search_throttled
+    ),
+    "subscribers.number.searched": _a(gettext_lazy("Searched by full number"), _number_searched),
+    "subscribers.number.revealed": _a(gettext_lazy("Full number shown"), _number_revealed),
+    "subscribers.list.exported": _a(gettext_lazy("Subscriber list exported"), _list_exported),
+    "subscribers.list.imported": _a(gettext_lazy("Subscriber list imported"), _list_imported),
+    "subscribers.import.queued": _a(gettext_lazy("Import started"), _import_queued),
+    "subscribers.import.cancelled": _a(gettext_lazy("Import cancelled")),
+    "subscribers.import.restarted": _a(gettext_lazy("Import started again")),
+    # reports
+    "reports.activity.created": _a(gettext_lazy("Activity recorded"), _activity),
+    "reports.activity.deleted": _a(gettext_lazy("Activity deleted"), _activity),
+    "reports.report.created": _a(gettext_lazy("Monthly report created")),
+    "reports.report.refilled": _a(gettext_lazy("Monthly report refilled from activities")),
+    "reports.report.saved": _a(gettext_lazy("Monthly report saved"), _report_saved),
+    "reports.report.submitted": _a(gettext_lazy("Monthly report submitted"), _report_submitted),
+    "reports.report.returned": _a(gettext_lazy("Monthly report returned"), _reason),
+    "reports.report.accepted": _a(gettext_lazy("Monthly report accepted")),
+    "reports.report.reopened": _a(gettext_lazy("Monthly report reopened"), _reason),
+    "reports.aggregate.exported": _a(gettext_lazy("Aggregated report downloaded"), _aggregate_exported),
+    # campaigns
+    "campaigns.campaign.created": _a(gettext_lazy("Campaign created")),
+    "campaigns.campaign.rule_changed": _a(gettext_lazy("Campaign dates or reporting rule changed"), _rule_changed),
+    "campaigns.assignments.added": _a(gettext_lazy("Reporting units added"), _assignments_added),
+    "campaigns.assignments.removed": _a(gettext_lazy("Reporting unit removed")),
+    "campaigns.form.saved": _a(gettext_lazy("Communication form saved")),
+    "campaigns.medium.added": _a(gettext_lazy("Medium added")),
+    # people
+    "people.membership.granted": _a(gettext_lazy("Role granted"), _role),
+    "people.membership.revoked": _a(gettext_lazy("Role removed"), _role),
+    "people.user.invited": _a(gettext_lazy("Person invited"), _role),
+    "people.user.logged_in": _a(gettext_lazy("Logged in")),
+    "people.password.reset_link_created": _a(gettext_lazy("Password reset link created")),
+    "people.password.changed": _a(gettext_lazy("Password changed")),
+    # ``people.<OneTimeLink.Purpose>.redeemed``
+    "people.invitation.redeemed": _a(gettext_lazy("Invitation accepted")),
+    "people.reset.redeemed": _a(gettext_lazy("Password reset link used")),
+    "people.two_factor.enabled": _a(gettext_lazy("Two-factor login turned on")),
+    "people.two_factor.disabled": _a(gettext_lazy("Two-factor login turned off")),
+    "people.api_token.created": _a(gettext_lazy("API token created"), _token_created),
+    "people.api_token.revoked": _a(gettext_lazy("API token revoked"), _token_revoked),
+    "people.api_token.revoked_with_password": _a(
+        gettext_lazy("API tokens revoked with the password"), _tokens_revoked_with_password
+    ),
+    # demo
+    "demo.data.loaded": _a(gettext_lazy("Demo data loaded")),
+}
+
+# Codes renamed to the ``app.noun.verb`` pattern (migration audit 0003 rewrote the rows);
+# an event written under an old code by a server not yet restarted still reads under its new label.
+FORMER_CODES: dict[str, str] = {
+    "subscribers.exported": "subscribers.list.exported",
+    "subscribers.assigned": "subscribers.subscriber.assigned",
+    "demo.loaded": "demo.data.loaded",
+}
+
+UNKNOWN = Action(label=gettext_lazy("Unrecognised action"))
+
+
+def action_for(code: str) -> Action:
+    """The registered action of ``code`` (a former code reads as its new one); ``UNKNOWN`` otherwise."""
+    return ACTIONS.get(FORMER_CODES.get(code, code), UNKNOWN)
+
+
+def codes_matching(code: str) -> list[str]:
+    """``code`` and the former codes that now mean the same action, to filter the trail by."""
+    return [code, *(old for old, new in FORMER_CODES.items() if new == code)]
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """An event as the audit page shows it: its label and the phrase of what its data says."""
+
+    event: AuditEvent
+    label: str
+    summary: str
+    known: bool
+
+
+def event_line(event: AuditEvent) -> EventLine:
+    action = action_for(event.action)
+    return EventLine(
+        event=event, label=str(action.label), summary=action.describe(event.data), known=action is not UNKNOWN
+    )
+
+
+def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The registered actions for a filter, by app (in the order of INSTALLED_APPS) then by label."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, action in ACTIONS.items():
+        groups.setdefault(code.split(".")[0], []).append((code, str(action.label)))
+    return [
+        (str(config.verbose_name), sorted(groups[config.label], key=lambda choice: fold(choice[1])))
+        for config in apps.get_app_configs()
+        if config.label in groups
+    ]
