@@ -41,7 +41,7 @@ test: install browser
 lint: install
 	$(VENV)/bin/ruff format --no-cache --check .
 	$(VENV)/bin/ruff check --no-cache .
-	$(VENV)/bin/mypy switchoff
+	$(VENV)/bin/mypy switchoff tests
 
 # The translation catalogues must match the code: regenerate and compare.
 messages: install

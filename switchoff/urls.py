@@ -1,8 +1,8 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from switchoff.api.root import api
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("switchoff.web.urls")),
     path("", include("switchoff.people.urls")),
     path("units/", include("switchoff.units.urls")),

@@ -13,7 +13,7 @@ from switchoff.lib.bulk import bulk_insert
 
 # Text as a file may hold it: COPY's own signs (backslash, tab, newline, return), quotes, Vietnamese;
 # not NUL, which PostgreSQL text cannot hold (the reader drops it).
-TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=30)
+TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=30)
 ROW = st.tuples(TEXT, st.one_of(st.none(), st.integers(-(2**62), 2**62)), TEXT)
 
 

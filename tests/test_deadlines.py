@@ -24,8 +24,8 @@ HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 JULY = datetime.date(2024, 7, 1)
 
 
-def at(*args: int) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=HCM)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=HCM)
 
 
 @pytest.fixture(params=["Asia/Ho_Chi_Minh", "UTC"])

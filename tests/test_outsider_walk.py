@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +20,21 @@ from switchoff.api.root import api
 from switchoff.people.models import ApiToken
 from switchoff.people.services import api_token_create
 from tests.conftest import World, logged_in
+
+if TYPE_CHECKING:
+    from switchoff.campaigns.models import Campaign
+    from switchoff.reports.models import Activity
+    from switchoff.subscribers.models import ImportJob, Subscriber
+
+    class Walk(World):
+        """What the ``walk`` fixture hands out: the world and the objects of ward A made for the walk."""
+
+        campaign: Campaign
+        activity: Activity
+        campaign_b: Campaign
+        subscriber_a: Subscriber
+        job: ImportJob
+
 
 # Pages open to anyone (they show nothing of any unit).
 PUBLIC = {
@@ -50,7 +65,7 @@ def _unit_target(pick: Callable[[World], Any]) -> Callable[[World], dict[str, An
 
 # Pages addressed to an object of ward A: the outsider must get 403 or 404.
 # name -> (method, kwargs builder)
-GUARDED: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
+GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "units:detail": ("get", _unit_target(lambda w: w.ward_a)),
     "units:add_child": ("post", _unit_target(lambda w: w.ward_a)),
     "units:edit": ("post", _unit_target(lambda w: w.ward_a)),

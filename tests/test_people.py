@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.test import Client, override_settings
@@ -14,8 +15,11 @@ from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from tests.conftest import PASSWORD, World, logged_in
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
-def login(client: Client, username: str, password: str = PASSWORD) -> object:
+
+def login(client: Client, username: str, password: str = PASSWORD) -> TestResponse:
     return client.post(reverse("people:login"), {"username": username, "password": password})
 
 
@@ -54,7 +58,7 @@ def test_failed_logins_are_throttled_per_address(world: World) -> None:
 def test_coordinator_must_set_up_two_factor(world: World) -> None:
     TOTPDevice.objects.filter(user=world.coordinator).delete()
     client = Client()
-    assert login(client, "coordinator")["Location"] == reverse("web:home")  # type: ignore[index]
+    assert login(client, "coordinator")["Location"] == reverse("web:home")
     response = client.get(reverse("units:tree"))
     assert response.status_code == 302 and response["Location"] == reverse("people:two_factor_setup")
     page = client.get(reverse("people:two_factor_setup"))
@@ -74,7 +78,7 @@ def test_coordinator_must_set_up_two_factor(world: World) -> None:
 def test_login_with_two_factor_asks_for_the_code(world: World) -> None:
     device = TOTPDevice.objects.create(user=world.admin, name="app", confirmed=True)
     client = Client()
-    assert login(client, "admin")["Location"] == reverse("people:login_verify")  # type: ignore[index]
+    assert login(client, "admin")["Location"] == reverse("people:login_verify")
     assert client.get(reverse("web:home")).status_code == 302  # not logged in yet
     bad = client.post(reverse("people:login_verify"), {"code": "000000"})
     assert bad.status_code == 200
@@ -107,7 +111,7 @@ def test_invitation_link_sets_a_password_once(world: World) -> None:
     assert link, "the coordinator sees the link to hand over"
     visitor = Client()
     visitor.post(link.group(1), {"password": "mot-mat-khau-dai", "password2": "mot-mat-khau-dai"})
-    assert login(visitor, "0987654321", "mot-mat-khau-dai")["Location"] == reverse("web:home")  # type: ignore[index]
+    assert login(visitor, "0987654321", "mot-mat-khau-dai")["Location"] == reverse("web:home")
     again = Client().post(link.group(1), {"password": "khac-hoan-toan-1", "password2": "khac-hoan-toan-1"})
     assert "hết hạn" in again.content.decode()
 

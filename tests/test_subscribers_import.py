@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime
 from io import BytesIO
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
 
 from switchoff.subscribers import importer
-from switchoff.subscribers.importer import OutOfOrder, check_list, import_list
+from switchoff.subscribers.guards import OutOfOrder
+from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import Subscriber, SubscriberEvent
 from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
-from switchoff.units.models import UnitKind
+from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import unit_create
 from tests.conftest import World
 from tests.vn_encodings import to_cp1258
@@ -64,14 +66,14 @@ def messy_workbook() -> bytes:
 
 
 def run(
-    world: World, content: bytes, name: str, as_of: datetime.date, area: object = None, **options: bool
+    world: World, content: bytes, name: str, as_of: datetime.date, area: Unit | None = None, **options: Any
 ) -> tuple[object, object]:
     read = read_file(content, name)
     area = area or world.province
-    checked = check_list(read, content=content, operator=world.operator, area=area)  # type: ignore[arg-type]
+    checked = check_list(read, content=content, operator=world.operator, area=area)
     return checked, import_list(
         read, content=content, operator=world.operator, area=area, as_of=as_of, file_name=name, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_messy_workbook_is_checked_row_by_row(world: World) -> None:
@@ -183,7 +185,8 @@ def test_the_same_number_from_two_operators_is_flagged(
     run(world, f"STT;SĐT\n{viettel}".encode(), "viettel.csv", AUG)
     probes: list[int] = []
     probe = importer._probe_other_operators
-    monkeypatch.setattr(importer, "_probe_other_operators", lambda *a: probes.append(1) or probe(*a))
+    # append() returns None, so ``or`` goes on to the real probe.
+    monkeypatch.setattr(importer, "_probe_other_operators", lambda *a: probes.append(1) or probe(*a))  # type: ignore[func-returns-value]
     kind = UnitKind.objects.get(code="operator_branch")
     vnpt = unit_create(actor=None, kind=kind, name="VNPT Lạng Sơn", parent=world.province)
     content = "STT;SĐT\n1;0888000111\n2;0912345678\n".encode()

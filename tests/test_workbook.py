@@ -70,7 +70,7 @@ def test_import_page_checks_then_writes_on_confirmation(world: World) -> None:
     client = logged_in(world.reporter_a)
     url = reverse("units:workbook_import", args=[world.ward_a.pk])
     stream = workbook(villages=[[1, "Khối 7"]], teams=[])
-    stream.name = "thon.xlsx"  # type: ignore[attr-defined]
+    stream.name = "thon.xlsx"
     page = client.post(url, {"file": stream})
     assert page.status_code == 200
     assert not Unit.objects.filter(name="Khối 7").exists(), "nothing is written before confirmation"

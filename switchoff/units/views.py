@@ -63,8 +63,11 @@ def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "as_of": as_of,
         "merged_from": unit.merged_from.select_related("kind").order_by("search_name"),
         "counts": selectors.unit_counts(unit),
-        "covers": unit.covers.order_by("search_name") if unit.kind.category == UnitKind.Category.TEAM else None,
-        "covered_by": unit.covered_by.order_by("search_name"),
+        # Each line shows the unit's kind and, for a legacy unit, its successor: loaded with the list.
+        "covers": unit.covers.select_related("kind", "merged_into").order_by("search_name")
+        if unit.kind.category == UnitKind.Category.TEAM
+        else None,
+        "covered_by": unit.covered_by.select_related("kind", "merged_into").order_by("search_name"),
         "members": (
             Membership.objects.filter(unit=unit).select_related("user").order_by("role", "user__search_name")
             if can(user, Perm.VIEW_PEOPLE, unit)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    # What the test client answers: a response with the request and the context attached.
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 PROXY = "127.0.0.1"
 WRONG = "wrong-password-1"
@@ -22,9 +27,9 @@ def english_client() -> Client:
     return client
 
 
-def login_from(client: Client, address: str, identifier: str, password: str = PASSWORD) -> HttpResponse:
+def login_from(client: Client, address: str, identifier: str, password: str = PASSWORD) -> TestResponse:
     """POST the login form through the reverse proxy, as the client ``address``."""
-    response: HttpResponse = client.post(
+    response: TestResponse = client.post(
         reverse("people:login"),
         {"username": identifier, "password": password},
         REMOTE_ADDR=PROXY,
@@ -33,10 +38,10 @@ def login_from(client: Client, address: str, identifier: str, password: str = PA
     return response
 
 
-def logged_in_now(response: HttpResponse) -> bool:
+def logged_in_now(response: TestResponse) -> bool:
     return response.status_code == 302 and response["Location"] == reverse("web:home")
 
 
-def password_was_checked(response: HttpResponse) -> bool:
+def password_was_checked(response: TestResponse) -> bool:
     """The password was compared (right or wrong), not refused by the throttle first."""
     return logged_in_now(response) or "password is wrong" in response.content.decode()

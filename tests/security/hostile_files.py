@@ -13,14 +13,15 @@ import functools
 import io
 import random
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 
 from tests.vn_encodings import to_cp1258
 
-HEADER = ["STT", "Số thuê bao", "Họ và tên", "Địa chỉ"]
-ROW = [1, "0868123456", "Nguyễn Văn An", "Khối 1, Phường Lương Văn Tri"]
+HEADER: list[object] = ["STT", "Số thuê bao", "Họ và tên", "Địa chỉ"]
+ROW: list[object] = [1, "0868123456", "Nguyễn Văn An", "Khối 1, Phường Lương Văn Tri"]
 NOT_EXCEL = "Tệp không phải là tệp Excel"
 
 SCRIPT_NAMES = [
@@ -44,7 +45,7 @@ class HostileFile:
         return self.name
 
 
-def xlsx(rows: list[list[object]], title: str = "Danh sách") -> bytes:
+def xlsx(rows: Sequence[Sequence[object]], title: str = "Danh sách") -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -56,7 +57,7 @@ def xlsx(rows: list[list[object]], title: str = "Danh sách") -> bytes:
     return buffer.getvalue()
 
 
-def csv_text(rows: list[list[object]], separator: str = ";") -> str:
+def csv_text(rows: Sequence[Sequence[object]], separator: str = ";") -> str:
     return "".join(separator.join(str(cell) for cell in row) + "\n" for row in rows)
 
 
@@ -92,7 +93,7 @@ WORKBOOK_RELS = (
 )
 
 
-def _row(cells: list[object]) -> str:
+def _row(cells: Sequence[object]) -> str:
     # Cell and row references are optional: left out, every row is the same bytes.
     return "<row>" + "".join(f'<c t="inlineStr"><is><t>{cell}</t></is></c>' for cell in cells) + "</row>"
 
@@ -136,7 +137,10 @@ def corpus() -> tuple[HostileFile, ...]:
         [n, f"0868{n:06d}", name, "Khối 1, Phường Lương Văn Tri"] for n, name in enumerate(SCRIPT_NAMES, start=1)
     ]
     # A village and an activity sheet with the same odd names, for the small workbooks.
-    script_sheet = [["STT", "Tên thôn, bản, khối, tổ dân phố"], *([n, name] for n, name in enumerate(SCRIPT_NAMES))]
+    script_sheet: list[list[object]] = [
+        ["STT", "Tên thôn, bản, khối, tổ dân phố"],
+        *([n, name] for n, name in enumerate(SCRIPT_NAMES)),
+    ]
     mixed = (
         csv_text([HEADER, ROW]).encode()
         + to_cp1258("2;0868123457;Trần Thị Bình;Khối 2, Phường Lương Văn Tri\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -105,7 +106,7 @@ def test_the_upload_size_is_a_setting_on_the_page_and_the_api(world: World) -> N
 
 
 def test_the_small_workbooks_have_their_own_row_limit(world: World) -> None:
-    rows: list[list[object]] = [["STT", "Tên thôn, bản, khối, tổ dân phố"]] + [[n, f"Thôn {n}"] for n in range(30)]
+    rows: list[Sequence[object]] = [["STT", "Tên thôn, bản, khối, tổ dân phố"]] + [[n, f"Thôn {n}"] for n in range(30)]
     url = reverse("units:workbook_import", args=[world.ward_a.pk])
     with override_settings(WORKBOOK_MAX_ROWS=20):
         page = logged_in(world.reporter_a).post(

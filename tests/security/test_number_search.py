@@ -26,7 +26,7 @@ def candidates(n: int) -> list[str]:
 
 
 def page_search(client: Client, world: World, text: str) -> str:
-    return client.get(reverse("subscribers:registry"), {"unit": world.ward_a.pk, "q": text}).content.decode()
+    return client.get(reverse("subscribers:registry"), {"unit": str(world.ward_a.pk), "q": text}).content.decode()
 
 
 def test_thirty_first_number_search_in_a_minute_is_refused_on_the_page(world: World) -> None:
@@ -51,14 +51,14 @@ def test_thirty_first_number_search_in_a_minute_is_refused_by_the_api(world: Wor
     client = api_client(world.reporter_a)
     url = "/api/v1/registry/subscribers"
     for number in candidates(LIMIT):
-        assert client.get(url, {"unit": world.ward_a.pk, "q": number}).status_code == 200
-    response = client.get(url, {"unit": world.ward_a.pk, "q": "+84 868 123 456"})
+        assert client.get(url, {"unit": str(world.ward_a.pk), "q": number}).status_code == 200
+    response = client.get(url, {"unit": str(world.ward_a.pk), "q": "+84 868 123 456"})
     assert response.status_code == 429
     error = response.json()["error"]
     assert error["code"] == "throttled" and error["message"]
     assert error["details"] == {"limit": LIMIT, "window_s": 60}
     # Searching by name is not limited.
-    names = client.get(url, {"unit": world.ward_a.pk, "q": "bao"}).json()["items"]
+    names = client.get(url, {"unit": str(world.ward_a.pk), "q": "bao"}).json()["items"]
     assert [s["number_masked"] for s in names] == ["086****457"]
 
 
@@ -67,7 +67,7 @@ def test_an_export_searched_by_number_counts_against_the_same_limit(world: World
     client = logged_in(world.viewer)
     for number in candidates(LIMIT):
         page_search(client, world, number)
-    response = client.get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "q": "0868123456"})
+    response = client.get(reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "q": "0868123456"})
     assert response.status_code == 302
     assert not NumberView.objects.filter(purpose="export-masked").exists()
 
@@ -83,7 +83,7 @@ def test_every_search_by_a_full_number_is_logged_like_a_reveal(world: World) -> 
     assert [v.subscriber_ids for v in views] == [[an.pk], []]
     events = list(AuditEvent.objects.filter(action=SEARCHED, actor=world.viewer).order_by("pk"))
     assert [(e.data["matches"], e.data["via"]) for e in events] == [([an.pk], "page"), ([], "page")]
-    api_client(world.reporter_a).get("/api/v1/registry/subscribers", {"unit": world.ward_a.pk, "q": "84868123456"})
+    api_client(world.reporter_a).get("/api/v1/registry/subscribers", {"unit": str(world.ward_a.pk), "q": "84868123456"})
     assert NumberView.objects.get(user=world.reporter_a, purpose="search").subscriber_ids == [an.pk]
     assert AuditEvent.objects.get(action=SEARCHED, actor=world.reporter_a).data["via"] == "api"
     # The trail keeps the number masked.
@@ -94,7 +94,9 @@ def test_every_search_by_a_full_number_is_logged_like_a_reveal(world: World) -> 
 def test_an_export_searched_by_number_is_logged_and_keeps_the_number_masked(world: World) -> None:
     load_registry(world)
     an = Subscriber.objects.get(msisdn="+84868123456")
-    response = logged_in(world.viewer).get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "q": "0868123456"})
+    response = logged_in(world.viewer).get(
+        reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "q": "0868123456"}
+    )
     assert response.status_code == 200
     assert NumberView.objects.get(purpose="search").subscriber_ids == [an.pk]
     exported = AuditEvent.objects.get(action="subscribers.list.exported")
@@ -109,7 +111,7 @@ def test_a_mask_or_a_part_of_a_number_matches_nothing(world: World) -> None:
         assert "Nguyễn Văn An" not in page, text
     assert not NumberView.objects.exists()
     items = api_client(world.reporter_a).get(
-        "/api/v1/registry/subscribers", {"unit": world.ward_a.pk, "q": "086****456"}
+        "/api/v1/registry/subscribers", {"unit": str(world.ward_a.pk), "q": "086****456"}
     )
     assert items.json()["items"] == []
 

@@ -114,7 +114,7 @@ def test_check_deploy_names_each_unsafe_setting(overrides: dict[str, object], co
         "DEBUG": False,
     }
     with override_settings(**safe):
-        assert not [m for m in run_checks(include_deployment_checks=True) if m.id.startswith("switchoff.")]
+        assert not [m for m in run_checks(include_deployment_checks=True) if (m.id or "").startswith("switchoff.")]
     with override_settings(**{**safe, **overrides}):
-        found = {m.id for m in run_checks(include_deployment_checks=True) if m.id.startswith("switchoff.")}
+        found = {m.id for m in run_checks(include_deployment_checks=True) if (m.id or "").startswith("switchoff.")}
     assert found == {code}

@@ -55,5 +55,5 @@ def test_viewer_only_on_an_operator_branch_sees_no_subscriber(world: World) -> N
 def test_viewer_cannot_export_full_numbers(world: World) -> None:
     load_registry(world)
     client = logged_in(world.viewer)
-    response = client.get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "full": "1"})
+    response = client.get(reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "full": "1"})
     assert response.status_code == 403
