@@ -55,20 +55,20 @@ def queue(world: World, actor: User | None = None, area: Unit | None = None) -> 
 def test_log_action_outside_a_transaction_raises() -> None:
     world = build_world()
     with pytest.raises(RuntimeError, match="outside a transaction"):
-        log_action("units.unit.viewed", actor=None, obj=world.ward_a)
-    assert not AuditEvent.objects.filter(action="units.unit.viewed").exists()
+        log_action("units.unit.created", actor=None, obj=world.ward_a)
+    assert not AuditEvent.objects.filter(action="units.unit.created").exists()
     with transaction.atomic():
-        log_action("units.unit.viewed", actor=None, obj=world.ward_a)
-    assert AuditEvent.objects.filter(action="units.unit.viewed").count() == 1
+        log_action("units.unit.created", actor=None, obj=world.ward_a)
+    assert AuditEvent.objects.filter(action="units.unit.created").count() == 1
 
 
 def test_the_test_cases_own_transaction_does_not_count(world: World) -> None:
     """The suite runs inside a TestCase transaction: log_action still refuses what production would refuse."""
     assert transaction.get_connection().in_atomic_block
     with pytest.raises(RuntimeError):
-        log_action("units.unit.viewed", actor=None, obj=world.ward_a)
+        log_action("units.unit.created", actor=None, obj=world.ward_a)
     with transaction.atomic():
-        log_action("units.unit.viewed", actor=None, obj=world.ward_a)
+        log_action("units.unit.created", actor=None, obj=world.ward_a)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -21,7 +21,7 @@ def _require_transaction(action: str) -> None:
     own = [block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)]
     if not connection.in_atomic_block or not own:
         raise RuntimeError(
-            f"log_action({action!r}) was called outside a transaction: call it inside the @transaction.atomic "
+            f"The audit action {action!r} was logged outside a transaction: log it inside the @transaction.atomic "
             "service that makes the change, so that the audit row commits or rolls back with it."
         )
 
@@ -39,9 +39,9 @@ def log_action(
     Raises ``RuntimeError`` outside a transaction: a row written on its own
     could record a change that then rolls back, or miss one that commits.
     """
-    _require_transaction(action)
     if action not in ACTIONS:
         raise ValueError(f"Unregistered audit action {action!r}: add it to switchoff/audit/actions.py")
+    _require_transaction(action)
     clean = {k: ("***" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
     return AuditEvent.objects.create(
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
