@@ -225,3 +225,16 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
             assert registry_state() == (0, 0, 0, 0)
             with connection.cursor() as cursor:  # the dropped indexes came back with the rollback
                 assert connection.introspection.get_constraints(cursor, table) == indexes
+
+
+def test_the_finished_jobs_registry_link_opens_a_page_its_reader_may_see(world: World) -> None:
+    small = "STT;Số thuê bao;Họ và tên;Địa chỉ\n1;0868000001;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri\n".encode()
+    job = make_job(world, small)
+    jobs.run_job(job.pk)
+    for person in (world.operator_staff, world.coordinator):
+        client = logged_in(person)
+        page = client.get(reverse("subscribers:job", args=[job.pk]))
+        link = page.content.decode().split('id="open-registry" href="')[1].split('"')[0].replace("&amp;", "&")
+        opened = client.get(link)
+        assert opened.status_code == 200, (person.username, link)
+        assert "Nguyễn Văn An" in opened.content.decode()

@@ -483,7 +483,7 @@ def _refusal(review: Review, *, allow_mass_leave: bool) -> ImportRefusal | None:
     return None
 
 
-def _job_context(job: ImportJob) -> dict[str, object]:
+def _job_context(job: ImportJob, user: User) -> dict[str, object]:
     state = progress(job.pk)
     done, total = int(state.get("done") or 0), int(state.get("total") or 0)
     started = state.get("started")
@@ -493,8 +493,13 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         elapsed = max(time.monotonic() - float(started), 0.001)
         rate = done / elapsed
         left_s = int((total - done) / rate) if rate and total > done else 0
+    # Operator staff see their operator's list, not the area's registry: the link opens what they may see.
+    registry_url = reverse("subscribers:registry")
+    if can(user, Perm.VIEW_SUBSCRIBERS, job.area):
+        registry_url += f"?unit={job.area_id}"
     return {
         "job": job,
+        "registry_url": registry_url,
         "message": message_of(job),
         "phase": state.get("phase"),
         "done": done,
@@ -512,7 +517,7 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     """The import's progress (rows done, rate, time left), refreshed by HTMX until it finishes."""
     job = access_import_job(_user(request), job_id)
     template = "subscribers/_job_progress.html" if request.headers.get("HX-Request") else "subscribers/job.html"
-    return render(request, template, _job_context(job))
+    return render(request, template, _job_context(job, _user(request)))
 
 
 @login_required
