@@ -61,7 +61,7 @@ from switchoff.subscribers.guards import (
     refuse_future,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
-from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
+from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping, row_label
 from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
 
@@ -93,7 +93,6 @@ OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vi
 STAGING = "subscribers_import_rows"
 # The columns a row of the file fills, for a new subscriber and in the staging table alike.
 ROW_COLUMNS = ("msisdn", "msisdn_original", "name", "search_name", "address", "unit_id", "imei", "device")
-TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
 CHUNK = 5000
 ANALYZE_AFTER = 50_000  # rows changed by one import, above which the table's statistics are refreshed
 REBUILD_FROM = 50_000  # new rows (about) from which SQLite builds the registry's indexes after the insert
@@ -167,6 +166,8 @@ class CheckedList:
     # list has hundreds of thousands, each keeping its row for the rejected-rows file).
     keep_problems: bool = True
     new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
+    no_name: list[str] = field(default_factory=list)  # sheets read without a column of names
+    from_content: list[str] = field(default_factory=list)  # fields whose column no header named (found by content)
     # While reading: each good number (national digits as an int) and where it was first seen
     # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
     seen: dict[int, int] = field(default_factory=dict, repr=False)
@@ -195,6 +196,23 @@ class CheckedList:
         counts = Counter((p.level, p.code) for p in self.problems)
         rows = [(level, (str(REASONS[code][1]) % _Particulars()).rstrip("."), n) for (level, code), n in counts.items()]
         return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
+
+    def column_warnings(self) -> list[str]:
+        """What a person must know about the columns before confirming: a list read without names, guessed columns."""
+        warnings = []
+        sheets = ", ".join(f"“{name}”" for name in self.no_name if name)
+        if sheets:
+            message = _("No column of names was found in sheet %(sheets)s: the subscribers would be imported "
+                        "without names. Choose the name column below.")  # fmt: skip
+            warnings.append(str(message) % {"sheets": sheets})
+        elif self.no_name:
+            warnings.append(str(_("No column of names was found: the subscribers would be imported without names. "
+                                  "Choose the name column below.")))  # fmt: skip
+        labels = {"msisdn": _("number"), "name": _("name")}
+        for name in dict.fromkeys(self.from_content):
+            warnings.append(str(_("No header names the %(field)s column: it was chosen from the cells' content. "
+                                  "Check it below.") % {"field": labels.get(name, name)}))  # fmt: skip
+        return warnings
 
     def summary(self) -> dict[str, int]:
         return {
@@ -321,6 +339,10 @@ def _clean_rows(
         first = found.header_row + 1  # the first row below the header (0-based)
         new_append, known_append = new_rows.append, known_rows.append
         index = first - 1
+        footer = False  # below a signature block or a note
+        if c_name == NO_COLUMN:
+            result.no_name.append(name_of_sheet)
+        result.from_content += [field for field in found.from_content if field not in (mapping or {})]
         for index, cells in enumerate(itertools.islice(sheet.rows(), first, None), start=first):
             if index % CHUNK == 0:
                 yield batch_done(done_before + index, data_before + index - first)
@@ -335,13 +357,19 @@ def _clean_rows(
                 # The usual 0912345678, without building a parsed number (see parse_subscriber_number).
                 msisdn, original, number, number_carrier = "+84" + raw[1:], raw, int(raw), pattern[1]
             else:
-                if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
-                    values = [_text(v) for v in cells]
-                    if not any(values) or any(fold(v) in TOTAL_WORDS for v in values):
-                        blank += 1  # a blank row, or the totals row at the bottom
-                        continue
+                if (raw is None or raw == "" or (raw.__class__ is str and not raw.strip())) and not any(
+                    _text(v) for v in cells
+                ):
+                    blank += 1
+                    continue
                 parsed = parse_subscriber_number(raw)
                 if parsed.e164 is None:
+                    # A totals row ("Tổng cộng | 430 thuê bao"), a signature block or a note under the
+                    # table, and every row without a number below it: not subscribers, not errors.
+                    if footer or (label := row_label(cells)):
+                        footer = footer or label == "footer"
+                        blank += 1
+                        continue
                     bad += 1
                     add(Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), f"number_{parsed.problem}", {},
                                 cells))  # fmt: skip
@@ -690,7 +718,7 @@ def _read_in_child(
             if batch.known:
                 send.send_bytes(b"K" + marshal.dumps(batch.known))
         names = ("rows_read", "good", "error_count", "warning_count", "problems", "mappings", "seen_numbers",
-                 "seen_where", "new_by_unit")  # fmt: skip
+                 "seen_where", "new_by_unit", "no_name", "from_content")  # fmt: skip
         state = {name: getattr(checked, name) for name in names}
         tell("done", state)
     except Refused:
