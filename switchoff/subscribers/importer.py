@@ -44,7 +44,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
 from stdnum import imei as stdnum_imei
-from vietnamadminunits import ParseMode, parse_address
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
@@ -62,8 +61,9 @@ from switchoff.subscribers.guards import (
     refuse_future,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
-from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping
-from switchoff.units.models import Unit, UnitKind
+from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping, row_label
+from switchoff.units.addresses import AddressResolver
+from switchoff.units.models import Unit
 
 # Problem codes, their level, and the sentence a person reads.
 REASONS: dict[str, tuple[str, Any]] = {
@@ -82,6 +82,10 @@ REASONS: dict[str, tuple[str, Any]] = {
         "warning",
         _("The address was not recognised; the subscriber is kept for a person to assign."),
     ),
+    "address_ambiguous": (
+        "warning",
+        _("The address matches several units (%(units)s); the subscriber is kept for a person to choose one."),
+    ),
 }  # fmt: skip
 
 OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vinaphone", "mobifone": "MobiFone",
@@ -89,8 +93,6 @@ OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vi
 STAGING = "subscribers_import_rows"
 # The columns a row of the file fills, for a new subscriber and in the staging table alike.
 ROW_COLUMNS = ("msisdn", "msisdn_original", "name", "search_name", "address", "unit_id", "imei", "device")
-TOTAL_WORDS = {"tong", "tong cong", "cong", "total"}
-DISTRICT_WORDS = ("huyen ", "quan ", "thi xa ", "thanh pho ", "tp ", "tp.")
 CHUNK = 5000
 ANALYZE_AFTER = 50_000  # rows changed by one import, above which the table's statistics are refreshed
 REBUILD_FROM = 50_000  # new rows (about) from which SQLite builds the registry's indexes after the insert
@@ -164,6 +166,8 @@ class CheckedList:
     # list has hundreds of thousands, each keeping its row for the rejected-rows file).
     keep_problems: bool = True
     new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
+    no_name: list[str] = field(default_factory=list)  # sheets read without a column of names
+    from_content: list[str] = field(default_factory=list)  # fields whose column no header named (found by content)
     # While reading: each good number (national digits as an int) and where it was first seen
     # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
     seen: dict[int, int] = field(default_factory=dict, repr=False)
@@ -193,6 +197,23 @@ class CheckedList:
         rows = [(level, (str(REASONS[code][1]) % _Particulars()).rstrip("."), n) for (level, code), n in counts.items()]
         return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
 
+    def column_warnings(self) -> list[str]:
+        """What a person must know about the columns before confirming: a list read without names, guessed columns."""
+        warnings = []
+        sheets = ", ".join(f"“{name}”" for name in self.no_name if name)
+        if sheets:
+            message = _("No column of names was found in sheet %(sheets)s: the subscribers would be imported "
+                        "without names. Choose the name column below.")  # fmt: skip
+            warnings.append(str(message) % {"sheets": sheets})
+        elif self.no_name:
+            warnings.append(str(_("No column of names was found: the subscribers would be imported without names. "
+                                  "Choose the name column below.")))  # fmt: skip
+        labels = {"msisdn": _("number"), "name": _("name")}
+        for name in dict.fromkeys(self.from_content):
+            warnings.append(str(_("No header names the %(field)s column: it was chosen from the cells' content. "
+                                  "Check it below.") % {"field": labels.get(name, name)}))  # fmt: skip
+        return warnings
+
     def summary(self) -> dict[str, int]:
         return {
             "rows_read": self.rows_read,
@@ -206,85 +227,6 @@ class CheckedList:
 def column_letter(index: int) -> str:
     """The Excel name of a 0-based column: 0 is A, 27 is AB."""
     return get_column_letter(index + 1)
-
-
-class AddressResolver:
-    """Addresses (2024 with a district, or 2025) to units.
-
-    The communes and villages are read once, up front: an import sends rows to
-    the database while it reads them, and PostgreSQL takes no other query on a
-    connection during a COPY. Answers are cached per written form, as a list
-    repeats the same few hundred addresses.
-    """
-
-    def __init__(self, area: Unit) -> None:
-        province = area
-        while province.parent_id is not None and province.kind.category != UnitKind.Category.PROVINCE:
-            province = province.parent  # type: ignore[assignment]
-        self.province_name = province.name
-        self._province_folded = fold(province.name)
-        self._codes = {
-            (system, code): pk
-            for pk, system, code in Unit.objects.filter(
-                kind__category=UnitKind.Category.COMMUNE, code_system__in=("2024", "2025")
-            )
-            .exclude(code="")
-            .values_list("pk", "code_system", "code")
-        }
-        self._villages = {
-            (parent, name): pk
-            for pk, parent, name in Unit.objects.filter(
-                kind__category=UnitKind.Category.VILLAGE, rollup_path__startswith=province.rollup_path
-            ).values_list("pk", "parent_id", "search_name")
-        }
-        self._communes: dict[tuple[str, str], int | None] = {}
-        self.by_cells: dict[tuple[str, object, object, object], int | None] = {}
-
-    def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
-        """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
-        key = (address, village, commune, district)
-        try:
-            return self.by_cells[key]
-        except KeyError:
-            found = self.by_cells[key] = self._resolve(
-                address=address, village=_text(village), commune=_text(commune), district=_text(district)
-            )
-            return found
-        except TypeError:  # a cell that cannot be a key
-            return self._resolve(
-                address=address, village=_text(village), commune=_text(commune), district=_text(district)
-            )
-
-    def _resolve(self, *, address: str, village: str, commune: str, district: str) -> int | None:
-        place = ", ".join(part for part in (commune, district) if part) or address
-        if not place:
-            return None
-        legacy = bool(district) or any(word in f" {fold(place)} " for word in DISTRICT_WORDS)
-        key = (("legacy" if legacy else "2025"), fold(place))
-        if key not in self._communes:
-            self._communes[key] = self._commune(place, legacy)
-        unit = self._communes[key]
-        if unit is None:
-            return None
-        village_text = village or (address.split(",")[0] if "," in address else "")
-        if village_text:
-            found = self._villages.get((unit, fold(village_text)))
-            if found is not None:
-                return found
-        return unit
-
-    def _commune(self, place: str, legacy: bool) -> int | None:
-        text = place if self._province_folded in fold(place) else f"{place}, {self.province_name}"
-        try:
-            parsed = parse_address(
-                text, mode=ParseMode.LEGACY if legacy else ParseMode.FROM_2025, level=3 if legacy else 2
-            )
-        except Exception:
-            return None
-        code = getattr(parsed, "ward_code", None)
-        if not code:
-            return None
-        return self._codes.get(("2024" if legacy else "2025", code))
 
 
 def _expected_carrier(operator: Unit) -> str | None:
@@ -397,6 +339,10 @@ def _clean_rows(
         first = found.header_row + 1  # the first row below the header (0-based)
         new_append, known_append = new_rows.append, known_rows.append
         index = first - 1
+        footer = False  # below a signature block or a note
+        if c_name == NO_COLUMN:
+            result.no_name.append(name_of_sheet)
+        result.from_content += [field for field in found.from_content if field not in (mapping or {})]
         for index, cells in enumerate(itertools.islice(sheet.rows(), first, None), start=first):
             if index % CHUNK == 0:
                 yield batch_done(done_before + index, data_before + index - first)
@@ -411,13 +357,19 @@ def _clean_rows(
                 # The usual 0912345678, without building a parsed number (see parse_subscriber_number).
                 msisdn, original, number, number_carrier = "+84" + raw[1:], raw, int(raw), pattern[1]
             else:
-                if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
-                    values = [_text(v) for v in cells]
-                    if not any(values) or any(fold(v) in TOTAL_WORDS for v in values):
-                        blank += 1  # a blank row, or the totals row at the bottom
-                        continue
+                if (raw is None or raw == "" or (raw.__class__ is str and not raw.strip())) and not any(
+                    _text(v) for v in cells
+                ):
+                    blank += 1
+                    continue
                 parsed = parse_subscriber_number(raw)
                 if parsed.e164 is None:
+                    # A totals row ("Tổng cộng | 430 thuê bao"), a signature block or a note under the
+                    # table, and every row without a number below it: not subscribers, not errors.
+                    if footer or (label := row_label(cells)):
+                        footer = footer or label == "footer"
+                        blank += 1
+                        continue
                     bad += 1
                     add(Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), f"number_{parsed.problem}", {},
                                 cells))  # fmt: skip
@@ -467,7 +419,7 @@ def _clean_rows(
             except (KeyError, TypeError):
                 unit_id = resolve(*parts)
             if unit_id is None:
-                add(Problem(name_of_sheet, index + 1, address_letter, address, "address_unresolved"))
+                add(_unresolved(resolver, parts, Problem(name_of_sheet, index + 1, address_letter, address, "")))
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
             row = (
                 msisdn, original, name, search_name, address[:300], unit_id, imei,
@@ -481,6 +433,15 @@ def _clean_rows(
         data_before += index + 1 - first
     result.pack_seen()
     yield batch_done(done_before, data_before, last=True)
+
+
+def _unresolved(resolver: AddressResolver, parts: tuple[str, object, object, object], problem: Problem) -> Problem:
+    """The warning of an address not resolved: not recognised, or matching several units (named)."""
+    candidates = resolver.candidates(*parts)
+    problem.code = "address_ambiguous" if candidates else "address_unresolved"
+    if candidates:
+        problem.params = {"units": ", ".join(resolver.labels[pk] for pk in candidates)}
+    return problem
 
 
 UNIT_OF_ROW = itemgetter(ROW_COLUMNS.index("unit_id"))
@@ -757,7 +718,7 @@ def _read_in_child(
             if batch.known:
                 send.send_bytes(b"K" + marshal.dumps(batch.known))
         names = ("rows_read", "good", "error_count", "warning_count", "problems", "mappings", "seen_numbers",
-                 "seen_where", "new_by_unit")  # fmt: skip
+                 "seen_where", "new_by_unit", "no_name", "from_content")  # fmt: skip
         state = {name: getattr(checked, name) for name in names}
         tell("done", state)
     except Refused:

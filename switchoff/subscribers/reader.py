@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 import itertools
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,21 +26,73 @@ from switchoff.lib.text import fold
 
 FIELDS = ("msisdn", "name", "address", "village", "commune", "district", "imei", "device")
 
+# One table of header aliases per field, matched on folded words: "Thôn/Khối", "thon - khoi"
+# and "THÔN, KHỐI" are all "thon khoi" (see ``header_words``).
 ALIASES: dict[str, set[str]] = {
     "msisdn": {
         "so thue bao", "sdt", "so dien thoai", "msisdn", "so tb", "thue bao", "isdn", "phone", "phone number",
-        "so may", "dien thoai",
+        "so may", "dien thoai", "so thue bao di dong", "so dt", "so dtdd", "mobile", "mobile number", "subscriber",
+        "so isdn", "thue bao isdn",
     },
     "name": {
         "ho va ten", "ho ten", "ten khach hang", "ten thue bao", "ten chu thue bao", "name", "full name", "customer",
+        "ho va ten chu thue bao", "ho ten chu thue bao", "customer name", "subscriber name", "ten kh", "ho ten kh",
+        "ho va ten khach hang", "ho ten khach hang", "chu thue bao", "ten chu tb", "ten",
     },
-    "address": {"dia chi", "address", "dia chi lien he", "dia chi thuong tru"},
-    "village": {"thon/to", "thon", "to", "thon to", "khoi", "village", "thon/ban/to dan pho", "to dan pho", "thon/xom"},
-    "commune": {"phuong/xa", "xa/phuong", "xa", "phuong", "commune", "ward", "phuong xa", "xa phuong"},
-    "district": {"huyen", "quan/huyen", "huyen/thanh pho", "district", "quan huyen", "huyen/tp"},
+    "address": {
+        "dia chi", "address", "dia chi lien he", "dia chi thuong tru", "dia chi khach hang", "dia chi cu tru",
+        "noi o", "noi o hien nay", "dia chi thue bao", "dia chi lap dat",
+    },
+    "village": {
+        "thon to", "thon", "to", "khoi", "village", "thon ban to dan pho", "to dan pho", "thon xom", "thon khoi",
+        "khoi to", "ban", "xom", "thon ban", "to khoi", "khoi thon", "ap", "khu pho", "tdp",
+    },
+    "commune": {
+        "phuong xa", "xa phuong", "xa", "phuong", "commune", "ward", "xa phuong thi tran", "phuong xa thi tran",
+    },
+    "district": {"huyen", "quan huyen", "huyen thanh pho", "district", "huyen tp", "quan", "huyen thi xa thanh pho"},
     "imei": {"imei", "so imei", "ma imei"},
     "device": {"loai may", "model", "ten may", "device", "thiet bi", "dong may", "loai thiet bi"},
 }  # fmt: skip
+# The field of each alias, found with one lookup.
+_FIELD_OF_WORDS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+# Rows that are not subscribers: a totals row (its label in any cell, whatever the number cell
+# holds), and the signature block or notes under the table. Folded labels, each followed in its
+# cell by nothing, a colon, a number or a parenthesis.
+TOTAL_LABELS = ("tong cong", "tong so", "tong", "cong", "total", "grand total")
+FOOTER_LABELS = (
+    "nguoi lap bieu", "nguoi lap", "nguoi ky", "nguoi duyet", "ghi chu", "luu y", "chu thich", "ky ghi ro ho ten",
+    "ky va ghi ro ho ten", "ky ten", "thu truong don vi", "giam doc", "truong phong", "xac nhan cua", "prepared by",
+    "note", "notes",
+)  # fmt: skip
+_LABEL = re.compile(
+    rf"^\W*(?:(?P<total>{'|'.join(TOTAL_LABELS)})(?:\s+so)?(?:\s+thue bao)?|(?P<footer>{'|'.join(FOOTER_LABELS)}))"
+    r"(?:$|\s*[:()\d]|\s+\d)"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_of(text: str) -> str:
+    match = _LABEL.match(fold(text).replace(",", ""))
+    if match is None:
+        return ""
+    return "total" if match.group("total") else "footer"
+
+
+def row_label(cells: list[object]) -> str:
+    """ "total" for a totals row, "footer" for a signature or a note under the table, else "".
+
+    A footer label counts only in a row of a few cells: a subscriber's row may have a notes column.
+    """
+    filled = [cell for cell in cells if cell is not None and cell != ""]
+    for cell in filled:
+        if cell.__class__ is str:
+            label = _label_of(cell)
+            if label == "total" or (label == "footer" and len(filled) <= 3):
+                return label
+    return ""
+
 
 TEXT_ENCODINGS = ("utf-8", "cp1258")
 
@@ -86,6 +139,7 @@ class Mapping:
     header_row: int  # 0-based index of the last header row; data starts below it
     columns: dict[str, int] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
+    from_content: list[str] = field(default_factory=list)  # fields whose column was proposed from its cells
 
 
 # The file is neither a workbook nor text in a known encoding, or it is beyond a limit: every
@@ -248,18 +302,106 @@ def read_file(
     return ReadResult(sheets=[Sheet("", head, lines, rows)], encoding=used_encoding, separator=sep)
 
 
+def header_words(text: str) -> str:
+    """A header as folded words: signs between the words and a note in brackets dropped ("Thôn/Khối (*)")."""
+    folded = fold(text)
+    folded = re.sub(r"\([^)]*\)", " ", folded)
+    return " ".join(re.split(r"[^0-9a-z]+", folded)).strip()
+
+
+@functools.lru_cache(maxsize=1024)
+def _field_of_text(text: str) -> str | None:
+    return _FIELD_OF_WORDS.get(header_words(text))
+
+
 def _field_of(cell: object) -> str | None:
-    if cell is None:
+    if cell is None or cell == "":
         return None
-    key = fold(str(cell)).strip(" :*.")
-    for name, aliases in ALIASES.items():
-        if key in aliases:
-            return name
+    return _field_of_text(str(cell))
+
+
+# Family names (folded) that open most Vietnamese personal names: a column of them is a column of names.
+_FAMILIES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Nông Lương Vi Hà Triệu Lăng Chu Lò "
+    "Đinh Mã Mai Đào Lưu Tô Hứa Lục Ma Sầm Đàm Phùng Lâm Tạ Trương Cao Quách Thân Tăng Vy La Hoàng Lộc Hầu Giàng "
+    "Thào Mạc Văn Đoàn Kiều Khổng Tống Trịnh Lã Hán Chẩu Hoàng Bế Đàm Tằng Linh Nhữ Âu Thái Từ Quan Diệp Kim"
+)
+FAMILY_NAMES = frozenset(fold(name) for name in _FAMILIES.split())
+SAMPLE_ROWS = 20
+CONTENT_SHARE = 0.6  # of a column's filled cells below the header that must look like its field
+
+
+def _looks_like_phone(cell: object) -> bool:
+    from switchoff.lib.phones import parse_subscriber_number
+
+    if cell is None or cell == "" or isinstance(cell, bool):
+        return False
+    if isinstance(cell, str) and sum(ch.isdigit() for ch in cell) < 9:
+        return False
+    return parse_subscriber_number(cell).e164 is not None
+
+
+def _looks_like_name(cell: object) -> bool:
+    if not isinstance(cell, str):
+        return False
+    words = fold(cell).split()
+    return 2 <= len(words) <= 6 and words[0] in FAMILY_NAMES and all(word.isalpha() for word in words)
+
+
+def _content_column(rows: list[list[object]], looks: Callable[[object], bool], taken: set[int]) -> int | None:
+    """The first column not taken whose filled cells mostly look like the field."""
+    width = max((len(row) for row in rows), default=0)
+    for column in range(width):
+        if column in taken:
+            continue
+        cells = [row[column] for row in rows if column < len(row) and row[column] not in (None, "")]
+        if len(cells) >= 1 and sum(map(looks, cells)) >= CONTENT_SHARE * len(cells):
+            return column
+    return None
+
+
+def _header_by_content(rows: list[list[object]], look: int) -> int | None:
+    """The header row above rows whose cells are phone numbers, when no header names the number column."""
+    for index, row in enumerate(rows[:look]):
+        if sum(1 for cell in row if cell not in (None, "")) < 2 or any(_looks_like_phone(cell) for cell in row):
+            continue
+        below = rows[index + 1 : index + 1 + SAMPLE_ROWS]
+        column = _content_column(below, _looks_like_phone, set())
+        if column is not None and column < len(row) and row[column] not in (None, ""):
+            return index
     return None
 
 
 def propose_mapping(rows: list[list[object]], *, look: int = 25) -> Mapping | None:
-    """The header row with a number column, and the fields found in it (and in a sub-header below)."""
+    """The header row with a number column, and the fields found in it (and in a sub-header below).
+
+    Where no header names the number or the name column, a column is proposed from its content
+    (phone numbers; Vietnamese personal names), and listed in ``Mapping.from_content``.
+    """
+    best = _header_mapping(rows, look=look)
+    if best is None:
+        index = _header_by_content(rows, look)
+        if index is None:
+            return None
+        row = rows[index]
+        columns: dict[str, int] = {}
+        for column, cell in enumerate(row):
+            name = _field_of(cell)
+            if name and name not in columns:
+                columns[name] = column
+        best = Mapping(header_row=index, columns=columns, headers=[str(c or "") for c in row])
+    below = rows[best.header_row + 1 : best.header_row + 1 + SAMPLE_ROWS]
+    for name, looks in (("msisdn", _looks_like_phone), ("name", _looks_like_name)):
+        if name not in best.columns:
+            found = _content_column(below, looks, set(best.columns.values()))
+            if found is not None:
+                best.columns[name] = found
+                best.from_content.append(name)
+    return best
+
+
+def _header_mapping(rows: list[list[object]], *, look: int) -> Mapping | None:
+    """The header row with a number column named, and the fields named in it (and in a sub-header below)."""
     best: Mapping | None = None
     for index, row in enumerate(rows[:look]):
         columns = {}

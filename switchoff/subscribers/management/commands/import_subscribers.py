@@ -1,4 +1,8 @@
-"""manage.py import_subscribers FILE --operator "Viettel Lạng Sơn" --as-of 2024-08-01 [--area "Tỉnh Lạng Sơn"]"""
+"""manage.py import_subscribers FILE --operator "Viettel Lạng Sơn" --as-of 2024-08-01 [--area "Tỉnh Lạng Sơn"]
+
+``--map name=C`` (or ``--map "name=Họ và tên"``) corrects a column as the import page does: by its
+letter or by its header's text.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from django.db.models import Q
 from switchoff.lib.text import fold
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future, review_list
 from switchoff.subscribers.importer import Refused, check_list, import_list, same_list_imported
-from switchoff.subscribers.reader import UnreadableFile, read_file
+from switchoff.subscribers.reader import FIELDS, ReadResult, UnreadableFile, header_words, propose_mapping, read_file
 from switchoff.units.models import Unit
 
 
@@ -24,6 +28,29 @@ def _unit(text: str, **filters: Any) -> Unit:
     if found.count() != 1:
         raise CommandError(f"No single current unit named or coded {text!r}.")
     return found.get()
+
+
+def parse_columns(pairs: list[str], read: ReadResult) -> dict[str, int]:
+    """``field=column`` pairs as a mapping: the column by its header's text, else by its letter (A, AB)."""
+    from openpyxl.utils import column_index_from_string
+
+    first = read.sheets[0] if read.sheets else None
+    proposal = propose_mapping(first.head) if first else None
+    headers = (
+        {header_words(text): index for index, text in reversed(list(enumerate(proposal.headers)))} if proposal else {}
+    )
+    columns: dict[str, int] = {}
+    for pair in pairs:
+        name, sep, column = (part.strip() for part in pair.partition("="))
+        if not sep or name not in FIELDS:
+            raise CommandError(f"--map {pair!r}: expected field=column, the field one of {', '.join(FIELDS)}.")
+        if header_words(column) in headers:
+            columns[name] = headers[header_words(column)]
+        elif column.isascii() and column.isalpha() and len(column) <= 3:
+            columns[name] = column_index_from_string(column.upper()) - 1
+        else:
+            raise CommandError(f"--map {pair!r}: no column has the header {column!r}; give its letter (A, B, …).")
+    return columns
 
 
 class Bar:
@@ -60,6 +87,14 @@ class Command(BaseCommand):
         parser.add_argument("--area", help="The area the list covers (default: the operator branch's province)")
         parser.add_argument("--refuse-errors", action="store_true", help="Import nothing if any row has an error")
         parser.add_argument(
+            "--map",
+            dest="columns",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
+            help=f"The column of a field, by letter or header text (repeatable); fields: {', '.join(FIELDS)}",
+        )
+        parser.add_argument(
             "--allow-mass-leave",
             action="store_true",
             help="Import even if more than REGISTRY_MASS_LEAVE_SHARE of the area's subscribers would be marked as left",
@@ -74,6 +109,7 @@ class Command(BaseCommand):
         area: str | None,
         refuse_errors: bool,
         allow_mass_leave: bool = False,
+        columns: list[str] | None = None,
         **options: Any,
     ) -> None:
         try:
@@ -95,7 +131,8 @@ class Command(BaseCommand):
         bar = Bar(sys.stderr)
         try:
             read = read_file(content, path.name)
-            checked = check_list(read, content=content, operator=branch, area=area_unit, progress=bar)
+            mapping = parse_columns(columns or [], read) or None
+            checked = check_list(read, content=content, operator=branch, area=area_unit, mapping=mapping, progress=bar)
         except UnreadableFile as exc:
             # An empty file is a list without a good row: the same refusal as on every other path.
             raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
@@ -105,6 +142,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {problem.level}: {where} “{problem.value}”: {problem.reason}")
         if len(checked.problems) > 50:
             self.stdout.write(f"  … and {len(checked.problems) - 50} more")
+        for warning in checked.column_warnings():
+            self.stdout.write(f"  warning: {warning} (--map name=COLUMN)")
         self.stdout.write(
             f"Rows read {checked.rows_read}, good {checked.good}, "
             f"errors {checked.error_count}, warnings {checked.warning_count}."
@@ -131,6 +170,7 @@ class Command(BaseCommand):
                 area=area_unit,
                 as_of=day,
                 file_name=path.name,
+                mapping=mapping,
                 refuse_errors=refuse_errors,
                 allow_mass_leave=allow_mass_leave,
                 progress=bar,
