@@ -51,6 +51,8 @@ PUBLIC = {
 # Pages about the signed-in user only; checked for not leaking ward A below.
 SELF = {
     "web:home",
+    "web:notifications",
+    "web:notifications_read",
     "people:account",
     "people:password_change",
     "people:two_factor_setup",
@@ -111,7 +113,12 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07", "action": "accept"},
     ),
+    "reports:submit": (
+        "get",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
+    ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:remind": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
 }
 

@@ -19,15 +19,18 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.models import AuditEvent
 from switchoff.campaigns.models import Campaign
 from switchoff.campaigns.services import assignments_add
+from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import User
 from switchoff.people.roles import Role
 from switchoff.people.services import api_token_create
 from switchoff.reports import services as reports
+from switchoff.reports.models import Notification
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.reader import read_file
 from switchoff.units.models import Unit, UnitKind
@@ -156,6 +159,56 @@ def grow_reporting_units(world: World, state: dict[str, Any], start: int, stop: 
             reports.report_submit(actor=None, report=report, now=ON_TIME)
 
 
+def _running(world: World, state: dict[str, Any]) -> Campaign:
+    """A campaign running now (the home page shows this month and the last)."""
+    if "campaign" not in state:
+        today = timezone.localdate()
+        state["campaign"] = make_campaign(
+            world,
+            start_date=add_months(first_of_month(today), -3),
+            end_date=last_of_month(add_months(first_of_month(today), 2)),
+        )
+    campaign: Campaign = state["campaign"]
+    return campaign
+
+
+def grow_running_activities(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """Activities of committee A this month, on every form of the catalogue."""
+    campaign = _running(world, state)
+    forms = list(campaign.forms.order_by("pk"))
+    for i in range(start, stop):
+        reports.activity_create(
+            actor=world.reporter_a,
+            campaign=campaign,
+            unit=world.committee_a,
+            day=first_of_month(timezone.localdate()),
+            form=forms[i % len(forms)],
+            count=1 + i,
+            client_key=f"home-{i}",
+        )
+
+
+def grow_running_reporting_units(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """Communes that must report; every other one has submitted last month's report."""
+    campaign = _running(world, state)
+    last = add_months(first_of_month(timezone.localdate()), -1)
+    commune, committee = _kind("commune"), _kind("people_committee")
+    for i in range(start, stop):
+        ward = unit_create(actor=None, kind=commune, name=f"Xã {i}", parent=world.province, log=False)
+        unit = unit_create(actor=None, kind=committee, name=f"UBND xã {i}", parent=ward, log=False)
+        assignments_add(actor=None, campaign=campaign, kind_codes=["people_committee"], within=ward)
+        if i % 2 == 0:
+            reports.report_submit(
+                actor=None, report=reports.report_open(actor=None, campaign=campaign, unit=unit, month=last)
+            )
+
+
+def grow_notifications(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    Notification.objects.bulk_create(
+        Notification(user=world.reporter_a, text=f"Thông báo {i}", url="/") for i in range(start, stop)
+    )
+
+
 def grow_audit(world: World, state: dict[str, Any], start: int, stop: int) -> None:
     """Audit rows of ward A by a few people, and rows without a unit by people of the area."""
     actors = [world.reporter_a, world.leader_a, world.member_a]
@@ -216,6 +269,9 @@ SCENARIOS: dict[str, Scenario] = {
     "people-search": Scenario("coordinator", page("people:list", q="member"), grow_people, 60),
     "campaigns": Scenario("reporter_a", page("campaigns:list"), grow_campaigns, 15),
     "home": Scenario("reporter_a", page("web:home"), grow_campaigns, 15),
+    "home-activities": Scenario("reporter_a", page("web:home"), grow_running_activities, 40),
+    "home-coordinator": Scenario("coordinator", page("web:home"), grow_running_reporting_units, 30),
+    "notifications": Scenario("reporter_a", page("web:notifications"), grow_notifications, 60),
     "campaign-detail": Scenario(
         "coordinator",
         lambda w, s: (reverse("campaigns:detail", args=[_campaign(w, s).pk]), {}),

@@ -207,6 +207,14 @@ def _tokens_revoked_with_password(data: dict[str, Any]) -> str:
     }
 
 
+def _reminder_sent(data: dict[str, Any]) -> str:
+    return _("report of %(month)s; %(people)s notified, %(emails)s by e-mail") % {
+        "month": _month(data["month"]),
+        "people": _n(data["people"]),
+        "emails": _n(data["emails"]),
+    }
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -246,6 +254,7 @@ ACTIONS: dict[str, Action] = {
     "reports.report.accepted": _a(gettext_lazy("Monthly report accepted")),
     "reports.report.reopened": _a(gettext_lazy("Monthly report reopened"), _reason),
     "reports.aggregate.exported": _a(gettext_lazy("Aggregated report downloaded"), _aggregate_exported),
+    "reports.reminder.sent": _a(gettext_lazy("Unit reminded of its report"), _reminder_sent),
     # campaigns
     "campaigns.campaign.created": _a(gettext_lazy("Campaign created")),
     "campaigns.campaign.rule_changed": _a(gettext_lazy("Campaign dates or reporting rule changed"), _rule_changed),

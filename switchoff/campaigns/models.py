@@ -7,10 +7,16 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.months import add_months, first_of_month
+
+
+def in_language(name: str, name_en: str) -> str:
+    """The English name when the page is in English and one was given; the Vietnamese name otherwise."""
+    language = get_language() or ""
+    return name_en if name_en and language.startswith("en") else name
 
 
 class Campaign(models.Model):
@@ -19,6 +25,7 @@ class Campaign(models.Model):
         G3 = "3G", "3G"
 
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     technology = models.CharField(_("technology switched off"), max_length=5, choices=Technology.choices, default="2G")
     area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
     coordinating_unit = models.ForeignKey(
@@ -62,7 +69,11 @@ class Campaign(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        return in_language(self.name, self.name_en)
 
     def months(self) -> list[datetime.date]:
         """The first day of every month the campaign runs."""
@@ -115,6 +126,7 @@ class Medium(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="media")
     name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
     order = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -122,7 +134,11 @@ class Medium(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="medium_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        return in_language(self.name, self.name_en)
 
 
 class CommunicationForm(models.Model):
@@ -131,7 +147,9 @@ class CommunicationForm(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms")
     code = models.SlugField(max_length=40)
     name = models.CharField(_("name"), max_length=160)
+    name_en = models.CharField(_("name in English"), max_length=160, blank=True)
     count_unit = models.CharField(_("unit of count"), max_length=40)
+    count_unit_en = models.CharField(_("unit of count in English"), max_length=40, blank=True)
     media = models.ManyToManyField(Medium, blank=True, related_name="forms", verbose_name=_("media"))
     order = models.PositiveSmallIntegerField(default=100)
 
@@ -140,4 +158,12 @@ class CommunicationForm(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="form_code_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        return in_language(self.name, self.name_en)
+
+    @property
+    def shown_count_unit(self) -> str:
+        return in_language(self.count_unit, self.count_unit_en)

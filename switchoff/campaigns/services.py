@@ -34,10 +34,12 @@ def campaign_create(
     due_day: int = 10,
     deadline_inclusive: bool = False,
     lock_days: int = 5,
+    name_en: str = "",
 ) -> Campaign:
     """Create a campaign with the catalogue of forms and media the letter names."""
     campaign = Campaign(
         name=name.strip(),
+        name_en=name_en.strip(),
         technology=technology,
         area=area,
         coordinating_unit=coordinating_unit,
@@ -56,12 +58,18 @@ def campaign_create(
     campaign.full_clean()
     campaign.save()
     media = {
-        code: Medium.objects.create(campaign=campaign, name=label, order=index)
-        for index, (code, label) in enumerate(catalogue.MEDIA)
+        code: Medium.objects.create(campaign=campaign, name=label, name_en=label_en, order=index)
+        for index, (code, label, label_en) in enumerate(catalogue.MEDIA)
     }
-    for index, (code, label, count_unit, media_codes) in enumerate(catalogue.FORMS):
+    for index, (code, label, label_en, count_unit, count_unit_en, media_codes) in enumerate(catalogue.FORMS):
         form = CommunicationForm.objects.create(
-            campaign=campaign, code=code, name=label, count_unit=count_unit, order=index
+            campaign=campaign,
+            code=code,
+            name=label,
+            name_en=label_en,
+            count_unit=count_unit,
+            count_unit_en=count_unit_en,
+            order=index,
         )
         form.media.set([media[m] for m in media_codes])
     log_action("campaigns.campaign.created", actor=actor, obj=campaign, unit=area, data={"name": campaign.name})
@@ -136,6 +144,8 @@ def form_save(
     name: str,
     count_unit: str,
     media: list[Medium],
+    name_en: str = "",
+    count_unit_en: str = "",
 ) -> CommunicationForm:
     """Add a form of communication to the catalogue, or change one."""
     if any(m.campaign_id != campaign.pk for m in media):
@@ -143,6 +153,7 @@ def form_save(
     if form is None:
         form = CommunicationForm(campaign=campaign, order=campaign.forms.count())
     form.code, form.name, form.count_unit = code, name.strip(), count_unit.strip()
+    form.name_en, form.count_unit_en = name_en.strip(), count_unit_en.strip()
     form.full_clean()
     form.save()
     form.media.set(media)
@@ -151,10 +162,10 @@ def form_save(
 
 
 @transaction.atomic
-def medium_add(*, actor: Any | None, campaign: Campaign, name: str) -> Medium:
+def medium_add(*, actor: Any | None, campaign: Campaign, name: str, name_en: str = "") -> Medium:
     """Add a medium of communication to the campaign's catalogue (adding it twice is harmless)."""
     medium, created = Medium.objects.get_or_create(
-        campaign=campaign, name=name.strip(), defaults={"order": campaign.media.count()}
+        campaign=campaign, name=name.strip(), defaults={"order": campaign.media.count(), "name_en": name_en.strip()}
     )
     if created:
         log_action("campaigns.medium.added", actor=actor, obj=medium, unit=campaign.area, data={"name": medium.name})

@@ -143,12 +143,17 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     form = CatalogueForm(request.POST if "code" in request.POST else None)
     medium_form = MediumForm(request.POST if "medium_name" in request.POST else None)
     media = list(campaign.media.all())
-    form.fields["media_ids"].choices = [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
+    form.fields["media_ids"].choices = [(m.pk, m.shown_name) for m in media]  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_manage:
             return HttpResponse(status=403)
         if medium_form.is_valid():
-            services.medium_add(actor=user, campaign=campaign, name=medium_form.cleaned_data["medium_name"])
+            services.medium_add(
+                actor=user,
+                campaign=campaign,
+                name=medium_form.cleaned_data["medium_name"],
+                name_en=medium_form.cleaned_data["medium_name_en"],
+            )
             messages.success(request, _("The catalogue was saved."))
             return redirect("campaigns:catalogue", campaign_id=campaign.pk)
         if form.is_valid():
@@ -161,7 +166,9 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     form=existing,
                     code=data["code"],
                     name=data["name"],
+                    name_en=data["name_en"],
                     count_unit=data["count_unit"],
+                    count_unit_en=data["count_unit_en"],
                     media=[m for m in media if m.pk in data["media_ids"]],
                 )
             except ValidationError as exc:

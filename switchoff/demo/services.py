@@ -127,6 +127,7 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
     campaign = campaign_create(
         actor=None,
         name="Lộ trình dừng công nghệ di động 2G trên địa bàn tỉnh Lạng Sơn",
+        name_en="Switching off 2G mobile technology in Lạng Sơn province",
         area=units["province"],
         coordinating_unit=units["coordinating_office"],
         start_date=start,

@@ -52,7 +52,14 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+# The language chosen on the login page, before anyone was logged in: it becomes the person's own at login.
+CHOSEN_LANGUAGE_KEY = "switchoff_chosen_language"
+
+
 def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None) -> HttpResponse:
+    chosen = request.session.pop(CHOSEN_LANGUAGE_KEY, None)
+    if chosen in dict(settings.LANGUAGES):
+        services.user_set_language(user=user, language=chosen)
     services.user_log_in(request=request, user=user, device=device)
     target = request.session.pop("switchoff_next", "") or reverse("web:home")
     response = redirect(target)
@@ -127,6 +134,8 @@ def language_view(request: HttpRequest) -> HttpResponse:
         language = settings.LANGUAGE_CODE
     if request.user.is_authenticated:
         services.user_set_language(user=request.user, language=language)
+    else:
+        request.session[CHOSEN_LANGUAGE_KEY] = language
     target = request.POST.get("next") or reverse("web:home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("web:home")

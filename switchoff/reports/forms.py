@@ -42,7 +42,9 @@ class AssignForm(forms.Form):
 class CatalogueForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=160)
+    name_en = forms.CharField(label=_("Name in English"), max_length=160, required=False)
     count_unit = forms.CharField(label=_("Unit of count"), max_length=40)
+    count_unit_en = forms.CharField(label=_("Unit of count in English"), max_length=40, required=False)
     # Not "media": a form's .media holds its CSS and JavaScript.
     media_ids = forms.TypedMultipleChoiceField(
         label=_("Media"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
@@ -51,6 +53,7 @@ class CatalogueForm(forms.Form):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
+    name_en = forms.CharField(label=_("Name in English"), max_length=200, required=False)
     technology = forms.ChoiceField(label=_("Technology switched off"), choices=[("2G", "2G"), ("3G", "3G")])
     area = forms.TypedChoiceField(label=_("Area"), coerce=int)
     coordinating_unit = forms.TypedChoiceField(label=_("Coordinating unit"), coerce=int)
@@ -82,3 +85,4 @@ class CampaignForm(forms.Form):
 
 class MediumForm(forms.Form):
     medium_name = forms.CharField(label=_("New medium"), max_length=120)
+    medium_name_en = forms.CharField(label=_("Its name in English"), max_length=120, required=False)

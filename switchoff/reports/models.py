@@ -113,15 +113,26 @@ class Reminder(models.Model):
         BEFORE = "before", _("Before the deadline")
         MISSING = "missing", _("Missing after the deadline")
         SUMMARY = "summary", _("Summary for the coordinator")
+        BY_HAND = "by_hand", _("Sent by the coordinator")
 
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
     month = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The day a reminder sent by hand went out: the coordinator may remind a unit again, once a day.
+    day = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "unit", "month", "kind"], name="reminder_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "month", "kind"], condition=~Q(kind="by_hand"), name="reminder_once"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "month", "day"], condition=Q(kind="by_hand"), name="reminder_by_hand_daily"
+            ),
+            models.CheckConstraint(condition=~Q(kind="by_hand") | Q(day__isnull=False), name="reminder_by_hand_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.unit_id} {self.month:%m/%Y}"

@@ -3,6 +3,9 @@
 Each (campaign, unit, month, kind) is reminded at most once: the Reminder row
 is created first, under a unique constraint, and only the run that created it
 sends. Running the job twice, or two workers at once, sends nothing twice.
+The coordinator may also remind units by hand from the completeness page: at
+most once per unit and day, claimed the same way. Notifications are marked read
+here too.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, override
 
+from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.reports.models import Notification, Reminder
 from switchoff.reports.selectors import completeness
-from switchoff.units.models import Unit
+from switchoff.units.models import Unit, UnitQuerySet
 
 REPORTER_ROLES = [Role.REPORTER, Role.OPERATOR_STAFF, Role.TEAM_LEADER]
 
@@ -37,11 +41,11 @@ class ReminderRun:
     summaries: int = 0
 
 
-def _claim(campaign: Campaign, unit: Unit, month: datetime.date, kind: str) -> bool:
+def _claim(campaign: Campaign, unit: Unit, month: datetime.date, kind: str, day: datetime.date | None = None) -> bool:
     """Record the reminder; False when it was already sent."""
     try:
         with transaction.atomic():
-            Reminder.objects.create(campaign=campaign, unit=unit, month=month, kind=kind)
+            Reminder.objects.create(campaign=campaign, unit=unit, month=month, kind=kind, day=day)
     except IntegrityError:
         return False
     return True
@@ -64,6 +68,9 @@ SUMMARY_TEXT = gettext_lazy(
     "Reports for %(month)s: %(actual)s of %(expected)s received (%(late)s late), %(missing)s missing."
 )
 SUBJECT = gettext_lazy("switchoff: monthly report %(month)s")
+BY_HAND_TEXT = gettext_lazy(
+    "Reminder from the coordinator: the report of %(unit)s for %(month)s is not submitted yet. %(deadline)s"
+)
 
 
 def _texts(message: Promise, values: dict[str, object]) -> dict[str, str]:
@@ -77,6 +84,85 @@ def _texts(message: Promise, values: dict[str, object]) -> dict[str, str]:
             filled = {key: value() if callable(value) else value for key, value in values.items()}
             result[language] = str(message) % filled
     return result
+
+
+def _reporters_of(units: list[Unit]) -> dict[int, list[User]]:
+    reporters: dict[int, list[User]] = {}
+    for membership in Membership.objects.filter(
+        unit__in=units, role__in=REPORTER_ROLES, user__is_active=True
+    ).select_related("user"):
+        reporters.setdefault(membership.unit_id, []).append(membership.user)
+    return reporters
+
+
+@dataclass
+class ByHandRun:
+    reminded: int = 0
+    # Units already reminded today, or whose report is in: nothing sent to them.
+    skipped: int = 0
+
+
+@transaction.atomic
+def units_remind(
+    *,
+    actor: User,
+    campaign: Campaign,
+    month: datetime.date,
+    units: UnitQuerySet,
+    now: datetime.datetime | None = None,
+) -> ByHandRun:
+    """Remind, by hand, the people of each of ``units`` whose report of ``month`` is not in.
+
+    Each one gets a notification in the app and, when they have an address, an e-mail (sent once the
+    transaction commits). A unit is reminded at most once a day: the claim of the day's Reminder row,
+    under a unique constraint, decides. Every unit reminded is logged.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    month = first_of_month(month)
+    status = completeness(campaign=campaign, month=month, now=now, units=units)
+    pending = status.to_chase
+    reporters = _reporters_of([r.unit for r in pending])
+    run = ByHandRun(skipped=len(status.rows) - len(pending))
+    mails: list[tuple[str, str, str, list[str]]] = []
+    for row in pending:
+        if not _claim(campaign, row.unit, month, Reminder.Kind.BY_HAND, day=today):
+            run.skipped += 1
+            continue
+        values: dict[str, object] = {
+            "month": month.strftime("%m/%Y"),
+            "unit": row.unit.name,
+            "deadline": functools.partial(campaign.deadline_text, month),
+        }
+        texts, subjects = _texts(BY_HAND_TEXT, values), _texts(SUBJECT, values)
+        people = reporters.get(row.unit.pk, [])
+        url = reverse("reports:report", args=[campaign.pk, row.unit.pk, f"{month:%Y-%m}"])
+        Notification.objects.bulk_create([Notification(user=u, text=texts[u.language][:300], url=url) for u in people])
+        mailed = [u for u in people if u.email]
+        mails += [(subjects[u.language], texts[u.language], settings.DEFAULT_FROM_EMAIL, [u.email]) for u in mailed]
+        log_action(
+            "reports.reminder.sent",
+            actor=actor,
+            obj=campaign,
+            unit=row.unit,
+            data={"month": f"{month:%Y-%m}", "people": len(people), "emails": len(mailed)},
+        )
+        run.reminded += 1
+    if mails:
+        # A rolled-back reminder sends nothing.
+        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+    return run
+
+
+@transaction.atomic
+def notifications_mark_read(
+    *, user: User, notification_id: int | None = None, now: datetime.datetime | None = None
+) -> int:
+    """Mark one of ``user``'s notifications read, or all of them; returns how many were unread."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=now or timezone.now())
 
 
 def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
@@ -100,11 +186,7 @@ def send_reminders(*, now: datetime.datetime | None = None) -> ReminderRun:
         status = completeness(campaign=campaign, month=month, now=now)
         url = reverse("campaigns:detail", args=[campaign.pk])
         pending = status.to_chase
-        reporters: dict[int, list[User]] = {}
-        for membership in Membership.objects.filter(
-            unit__in=[r.unit for r in pending], role__in=REPORTER_ROLES, user__is_active=True
-        ).select_related("user"):
-            reporters.setdefault(membership.unit_id, []).append(membership.user)
+        reporters = _reporters_of([r.unit for r in pending])
         for row in pending:
             if not _claim(campaign, row.unit, month, kind):
                 continue

@@ -14,7 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
@@ -23,24 +25,25 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_campaign, access_reporting_unit, can, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.reports import services
+from switchoff.reports import reminders, services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
 from switchoff.reports.forms import ActivityForm, ReasonForm
-from switchoff.reports.models import Activity, MonthlyReport, ReportLine
+from switchoff.reports.models import Activity, MonthlyReport, Reminder, ReportLine
 from switchoff.reports.selectors import UnitStatus, activity_places, completeness
 from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
 from switchoff.units.forms import WorkbookForm
 from switchoff.units.models import Unit, UnitKind
 
-STATUS_LABELS = {
-    UnitStatus.NOT_STARTED: _("not started"),
-    UnitStatus.DRAFT: _("draft"),
-    UnitStatus.SUBMITTED: _("submitted on time"),
-    UnitStatus.LATE: _("submitted late"),
-    UnitStatus.RETURNED: _("returned"),
-    UnitStatus.ACCEPTED: _("accepted"),
-    UnitStatus.MISSING: _("missing"),
+# Lazy: the labels are read in the language of each request, not of the first import.
+STATUS_LABELS: dict[str, Promise] = {
+    UnitStatus.NOT_STARTED: gettext_lazy("not started"),
+    UnitStatus.DRAFT: gettext_lazy("draft"),
+    UnitStatus.SUBMITTED: gettext_lazy("submitted on time"),
+    UnitStatus.LATE: gettext_lazy("submitted late"),
+    UnitStatus.RETURNED: gettext_lazy("returned"),
+    UnitStatus.ACCEPTED: gettext_lazy("accepted"),
+    UnitStatus.MISSING: gettext_lazy("missing"),
 }
 
 
@@ -78,8 +81,8 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
         request.FILES or None,
         initial={"client_key": uuid.uuid4().hex, "date": min(timezone.localdate(), campaign.end_date)},
     )
-    form.fields["form"].choices = [(f.pk, f"{f.name} ({f.count_unit})") for f in forms]  # type: ignore[attr-defined]
-    form.fields["medium"].choices = [("", "—")] + [(m.pk, m.name) for m in media]  # type: ignore[attr-defined]
+    form.fields["form"].choices = [(f.pk, f"{f.shown_name} ({f.shown_count_unit})") for f in forms]  # type: ignore[attr-defined]
+    form.fields["medium"].choices = [("", "—")] + [(m.pk, m.shown_name) for m in media]  # type: ignore[attr-defined]
     form.fields["place"].choices = [("", "—")] + [(p.pk, p.name) for p in places]  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_report:
@@ -296,13 +299,9 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
                     other_results=request.POST.get("other_results", ""),
                 )
                 if action == "submit":
-                    report = services.report_submit(actor=user, report=report)
-                    messages.success(
-                        request,
-                        _("The report was submitted late.") if report.late else _("The report was submitted on time."),
-                    )
-                else:
-                    messages.success(request, _("The report was saved."))
+                    # The figures are saved; submitting asks once, on its own page.
+                    return redirect("reports:submit", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
+                messages.success(request, _("The report was saved."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
@@ -316,14 +315,105 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
     return render(request, "reports/report.html", _report_context(report, user, shown))
 
 
+REVIEW_ACTIONS = {"accept", "return", "reopen"}
+
+
+def _confirm_context(report: MonthlyReport, action: str, now: datetime.datetime) -> dict[str, Any]:
+    """What the confirmation page of ``action`` shows: the report's figures and what will happen."""
+    campaign = report.campaign
+    values = {"unit": report.unit.name, "month": report.month.strftime("%m/%Y")}
+    consequences: dict[str, list[str]] = {
+        "submit": [
+            _("You are about to submit the report of %(unit)s for %(month)s.") % values,
+            _("Once submitted, its figures can no longer be changed, unless the coordinator returns it."),
+            _("The coordinator of the campaign will review it and accept it or return it with a reason."),
+            _("The deadline has passed: the report will be marked late.")
+            if now >= campaign.deadline(report.month)
+            else _("It is before the deadline: the report will count as on time."),
+        ],
+        "accept": [
+            _("You are about to accept the report of %(unit)s for %(month)s.") % values,
+            _("It will count in the aggregated report, and the unit can no longer change it."),
+            _("Only a reopening, with a reason, lets the unit change it again."),
+        ],
+        "return": [
+            _("You are about to return the report of %(unit)s for %(month)s to the unit for correction.") % values,
+            _("Its reporters will see your reason, correct the report and submit it again."),
+            _("Until then it no longer counts as received."),
+        ],
+        "reopen": [
+            _("You are about to reopen the report of %(unit)s for %(month)s.") % values,
+            _("The unit will be able to change it again for %(days)s days; it must then be submitted again.")
+            % {"days": max(campaign.lock_days, 1)},
+        ],
+    }
+    buttons = {
+        "submit": _("Yes, submit the report"),
+        "accept": _("Yes, accept the report"),
+        "return": _("Yes, return the report"),
+        "reopen": _("Yes, reopen the report"),
+    }
+    titles = {
+        "submit": _("Submit the report?"),
+        "accept": _("Accept the report?"),
+        "return": _("Return the report?"),
+        "reopen": _("Reopen the report?"),
+    }
+    lines = [line for line in report.lines.select_related("form", "medium") if line.count or line.people_reached]
+    return {
+        "report": report,
+        "campaign": campaign,
+        "action": action,
+        "title": titles[action],
+        "consequences": consequences[action],
+        "button": buttons[action],
+        "lines": lines,
+        "deadline_text": campaign.deadline_text(report.month),
+        "reason_form": ReasonForm() if action in {"return", "reopen"} else None,
+    }
+
+
 @login_required
-@require_POST
+def report_submit_confirm(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> HttpResponse:
+    """Submitting asks once: the page says what will happen, its button submits."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    report = get_object_or_404(
+        MonthlyReport.objects.select_related("campaign", "unit"), campaign=campaign, unit=unit, month=parse_month(month)
+    )
+    if request.method == "POST":
+        try:
+            report = services.report_submit(actor=user, report=report)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("The report was submitted late.") if report.late else _("The report was submitted on time."),
+            )
+        return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=month)
+    if report.status not in {MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED}:
+        return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=month)
+    return render(request, "reports/confirm.html", _confirm_context(report, "submit", timezone.now()))
+
+
+@login_required
 def report_review(request: HttpRequest, campaign_id: int, unit_id: int, month: str, action: str) -> HttpResponse:
-    """The coordinator accepts, returns (with a reason) or reopens (with a reason) a report."""
+    """The coordinator accepts, returns (with a reason) or reopens (with a reason) a report.
+
+    A GET says what the action will do and asks once; the POST does it.
+    """
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
     unit = access_reporting_unit(user, campaign, unit_id)
-    report = get_object_or_404(MonthlyReport, campaign=campaign, unit=unit, month=parse_month(month))
+    if action not in REVIEW_ACTIONS:
+        raise Http404
+    report = get_object_or_404(
+        MonthlyReport.objects.select_related("campaign", "unit"), campaign=campaign, unit=unit, month=parse_month(month)
+    )
+    if request.method != "POST":
+        return render(request, "reports/confirm.html", _confirm_context(report, action, timezone.now()))
     reason = request.POST.get("reason", "")
     try:
         if action == "accept":
@@ -332,11 +422,9 @@ def report_review(request: HttpRequest, campaign_id: int, unit_id: int, month: s
         elif action == "return":
             services.report_return(actor=user, report=report, reason=reason)
             messages.success(request, _("The report was returned to the unit."))
-        elif action == "reopen":
+        else:
             services.report_reopen(actor=user, report=report, reason=reason)
             messages.success(request, _("The report was reopened."))
-        else:
-            raise Http404
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=month)
@@ -381,8 +469,35 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "kind": kind,
         "area": area,
         "deadline_text": campaign.deadline_text(month),
+        "reminded_today": set(
+            Reminder.objects.filter(
+                campaign=campaign, month=month, kind=Reminder.Kind.BY_HAND, day=timezone.localdate(now)
+            ).values_list("unit_id", flat=True)
+        ),
     }
     return render(request, "reports/completeness.html", context)
+
+
+@login_required
+@require_POST
+def completeness_remind(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Remind one unit (``unit``) or every unit whose report of the month is not in."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    month = _month(campaign, request.POST.get("month"))
+    units = visible_units(user, Perm.REVIEW)
+    chosen = request.POST.get("unit", "")
+    if chosen:
+        units = units.filter(pk=int(chosen)) if chosen.isdigit() else units.none()
+    run = reminders.units_remind(actor=user, campaign=campaign, month=month, units=units)
+    if run.reminded:
+        messages.success(
+            request,
+            ngettext("%(n)s unit was reminded.", "%(n)s units were reminded.", run.reminded) % {"n": run.reminded},
+        )
+    else:
+        messages.info(request, _("Nobody was reminded: the units were reminded today already, or their report is in."))
+    return redirect(reverse("reports:completeness", args=[campaign.pk]) + f"?month={month:%Y-%m}")
 
 
 @login_required

@@ -1,0 +1,182 @@
+"""Reads for the home page: what is due for a reporter's units, and what a coordinator must chase or review.
+
+Each function costs a fixed number of queries whatever the number of
+campaigns, units and activities (tests/test_query_counts.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from switchoff.campaigns.models import Campaign, CommunicationForm, ReportingAssignment
+from switchoff.lib.months import add_months, first_of_month
+from switchoff.people.access import can, visible_units
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Perm, Role
+from switchoff.reports.models import Activity, MonthlyReport
+from switchoff.reports.selectors import Completeness, completeness
+from switchoff.units.models import Unit
+
+# The roles whose people log activities and send the unit's report.
+REPORTING_ROLES = [Role.REPORTER, Role.OPERATOR_STAFF, Role.TEAM_LEADER]
+# A coordinator sees the campaigns running now first; a few are enough for a landing page.
+REVIEW_CARDS = 3
+WAITING_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Due:
+    """A month's report of a unit: its state and its deadline."""
+
+    month: datetime.date
+    report: MonthlyReport | None
+    deadline: datetime.datetime
+    # The last day still on time, and how many days are left until then (negative once passed).
+    last_day: datetime.date
+    days_left: int
+
+    @property
+    def submitted(self) -> bool:
+        return self.report is not None and self.report.status in {
+            MonthlyReport.Status.SUBMITTED,
+            MonthlyReport.Status.ACCEPTED,
+        }
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_late(self) -> int:
+        return -self.days_left
+
+
+@dataclass(frozen=True)
+class ReportingCard:
+    campaign: Campaign
+    unit: Unit
+    month: datetime.date
+    # This month, when the campaign runs in it.
+    current: Due | None
+    # Last month's report when it is not in yet.
+    pending: Due | None
+    activities: int = 0
+    totals: list[tuple[CommunicationForm, int]] = field(default_factory=list)
+
+    @property
+    def report_month(self) -> datetime.date:
+        """The report the "open the report" button opens: last month's while it is not in, else this month's."""
+        if self.pending is not None:
+            return self.pending.month
+        return self.current.month if self.current is not None else self.month
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    campaign: Campaign
+    status: Completeness
+    waiting: list[MonthlyReport]
+    waiting_count: int
+
+
+def _due(campaign: Campaign, month: datetime.date, report: MonthlyReport | None, today: datetime.date) -> Due:
+    deadline = campaign.deadline(month)
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    last_day = (deadline - datetime.timedelta(seconds=1)).astimezone(zone).date()
+    return Due(month=month, report=report, deadline=deadline, last_day=last_day, days_left=(last_day - today).days)
+
+
+def _runs_in(campaign: Campaign, month: datetime.date) -> bool:
+    return first_of_month(campaign.start_date) <= month <= first_of_month(campaign.end_date)
+
+
+def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list[ReportingCard]:
+    """For each campaign a unit of the user reports for: this month's log so far, and the reports due."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    month = first_of_month(today)
+    previous = add_months(month, -1)
+    unit_ids = set(
+        Membership.objects.filter(user_id=user.pk, role__in=REPORTING_ROLES).values_list("unit_id", flat=True)
+    )
+    if not unit_ids:
+        return []
+    assignments = list(
+        ReportingAssignment.objects.filter(
+            unit_id__in=unit_ids, campaign__start_date__lte=today, campaign__end_date__gte=previous
+        )
+        .select_related("campaign", "unit")
+        .order_by("-campaign__start_date", "campaign__name", "unit__search_name")
+    )
+    if not assignments:
+        return []
+    campaign_ids = {a.campaign_id for a in assignments}
+    reports = {
+        (r.campaign_id, r.unit_id, r.month): r
+        for r in MonthlyReport.objects.filter(
+            campaign_id__in=campaign_ids, unit_id__in=unit_ids, month__in=[previous, month]
+        )
+    }
+    sums = list(
+        Activity.objects.filter(campaign_id__in=campaign_ids, unit_id__in=unit_ids, date__gte=month, date__lte=today)
+        .values("campaign_id", "unit_id", "form_id")
+        .annotate(entries=Count("pk"), total=Sum("count"))
+    )
+    forms = {f.pk: f for f in CommunicationForm.objects.filter(pk__in={row["form_id"] for row in sums})}
+    cards = []
+    for assignment in assignments:
+        campaign, unit = assignment.campaign, assignment.unit
+        rows = [r for r in sums if r["campaign_id"] == campaign.pk and r["unit_id"] == unit.pk]
+        rows.sort(key=lambda r: (forms[r["form_id"]].order, r["form_id"]))
+        pending = None
+        if _runs_in(campaign, previous):
+            last = _due(campaign, previous, reports.get((campaign.pk, unit.pk, previous)), today)
+            pending = None if last.submitted else last
+        current = None
+        if _runs_in(campaign, month):
+            current = _due(campaign, month, reports.get((campaign.pk, unit.pk, month)), today)
+        cards.append(
+            ReportingCard(
+                campaign=campaign,
+                unit=unit,
+                month=month,
+                current=current,
+                pending=pending,
+                activities=sum(r["entries"] for r in rows),
+                totals=[(forms[r["form_id"]], r["total"]) for r in rows],
+            )
+        )
+    return cards
+
+
+def review_cards(user: User, campaigns: list[Campaign], *, now: datetime.datetime | None = None) -> list[ReviewCard]:
+    """For the few running campaigns the user reviews: last month's completeness and the reports to review."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    previous = add_months(first_of_month(today), -1)
+    reviewed = [
+        c for c in campaigns if c.start_date <= today and _runs_in(c, previous) and can(user, Perm.REVIEW, c.area)
+    ][:REVIEW_CARDS]
+    if not reviewed:
+        return []
+    units = visible_units(user, Perm.REVIEW)
+    cards = []
+    for campaign in reviewed:
+        waiting = MonthlyReport.objects.filter(
+            campaign=campaign, status=MonthlyReport.Status.SUBMITTED, unit__in=units
+        ).select_related("unit")
+        cards.append(
+            ReviewCard(
+                campaign=campaign,
+                status=completeness(campaign=campaign, month=previous, now=now, units=units),
+                waiting=list(waiting.order_by("submitted_at")[:WAITING_SHOWN]),
+                waiting_count=waiting.count(),
+            )
+        )
+    return cards
