@@ -143,11 +143,14 @@ API_GUARDED = {
     ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}/dhis2"),
     ("POST", "/api/v1/registry/rows"),
     ("POST", "/api/v1/registry/files"),
+    ("GET", "/api/v1/registry/files/{upload_id}"),
+    ("POST", "/api/v1/registry/files/{upload_id}/confirm"),
     ("GET", "/api/v1/registry/jobs/{job_id}"),
     ("GET", "/api/v1/registry/subscribers"),
 }
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
 API_BODIES: dict[str, dict[str, Any]] = {
+    "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
         "operator_id": 1,
         "area_id": 1,
@@ -170,7 +173,8 @@ def api_url(path: str, w: Any) -> str:
         .replace("{campaign_id}", str(w.campaign.pk))
         .replace("{month}", "2024-07")
         .replace("{job_id}", str(w.job.pk))
-        + f"?month=2024-07&unit={w.ward_a.pk}"
+        .replace("{upload_id}", w.upload_id)
+        + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 
 
@@ -179,8 +183,10 @@ def walk(world: World) -> Any:
     """The world, plus a campaign with an activity of ward A and a campaign only ward A's area runs."""
     from types import SimpleNamespace
 
+    from switchoff.lib.uploads import store_check, store_upload
     from switchoff.reports.services import activity_create, report_open, report_submit
     from switchoff.subscribers.importer import import_list
+    from switchoff.subscribers.jobs import owner_key
     from switchoff.subscribers.models import ImportJob, Subscriber
     from switchoff.subscribers.reader import read_file
     from tests.reporting import make_campaign
@@ -222,9 +228,15 @@ def walk(world: World) -> Any:
         created_by=world.operator_staff,
     )
     assert subscriber_a.unit == world.villages_a[0]
-    return SimpleNamespace(
-        **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job
+    # An upload of ward A's operator and area, checked and waiting for its confirmation.
+    upload_id, _path = store_upload(
+        "subscribers", owner_key(world.operator.pk, world.ward_a.pk), SimpleUploadedFile("a.csv", content)
     )
+    store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
+    return SimpleNamespace(
+        **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
+        upload_id=upload_id,
+    )  # fmt: skip
 
 
 # Pages that take the unit in the query string: (method, query) for another ward's unit.
@@ -335,7 +347,10 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
             }
             response = client.post(api_url(path, world), upload)
         else:
-            body = json.dumps(API_BODIES.get(path, {}))
+            fields = API_BODIES.get(path, {})
+            if path.endswith("/confirm"):  # the check stored for ward A's operator and area
+                fields = {"operator_id": world.operator.pk, "area_id": world.ward_a.pk}
+            body = json.dumps(fields)
             response = client.generic(method, api_url(path, world), body, content_type="application/json")
         assert response.status_code in {403, 404}, (method, path, response.status_code)
         assert response.json()["error"]["code"] in {"not_found", "forbidden"}

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.test import Client
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, TestCase
 
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.models import ImportJob, Subscriber
 from tests.conftest import World
+from tests.security._importguard import FOUR, listing, load_four
+
+HALF = listing(*FOUR[:2])  # two of the four leave: more than the 30 % share
 
 
 def client_for(user: object) -> Client:
@@ -14,49 +18,145 @@ def client_for(user: object) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
-def test_operator_posts_rows_as_json(world: World) -> None:
+# A list with a number that lost its 0, a pre-2018 number, an address of ward A, one nobody knows, and a bad row.
+LIST = (
+    "STT;SĐT;Họ tên;Địa chỉ\n"
+    "1;868000001;Lò Văn Em;Khối 1, Phường Lương Văn Tri\n"
+    "2;01683000002;Hà Thị Hoa;Khối 2, Phường Lương Văn Tri\n"
+    "3;0868000003;Vi Văn Ba;Bản Không Có, Xã Không Có\n"
+    "4;abc;Nông Văn Tư;\n"
+).encode()
+
+
+def upload(client: Client, world: World, content: bytes = LIST, **extra: Any) -> Any:
+    fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": "2024-08-01"}
+    with TestCase.captureOnCommitCallbacks(execute=True):  # a job, if one is queued, runs once it commits
+        return client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("a.csv", content), **fields, **extra})
+
+
+def confirm(client: Client, world: World, upload_id: str, **extra: Any) -> Any:
+    body = {"operator_id": world.operator.pk, "area_id": world.province.pk, **extra}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(f"/api/v1/registry/files/{upload_id}/confirm", body, content_type="application/json")
+
+
+def test_operator_posts_rows_as_json_field_by_field(world: World) -> None:
     client = client_for(world.operator_staff)
     body = {
         "operator_id": world.operator.pk,
         "area_id": world.province.pk,
         "as_of": "2024-08-01",
         "rows": [
-            {"msisdn": "0868 123 456", "name": "Nguyễn Văn An", "address": "Khối 1, Phường Lương Văn Tri"},
+            # Fields by name: the village and the commune in their own fields, no header to guess.
+            {"msisdn": "0868 123 456", "name": "Nguyễn Văn An", "village": "Khối 2", "commune": "Phường Lương Văn Tri"},
             {"msisdn": "0868-123-456", "name": "Trùng Số"},
             {"msisdn": "abc"},
         ],
     }
+    checked = client.post("/api/v1/registry/rows", {**body, "confirm": False}, content_type="application/json")
+    assert checked.status_code == 200, checked.content
+    assert checked.json()["imported"] is False and not Subscriber.objects.exists()
     response = client.post("/api/v1/registry/rows", body, content_type="application/json")
     assert response.status_code == 200, response.content
     data = response.json()
-    assert (data["rows_read"], data["good"], data["new"]) == (3, 1, 1)
+    assert (data["imported"], data["rows_read"], data["good"], data["new"]) == (True, 3, 1, 1)
     assert [(p["row"], p["code"]) for p in data["problems"]] == [(2, "number_duplicate"), (3, "number_not_a_number")]
+    assert data["summary"]["rejected"] == {"number_duplicate": 1, "number_not_a_number": 1}
+    assert data["communes"] == [
+        {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 1, "in_area": True}
+    ]
+    assert Subscriber.objects.get().unit == world.villages_a[1]
     again = client.post("/api/v1/registry/rows", body, content_type="application/json").json()
     assert again["already_imported"] is True
     assert Subscriber.objects.count() == 1
 
 
-def test_operator_uploads_a_file_and_follows_the_job(world: World, django_capture_on_commit_callbacks: Any) -> None:
+def test_an_upload_answers_its_check_and_writes_nothing_until_confirmed(world: World) -> None:
     client = client_for(world.operator_staff)
-    content = "STT;SĐT;Họ tên\n1;0868000001;Lò Văn Em\n".encode()
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the job commits
-        response = client.post(
-            "/api/v1/registry/files",
-            {
-                "file": SimpleUploadedFile("a.csv", content),
-                "operator_id": world.operator.pk,
-                "area_id": world.province.pk,
-                "as_of": "2024-08-01",
-            },
-        )
-    assert response.status_code == 202, response.content
-    job = response.json()
-    assert job["status"] == "queued"  # answered before the commit that starts the worker
-    followed = client.get(f"/api/v1/registry/jobs/{job['id']}").json()
-    assert followed["status"] == "done" and followed["list_id"] is not None
+    response = upload(client, world)
+    assert response.status_code == 200, response.content
+    check = response.json()
+    assert check["summary"] | {"rejected": None, "warned": None} == {
+        "rows_read": 4, "good": 3, "errors": 1, "warnings": check["summary"]["warnings"], "restored_zero": 1,
+        "legacy_converted": 1, "resolved": 2, "unresolved": 1, "rejected": None, "warned": None,
+    }  # fmt: skip
+    assert check["summary"]["rejected"] == {"number_not_a_number": 1}
+    assert check["communes"] == [
+        {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 2, "in_area": True}
+    ]
+    assert check["already_imported"] is False and check["mass_leave"] is False
+    assert check["problems_total"] == len(check["problems"]) and check["next_offset"] is None
+    assert not Subscriber.objects.exists() and not ImportJob.objects.exists()
+    # The problems a page at a time, from the stored check (the file is not read again).
+    params = {"operator_id": world.operator.pk, "area_id": world.province.pk, "limit": 1}
+    first = client.get(f"/api/v1/registry/files/{check['upload_id']}", params).json()
+    assert first["problems"] == check["problems"][:1] and first["next_offset"] == 1
+    second = client.get(f"/api/v1/registry/files/{check['upload_id']}", {**params, "offset": 1}).json()
+    assert second["problems"] == check["problems"][1:2]
+    # Confirming queues the write; the job's status names its counts.
+    queued = confirm(client, world, check["upload_id"])
+    assert queued.status_code == 202, queued.content
+    assert queued.json()["status"] == "queued"  # answered before the commit that starts the worker
+    job = client.get(f"/api/v1/registry/jobs/{queued.json()['id']}").json()
+    assert job["status"] == "done" and job["list_id"] is not None
+    assert job["counts"] == {"rows_read": 4, "good": 3, "rejected": {"number_not_a_number": 1}, "new": 3,
+                             "relisted": 0, "moved": 0, "unchanged": 0, "left": 0}  # fmt: skip
+    assert Subscriber.objects.count() == 3
     assert ImportJob.objects.get().created_by == world.operator_staff
+    # A retried confirmation answers the same job and queues nothing more.
+    assert confirm(client, world, check["upload_id"]).json()["id"] == job["id"]
+    assert ImportJob.objects.count() == 1
+
+
+def test_a_check_is_found_only_under_its_operator_and_area(world: World) -> None:
+    staff = client_for(world.operator_staff)
+    upload_id = upload(staff, world).json()["upload_id"]
+    other_area = {"operator_id": world.operator.pk, "area_id": world.ward_a.pk}
+    assert staff.get(f"/api/v1/registry/files/{upload_id}", other_area).status_code == 404
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = staff.post(
+            f"/api/v1/registry/files/{upload_id}/confirm", other_area, content_type="application/json"
+        )
+    assert response.status_code == 404
+    reporter = client_for(world.reporter_a)
+    mine = {"operator_id": world.operator.pk, "area_id": world.province.pk}
+    assert reporter.get(f"/api/v1/registry/files/{upload_id}", mine).status_code == 403
+    assert staff.get("/api/v1/registry/files/not-an-id", mine).status_code == 404
+    assert not ImportJob.objects.exists()
+
+
+def test_confirm_true_checks_and_queues_in_one_call(world: World) -> None:
+    client = client_for(world.operator_staff)
+    response = upload(client, world, confirm="true")
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    job = client.get(f"/api/v1/registry/jobs/{response.json()['id']}").json()
+    assert job["status"] == "done" and job["counts"]["new"] == 3
+
+
+def test_a_mass_leave_is_said_at_the_check_and_needs_allow_mass_leave_at_the_confirm(world: World) -> None:
+    load_four(world)
+    client = client_for(world.operator_staff)
+    check = upload(client, world, HALF, as_of="2024-09-01")
+    assert check.status_code == 200, check.content
+    assert (check.json()["mass_leave"], check.json()["leaving"], check.json()["current"]) == (True, 2, 4)
+    refused = confirm(client, world, check.json()["upload_id"])
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "mass_leave"
+    assert not ImportJob.objects.exists()
+    accepted = confirm(client, world, check.json()["upload_id"], allow_mass_leave=True)
+    assert accepted.status_code == 202
+    assert client.get(f"/api/v1/registry/jobs/{accepted.json()['id']}").json()["counts"]["left"] == 2
+    assert Subscriber.objects.filter(status="left", msisdn__in=[f"+84{n[1:]}" for n in FOUR[2:]]).count() == 2
+
+
+def test_the_check_says_a_list_was_already_imported_or_is_older_than_the_last(world: World) -> None:
+    client = client_for(world.operator_staff)
+    confirm(client, world, upload(client, world).json()["upload_id"])
+    again = upload(client, world)
+    assert again.status_code == 200 and again.json()["already_imported"] is True
+    older = upload(client, world, as_of="2024-07-01")
+    assert older.status_code == 422 and older.json()["error"]["code"] == "out_of_order"
+    assert ImportJob.objects.count() == 1
 
 
 def test_reporter_cannot_import_and_reads_masked_numbers(world: World) -> None:

@@ -63,6 +63,7 @@ class SubscriberNumber(NamedTuple):
     converted_from_legacy: bool
     carrier: str | None
     problem: str | None  # a code: "empty", "not_a_number", "invalid"
+    restored_zero: bool = False  # written without its leading 0 (an Excel number), which was put back
 
 
 _SEPARATORS = str.maketrans("", "", " .-()/\u00a0\t")
@@ -109,12 +110,13 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
         text = text[1:]
     if not text.isdigit():
         return SubscriberNumber(original, None, False, None, "not_a_number")
+    restored = False
     if text.startswith("84") and len(text) in (11, 12):
         national = "0" + text[2:]
     elif text.startswith("0"):
         national = text
     elif len(text) in (9, 10):
-        national = "0" + text  # Excel dropped the leading 0
+        national, restored = "0" + text, True  # Excel dropped the leading 0
     else:
         national = text
     converted = False
@@ -123,14 +125,14 @@ def parse_subscriber_number(raw: object) -> SubscriberNumber:
         converted = True
     if len(national) != 10 or not national.startswith("0"):
         return SubscriberNumber(original, None, converted, None, "invalid")
-    return _national(original, national, converted=converted)
+    return _national(original, national, converted=converted, restored=restored)
 
 
-def _national(original: str, national: str, *, converted: bool) -> SubscriberNumber:
+def _national(original: str, national: str, *, converted: bool, restored: bool = False) -> SubscriberNumber:
     valid, carrier_name = mobile_pattern(national[:4], 10)
     if not valid:
         return SubscriberNumber(original, None, converted, None, "invalid")
-    return SubscriberNumber(original, "+84" + national[1:], converted, carrier_name, None)
+    return SubscriberNumber(original, "+84" + national[1:], converted, carrier_name, None, restored)
 
 
 def mask_phone(e164: str) -> str:

@@ -2,12 +2,16 @@
 
 The file is stored under MEDIA_ROOT with a random id bound to its owner (a
 unit), so a confirmation can only apply a file checked for the same unit.
+Beside it, under the same id and owner, what the check found (``store_check``),
+for a client that confirms later or reads the problems a page at a time.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -36,3 +40,29 @@ def find_upload(kind: str, owner: int, upload_id: str) -> Path | None:
         return None
     path = _folder(kind) / f"{clean}-{owner}"
     return path if path.exists() else None
+
+
+def _check_path(kind: str, owner: int, upload_id: str) -> Path | None:
+    try:
+        clean = str(uuid.UUID(upload_id))
+    except ValueError:
+        return None
+    return _folder(kind) / f"{clean}-{owner}.check.json"
+
+
+def store_check(kind: str, owner: int, upload_id: str, data: dict[str, Any]) -> None:
+    """Keep the check of an upload (plain JSON data) beside it, bound to the same owner."""
+    path = _check_path(kind, owner, upload_id)
+    assert path is not None, "an id made by store_upload"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    temporary.replace(path)  # a reader never sees half of it
+
+
+def find_check(kind: str, owner: int, upload_id: str) -> dict[str, Any] | None:
+    """The stored check of an upload, or None when the id is malformed, of another owner, or unknown."""
+    path = _check_path(kind, owner, upload_id)
+    if path is None or not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -1,4 +1,10 @@
-"""API for the registry: operator staff upload a file or post rows as JSON; anyone in the area reads (masked)."""
+"""API for the registry: operator staff upload a file or post rows as JSON; anyone in the area reads (masked).
+
+Files and rows go through the one import path of ``services`` (``list_check``,
+then ``import_job_create`` or ``list_import``), as the page and the command do.
+An uploaded file's check is stored beside it (``lib/uploads.store_check``),
+under the operator and area it was checked for, until it is confirmed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -15,29 +21,44 @@ from ninja.files import UploadedFile
 from switchoff.api.types import Id
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
-from switchoff.lib.uploads import store_upload
+from switchoff.lib.uploads import find_check, store_check, store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import access_import_job
-from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, refuse_future, review_list
-from switchoff.subscribers.importer import check_list, import_list
+from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, refuse_future
+from switchoff.subscribers.importer import CheckedList, Problem
 from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile, read_file
+from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
-from switchoff.subscribers.services import import_job_create, number_search_admit, number_search_record
+from switchoff.subscribers.services import (
+    ListCheck,
+    import_job_create,
+    list_check,
+    list_import,
+    number_search_admit,
+    number_search_record,
+)
 from switchoff.units.models import Unit
 
 router = Router()
 
 
 class RowIn(Schema):
+    """One subscriber, field by field (as the file's columns would hold them)."""
+
     msisdn: str
     name: str = ""
     address: str = ""
+    village: str = ""
+    commune: str = ""
+    district: str = ""
     imei: str = ""
     device: str = ""
+
+
+ROW_FIELDS = ("msisdn", "name", "address", "village", "commune", "district", "imei", "device")
 
 
 class RowsIn(Schema):
@@ -46,9 +67,11 @@ class RowsIn(Schema):
     as_of: datetime.date
     rows: list[RowIn]
     allow_mass_leave: bool = False
+    confirm: bool = True  # false: only the check is answered, nothing is written
 
 
 class ProblemOut(Schema):
+    sheet: str = ""
     row: int
     column: str
     value: str
@@ -57,15 +80,76 @@ class ProblemOut(Schema):
     reason: str
 
 
+class SummaryOut(Schema):
+    rows_read: int
+    good: int
+    errors: int
+    warnings: int
+    restored_zero: int  # numbers whose lost leading 0 was put back
+    legacy_converted: int  # pre-2018 11-digit numbers converted
+    resolved: int  # good rows placed in a unit by their address
+    unresolved: int  # good rows whose address was not recognised (counted under the list's area)
+    rejected: dict[str, int]  # rows not imported, by the code of their error
+    warned: dict[str, int]  # warnings by code
+
+
+class CommuneOut(Schema):
+    unit_id: int
+    name: str
+    subscribers: int
+    in_area: bool  # false: a commune outside the area the list is about
+
+
 class ImportOut(Schema):
+    imported: bool  # false when only checked (confirm=false)
     rows_read: int
     good: int
     already_imported: bool
     new: int
     relisted: int
+    moved: int
     left: int
     unchanged: int
+    summary: SummaryOut
+    communes: list[CommuneOut]
     problems: list[ProblemOut]
+
+
+class CheckOut(Schema):
+    upload_id: str
+    file_name: str
+    as_of: datetime.date
+    summary: SummaryOut
+    communes: list[CommuneOut]
+    column_warnings: list[str]
+    columns: dict[str, int]  # the column (0-based) read for each field
+    encoding: str
+    separator: str
+    already_imported: bool  # this very list is the operator's last of the area: confirming changes nothing
+    current: int  # the operator's subscribers listed in the area now
+    leaving: int  # of those, how many this list would mark as left
+    mass_leave: bool  # more than REGISTRY_MASS_LEAVE_SHARE would leave: confirm with allow_mass_leave=true
+    problems: list[ProblemOut]
+    problems_total: int
+    next_offset: int | None  # GET /files/{upload_id}?offset=… for the next page of problems
+
+
+class ConfirmIn(Schema):
+    operator_id: Id
+    area_id: Id
+    allow_mass_leave: bool = False
+    refuse_errors: bool = False
+
+
+class JobCounts(Schema):
+    rows_read: int
+    good: int
+    rejected: dict[str, int]  # rows not imported, by the code of their error
+    new: int
+    relisted: int
+    moved: int
+    unchanged: int
+    left: int
 
 
 class JobOut(Schema):
@@ -77,6 +161,7 @@ class JobOut(Schema):
     code: str  # what the job stored: "", "already_imported", "crashed", "mass_leave:…", a file-limit code…
     message: str  # what the code means, in the token owner's language
     list_id: int | None
+    counts: JobCounts | None  # once done: what the list it imported (or found already imported) did
 
 
 class SubscriberOut(Schema):
@@ -95,6 +180,10 @@ class SubscriberPage(Schema):
     next_after: int | None
 
 
+PROBLEMS_PAGE = 100
+UPLOADS = "subscribers"
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -109,53 +198,109 @@ def _operator_and_area(user: User, operator_id: int, area_id: int) -> tuple[Unit
     return operator, area
 
 
+def _problem(p: Problem) -> dict[str, Any]:
+    return {"sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value, "level": p.level, "code": p.code,
+            "reason": p.reason}  # fmt: skip
+
+
+def _communes(checked: CheckedList) -> list[dict[str, Any]]:
+    return [c._asdict() for c in checked.communes]
+
+
 @router.post(
-    "/rows", response=ImportOut, summary="Import an operator's list posted as JSON rows (checked, then written)"
+    "/rows",
+    response=ImportOut,
+    summary="Import an operator's list posted as JSON rows, field by field (checked, then written)",
+    description=(
+        "The rows are checked as a file is (the same service, the same rules) and, unless `confirm` is false, "
+        "written at once. Row numbers in `problems` count the posted rows from 1."
+    ),
 )
 def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     user = _user(request)
     operator, area = _operator_and_area(user, payload.operator_id, payload.area_id)
-    header: list[object] = ["STT", "Số thuê bao", "Họ và tên", "Địa chỉ", "IMEI", "Loại máy"]
-    rows: list[list[object]] = [header] + [
-        [n, r.msisdn, r.name, r.address, r.imei, r.device] for n, r in enumerate(payload.rows, start=1)
-    ]
-    content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave"}), sort_keys=True).encode()
-    read = ReadResult(sheets=[Sheet.from_rows("", rows)])
-    refuse_future(payload.as_of)
-    checked = check_list(read, content=content, operator=operator, area=area)
+    rows: list[list[object]] = [[getattr(r, name) for name in ROW_FIELDS] for r in payload.rows]
+    read = ReadResult(sheets=[Sheet.from_rows("", rows, headerless=True)])
+    content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave", "confirm"}), sort_keys=True)
+    mapping = {name: index for index, name in enumerate(ROW_FIELDS)}
+    check = list_check(operator=operator, area=area, as_of=payload.as_of, content=content.encode(), read=read,
+                       mapping=mapping)  # fmt: skip
+    checked = check.checked
+    answer: dict[str, Any] = {
+        **dict.fromkeys(("new", "relisted", "moved", "left", "unchanged"), 0),
+        "imported": False,
+        "rows_read": checked.rows_read,
+        "good": checked.good,
+        "already_imported": check.review.already_imported,
+        "summary": checked.summary(),
+        "communes": _communes(checked),
+        "problems": [_problem(p) for p in checked.problems],
+    }
+    if not payload.confirm:
+        return answer
     try:
-        review_list(operator=operator, area=area, as_of=payload.as_of, checked=checked).enforce(
-            allow_mass_leave=payload.allow_mass_leave
+        result = list_import(
+            actor=user,
+            operator=operator,
+            area=area,
+            as_of=payload.as_of,
+            check=check,
+            content=content.encode(),
+            file_name="api",
+            allow_mass_leave=payload.allow_mass_leave,
         )
     except NoGoodRows as exc:
         exc.field = "rows"
         raise
-    result = import_list(read, content=content, actor=user, operator=operator, area=area, as_of=payload.as_of,
-                         file_name="api", allow_mass_leave=payload.allow_mass_leave)  # fmt: skip
+    answer.update(imported=True, already_imported=result.already_imported, new=result.new, relisted=result.relisted,
+                  moved=result.moved, left=result.left, unchanged=result.unchanged)  # fmt: skip
+    return answer
+
+
+def _check_data(check: ListCheck, *, upload_id: str, file_name: str, as_of: datetime.date) -> dict[str, Any]:
+    """The check as stored beside the upload and answered (problems paged from it)."""
+    checked, review = check.checked, check.review
     return {
-        "rows_read": checked.rows_read,
-        "good": checked.good,
-        "already_imported": result.already_imported,
-        "new": result.new,
-        "relisted": result.relisted,
-        "left": result.left,
-        "unchanged": result.unchanged,
-        "problems": [
-            # The row number counts the header: JSON row n is row n + 1.
-            {
-                "row": p.row - 1,
-                "column": p.column,
-                "value": p.value,
-                "level": p.level,
-                "code": p.code,
-                "reason": p.reason,
-            }
-            for p in checked.problems
-        ],
+        "upload_id": upload_id,
+        "file_name": file_name,
+        "as_of": as_of.isoformat(),
+        "summary": checked.summary(),
+        "communes": _communes(checked),
+        "column_warnings": checked.column_warnings(),
+        "columns": next(iter(checked.mappings.values()), {}),
+        "mapping": check.mapping or {},
+        "encoding": check.read.encoding,
+        "separator": check.read.separator,
+        "already_imported": review.already_imported,
+        "current": review.current,
+        "leaving": review.leaving,
+        "mass_leave": review.mass_leave,
+        "all_problems": [_problem(p) for p in checked.problems],
+        "job_id": None,
     }
 
 
-@router.post("/files", response={202: JobOut}, summary="Upload an operator's file; it is imported in the background")
+def _check_page(data: dict[str, Any], *, offset: int, limit: int) -> dict[str, Any]:
+    problems = data["all_problems"]
+    offset, limit = max(offset, 0), max(1, min(limit, 1000))
+    page = problems[offset : offset + limit]
+    more = offset + limit < len(problems)
+    return {**data, "problems": page, "problems_total": len(problems), "next_offset": offset + limit if more else None}
+
+
+@router.post(
+    "/files",
+    response={200: CheckOut, 202: JobOut},
+    summary="Upload an operator's file: answers its check; with confirm=true, queues its import",
+    description=(
+        "Every row is checked as on the import page and the command line (the same service): the answer is the "
+        "check's summary (numbers restored or converted, addresses resolved per commune or not), the columns read, "
+        "whether the list was already imported, how many would leave, and the first page of problems. Nothing is "
+        "written until `POST /files/{upload_id}/confirm`, or at once with `confirm=true` (202 and the job). A date "
+        "after today, a list without a good row, an older list than the last one, an unreadable file: 422 (413 "
+        "beyond UPLOAD_MAX_BYTES)."
+    ),
+)
 def post_file(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -163,8 +308,9 @@ def post_file(
     area_id: Form[Id],
     as_of: Form[datetime.date],
     allow_mass_leave: Form[bool] = False,
+    confirm: Form[bool] = False,
+    refuse_errors: Form[bool] = False,
 ) -> Status[dict[str, Any]]:
-    """Checked here as the import page checks it (the same rules), then written by the worker."""
     user = _user(request)
     operator, area = _operator_and_area(user, operator_id, area_id)
     refuse_future(as_of)
@@ -174,29 +320,90 @@ def post_file(
         if exc.reason == "empty":  # an empty file is a list without a good row, as on the page and the command
             raise NoGoodRows from None
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
-    upload_id, path = store_upload("subscribers", owner_key(operator.pk, area.pk), file)
+    owner = owner_key(operator.pk, area.pk)
+    upload_id, path = store_upload(UPLOADS, owner, file)
+    file_name = file.name or "api"
     try:
-        content = path.read_bytes()
-        read = read_file(content, file.name or "")
-        checked = check_list(read, content=content, operator=operator, area=area)
-        review_list(operator=operator, area=area, as_of=as_of, checked=checked).enforce(
-            allow_mass_leave=allow_mass_leave
-        )
+        check = list_check(operator=operator, area=area, as_of=as_of, content=path.read_bytes(), file_name=file_name)
+        refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
+        if refusal is not None:
+            raise refusal
     except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
         path.unlink(missing_ok=True)
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     except ImportRefusal:
         path.unlink(missing_ok=True)
         raise
-    job = import_job_create(actor=user, operator=operator, area=area, as_of=as_of, upload_id=upload_id,
-                            file_name=file.name or "api", via="api", allow_mass_leave=allow_mass_leave)  # fmt: skip
+    data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of)
+    if confirm:
+        return Status(202, _queue(user, operator, area, data, allow_mass_leave=allow_mass_leave,
+                                  refuse_errors=refuse_errors))  # fmt: skip
+    store_check(UPLOADS, owner, upload_id, data)
+    return Status(200, _check_page(data, offset=0, limit=PROBLEMS_PAGE))
+
+
+def _queue(user: User, operator: Unit, area: Unit, data: dict[str, Any], *, allow_mass_leave: bool,
+           refuse_errors: bool) -> dict[str, Any]:  # fmt: skip
+    job = import_job_create(actor=user, operator=operator, area=area, as_of=datetime.date.fromisoformat(data["as_of"]),
+                            upload_id=data["upload_id"], file_name=data["file_name"], via="api",
+                            mapping=data["mapping"], encoding=data["encoding"], separator=data["separator"],
+                            refuse_errors=refuse_errors, allow_mass_leave=allow_mass_leave)  # fmt: skip
     # The worker starts once the job is committed: in the answer it is queued (or, in tests, already run).
     job.refresh_from_db()
-    return Status(202, _job(job))
+    return _job(job)
+
+
+def _stored_check(user: User, upload_id: str, operator_id: int, area_id: int) -> tuple[Unit, Unit, dict[str, Any]]:
+    """An upload's stored check, found only under the operator and area it was checked for (else a 404)."""
+    operator, area = _operator_and_area(user, operator_id, area_id)
+    data = find_check(UPLOADS, owner_key(operator.pk, area.pk), upload_id)
+    if data is None:
+        raise Http404
+    return operator, area, data
+
+
+@router.get(
+    "/files/{upload_id}",
+    response=CheckOut,
+    summary="An uploaded file's check, with a page of its problems",
+    description="`operator_id` and `area_id` are those of the upload: a check is found only under them.",
+)
+def get_file(
+    request: HttpRequest, upload_id: str, operator_id: Id, area_id: Id, offset: int = 0, limit: int = PROBLEMS_PAGE
+) -> dict[str, Any]:
+    _operator, _area, data = _stored_check(_user(request), upload_id, operator_id, area_id)
+    return _check_page(data, offset=offset, limit=limit)
+
+
+@router.post(
+    "/files/{upload_id}/confirm",
+    response={202: JobOut},
+    summary="Import a checked file in the background (its check is not run again)",
+    description=(
+        "A list that would mark more than REGISTRY_MASS_LEAVE_SHARE of the area's subscribers as left needs "
+        "`allow_mass_leave=true` (else 422 `mass_leave`). Confirming again answers the same job."
+    ),
+)
+def confirm_file(request: HttpRequest, upload_id: str, payload: ConfirmIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    operator, area, data = _stored_check(user, upload_id, payload.operator_id, payload.area_id)
+    if data["job_id"] is not None:  # a retried confirmation: the job it queued
+        return Status(202, _job(access_import_job(user, int(data["job_id"]))))
+    if data["mass_leave"] and not payload.allow_mass_leave:
+        raise MassLeave(int(data["leaving"]), int(data["current"]))
+    job = _queue(user, operator, area, data, allow_mass_leave=payload.allow_mass_leave,
+                 refuse_errors=payload.refuse_errors)  # fmt: skip
+    store_check(UPLOADS, owner_key(operator.pk, area.pk), upload_id, {**data, "job_id": job["id"]})
+    return Status(202, job)
 
 
 def _job(job: ImportJob) -> dict[str, Any]:
     state = progress(job.pk)
+    summary = job.result.summary if job.result is not None and job.status == ImportJob.Status.DONE else None
+    counts: dict[str, object] | None = None
+    if summary is not None:
+        names = ("rows_read", "good", "new", "relisted", "moved", "unchanged", "left")
+        counts = {name: int(summary.get(name, 0)) for name in names} | {"rejected": summary.get("rejected", {})}
     return {
         "id": job.pk,
         "status": job.status,
@@ -206,6 +413,7 @@ def _job(job: ImportJob) -> dict[str, Any]:
         "code": job.message,
         "message": message_of(job),
         "list_id": job.result_id,
+        "counts": counts,
     }
 
 

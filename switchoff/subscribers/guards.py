@@ -191,6 +191,8 @@ class Review:
     leaving: int
     current: int
     newer: datetime.date | None = None
+    # The operator's last list of the area is this very content and date: confirming changes nothing.
+    already_imported: bool = False
 
     @property
     def no_good_rows(self) -> bool:
@@ -234,14 +236,16 @@ def review_list(*, operator: Unit, area: Unit, as_of: datetime.date, checked: Ch
             index = bisect.bisect_left(numbers, number)
             if index == len(numbers) or numbers[index] != number:
                 leaving += 1
+    # The same test as import_list's: the last list of the operator and area, its date and its content.
     latest = (
         SubscriberList.objects.filter(operator=operator, area=area, status=SubscriberList.Status.DONE)
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
+        .order_by("-as_of", "-pk")
+        .values_list("as_of", "digest")
         .first()
     )
-    newer = latest if latest is not None and latest > as_of else None
-    return Review(as_of=as_of, good=checked.good, leaving=leaving, current=current, newer=newer)
+    newer = latest[0] if latest is not None and latest[0] > as_of else None
+    again = latest is not None and latest == (as_of, checked.digest)
+    return Review(as_of=as_of, good=checked.good, leaving=leaving, current=current, newer=newer, already_imported=again)
 
 
 JOB_MESSAGES = {

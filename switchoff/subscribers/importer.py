@@ -173,6 +173,11 @@ class CheckedList:
     seen: dict[int, int] = field(default_factory=dict, repr=False)
     seen_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
     seen_where: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
+    codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
+    by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
+    restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
+    communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
 
     def pack_seen(self) -> None:
         self.seen_numbers = array("q", self.seen.keys())
@@ -180,6 +185,7 @@ class CheckedList:
         self.seen = {}
 
     def add(self, problem: Problem) -> None:
+        self.codes[problem.code] += 1
         if problem.level == "error":
             self.error_count += 1
         else:
@@ -214,13 +220,57 @@ class CheckedList:
                                   "Check it below.") % {"field": labels.get(name, name)}))  # fmt: skip
         return warnings
 
-    def summary(self) -> dict[str, int]:
+    @property
+    def unresolved(self) -> int:
+        """Good rows whose address named no unit (or several): they count under the list's area."""
+        return self.by_unit[None]
+
+    def summary(self) -> dict[str, Any]:
+        """The counts a person reads before confirming (and a job's status names), as plain data."""
+        levels = {code: REASONS[code][0] for code in self.codes}
         return {
             "rows_read": self.rows_read,
             "good": self.good,
             "errors": self.error_count,
             "warnings": self.warning_count,
+            "restored_zero": self.restored_zero,
+            "legacy_converted": self.codes["number_legacy"],
+            "resolved": self.good - self.unresolved,
+            "unresolved": self.unresolved,
+            "rejected": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "error"},
+            "warned": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "warning"},
         }
+
+
+class CommuneCount(NamedTuple):
+    """Good rows placed in one current commune (or ward): the check's table of where the list's people live."""
+
+    unit_id: int
+    name: str
+    subscribers: int
+    in_area: bool  # inside the area the list is about
+
+
+def commune_counts(by_unit: Counter[int | None], area: Unit) -> list[CommuneCount]:
+    """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out.
+
+    A unit's current commune is the second step of its rollup path (province,
+    commune, village…): a legacy commune or a village recorded under it rolls
+    up into its successor, as the counts do.
+    """
+    communes: Counter[int] = Counter()
+    ids = [pk for pk in by_unit if pk is not None]
+    for start in range(0, len(ids), CHUNK):
+        for pk, rollup in Unit.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "rollup_path"):
+            steps = rollup.strip("/").split("/")
+            communes[int(steps[1]) if len(steps) > 1 else pk] += by_unit[pk]
+    units = Unit.objects.in_bulk(list(communes))
+    rows = [
+        CommuneCount(pk, units[pk].name, n, units[pk].rollup_path.startswith(area.rollup_path))
+        for pk, n in communes.items()
+        if pk in units
+    ]
+    return sorted(rows, key=lambda row: (-row.subscribers, row.name))
 
 
 @functools.lru_cache(maxsize=256)
@@ -308,6 +358,7 @@ def _clean_rows(
     # Rows of the sheets done, rows below the header row of sheets done or under way (data),
     # and of those the blank or totals rows (not read) and the rows with an error (not good).
     done_before = data_before = blank = bad = 0
+    restored = 0  # numbers whose lost leading 0 was put back (only parsed rows can have lost it)
 
     def batch_done(done: int, data: int, *, last: bool = False) -> Batch:
         nonlocal new_rows, known_rows
@@ -315,16 +366,19 @@ def _clean_rows(
         result.good = result.rows_read - bad
         if counting:
             result.new_by_unit.update(map(UNIT_OF_ROW, new_rows))
+        result.by_unit.update(map(UNIT_OF_ROW, new_rows))
+        result.by_unit.update(map(UNIT_OF_ROW, known_rows))
+        result.restored_zero = restored
         progress(phase, done, done if last else max(total, done))
         batch = Batch(new_rows, known_rows)
         new_rows, known_rows = [], []
         return batch
 
     for sheet_index, sheet in enumerate(read.sheets):
-        proposed = propose_mapping(sheet.head)
+        proposed = None if sheet.headerless else propose_mapping(sheet.head)
         if proposed is None and mapping is None:
             continue
-        found = proposed or Mapping(header_row=0)
+        found = proposed or Mapping(header_row=-1 if sheet.headerless else 0)
         columns = {**found.columns, **(mapping or {})}
         result.mappings[sheet.name] = columns
         c_msisdn, c_name, c_address, c_imei, c_device, c_village, c_commune, c_district = (
@@ -375,6 +429,7 @@ def _clean_rows(
                                 cells))  # fmt: skip
                     continue
                 msisdn, legacy, number_carrier = parsed.e164, parsed.converted_from_legacy, parsed.carrier
+                restored += parsed.restored_zero
                 number = int(msisdn[3:])
                 original = parsed.original
                 original = original[:40] if original.isprintable() else " ".join(original.split())[:40]
@@ -545,6 +600,7 @@ def check_list(
         if keep_rows:
             result.rows += map(CleanRow._make, batch.new)
     _flag_other_operators(result, read, operator)
+    result.communes = commune_counts(result.by_unit, area)
     return result
 
 
@@ -718,7 +774,8 @@ def _read_in_child(
             if batch.known:
                 send.send_bytes(b"K" + marshal.dumps(batch.known))
         names = ("rows_read", "good", "error_count", "warning_count", "problems", "mappings", "seen_numbers",
-                 "seen_where", "new_by_unit", "no_name", "from_content")  # fmt: skip
+                 "seen_where", "new_by_unit", "no_name", "from_content", "codes", "by_unit",
+                 "restored_zero")  # fmt: skip
         state = {name: getattr(checked, name) for name in names}
         tell("done", state)
     except Refused:

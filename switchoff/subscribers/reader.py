@@ -116,13 +116,15 @@ class Sheet:
     head: list[list[object]]
     size: int
     _rows: Callable[[], Iterator[list[object]]]
+    # Rows given field by field (the API's JSON rows): no header to look for, the columns are the caller's mapping.
+    headerless: bool = False
 
     def rows(self) -> Iterator[list[object]]:
         return self._rows()
 
     @classmethod
-    def from_rows(cls, name: str, rows: list[list[object]]) -> Sheet:
-        return cls(name, rows[:HEAD_ROWS], len(rows), lambda: iter(rows))
+    def from_rows(cls, name: str, rows: list[list[object]], *, headerless: bool = False) -> Sheet:
+        return cls(name, rows[:HEAD_ROWS], len(rows), lambda: iter(rows), headerless)
 
 
 @dataclass

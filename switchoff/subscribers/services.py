@@ -1,5 +1,11 @@
-"""Writes to the registry other than the import itself: import jobs, households, assigning an address, the log of
-number searches, reveals and exports.
+"""Writes to the registry: the one import path (check, then queue or write), import jobs, households, assigning an
+address, the log of number searches, reveals and exports.
+
+Every list, whether it comes through the import page, the API (a file or JSON
+rows) or ``import_subscribers``, is checked by ``list_check`` (the same reading,
+remembered columns, row checks and guards) and written by ``importer.import_list``:
+in the background through ``import_job_create`` (the page, the API's file), or at
+once through ``list_import`` (the command, the API's JSON rows).
 
 Each is one transaction with its audit row; what must not happen before the
 rows are committed (starting the worker, flagging a job as cancelled in the
@@ -9,6 +15,7 @@ cache) is queued with ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +34,16 @@ from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import may_reveal, may_reveal_in
 from switchoff.subscribers.counts import status_key
+from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, Review, refuse_future, review_list
+from switchoff.subscribers.importer import (
+    ApplyResult,
+    CheckedList,
+    ProgressHook,
+    Refused,
+    check_list,
+    import_list,
+    remembered_columns,
+)
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel
 from switchoff.subscribers.models import (
     Household,
@@ -37,10 +54,96 @@ from switchoff.subscribers.models import (
     Subscriber,
     SubscriberEvent,
 )
-from switchoff.subscribers.reader import ReadResult, propose_mapping
+from switchoff.subscribers.reader import ReadResult, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class ListCheck:
+    """A list read and checked, and what writing it would do: what every path shows before anyone confirms."""
+
+    read: ReadResult
+    checked: CheckedList
+    review: Review
+    mapping: dict[str, int] | None  # the columns used: the person's choice, else the operator's remembered ones
+
+    def refusal(self, *, allow_mass_leave: bool) -> ImportRefusal | None:
+        """The first rule the list breaks (``Review.enforce``), or None."""
+        try:
+            self.review.enforce(allow_mass_leave=allow_mass_leave)
+        except ImportRefusal as exc:
+            return exc
+        return None
+
+
+def list_check(
+    *,
+    operator: Unit,
+    area: Unit,
+    as_of: datetime.date,
+    content: bytes,
+    file_name: str = "",
+    read: ReadResult | None = None,
+    mapping: dict[str, int] | None = None,
+    encoding: str = "",
+    separator: str = "",
+    progress: ProgressHook = _no_progress,
+) -> ListCheck:
+    """Read and check a list as every path does; nothing is written.
+
+    ``read`` is a list already read (the API's JSON rows); otherwise ``content``
+    is read as ``file_name`` says, with the encoding and separator a person
+    corrected. Without a ``mapping`` the operator's remembered columns apply.
+    Raises ``FutureList`` for a date after today, ``NoGoodRows`` for an empty
+    file, ``UnreadableFile`` for a file beyond a limit or unreadable. What else
+    the list breaks is in the answer's ``review`` (and ``refusal``), so that the
+    check can say it before anyone confirms.
+    """
+    refuse_future(as_of)
+    try:
+        if read is None:
+            read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
+        mapping = mapping or remembered_columns(operator, read)
+        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping, progress=progress)
+    except UnreadableFile as exc:
+        if exc.reason == "empty":  # an empty file is a list without a good row, on every path
+            raise NoGoodRows from None
+        raise
+    review = review_list(operator=operator, area=area, as_of=as_of, checked=checked)
+    return ListCheck(read=read, checked=checked, review=review, mapping=mapping)
+
+
+def list_import(
+    *,
+    actor: User | None,
+    operator: Unit,
+    area: Unit,
+    as_of: datetime.date,
+    check: ListCheck,
+    content: bytes,
+    file_name: str,
+    refuse_errors: bool = False,
+    allow_mass_leave: bool = False,
+    progress: ProgressHook = _no_progress,
+) -> ApplyResult:
+    """Write a checked list now (the command line, the API's JSON rows), under the rules ``enforce`` applies.
+
+    ``import_list`` is one transaction with its audit row and applies the rules
+    again inside it; the page and the API's file go through ``import_job_create``
+    and the worker instead, which call the same ``import_list``.
+    """
+    if refuse_errors and check.checked.error_count:
+        raise Refused
+    check.review.enforce(allow_mass_leave=allow_mass_leave)
+    return import_list(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
+                       mapping=check.mapping, file_name=file_name, refuse_errors=refuse_errors,
+                       allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
 
 
 def _start_after_commit(job_id: int) -> None:

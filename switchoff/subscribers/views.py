@@ -27,22 +27,17 @@ from switchoff.subscribers.access import access_import_job, access_subscriber, m
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.guards import (
     FutureList,
-    ImportRefusal,
     MassLeave,
     NoGoodRows,
-    Review,
     refuse_future,
-    review_list,
 )
 from switchoff.subscribers.importer import (
-    check_list,
     column_letter,
     rejected_rows_xlsx,
-    remembered_columns,
 )
 from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping, read_file
+from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping
 from switchoff.subscribers.selectors import (
     RegistryFilters,
     household_suggestions,
@@ -60,6 +55,7 @@ from switchoff.subscribers.services import (
     import_job_cancel,
     import_job_create,
     import_job_restart,
+    list_check,
     number_reveal,
     number_search_admit,
     number_search_record,
@@ -403,14 +399,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
         name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
     }
     try:
-        read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
-        mapping = chosen or remembered_columns(operator, read)
-        # Rows are checked against the limits as they are read: a refusal can come from any row.
-        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping)
-    except UnreadableFile as exc:
-        # An empty file is a list without a good row: the same refusal as through the API and the command.
-        messages.error(request, NoGoodRows().message if exc.reason == "empty" else exc.message)
+        # The check every path makes (services.list_check): rows are checked against the limits as
+        # they are read, so a refusal can come from any row; an empty file is a list without a good row.
+        check = list_check(operator=operator, area=area, as_of=as_of, content=content, file_name=file_name,
+                           mapping=chosen or None, encoding=encoding, separator=separator)  # fmt: skip
+    except (UnreadableFile, NoGoodRows) as exc:
+        messages.error(request, exc.message)
         return render(request, "subscribers/import.html", context)
+    read, checked, review = check.read, check.checked, check.review
     if request.POST.get("rejected"):
         response = HttpResponse(
             rejected_rows_xlsx(read, checked),
@@ -420,11 +416,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
         return response
     # The rules every path obeys (guards): a list with no good row, one older than the last,
     # or (unless the person ticks the box) one that would mark too many as left, is not queued.
-    review = review_list(operator=operator, area=area, as_of=as_of, checked=checked)
     allow_mass_leave = bool(request.POST.get("allow_mass_leave"))
-    refusal = _refusal(review, allow_mass_leave=True)
+    refusal = check.refusal(allow_mass_leave=True)
     if refusal is None and request.POST.get("confirm"):
-        refusal = _refusal(review, allow_mass_leave=allow_mass_leave)
+        refusal = check.refusal(allow_mass_leave=allow_mass_leave)
     if refusal is not None:
         messages.error(request, refusal.message)
     elif request.POST.get("confirm"):
@@ -458,6 +453,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             else [],
             "checked": checked,
             "review": review,
+            "summary": checked.summary(),
             # Refused whatever the person confirms: no confirm button (a mass leave only asks for the box).
             "blocked": refusal is not None and not isinstance(refusal, MassLeave),
             "read": read,
@@ -473,14 +469,6 @@ def import_list(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "subscribers/import.html", context)
-
-
-def _refusal(review: Review, *, allow_mass_leave: bool) -> ImportRefusal | None:
-    try:
-        review.enforce(allow_mass_leave=allow_mass_leave)
-    except ImportRefusal as exc:
-        return exc
-    return None
 
 
 def _job_context(job: ImportJob, user: User) -> dict[str, object]:

@@ -49,7 +49,7 @@ def api_client(user: User) -> Client:
 
 
 def post_file(client: Client, world: World, content: bytes, as_of: str = "2024-09-01", **extra: Any) -> Any:
-    """Upload through the API; the job it queues runs (Huey immediate) once the request's transaction commits."""
+    """Upload through the API with confirm=true; the job it queues runs (Huey immediate) once the request commits."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(
             "/api/v1/registry/files",
@@ -58,6 +58,7 @@ def post_file(client: Client, world: World, content: bytes, as_of: str = "2024-0
                 "operator_id": world.operator.pk,
                 "area_id": world.province.pk,
                 "as_of": as_of,
+                "confirm": "true",  # checked and queued in one call (the two-step flow: tests/test_registry_api.py)
                 **extra,
             },
         )

@@ -75,6 +75,7 @@ def test_operator_list_api(world: World, hostile: HostileFile) -> None:
                 "operator_id": world.operator.pk,
                 "area_id": world.province.pk,
                 "as_of": "2024-08-01",
+                "confirm": "true",
             },
         )
     assert response.status_code in {202, 413, 422}, response.content
@@ -166,7 +167,12 @@ def test_a_list_of_formula_and_script_names_imports_as_plain_text(world: World) 
     _token, raw = api_token_create(user=world.operator_staff, name="script")
     client = logged_in(world.operator_staff)
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": datetime.date(2024, 8, 1)}
+    fields = {
+        "operator_id": world.operator.pk,
+        "area_id": world.province.pk,
+        "as_of": datetime.date(2024, 8, 1),
+        "confirm": True,
+    }
     with TestCase.captureOnCommitCallbacks(execute=True):  # the worker starts once the job commits
         queued = client.post("/api/v1/registry/files", {"file": upload(hostile), **fields}).json()
     assert ImportJob.objects.get(pk=queued["id"]).status == ImportJob.Status.DONE

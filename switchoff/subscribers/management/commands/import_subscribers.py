@@ -16,9 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from switchoff.lib.text import fold
-from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future, review_list
-from switchoff.subscribers.importer import Refused, check_list, import_list, same_list_imported
+from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future
+from switchoff.subscribers.importer import Refused, same_list_imported
 from switchoff.subscribers.reader import FIELDS, ReadResult, UnreadableFile, header_words, propose_mapping, read_file
+from switchoff.subscribers.services import list_check, list_import
 from switchoff.units.models import Unit
 
 
@@ -130,13 +131,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Checking {path.name}…")
         bar = Bar(sys.stderr)
         try:
+            # The check of every path (services.list_check): an empty file is a list without a good row.
             read = read_file(content, path.name)
             mapping = parse_columns(columns or [], read) or None
-            checked = check_list(read, content=content, operator=branch, area=area_unit, mapping=mapping, progress=bar)
+            check = list_check(operator=branch, area=area_unit, as_of=day, content=content, file_name=path.name,
+                               read=read, mapping=mapping, progress=bar)  # fmt: skip
         except UnreadableFile as exc:
-            # An empty file is a list without a good row: the same refusal as on every other path.
             raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
+        except NoGoodRows as exc:
+            raise CommandError(exc.message) from None
         bar.end()
+        checked, review = check.checked, check.review
         for problem in checked.problems[:50]:
             where = f"{problem.sheet} row {problem.row} column {problem.column}"
             self.stdout.write(f"  {problem.level}: {where} “{problem.value}”: {problem.reason}")
@@ -144,13 +149,20 @@ class Command(BaseCommand):
             self.stdout.write(f"  … and {len(checked.problems) - 50} more")
         for warning in checked.column_warnings():
             self.stdout.write(f"  warning: {warning} (--map name=COLUMN)")
+        summary = checked.summary()
         self.stdout.write(
             f"Rows read {checked.rows_read}, good {checked.good}, "
             f"errors {checked.error_count}, warnings {checked.warning_count}."
         )
+        self.stdout.write(
+            f"Leading 0 restored {summary['restored_zero']}, pre-2018 numbers converted {summary['legacy_converted']}, "
+            f"addresses placed {summary['resolved']}, not recognised {summary['unresolved']}."
+        )
+        for commune in checked.communes[:30]:
+            outside = "" if commune.in_area else "  (outside the area of the list)"
+            self.stdout.write(f"  {commune.subscribers:>10,}  {commune.name}{outside}")
         if refuse_errors and checked.error_count:
             raise CommandError("Refused: the file has errors (--refuse-errors).")
-        review = review_list(operator=branch, area=area_unit, as_of=day, checked=checked)
         if review.current:
             self.stdout.write(
                 f"{review.leaving} of {review.current} subscribers of this operator in this area would leave."
@@ -163,14 +175,14 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         bar = Bar(sys.stderr)
         try:
-            result = import_list(
-                read,
-                content=content,
+            result = list_import(
+                actor=None,
                 operator=branch,
                 area=area_unit,
                 as_of=day,
+                check=check,
+                content=content,
                 file_name=path.name,
-                mapping=mapping,
                 refuse_errors=refuse_errors,
                 allow_mass_leave=allow_mass_leave,
                 progress=bar,
