@@ -46,6 +46,8 @@ PUBLIC = {
     "people:link",
     "api:openapi-json",
     "api:openapi-view",
+    # The device check: anyone, no unit's data (checked below to show nothing of the registry).
+    "devices:check",
 }
 
 # Pages about the signed-in user only; checked for not leaking ward A below.
@@ -56,6 +58,8 @@ SELF = {
     "people:two_factor_setup",
     "people:two_factor_remove",
     "people:token_create",
+    # A bulk file of IMEIs: answered from the device table only, nothing of any unit.
+    "devices:bulk",
 }
 
 
@@ -112,6 +116,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07", "action": "accept"},
     ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
+    "devices:import": ("post", lambda w: {}),
+    "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
 }
 
@@ -140,6 +146,8 @@ API_GUARDED = {
     ("GET", "/api/v1/registry/subscribers"),
 }
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
+# Any token: answered from the device table alone, nothing of any unit (checked below).
+API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/rows": {
         "operator_id": 1,
@@ -163,6 +171,7 @@ def api_url(path: str, w: Any) -> str:
         .replace("{campaign_id}", str(w.campaign.pk))
         .replace("{month}", "2024-07")
         .replace("{job_id}", str(w.job.pk))
+        .replace("{imei}", "868123456789012")
         + f"?month=2024-07&unit={w.ward_a.pk}"
     )
 
@@ -256,7 +265,7 @@ def test_every_url_is_classified() -> None:
 
 
 def test_every_api_operation_is_classified() -> None:
-    assert api_operations() == API_GUARDED | API_SCOPED
+    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN
 
 
 @pytest.mark.django_db
@@ -340,6 +349,12 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
     assert world.legacy_ward.pk not in {u["id"] for u in listed}
     me = client.get("/api/v1/me").json()
     assert me["username"] == "reporter.b"
+    # The device check answers from the device table: the IMEI ward A's subscriber was listed with says nothing.
+    for method, path in API_ANY_TOKEN:
+        body = json.dumps({"imeis": ["868123456789012"]})
+        response = client.generic(method, api_url(path, world), body, content_type="application/json")
+        assert response.status_code == 200, path
+        assert "Hoàng" not in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -352,6 +367,6 @@ def test_anonymous_is_sent_to_login_everywhere(walk: Any) -> None:
         assert response.status_code in {302, 405}, name
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("people:login"))
-    for method, path in API_GUARDED | API_SCOPED:
+    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN:
         response = client.generic(method, api_url(path, world))
         assert response.status_code == 401, path

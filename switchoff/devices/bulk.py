@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from stdnum import luhn
 
-from switchoff.devices.imei import parse_imei
+from switchoff.devices.imei import clean, parse_imei
 from switchoff.devices.verdicts import Answer, Stops, Verdict, verdict_of
 
 VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
@@ -28,7 +29,6 @@ _INVALID = _V[Verdict.INVALID]
 _UNKNOWN = _V[Verdict.UNKNOWN]
 # Luhn: every second digit from the right (the check digit is the last) is doubled, its digits added.
 _DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
-_TAC_WEIGHTS = 10 ** np.arange(7, -1, -1, dtype=np.int64)
 
 
 @dataclass
@@ -47,6 +47,29 @@ class Classified:
         return REASON_CODES[int(self.reasons[i])]
 
 
+def _plain_digits(imeis: Sequence[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    """The IMEIs of 15 ASCII signs as a 15 × n matrix of their values minus "0" (column k: the k-th sign of
+    each), and which of ``imeis`` they are."""
+    n = len(imeis)
+    joined = "\n".join(imeis) + "\n"
+    if joined.isascii() and joined.count("\n") == n:
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        if len(raw) == 16 * n and bool((raw[15::16] == 10).all()):
+            # Every IMEI is 15 signs (the usual file): the text is the matrix.
+            return np.ascontiguousarray(raw.reshape(n, 16)[:, :15].T) - np.uint8(48), np.ones(n, dtype=np.bool_)
+        ends = np.flatnonzero(raw == 10)
+        lengths = np.diff(ends, prepend=-1) - 1
+        plain = lengths == 15
+        starts = ends[plain] - 15
+        columns = np.stack([raw[starts + k] for k in range(15)])
+        return columns - np.uint8(48), plain
+    # A newline or a non-ASCII sign in some IMEI (rare): find the plain ones one by one.
+    plain = np.fromiter((len(s) == 15 and s.isascii() for s in imeis), dtype=np.bool_, count=n)
+    text = "".join(itertools.compress(imeis, plain))
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 15)
+    return np.ascontiguousarray(raw.T) - np.uint8(48), plain
+
+
 class Classifier:
     """The device table as sorted arrays: TAC → verdict index and uncertified flag."""
 
@@ -62,18 +85,45 @@ class Classifier:
             tacs.append(int(tac))
             codes.append(_V[answer.verdict])
             flags.append(answer.uncertified)
-        order = np.argsort(np.array(tacs, dtype=np.int64), kind="stable")
-        self.tacs = np.array(tacs, dtype=np.int64)[order]
+        # A TAC is below 10^8: int32 keeps the sorted table small enough for the processor's cache.
+        order = np.argsort(np.array(tacs, dtype=np.int32))
+        self.tacs = np.array(tacs, dtype=np.int32)[order]
         self.codes = np.array(codes, dtype=np.uint8)[order]
         self.flags = np.array(flags, dtype=np.bool_)[order]
         self.stops = stops
 
-    def _lookup(self, tac: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    def _lookup(self, tac: npt.NDArray[np.int32]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
         if not len(self.tacs):
             return np.full(len(tac), _UNKNOWN, dtype=np.uint8), np.zeros(len(tac), dtype=np.bool_)
-        index = np.minimum(np.searchsorted(self.tacs, tac), len(self.tacs) - 1)
+        if len(tac) > 50_000:
+            # Searching sorted queries walks the table once instead of jumping about it.
+            order = np.argsort(tac)
+            index = np.empty(len(tac), dtype=np.int64)
+            index[order] = np.searchsorted(self.tacs, tac[order])
+        else:
+            index = np.searchsorted(self.tacs, tac)
+        index = np.minimum(index, len(self.tacs) - 1)
         found = self.tacs[index] == tac
         return np.where(found, self.codes[index], _UNKNOWN).astype(np.uint8), found & self.flags[index]
+
+    def _fast(
+        self, digits: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+        """For a 15 × n matrix of signs: which are all digits, which pass Luhn, their verdicts and flags."""
+        m = digits.shape[1]
+        # Column by column: fifteen operations on a million values each, rather than a reduction per row.
+        bad = np.zeros(m, dtype=np.bool_)
+        total = np.zeros(m, dtype=np.int32)
+        tac = np.zeros(m, dtype=np.int32)
+        for k in range(15):
+            column = digits[k]
+            bad |= column > 9
+            total += column if k % 2 == 0 else _DOUBLED[np.minimum(column, 9)]
+            if k < 8:
+                tac = tac * 10 + column
+        good = ~bad & (total % 10 == 0)
+        codes, flags = self._lookup(tac)
+        return ~bad, good, codes, flags
 
     def classify(self, imeis: Sequence[str]) -> Classified:
         """The verdict of each IMEI (text as typed or read from a file)."""
@@ -81,32 +131,41 @@ class Classifier:
         verdicts = np.full(n, _INVALID, dtype=np.uint8)
         reasons = np.zeros(n, dtype=np.uint8)
         uncertified = np.zeros(n, dtype=np.bool_)
-        lengths = np.fromiter(map(len, imeis), dtype=np.int64, count=n)
-        plain = lengths == 15
-        text = "".join(itertools.compress(imeis, plain))
-        if not text.isascii():
-            # Rare: a 15-character text with a non-ASCII sign; those go the slow way.
-            ascii_ok = np.fromiter((s.isascii() for s in imeis), dtype=np.bool_, count=n)
-            plain &= ascii_ok
-            text = "".join(itertools.compress(imeis, plain))
+        digits, plain = _plain_digits(imeis)
         where = np.flatnonzero(plain)
         if len(where):
-            digits = (np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 15) - 48).astype(np.uint8)
-            numeric = (digits < 10).all(axis=1)
-            safe = np.minimum(digits, 9)
-            luhn = (
-                safe[:, 0::2].sum(axis=1, dtype=np.int64) + _DOUBLED[safe[:, 1::2]].sum(axis=1, dtype=np.int64)
-            ) % 10
-            good = numeric & (luhn == 0)
-            codes, flags = self._lookup(safe[:, :8].astype(np.int64) @ _TAC_WEIGHTS)
+            numeric, good, codes, flags = self._fast(digits)
             verdicts[where] = np.where(good, codes, _INVALID)
             uncertified[where] = good & flags
-            reasons[where] = np.where(good, 0, np.where(numeric, _R["luhn"], _R["letters"]))
+            reasons[where] = np.where(good, 0, _R["luhn"])
+            # Fifteen signs that are not all digits ("35 209900 17614"): cleaned and read below.
+            plain[where[~numeric]] = False
+        # The rest, cleaned of separators: 15 digits go through the same arrays, anything else through stdnum.
+        again: list[int] = []
+        texts: list[str] = []
         for i in np.flatnonzero(~plain).tolist():
-            parsed = parse_imei(imeis[i])
+            compact = clean(imeis[i])
+            if len(compact) == 15 and compact.isascii() and compact.isdigit():
+                again.append(i)
+                texts.append(compact)
+                continue
+            parsed = parse_imei(compact)
             if parsed.valid:
-                code, flag = self._lookup(np.array([int(parsed.tac)], dtype=np.int64))
-                verdicts[i], uncertified[i] = code[0], flag[0]
+                again.append(i)
+                # A valid 14- or 16-digit number (no check digit to test): its TAC, with a filler that passes.
+                texts.append(_with_check(parsed.imei[:8]))
             else:
                 reasons[i] = _R[parsed.reason]
+        if again:
+            index = np.array(again, dtype=np.int64)
+            raw = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(-1, 15)
+            _numeric, good, codes, flags = self._fast(np.ascontiguousarray(raw.T) - np.uint8(48))
+            verdicts[index] = np.where(good, codes, _INVALID)
+            uncertified[index] = good & flags
+            reasons[index] = np.where(good, 0, _R["luhn"])
         return Classified(verdicts, reasons, uncertified)
+
+
+def _with_check(tac: str) -> str:
+    body = tac + "000000"
+    return body + luhn.calc_check_digit(body)

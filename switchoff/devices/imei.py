@@ -19,7 +19,6 @@ REASONS = {
     "length": _("An IMEI has 15 digits (14 without its check digit, 16 for an IMEISV)."),
     "luhn": _("The last digit (the check digit) does not match: a digit was probably mistyped."),
 }
-_SEPARATORS = str.maketrans("", "", " -./\t")
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,9 @@ class ParsedImei:
 
 
 def clean(text: str) -> str:
-    return text.strip().translate(_SEPARATORS)
+    """The text without the spaces, dashes, dots and slashes people write between digits."""
+    # A chain of replace is several times quicker than str.translate (a bulk file's odd rows come here).
+    return text.strip().replace(" ", "").replace("-", "").replace(".", "").replace("/", "").replace("\t", "")
 
 
 def parse_imei(text: str) -> ParsedImei:
@@ -47,12 +48,15 @@ def parse_imei(text: str) -> ParsedImei:
         return ParsedImei("", "empty")
     if not compact.isascii() or not compact.isdigit():
         return ParsedImei("", "letters")
+    if len(compact) not in (14, 15, 16):
+        # What stdnum would say, without its cost (a bulk file's odd rows come here).
+        return ParsedImei("", "length")
     try:
         return ParsedImei(stdnum_imei.validate(compact), "")
+    except InvalidLength:  # a subclass of InvalidFormat: first
+        return ParsedImei("", "length")
     except InvalidFormat:
         return ParsedImei("", "letters")
-    except InvalidLength:
-        return ParsedImei("", "length")
     except InvalidChecksum:
         return ParsedImei("", "luhn")
     except ValidationError:  # pragma: no cover - stdnum's other errors
