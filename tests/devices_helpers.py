@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stdnum import luhn
 
 GSMA_HEADER = (
@@ -17,7 +19,7 @@ MODELS = [
 ]
 
 
-def gsma_table(rows: list[tuple[str, ...]] | None = None) -> bytes:
+def gsma_table(rows: Sequence[tuple[str, ...]] | None = None) -> bytes:
     lines = [GSMA_HEADER]
     for tac, marketing, maker, bands, radio, brand, model in rows or MODELS:
         lines.append(
