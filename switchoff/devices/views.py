@@ -32,7 +32,7 @@ from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, store_upload
-from switchoff.people.access import require
+from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.importer import column_letter
@@ -82,7 +82,11 @@ def public_check(request: HttpRequest) -> HttpResponse:
 def bulk_check(request: HttpRequest) -> HttpResponse:
     """Upload a list of IMEIs, download it back with each verdict (nothing of it is stored)."""
     form = TableFileForm(request.POST or None, request.FILES or None)
-    context: dict[str, object] = {"form": form, "max_rows": BULK_MAX_ROWS}
+    context: dict[str, object] = {
+        "form": form,
+        "max_rows": BULK_MAX_ROWS,
+        "can_import": can(_user(request), Perm.IMPORT_DEVICES),
+    }
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/bulk.html", context)
     upload = form.cleaned_data["file"]
