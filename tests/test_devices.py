@@ -355,3 +355,20 @@ def test_api_classifies_one_and_a_batch(table: World) -> None:
     assert batch["results"][1]["reason"] == "letters"
     too_many = post({"imeis": ["1"] * 10_001})
     assert too_many.status_code == 422  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_demo_models_are_fictitious_marked_demo_and_answer() -> None:
+    from switchoff.demo.services import load_demo
+    from switchoff.devices.selectors import campaign_stops, check_imei, current_campaign
+
+    load_demo()
+    assert not DeviceModel.objects.filter(is_demo=False).exists()
+    stops = campaign_stops(current_campaign())
+    expected = {
+        "990000011234566": Verdict.STOPS,
+        "990000031234562": Verdict.UNTIL_3G,
+        "990000041234560": Verdict.CALLS_STOP,
+        "990000051234567": Verdict.FINE,
+    }
+    assert {imei: check_imei(imei, stops).answer.verdict for imei in expected} == expected
