@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "switchoff.campaigns",
     "switchoff.reports",
     "switchoff.subscribers",
+    "switchoff.devices",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -150,6 +151,8 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 # Searches by a full phone number disclose whether (and where) that number is listed: each is
 # logged like a reveal, and a person may make this many a minute (a mask leaves 10,000 candidates).
 NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
+# Checks of the public device page one client address may make in a minute (behind TRUSTED_PROXIES).
+DEVICE_CHECK_LIMIT_PER_MIN = env_int("DEVICE_CHECK_LIMIT_PER_MIN", 30)
 # The audit page points out people with more searches by full number than this in 24 hours.
 NUMBER_SEARCH_UNUSUAL_PER_DAY = env_int("NUMBER_SEARCH_UNUSUAL_PER_DAY", 100)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)

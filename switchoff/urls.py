@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("registry/", include("switchoff.subscribers.urls")),
     path("campaigns/", include("switchoff.campaigns.urls")),
     path("campaigns/", include("switchoff.reports.urls")),
+    path("device/", include("switchoff.devices.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -46,6 +46,8 @@ PUBLIC = {
     "people:link",
     "api:openapi-json",
     "api:openapi-view",
+    # The device check: anyone, no unit's data (checked below to show nothing of the registry).
+    "devices:check",
 }
 
 # Pages about the signed-in user only; checked for not leaking ward A below.
@@ -58,6 +60,8 @@ SELF = {
     "people:two_factor_setup",
     "people:two_factor_remove",
     "people:token_create",
+    # A bulk file of IMEIs: answered from the device table only, nothing of any unit.
+    "devices:bulk",
 }
 
 
@@ -119,6 +123,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:remind": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "devices:import": ("post", lambda w: {}),
+    "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
 }
 
@@ -149,6 +155,8 @@ API_GUARDED = {
     ("GET", "/api/v1/registry/subscribers"),
 }
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
+# Any token: answered from the device table alone, nothing of any unit (checked below).
+API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
@@ -174,6 +182,7 @@ def api_url(path: str, w: Any) -> str:
         .replace("{month}", "2024-07")
         .replace("{job_id}", str(w.job.pk))
         .replace("{upload_id}", w.upload_id)
+        .replace("{imei}", "868123456789012")
         + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 
@@ -275,7 +284,7 @@ def test_every_url_is_classified() -> None:
 
 
 def test_every_api_operation_is_classified() -> None:
-    assert api_operations() == API_GUARDED | API_SCOPED
+    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN
 
 
 @pytest.mark.django_db
@@ -362,6 +371,12 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
     assert world.legacy_ward.pk not in {u["id"] for u in listed}
     me = client.get("/api/v1/me").json()
     assert me["username"] == "reporter.b"
+    # The device check answers from the device table: the IMEI ward A's subscriber was listed with says nothing.
+    for method, path in API_ANY_TOKEN:
+        body = json.dumps({"imeis": ["868123456789012"]})
+        response = client.generic(method, api_url(path, world), body, content_type="application/json")
+        assert response.status_code == 200, path
+        assert "Hoàng" not in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -374,6 +389,6 @@ def test_anonymous_is_sent_to_login_everywhere(walk: Any) -> None:
         assert response.status_code in {302, 405}, name
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("people:login"))
-    for method, path in API_GUARDED | API_SCOPED:
+    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN:
         response = client.generic(method, api_url(path, world))
         assert response.status_code == 401, path

@@ -158,6 +158,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, "error", str(exc))
 
 
+from switchoff.devices.api import router as devices_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
@@ -167,3 +168,4 @@ api.add_router("/units", units_router, tags=["units"])
 api.add_router("/me", people_router, tags=["people"])
 api.add_router("/campaigns", reports_router, tags=["campaigns and reports"])
 api.add_router("/registry", subscribers_router, tags=["2G-only subscriber registry"])
+api.add_router("/devices", devices_router, tags=["device check"])

@@ -136,6 +136,15 @@ def _list_exported(data: dict[str, Any]) -> str:
     return _parts(_("full numbers") if data["full_numbers"] else _("numbers masked"), rows)
 
 
+def _devices_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data.get("file", "")),
+        _("%(n)s new") % {"n": _n(data.get("created", 0))},
+        _("%(n)s replaced") % {"n": _n(data.get("replaced", 0))},
+        _("%(n)s unchanged") % {"n": _n(data.get("unchanged", 0))},
+    )
+
+
 def _list_imported(data: dict[str, Any]) -> str:
     return _parts(
         _("%(n)s rows read") % {"n": _n(data["rows_read"])},
@@ -243,6 +252,8 @@ ACTIONS: dict[str, Action] = {
     "subscribers.import.queued": _a(gettext_lazy("Import started"), _import_queued),
     "subscribers.import.cancelled": _a(gettext_lazy("Import cancelled")),
     "subscribers.import.restarted": _a(gettext_lazy("Import started again")),
+    # devices
+    "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports
     "reports.activity.created": _a(gettext_lazy("Activity recorded"), _activity),
     "reports.activity.deleted": _a(gettext_lazy("Activity deleted"), _activity),
@@ -258,6 +269,7 @@ ACTIONS: dict[str, Action] = {
     # campaigns
     "campaigns.campaign.created": _a(gettext_lazy("Campaign created")),
     "campaigns.campaign.rule_changed": _a(gettext_lazy("Campaign dates or reporting rule changed"), _rule_changed),
+    "campaigns.campaign.device_check_changed": _a(gettext_lazy("Device check support contacts or 3G date changed")),
     "campaigns.assignments.added": _a(gettext_lazy("Reporting units added"), _assignments_added),
     "campaigns.assignments.removed": _a(gettext_lazy("Reporting unit removed")),
     "campaigns.form.saved": _a(gettext_lazy("Communication form saved")),

@@ -53,6 +53,10 @@ class Campaign(models.Model):
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
     cutoff_date = models.DateField(_("switch-off date"))
+    # When 3G stops, if known: the device check tells a 3G phone how long it has (None: not announced).
+    g3_stop_date = models.DateField(_("3G switch-off date (if announced)"), null=True, blank=True)
+    # Shown by the public device check: where people get help (hotlines, shops, the ward's team).
+    support_contacts = models.TextField(_("support contacts for the public device check"), blank=True)
     due_day = models.PositiveSmallIntegerField(_("reports due before day"), default=10)
     # False: "before 00:00 on day N" (the letter's "trước ngày 10").
     # True: "by the end of day N".

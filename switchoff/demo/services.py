@@ -112,8 +112,32 @@ def load_demo() -> bool:
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
     _demo_campaign(units)
     _demo_subscribers(units)
+    _demo_devices()
     log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
+
+
+# Fictitious device models (TACs 99000001…: not real allocations), marked demo, so that the public device
+# check answers in ``make run``: 2G-only (certified and not), 3G, 4G without VoLTE, 4G with VoLTE.
+DEMO_DEVICES = [
+    ("99000001", "Demo", "Cục gạch 2G", "GSM 900,GSM 1800", True),
+    ("99000002", "Demo", "Bấm phím 2G (chưa hợp chuẩn)", "GSM 900", False),
+    ("99000003", "Demo", "Phổ thông 3G", "GSM 900,GSM 1800,WCDMA FDD Band I", False),
+    ("99000004", "Demo", "Smart 4G cũ", "GSM 900,WCDMA FDD Band I,LTE FDD BAND 3", False),
+    ("99000005", "Demo", "Smart 4G VoLTE", "GSM 900,WCDMA FDD Band I,LTE FDD BAND 3,VoLTE", False),
+]
+
+
+def _demo_devices() -> None:
+    from switchoff.devices.importer import CheckedTable, DeviceRow
+    from switchoff.devices.radio import bands_bits
+    from switchoff.devices.services import devices_import
+
+    rows = [
+        DeviceRow(tac, brand, model, bands_bits(bands), "Handset", cert)
+        for tac, brand, model, bands, cert in DEMO_DEVICES
+    ]
+    devices_import(actor=None, checked=CheckedTable(rows_read=len(rows), rows=rows), source="demo", demo=True)
 
 
 def _demo_campaign(units: dict[str, Unit]) -> None:
@@ -139,6 +163,11 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
         signer_title="Trưởng phòng",
         signer_name="Lương Thị Thu Hà",
     )
+    campaign.support_contacts = (
+        "Đường dây hỗ trợ của chiến dịch (số giả lập cho bản demo): 0205 0000 000\n"
+        "Cửa hàng của nhà mạng gần nhất\nTổ công nghệ số cộng đồng của phường, xã nơi bạn ở"
+    )
+    campaign.save(update_fields=["support_contacts"])
     assignments_add(
         actor=None,
         campaign=campaign,

@@ -34,6 +34,7 @@ class Perm(models.TextChoices):
     VIEW_SUBSCRIBERS = "subscribers.view", _("See 2G-only subscribers in their area, numbers masked")
     REVEAL_NUMBERS = "subscribers.reveal", _("Reveal a full number or export the list (every time is logged)")
     IMPORT_SUBSCRIBERS = "subscribers.import", _("Import operators' lists")
+    IMPORT_DEVICES = "devices.import", _("Import device tables (models and their radio capabilities)")
 
 
 _ALL = set(Perm)

@@ -28,5 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("audit:list"), _("Audit trail")))
     if can(user, Perm.MERGE_UNITS):
         items.append((reverse("units:kinds"), _("Unit kinds")))
+    # Classifying IMEIs is open to every signed-in person (it shows nothing of any unit).
+    items.append((reverse("devices:bulk"), _("Device check")))
     items.append((reverse("people:account"), _("My account")))
     return {"nav": items}

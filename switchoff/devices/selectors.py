@@ -1,0 +1,70 @@
+"""Reads of the device check: the campaign it answers for, one TAC, a model search, the bulk classifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from switchoff.campaigns.models import Campaign
+from switchoff.devices.bulk import Classifier
+from switchoff.devices.imei import ParsedImei, parse_imei
+from switchoff.devices.models import DeviceModel
+from switchoff.devices.verdicts import Answer, Stops, Verdict, stops_of, verdict_of
+from switchoff.lib.text import fold
+
+SEARCH_LIMIT = 20
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign the public check answers for: the next switch-off still to come, else the latest one."""
+    today = timezone.localdate()
+    upcoming = Campaign.objects.filter(end_date__gte=today).order_by("cutoff_date", "pk").first()
+    return upcoming or Campaign.objects.order_by("-cutoff_date", "-pk").first()
+
+
+def campaign_stops(campaign: Campaign | None) -> Stops:
+    if campaign is None:
+        return Stops(g2=None, g3=None)
+    return stops_of(technology=campaign.technology, cutoff=campaign.cutoff_date, g3_stop=campaign.g3_stop_date)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One IMEI or one model, checked: the parsed IMEI (if one was typed), the model found, the answer."""
+
+    answer: Answer
+    parsed: ParsedImei | None = None
+    device: DeviceModel | None = None
+
+
+def check_device(device: DeviceModel | None, stops: Stops) -> Answer:
+    if device is None:
+        return Answer(Verdict.UNKNOWN)
+    return verdict_of(device.radio, stops, certified_2g_only=device.certified_2g_only)
+
+
+def check_imei(text: str, stops: Stops) -> Check:
+    """The verdict for an IMEI as typed: refused with its reason, or the verdict of its TAC's model."""
+    parsed = parse_imei(text)
+    if not parsed.valid:
+        return Check(Answer(Verdict.INVALID), parsed)
+    device = DeviceModel.objects.filter(tac=parsed.tac).first()
+    return Check(check_device(device, stops), parsed, device)
+
+
+def search_models(text: str) -> list[DeviceModel]:
+    """Models whose brand and model hold every word typed, without diacritics: "nokia 105", "Nôkia 105"."""
+    words = fold(text).split()[:6]
+    if not words or not any(len(w) > 1 for w in words):
+        return []
+    rows = DeviceModel.objects.all()
+    for word in words:
+        rows = rows.filter(search_name__contains=word)
+    return list(rows.order_by("brand", "model", "tac")[:SEARCH_LIMIT])
+
+
+def build_classifier(stops: Stops) -> Classifier:
+    """The whole device table as arrays, for a bulk file or an API batch (one query)."""
+    rows = DeviceModel.objects.values_list("tac", "radio", "certified_2g_only").iterator(chunk_size=20000)
+    return Classifier(rows, stops)

@@ -1,0 +1,168 @@
+"""Device check pages: the public check, a bulk file of IMEIs, importing a device table, the campaign's contacts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from switchoff.campaigns.models import Campaign
+from switchoff.devices.answers import explain
+from switchoff.devices.forms import CheckForm, SupportForm, TableFileForm
+from switchoff.devices.imei import clean
+from switchoff.devices.importer import FIELD_LABELS, FIELDS, NoTacColumn, check_table
+from switchoff.devices.radio import names
+from switchoff.devices.selectors import (
+    build_classifier,
+    campaign_stops,
+    check_device,
+    check_imei,
+    current_campaign,
+    search_models,
+)
+from switchoff.devices.services import campaign_update_device_check, devices_import, verdicts_tally
+from switchoff.devices.spreadsheets import BULK_MAX_ROWS, NoImeiColumn, classified_xlsx, read_bulk
+from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.request_context import client_ip
+from switchoff.lib.throttle import hit
+from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.people.access import can, require
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.subscribers.importer import column_letter
+from switchoff.subscribers.reader import read_file
+
+CHECK_WINDOW_S = 60
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_http_methods(["GET", "POST"])
+def public_check(request: HttpRequest) -> HttpResponse:
+    """Anyone: an IMEI or a model name in, the answer in plain words out. Only counts per verdict are kept."""
+    campaign = current_campaign()
+    form = CheckForm(request.POST or None)
+    context: dict[str, object] = {"form": form, "campaign": campaign}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "devices/check.html", context)
+    limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
+    if hit(f"device-check:{client_ip(request)}", window_s=CHECK_WINDOW_S) > limit:
+        context["throttled"] = _("Too many checks from this connection in a minute. Wait a minute and try again.")
+        return render(request, "devices/check.html", context, status=429)
+    stops = campaign_stops(campaign)
+    imei, model = form.cleaned_data["imei"], form.cleaned_data["model"]
+    if clean(imei):
+        checked = check_imei(imei, stops)
+        reason = checked.parsed.reason if checked.parsed else ""
+        context["answer"] = explain(checked.answer, reason=reason)
+        context["verdict"] = checked.answer
+        context["device"] = checked.device
+        context["radio"] = names(checked.device.radio) if checked.device else []
+        verdicts_tally(verdicts=Counter([checked.answer.verdict.value]))
+    elif model.strip():
+        found = search_models(model)
+        context["models"] = [(d, explain(check_device(d, stops)), names(d.radio)) for d in found]
+        context["searched"] = True
+        verdicts_tally(verdicts=Counter([check_device(d, stops).verdict.value for d in found] or ["unknown"]))
+    return render(request, "devices/check.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulk_check(request: HttpRequest) -> HttpResponse:
+    """Upload a list of IMEIs, download it back with each verdict (nothing of it is stored)."""
+    form = TableFileForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {
+        "form": form,
+        "max_rows": BULK_MAX_ROWS,
+        "can_import": can(_user(request), Perm.IMPORT_DEVICES),
+    }
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "devices/bulk.html", context)
+    upload = form.cleaned_data["file"]
+    try:
+        table = read_bulk(read_file(upload.read(), upload.name))
+    except (FileRefused, NoImeiColumn) as exc:
+        messages.error(request, exc.message)
+        return render(request, "devices/bulk.html", context)
+    if len(table.rows) > BULK_MAX_ROWS:
+        messages.error(request, _("At most %(n)s IMEIs per file.") % {"n": BULK_MAX_ROWS})
+        return render(request, "devices/bulk.html", context)
+    content, totals = classified_xlsx(table, build_classifier(campaign_stops(current_campaign())))
+    verdicts_tally(verdicts=Counter(totals))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="kiem-tra-imei.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_table(request: HttpRequest) -> HttpResponse:
+    """Upload a device table, read the check of every row, then confirm to write the good rows."""
+    user = _user(request)
+    require(user, Perm.IMPORT_DEVICES)
+    form = TableFileForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"form": form}
+    if request.method != "POST":
+        return render(request, "devices/import.html", context)
+    upload_id = request.POST.get("upload_id", "")
+    if upload_id:
+        stored = find_upload("devices", user.pk, upload_id)
+        if stored is None:
+            messages.error(request, _("The uploaded file has expired. Upload it again."))
+            return render(request, "devices/import.html", context)
+        file_name = request.POST.get("file_name", "")[:255]
+    elif form.is_valid():
+        upload = form.cleaned_data["file"]
+        upload_id, stored = store_upload("devices", user.pk, upload)
+        file_name = upload.name or "file"
+    else:
+        return render(request, "devices/import.html", context)
+    chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if request.POST.get(f"map-{n}", "").isdigit()}
+    try:
+        checked = check_table(read_file(stored.read_bytes(), file_name), columns=chosen or None)
+    except (FileRefused, NoTacColumn) as exc:
+        messages.error(request, exc.message)
+        return render(request, "devices/import.html", context)
+    if request.POST.get("confirm") and checked.rows:
+        result = devices_import(actor=user, checked=checked, source=file_name)
+        messages.success(
+            request,
+            _("Device table imported: %(new)s new, %(replaced)s replaced, %(same)s unchanged.")
+            % {"new": result.created, "replaced": result.replaced, "same": result.unchanged},
+        )
+        return redirect("devices:import")
+    context.update(
+        checked=checked,
+        upload_id=upload_id,
+        file_name=file_name,
+        columns=[(n, FIELD_LABELS[n], checked.columns.get(n)) for n in FIELDS],
+        column_choices=[(i, f"{column_letter(i)}: {h}") for i, h in enumerate(checked.headers)],
+    )
+    return render(request, "devices/import.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_support(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The campaign's support contacts and 3G date, as the public device check shows them."""
+    user = _user(request)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    require(user, Perm.MANAGE_CAMPAIGNS, campaign.area)
+    initial = {"support_contacts": campaign.support_contacts, "g3_stop_date": campaign.g3_stop_date}
+    form = SupportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        campaign_update_device_check(actor=user, campaign=campaign, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("devices:support", campaign_id=campaign.pk)
+    return render(request, "devices/support.html", {"form": form, "campaign": campaign})
