@@ -141,7 +141,9 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
             status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
         ).exists(),
         # Never one sum over different units of count (broadcasts, articles, banners).
-        "totals": totals_by_count_unit([(a.form.count_unit, a.count) for a in log]),
+        "totals": totals_by_count_unit(
+            [(a.form.count_unit, a.count) for a in sorted(log, key=lambda a: (a.form.order, a.form_id))]
+        ),
     }
     return render(request, "reports/activities.html", context)
 
