@@ -256,14 +256,22 @@ def test_docx_tables_total_with_vietnamese_thousands_and_repeat_their_header() -
     rows = cell_texts(by_form)
     assert rows[0] == list(FORM_MEDIUM_HEADERS)
     assert rows[1] == ["1", FORMS[0][1], "Loa di động", "lượt", "1.000", "10.000"]
-    # One "Tổng cộng" per unit of count: 1.000 broadcasts, 14 articles and 220 visits are not 1.234 of anything.
-    assert [row[-3:] for row in rows[-3:]] == [
-        ["lượt", "1.000", "10.000"],
-        ["bài", "14", "2.000"],
-        ["hộ", "220", "345"],
-    ]
-    assert all(row[0] == "Tổng cộng" for row in rows[-3:])
-    assert all(run.bold for cell in by_form.rows[-1].cells for p in cell.paragraphs for run in p.runs)
+    # 1.000 broadcasts, 14 articles and 220 visits are not 1.234 of anything; a unit of count with
+    # a single line needs no total of its own.
+    assert rows[-1] == ["3", FORMS[2][1], "", "hộ", "220", "345"]
+    assert not any(row[0] == "Tổng cộng" for row in rows)
+    more = make_report(
+        by_form_medium=[
+            *make_report().by_form_medium,
+            FormMediumTotal(form=FORMS[0][1], count_unit="lượt", medium="Loa", count=234, people_reached=None),
+        ]
+    )
+    more_rows = cell_texts(data_tables(read_docx(more))[0])
+    # Both broadcast lines in "lượt": one "Tổng cộng", people reached summed over the lines that say.
+    assert more_rows[-1] == ["Tổng cộng", "Tổng cộng", "Tổng cộng", "lượt", "1.234", "10.000"]
+    assert all(
+        run.bold for cell in data_tables(read_docx(more))[0].rows[-1].cells for p in cell.paragraphs for run in p.runs
+    )
     assert all(run.bold for cell in by_form.rows[0].cells for p in cell.paragraphs for run in p.runs)
 
     rows = cell_texts(by_unit)
@@ -349,14 +357,19 @@ def test_xlsx_sheets_numbers_totals_and_frozen_headers() -> None:
     assert all(c.font.b for c in sheet[2])
     assert sheet.freeze_panes == "A3"
     assert [c.value for c in sheet[3]] == [1, FORMS[0][1], "Loa di động", "lượt", 1000, 10000]
-    totals = [[c.value for c in sheet[row]] for row in (6, 7, 8)]
-    assert totals == [
-        [None, "Tổng cộng", None, "lượt", 1000, 10000],
-        [None, "Tổng cộng", None, "bài", 14, 2000],
-        [None, "Tổng cộng", None, "hộ", 220, 345],
-    ]
-    assert type(totals[0][4]) is int and type(totals[0][5]) is int
-    assert sheet["E6"].number_format == "#,##0" and sheet["E6"].font.b
+    # No sum over different units of count; each has a single line here, so no total row.
+    assert sheet.max_row == 5
+    more = make_report(
+        by_form_medium=[
+            *make_report().by_form_medium,
+            FormMediumTotal(form=FORMS[0][1], count_unit="lượt", medium="Loa", count=234, people_reached=None),
+        ]
+    )
+    more_sheet = load_workbook(BytesIO(report_xlsx(more)))["Theo hình thức"]
+    assert [c.value for c in more_sheet[7]] == [None, "Tổng cộng", None, "lượt", 1234, 10000]
+    assert [c.value for c in more_sheet[6]][-1] == "Chưa báo cáo"
+    assert type(more_sheet["E7"].value) is int
+    assert more_sheet["E7"].number_format == "#,##0" and more_sheet["E7"].font.b
     assert sheet["E3"].border.left.style == "thin"
 
     sheet = book["Theo đơn vị"]

@@ -138,7 +138,7 @@ def test_an_edited_line_stays_and_the_page_offers_the_log_figure(world: World) -
     # The meeting line nobody touched follows the log; the edited broadcasts stay 14.
     assert rows_by_form(report) == {**rows_by_form(report), "loudspeaker": 14, "meeting": 3}
     page = client.get(url).content.decode()
-    assert "the log now says 20, the report 14" in page or "nhật ký hiện ghi 20, báo cáo 14" in page
+    assert "the log now says 20, the report 14" in page or "nhật ký hiện ghi 20, báo cáo ghi 14" in page
     # Saving again without touching the figure keeps the edit (it does not become the log's).
     client.post(url, {**posted_rows(report), "action": "save"})
     assert rows_by_form(report)["loudspeaker"] == 14
@@ -308,6 +308,8 @@ def _aggregate(**changes: object) -> AggregateReport:
             FormMediumTotal(form="Phát thanh", count_unit="lượt", medium="Loa", count=10, people_reached=None),
             FormMediumTotal(form="Khác", count_unit="lượt", medium="", count=3, people_reached=40),
             FormMediumTotal(form="Bài viết", count_unit="bài", medium="", count=2, people_reached=None),
+            FormMediumTotal(form="Bài viết", count_unit="bài", medium="Web", count=1, people_reached=None),
+            FormMediumTotal(form="Tin nhắn", count_unit="tin nhắn", medium="", count=500, people_reached=None),
         ],
         other_results=[
             OtherResult(JULY, "Phường A", "Đã rà soát các hộ."),
@@ -322,8 +324,9 @@ def test_word_totals_per_unit_of_count_and_free_text_by_month() -> None:
     doc = Document(BytesIO(report_docx(_aggregate())))
     rows = [[cell.text for cell in row.cells] for row in doc.tables[1].rows]
     totals = [row[-3:] for row in rows if row[0] == "Tổng cộng"]
-    # 10 broadcasts and 3 "other" times share "lượt"; 2 articles stand alone; nothing adds up to 15.
-    assert totals == [["lượt", "13", "40"], ["bài", "2", "Chưa báo cáo"]]
+    # 10 broadcasts and 3 "other" times share "lượt", 2 + 1 articles "bài"; nothing adds up to 516;
+    # the 500 messages, alone in their unit of count, need no total row.
+    assert totals == [["lượt", "13", "40"], ["bài", "3", "Chưa báo cáo"]]
     text = [p.text for p in doc.paragraphs]
     start = text.index("4. Kết quả khác")
     assert text[start + 1 : start + 5] == [

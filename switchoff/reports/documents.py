@@ -183,8 +183,18 @@ def _form_medium_rows(report: AggregateReport) -> list[tuple[int, str, str, str,
 
 
 def _count_unit_totals(report: AggregateReport) -> list[list[str | int]]:
-    """The "Tổng cộng" rows of the form table: one per unit of count, never one sum over all."""
-    return [[t.count_unit, t.count, _people(t.people_reached)] for t in report.totals_by_count_unit]
+    """The "Tổng cộng" rows of the form table: one per unit of count, never one sum over all.
+
+    A unit of count with a single line gets none: its total would repeat the line.
+    """
+    lines: dict[str, int] = {}
+    for t in report.by_form_medium:
+        lines[t.count_unit] = lines.get(t.count_unit, 0) + 1
+    return [
+        [t.count_unit, t.count, _people(t.people_reached)]
+        for t in report.totals_by_count_unit
+        if lines[t.count_unit] > 1
+    ]
 
 
 def _unit_rows(report: AggregateReport, codes: Sequence[str]) -> list[list[str | int]]:
