@@ -20,7 +20,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 
-from switchoff.reports.aggregate import AggregateReport, FormMediumTotal, UnitTotal
+from switchoff.reports.aggregate import AggregateReport, FormMediumTotal, OtherResult, UnitTotal
 from switchoff.reports.documents import (
     FORM_MEDIUM_HEADERS,
     date_line,
@@ -34,6 +34,7 @@ LVT = "Ủy ban nhân dân phường Lương Văn Tri"
 DK = "Ủy ban nhân dân phường Đông Kinh"
 VIETTEL = "Viettel Lạng Sơn"
 RECIPIENT = "Sở Khoa học và Công nghệ tỉnh Lạng Sơn"
+JULY = datetime.date(2024, 7, 1)
 FORMS = [
     ("loudspeaker", "Tuyên truyền trên hệ thống loa truyền thanh", "lượt"),
     ("website_article", "Bài viết trên trang thông tin điện tử", "bài"),
@@ -65,14 +66,16 @@ def make_report(**changes: object) -> AggregateReport:
             FormMediumTotal(form=FORMS[2][1], count_unit="hộ", medium="", count=220, people_reached=345),
         ],
         by_unit=[
-            UnitTotal(unit=DK, counts={"loudspeaker": 600, "home_visit": 20}, total=620),
-            UnitTotal(unit=LVT, counts={"loudspeaker": 400, "website_article": 14, "home_visit": 200}, total=614),
+            UnitTotal(unit=DK, counts={"loudspeaker": 600, "home_visit": 20}),
+            UnitTotal(unit=LVT, counts={"loudspeaker": 400, "website_article": 14, "home_visit": 200}),
         ],
         on_time=[LVT],
         late=[DK],
         missing=[],
         expected=3,
-        other_results=[(LVT, "Đã hướng dẫn 12 hộ chuyển sang điện thoại 4G.\nHỗ trợ 3 hộ nghèo nhận máy.")],
+        other_results=[
+            OtherResult(JULY, LVT, "Đã hướng dẫn 12 hộ chuyển sang điện thoại 4G.\nHỗ trợ 3 hộ nghèo nhận máy.")
+        ],
     )
     return dataclasses.replace(report, **changes)  # type: ignore[arg-type]
 
@@ -83,7 +86,6 @@ def big_report(units: int, forms: int) -> AggregateReport:
         UnitTotal(
             unit=f"Ủy ban nhân dân xã Hữu Lũng {i:04d}",
             counts={code: (i * 7 + j * 13) % 3000 for j, (code, _n, _u) in enumerate(catalogue)},
-            total=sum((i * 7 + j * 13) % 3000 for j in range(forms)),
         )
         for i in range(units)
     ]
@@ -254,16 +256,31 @@ def test_docx_tables_total_with_vietnamese_thousands_and_repeat_their_header() -
     rows = cell_texts(by_form)
     assert rows[0] == list(FORM_MEDIUM_HEADERS)
     assert rows[1] == ["1", FORMS[0][1], "Loa di động", "lượt", "1.000", "10.000"]
-    assert rows[-1][0] == "Tổng cộng" and rows[-1][-2:] == ["1.234", "12.345"]
-    assert all(run.bold for cell in by_form.rows[-1].cells for p in cell.paragraphs for run in p.runs)
+    # 1.000 broadcasts, 14 articles and 220 visits are not 1.234 of anything; a unit of count with
+    # a single line needs no total of its own.
+    assert rows[-1] == ["3", FORMS[2][1], "", "hộ", "220", "345"]
+    assert not any(row[0] == "Tổng cộng" for row in rows)
+    more = make_report(
+        by_form_medium=[
+            *make_report().by_form_medium,
+            FormMediumTotal(form=FORMS[0][1], count_unit="lượt", medium="Loa", count=234, people_reached=None),
+        ]
+    )
+    more_rows = cell_texts(data_tables(read_docx(more))[0])
+    # Both broadcast lines in "lượt": one "Tổng cộng", people reached summed over the lines that say.
+    assert more_rows[-1] == ["Tổng cộng", "Tổng cộng", "Tổng cộng", "lượt", "1.234", "10.000"]
+    assert all(
+        run.bold for cell in data_tables(read_docx(more))[0].rows[-1].cells for p in cell.paragraphs for run in p.runs
+    )
     assert all(run.bold for cell in by_form.rows[0].cells for p in cell.paragraphs for run in p.runs)
 
     rows = cell_texts(by_unit)
     # Only the forms someone reported get a column ("meeting" has none).
-    assert rows[0] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1], "Tổng"]
-    assert rows[1] == ["1", DK, "600", "0", "20", "620"]
-    assert rows[2] == ["2", LVT, "400", "14", "200", "614"]
-    assert rows[-1] == ["Tổng cộng", "Tổng cộng", "1.000", "14", "220", "1.234"]
+    # No "Tổng" column across forms: their units of count differ.
+    assert rows[0] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1]]
+    assert rows[1] == ["1", DK, "600", "0", "20"]
+    assert rows[2] == ["2", LVT, "400", "14", "200"]
+    assert rows[-1] == ["Tổng cộng", "Tổng cộng", "1.000", "14", "220"]
     for table in (by_form, by_unit):
         assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
         assert table.rows[1].cells[-1].paragraphs[0].alignment == 2  # right
@@ -303,7 +320,7 @@ def test_docx_puts_a_wide_unit_table_on_a_landscape_page() -> None:
     assert not landscape.different_first_page_header_footer and landscape.header.is_linked_to_previous
     assert doc.sections[2].left_margin.mm == pytest.approx(30, abs=0.5)  # type: ignore[union-attr]
     by_unit = data_tables(doc)[1]
-    assert len(by_unit.rows) == 32 and len(by_unit.columns) == 13
+    assert len(by_unit.rows) == 32 and len(by_unit.columns) == 12  # STT, unit, 10 forms; no cross-form total
 
 
 def test_docx_without_data_and_with_odd_text() -> None:
@@ -340,17 +357,26 @@ def test_xlsx_sheets_numbers_totals_and_frozen_headers() -> None:
     assert all(c.font.b for c in sheet[2])
     assert sheet.freeze_panes == "A3"
     assert [c.value for c in sheet[3]] == [1, FORMS[0][1], "Loa di động", "lượt", 1000, 10000]
-    total = [c.value for c in sheet[6]]
-    assert total[1] == "Tổng cộng" and total[4:] == [1234, 12345]
-    assert type(total[4]) is int and type(total[5]) is int
-    assert sheet["E6"].number_format == "#,##0" and sheet["E6"].font.b
+    # No sum over different units of count; each has a single line here, so no total row.
+    assert sheet.max_row == 5
+    more = make_report(
+        by_form_medium=[
+            *make_report().by_form_medium,
+            FormMediumTotal(form=FORMS[0][1], count_unit="lượt", medium="Loa", count=234, people_reached=None),
+        ]
+    )
+    more_sheet = load_workbook(BytesIO(report_xlsx(more)))["Theo hình thức"]
+    assert [c.value for c in more_sheet[7]] == [None, "Tổng cộng", None, "lượt", 1234, 10000]
+    assert [c.value for c in more_sheet[6]][-1] == "Chưa báo cáo"
+    assert type(more_sheet["E7"].value) is int
+    assert more_sheet["E7"].number_format == "#,##0" and more_sheet["E7"].font.b
     assert sheet["E3"].border.left.style == "thin"
 
     sheet = book["Theo đơn vị"]
-    assert [c.value for c in sheet[2]] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1], "Tổng"]
+    assert [c.value for c in sheet[2]] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1]]
     assert sheet.freeze_panes == "C3"
-    assert [c.value for c in sheet[3]] == [1, DK, 600, 0, 20, 620]
-    assert [c.value for c in sheet[5]] == [None, "Tổng cộng", 1000, 14, 220, 1234]
+    assert [c.value for c in sheet[3]] == [1, DK, 600, 0, 20]
+    assert [c.value for c in sheet[5]] == [None, "Tổng cộng", 1000, 14, 220]
 
     sheet = book["Tình hình gửi báo cáo"]
     assert [c.value for c in sheet[2]][:3] == ["STT", "Đơn vị", "Tình hình"]
@@ -360,17 +386,17 @@ def test_xlsx_sheets_numbers_totals_and_frozen_headers() -> None:
     assert sheet.freeze_panes == "A3"
 
     sheet = book["Kết quả khác"]
-    assert [c.value for c in sheet[2]] == ["STT", "Đơn vị", "Kết quả"]
-    assert sheet["B3"].value == LVT and sheet["C3"].value.startswith("Đã hướng dẫn")
+    assert [c.value for c in sheet[2]] == ["STT", "Tháng", "Đơn vị", "Kết quả"]
+    assert sheet["B3"].value == "07/2024" and sheet["C3"].value == LVT and sheet["D3"].value.startswith("Đã hướng dẫn")
     # Two lines of text get a taller row.
     assert (sheet.row_dimensions[3].height or 0) > 30
 
 
 def test_xlsx_keeps_text_that_looks_like_a_formula_as_text() -> None:
-    report = make_report(other_results=[(LVT, '=HYPERLINK("http://example.com")\x07')])
+    report = make_report(other_results=[OtherResult(JULY, LVT, '=HYPERLINK("http://example.com")\x07')])
     sheet = load_workbook(BytesIO(report_xlsx(report)))["Kết quả khác"]
     # Quoted by the one guard of every workbook (lib/xlsx.py): text, and text again if the cell is edited.
-    assert sheet["C3"].data_type == "s" and sheet["C3"].value == '\'=HYPERLINK("http://example.com")'
+    assert sheet["D3"].data_type == "s" and sheet["D3"].value == '\'=HYPERLINK("http://example.com")'
 
 
 def test_long_lists_of_units_become_a_count_in_word() -> None:

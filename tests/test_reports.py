@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
 from switchoff.reports import services
-from switchoff.reports.aggregate import build_aggregate
+from switchoff.reports.aggregate import OtherResult, build_aggregate
 from switchoff.reports.exports import dhis2_adx, dhis2_data_value_set
 from switchoff.reports.models import Activity, MonthlyReport, Notification, Reminder
 from switchoff.reports.reminders import send_reminders
@@ -130,10 +130,10 @@ def test_aggregate_and_dhis2_exports(world: World) -> None:
     )
     services.report_submit(actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 12, tzinfo=HCM))
     aggregate = build_aggregate(campaign=campaign, month=JULY, now=datetime.datetime(2024, 8, 20, tzinfo=HCM))
-    assert aggregate.grand_total == 5
+    assert [(t.count_unit, t.count) for t in aggregate.totals_by_count_unit] == [("lượt phát", 5)]
     assert aggregate.late == ["UBND phường Lương Văn Tri"]
     assert aggregate.missing == ["UBND phường Đông Kinh", "Viettel Lạng Sơn"]
-    assert aggregate.other_results == [("UBND phường Lương Văn Tri", "Đã hướng dẫn 12 hộ.")]
+    assert aggregate.other_results == [OtherResult(JULY, "UBND phường Lương Văn Tri", "Đã hướng dẫn 12 hộ.")]
     values = dhis2_data_value_set(campaign=campaign, month=JULY, units=world.province.__class__.objects.all())
     assert values["period"] == "202407"
     assert [(v["dataElement"], v["value"]) for v in values["dataValues"]] == [("loudspeaker", "5")]

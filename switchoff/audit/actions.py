@@ -165,11 +165,30 @@ def _activity(data: dict[str, Any]) -> str:
 
 
 def _report_saved(data: dict[str, Any]) -> str:
+    if "lines" in data:
+        # Counts in different units (broadcasts, articles...) are not added up.
+        n = int(data["lines"])
+        return ngettext("%(n)s line with figures", "%(n)s lines with figures", n) % {"n": _n(n)}
     return _("total %(n)s") % {"n": _n(data["total"])}
 
 
 def _report_submitted(data: dict[str, Any]) -> str:
-    return _("late") if data["late"] else _("on time")
+    timing = _("late") if data["late"] else _("on time")
+    confirmed = len(data.get("warnings_confirmed") or [])
+    if not confirmed:
+        return timing
+    return _parts(
+        timing,
+        ngettext("%(n)s warning confirmed", "%(n)s warnings confirmed", confirmed) % {"n": _n(confirmed)},
+    )
+
+
+def _line_followed(data: dict[str, Any]) -> str:
+    return _("%(form)s: %(was)s → %(now)s (from the activity log)") % {
+        "form": data["form"],
+        "was": _n(data["was"][0]),
+        "now": _n(data["now"][0]),
+    }
 
 
 def _reason(data: dict[str, Any]) -> str:
@@ -259,6 +278,7 @@ ACTIONS: dict[str, Action] = {
     "reports.activity.deleted": _a(gettext_lazy("Activity deleted"), _activity),
     "reports.report.created": _a(gettext_lazy("Monthly report created")),
     "reports.report.refilled": _a(gettext_lazy("Monthly report refilled from activities")),
+    "reports.report.line_followed": _a(gettext_lazy("Report line updated from the activity log"), _line_followed),
     "reports.report.saved": _a(gettext_lazy("Monthly report saved"), _report_saved),
     "reports.report.submitted": _a(gettext_lazy("Monthly report submitted"), _report_submitted),
     "reports.report.returned": _a(gettext_lazy("Monthly report returned"), _reason),

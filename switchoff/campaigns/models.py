@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from switchoff.lib.months import add_months, first_of_month
+from switchoff.lib.months import add_months, first_of_month, last_of_month
 
 
 def in_language(name: str, name_en: str) -> str:
@@ -62,6 +62,11 @@ class Campaign(models.Model):
     # True: "by the end of day N".
     deadline_inclusive = models.BooleanField(_("the due day itself is still on time"), default=False)
     lock_days = models.PositiveSmallIntegerField(_("days after the deadline a report can still be changed"), default=5)
+    # A month's report tells what was done in the whole month: it is sent from
+    # its last day (empty), or from an earlier day the campaign chooses.
+    submission_from_day = models.PositiveSmallIntegerField(
+        _("reports can be submitted from day (empty: the month's last day)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +75,11 @@ class Campaign(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="campaign_dates"),
             models.CheckConstraint(condition=models.Q(due_day__gte=1, due_day__lte=28), name="campaign_due_day"),
+            models.CheckConstraint(
+                condition=models.Q(submission_from_day__isnull=True)
+                | models.Q(submission_from_day__gte=1, submission_from_day__lte=31),
+                name="campaign_submission_from_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +109,16 @@ class Campaign(models.Model):
             due += datetime.timedelta(days=1)
         zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         return datetime.datetime.combine(due, datetime.time.min, tzinfo=zone)
+
+    def submission_opens(self, month: datetime.date) -> datetime.datetime:
+        """The first instant the report of ``month`` can be submitted, in Asia/Ho_Chi_Minh.
+
+        Day N of a shorter month is its last day (31 in February is the 28th or 29th).
+        """
+        last = last_of_month(month)
+        day = last if self.submission_from_day is None else last.replace(day=min(self.submission_from_day, last.day))
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
 
     def lock_time(self, month: datetime.date) -> datetime.datetime:
         """After this, only the coordinator can reopen the report."""

@@ -35,6 +35,7 @@ def campaign_create(
     deadline_inclusive: bool = False,
     lock_days: int = 5,
     name_en: str = "",
+    submission_from_day: int | None = None,
 ) -> Campaign:
     """Create a campaign with the catalogue of forms and media the letter names."""
     campaign = Campaign(
@@ -54,6 +55,7 @@ def campaign_create(
         due_day=due_day,
         deadline_inclusive=deadline_inclusive,
         lock_days=lock_days,
+        submission_from_day=submission_from_day,
     )
     campaign.full_clean()
     campaign.save()
@@ -85,18 +87,24 @@ def campaign_update_rule(
     due_day: int,
     deadline_inclusive: bool,
     lock_days: int,
+    submission_from_day: int | None = None,
 ) -> Campaign:
-    """Change the switch-off date or the reporting rule (the real cut-off moved from 16/9 to 15/10/2024)."""
+    """Change the switch-off date or the reporting rule (the real cut-off moved from 16/9 to 15/10/2024).
+
+    ``submission_from_day`` None: reports are submitted from the month's last day.
+    """
     before = {
         "cutoff_date": campaign.cutoff_date.isoformat(),
         "due_day": campaign.due_day,
         "deadline_inclusive": campaign.deadline_inclusive,
         "lock_days": campaign.lock_days,
+        "submission_from_day": campaign.submission_from_day,
     }
     campaign.cutoff_date, campaign.due_day = cutoff_date, due_day
     campaign.deadline_inclusive, campaign.lock_days = deadline_inclusive, lock_days
+    campaign.submission_from_day = submission_from_day
     campaign.full_clean()
-    campaign.save(update_fields=["cutoff_date", "due_day", "deadline_inclusive", "lock_days"])
+    campaign.save(update_fields=["cutoff_date", "due_day", "deadline_inclusive", "lock_days", "submission_from_day"])
     log_action(
         "campaigns.campaign.rule_changed", actor=actor, obj=campaign, unit=campaign.area, data={"before": before}
     )

@@ -90,6 +90,7 @@ def campaign_rule(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "due_day": campaign.due_day,
             "deadline_inclusive": campaign.deadline_inclusive,
             "lock_days": campaign.lock_days,
+            "submission_from_day": campaign.submission_from_day,
         },
     )
     if request.method == "POST" and form.is_valid():

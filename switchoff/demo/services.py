@@ -203,11 +203,17 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
             submitted = datetime.datetime.combine(
                 add_months(month, 1).replace(day=submit_day), datetime.time(9, 30), tzinfo=zone
             )
+            if submitted > timezone.now():
+                # That day has not come yet: the report waits as a draft, as it would.
+                submitted = timezone.now()
+                submit = False
+            else:
+                submit = True
             reports.report_save(
                 actor=reporters[username],
                 report=report,
                 lines=[
-                    reports.LineInput(form=line.form, medium=line.medium, count=line.count)
+                    reports.LineInput(form=line.form, medium=line.medium, count=line.count, changed=False)
                     for line in report.lines.select_related("form", "medium")
                 ],
                 comment="",
@@ -216,7 +222,8 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
                 else "",
                 now=submitted,
             )
-            reports.report_submit(actor=reporters[username], report=report, now=submitted)
+            if submit:
+                reports.report_submit(actor=reporters[username], report=report, now=submitted)
 
 
 DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;Huyện;Loại máy

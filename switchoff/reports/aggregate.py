@@ -26,14 +26,30 @@ class FormMediumTotal:
     count_unit: str
     medium: str
     count: int
-    people_reached: int
+    people_reached: int | None  # None: no unit said how many people were reached
+
+
+@dataclass(frozen=True)
+class CountUnitTotal:
+    """A "Tổng cộng" row: counts are added up only within one unit of count (lượt phát, bài, cái...)."""
+
+    count_unit: str
+    count: int
+    people_reached: int | None
 
 
 @dataclass(frozen=True)
 class UnitTotal:
+    # No total over the forms: their units of count differ.
     unit: str
     counts: dict[str, int]  # form code -> count
-    total: int
+
+
+@dataclass(frozen=True)
+class OtherResult:
+    month: datetime.date
+    unit: str
+    text: str
 
 
 @dataclass
@@ -59,7 +75,7 @@ class AggregateReport:
     late: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     expected: int = 0
-    other_results: list[tuple[str, str]] = field(default_factory=list)  # (unit, text)
+    other_results: list[OtherResult] = field(default_factory=list)  # by month, then unit
 
     @property
     def period_label(self) -> str:
@@ -68,8 +84,15 @@ class AggregateReport:
         return f"{self.month_to:%m/%Y}"
 
     @property
-    def grand_total(self) -> int:
-        return sum(t.count for t in self.by_form_medium)
+    def totals_by_count_unit(self) -> list[CountUnitTotal]:
+        """One total per unit of count, in catalogue order; people reached stay None where nobody said."""
+        counts: dict[str, int] = {}
+        people: dict[str, int | None] = {}
+        for t in self.by_form_medium:
+            counts[t.count_unit] = counts.get(t.count_unit, 0) + t.count
+            if t.people_reached is not None:
+                people[t.count_unit] = (people.get(t.count_unit) or 0) + t.people_reached
+        return [CountUnitTotal(unit, count, people.get(unit)) for unit, count in counts.items()]
 
 
 def build_aggregate(
@@ -102,7 +125,7 @@ def build_aggregate(
             count_unit=form_by_id[row["form"]].count_unit,
             medium=media.get(row["medium"], "") if row["medium"] else "",
             count=row["count"] or 0,
-            people_reached=row["people"] or 0,
+            people_reached=row["people"],
         )
         for row in lines.values("form", "medium")
         .annotate(count=Sum("count"), people=Sum("people_reached"))
@@ -114,7 +137,7 @@ def build_aggregate(
         per_unit.setdefault(row["report__unit"], {})[form_by_id[row["form"]].code] = row["count"] or 0
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     by_unit = sorted(
-        (UnitTotal(unit=names[uid], counts=counts, total=sum(counts.values())) for uid, counts in per_unit.items()),
+        (UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()),
         key=lambda t: t.unit,
     )
     statuses = completeness(campaign=campaign, month=month, units=units, now=now).rows
@@ -122,10 +145,10 @@ def build_aggregate(
     late = sorted(r.unit.name for r in statuses if r.late)
     missing = sorted(r.unit.name for r in statuses if r.status in UnitStatus.NOT_SUBMITTED_STATES)
     other = [
-        (unit_name, text.strip())
-        for unit_name, text in reports.exclude(other_results="")
-        .order_by("unit__search_name", "month")
-        .values_list("unit__name", "other_results")
+        OtherResult(month=report_month, unit=unit_name, text=text.strip())
+        for report_month, unit_name, text in reports.exclude(other_results="")
+        .order_by("month", "unit__search_name")
+        .values_list("month", "unit__name", "other_results")
     ]
     return AggregateReport(
         campaign_name=campaign.name,

@@ -24,7 +24,7 @@ from switchoff.reports import services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_data_value_set
 from switchoff.reports.models import Activity, MonthlyReport
-from switchoff.reports.selectors import completeness
+from switchoff.reports.selectors import completeness, report_rows, warnings_fingerprint
 from switchoff.units.models import Unit
 
 router = Router()
@@ -69,7 +69,7 @@ class LineOut(Schema):
     form: str
     medium_id: int | None
     count: int
-    people_reached: int
+    people_reached: int | None  # None: not reported
 
 
 class ReportOut(Schema):
@@ -137,14 +137,16 @@ def _report(r: MonthlyReport) -> dict[str, Any]:
         "comment": r.comment,
         "other_results": r.other_results,
         "return_reason": r.return_reason,
+        # A draft's untouched lines are the log's totals, as on the page.
         "lines": [
             {
-                "form": line.form.code,
-                "medium_id": line.medium_id,
-                "count": line.count,
-                "people_reached": line.people_reached,
+                "form": row.form.code,
+                "medium_id": row.medium.pk if row.medium else None,
+                "count": row.count,
+                "people_reached": row.people_reached,
             }
-            for line in r.lines.select_related("form")
+            for row in report_rows(r, list(r.lines.all()))
+            if row.count
         ],
     }
 
@@ -244,9 +246,22 @@ def get_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -
 @router.post(
     "/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report"
 )
-def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -> dict[str, Any]:
+def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str, confirm: str = "") -> dict[str, Any]:
+    """Figures that raise warnings are refused (422, the warnings and their fingerprint) until ``confirm`` is it."""
     _campaign, _unit, report = _open_report(request, campaign_id, unit_id, month, Perm.REPORT)
-    return _report(services.report_submit(actor=_user(request), report=report))
+    try:
+        submitted = services.report_submit(actor=_user(request), report=report, confirmed=confirm)
+    except services.ReportNeedsConfirmation as exc:
+        raise ValidationError(
+            " ".join(
+                [
+                    *exc.messages,
+                    *(w.text for w in exc.warnings),
+                    _("To confirm, send confirm=%(code)s.") % {"code": warnings_fingerprint(exc.warnings)},
+                ]
+            )
+        ) from None
+    return _report(submitted)
 
 
 @router.get("/{campaign_id}/completeness", response=CompletenessOut, summary="Completeness and timeliness for a month")

@@ -167,23 +167,59 @@ def _used_forms(report: AggregateReport) -> list[tuple[str, str]]:
     return [(code, name) for code, name, _unit in report.forms if code in used]
 
 
-def _form_medium_rows(report: AggregateReport) -> list[tuple[int, str, str, str, int, int]]:
+# Where no unit said how many people were reached: not 0, which would be a figure.
+NOT_REPORTED = "Chưa báo cáo"
+
+
+def _people(value: int | None) -> str | int:
+    return NOT_REPORTED if value is None else value
+
+
+def _form_medium_rows(report: AggregateReport) -> list[tuple[int, str, str, str, int, str | int]]:
     return [
-        (index, t.form, t.medium, t.count_unit, t.count, t.people_reached)
+        (index, t.form, t.medium, t.count_unit, t.count, _people(t.people_reached))
         for index, t in enumerate(report.by_form_medium, start=1)
     ]
 
 
-def _unit_rows(report: AggregateReport, codes: Sequence[str]) -> list[list[str | int]]:
+def _count_unit_totals(report: AggregateReport) -> list[list[str | int]]:
+    """The "Tổng cộng" rows of the form table: one per unit of count, never one sum over all.
+
+    A unit of count with a single line gets none: its total would repeat the line.
+    """
+    lines: dict[str, int] = {}
+    for t in report.by_form_medium:
+        lines[t.count_unit] = lines.get(t.count_unit, 0) + 1
     return [
-        [index, total.unit, *(total.counts.get(code, 0) for code in codes), total.total]
+        [t.count_unit, t.count, _people(t.people_reached)]
+        for t in report.totals_by_count_unit
+        if lines[t.count_unit] > 1
+    ]
+
+
+def _unit_rows(report: AggregateReport, codes: Sequence[str]) -> list[list[str | int]]:
+    # No "Tổng" column: a unit's broadcasts, articles and banners do not add up.
+    return [
+        [index, total.unit, *(total.counts.get(code, 0) for code in codes)]
         for index, total in enumerate(report.by_unit, start=1)
     ]
 
 
 def _unit_totals(report: AggregateReport, codes: Sequence[str]) -> list[int]:
-    sums = [sum(total.counts.get(code, 0) for total in report.by_unit) for code in codes]
-    return [*sums, sum(total.total for total in report.by_unit)]
+    """Per form (one unit of count each), over the units."""
+    return [sum(total.counts.get(code, 0) for total in report.by_unit) for code in codes]
+
+
+def _text(value: str | int) -> str:
+    return vn_number(value) if isinstance(value, int) else value
+
+
+def other_results_by_month(report: AggregateReport) -> list[tuple[datetime.date, list[tuple[list[str], str]]]]:
+    """The units' free-text results grouped by month, the units that wrote the same text together."""
+    months: dict[datetime.date, dict[str, list[str]]] = {}
+    for result in report.other_results:
+        months.setdefault(result.month, {}).setdefault(result.text, []).append(result.unit)
+    return [(month, [(units, text) for text, units in texts.items()]) for month, texts in months.items()]
 
 
 # Past this many names a list of units in the Word report becomes a count: a
@@ -499,10 +535,13 @@ def _data_table(
     style_id: str,
     columns: Sequence[_Column],
     rows: Iterable[Sequence[str]],
-    total: Sequence[str],
+    totals: Sequence[Sequence[str]],
     total_span: int,
 ) -> None:
-    """A bordered table with a repeated bold header row, the rows, and a bold "Tổng cộng" row.
+    """A bordered table with a repeated bold header row, the rows, and bold "Tổng cộng" rows.
+
+    Each of ``totals`` is a row of values for the columns after the first
+    ``total_span`` (which the words "Tổng cộng" span).
 
     The XML is written as one string and parsed once, which takes a fraction
     of a second for thousands of rows where python-docx's ``add_row`` takes
@@ -549,13 +588,17 @@ def _data_table(
         parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
         parts.extend(opener + run(value, False) + "</w:p></w:tc>" for opener, value in zip(openers, row, strict=True))
         parts.append("</w:tr>")
-    parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-    parts.append(cell_open(sum(widths[:total_span]), "center", total_span) + run("Tổng cộng", True) + "</w:p></w:tc>")
-    parts.extend(
-        cell_open(width, column.align) + run(value, True) + "</w:p></w:tc>"
-        for column, width, value in zip(columns[total_span:], widths[total_span:], total, strict=True)
-    )
-    parts.append("</w:tr></w:tbl>")
+    for total in totals:
+        parts.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        parts.append(
+            cell_open(sum(widths[:total_span]), "center", total_span) + run("Tổng cộng", True) + "</w:p></w:tc>"
+        )
+        parts.extend(
+            cell_open(width, column.align) + run(value, True) + "</w:p></w:tc>"
+            for column, width, value in zip(columns[total_span:], widths[total_span:], total, strict=True)
+        )
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
     tbl = cast("CT_Tbl", parse_xml("".join(parts)))
     doc.element.body._insert_tbl(tbl)
 
@@ -578,17 +621,10 @@ def _form_medium_section(doc: DocxDocument, report: AggregateReport, style_id: s
         _Column(FORM_MEDIUM_HEADERS[4], 21, "right"),
         _Column(FORM_MEDIUM_HEADERS[5], 27, "right"),
     ]
-    rows = (
-        [str(index), form, medium, count_unit, vn_number(count), vn_number(people)]
-        for index, form, medium, count_unit, count, people in _form_medium_rows(report)
-    )
-    # "Tổng cộng" spans the text columns: the forms' units of count differ, so
-    # the total has none.
-    total = [
-        vn_number(sum(t.count for t in report.by_form_medium)),
-        vn_number(sum(t.people_reached for t in report.by_form_medium)),
-    ]
-    _data_table(doc, style_id, columns, rows, total, total_span=4)
+    rows = ([_text(value) for value in row] for row in _form_medium_rows(report))
+    # One "Tổng cộng" per unit of count: broadcasts and articles do not add up.
+    totals = [[_text(value) for value in total] for total in _count_unit_totals(report)]
+    _data_table(doc, style_id, columns, rows, totals, total_span=3)
 
 
 def _unit_columns(names: Sequence[str]) -> tuple[bool, list[_Column]]:
@@ -598,7 +634,7 @@ def _unit_columns(names: Sequence[str]) -> tuple[bool, list[_Column]]:
     page: with more than a few forms the numbers would not fit on a portrait
     page, so the table gets a landscape section of its own.
     """
-    count = len(names) + 1
+    count = max(len(names), 1)
     landscape = False
     unit_mm = UNIT_NAME_MM
     value_mm = (TEXT_WIDTH_MM - STT_MM - unit_mm) / count
@@ -612,7 +648,6 @@ def _unit_columns(names: Sequence[str]) -> tuple[bool, list[_Column]]:
         value_mm = (LANDSCAPE_TEXT_WIDTH_MM - STT_MM - unit_mm) / count
     columns = [_Column("STT", STT_MM, "center"), _Column("Đơn vị", unit_mm, "left")]
     columns += [_Column(name, value_mm, "right") for name in names]
-    columns.append(_Column("Tổng", value_mm, "right"))
     return landscape, columns
 
 
@@ -640,7 +675,7 @@ def _unit_section(doc: DocxDocument, report: AggregateReport, style_id: str) -> 
         for values in _unit_rows(report, codes)
     )
     total = [vn_number(value) for value in _unit_totals(report, codes)]
-    _data_table(doc, style_id, columns, rows, total, total_span=2)
+    _data_table(doc, style_id, columns, rows, [total], total_span=2)
     if landscape:
         _new_section(doc, landscape=False)
 
@@ -708,14 +743,18 @@ def report_docx(report: AggregateReport) -> bytes:
         _body(doc, line)
     _heading(doc, "4. Kết quả khác")
     if report.other_results:
-        for unit, text in report.other_results:
-            # Each line of a unit's text is a paragraph of its own: a line
-            # break inside a justified paragraph would stretch the line before
-            # it across the page.
-            first, *rest = [line.strip() for line in text.splitlines() if line.strip()] or [""]
-            _body(doc, f"- {unit}: {first}")
-            for line in rest:
-                _body(doc, line)
+        grouped = other_results_by_month(report)
+        for month, texts in grouped:
+            if report.cumulative:
+                _body(doc, f"Tháng {month:%m/%Y}:")
+            for units, text in texts:
+                # Each line of a unit's text is a paragraph of its own: a line
+                # break inside a justified paragraph would stretch the line
+                # before it across the page.
+                first, *rest = [line.strip() for line in text.splitlines() if line.strip()] or [""]
+                _body(doc, f"- {'; '.join(units)}: {first}")
+                for line in rest:
+                    _body(doc, line)
     else:
         _body(doc, "Không có.")
     _signature_block(doc, report)
@@ -806,7 +845,7 @@ def _xlsx_table(
     headers: Sequence[str],
     widths: Sequence[float],
     rows: Iterable[Sequence[str | int]],
-    total: Sequence[str | int] | None = None,
+    totals: Sequence[Sequence[str | int]] = (),
     centred: Sequence[int] = (0,),
     freeze: str = "A3",
 ) -> int:
@@ -826,7 +865,7 @@ def _xlsx_table(
         _fit_row_height(sheet, row_number, values, widths)
     if row_number > 2:
         sheet.auto_filter.ref = f"A2:{last_column}{row_number}"
-    if total is not None:
+    for total in totals:
         row_number += 1
         for column, value in enumerate(total, start=1):
             _put(sheet, row_number, column, value, "so_total_number" if isinstance(value, int) else "so_total_text")
@@ -863,14 +902,8 @@ def report_xlsx(report: AggregateReport) -> bytes:
         headers=FORM_MEDIUM_HEADERS,
         widths=(6, 40, 30, 14, 14, 16),
         rows=_form_medium_rows(report),
-        total=[
-            "",
-            "Tổng cộng",
-            "",
-            "",
-            sum(t.count for t in report.by_form_medium),
-            sum(t.people_reached for t in report.by_form_medium),
-        ],
+        # One "Tổng cộng" per unit of count, never one sum over all.
+        totals=[["", "Tổng cộng", "", *total] for total in _count_unit_totals(report)],
     )
 
     forms = _used_forms(report)
@@ -879,10 +912,10 @@ def report_xlsx(report: AggregateReport) -> bytes:
     _xlsx_table(
         by_unit,
         title=f"Kết quả theo đơn vị báo cáo, {period}",
-        headers=["STT", "Đơn vị", *(name for _code, name in forms), "Tổng"],
-        widths=[6, 45, *(16 for _ in forms), 14],
+        headers=["STT", "Đơn vị", *(name for _code, name in forms)],
+        widths=[6, 45, *(16 for _ in forms)],
         rows=_unit_rows(report, codes),
-        total=["", "Tổng cộng", *_unit_totals(report, codes)],
+        totals=[["", "Tổng cộng", *_unit_totals(report, codes)]],
         freeze="C3",
     )
 
@@ -916,9 +949,12 @@ def report_xlsx(report: AggregateReport) -> bytes:
     _xlsx_table(
         other,
         title=f"Kết quả khác, {period}",
-        headers=("STT", "Đơn vị", "Kết quả"),
-        widths=(6, 40, 90),
-        rows=([index, unit, text] for index, (unit, text) in enumerate(report.other_results, start=1)),
+        headers=("STT", "Tháng", "Đơn vị", "Kết quả"),
+        widths=(6, 10, 40, 90),
+        rows=(
+            [index, f"{result.month:%m/%Y}", result.unit, result.text]
+            for index, result in enumerate(report.other_results, start=1)
+        ),
     )
 
     return xlsx.to_bytes(book)

@@ -28,7 +28,10 @@ def aggregate_json(report: AggregateReport) -> dict[str, Any]:
     data = dataclasses.asdict(report)
     for key in ("month_from", "month_to", "generated_on"):
         data[key] = data[key].isoformat()
-    data["grand_total"] = report.grand_total
+    for result in data["other_results"]:
+        result["month"] = result["month"].isoformat()
+    # Never one total over different units of count (broadcasts, articles, banners).
+    data["totals_by_count_unit"] = [dataclasses.asdict(t) for t in report.totals_by_count_unit]
     return data
 
 

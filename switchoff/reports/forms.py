@@ -32,6 +32,13 @@ class RuleForm(forms.Form):
     lock_days = forms.IntegerField(
         label=_("Days after the deadline a report can still be changed"), min_value=0, max_value=60
     )
+    submission_from_day = forms.IntegerField(
+        label=_("Reports can be submitted from day"),
+        min_value=1,
+        max_value=31,
+        required=False,
+        help_text=_("Of the month reported on. Empty: its last day (a report tells the whole month)."),
+    )
 
 
 class AssignForm(forms.Form):

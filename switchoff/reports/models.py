@@ -92,7 +92,11 @@ class ReportLine(models.Model):
     form = models.ForeignKey("campaigns.CommunicationForm", on_delete=models.PROTECT)
     medium = models.ForeignKey("campaigns.Medium", null=True, blank=True, on_delete=models.PROTECT)
     count = models.PositiveIntegerField(_("count"), default=0)
-    people_reached = models.PositiveIntegerField(_("people reached"), default=0)
+    # Empty: nobody said how many people were reached ("not reported"), which is not 0.
+    people_reached = models.PositiveIntegerField(_("people reached"), null=True, blank=True)
+    # False: the line follows the activity log (a draft shows the log's totals
+    # and the submission writes them). True: a person typed the figures.
+    edited = models.BooleanField(_("edited by hand"), default=False)
 
     class Meta:
         constraints = [

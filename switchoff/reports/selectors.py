@@ -10,13 +10,16 @@ rates are capped at 100 %.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import statistics
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.utils.translation import gettext, ngettext
 
-from switchoff.campaigns.models import Campaign
+from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.months import first_of_month, last_of_month
-from switchoff.reports.models import MonthlyReport
+from switchoff.reports.models import Activity, MonthlyReport, ReportLine
 from switchoff.units.models import Unit, UnitKind, UnitQuerySet
 
 
@@ -64,6 +67,18 @@ class StatusRow:
 class Completeness:
     month: datetime.date
     rows: list[StatusRow]
+    deadline: datetime.datetime
+    now: datetime.datetime
+
+    @property
+    def deadline_passed(self) -> bool:
+        """Rates mean something only then: before it, a unit not yet in is not late."""
+        return self.now >= self.deadline
+
+    @property
+    def days_left(self) -> int:
+        """Whole days from today to the deadline's day, in Asia/Ho_Chi_Minh."""
+        return days_until(self.deadline, self.now)
 
     @property
     def expected(self) -> int:
@@ -135,4 +150,202 @@ def completeness(
     rows = [
         StatusRow(unit=u, status=_status(reports.get(u.pk), deadline, now), report=reports.get(u.pk)) for u in expected
     ]
-    return Completeness(month=month, rows=rows)
+    return Completeness(month=month, rows=rows, deadline=deadline, now=now)
+
+
+def days_until(moment: datetime.datetime, now: datetime.datetime) -> int:
+    zone = moment.tzinfo
+    return (moment.astimezone(zone).date() - now.astimezone(zone).date()).days
+
+
+def due_text(campaign: Campaign, month: datetime.date, now: datetime.datetime) -> str:
+    """ "Due before 10/01/2027 (in 38 days)" for a month whose deadline is still ahead, else ""."""
+    deadline = campaign.deadline(month)
+    if now >= deadline:
+        return ""
+    days = days_until(deadline, now)
+    return ngettext("Due before %(day)s (in %(days)s day).", "Due before %(day)s (in %(days)s days).", days) % {
+        "day": deadline.strftime("%d/%m/%Y"),
+        "days": days,
+    }
+
+
+# -- A report's figures as they stand now ---------------------------------------------------------
+
+LineKey = tuple[int, int | None]  # (form id, medium id or None)
+
+
+@dataclass(frozen=True)
+class LogTotal:
+    count: int
+    people_reached: int | None  # None: no activity of the line said how many people were reached
+
+
+def log_totals(campaign: Campaign, unit: Unit, month: datetime.date) -> dict[LineKey, LogTotal]:
+    """The activity log's totals for ``month`` by form × medium (one query)."""
+    rows = (
+        Activity.objects.filter(
+            campaign=campaign, unit=unit, date__gte=first_of_month(month), date__lte=last_of_month(month)
+        )
+        .values("form", "medium")
+        .annotate(count=Sum("count"), people=Sum("people_reached"))
+        .order_by("form", "medium")
+    )
+    return {(row["form"], row["medium"]): LogTotal(row["count"] or 0, row["people"]) for row in rows}
+
+
+def report_follows_log(report: MonthlyReport) -> bool:
+    """A draft or returned report's untouched lines are the log's totals; a submitted one is a snapshot."""
+    return report.status in {MonthlyReport.Status.DRAFT, MonthlyReport.Status.RETURNED}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the report page: the figures the report holds, and what the log says."""
+
+    form: CommunicationForm
+    medium: Medium | None
+    count: int
+    people_reached: int | None
+    edited: bool
+    log: LogTotal
+
+    @property
+    def key(self) -> str:
+        return f"{self.form.pk}-{self.medium.pk if self.medium else 0}"
+
+    @property
+    def differs(self) -> bool:
+        """A figure typed by hand that the log no longer agrees with."""
+        return self.edited and (self.count, self.people_reached) != (self.log.count, self.log.people_reached)
+
+
+def report_rows(report: MonthlyReport, stored: list[ReportLine]) -> list[ReportRow]:
+    """Every catalogue form × medium of the campaign, then any other line the report or the log holds.
+
+    A line nobody edited shows the log's totals while the report is a draft or
+    returned (computed here, on read: looking at a page writes nothing);
+    an edited line, or any line of a submitted report, shows what was stored.
+    """
+    campaign = report.campaign
+    forms = list(campaign.forms.prefetch_related("media"))
+    form_by_id = {f.pk: f for f in forms}
+    media = {m.pk: m for m in campaign.media.all()}
+    following = report_follows_log(report)
+    log = log_totals(campaign, report.unit, report.month)
+    lines = {(line.form_id, line.medium_id): line for line in stored}
+    keys: list[LineKey] = [(f.pk, m.pk) for f in forms for m in f.media.all()] + [
+        (f.pk, None) for f in forms if not f.media.all()
+    ]
+    keys.sort(key=lambda k: (form_by_id[k[0]].order, k[0], media[k[1]].order if k[1] else 0, k[1] or 0))
+    # Lines whose medium is not (any longer) in the form's list stay visible.
+    keys += sorted(k for k in {*lines, *log} if k not in set(keys) and k[0] in form_by_id)
+    rows = []
+    for key in keys:
+        line, logged = lines.get(key), log.get(key, LogTotal(0, None))
+        if line is not None and (line.edited or not following):
+            count, people, edited = line.count, line.people_reached, line.edited
+        elif following:
+            count, people, edited = logged.count, logged.people_reached, False
+        else:
+            count, people, edited = 0, None, False
+        rows.append(
+            ReportRow(
+                form=form_by_id[key[0]],
+                medium=media.get(key[1]) if key[1] else None,
+                count=count,
+                people_reached=people,
+                edited=edited,
+                log=logged,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class CountUnitTotal:
+    count_unit: str
+    count: int
+
+
+def totals_by_count_unit(pairs: list[tuple[str, int]]) -> list[CountUnitTotal]:
+    """Counts summed per unit of count (lượt phát, bài, cái...), in order of first appearance: never across units."""
+    sums: dict[str, int] = {}
+    for count_unit, count in pairs:
+        if count:
+            sums[count_unit] = sums.get(count_unit, 0) + count
+    return [CountUnitTotal(count_unit, count) for count_unit, count in sums.items()]
+
+
+# -- The check before sending (DHIS2's outlier rule) ----------------------------------------------
+
+OUTLIER_FACTOR = 10
+HOME_VISIT_CODE = "home_visit"
+
+
+@dataclass(frozen=True)
+class FigureWarning:
+    key: str  # language-neutral, so that a confirmation given in one language holds in the other
+    text: str
+
+
+def report_warnings(report: MonthlyReport, rows: list[ReportRow]) -> list[FigureWarning]:
+    """Figures to confirm before sending: far above the unit's usual month, or fewer people than home visits.
+
+    "Usual" is the median of the unit's monthly totals for the form over the
+    campaign's earlier submitted or accepted months where it reported that form.
+    """
+    earlier: dict[int, list[int]] = {}
+    for row in (
+        ReportLine.objects.filter(
+            report__campaign=report.campaign_id,
+            report__unit=report.unit_id,
+            report__month__lt=report.month,
+            report__status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
+        )
+        .values("report__month", "form")
+        .annotate(count=Sum("count"))
+    ):
+        if row["count"]:
+            earlier.setdefault(row["form"], []).append(row["count"])
+    now: dict[int, int] = {}
+    forms: dict[int, CommunicationForm] = {}
+    for r in rows:
+        now[r.form.pk] = now.get(r.form.pk, 0) + r.count
+        forms[r.form.pk] = r.form
+    warnings = []
+    for form_id, count in now.items():
+        usual = statistics.median(earlier[form_id]) if form_id in earlier else 0
+        if usual and count > OUTLIER_FACTOR * usual:
+            form = forms[form_id]
+            warnings.append(
+                FigureWarning(
+                    key=f"outlier:{form.code}:{count}",
+                    text=gettext(
+                        "%(form)s: %(count)s %(unit)s is more than %(factor)s times the unit's usual month "
+                        "(median %(median)s over the campaign's earlier months)."
+                    )
+                    % {
+                        "form": form.name,
+                        "count": count,
+                        "unit": form.count_unit,
+                        "factor": OUTLIER_FACTOR,
+                        "median": f"{usual:g}",
+                    },
+                )
+            )
+    for r in rows:
+        if r.form.code == HOME_VISIT_CODE and r.people_reached is not None and r.people_reached < r.count:
+            warnings.append(
+                FigureWarning(
+                    key=f"visits:{r.key}:{r.count}:{r.people_reached}",
+                    text=gettext("%(form)s: %(people)s people reached is fewer than the %(count)s home visits.")
+                    % {"form": r.form.name, "people": r.people_reached, "count": r.count},
+                )
+            )
+    return warnings
+
+
+def warnings_fingerprint(warnings: list[FigureWarning]) -> str:
+    """What the reporter confirms: these warnings on these figures. A changed figure needs a new confirmation."""
+    return hashlib.sha256("|".join(sorted(w.key for w in warnings)).encode()).hexdigest()[:20]

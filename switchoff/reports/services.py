@@ -15,16 +15,23 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.links import validate_http_url
-from switchoff.lib.months import first_of_month, last_of_month
+from switchoff.lib.months import first_of_month
 from switchoff.reports.models import Activity, MonthlyReport, ReportLine
-from switchoff.reports.selectors import activity_places
+from switchoff.reports.selectors import (
+    FigureWarning,
+    LogTotal,
+    activity_places,
+    log_totals,
+    report_rows,
+    report_warnings,
+    warnings_fingerprint,
+)
 from switchoff.units.models import Unit
 
 Status = MonthlyReport.Status
@@ -197,31 +204,39 @@ def activities_grid_save(
     return created
 
 
-def totals_from_log(campaign: Campaign, unit: Unit, month: datetime.date) -> list[dict[str, Any]]:
-    """Totals of the activity log by form × medium for ``month``."""
-    return [
-        dict(row)
-        for row in Activity.objects.filter(
-            campaign=campaign, unit=unit, date__gte=first_of_month(month), date__lte=last_of_month(month)
-        )
-        .values("form", "medium")
-        .annotate(count=Sum("count"), people=Sum("people_reached"))
-        .order_by("form", "medium")
-    ]
-
-
 def _fill_lines(report: MonthlyReport) -> None:
+    """Every line from the activity log, following it (nobody's edit kept)."""
     report.lines.all().delete()
     ReportLine.objects.bulk_create(
         [
             ReportLine(
                 report=report,
-                form_id=row["form"],
-                medium_id=row["medium"],
-                count=row["count"] or 0,
-                people_reached=row["people"] or 0,
+                form_id=form_id,
+                medium_id=medium_id,
+                count=total.count,
+                people_reached=total.people_reached,
+                edited=False,
             )
-            for row in totals_from_log(report.campaign, report.unit, report.month)
+            for (form_id, medium_id), total in log_totals(report.campaign, report.unit, report.month).items()
+        ]
+    )
+
+
+def _follow_log(report: MonthlyReport) -> None:
+    """Write the log's current totals into the lines nobody edited (the edited ones stay)."""
+    edited = set(report.lines.filter(edited=True).values_list("form_id", "medium_id"))
+    report.lines.filter(edited=False).delete()
+    ReportLine.objects.bulk_create(
+        [
+            ReportLine(
+                report=report,
+                form_id=key[0],
+                medium_id=key[1],
+                count=total.count,
+                people_reached=total.people_reached,
+            )
+            for key, total in log_totals(report.campaign, report.unit, report.month).items()
+            if key not in edited
         ]
     )
 
@@ -241,17 +256,9 @@ def report_preview(*, campaign: Campaign, unit: Unit, month: datetime.date) -> t
     """
     month = _require_campaign_month(campaign, month)
     report = MonthlyReport(campaign=campaign, unit=unit, month=month)
-    lines = [
-        ReportLine(
-            report=report,
-            form_id=row["form"],
-            medium_id=row["medium"],
-            count=row["count"] or 0,
-            people_reached=row["people"] or 0,
-        )
-        for row in totals_from_log(campaign, unit, month)
-    ]
-    return report, lines
+    # A draft's lines that nobody edited are the log's totals, computed on read
+    # (selectors.report_rows): no stored line is a report nobody started.
+    return report, []
 
 
 @transaction.atomic
@@ -274,7 +281,7 @@ def _require_editable(report: MonthlyReport, now: datetime.datetime) -> None:
 
 @transaction.atomic
 def report_refill(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> None:
-    """Replace the report's totals with the activity log's again."""
+    """Replace the report's totals with the activity log's again: every line follows the log from now on."""
     _require_editable(report, now or timezone.now())
     _fill_lines(report)
     log_action("reports.report.refilled", actor=actor, obj=report, unit=report.unit)
@@ -282,10 +289,13 @@ def report_refill(*, actor: Any, report: MonthlyReport, now: datetime.datetime |
 
 @dataclass(frozen=True)
 class LineInput:
+    """A line as a person sent it. ``changed``: they altered the figures shown (a page sends False when not)."""
+
     form: CommunicationForm
     medium: Medium | None
     count: int
-    people_reached: int = 0
+    people_reached: int | None = None
+    changed: bool = True
 
 
 @transaction.atomic
@@ -305,18 +315,40 @@ def report_save(
             line.medium and line.medium.campaign_id != report.campaign_id
         ):
             raise ValidationError(_("A form or medium of another campaign was given."))
-        if line.count < 0 or line.people_reached < 0:
+        if line.count < 0 or (line.people_reached is not None and line.people_reached < 0):
             raise ValidationError(_("Counts cannot be negative."))
+    # A line stays edited once a person changed it, until they take the log's
+    # figures again; a line nobody changed keeps following the log.
+    kept = {(line.form_id, line.medium_id): line for line in report.lines.filter(edited=True)}
+    given = {(line.form.pk, line.medium.pk if line.medium else None): line for line in lines}
     report.lines.all().delete()
     ReportLine.objects.bulk_create(
         [
             ReportLine(
-                report=report, form=line.form, medium=line.medium, count=line.count, people_reached=line.people_reached
+                report=report,
+                form=line.form,
+                medium=line.medium,
+                count=line.count,
+                people_reached=line.people_reached,
+                edited=True,
             )
-            for line in lines
-            if line.count > 0
+            for key, line in given.items()
+            if line.changed or key in kept
+        ]
+        + [
+            ReportLine(
+                report=report,
+                form_id=key[0],
+                medium_id=key[1],
+                count=line.count,
+                people_reached=line.people_reached,
+                edited=True,
+            )
+            for key, line in kept.items()
+            if key not in given
         ]
     )
+    _follow_log(report)
     report.comment, report.other_results = comment.strip(), other_results.strip()
     report.save(update_fields=["comment", "other_results", "updated_at"])
     log_action(
@@ -324,26 +356,95 @@ def report_save(
         actor=actor,
         obj=report,
         unit=report.unit,
-        data={"total": sum(line.count for line in lines)},
+        data={"lines": sum(1 for line in lines if line.count)},
     )
     return report
 
 
+class ReportNeedsConfirmation(ValidationError):
+    """The figures raise warnings the reporter has not confirmed (or confirmed for other figures)."""
+
+    def __init__(self, warnings: list[FigureWarning]) -> None:
+        super().__init__(_("Some figures look unusual. Correct them, or confirm that they are right and submit again."))
+        self.warnings = warnings
+
+
+def report_submission_check(report: MonthlyReport, now: datetime.datetime) -> None:
+    """Refuse a month's report before the campaign's submission day: it must tell the whole month."""
+    opens = report.campaign.submission_opens(report.month)
+    if now < opens:
+        raise ValidationError(
+            _("The report for %(month)s can be submitted from %(day)s, when the month's work is all in.")
+            % {"month": report.month.strftime("%m/%Y"), "day": opens.strftime("%d/%m/%Y")}
+        )
+
+
 @transaction.atomic
-def report_submit(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> MonthlyReport:
-    """Submit the report; after the deadline it is accepted but marked late."""
+def report_submit(
+    *, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None, confirmed: str = ""
+) -> MonthlyReport:
+    """Submit the report; after the deadline it is accepted but marked late.
+
+    The untouched lines take the log's totals as they are now (the submitted
+    report is a snapshot). Figures that raise a warning need ``confirmed`` to
+    be the fingerprint of exactly those warnings (selectors.warnings_fingerprint).
+    """
     now = now or timezone.now()
-    report = MonthlyReport.objects.select_for_update().select_related("campaign").get(pk=report.pk)
+    report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
     if report.status == Status.SUBMITTED:
         return report  # A double click or a retried request changes nothing.
     _require_editable(report, now)
+    report_submission_check(report, now)
+    _follow_log(report)
+    warnings = report_warnings(report, report_rows(report, list(report.lines.all())))
+    if warnings and confirmed != warnings_fingerprint(warnings):
+        raise ReportNeedsConfirmation(warnings)
     report.status = Status.SUBMITTED
     report.submitted_at = now
     report.submitted_by = actor
     report.late = now >= report.campaign.deadline(report.month)
     report.save(update_fields=["status", "submitted_at", "submitted_by", "late", "updated_at"])
-    log_action("reports.report.submitted", actor=actor, obj=report, unit=report.unit, data={"late": report.late})
+    log_action(
+        "reports.report.submitted",
+        actor=actor,
+        obj=report,
+        unit=report.unit,
+        data={"late": report.late, "warnings_confirmed": [w.key for w in warnings]},
+    )
     return report
+
+
+@transaction.atomic
+def report_line_follow_log(
+    *,
+    actor: Any,
+    report: MonthlyReport,
+    form: CommunicationForm,
+    medium: Medium | None,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Take the log's figures for one line the reporter had edited; the line follows the log again."""
+    _require_editable(report, now or timezone.now())
+    line = report.lines.filter(form=form, medium=medium, edited=True).first()
+    if line is None:
+        return  # Already following: nothing to take.
+    total = log_totals(report.campaign, report.unit, report.month).get(
+        (form.pk, medium.pk if medium else None), LogTotal(0, None)
+    )
+    log_action(
+        "reports.report.line_followed",
+        actor=actor,
+        obj=report,
+        unit=report.unit,
+        data={
+            "form": form.code,
+            "medium": medium.pk if medium else None,
+            "was": [line.count, line.people_reached],
+            "now": [total.count, total.people_reached],
+        },
+    )
+    line.count, line.people_reached, line.edited = total.count, total.people_reached, False
+    line.save(update_fields=["count", "people_reached", "edited"])
 
 
 @transaction.atomic

@@ -30,7 +30,18 @@ from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
 from switchoff.reports.forms import ActivityForm, ReasonForm
 from switchoff.reports.models import Activity, MonthlyReport, Reminder, ReportLine
-from switchoff.reports.selectors import UnitStatus, activity_places, completeness
+from switchoff.reports.selectors import (
+    ReportRow,
+    UnitStatus,
+    activity_places,
+    completeness,
+    due_text,
+    report_follows_log,
+    report_rows,
+    report_warnings,
+    totals_by_count_unit,
+    warnings_fingerprint,
+)
 from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
 from switchoff.units.forms import WorkbookForm
 from switchoff.units.models import Unit, UnitKind
@@ -132,7 +143,10 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
             month=month,
             status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
         ).exists(),
-        "total": sum(a.count for a in log),
+        # Never one sum over different units of count (broadcasts, articles, banners).
+        "totals": totals_by_count_unit(
+            [(a.form.count_unit, a.count) for a in sorted(log, key=lambda a: (a.form.order, a.form_id))]
+        ),
     }
     return render(request, "reports/activities.html", context)
 
@@ -215,43 +229,62 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
 def _report_context(report: MonthlyReport, user: User, report_lines: list[ReportLine]) -> dict[str, Any]:
     campaign = report.campaign
     now = timezone.now()
-    lines = {(line.form_id, line.medium_id): line for line in report_lines}
-    rows = []
-    for form in campaign.forms.prefetch_related("media"):
-        form_media: list[Medium | None] = [*form.media.all()] or [None]
-        for medium in form_media:
-            line = lines.pop((form.pk, medium.pk if medium else None), None)
-            rows.append(
-                {
-                    "form": form,
-                    "medium": medium,
-                    "count": line.count if line else 0,
-                    "people": line.people_reached if line else 0,
-                }
-            )
-    # Lines whose medium is not (any longer) in the form's list stay visible.
-    for line in lines.values():
-        rows.append({"form": line.form, "medium": line.medium, "count": line.count, "people": line.people_reached})
-    editable = report.status in {
-        MonthlyReport.Status.DRAFT,
-        MonthlyReport.Status.RETURNED,
-    } and not services.report_is_locked(report, campaign, now)
+    rows = report_rows(report, report_lines)
+    locked = services.report_is_locked(report, campaign, now)
+    editable = report_follows_log(report) and not locked and can(user, Perm.REPORT, report.unit)
+    warnings = report_warnings(report, rows) if editable else []
+    opens = campaign.submission_opens(report.month)
     return {
         "report": report,
         "campaign": campaign,
         "rows": rows,
-        "total": sum(r["count"] for r in rows),
-        "editable": editable and can(user, Perm.REPORT, report.unit),
+        "totals": totals_by_count_unit([(r.form.count_unit, r.count) for r in rows]),
+        "differing": [r for r in rows if r.differs] if editable else [],
+        "warnings": warnings,
+        "fingerprint": warnings_fingerprint(warnings) if warnings else "",
+        "editable": editable,
+        "can_submit_yet": now >= opens,
+        "submission_opens": opens,
         "can_review": can(user, Perm.REVIEW, campaign.area),
         "deadline_text": campaign.deadline_text(report.month),
-        "locked": services.report_is_locked(report, campaign, now),
+        "due_text": due_text(campaign, report.month, now),
+        "locked": locked,
         "reason_form": ReasonForm(),
     }
 
 
+def _whole_or_none(raw: str | None, what: str) -> int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationError(_("%(what)s: “%(value)s” is not a whole number.") % {"what": what, "value": text})
+    return int(text)
+
+
+def _posted_lines(request: HttpRequest, rows: list[ReportRow]) -> list[services.LineInput]:
+    """The figures as sent; a line counts as changed when they differ from the figures the page showed."""
+    lines = []
+    for row in rows:
+        if f"count-{row.key}" not in request.POST:
+            continue
+        what = f"{row.form.name} / {row.medium or '—'}"
+        count = _whole_or_none(request.POST.get(f"count-{row.key}"), what) or 0
+        people = _whole_or_none(request.POST.get(f"people-{row.key}"), what)
+        shown = (
+            _whole_or_none(request.POST.get(f"shown-count-{row.key}"), what) or 0,
+            _whole_or_none(request.POST.get(f"shown-people-{row.key}"), what),
+        )
+        changed = f"shown-count-{row.key}" not in request.POST or (count, people) != shown
+        lines.append(
+            services.LineInput(form=row.form, medium=row.medium, count=count, people_reached=people, changed=changed)
+        )
+    return lines
+
+
 @login_required
 def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str) -> HttpResponse:
-    """The unit's report for a month: opened (and prefilled) on first visit, saved, submitted."""
+    """The unit's report for a month: it follows the log until a figure is edited; saved, submitted."""
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id)
@@ -276,21 +309,7 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
             if action == "refill":
                 services.report_refill(actor=user, report=report)
             else:
-                lines = []
-                for form in campaign.forms.prefetch_related("media"):
-                    options: list[Medium | None] = [*form.media.all()] or [None]
-                    for medium in options:
-                        key = f"{form.pk}-{medium.pk if medium else 0}"
-                        count = request.POST.get(f"count-{key}", "0").strip() or "0"
-                        people = request.POST.get(f"people-{key}", "0").strip() or "0"
-                        if not count.isdigit() or not people.isdigit():
-                            raise ValidationError(
-                                _("%(form)s / %(medium)s: counts must be whole numbers.")
-                                % {"form": form.name, "medium": medium or "—"}
-                            )
-                        lines.append(
-                            services.LineInput(form=form, medium=medium, count=int(count), people_reached=int(people))
-                        )
+                lines = _posted_lines(request, report_rows(report, list(report.lines.all())))
                 services.report_save(
                     actor=user,
                     report=report,
@@ -298,10 +317,31 @@ def report_page(request: HttpRequest, campaign_id: int, unit_id: int, month: str
                     comment=request.POST.get("comment", ""),
                     other_results=request.POST.get("other_results", ""),
                 )
-                if action == "submit":
-                    # The figures are saved; submitting asks once, on its own page.
+                if action.startswith("follow:"):
+                    line = next(
+                        (x for x in lines if f"{x.form.pk}-{x.medium.pk if x.medium else 0}" == action[7:]), None
+                    )
+                    if line is not None:
+                        services.report_line_follow_log(actor=user, report=report, form=line.form, medium=line.medium)
+                    messages.success(request, _("The line now shows the activity log's figures."))
+                elif action == "submit":
+                    # The figures are saved; submitting asks once, on its own page (with any warnings to confirm),
+                    # unless it is too early in the month to submit at all.
+                    services.report_submission_check(report, timezone.now())
                     return redirect("reports:submit", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
-                messages.success(request, _("The report was saved."))
+                elif action.startswith("confirm:"):
+                    report = services.report_submit(
+                        actor=user, report=report, confirmed=action.removeprefix("confirm:")
+                    )
+                    messages.success(
+                        request,
+                        _("The report was submitted late.") if report.late else _("The report was submitted on time."),
+                    )
+                else:
+                    messages.success(request, _("The report was saved."))
+        except services.ReportNeedsConfirmation as exc:
+            # The page lists the warnings with the button that confirms them.
+            messages.warning(request, " ".join(exc.messages))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("reports:report", campaign_id=campaign.pk, unit_id=unit.pk, month=f"{parsed:%Y-%m}")
@@ -359,8 +399,17 @@ def _confirm_context(report: MonthlyReport, action: str, now: datetime.datetime)
         "return": _("Return the report?"),
         "reopen": _("Reopen the report?"),
     }
-    lines = [line for line in report.lines.select_related("form", "medium") if line.count or line.people_reached]
+    warnings = []
+    if action == "submit":
+        # A draft shows the log's figures where nobody edited them, as submitting will store them.
+        rows: list[Any] = report_rows(report, list(report.lines.select_related("form", "medium")))
+        warnings = report_warnings(report, rows)
+    else:
+        rows = list(report.lines.select_related("form", "medium"))
+    lines = [line for line in rows if line.count or line.people_reached]
     return {
+        "warnings": warnings,
+        "fingerprint": warnings_fingerprint(warnings) if warnings else "",
         "report": report,
         "campaign": campaign,
         "action": action,
@@ -384,7 +433,11 @@ def report_submit_confirm(request: HttpRequest, campaign_id: int, unit_id: int, 
     )
     if request.method == "POST":
         try:
-            report = services.report_submit(actor=user, report=report)
+            report = services.report_submit(actor=user, report=report, confirmed=request.POST.get("confirmed", ""))
+        except services.ReportNeedsConfirmation as exc:
+            # The figures changed since the page was shown: show the warnings again.
+            messages.warning(request, " ".join(exc.messages))
+            return redirect("reports:submit", campaign_id=campaign.pk, unit_id=unit.pk, month=month)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -447,7 +500,13 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
             units = units.filter(rollup_path__startswith=within.rollup_path)
     now = timezone.now()
     result = completeness(campaign=campaign, month=month, now=now, units=units)
-    overall = [completeness(campaign=campaign, month=m, now=now, units=units) for m in campaign.months() if m <= month]
+    # Rates count only months whose deadline has passed: a running month's
+    # missing reports are not late yet.
+    overall = [
+        completeness(campaign=campaign, month=m, now=now, units=units)
+        for m in campaign.months()
+        if m <= month and now >= campaign.deadline(m)
+    ]
     expected = sum(c.expected for c in overall)
     context = {
         "campaign": campaign,
@@ -474,6 +533,8 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 campaign=campaign, month=month, kind=Reminder.Kind.BY_HAND, day=timezone.localdate(now)
             ).values_list("unit_id", flat=True)
         ),
+        "due_text": due_text(campaign, month, now),
+        "overall_months": len(overall),
     }
     return render(request, "reports/completeness.html", context)
 
