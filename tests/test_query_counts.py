@@ -22,6 +22,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.models import AuditEvent
+from switchoff.campaigns import services as campaign_services
 from switchoff.campaigns.models import Campaign
 from switchoff.campaigns.services import assignments_add
 from switchoff.people.models import User
@@ -143,6 +144,15 @@ def grow_activities(world: World, state: dict[str, Any], start: int, stop: int) 
         )
 
 
+def grow_synonyms(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """Other names of the campaign's forms and media, alternately."""
+    campaign = _campaign(world, state)
+    forms, media = list(campaign.forms.all()), list(campaign.media.all())
+    for i in range(start, stop):
+        target = {"form": forms[i % len(forms)]} if i % 2 else {"medium": media[i % len(media)]}
+        campaign_services.synonym_add(actor=None, campaign=campaign, text=f"Tên gọi khác {i}", **target)
+
+
 def grow_reporting_units(world: World, state: dict[str, Any], start: int, stop: int) -> None:
     """Communes with a people's committee that must report; every other one has submitted July's report."""
     campaign = _campaign(world, state)
@@ -233,6 +243,18 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w, s: (reverse("reports:activities", args=[_campaign(w, s).pk, w.committee_a.pk]), {"month": "2024-07"}),
         grow_activities,
         60,
+    ),
+    "activity-grid": Scenario(
+        "reporter_a",
+        lambda w, s: (reverse("reports:grid", args=[_campaign(w, s).pk, w.committee_a.pk]), {"month": "2024-07"}),
+        grow_activities,
+        60,
+    ),
+    "catalogue-synonyms": Scenario(
+        "coordinator",
+        lambda w, s: (reverse("campaigns:synonyms", args=[_campaign(w, s).pk]), {}),
+        grow_synonyms,
+        40,
     ),
     "completeness": Scenario(
         "coordinator",

@@ -164,7 +164,15 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
     month = _month(campaign, request.GET.get("month") or request.POST.get("month"))
     forms = list(campaign.forms.prefetch_related("media"))
-    chosen = [f for f in forms if str(f.pk) in request.GET.getlist("f")] or forms[:4]
+    # By default the first forms of the catalogue and every form logged this month: the grid shows the log.
+    logged_forms = set(
+        Activity.objects.filter(campaign=campaign, unit=unit, date__gte=month, date__lte=last_of_month(month))
+        .values_list("form_id", flat=True)
+        .distinct()
+    )
+    chosen = [f for f in forms if str(f.pk) in request.GET.getlist("f")] or [
+        f for index, f in enumerate(forms) if index < 4 or f.pk in logged_forms
+    ]
     today = timezone.localdate()
     days = [
         month + datetime.timedelta(days=i)
@@ -501,7 +509,7 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
         parsed = parse_activity_sheet(
             stored.read_bytes(), file_name, campaign=campaign, unit=unit, mapping=_posted_mapping(request)
         )
-        if "confirm" in request.POST and parsed.mapping is not None and not parsed.mapping.missing():
+        if "confirm" in request.POST and parsed.rows and parsed.mapping is not None and not parsed.mapping.missing():
             if str(len(parsed.rows)) != request.POST.get("expected", ""):
                 # Between the check and the confirmation a month was submitted or locked, or the columns changed.
                 messages.error(request, _("The rows to log have changed since the check. Check them again below."))
