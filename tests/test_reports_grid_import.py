@@ -107,6 +107,8 @@ def test_grid_refuses_a_total_below_what_is_logged_singly(world: World) -> None:
     page = post_cell(logged_in(world.reporter_a), campaign, world, day, "2", "3")
     assert f"{day:%d/%m/%Y}, Phát thanh trên loa truyền thanh cơ sở: đã ghi nhận lẻ 3" in page
     assert day_total(campaign, day) == [3]
+    huge = post_cell(logged_in(world.reporter_a), campaign, world, day, "99999999999", "3")
+    assert "99999999999" in huge and day_total(campaign, day) == [3]
 
 
 def test_grid_leaves_a_cell_as_shown_alone(world: World) -> None:
@@ -188,11 +190,15 @@ def test_a_realistic_sheet_is_read_through_headers_and_synonyms(world: World) ->
 def test_a_csv_sheet_is_read_too(world: World) -> None:
     campaign = running_campaign(world)
     day = last_month().replace(day=8)
-    content = f"STT;Ngày;Hình thức tuyên truyền;Số lượng\n1;{day:%d/%m/%Y};Băng rôn;4\n".encode(
-        "utf-8-sig"
-    )  # as Excel saves "CSV UTF-8"
+    lines = [
+        "STT;Ngày;Hình thức tuyên truyền;Số lượng",
+        f"1;{day:%d/%m/%Y};Băng rôn;4",
+        f"2;{day:%d/%m/%Y};Pano;999999",
+    ]
+    content = "\n".join(lines).encode("utf-8-sig")  # as Excel saves "CSV UTF-8"
     parsed = parse_activity_sheet(content, "so.csv", campaign=campaign, unit=world.committee_a)
-    assert parsed.problems == [] and [(r.form.code, r.count) for r in parsed.rows] == [("banner", 4)]
+    assert [(r.form.code, r.count) for r in parsed.rows] == [("banner", 4)]
+    assert [(p.row, p.column, p.reason) for p in parsed.problems] == [(3, "D", "Tối đa 100000.")]
 
 
 def test_the_coordinators_synonyms_are_matched_on_folded_words(world: World) -> None:

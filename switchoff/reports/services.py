@@ -164,6 +164,9 @@ def activity_delete(*, actor: Any, activity: Activity) -> None:
     activity.delete()
 
 
+MAX_COUNT = 100_000  # the most one activity can count, as on the form that logs one
+
+
 def grid_key(campaign: Campaign, unit: Unit, day: datetime.date, form: CommunicationForm) -> str:
     """The client key of the grid's own activity for one cell: one per unit, day and form."""
     return f"grid:{campaign.pk}:{unit.pk}:{day:%Y%m%d}:{form.pk}"
@@ -229,6 +232,12 @@ def activities_grid_save(
     plan: list[tuple[datetime.date, CommunicationForm, int, Activity | None]] = []
     for (day, form), value in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].pk)):
         single = shown.get((day, form.pk), GridCell(0, 0)).single
+        if value is not None and value > MAX_COUNT:
+            errors.append(
+                _("%(day)s, %(form)s: %(value)s is more than %(most)s.")
+                % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": value, "most": MAX_COUNT}
+            )
+            continue
         if value is not None and value < single:
             errors.append(
                 _(

@@ -29,7 +29,7 @@ from switchoff.lib import xlsx
 from switchoff.lib.filelimits import FileRefused, workbook_limits
 from switchoff.lib.months import first_of_month
 from switchoff.reports.models import ActivitySheetMapping, MonthlyReport
-from switchoff.reports.services import SheetRow, report_is_locked
+from switchoff.reports.services import MAX_COUNT, SheetRow, report_is_locked
 from switchoff.subscribers.reader import Sheet, header_words, read_file, row_label
 from switchoff.units.models import Unit
 
@@ -271,6 +271,8 @@ def _check_rows(
             problem("form", _("Not a form of communication of this campaign, nor one of its other names."))
         if count is None or count < 1:
             problem("count", _("Must be a whole number of at least 1."))
+        elif count > MAX_COUNT:
+            problem("count", _("At most %(most)s.") % {"most": MAX_COUNT})
         if medium_words and medium is None:
             problem("medium", _("Not a medium of this campaign, nor one of its other names."))
         if not _empty(cells.get("people")) and people is None:
