@@ -102,9 +102,11 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "campaigns:synonyms": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:activities": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:grid": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_import": ("post", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:activity_template": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_delete": (
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},

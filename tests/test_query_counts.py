@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.models import AuditEvent
+from switchoff.campaigns import services as campaign_services
 from switchoff.campaigns.models import Campaign
 from switchoff.campaigns.services import assignments_add
 from switchoff.lib.months import add_months, first_of_month, last_of_month
@@ -144,6 +145,15 @@ def grow_activities(world: World, state: dict[str, Any], start: int, stop: int) 
             place=world.villages_a[i % 3],
             client_key=f"activity-{i}",
         )
+
+
+def grow_synonyms(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """Other names of the campaign's forms and media, alternately."""
+    campaign = _campaign(world, state)
+    forms, media = list(campaign.forms.all()), list(campaign.media.all())
+    for i in range(start, stop):
+        target = {"form": forms[i % len(forms)]} if i % 2 else {"medium": media[i % len(media)]}
+        campaign_services.synonym_add(actor=None, campaign=campaign, text=f"Tên gọi khác {i}", **target)
 
 
 def grow_reporting_units(world: World, state: dict[str, Any], start: int, stop: int) -> None:
@@ -289,6 +299,18 @@ SCENARIOS: dict[str, Scenario] = {
         lambda w, s: (reverse("reports:activities", args=[_campaign(w, s).pk, w.committee_a.pk]), {"month": "2024-07"}),
         grow_activities,
         60,
+    ),
+    "activity-grid": Scenario(
+        "reporter_a",
+        lambda w, s: (reverse("reports:grid", args=[_campaign(w, s).pk, w.committee_a.pk]), {"month": "2024-07"}),
+        grow_activities,
+        60,
+    ),
+    "catalogue-synonyms": Scenario(
+        "coordinator",
+        lambda w, s: (reverse("campaigns:synonyms", args=[_campaign(w, s).pk]), {}),
+        grow_synonyms,
+        40,
     ),
     "completeness": Scenario(
         "coordinator",

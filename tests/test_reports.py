@@ -192,9 +192,9 @@ def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
 
     from openpyxl import Workbook
 
-    from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
+    from switchoff.reports.spreadsheets import ParsedSheet, parse_activity_sheet
 
-    campaign = make_campaign(world)
+    campaign = make_campaign(world, lock_days=60)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -215,16 +215,29 @@ def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
     sheet.append([None, None, "Tổng cộng", None, 5, None])
     buffer = BytesIO()
     book.save(buffer)
-    parsed = parse_activity_sheet(BytesIO(buffer.getvalue()), campaign)
+    now = datetime.datetime(2024, 8, 5, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh"))
+
+    def parse() -> ParsedSheet:
+        return parse_activity_sheet(
+            buffer.getvalue(), "so-theo-doi.xlsx", campaign=campaign, unit=world.committee_a, now=now
+        )
+
+    parsed = parse()
     assert [(p.row, p.column, p.reason) for p in parsed.problems] == [
         (5, "B", "Không phải là ngày; hãy ghi theo dạng dd/mm/yyyy."),
-        (5, "C", "Không phải là hình thức truyền thông của chiến dịch này."),
+        (5, "C", "Không phải là hình thức truyền thông của chiến dịch này, cũng không phải tên gọi khác của nó."),
         (5, "E", "Phải là số nguyên, ít nhất là 1."),
     ]
-    assert [(r.row, r.count) for r in parsed.rows] == [(3, 2), (4, 3)]
-    assert apply_activity_sheet(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, parsed=parsed) == 2
-    again = parse_activity_sheet(BytesIO(buffer.getvalue()), campaign)
-    assert apply_activity_sheet(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, parsed=again) == 0
+    rows = parsed.rows
+    assert [(r.row, r.count) for r in rows] == [(3, 2), (4, 3)]
+
+    def apply(rows: list[services.SheetRow]) -> int:
+        return services.activities_import(
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, rows=rows, digest="d", headers={}
+        )
+
+    assert apply(rows) == 2
+    assert apply(parse().rows) == 0
     assert Activity.objects.count() == 2
 
 

@@ -164,6 +164,18 @@ def _activity(data: dict[str, Any]) -> str:
     return ngettext("%(n)s time on %(day)s", "%(n)s times on %(day)s", n) % {"n": _n(n), "day": _day(data["date"])}
 
 
+def _sheet_imported(data: dict[str, Any]) -> str:
+    return _("%(file)s: %(created)s of %(rows)s rows logged") % {
+        "file": data.get("file") or "—",
+        "created": _n(data["created"]),
+        "rows": _n(data["rows"]),
+    }
+
+
+def _synonym(data: dict[str, Any]) -> str:
+    return _("“%(text)s” read as %(target)s") % {"text": data["text"], "target": data["target"]}
+
+
 def _report_saved(data: dict[str, Any]) -> str:
     if "lines" in data:
         # Counts in different units (broadcasts, articles...) are not added up.
@@ -276,6 +288,8 @@ ACTIONS: dict[str, Action] = {
     # reports
     "reports.activity.created": _a(gettext_lazy("Activity recorded"), _activity),
     "reports.activity.deleted": _a(gettext_lazy("Activity deleted"), _activity),
+    "reports.activity_sheet.imported": _a(gettext_lazy("Activity sheet imported"), _sheet_imported),
+    "reports.activity.changed": _a(gettext_lazy("Activity count changed in the grid"), _activity),
     "reports.report.created": _a(gettext_lazy("Monthly report created")),
     "reports.report.refilled": _a(gettext_lazy("Monthly report refilled from activities")),
     "reports.report.line_followed": _a(gettext_lazy("Report line updated from the activity log"), _line_followed),
@@ -294,6 +308,8 @@ ACTIONS: dict[str, Action] = {
     "campaigns.assignments.removed": _a(gettext_lazy("Reporting unit removed")),
     "campaigns.form.saved": _a(gettext_lazy("Communication form saved")),
     "campaigns.medium.added": _a(gettext_lazy("Medium added")),
+    "campaigns.synonym.saved": _a(gettext_lazy("Other name of the catalogue saved"), _synonym),
+    "campaigns.synonym.deleted": _a(gettext_lazy("Other name of the catalogue deleted"), _synonym),
     # people
     "people.membership.granted": _a(gettext_lazy("Role granted"), _role),
     "people.membership.revoked": _a(gettext_lazy("Role removed"), _role),

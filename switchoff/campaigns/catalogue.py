@@ -48,3 +48,35 @@ FORMS = [
     ("home_visit", "Tuyên truyền trực tiếp tại nhà", "Home visits", "lượt hộ", "households", ["direct"]),
     ("other", "Hình thức khác", "Other forms", "lượt", "times", ["other"]),
 ]
+
+# Other names units write in their own sheets, matched on folded words; the coordinator edits them.
+# ("form" or "medium", the code of the form or medium, the name as written)
+SYNONYMS = [
+    ("form", "loudspeaker", "Phát thanh loa"),
+    ("form", "loudspeaker", "Loa truyền thanh"),
+    ("form", "loudspeaker", "Phát thanh"),
+    ("form", "loudspeaker", "Tuyên truyền trên loa"),
+    ("form", "loudspeaker", "Đài truyền thanh"),
+    ("form", "banner", "Băng rôn"),
+    ("form", "banner", "Băng zôn"),
+    ("form", "banner", "Pano"),
+    ("form", "banner", "Áp phích"),
+    ("form", "meeting", "Họp dân"),
+    ("form", "meeting", "Hội nghị"),
+    ("form", "sms", "Tin nhắn"),
+    ("form", "sms", "SMS"),
+    ("form", "social_post", "Zalo"),
+    ("form", "social_post", "Facebook"),
+    ("form", "home_visit", "Đến từng hộ"),
+    ("form", "home_visit", "Tuyên truyền tại nhà"),
+    ("form", "website_article", "Bài viết trên cổng thông tin"),
+    ("medium", "loudspeaker", "Loa truyền thanh"),
+    ("medium", "loudspeaker", "Loa"),
+    ("medium", "loudspeaker", "Đài truyền thanh"),
+    ("medium", "website", "Website"),
+    ("medium", "website", "Cổng thông tin điện tử"),
+    ("medium", "social", "Zalo"),
+    ("medium", "social", "Facebook"),
+    ("medium", "print", "Băng rôn"),
+    ("medium", "direct", "Trực tiếp tại nhà"),
+]

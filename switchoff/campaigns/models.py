@@ -191,3 +191,38 @@ class CommunicationForm(models.Model):
     @property
     def shown_count_unit(self) -> str:
         return in_language(self.count_unit, self.count_unit_en)
+
+
+class CatalogueSynonym(models.Model):
+    """Another name a unit writes for a form or a medium of the catalogue ("Phát thanh loa").
+
+    Matched on folded words (``header_words``): "PHÁT THANH LOA" and "phat thanh - loa" are the same.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="synonyms")
+    text = models.CharField(_("name as written"), max_length=160)
+    words = models.CharField(max_length=160)
+    form = models.ForeignKey(
+        CommunicationForm, null=True, blank=True, on_delete=models.CASCADE, related_name="synonyms"
+    )
+    medium = models.ForeignKey(Medium, null=True, blank=True, on_delete=models.CASCADE, related_name="synonyms")
+
+    class Meta:
+        ordering = ["words", "pk"]
+        verbose_name = _("synonym")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(form__isnull=False, medium__isnull=True)
+                | models.Q(form__isnull=True, medium__isnull=False),
+                name="synonym_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "words"], condition=models.Q(form__isnull=False), name="synonym_form_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "words"], condition=models.Q(medium__isnull=False), name="synonym_medium_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.form or self.medium}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns import catalogue
-from switchoff.campaigns.models import Campaign, CommunicationForm, Medium, ReportingAssignment
+from switchoff.campaigns.models import Campaign, CatalogueSynonym, CommunicationForm, Medium, ReportingAssignment
 from switchoff.units.models import Unit
 
 
@@ -74,6 +74,7 @@ def campaign_create(
             order=index,
         )
         form.media.set([media[m] for m in media_codes])
+    _seed_synonyms(campaign)
     log_action("campaigns.campaign.created", actor=actor, obj=campaign, unit=area, data={"name": campaign.name})
     return campaign
 
@@ -178,3 +179,68 @@ def medium_add(*, actor: Any | None, campaign: Campaign, name: str, name_en: str
     if created:
         log_action("campaigns.medium.added", actor=actor, obj=medium, unit=campaign.area, data={"name": medium.name})
     return medium
+
+
+def _seed_synonyms(campaign: Campaign) -> None:
+    """The other names of the default catalogue (``catalogue.SYNONYMS``), for a new campaign."""
+    from switchoff.subscribers.reader import header_words
+
+    forms = {f.code: f for f in campaign.forms.all()}
+    media = {code: campaign.media.filter(name=label).first() for code, label, *_english in catalogue.MEDIA}
+    rows: dict[tuple[str, str], CatalogueSynonym] = {}
+    for kind, code, text in catalogue.SYNONYMS:
+        form = forms.get(code) if kind == "form" else None
+        medium = media.get(code) if kind == "medium" else None
+        if form is not None or medium is not None:
+            rows.setdefault(
+                (kind, header_words(text)),
+                CatalogueSynonym(campaign=campaign, text=text, words=header_words(text), form=form, medium=medium),
+            )
+    CatalogueSynonym.objects.bulk_create(rows.values())
+
+
+@transaction.atomic
+def synonym_add(
+    *,
+    actor: Any | None,
+    campaign: Campaign,
+    text: str,
+    form: CommunicationForm | None = None,
+    medium: Medium | None = None,
+) -> CatalogueSynonym:
+    """Teach the import another name for a form or a medium; the same words again move the synonym."""
+    from switchoff.subscribers.reader import header_words
+
+    words = header_words(text)
+    if not words:
+        raise ValidationError({"text": _("Write the name as units write it.")})
+    if (form is None) == (medium is None):
+        raise ValidationError(_("Choose a form or a medium, not both."))
+    if (form or medium).campaign_id != campaign.pk:  # type: ignore[union-attr]
+        raise ValidationError(_("A form or medium of another campaign was given."))
+    synonym, _created = CatalogueSynonym.objects.update_or_create(
+        campaign=campaign,
+        words=words,
+        form__isnull=form is None,
+        defaults={"text": text.strip(), "form": form, "medium": medium},
+    )
+    log_action(
+        "campaigns.synonym.saved",
+        actor=actor,
+        obj=synonym,
+        unit=campaign.area,
+        data={"text": synonym.text, "target": str(form or medium)},
+    )
+    return synonym
+
+
+@transaction.atomic
+def synonym_delete(*, actor: Any | None, synonym: CatalogueSynonym) -> None:
+    log_action(
+        "campaigns.synonym.deleted",
+        actor=actor,
+        obj=synonym,
+        unit=synonym.campaign.area,
+        data={"text": synonym.text, "target": str(synonym.form or synonym.medium)},
+    )
+    synonym.delete()

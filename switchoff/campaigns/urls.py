@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:campaign_id>/rule/", views.campaign_rule, name="rule"),
     path("<int:campaign_id>/reporting-units/", views.campaign_assignments, name="assignments"),
     path("<int:campaign_id>/catalogue/", views.campaign_catalogue, name="catalogue"),
+    path("<int:campaign_id>/catalogue/other-names/", views.campaign_synonyms, name="synonyms"),
 ]

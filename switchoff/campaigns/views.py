@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.campaigns import services
-from switchoff.campaigns.models import CommunicationForm
+from switchoff.campaigns.models import CatalogueSynonym, CommunicationForm, Medium
 from switchoff.lib.months import add_months, first_of_month
 from switchoff.people.access import access_campaign, can, reporting_units, require, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.reports.forms import AssignForm, CampaignForm, CatalogueForm, MediumForm, RuleForm
+from switchoff.reports.forms import AssignForm, CampaignForm, CatalogueForm, MediumForm, RuleForm, SynonymForm
 from switchoff.units.models import UnitKind
 
 
@@ -180,3 +180,44 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
     forms = campaign.forms.prefetch_related("media")
     context = {"campaign": campaign, "forms": forms, "form": form, "medium_form": medium_form, "can_manage": can_manage}
     return render(request, "campaigns/catalogue.html", context)
+
+
+@login_required
+def campaign_synonyms(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The other names units write for the catalogue's forms and media, read by the activity import."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id, Perm.MANAGE_CAMPAIGNS)
+    forms = list(campaign.forms.all())
+    media = list(campaign.media.all())
+    targets = {f"f-{f.pk}": f for f in forms} | {f"m-{m.pk}": m for m in media}
+    form = SynonymForm(request.POST if "text" in request.POST else None)
+    form.fields["target"].choices = [  # type: ignore[attr-defined]
+        (_("Forms of communication"), [(f"f-{f.pk}", f.name) for f in forms]),
+        (_("Media"), [(f"m-{m.pk}", m.name) for m in media]),
+    ]
+    if request.method == "POST":
+        delete = request.POST.get("delete", "")
+        if delete.isdigit():
+            synonym = CatalogueSynonym.objects.filter(campaign=campaign, pk=int(delete)).first()
+            if synonym is not None:
+                services.synonym_delete(actor=user, synonym=synonym)
+                messages.success(request, _("The other name was deleted."))
+            return redirect("campaigns:synonyms", campaign_id=campaign.pk)
+        if form.is_valid():
+            target = targets[form.cleaned_data["target"]]
+            try:
+                services.synonym_add(
+                    actor=user,
+                    campaign=campaign,
+                    text=form.cleaned_data["text"],
+                    form=target if isinstance(target, CommunicationForm) else None,
+                    medium=target if isinstance(target, Medium) else None,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The other name was saved."))
+                return redirect("campaigns:synonyms", campaign_id=campaign.pk)
+    synonyms = CatalogueSynonym.objects.filter(campaign=campaign).select_related("form", "medium")
+    context = {"campaign": campaign, "synonyms": synonyms, "form": form}
+    return render(request, "campaigns/synonyms.html", context)

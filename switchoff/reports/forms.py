@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.links import validate_http_url
+from switchoff.units.forms import WorkbookForm
 
 
 class ActivityForm(forms.Form):
@@ -19,6 +22,14 @@ class ActivityForm(forms.Form):
         label=_("Evidence: a link"), required=False, assume_scheme="https", validators=[validate_http_url]
     )
     evidence_file = forms.FileField(label=_("Evidence: a photo or file"), required=False)
+
+
+class SheetForm(WorkbookForm):
+    """The unit's own activity sheet: within the workbook limits, in any of the formats the reader takes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("Your activity sheet (XLSX, XLS or CSV)")
 
 
 class ReasonForm(forms.Form):
@@ -93,3 +104,8 @@ class CampaignForm(forms.Form):
 class MediumForm(forms.Form):
     medium_name = forms.CharField(label=_("New medium"), max_length=120)
     medium_name_en = forms.CharField(label=_("Its name in English"), max_length=120, required=False)
+
+
+class SynonymForm(forms.Form):
+    text = forms.CharField(label=_("Name as units write it"), max_length=160)
+    target = forms.ChoiceField(label=_("Read as"))

@@ -156,3 +156,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ActivitySheetMapping(models.Model):
+    """The columns a unit's people chose for its own activity sheet, by header text, used for the next file."""
+
+    unit = models.OneToOneField("units.Unit", on_delete=models.CASCADE, related_name="+")
+    headers = models.JSONField(default=dict)  # field -> folded words of its header
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.headers}"

@@ -22,7 +22,7 @@ from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.links import validate_http_url
 from switchoff.lib.months import first_of_month
-from switchoff.reports.models import Activity, MonthlyReport, ReportLine
+from switchoff.reports.models import Activity, ActivitySheetMapping, MonthlyReport, ReportLine
 from switchoff.reports.selectors import (
     FigureWarning,
     LogTotal,
@@ -171,6 +171,48 @@ def activity_delete(*, actor: Any, activity: Activity) -> None:
     activity.delete()
 
 
+MAX_COUNT = 100_000  # the most one activity can count, as on the form that logs one
+
+
+def grid_key(campaign: Campaign, unit: Unit, day: datetime.date, form: CommunicationForm) -> str:
+    """The client key of the grid's own activity for one cell: one per unit, day and form."""
+    return f"grid:{campaign.pk}:{unit.pk}:{day:%Y%m%d}:{form.pk}"
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """What the grid shows in one cell: the day's total for the form, and the part logged one by one."""
+
+    total: int
+    single: int
+
+
+def grid_cells(
+    *, campaign: Campaign, unit: Unit, days: list[datetime.date], forms: list[CommunicationForm]
+) -> dict[tuple[datetime.date, int], GridCell]:
+    """The log by day and form (one query): the grid's own activity and the activities logged singly."""
+    if not days or not forms:
+        return {}
+    own = {grid_key(campaign, unit, day, form) for day in days for form in forms}
+    totals: dict[tuple[datetime.date, int], list[int]] = {}
+    rows = Activity.objects.filter(
+        campaign=campaign, unit=unit, date__gte=min(days), date__lte=max(days), form__in=forms
+    ).values_list("date", "form_id", "count", "client_key")
+    for day, form_id, count, key in rows:
+        cell = totals.setdefault((day, form_id), [0, 0])
+        cell[0] += count
+        if key not in own:
+            cell[1] += count
+    return {key: GridCell(total=total, single=single) for key, (total, single) in totals.items()}
+
+
+@dataclass
+class GridSaved:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
 @transaction.atomic
 def activities_grid_save(
     *,
@@ -178,29 +220,128 @@ def activities_grid_save(
     campaign: Campaign,
     unit: Unit,
     medium_by_form: dict[int, Medium | None],
-    cells: dict[tuple[datetime.date, CommunicationForm], int],
-    client_key: str,
-) -> int:
-    """Save a days × forms grid of counts as activities; returns how many were created.
+    cells: dict[tuple[datetime.date, CommunicationForm], int | None],
+) -> GridSaved:
+    """Make each cell's value the day's total for its form, through one activity of the grid's own per cell.
 
-    Each cell gets its own key derived from the grid's, so a resubmitted grid
-    creates nothing twice.
+    Activities logged one by one are kept: the grid's activity holds what the cell adds to
+    them (3 broadcasts logged singly and a cell of 5: the grid's activity counts 2). A cell
+    cleared (None) removes the grid's activity. A value below what is logged singly is
+    refused, naming the day and form, and nothing is written. Setting a cell is idempotent:
+    the same grid sent twice changes nothing the second time.
+    """
+    days = sorted({day for day, _form in cells})
+    forms = list({form.pk: form for _day, form in cells}.values())
+    keys = {(day, form.pk): grid_key(campaign, unit, day, form) for day, form in cells}
+    own = {a.client_key: a for a in Activity.objects.select_for_update().filter(client_key__in=keys.values())}
+    shown = grid_cells(campaign=campaign, unit=unit, days=days, forms=forms)
+    errors: list[str] = []
+    plan: list[tuple[datetime.date, CommunicationForm, int, Activity | None]] = []
+    for (day, form), value in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].pk)):
+        single = shown.get((day, form.pk), GridCell(0, 0)).single
+        if value is not None and value > MAX_COUNT:
+            errors.append(
+                _("%(day)s, %(form)s: %(value)s is more than %(most)s.")
+                % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": value, "most": MAX_COUNT}
+            )
+            continue
+        if value is not None and value < single:
+            errors.append(
+                _(
+                    "%(day)s, %(form)s: %(single)s are already logged one by one, "
+                    "so the day's total cannot be %(value)s. Delete them in the activity log first."
+                )
+                % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "single": single, "value": value}
+            )
+            continue
+        plan.append((day, form, 0 if value is None else value - single, own.get(keys[(day, form.pk)])))
+    if errors:
+        raise ValidationError(errors)
+    saved = GridSaved()
+    for day, form, count, activity in plan:
+        if activity is None and count > 0:
+            activity_create(
+                actor=actor,
+                campaign=campaign,
+                unit=unit,
+                day=day,
+                form=form,
+                count=count,
+                medium=medium_by_form.get(form.pk),
+                client_key=keys[(day, form.pk)],
+            )
+            saved.added += 1
+        elif activity is not None and count == 0:
+            activity_delete(actor=actor, activity=activity)
+            saved.removed += 1
+        elif activity is not None and activity.count != count:
+            if _month_is_closed(campaign, unit, day):
+                raise ValidationError(
+                    _("The report for %(month)s is already submitted; ask to have it returned first.")
+                    % {"month": day.strftime("%m/%Y")}
+                )
+            data = {"form": form.code, "count": count, "before": activity.count, "date": day.isoformat()}
+            activity.count = count
+            activity.save(update_fields=["count"])
+            log_action("reports.activity.changed", actor=actor, obj=activity, unit=unit, data=data)
+            saved.changed += 1
+    return saved
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One checked row of a unit's own sheet, as it will be logged."""
+
+    row: int
+    day: datetime.date
+    form: CommunicationForm
+    medium: Medium | None
+    count: int
+    people_reached: int | None
+    description: str
+
+
+@transaction.atomic
+def activities_import(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    unit: Unit,
+    rows: list[SheetRow],
+    digest: str,
+    headers: dict[str, str],
+    file_name: str = "",
+) -> int:
+    """Log the checked rows of a unit's sheet in one transaction; returns how many were new.
+
+    Each row's key comes from the file's content and its row number, so confirming twice
+    (or importing the same file again) logs nothing twice. The columns chosen are
+    remembered for the unit's next file.
     """
     created = 0
-    for (day, form), count in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].pk)):
-        if count <= 0:
-            continue
+    for row in rows:
         _activity, new = activity_create(
             actor=actor,
             campaign=campaign,
             unit=unit,
-            day=day,
-            form=form,
-            count=count,
-            medium=medium_by_form.get(form.pk),
-            client_key=f"{client_key}:{day.isoformat()}:{form.pk}",
+            day=row.day,
+            form=row.form,
+            medium=row.medium,
+            count=row.count,
+            people_reached=row.people_reached,
+            description=row.description,
+            client_key=f"sheet:{campaign.pk}:{unit.pk}:{digest}:{row.row}",
         )
         created += int(new)
+    if headers:
+        ActivitySheetMapping.objects.update_or_create(unit=unit, defaults={"headers": headers})
+    log_action(
+        "reports.activity_sheet.imported",
+        actor=actor,
+        obj=campaign,
+        unit=unit,
+        data={"rows": len(rows), "created": created, "file": file_name[:120]},
+    )
     return created
 
 

@@ -1,52 +1,84 @@
-"""Importing the activity sheet a unit already keeps in Excel, in two phases.
+"""Importing the activity sheet a unit already keeps (XLSX, XLS or CSV), in two phases, and its template.
 
-Columns are found by their header (Vietnamese with or without diacritics, or
-English): date, form, medium, count, people reached, description. Phase one
-checks every row and names the row, column, value and reason; phase two logs
-the good rows. Each row's key is derived from the file's content, so
-importing the same file again logs nothing twice.
+The file is read by the registry's reader (title rows, any encoding, the
+workbook limits). The header row is found from aliases matched on folded
+words ("Hình thức tuyên truyền", "Số lượng", "STT"), or from the headers the
+unit's people chose last time; they can correct the columns. Forms and media
+are matched on folded words against the catalogue and the campaign's table of
+other names ("Phát thanh loa" is the loudspeaker broadcast). Phase one checks
+every row, naming its row, column, value and reason, and refuses a month whose
+report is submitted or locked; it shows the rows as they will be logged.
+Phase two logs them through the service, one client key per row.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import zipfile
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
-from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
-from switchoff.lib.filelimits import FileRefused, Limits, check_zipped_workbook, checked_rows, workbook_limits
-from switchoff.lib.text import fold
-from switchoff.reports import services
+from switchoff.campaigns.models import Campaign, CatalogueSynonym, CommunicationForm, Medium
+from switchoff.lib import xlsx
+from switchoff.lib.filelimits import FileRefused, workbook_limits
+from switchoff.lib.months import first_of_month
+from switchoff.reports.models import ActivitySheetMapping, MonthlyReport
+from switchoff.reports.services import MAX_COUNT, SheetRow, report_is_locked
+from switchoff.subscribers.reader import Sheet, header_words, read_file, row_label
 from switchoff.units.models import Unit
 
-HEADERS = {
-    "date": {"ngay", "ngay thuc hien", "date", "thoi gian"},
-    "form": {"hinh thuc", "hinh thuc truyen thong", "form"},
-    "medium": {"phuong tien", "phuong tien truyen thong", "medium"},
-    "count": {"so luot", "so luong", "so lan", "count"},
-    "people": {"so nguoi", "so nguoi duoc tiep can", "people reached"},
-    "description": {"noi dung", "mo ta", "ghi chu", "description"},
-}
+FIELDS = ("date", "form", "medium", "count", "people", "description")
 REQUIRED = ("date", "form", "count")
+FIELD_LABELS = {
+    "date": gettext_lazy("Date"),
+    "form": gettext_lazy("Form of communication"),
+    "medium": gettext_lazy("Medium"),
+    "count": gettext_lazy("Count"),
+    "people": gettext_lazy("People reached"),
+    "description": gettext_lazy("Description"),
+}
+# Header aliases as folded words (``header_words``): "Số lượng (lượt)" is "so luong".
+ALIASES: dict[str, set[str]] = {
+    "date": {
+        "ngay", "ngay thang", "ngay thang nam", "ngay thuc hien", "ngay tuyen truyen", "thoi gian",
+        "thoi gian thuc hien", "date",
+    },
+    "form": {
+        "hinh thuc", "hinh thuc tuyen truyen", "hinh thuc truyen thong", "loai hinh", "loai hinh tuyen truyen",
+        "hoat dong", "form", "form of communication",
+    },
+    "medium": {
+        "phuong tien", "phuong tien truyen thong", "phuong tien tuyen truyen", "kenh", "kenh tuyen truyen",
+        "medium",
+    },
+    "count": {"so luot", "so luong", "so lan", "so buoi", "so luot phat", "sl", "khoi luong", "count"},
+    "people": {
+        "so nguoi", "so nguoi duoc tiep can", "so nguoi tiep can", "so nguoi tham du", "so ho", "so luot nguoi",
+        "people reached", "people",
+    },
+    "description": {"noi dung", "noi dung tuyen truyen", "mo ta", "ghi chu", "description"},
+}  # fmt: skip
+_FIELD_OF_WORDS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+HEADER_LOOK = 25
 
 
 @dataclass
-class ActivityRow:
-    row: int
-    day: datetime.date
-    form: CommunicationForm
-    medium: Medium | None
-    count: int
-    people: int | None
-    description: str
+class ActivityMapping:
+    """Which sheet, which row is the header (0-based) and which column (0-based) holds each field."""
+
+    sheet: int
+    header_row: int
+    columns: dict[str, int] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+
+    def missing(self) -> list[str]:
+        return [name for name in REQUIRED if name not in self.columns]
 
 
 @dataclass
@@ -60,8 +92,10 @@ class RowProblem:
 @dataclass
 class ParsedSheet:
     digest: str = ""
-    rows: list[ActivityRow] = field(default_factory=list)
+    mapping: ActivityMapping | None = None
+    rows: list[SheetRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    sheets: list[Sheet] = field(default_factory=list)
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -70,7 +104,7 @@ def _date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     text = str(value or "").strip()
-    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
@@ -89,110 +123,220 @@ def _whole(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def parse_activity_sheet(stream: IO[bytes], campaign: Campaign) -> ParsedSheet:
-    """Phase one: read the first sheet whose header names a date, a form and a count. Writes nothing."""
-    content = stream.read()
-    digest = hashlib.sha256(content).hexdigest()[:24]
-    limits = workbook_limits()
-    try:
-        check_zipped_workbook(content, limits)
-        return _parse_activity_sheet(content, digest, campaign, limits)
-    except FileRefused as exc:
-        return ParsedSheet(digest=digest, problems=[RowProblem(exc.row, "", "", exc.message)])
+def _empty(value: Any) -> bool:
+    return value is None or str(value).strip() == ""
 
 
-def _parse_activity_sheet(content: bytes, digest: str, campaign: Campaign, limits: Limits) -> ParsedSheet:
-    result = ParsedSheet(digest=digest)
-    try:
-        from io import BytesIO
+def read_activity_file(content: bytes, file_name: str) -> list[Sheet]:
+    """The file's sheets, within the limits of the workbooks people keep; refusals are ``FileRefused``."""
+    return read_file(content, file_name, limits=workbook_limits()).sheets
 
-        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile):
-        result.problems.append(RowProblem(0, "", "", _("The file is not an Excel workbook (.xlsx).")))
-        return result
+
+def remembered_headers(unit: Unit) -> dict[str, str]:
+    mapping = ActivitySheetMapping.objects.filter(unit=unit).first()
+    return dict(mapping.headers) if mapping else {}
+
+
+def propose_mapping(sheets: list[Sheet], remembered: dict[str, str] | None = None) -> ActivityMapping | None:
+    """The first sheet's header row that names a date, a form and a count (or most fields, else None).
+
+    Headers the unit chose last time (``remembered``: field → folded words) win over the aliases.
+    """
+    remembered_of_words = {words: name for name, words in (remembered or {}).items()}
+    best: ActivityMapping | None = None
+    for sheet_index, sheet in enumerate(sheets):
+        for index, row in enumerate(sheet.head[:HEADER_LOOK]):
+            columns: dict[str, int] = {}
+            for column, cell in enumerate(row):
+                if _empty(cell):
+                    continue
+                words = header_words(str(cell))
+                name = remembered_of_words.get(words) or _FIELD_OF_WORDS.get(words)
+                if name and name not in columns:
+                    columns[name] = column
+            candidate = ActivityMapping(sheet_index, index, columns, [str(c or "") for c in row])
+            if best is None or (len(columns) - len(candidate.missing())) > (len(best.columns) - len(best.missing())):
+                best = candidate
+        if best is not None and not best.missing():
+            return best
+    return best if best is not None and len(best.columns) >= 2 else None
+
+
+def _lookups(campaign: Campaign) -> tuple[dict[str, CommunicationForm], dict[str, Medium]]:
     forms = list(campaign.forms.prefetch_related("media"))
-    by_name = {fold(f.name): f for f in forms} | {fold(f.code): f for f in forms}
-    media = {fold(m.name): m for m in campaign.media.all()}
-    for sheet in book.worksheets:
-        rows = checked_rows(sheet.iter_rows(values_only=True), sheet=sheet.title, limits=limits)
-        columns: dict[str, int] = {}
-        header_row = 0
-        for number, values in enumerate(rows, start=1):
-            found = {
-                key: index
-                for index, value in enumerate(values)
-                for key, names in HEADERS.items()
-                if value is not None and fold(str(value)).rstrip(":") in names
+    media = list(campaign.media.all())
+    form_of: dict[str, CommunicationForm] = {}
+    medium_of: dict[str, Medium] = {}
+    by_pk = {f.pk: f for f in forms}
+    media_by_pk = {m.pk: m for m in media}
+    for synonym in CatalogueSynonym.objects.filter(campaign=campaign):
+        if synonym.form_id in by_pk:
+            form_of[synonym.words] = by_pk[synonym.form_id]
+        elif synonym.medium_id in media_by_pk:
+            medium_of[synonym.words] = media_by_pk[synonym.medium_id]
+    # The catalogue's own names and codes win over an other name that happens to be the same words.
+    for form in forms:
+        form_of[header_words(form.code)] = form
+        form_of[header_words(form.name)] = form
+    for medium in media:
+        medium_of[header_words(medium.name)] = medium
+    return form_of, medium_of
+
+
+def _closed_months(campaign: Campaign, unit: Unit, now: datetime.datetime) -> dict[datetime.date, str]:
+    """Months the sheet may not log into, with the reason: the report is submitted, accepted or locked."""
+    closed: dict[datetime.date, str] = {}
+    reports = {r.month: r for r in MonthlyReport.objects.filter(campaign=campaign, unit=unit)}
+    for month in campaign.months():
+        report = reports.get(month)
+        text = month.strftime("%m/%Y")
+        if report is not None and report.status in {MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED}:
+            closed[month] = _("The report for %(month)s is already submitted; ask to have it returned first.") % {
+                "month": text
             }
-            if all(key in found for key in REQUIRED):
-                columns, header_row = found, number
-                break
-            if number > 15:
-                break
-        if not columns:
-            continue
-        for number, values in enumerate(rows, start=header_row + 1):
-            cells = {key: values[index] if index < len(values) else None for key, index in columns.items()}
-            if all(v is None or str(v).strip() == "" for v in cells.values()):
-                continue
+        elif report_is_locked(report or MonthlyReport(month=month), campaign, now):
+            closed[month] = _("The report for %(month)s is locked; ask the coordinator to reopen it.") % {"month": text}
+    return closed
 
-            def problem(
-                key: str, reason: str, row: int = number, where: dict[str, Any] = cells, at: dict[str, int] = columns
-            ) -> None:
-                column = get_column_letter(at[key] + 1)
-                result.problems.append(RowProblem(row, column, str(where.get(key) or "")[:60], reason))
 
-            if fold(str(cells["form"] or "")) in {"tong", "tong cong", "total", "cong"}:
-                continue  # the totals row at the bottom of the sheet
-            day = _date(cells["date"])
-            form = by_name.get(fold(str(cells["form"] or "")))
-            count = _whole(cells["count"])
-            medium_text = fold(str(cells.get("medium") or ""))
-            medium = media.get(medium_text) if medium_text else None
-            people = _whole(cells["people"]) if cells.get("people") not in (None, "") else None
-            if day is None:
-                problem("date", _("Not a date; write it as dd/mm/yyyy."))
-            elif not campaign.start_date <= day <= campaign.end_date:
-                problem("date", _("Outside the campaign's dates."))
-            if form is None:
-                problem("form", _("Not a form of communication of this campaign."))
-            if count is None or count < 1:
-                problem("count", _("Must be a whole number of at least 1."))
-            if medium_text and medium is None:
-                problem("medium", _("Not a medium of this campaign."))
-            if cells.get("people") not in (None, "") and people is None:
-                problem("people", _("Must be a whole number."))
-            if result.problems and result.problems[-1].row == number:
-                continue
-            assert day is not None and form is not None and count is not None
-            result.rows.append(
-                ActivityRow(number, day, form, medium, count, people, str(cells.get("description") or "").strip()[:500])
+def parse_activity_sheet(
+    content: bytes,
+    file_name: str,
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    mapping: ActivityMapping | None = None,
+    now: datetime.datetime | None = None,
+) -> ParsedSheet:
+    """Phase one: read the file, find (or take) the columns, check every row. Writes nothing."""
+    result = ParsedSheet(digest=hashlib.sha256(content).hexdigest()[:24])
+    try:
+        result.sheets = read_activity_file(content, file_name)
+        result.mapping = mapping or propose_mapping(result.sheets, remembered_headers(unit))
+        if mapping is not None and mapping.sheet < len(result.sheets):
+            head = result.sheets[mapping.sheet].head
+            mapping.headers = [str(c or "") for c in head[mapping.header_row]] if mapping.header_row < len(head) else []
+        if result.mapping is None or result.mapping.missing() or result.mapping.sheet >= len(result.sheets):
+            result.problems.append(
+                RowProblem(
+                    0, "", "", _("Choose the columns that hold the date, the form of communication and the count.")
+                )
             )
-        break
-    else:
-        result.problems.append(
-            RowProblem(0, "", "", _("No sheet has a header row with a date, a form of communication and a count."))
-        )
-    book.close()
+            return result
+        _check_rows(result, result.sheets[result.mapping.sheet], result.mapping, campaign, unit, now or timezone.now())
+    except FileRefused as exc:
+        result.problems.append(RowProblem(exc.row, "", "", exc.message))
     return result
 
 
-@transaction.atomic
-def apply_activity_sheet(*, actor: Any, campaign: Campaign, unit: Unit, parsed: ParsedSheet) -> int:
-    """Phase two: log the good rows; returns how many were new."""
-    created = 0
-    for row in parsed.rows:
-        _activity, new = services.activity_create(
-            actor=actor,
-            campaign=campaign,
-            unit=unit,
-            day=row.day,
-            form=row.form,
-            medium=row.medium,
-            count=row.count,
-            people_reached=row.people,
-            description=row.description,
-            client_key=f"sheet:{unit.pk}:{parsed.digest}:{row.row}",
-        )
-        created += int(new)
-    return created
+def _check_rows(
+    result: ParsedSheet,
+    sheet: Sheet,
+    mapping: ActivityMapping,
+    campaign: Campaign,
+    unit: Unit,
+    now: datetime.datetime,
+) -> None:
+    form_of, medium_of = _lookups(campaign)
+    closed = _closed_months(campaign, unit, now)
+    today = timezone.localdate(now)
+    for index, values in enumerate(sheet.rows()):
+        if index <= mapping.header_row:
+            continue
+        number = index + 1
+        cells = {key: values[column] if column < len(values) else None for key, column in mapping.columns.items()}
+        if all(_empty(v) for v in cells.values()) or row_label(list(values)):
+            continue  # a blank row, the totals row, the signatures under the table
+        problems: list[RowProblem] = []
+
+        def problem(key: str, reason: str) -> None:
+            column = get_column_letter(mapping.columns[key] + 1)
+            problems.append(RowProblem(number, column, str(cells.get(key) or "")[:60], reason))  # noqa: B023
+
+        day = _date(cells["date"])
+        form = form_of.get(header_words(str(cells["form"] or "")))
+        count = _whole(cells["count"])
+        medium_words = header_words(str(cells.get("medium") or ""))
+        medium = medium_of.get(medium_words) if medium_words else None
+        people = _whole(cells["people"]) if not _empty(cells.get("people")) else None
+        if day is None:
+            problem("date", _("Not a date; write it as dd/mm/yyyy."))
+        elif not campaign.start_date <= day <= campaign.end_date:
+            problem("date", _("Outside the campaign's dates."))
+        elif day > today:
+            problem("date", _("The date cannot be in the future."))
+        elif first_of_month(day) in closed:
+            problem("date", closed[first_of_month(day)])
+        if form is None:
+            problem("form", _("Not a form of communication of this campaign, nor one of its other names."))
+        if count is None or count < 1:
+            problem("count", _("Must be a whole number of at least 1."))
+        elif count > MAX_COUNT:
+            problem("count", _("At most %(most)s.") % {"most": MAX_COUNT})
+        if medium_words and medium is None:
+            problem("medium", _("Not a medium of this campaign, nor one of its other names."))
+        if not _empty(cells.get("people")) and people is None:
+            problem("people", _("Must be a whole number."))
+        if form is not None and medium is not None:
+            allowed = list(form.media.all())
+            if allowed and medium not in allowed:
+                problem("medium", _("%(medium)s is not a medium of %(form)s.") % {"medium": medium, "form": form})
+        if form is not None and medium is None:
+            # A form with a single medium needs none (as when logging one by one).
+            only = list(form.media.all())
+            medium = only[0] if len(only) == 1 else None
+        if problems:
+            result.problems.extend(problems)
+            continue
+        assert day is not None and form is not None and count is not None
+        description = str(cells.get("description") or "").strip()[:500]
+        result.rows.append(SheetRow(number, day, form, medium, count, people, description))
+
+
+def mapping_headers(mapping: ActivityMapping) -> dict[str, str]:
+    """The chosen columns by their header's folded words, to be found again in the unit's next file."""
+    return {
+        name: header_words(mapping.headers[column])
+        for name, column in mapping.columns.items()
+        if column < len(mapping.headers) and header_words(mapping.headers[column])
+    }
+
+
+def activity_template(campaign: Campaign, unit: Unit) -> bytes:
+    """An XLSX to fill in: title rows, the header the import reads, the catalogue as drop-down lists."""
+    book = xlsx.new_workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Activities")[:31]
+    catalogue = book.create_sheet(_("Catalogue")[:31])
+    xlsx.put(sheet, 1, 1, _("ACTIVITY LOG — %(campaign)s") % {"campaign": campaign.name.upper()})
+    xlsx.put(sheet, 2, 1, _("Unit: %(unit)s") % {"unit": unit.name})
+    headers = [_("No."), *[str(FIELD_LABELS[name]) for name in FIELDS]]
+    for column, text in enumerate(headers, start=1):
+        xlsx.put(sheet, 4, column, text)
+    forms = list(campaign.forms.all())
+    media = list(campaign.media.all())
+    xlsx.put(catalogue, 1, 1, str(FIELD_LABELS["form"]))
+    xlsx.put(catalogue, 1, 2, str(FIELD_LABELS["medium"]))
+    for row, form in enumerate(forms, start=2):
+        xlsx.put(catalogue, row, 1, form.name)
+    for row, medium in enumerate(media, start=2):
+        xlsx.put(catalogue, row, 2, medium.name)
+    quoted = "'" + catalogue.title.replace("'", "''") + "'"
+    last = 1000
+    for column, source, count in ((3, "A", len(forms)), (4, "B", len(media))):
+        if count:
+            letter = get_column_letter(column)
+            validation = DataValidation(
+                type="list", formula1=f"{quoted}!${source}$2:${source}${count + 1}", allow_blank=True
+            )
+            validation.add(f"{letter}5:{letter}{last}")
+            sheet.add_data_validation(validation)
+    dates = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)")
+    dates.add(f"B5:B{last}")
+    sheet.add_data_validation(dates)
+    for name, width in zip("ABCDEFG", (6, 12, 44, 34, 10, 14, 40), strict=True):
+        sheet.column_dimensions[name].width = width
+    for row in range(5, last + 1):
+        sheet.cell(row=row, column=2).number_format = "DD/MM/YYYY"
+    return xlsx.to_bytes(book)

@@ -8,6 +8,11 @@ urlpatterns = [
     path("<int:campaign_id>/units/<int:unit_id>/activities/grid/", views.activity_grid, name="grid"),
     path("<int:campaign_id>/units/<int:unit_id>/activities/import/", views.activity_import, name="activity_import"),
     path(
+        "<int:campaign_id>/units/<int:unit_id>/activities/template.xlsx",
+        views.activity_template,
+        name="activity_template",
+    ),
+    path(
         "<int:campaign_id>/units/<int:unit_id>/activities/<int:activity_id>/delete/",
         views.activity_delete,
         name="activity_delete",

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from openpyxl.utils import get_column_letter
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.months import add_months, first_of_month, last_of_month, parse_month
@@ -28,7 +29,7 @@ from switchoff.people.roles import Perm
 from switchoff.reports import reminders, services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
-from switchoff.reports.forms import ActivityForm, ReasonForm
+from switchoff.reports.forms import ActivityForm, ReasonForm, SheetForm
 from switchoff.reports.models import Activity, MonthlyReport, Reminder, ReportLine
 from switchoff.reports.selectors import (
     ReportRow,
@@ -42,8 +43,15 @@ from switchoff.reports.selectors import (
     totals_by_count_unit,
     warnings_fingerprint,
 )
-from switchoff.reports.spreadsheets import apply_activity_sheet, parse_activity_sheet
-from switchoff.units.forms import WorkbookForm
+from switchoff.reports.spreadsheets import (
+    FIELD_LABELS,
+    FIELDS,
+    ActivityMapping,
+    ParsedSheet,
+    mapping_headers,
+    parse_activity_sheet,
+)
+from switchoff.reports.spreadsheets import activity_template as activity_template_xlsx
 from switchoff.units.models import Unit, UnitKind
 
 # Lazy: the labels are read in the language of each request, not of the first import.
@@ -167,13 +175,21 @@ def activity_delete(request: HttpRequest, campaign_id: int, unit_id: int, activi
 
 @login_required
 def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
-    """Bulk entry for the many small broadcasts of a month: a days × forms grid."""
+    """The days × forms grid: each cell shows the day's total for the form, and changing it changes the log."""
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
     month = _month(campaign, request.GET.get("month") or request.POST.get("month"))
     forms = list(campaign.forms.prefetch_related("media"))
-    chosen = [f for f in forms if str(f.pk) in request.GET.getlist("f")] or forms[:4]
+    # By default the first forms of the catalogue and every form logged this month: the grid shows the log.
+    logged_forms = set(
+        Activity.objects.filter(campaign=campaign, unit=unit, date__gte=month, date__lte=last_of_month(month))
+        .values_list("form_id", flat=True)
+        .distinct()
+    )
+    chosen = [f for f in forms if str(f.pk) in request.GET.getlist("f")] or [
+        f for index, f in enumerate(forms) if index < 4 or f.pk in logged_forms
+    ]
     today = timezone.localdate()
     days = [
         month + datetime.timedelta(days=i)
@@ -183,45 +199,67 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
     errors: list[str] = []
     if request.method == "POST":
         chosen = [f for f in forms if str(f.pk) in request.POST.getlist("f")]
-        cells: dict[tuple[datetime.date, CommunicationForm], int] = {}
+        cells: dict[tuple[datetime.date, CommunicationForm], int | None] = {}
         for day in days:
             for form in chosen:
-                raw = request.POST.get(f"c-{day:%Y%m%d}-{form.pk}", "").strip()
-                if not raw:
+                name = f"c-{day:%Y%m%d}-{form.pk}"
+                if name not in request.POST:
                     continue
-                if not raw.isdigit():
+                raw = request.POST.get(name, "").strip()
+                # Only the cells the person changed: a cell left as shown leaves the log alone,
+                # even if someone logged an activity of that day meanwhile.
+                if raw == request.POST.get(f"o-{day:%Y%m%d}-{form.pk}", "").strip():
+                    continue
+                if raw and not raw.isdigit():
                     errors.append(
                         _("%(day)s, %(form)s: “%(value)s” is not a whole number.")
                         % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": raw}
                     )
                     continue
-                cells[(day, form)] = int(raw)
+                cells[(day, form)] = int(raw) if raw and int(raw) > 0 else None
         medium_by_form: dict[int, Medium | None] = {f.pk: next(iter(f.media.all()), None) for f in chosen}
         if not errors:
             try:
-                created = services.activities_grid_save(
-                    actor=user,
-                    campaign=campaign,
-                    unit=unit,
-                    medium_by_form=medium_by_form,
-                    cells=cells,
-                    client_key=request.POST.get("client_key", "")[:40] or uuid.uuid4().hex,
+                saved = services.activities_grid_save(
+                    actor=user, campaign=campaign, unit=unit, medium_by_form=medium_by_form, cells=cells
                 )
             except ValidationError as exc:
                 errors.extend(exc.messages)
             else:
-                messages.success(request, _("%(n)s activities were logged.") % {"n": created})
+                messages.success(
+                    request,
+                    _("The grid was saved: %(added)s activities added, %(changed)s changed, %(removed)s removed.")
+                    % {"added": saved.added, "changed": saved.changed, "removed": saved.removed},
+                )
                 return redirect(reverse("reports:activities", args=[campaign.pk, unit.pk]) + f"?month={month:%Y-%m}")
+    shown = services.grid_cells(campaign=campaign, unit=unit, days=days, forms=chosen)
+    posted = request.POST if request.method == "POST" else None
+    rows = []
+    for day in days:
+        row = []
+        for form in chosen:
+            cell = shown.get((day, form.pk), services.GridCell(0, 0))
+            name = f"c-{day:%Y%m%d}-{form.pk}"
+            logged = str(cell.total) if cell.total else ""
+            row.append(
+                {
+                    "name": name,
+                    "original": f"o-{day:%Y%m%d}-{form.pk}",
+                    "logged": logged,
+                    "value": posted.get(name, logged) if posted is not None else logged,
+                    "single": cell.single,
+                    "form": form,
+                }
+            )
+        rows.append({"day": day, "cells": row})
     context = {
         "campaign": campaign,
         "unit": unit,
         "month": month,
         "forms": forms,
         "chosen": chosen,
-        "days": days,
+        "rows": rows,
         "errors": errors,
-        "values": request.POST if request.method == "POST" else {},
-        "client_key": uuid.uuid4().hex,
     }
     return render(request, "reports/grid.html", context)
 
@@ -594,35 +632,103 @@ def aggregate_download(request: HttpRequest, campaign_id: int, month: str, fmt: 
     return response
 
 
+def _posted_mapping(request: HttpRequest) -> ActivityMapping | None:
+    """The sheet, header row and columns the person chose on the preview page."""
+    sheet, header = request.POST.get("sheet", ""), request.POST.get("header_row", "")
+    if not sheet.isdigit() or not header.isdigit():
+        return None
+    columns = {
+        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
+    }
+    return ActivityMapping(sheet=int(sheet), header_row=int(header), columns=columns)
+
+
+def _import_context(parsed: ParsedSheet) -> dict[str, Any]:
+    mapping = parsed.mapping
+    head = parsed.sheets[mapping.sheet].head if mapping and mapping.sheet < len(parsed.sheets) else []
+    if not head and parsed.sheets:
+        head = parsed.sheets[0].head
+    width = max((len(row) for row in head), default=0)
+    headers = mapping.headers if mapping else []
+    return {
+        "field_choices": [
+            (name, FIELD_LABELS[name], (mapping.columns if mapping else {}).get(name)) for name in FIELDS
+        ],
+        "column_choices": [
+            (index, f"{get_column_letter(index + 1)} — {headers[index] if index < len(headers) else ''}".rstrip(" —"))
+            for index in range(width)
+        ],
+        "header_choices": [
+            (index, f"{index + 1}: " + " | ".join(str(c) for c in row if c not in (None, ""))[:80])
+            for index, row in enumerate(head[:25])
+        ],
+        "sheet_choices": [(index, sheet.name or "—") for index, sheet in enumerate(parsed.sheets)],
+    }
+
+
 @login_required
 def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
-    """Import the unit's own activity sheet: check every row first, then log the good ones on confirmation."""
+    """Import the unit's own sheet: columns found or chosen, every row checked and shown, logged on confirmation."""
     user = _user(request)
     campaign = access_campaign(user, campaign_id)
     unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
-    form = WorkbookForm(request.POST or None, request.FILES or None)
+    form = SheetForm(request.POST or None, request.FILES or None)
     owner = campaign.pk * 1_000_000_000 + unit.pk
     upload_id = request.POST.get("upload_id", "")
+    file_name = request.POST.get("file_name", "")[:255]
+    parsed = None
     if request.method == "POST" and upload_id:
         stored = find_upload("activities", owner, upload_id)
         if stored is None:
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect("reports:activity_import", campaign_id=campaign.pk, unit_id=unit.pk)
-        with stored.open("rb") as handle:
-            confirmed = parse_activity_sheet(handle, campaign)
-        try:
-            created = apply_activity_sheet(actor=user, campaign=campaign, unit=unit, parsed=confirmed)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("reports:activity_import", campaign_id=campaign.pk, unit_id=unit.pk)
-        stored.unlink(missing_ok=True)
-        messages.success(request, _("%(n)s activities were logged.") % {"n": created})
-        return redirect("reports:activities", campaign_id=campaign.pk, unit_id=unit.pk)
-    parsed = None
-    new_id = ""
-    if request.method == "POST" and form.is_valid():
-        new_id, stored = store_upload("activities", owner, form.cleaned_data["file"])
-        with stored.open("rb") as handle:
-            parsed = parse_activity_sheet(handle, campaign)
-    context = {"form": form, "campaign": campaign, "unit": unit, "parsed": parsed, "upload_id": new_id}
+        parsed = parse_activity_sheet(
+            stored.read_bytes(), file_name, campaign=campaign, unit=unit, mapping=_posted_mapping(request)
+        )
+        if "confirm" in request.POST and parsed.rows and parsed.mapping is not None and not parsed.mapping.missing():
+            if str(len(parsed.rows)) != request.POST.get("expected", ""):
+                # Between the check and the confirmation a month was submitted or locked, or the columns changed.
+                messages.error(request, _("The rows to log have changed since the check. Check them again below."))
+            else:
+                created = services.activities_import(
+                    actor=user,
+                    campaign=campaign,
+                    unit=unit,
+                    rows=parsed.rows,
+                    digest=parsed.digest,
+                    headers=mapping_headers(parsed.mapping),
+                    file_name=file_name,
+                )
+                stored.unlink(missing_ok=True)
+                messages.success(request, _("%(n)s activities were logged.") % {"n": created})
+                return redirect("reports:activities", campaign_id=campaign.pk, unit_id=unit.pk)
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        file_name = (upload.name or "")[:255]
+        upload_id, stored = store_upload("activities", owner, upload)
+        parsed = parse_activity_sheet(stored.read_bytes(), file_name, campaign=campaign, unit=unit)
+    context = {
+        "form": form,
+        "campaign": campaign,
+        "unit": unit,
+        "parsed": parsed,
+        "upload_id": upload_id,
+        "file_name": file_name,
+        "can_manage": can(user, Perm.MANAGE_CAMPAIGNS, campaign.area),
+        **(_import_context(parsed) if parsed is not None else {}),
+    }
     return render(request, "reports/import.html", context)
+
+
+@login_required
+def activity_template(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResponse:
+    """An activity sheet to fill in, with the campaign's forms and media as drop-down lists."""
+    user = _user(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id, Perm.REPORT)
+    response = HttpResponse(
+        activity_template_xlsx(campaign, unit),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="nhat-ky-hoat-dong-{campaign.pk}.xlsx"'
+    return response

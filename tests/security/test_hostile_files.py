@@ -147,7 +147,13 @@ def test_activity_sheet_page(world: World, hostile: HostileFile) -> None:
     upload_id = page.context["upload_id"]
     if upload_id:
         assert page.context["parsed"].problems and not page.context["parsed"].rows
-        assert client.post(url, {"upload_id": upload_id}).status_code == 302
+        # Confirming anyway (the proposed columns, or none) logs nothing: the preview is shown again.
+        mapping = page.context["parsed"].mapping
+        confirm = {"upload_id": upload_id, "file_name": hostile.name, "confirm": "1", "expected": "0"}
+        if mapping is not None:
+            confirm |= {"sheet": mapping.sheet, "header_row": mapping.header_row}
+            confirm |= {f"map-{name}": column for name, column in mapping.columns.items()}
+        assert client.post(url, confirm).status_code in {200, 302}
     else:
         assert page.context["form"].errors
     assert snapshot() == before
