@@ -428,3 +428,24 @@ def test_the_submit_confirmation_page_lists_the_warnings_and_submits_only_with_t
     assert MonthlyReport.objects.get().status == "draft"
     client.post(confirm["Location"], {"confirmed": fingerprint})
     assert MonthlyReport.objects.get().status == "submitted"
+
+
+def test_the_api_gives_rates_only_once_the_months_deadline_has_passed(
+    world: World, frozen: Callable[[datetime.datetime], None]
+) -> None:
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from switchoff.people.services import api_token_create
+
+    campaign = make_campaign(world)
+    TOTPDevice.objects.get_or_create(user=world.coordinator, name="app", defaults={"confirmed": True})
+    _token, raw = api_token_create(user=world.coordinator, name="t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    url = f"/api/v1/campaigns/{campaign.pk}/completeness"
+    frozen(at(2024, 8, 5))  # July's report is due before 10/08
+    running = api.get(url, {"month": "2024-07"}).json()
+    assert running["completeness_rate"] is None and running["timeliness_rate"] is None
+    frozen(at(2024, 8, 12))
+    passed = api.get(url, {"month": "2024-07"}).json()
+    assert passed["completeness_rate"] == 0 and passed["timeliness_rate"] == 0

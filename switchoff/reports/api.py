@@ -97,8 +97,10 @@ class CompletenessOut(Schema):
     expected: int
     actual: int
     on_time: int
-    completeness_rate: float
-    timeliness_rate: float
+    deadline: datetime.datetime
+    # Rates are given once the month's deadline has passed: before it, a unit that has not reported yet is not late.
+    completeness_rate: float | None
+    timeliness_rate: float | None
     units: list[StatusOut]
 
 
@@ -268,16 +270,18 @@ def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str
 def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
     user = _user(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
-    result = completeness(
-        campaign=campaign, month=_month(month), now=timezone.now(), units=visible_units(user, Perm.REVIEW)
-    )
+    now = timezone.now()
+    result = completeness(campaign=campaign, month=_month(month), now=now, units=visible_units(user, Perm.REVIEW))
+    deadline = campaign.deadline(result.month)
+    passed = now >= deadline
     return {
         "month": result.month,
         "expected": result.expected,
         "actual": result.actual,
         "on_time": result.on_time,
-        "completeness_rate": result.completeness_rate,
-        "timeliness_rate": result.timeliness_rate,
+        "deadline": deadline,
+        "completeness_rate": result.completeness_rate if passed else None,
+        "timeliness_rate": result.timeliness_rate if passed else None,
         "units": [
             {
                 "unit_id": r.unit.pk,

@@ -328,7 +328,7 @@ def report_warnings(report: MonthlyReport, rows: list[ReportRow]) -> list[Figure
                     % {
                         "form": form.name,
                         "count": count,
-                        "unit": form.count_unit,
+                        "unit": form.shown_count_unit,
                         "factor": OUTLIER_FACTOR,
                         "median": f"{usual:g}",
                     },

@@ -153,7 +153,7 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
         ).exists(),
         # Never one sum over different units of count (broadcasts, articles, banners).
         "totals": totals_by_count_unit(
-            [(a.form.count_unit, a.count) for a in sorted(log, key=lambda a: (a.form.order, a.form_id))]
+            [(a.form.shown_count_unit, a.count) for a in sorted(log, key=lambda a: (a.form.order, a.form_id))]
         ),
     }
     return render(request, "reports/activities.html", context)
@@ -276,7 +276,7 @@ def _report_context(report: MonthlyReport, user: User, report_lines: list[Report
         "report": report,
         "campaign": campaign,
         "rows": rows,
-        "totals": totals_by_count_unit([(r.form.count_unit, r.count) for r in rows]),
+        "totals": totals_by_count_unit([(r.form.shown_count_unit, r.count) for r in rows]),
         "differing": [r for r in rows if r.differs] if editable else [],
         "warnings": warnings,
         "fingerprint": warnings_fingerprint(warnings) if warnings else "",
