@@ -242,7 +242,7 @@ def activities_grid_save(
         if value is not None and value > MAX_COUNT:
             errors.append(
                 _("%(day)s, %(form)s: %(value)s is more than %(most)s.")
-                % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": value, "most": MAX_COUNT}
+                % {"day": day.strftime("%d/%m/%Y"), "form": form.shown_name, "value": value, "most": MAX_COUNT}
             )
             continue
         if value is not None and value < single:
@@ -251,7 +251,7 @@ def activities_grid_save(
                     "%(day)s, %(form)s: %(single)s are already logged one by one, "
                     "so the day's total cannot be %(value)s. Delete them in the activity log first."
                 )
-                % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "single": single, "value": value}
+                % {"day": day.strftime("%d/%m/%Y"), "form": form.shown_name, "single": single, "value": value}
             )
             continue
         plan.append((day, form, 0 if value is None else value - single, own.get(keys[(day, form.pk)])))

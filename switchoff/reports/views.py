@@ -213,7 +213,7 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
                 if raw and not raw.isdigit():
                     errors.append(
                         _("%(day)s, %(form)s: “%(value)s” is not a whole number.")
-                        % {"day": day.strftime("%d/%m/%Y"), "form": form.name, "value": raw}
+                        % {"day": day.strftime("%d/%m/%Y"), "form": form.shown_name, "value": raw}
                     )
                     continue
                 cells[(day, form)] = int(raw) if raw and int(raw) > 0 else None
@@ -306,7 +306,7 @@ def _posted_lines(request: HttpRequest, rows: list[ReportRow]) -> list[services.
     for row in rows:
         if f"count-{row.key}" not in request.POST:
             continue
-        what = f"{row.form.name} / {row.medium or '—'}"
+        what = f"{row.form.shown_name} / {row.medium or '—'}"
         count = _whole_or_none(request.POST.get(f"count-{row.key}"), what) or 0
         people = _whole_or_none(request.POST.get(f"people-{row.key}"), what)
         shown = (
