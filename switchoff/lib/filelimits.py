@@ -206,6 +206,7 @@ def check_zipped_workbook(content: bytes, limits: Limits) -> None:
             with archive.open(member) as stream:
                 rows = _rows_in(stream, most)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            # zipfile raises NotImplementedError for a compression method it does not know: not a workbook we read.
             raise FileRefused("not_zip") from None
         if rows > most:
             sheet = member.filename.removeprefix("xl/worksheets/").removesuffix(".xml")

@@ -45,6 +45,7 @@ class ImportRefusal(ValueError):
 
     @property
     def message(self) -> str:
+        # Abstract: every refusal below says in its own words what is wrong (a subclass that forgot would fail loudly).
         raise NotImplementedError
 
     @property
