@@ -23,6 +23,7 @@ from switchoff.devices.imei import clean, parse_imei
 from switchoff.devices.importer import NoTacColumn, check_table
 from switchoff.devices.models import DeviceModel, DeviceModelVersion, VerdictTally
 from switchoff.devices.radio import ALL_BITS, Radio, bands_bits, yes_no
+from switchoff.devices.selectors import build_classifier
 from switchoff.devices.services import devices_import
 from switchoff.devices.verdicts import Stops, Verdict, stops_of, verdict_of
 from switchoff.lib.filelimits import FileRefused
@@ -372,3 +373,26 @@ def test_demo_models_are_fictitious_marked_demo_and_answer() -> None:
         "990000051234567": Verdict.FINE,
     }
     assert {imei: check_imei(imei, stops).answer.verdict for imei in expected} == expected
+
+
+@pytest.mark.django_db
+def test_consecutive_bulk_calls_reuse_the_classifier_until_the_table_changes() -> None:
+    _import(gsma_table(), now=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    first = build_classifier(STOPS)
+    assert build_classifier(STOPS) is first
+    # Other stop dates are another classifier (the verdicts are computed with them).
+    assert build_classifier(Stops(g2=CUTOFF, g3=datetime.date(2028, 1, 1))) is not first
+    first = build_classifier(STOPS)
+    # A replaced TAC: as many rows as before, one verdict different.
+    beacon = ("35000003", "Beacon 4G", "Acme Mobile Ltd", "GSM 900,LTE FDD BAND 3,VoLTE", "NONE", "Acme", "Beacon")
+    _import(gsma_table([beacon]), now=datetime.datetime(2024, 2, 1, tzinfo=datetime.UTC))
+    again = build_classifier(STOPS)
+    assert again is not first
+    assert again.classify([imei_of("35000003")]).verdict(0) == Verdict.FINE
+    assert first.classify([imei_of("35000003")]).verdict(0) == Verdict.CALLS_STOP
+    # A row more, and a row deleted: each is a new table.
+    _import(gsma_table([("35000009", "Spark", "Acme", "GSM 900", "NONE", "Acme", "Spark")]))
+    third = build_classifier(STOPS)
+    assert third is not again and third.classify([imei_of("35000009")]).verdict(0) == Verdict.STOPS
+    DeviceModel.objects.filter(tac="35000001").delete()
+    assert build_classifier(STOPS).classify([imei_of("35000001")]).verdict(0) == Verdict.UNKNOWN
