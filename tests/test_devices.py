@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from stdnum import imei as stdnum_imei
 
 from switchoff.audit.models import AuditEvent
+from switchoff.campaigns.models import Campaign
 from switchoff.devices.bulk import Classifier
 from switchoff.devices.imei import clean, parse_imei
 from switchoff.devices.importer import NoTacColumn, check_table
@@ -396,3 +397,18 @@ def test_consecutive_bulk_calls_reuse_the_classifier_until_the_table_changes() -
     assert third is not again and third.classify([imei_of("35000009")]).verdict(0) == Verdict.STOPS
     DeviceModel.objects.filter(tac="35000001").delete()
     assert build_classifier(STOPS).classify([imei_of("35000001")]).verdict(0) == Verdict.UNKNOWN
+
+
+@pytest.mark.django_db
+def test_the_support_page_is_linked_from_the_campaign_page_and_the_answers(table: World) -> None:
+    campaign = Campaign.objects.get()
+    support = reverse("devices:support", kwargs={"campaign_id": campaign.pk})
+    detail = reverse("campaigns:detail", args=[campaign.pk])
+    assert support in logged_in(table.coordinator).get(detail).content.decode()
+    page = logged_in(table.reporter_a).get(detail).content.decode()
+    assert reverse("devices:check") in page and support not in page
+    # The answers point to where to get help, except the one that needs none.
+    assert 'href="#support"' in _check(Client(), imei=imei_of("35000001"))
+    assert 'href="#support"' not in _check(Client(), imei=imei_of("35000004"))
+    assert 'id="edit-support"' not in Client().get(reverse("devices:check")).content.decode()
+    assert 'id="edit-support"' in logged_in(table.coordinator).get(reverse("devices:check")).content.decode()

@@ -52,7 +52,13 @@ def public_check(request: HttpRequest) -> HttpResponse:
     """Anyone: an IMEI or a model name in, the answer in plain words out. Only counts per verdict are kept."""
     campaign = current_campaign()
     form = CheckForm(request.POST or None)
-    context: dict[str, object] = {"form": form, "campaign": campaign}
+    # Whoever manages the campaign finds the way to its support contacts from the page that shows them.
+    can_edit = (
+        campaign is not None
+        and isinstance(request.user, User)
+        and can(request.user, Perm.MANAGE_CAMPAIGNS, campaign.area)
+    )
+    context: dict[str, object] = {"form": form, "campaign": campaign, "can_edit_support": can_edit}
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/check.html", context)
     limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
