@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from switchoff.campaigns.models import Campaign
 from switchoff.devices.answers import explain
-from switchoff.devices.forms import CheckForm, SupportForm, TableFileForm
+from switchoff.devices.forms import CheckForm, SupportForm
 from switchoff.devices.imei import clean
 from switchoff.devices.importer import FIELD_LABELS, FIELDS, NoTacColumn, check_table
 from switchoff.devices.radio import names
@@ -35,11 +36,13 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
+from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.importer import column_letter
 from switchoff.subscribers.reader import read_file
 
 CHECK_WINDOW_S = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_LABEL = gettext_lazy("The file (XLSX, XLS, CSV or TXT)")
 
 
 def _user(request: HttpRequest) -> User:
@@ -87,7 +90,7 @@ def public_check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bulk_check(request: HttpRequest) -> HttpResponse:
     """Upload a list of IMEIs, download it back with each verdict (nothing of it is stored)."""
-    form = TableFileForm(request.POST or None, request.FILES or None)
+    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL)
     context: dict[str, object] = {
         "form": form,
         "max_rows": BULK_MAX_ROWS,
@@ -117,7 +120,7 @@ def import_table(request: HttpRequest) -> HttpResponse:
     """Upload a device table, read the check of every row, then confirm to write the good rows."""
     user = _user(request)
     require(user, Perm.IMPORT_DEVICES)
-    form = TableFileForm(request.POST or None, request.FILES or None)
+    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL)
     context: dict[str, object] = {"form": form}
     if request.method != "POST":
         return render(request, "devices/import.html", context)
