@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from stdnum import imei as stdnum_imei
 
 from switchoff.audit.models import AuditEvent
@@ -412,3 +412,28 @@ def test_the_support_page_is_linked_from_the_campaign_page_and_the_answers(table
     assert 'href="#support"' not in _check(Client(), imei=imei_of("35000004"))
     assert 'id="edit-support"' not in Client().get(reverse("devices:check")).content.decode()
     assert 'id="edit-support"' in logged_in(table.coordinator).get(reverse("devices:check")).content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(DEVICE_BULK_MAX_ROWS=3)
+def test_a_bulk_file_beyond_its_rows_is_refused_before_it_is_read(table: World) -> None:
+    client = logged_in(table.reporter_b)
+    lines = "IMEI\n" + "".join(f"{imei_of('35000001', f'{n:06d}')}\n" for n in range(5))
+    csv_page = client.post(reverse("devices:bulk"), {"file": SimpleUploadedFile("imeis.csv", lines.encode())})
+    assert csv_page.status_code == 200 and "DEVICE_BULK_MAX_ROWS" in csv_page.content.decode()
+    book = Workbook()
+    for n in range(5):
+        book.active.append([imei_of("35000001", f"{n:06d}")])
+    content = io.BytesIO()
+    book.save(content)
+    xlsx_page = client.post(reverse("devices:bulk"), {"file": SimpleUploadedFile("imeis.xlsx", content.getvalue())})
+    assert "DEVICE_BULK_MAX_ROWS" in xlsx_page.content.decode()
+    assert not VerdictTally.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEVICE_BULK_UPLOAD_MAX_BYTES=1024)
+def test_a_bulk_file_larger_than_its_limit_is_refused_by_the_form(table: World) -> None:
+    content = b"IMEI\n" + (imei_of("35000001").encode() + b"\n") * 100
+    page = logged_in(table.reporter_b).post(reverse("devices:bulk"), {"file": SimpleUploadedFile("i.csv", content)})
+    assert page.status_code == 200 and "DEVICE_BULK_UPLOAD_MAX_BYTES" in page.content.decode()

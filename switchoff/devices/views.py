@@ -28,8 +28,8 @@ from switchoff.devices.selectors import (
     search_models,
 )
 from switchoff.devices.services import campaign_update_device_check, devices_import, verdicts_tally
-from switchoff.devices.spreadsheets import BULK_MAX_ROWS, NoImeiColumn, classified_xlsx, read_bulk
-from switchoff.lib.filelimits import FileRefused
+from switchoff.devices.spreadsheets import NoImeiColumn, classified_xlsx, read_bulk
+from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, store_upload
@@ -90,22 +90,22 @@ def public_check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bulk_check(request: HttpRequest) -> HttpResponse:
     """Upload a list of IMEIs, download it back with each verdict (nothing of it is stored)."""
-    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL)
+    # Bounded by its own limits (lib/filelimits.bulk_limits): the upload's size in the form, then the
+    # sheet's rows before any is read, so a big file is refused before it fills the request's memory.
+    limits = bulk_limits()
+    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL, limits=limits)
     context: dict[str, object] = {
         "form": form,
-        "max_rows": BULK_MAX_ROWS,
+        "max_rows": limits.rows,
         "can_import": can(_user(request), Perm.IMPORT_DEVICES),
     }
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/bulk.html", context)
     upload = form.cleaned_data["file"]
     try:
-        table = read_bulk(read_file(upload.read(), upload.name))
+        table = read_bulk(read_file(upload.read(), upload.name, limits=limits))
     except (FileRefused, NoImeiColumn) as exc:
         messages.error(request, exc.message)
-        return render(request, "devices/bulk.html", context)
-    if len(table.rows) > BULK_MAX_ROWS:
-        messages.error(request, _("At most %(n)s IMEIs per file.") % {"n": BULK_MAX_ROWS})
         return render(request, "devices/bulk.html", context)
     content, totals = classified_xlsx(table, build_classifier(campaign_stops(current_campaign())))
     verdicts_tally(verdicts=Counter(totals))
