@@ -59,7 +59,7 @@ def test_killed_worker_leaves_nothing_and_a_restart_completes(
 ) -> None:
     content = big_list()
     job = make_job(world, content)
-    real_import = services.import_list  # patched where the job's write path (services.list_write) looks it up
+    real_import = services.import_list  # type: ignore[attr-defined]  # patched where the job's write path (services.list_write) looks it up
 
     def dying_import(*args: Any, **kwargs: Any) -> Any:
         def progress(phase: str, done: int, total: int) -> None:
