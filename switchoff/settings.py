@@ -267,6 +267,9 @@ SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 20_000_000)
 WORKBOOK_MAX_ROWS = env_int("WORKBOOK_MAX_ROWS", 10_000)
 SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 100)
 FIELD_MAX_CHARS = env_int("FIELD_MAX_CHARS", 10_000)
+# The device check's bulk file is read and answered within the request: rows (header included) and size.
+DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
+DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # A background import running longer than this is shown as stalled (and stops itself).
 IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
 

@@ -103,3 +103,39 @@ def test_public_page_at_360_px(browser: Browser, live_server: object, devices_wo
     # Nothing overflows the phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+def test_the_registry_shows_each_subscribers_phone_and_filters_by_it(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    devices_world: World,
+    width: int,
+) -> None:
+    from switchoff.devices.importer import check_table
+    from switchoff.devices.services import devices_import
+    from switchoff.subscribers.models import Subscriber
+    from switchoff.subscribers.reader import read_file
+    from tests.test_device_registry import _now_through_the_service
+
+    devices_import(actor=None, checked=check_table(read_file(gsma_table(), "tac.txt")), source="tac.txt")
+    _now_through_the_service(devices_world)
+    base = str(live_server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    log_in(page, base, "reporter.a")
+    page.goto(f"{base}/registry/?unit={devices_world.ward_a.pk}")
+    rows = page.locator("#subscribers tbody tr")
+    expect(rows).to_have_count(6)
+    expect(page.locator("#subscribers")).to_contain_text("Chỉ có 2G")
+    page.screenshot(path=str(SCREENSHOTS / f"registry-phones-{width}.png"), full_page=True)
+    page.locator("#class").select_option(label="Chỉ có 2G")
+    page.locator("#filters button").first.click()
+    expect(rows).to_have_count(1)
+    rows.first.locator("a").click()
+    expect(page.locator("#device-class")).to_have_text("Chỉ có 2G")
+    expect(page.locator("#phone")).to_contain_text("16/09/2024")
+    page.screenshot(path=str(SCREENSHOTS / f"subscriber-phone-{width}.png"), full_page=True)
+    assert Subscriber.objects.filter(device_class=2).count() == 1
+    context.close()

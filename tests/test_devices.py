@@ -14,15 +14,17 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from stdnum import imei as stdnum_imei
 
 from switchoff.audit.models import AuditEvent
+from switchoff.campaigns.models import Campaign
 from switchoff.devices.bulk import Classifier
 from switchoff.devices.imei import clean, parse_imei
 from switchoff.devices.importer import NoTacColumn, check_table
 from switchoff.devices.models import DeviceModel, DeviceModelVersion, VerdictTally
 from switchoff.devices.radio import ALL_BITS, Radio, bands_bits, yes_no
+from switchoff.devices.selectors import build_classifier
 from switchoff.devices.services import devices_import
 from switchoff.devices.verdicts import Stops, Verdict, stops_of, verdict_of
 from switchoff.lib.filelimits import FileRefused
@@ -372,3 +374,66 @@ def test_demo_models_are_fictitious_marked_demo_and_answer() -> None:
         "990000051234567": Verdict.FINE,
     }
     assert {imei: check_imei(imei, stops).answer.verdict for imei in expected} == expected
+
+
+@pytest.mark.django_db
+def test_consecutive_bulk_calls_reuse_the_classifier_until_the_table_changes() -> None:
+    _import(gsma_table(), now=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+    first = build_classifier(STOPS)
+    assert build_classifier(STOPS) is first
+    # Other stop dates are another classifier (the verdicts are computed with them).
+    assert build_classifier(Stops(g2=CUTOFF, g3=datetime.date(2028, 1, 1))) is not first
+    first = build_classifier(STOPS)
+    # A replaced TAC: as many rows as before, one verdict different.
+    beacon = ("35000003", "Beacon 4G", "Acme Mobile Ltd", "GSM 900,LTE FDD BAND 3,VoLTE", "NONE", "Acme", "Beacon")
+    _import(gsma_table([beacon]), now=datetime.datetime(2024, 2, 1, tzinfo=datetime.UTC))
+    again = build_classifier(STOPS)
+    assert again is not first
+    assert again.classify([imei_of("35000003")]).verdict(0) == Verdict.FINE
+    assert first.classify([imei_of("35000003")]).verdict(0) == Verdict.CALLS_STOP
+    # A row more, and a row deleted: each is a new table.
+    _import(gsma_table([("35000009", "Spark", "Acme", "GSM 900", "NONE", "Acme", "Spark")]))
+    third = build_classifier(STOPS)
+    assert third is not again and third.classify([imei_of("35000009")]).verdict(0) == Verdict.STOPS
+    DeviceModel.objects.filter(tac="35000001").delete()
+    assert build_classifier(STOPS).classify([imei_of("35000001")]).verdict(0) == Verdict.UNKNOWN
+
+
+@pytest.mark.django_db
+def test_the_support_page_is_linked_from_the_campaign_page_and_the_answers(table: World) -> None:
+    campaign = Campaign.objects.get()
+    support = reverse("devices:support", kwargs={"campaign_id": campaign.pk})
+    detail = reverse("campaigns:detail", args=[campaign.pk])
+    assert support in logged_in(table.coordinator).get(detail).content.decode()
+    page = logged_in(table.reporter_a).get(detail).content.decode()
+    assert reverse("devices:check") in page and support not in page
+    # The answers point to where to get help, except the one that needs none.
+    assert 'href="#support"' in _check(Client(), imei=imei_of("35000001"))
+    assert 'href="#support"' not in _check(Client(), imei=imei_of("35000004"))
+    assert 'id="edit-support"' not in Client().get(reverse("devices:check")).content.decode()
+    assert 'id="edit-support"' in logged_in(table.coordinator).get(reverse("devices:check")).content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(DEVICE_BULK_MAX_ROWS=3)
+def test_a_bulk_file_beyond_its_rows_is_refused_before_it_is_read(table: World) -> None:
+    client = logged_in(table.reporter_b)
+    lines = "IMEI\n" + "".join(f"{imei_of('35000001', f'{n:06d}')}\n" for n in range(5))
+    csv_page = client.post(reverse("devices:bulk"), {"file": SimpleUploadedFile("imeis.csv", lines.encode())})
+    assert csv_page.status_code == 200 and "DEVICE_BULK_MAX_ROWS" in csv_page.content.decode()
+    book = Workbook()
+    for n in range(5):
+        book.active.append([imei_of("35000001", f"{n:06d}")])
+    content = io.BytesIO()
+    book.save(content)
+    xlsx_page = client.post(reverse("devices:bulk"), {"file": SimpleUploadedFile("imeis.xlsx", content.getvalue())})
+    assert "DEVICE_BULK_MAX_ROWS" in xlsx_page.content.decode()
+    assert not VerdictTally.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEVICE_BULK_UPLOAD_MAX_BYTES=1024)
+def test_a_bulk_file_larger_than_its_limit_is_refused_by_the_form(table: World) -> None:
+    content = b"IMEI\n" + (imei_of("35000001").encode() + b"\n") * 100
+    page = logged_in(table.reporter_b).post(reverse("devices:bulk"), {"file": SimpleUploadedFile("i.csv", content)})
+    assert page.status_code == 200 and "DEVICE_BULK_UPLOAD_MAX_BYTES" in page.content.decode()

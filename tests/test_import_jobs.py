@@ -14,7 +14,7 @@ from django.utils import timezone
 from switchoff.counts.models import Count
 from switchoff.counts.verify import find_differences
 from switchoff.lib.uploads import store_upload
-from switchoff.subscribers import jobs
+from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
 
@@ -59,7 +59,7 @@ def test_killed_worker_leaves_nothing_and_a_restart_completes(
 ) -> None:
     content = big_list()
     job = make_job(world, content)
-    real_import = jobs.import_list  # type: ignore[attr-defined]  # patched where the job looks it up
+    real_import = services.import_list  # type: ignore[attr-defined]  # patched where the job's write path (services.list_write) looks it up
 
     def dying_import(*args: Any, **kwargs: Any) -> Any:
         def progress(phase: str, done: int, total: int) -> None:
@@ -68,7 +68,7 @@ def test_killed_worker_leaves_nothing_and_a_restart_completes(
 
         return real_import(*args, **{**kwargs, "progress": progress})
 
-    monkeypatch.setattr(jobs, "import_list", dying_import)
+    monkeypatch.setattr(services, "import_list", dying_import)
     with pytest.raises(WorkerKilled):
         jobs.run_job(job.pk)
     assert registry_state() == (0, 0, 0, 0)
@@ -81,7 +81,7 @@ def test_killed_worker_leaves_nothing_and_a_restart_completes(
     job.save()
     assert jobs.is_stalled(job)
 
-    monkeypatch.setattr(jobs, "import_list", real_import)
+    monkeypatch.setattr(services, "import_list", real_import)
     client = logged_in(world.operator_staff)
     with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the restart commits
         client.post(reverse("subscribers:job_restart", args=[job.pk]))

@@ -26,6 +26,8 @@ from switchoff.audit.models import AuditEvent
 from switchoff.campaigns import services as campaign_services
 from switchoff.campaigns.models import Campaign
 from switchoff.campaigns.services import assignments_add
+from switchoff.devices.importer import check_table
+from switchoff.devices.services import devices_import
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import User
 from switchoff.people.roles import Role
@@ -34,9 +36,11 @@ from switchoff.reports import services as reports
 from switchoff.reports.models import Notification
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.reader import read_file
+from switchoff.subscribers.services import list_write
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create
 from tests.conftest import World, logged_in, make_user
+from tests.devices_helpers import gsma_table, imei_of
 from tests.reporting import make_campaign
 
 SMALL = 5
@@ -243,6 +247,23 @@ def page(name: str, **query: Any) -> Callable[[World, dict[str, Any]], tuple[str
     return url
 
 
+def grow_subscribers_with_phones(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """The operator's list with an IMEI on each row (2G-only and 5G phones by turns), through the one write path
+    that classifies them; the device table comes first."""
+    if not start:
+        checked = check_table(read_file(gsma_table(), "tac.txt"))
+        devices_import(actor=None, checked=checked, source="tac.txt")
+    lines = ["STT;Số thuê bao;Họ và tên;Địa chỉ;IMEI"]
+    for i in range(stop):
+        tac = "35000001" if i % 2 else "35000004"
+        lines.append(f"{i + 1};0868{i:06d};Nguyễn Văn Hộ {i};Khối 1, Phường Lương Văn Tri;{imei_of(tac, f'{i:06d}')}")
+    content = ("\n".join(lines) + "\n").encode()
+    as_of = datetime.date(2024, 8, 1) + datetime.timedelta(days=stop)
+    list_write(read_file(content, "list.csv"), content=content, operator=world.operator, area=world.province,
+               as_of=as_of, actor=None, mapping=None, file_name="list.csv", refuse_errors=False,
+               allow_mass_leave=False)  # fmt: skip
+
+
 def ward_a(world: World) -> int:
     return world.ward_a.pk
 
@@ -254,6 +275,9 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "registry-search-by-name": Scenario(
         "reporter_a", page("subscribers:registry", unit=ward_a, q="nguyen van"), grow_subscribers, 120
+    ),
+    "registry-by-phone-class": Scenario(
+        "reporter_a", page("subscribers:registry", unit=ward_a, **{"class": "2"}), grow_subscribers_with_phones, 120
     ),
     "registry-own-area": Scenario("reporter_a", page("subscribers:registry"), grow_subscribers, 120),
     "registry-operator-staff": Scenario("operator_staff", page("subscribers:registry"), grow_subscribers, 120),

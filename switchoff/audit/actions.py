@@ -142,6 +142,9 @@ def _devices_imported(data: dict[str, Any]) -> str:
         _("%(n)s new") % {"n": _n(data.get("created", 0))},
         _("%(n)s replaced") % {"n": _n(data.get("replaced", 0))},
         _("%(n)s unchanged") % {"n": _n(data.get("unchanged", 0))},
+        _("%(n)s subscribers' device class changed") % {"n": _n(data["reclassified"])}
+        if data.get("reclassified")
+        else "",
     )
 
 

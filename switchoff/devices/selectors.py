@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign
@@ -64,7 +66,32 @@ def search_models(text: str) -> list[DeviceModel]:
     return list(rows.order_by("brand", "model", "tac")[:SEARCH_LIMIT])
 
 
+# The last classifier built in this process, with what it was built from: the table's state and the stop dates.
+_built: tuple[tuple[object, ...], Classifier] | None = None
+
+
+def table_state() -> tuple[int, int, datetime.datetime | None]:
+    """What changes whenever the device table does: its rows, its highest id, its latest import (one query).
+
+    An import adds rows (all grow) or replaces them (deleted, then created with higher ids and the
+    import's time); a deletion lowers the count. The time also tells apart two tables whose ids a
+    rolled-back transaction let SQLite hand out twice.
+    """
+    state = DeviceModel.objects.aggregate(n=Count("pk"), last=Max("pk"), at=Max("imported_at"))
+    return int(state["n"]), int(state["last"] or 0), state["at"]
+
+
 def build_classifier(stops: Stops) -> Classifier:
-    """The whole device table as arrays, for a bulk file or an API batch (one query)."""
+    """The whole device table as arrays, for a bulk file or an API batch.
+
+    Built from one query of the whole table, then kept in the process for the next calls while the
+    table and the campaign's dates stay the same: consecutive API batches reuse the arrays.
+    """
+    global _built
+    key = (*table_state(), stops)
+    if _built is not None and _built[0] == key:
+        return _built[1]
     rows = DeviceModel.objects.values_list("tac", "radio", "certified_2g_only").iterator(chunk_size=20000)
-    return Classifier(rows, stops)
+    classifier = Classifier(rows, stops)
+    _built = (key, classifier)
+    return classifier

@@ -15,6 +15,7 @@ from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
 from switchoff.devices.importer import CheckedTable, DeviceRow, search_name
 from switchoff.devices.models import DeviceModel, DeviceModelVersion, VerdictTally
+from switchoff.devices.registry import classify_imported
 
 BATCH = 2000
 _COMPARED = ("brand", "model", "radio", "device_type", "certified_2g_only", "is_demo")
@@ -26,6 +27,7 @@ class ImportResult:
     created: int
     replaced: int
     unchanged: int
+    reclassified: int = 0  # subscribers whose device class changed
 
 
 def _new(row: DeviceRow, *, source: str, now: datetime.datetime, actor: Any | None, demo: bool) -> DeviceModel:
@@ -50,6 +52,8 @@ def devices_import(
 ) -> ImportResult:
     """Write the checked rows: a new TAC is added; a TAC already known with other values is replaced, and
     its old row kept as a ``DeviceModelVersion``; a TAC with the same values is left as it was.
+    The registry's subscribers whose TAC was added or replaced get their device class again, in the
+    same transaction.
     """
     now = now or timezone.now()
     created = replaced = unchanged = 0
@@ -80,11 +84,20 @@ def devices_import(
         DeviceModelVersion.objects.bulk_create(versions)
         DeviceModel.objects.filter(pk__in=gone).delete()
         DeviceModel.objects.bulk_create(fresh)
-    result = ImportResult(created=created, replaced=replaced, unchanged=unchanged)
+    # The rows added or replaced are the ones dated ``now``: one statement over the registry, not one per TAC.
+    reclassified = classify_imported(now) if created or replaced else 0
+    result = ImportResult(created=created, replaced=replaced, unchanged=unchanged, reclassified=reclassified)
     log_action(
         "devices.table.imported",
         actor=actor,
-        data={"file": source, "created": created, "replaced": replaced, "unchanged": unchanged, "demo": demo},
+        data={
+            "file": source,
+            "created": created,
+            "replaced": replaced,
+            "unchanged": unchanged,
+            "demo": demo,
+            "reclassified": reclassified,
+        },
     )
     return result
 

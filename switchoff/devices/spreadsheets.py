@@ -13,7 +13,6 @@ from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib import xlsx
 from switchoff.subscribers.reader import ReadResult, header_words
 
-BULK_MAX_ROWS = 100_000
 _IMEI_HEADERS = {"imei", "so imei", "ma imei", "imei number", "imei 1", "imei1"}
 
 

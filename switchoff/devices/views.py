@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from switchoff.campaigns.models import Campaign
 from switchoff.devices.answers import explain
-from switchoff.devices.forms import CheckForm, SupportForm, TableFileForm
+from switchoff.devices.forms import CheckForm, SupportForm
 from switchoff.devices.imei import clean
 from switchoff.devices.importer import FIELD_LABELS, FIELDS, NoTacColumn, check_table
 from switchoff.devices.radio import names
@@ -27,19 +28,21 @@ from switchoff.devices.selectors import (
     search_models,
 )
 from switchoff.devices.services import campaign_update_device_check, devices_import, verdicts_tally
-from switchoff.devices.spreadsheets import BULK_MAX_ROWS, NoImeiColumn, classified_xlsx, read_bulk
-from switchoff.lib.filelimits import FileRefused
+from switchoff.devices.spreadsheets import NoImeiColumn, classified_xlsx, read_bulk
+from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
+from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.importer import column_letter
 from switchoff.subscribers.reader import read_file
 
 CHECK_WINDOW_S = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE_LABEL = gettext_lazy("The file (XLSX, XLS, CSV or TXT)")
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,7 +55,13 @@ def public_check(request: HttpRequest) -> HttpResponse:
     """Anyone: an IMEI or a model name in, the answer in plain words out. Only counts per verdict are kept."""
     campaign = current_campaign()
     form = CheckForm(request.POST or None)
-    context: dict[str, object] = {"form": form, "campaign": campaign}
+    # Whoever manages the campaign finds the way to its support contacts from the page that shows them.
+    can_edit = (
+        campaign is not None
+        and isinstance(request.user, User)
+        and can(request.user, Perm.MANAGE_CAMPAIGNS, campaign.area)
+    )
+    context: dict[str, object] = {"form": form, "campaign": campaign, "can_edit_support": can_edit}
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/check.html", context)
     limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
@@ -81,22 +90,22 @@ def public_check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bulk_check(request: HttpRequest) -> HttpResponse:
     """Upload a list of IMEIs, download it back with each verdict (nothing of it is stored)."""
-    form = TableFileForm(request.POST or None, request.FILES or None)
+    # Bounded by its own limits (lib/filelimits.bulk_limits): the upload's size in the form, then the
+    # sheet's rows before any is read, so a big file is refused before it fills the request's memory.
+    limits = bulk_limits()
+    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL, limits=limits)
     context: dict[str, object] = {
         "form": form,
-        "max_rows": BULK_MAX_ROWS,
+        "max_rows": limits.rows,
         "can_import": can(_user(request), Perm.IMPORT_DEVICES),
     }
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/bulk.html", context)
     upload = form.cleaned_data["file"]
     try:
-        table = read_bulk(read_file(upload.read(), upload.name))
+        table = read_bulk(read_file(upload.read(), upload.name, limits=limits))
     except (FileRefused, NoImeiColumn) as exc:
         messages.error(request, exc.message)
-        return render(request, "devices/bulk.html", context)
-    if len(table.rows) > BULK_MAX_ROWS:
-        messages.error(request, _("At most %(n)s IMEIs per file.") % {"n": BULK_MAX_ROWS})
         return render(request, "devices/bulk.html", context)
     content, totals = classified_xlsx(table, build_classifier(campaign_stops(current_campaign())))
     verdicts_tally(verdicts=Counter(totals))
@@ -111,7 +120,7 @@ def import_table(request: HttpRequest) -> HttpResponse:
     """Upload a device table, read the check of every row, then confirm to write the good rows."""
     user = _user(request)
     require(user, Perm.IMPORT_DEVICES)
-    form = TableFileForm(request.POST or None, request.FILES or None)
+    form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL)
     context: dict[str, object] = {"form": form}
     if request.method != "POST":
         return render(request, "devices/import.html", context)

@@ -72,6 +72,20 @@ def workbook_limits() -> Limits:
     )
 
 
+def bulk_limits() -> Limits:
+    """For the device check's bulk file of IMEIs, read and answered within the request."""
+    return Limits(
+        upload_bytes=settings.DEVICE_BULK_UPLOAD_MAX_BYTES,
+        upload_setting="DEVICE_BULK_UPLOAD_MAX_BYTES",
+        rows=settings.DEVICE_BULK_MAX_ROWS,
+        rows_setting="DEVICE_BULK_MAX_ROWS",
+        uncompressed_bytes=settings.XLSX_MAX_UNCOMPRESSED_BYTES,
+        ratio=settings.XLSX_MAX_RATIO,
+        columns=settings.SHEET_MAX_COLUMNS,
+        field_chars=settings.FIELD_MAX_CHARS,
+    )
+
+
 def _number(value: int) -> str:
     return number_format(value, force_grouping=True)
 

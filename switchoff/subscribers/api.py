@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from switchoff.api.types import Id
+from switchoff.devices.classes import DeviceClass
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.uploads import find_check, store_check, store_upload
@@ -164,6 +166,11 @@ class JobOut(Schema):
     counts: JobCounts | None  # once done: what the list it imported (or found already imported) did
 
 
+# The classes as integers, in the order of devices.classes.DeviceClass.
+CLASS_DESCRIPTION = "The phone the IMEI names: " + ", ".join(f"{c.value} {c.name.lower()}" for c in DeviceClass)
+DeviceClassIn = Annotated[int | None, Field(ge=min(DeviceClass.values), le=max(DeviceClass.values))]
+
+
 class SubscriberOut(Schema):
     id: int
     number_masked: str
@@ -171,6 +178,7 @@ class SubscriberOut(Schema):
     unit_id: int | None
     operator_id: int
     status: str
+    device_class: int = Field(description=CLASS_DESCRIPTION)
     first_seen: datetime.date
     left_on: datetime.date | None
 
@@ -428,16 +436,23 @@ def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     summary="Subscribers under a unit, numbers masked, keyset-paginated",
     description=(
         "`q` searches by a full number in any written form, or by name without diacritics. A search by a full "
-        "number is logged like a reveal and limited per person and minute (429 beyond it)."
+        "number is logged like a reveal and limited per person and minute (429 beyond it). `device_class` keeps "
+        "the subscribers whose phone is of that class (see `device_class` in the items)."
     ),
 )
 def list_subscribers(
-    request: HttpRequest, unit: Id, after: Id = 0, limit: int = 100, status: str = "all", q: str = ""
+    request: HttpRequest,
+    unit: Id,
+    after: Id = 0,
+    limit: int = 100,
+    status: str = "all",
+    q: str = "",
+    device_class: DeviceClassIn = None,
 ) -> dict[str, Any]:
     user = _user(request)
     target = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
     limit = max(1, min(limit, 500))
-    filters = RegistryFilters(status=status, query=q.replace("\x00", "").strip()[:100])
+    filters = RegistryFilters(status=status, query=q.replace("\x00", "").strip()[:100], device_class=device_class)
     number = filters.searched_number
     if number is not None:
         number_search_admit(actor=user, unit=target)  # Throttled: a 429
@@ -455,6 +470,7 @@ def list_subscribers(
                 "unit_id": s.unit_id,
                 "operator_id": s.operator_id,
                 "status": s.status,
+                "device_class": s.device_class,
                 "first_seen": s.first_seen,
                 "left_on": s.left_on,
             }

@@ -28,7 +28,7 @@ from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.uploads import find_upload
 from switchoff.subscribers.guards import ImportRefusal
 from switchoff.subscribers.guards import job_message as guard_message
-from switchoff.subscribers.importer import Refused, import_list, same_list_imported
+from switchoff.subscribers.importer import Refused, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
@@ -89,6 +89,9 @@ def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
 
 def run_job(job_id: int) -> None:
     """Check and import the job's file. Safe to run again after a crash: nothing half-written remains."""
+    # services imports this module (cancel flags); the job calls the one write path of services.
+    from switchoff.subscribers.services import list_write
+
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED}:
         return
@@ -118,7 +121,7 @@ def run_job(job_id: int) -> None:
             return
         read = read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
-        result = import_list(
+        result = list_write(
             read,
             content=content,
             actor=job.created_by,

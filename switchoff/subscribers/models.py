@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.devices.classes import DeviceClass
 from switchoff.lib.phones import mask_phone
 
 
@@ -113,6 +114,12 @@ class Subscriber(models.Model):
     )
     imei = models.CharField(_("IMEI"), max_length=15, blank=True)
     device = models.CharField(_("device"), max_length=120, blank=True)
+    # The kind of phone the IMEI's TAC names in the device table (devices/registry.py sets it, set-based,
+    # after a list or a device table is imported). A database default, because the importer's insert
+    # names only the columns a file fills. No index: it narrows a unit's page, which its own index reads.
+    device_class = models.PositiveSmallIntegerField(
+        _("device class"), choices=DeviceClass.choices, default=DeviceClass.NO_IMEI, db_default=DeviceClass.NO_IMEI
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.LISTED)
     first_seen = models.DateField(_("first listed"))
     last_listed = models.DateField(_("last listed"))

@@ -108,6 +108,7 @@ class RegistryFilters:
     status: str = "listed"  # "listed", "left" or "all"
     operator: int | None = None
     device: str = ""
+    device_class: int | None = None  # devices.classes.DeviceClass, from the IMEI the list gave
     first_seen_from: datetime.date | None = None
     first_seen_to: datetime.date | None = None
     query: str = ""
@@ -131,6 +132,8 @@ class RegistryFilters:
             subscribers = subscribers.filter(unit__isnull=True)
         if self.device:
             subscribers = subscribers.filter(device__icontains=self.device)
+        if self.device_class is not None:
+            subscribers = subscribers.filter(device_class=self.device_class)
         if self.first_seen_from is not None:
             subscribers = subscribers.filter(first_seen__gte=self.first_seen_from)
         if self.first_seen_to is not None:

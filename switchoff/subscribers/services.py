@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
+from switchoff.devices.registry import classify_list
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.text import fold
 from switchoff.lib.throttle import Throttled, hit
@@ -141,9 +142,39 @@ def list_import(
     if refuse_errors and check.checked.error_count:
         raise Refused
     check.review.enforce(allow_mass_leave=allow_mass_leave)
-    return import_list(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
-                       mapping=check.mapping, file_name=file_name, refuse_errors=refuse_errors,
-                       allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
+    return list_write(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
+                      mapping=check.mapping, file_name=file_name, refuse_errors=refuse_errors,
+                      allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
+
+
+@transaction.atomic
+def list_write(
+    read: ReadResult,
+    *,
+    content: bytes,
+    operator: Unit,
+    area: Unit,
+    as_of: datetime.date,
+    actor: User | None,
+    mapping: dict[str, int] | None,
+    file_name: str,
+    refuse_errors: bool,
+    allow_mass_leave: bool,
+    progress: ProgressHook = _no_progress,
+) -> ApplyResult:
+    """Write a list (``importer.import_list``) and classify its subscribers' phones, in one transaction.
+
+    Every path ends here: ``list_import`` now, the worker's ``jobs.run_job`` later. The device class
+    of each subscriber the list names with an IMEI is set by one UPDATE against the device table
+    (``devices/registry.classify_list``); a list already imported changes nothing.
+    """
+    result = import_list(read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
+                         mapping=mapping, file_name=file_name, refuse_errors=refuse_errors,
+                         allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
+    if not result.already_imported:
+        progress("classifying", result.checked.rows_read, result.checked.rows_read)
+        classify_list(operator_id=operator.pk, area_id=area.pk)
+    return result
 
 
 def _start_after_commit(job_id: int) -> None:

@@ -25,7 +25,7 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.print_title_rows = "3:3"
-    for column, width in zip("ABCDEFGHIJ", (6, 16, 26, 34, 24, 20, 16, 22, 18, 20), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (6, 16, 26, 34, 24, 20, 16, 20, 22, 18, 20), strict=True):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
     title = xlsx.write_only_cell(sheet, _("2G-only subscribers — %(unit)s") % {"unit": unit.name})
@@ -38,7 +38,7 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
     xlsx.append(sheet, [note])
     header = [
         _("No."), _("Number"), _("Full name"), _("Address"), _("Unit"), _("Operator"), _("Device"),
-        _("Status"), _("First listed"), _("Left the list on"),
+        _("Phone (from the IMEI)"), _("Status"), _("First listed"), _("Left the list on"),
     ]  # fmt: skip
     cells = []
     for text in header:
@@ -57,6 +57,7 @@ def registry_xlsx(unit: Unit, rows: Sequence[Subscriber], *, full: bool) -> byte
                 s.unit.name if s.unit else str(_("not assigned")),
                 s.operator.name,
                 s.device,
+                s.get_device_class_display(),
                 s.get_status_display(),
                 s.first_seen.strftime("%d/%m/%Y"),
                 s.left_on.strftime("%d/%m/%Y") if s.left_on else "",

@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from switchoff.devices.answers import Words, explain
+from switchoff.devices.classes import DeviceClass, answer_of_class
+from switchoff.devices.selectors import campaign_stops, current_campaign
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
@@ -97,10 +100,13 @@ def _user(request: HttpRequest) -> User:
 
 def _filters(request: HttpRequest) -> RegistryFilters:
     operator = request.GET.get("operator", "")
+    device_class = request.GET.get("class", "")
     return RegistryFilters(
         status=request.GET.get("status", "listed"),
         operator=int(operator) if operator.isdigit() else None,
         device=request.GET.get("device", "").strip()[:60],
+        # A class that does not exist is no filter, like an unknown status.
+        device_class=int(device_class) if device_class.isdigit() and int(device_class) in DeviceClass.values else None,
         first_seen_from=parse_day(request.GET.get("from", "")),
         first_seen_to=parse_day(request.GET.get("to", "")),
         query=request.GET.get("q", "").replace("\x00", "").strip()[:100],
@@ -177,6 +183,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         "status": filters.status,
         "query": filters.query,
         "operator": str(filters.operator or ""),
+        "device_classes": DeviceClass.choices,
         "first_from": request.GET.get("from", ""),
         "first_to": request.GET.get("to", ""),
         "operators": operators,
@@ -313,8 +320,15 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     return redirect("subscribers:detail", subscriber_id=subscriber.pk)
 
 
+def _phone(subscriber: Subscriber) -> Words | None:
+    """What the subscriber's device class means at the campaign's switch-off, in plain words (None: no IMEI)."""
+    answer = answer_of_class(subscriber.device_class, campaign_stops(current_campaign()))
+    return explain(answer) if answer is not None else None
+
+
 def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, revealed: str | None) -> HttpResponse:
     context = {
+        "phone": _phone(subscriber),
         "subscriber": subscriber,
         "masked": mask_phone(subscriber.msisdn),
         "events": subscriber_history(subscriber),

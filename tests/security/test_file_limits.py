@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.uploads import store_upload
 from switchoff.people.services import api_token_create
-from switchoff.subscribers import jobs
+from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
@@ -143,7 +143,7 @@ def test_an_unexpected_error_ends_the_job_failed_and_is_logged(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug in a library")
 
-    monkeypatch.setattr(jobs, "import_list", broken)
+    monkeypatch.setattr(services, "import_list", broken)  # where services.list_write finds it
     with caplog.at_level(logging.ERROR, logger="switchoff.subscribers.jobs"):
         jobs.run_job(job.pk)
     job.refresh_from_db()
