@@ -61,11 +61,14 @@ def _insert_cases(campaign: Campaign, subscribers: QuerySet[Subscriber]) -> int:
     )
     place = Coalesce("unit_id", "list_area_id")
     source = new.annotate(case_unit=place, case_team=covering_team(OuterRef("case_unit"))).order_by()
-    # The counters first, from the same rows grouped (the operator is locked: nothing changes between the two).
+    # The counters first, from the same rows grouped by unit (the operator is locked: nothing changes
+    # between the two statements); each unit's team is looked up once here, as the insert's subquery picks it.
+    per_unit = list(new.annotate(case_unit=place).values_list("case_unit").annotate(n=Count("pk")).order_by())
+    teams = teams_of({unit_id for unit_id, _n in per_unit})
     deltas = CaseDeltas()
     added = 0
-    for unit_id, team_id, n in source.values_list("case_unit", "case_team").annotate(n=Count("pk")):
-        deltas.add((campaign.pk, unit_id, team_id, rules.Status.NEW, rules.Stage.LISTED, None), n)
+    for unit_id, n in per_unit:
+        deltas.add((campaign.pk, unit_id, teams.get(unit_id), rules.Status.NEW, rules.Stage.LISTED, None), n)
         added += n
     if not added:
         return 0
@@ -190,6 +193,13 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
         result["cases_verified"] += _apply_rule(gone, rules.list_verifies(source.as_of), now)
         result["cases_closed"] += _apply_rule(gone, rules.list_closes(), now)
     return dict(result)
+
+
+@transaction.atomic
+def cases_follow(*, subscribers: QuerySet[Subscriber]) -> int:
+    """The cases of ``subscribers`` follow them to their unit now (a person placed an address), in every campaign."""
+    campaigns = Campaign.objects.filter(pk__in=Case.objects.filter(subscriber__in=subscribers).values("campaign_id"))
+    return sum(_move_cases(campaign, subscribers) for campaign in campaigns)
 
 
 @transaction.atomic
