@@ -377,6 +377,7 @@ def progress(request: HttpRequest, unit_id: int) -> HttpResponse:
         "p": data,
         "unit": unit,
         "days": [(d, n, round(100 * n / peak)) for d, n in data.visits_per_day],
+        "peak": peak,
         "funnel": [(s, label, n, round(100 * n / max(data.total, 1))) for s, label, n in data.funnel],
         "cases_url": reverse("fieldwork:cases") + f"?unit={unit.pk}",
     }
