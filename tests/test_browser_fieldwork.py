@@ -84,7 +84,7 @@ def test_commune_official_sees_the_cases_without_a_team_in_english(
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:
-    world, field = field_world
+    world, _field = field_world
     base = str(live_server)
     world.reporter_a.language = "en"
     world.reporter_a.save(update_fields=["language"])
