@@ -68,7 +68,11 @@ class Counts:
 def _covered(unit: Unit) -> list[Unit]:
     from switchoff.units.models import UnitKind
 
-    return list(unit.covers.all()) if unit.pk and unit.kind.category == UnitKind.Category.TEAM else []
+    # Only a unit fetched with its kind (as ``access_unit`` does) can be a team here: the counts of any
+    # other unit stay one query, without a look at its kind.
+    if not unit.pk or not Unit.kind.is_cached(unit) or unit.kind.category != UnitKind.Category.TEAM:
+        return []
+    return list(unit.covers.all())
 
 
 def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: int | None = None) -> Counts:
