@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
     from switchoff.campaigns.models import Campaign
+    from switchoff.fieldwork.models import Case, FieldDevice
     from switchoff.reports.models import Activity
     from switchoff.subscribers.models import ImportJob, Subscriber
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
         campaign_b: Campaign
         subscriber_a: Subscriber
         job: ImportJob
+        case_a: Case
+        device_a: FieldDevice
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -128,6 +132,15 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "devices:import": ("post", lambda w: {}),
     "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
+    "fieldwork:case": ("get", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_call": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_visit": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_resolve": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:team": ("get", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:team_members": ("post", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:team_found": ("post", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
+    "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
 }
 
 # Lists scoped to the user: the outsider gets 200 but nothing of ward A.
@@ -137,6 +150,7 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "people:list": ({"q": "reporter"}, "reporter.a"),
     "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
     "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
+    "fieldwork:cases": ({}, "Hoàng Thị Bình"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -159,6 +173,15 @@ API_GUARDED = {
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
 # Any token: answered from the device table alone, nothing of any unit (checked below).
 API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
+# The field API: the caller's own and their teams' cases only (walked below as another team's member).
+API_FIELD = {
+    ("GET", "/api/v1/field/me"),
+    ("GET", "/api/v1/field/cases"),
+    ("POST", "/api/v1/field/visits"),
+    ("PUT", "/api/v1/field/visits/{visit_id}"),
+    ("POST", "/api/v1/field/calls"),
+    ("GET", "/api/v1/field/progress"),
+}
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
@@ -230,6 +253,13 @@ def walk(world: World) -> Any:
         as_of=datetime.date(2024, 8, 1),
     )
     subscriber_a = Subscriber.objects.get()
+    from switchoff.fieldwork.cases import campaign_cases_open
+    from switchoff.fieldwork.models import Case
+    from switchoff.fieldwork.services import device_enrol
+
+    campaign_cases_open(campaign=campaign)
+    case_a = Case.objects.get(subscriber=subscriber_a)
+    device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -246,7 +276,7 @@ def walk(world: World) -> Any:
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
-        upload_id=upload_id,
+        upload_id=upload_id, case_a=case_a, device_a=device_a,
     )  # fmt: skip
 
 
@@ -286,7 +316,7 @@ def test_every_url_is_classified() -> None:
 
 
 def test_every_api_operation_is_classified() -> None:
-    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN
+    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN | API_FIELD
 
 
 @pytest.mark.django_db
@@ -391,6 +421,38 @@ def test_anonymous_is_sent_to_login_everywhere(walk: Any) -> None:
         assert response.status_code in {302, 405}, name
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("people:login"))
-    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN:
-        response = client.generic(method, api_url(path, world))
+    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN | API_FIELD:
+        response = client.generic(method, api_url(path, world).replace("{visit_id}", str(uuid.uuid4())))
         assert response.status_code == 401, path
+
+
+@pytest.mark.django_db
+def test_another_teams_member_sees_and_writes_nothing_of_team_a_through_the_field_api(world: World) -> None:
+    """Team B's member, with their phone's token and with an API token: nothing of team A's cases, by any operation."""
+    from django.utils import timezone
+
+    from switchoff.fieldwork.models import Call, Case, Visit
+    from switchoff.people.roles import Role
+    from tests.conftest import make_user
+    from tests.fieldwork_helpers import device_client, open_field, visit_json
+
+    field = open_field(world)
+    member_b = make_user("member.b", world.team_b, Role.TEAM_MEMBER)
+    phone, _raw = device_client(member_b)
+    _token, raw = api_token_create(user=world.reporter_b, name="mine")
+    for client in (phone, Client(headers={"Authorization": f"Bearer {raw}"})):
+        seen = client.get("/api/v1/field/cases").json()["items"]
+        assert {c["id"] for c in seen} <= {field.cuc.pk}
+        body = visit_json(field.an, "agrees")
+        batch = client.post("/api/v1/field/visits", {"visits": [body]}, content_type="application/json").json()
+        assert batch["results"][0]["result"] == "invalid" and batch["results"][0]["case"] is None
+        one = client.put(f"/api/v1/field/visits/{body['id']}", body, content_type="application/json")
+        assert one.status_code == 422 and one.json()["case"] is None
+        call = {"id": str(uuid.uuid4()), "case_id": field.an.pk, "at": timezone.now().isoformat()}
+        calls = client.post("/api/v1/field/calls", {"calls": [call]}, content_type="application/json").json()
+        assert calls["results"][0]["result"] == "invalid"
+        assert client.get("/api/v1/field/progress", {"unit": world.team_a.pk}).status_code in {403, 404}
+        me = client.get("/api/v1/field/me")
+        assert "Tổ công nghệ số số 1" not in me.content.decode()
+    assert not Visit.objects.exists() and not Call.objects.exists()
+    assert Case.objects.get(pk=field.an.pk).version == field.an.version

@@ -42,7 +42,6 @@ from switchoff.subscribers.importer import (
     ProgressHook,
     Refused,
     check_list,
-    import_list,
     remembered_columns,
 )
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel
@@ -155,25 +154,30 @@ def list_write(
     operator: Unit,
     area: Unit,
     as_of: datetime.date,
-    actor: User | None,
-    mapping: dict[str, int] | None,
-    file_name: str,
-    refuse_errors: bool,
-    allow_mass_leave: bool,
+    actor: User | None = None,
+    mapping: dict[str, int] | None = None,
+    file_name: str = "",
+    refuse_errors: bool = False,
+    allow_mass_leave: bool = False,
     progress: ProgressHook = _no_progress,
 ) -> ApplyResult:
-    """Write a list (``importer.import_list``) and classify its subscribers' phones, in one transaction.
+    """Write a list (``importer.import_list``), classify its subscribers' phones and update the door-to-door
+    cases (``fieldwork.cases.cases_after_list``), in one transaction.
 
     Every path ends here: ``list_import`` now, the worker's ``jobs.run_job`` later. The device class
     of each subscriber the list names with an IMEI is set by one UPDATE against the device table
     (``devices/registry.classify_list``); a list already imported changes nothing.
     """
+    from switchoff.fieldwork.cases import cases_after_list  # fieldwork reads the registry's models
+
     result = import_list(read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
                          mapping=mapping, file_name=file_name, refuse_errors=refuse_errors,
                          allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
     if not result.already_imported:
         progress("classifying", result.checked.rows_read, result.checked.rows_read)
         classify_list(operator_id=operator.pk, area_id=area.pk)
+        # The door-to-door cases the list brings, moves or settles (set-based, rolled back with the list).
+        cases_after_list(source=result.source)
     return result
 
 
@@ -329,6 +333,11 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
     )
     locked.unit = unit
     locked.save(update_fields=["unit"])
+    from switchoff.fieldwork.cases import cases_follow
+
+    cases_follow(
+        subscribers=Subscriber.objects.filter(pk=locked.pk)
+    )  # the door-to-door case goes to the village's team
     log_action("subscribers.subscriber.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
     return locked
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from switchoff.devices.answers import Words, explain
 from switchoff.devices.classes import DeviceClass, answer_of_class
 from switchoff.devices.selectors import campaign_stops, current_campaign
+from switchoff.fieldwork.access import visible_cases
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
@@ -336,6 +337,7 @@ def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, reveale
         "assign_choices": _assign_choices(user, subscriber),
         "can_reveal": revealed is not None or may_reveal(user, subscriber),
         "revealed": revealed,
+        "cases": visible_cases(user).filter(subscriber=subscriber).select_related("team"),
     }
     return render(request, "subscribers/detail.html", context)
 
