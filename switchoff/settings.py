@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "switchoff.reports",
     "switchoff.subscribers",
     "switchoff.devices",
+    "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -213,6 +214,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "switchoff" / "static",
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    # The field app, built by `npm run build` (switchoff/fieldapp/frontend/build.mjs).
+    ("field", BASE_DIR / "build" / "field"),
 ]
 MEDIA_ROOT = VAR_DIR / "uploads"
 MEDIA_URL = "/media/"
