@@ -79,7 +79,7 @@ STRINGS: dict[str, Promise] = {
     "set_up": _("Log in and set up this phone"),
     "signed_out_title": _("This phone is signed out"),
     "revoked": _("Your team leader has revoked this phone: the data on it has been cleared."),
-    "expired": _("This phone's sign-in is no longer valid: the data on it has been cleared."),
+    "expired": _("This phone's sign-in has expired: log in again to send your visits. Nothing on the phone is lost."),
 }
 
 

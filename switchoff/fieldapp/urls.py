@@ -9,4 +9,5 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("enrol/", views.enrol, name="enrol"),
+    path("logout/", views.logout, name="logout"),
 ]

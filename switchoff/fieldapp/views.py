@@ -8,6 +8,7 @@ device token that the enrol page handed over once.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -17,8 +18,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from switchoff.fieldapp.strings import strings_by_language
 from switchoff.people.models import User
@@ -44,39 +47,47 @@ def shell(request: HttpRequest) -> HttpResponse:
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The built service worker, with the shell's revision put in, never kept by the HTTP cache.
 
-    Served from /field/ so that its scope is the app; a new build or a changed shell (its
-    template or a translation) gives another revision, and the phone fetches the new shell.
+    Served from /field/ so that its scope is the app; a new build or a changed shell or manifest
+    (a template or a translation) gives another revision, and the phone fetches the new ones.
     """
     try:
         source = (BUILD_DIR / "sw.js").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise Http404("The field app is not built: run npm run build.") from None
-    revision = hashlib.sha256(_shell_html().encode()).hexdigest()[:20]
+    shell_and_manifest = _shell_html() + json.dumps(_manifest(), sort_keys=True)
+    revision = hashlib.sha256(shell_and_manifest.encode()).hexdigest()[:20]
     response = HttpResponse(source.replace("__SHELL_REVISION__", revision), content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     return response
 
 
+def _manifest() -> dict[str, object]:
+    # In the campaign's language: the name under the icon on the phone's home screen.
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "name": _("switchoff field work"),
+            "short_name": "switchoff",
+            "description": _("Door-to-door visits to people who still use a 2G-only phone, with or without signal."),
+            "lang": settings.LANGUAGE_CODE,
+            "start_url": "/field/",
+            "scope": "/field/",
+            "display": "standalone",
+            "background_color": "#f5f7f9",
+            "theme_color": "#0b5cad",
+            "icons": [
+                {"src": static("field/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                {"src": static("field/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                {"src": static("field/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            ],
+        }
+
+
 @require_GET
 def manifest(request: HttpRequest) -> HttpResponse:
     """The web app manifest: installable from the browser's menu, opens full screen on /field/."""
-    data = {
-        "name": _("switchoff field work"),
-        "short_name": "switchoff",
-        "description": _("Door-to-door visits to people who still use a 2G-only phone, with or without signal."),
-        "lang": request.LANGUAGE_CODE,
-        "start_url": "/field/",
-        "scope": "/field/",
-        "display": "standalone",
-        "background_color": "#f5f7f9",
-        "theme_color": "#0b5cad",
-        "icons": [
-            {"src": static("field/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": static("field/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": static("field/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
-        ],
-    }
-    response = JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        _manifest(), content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
     response["Cache-Control"] = "no-cache"
     return response
 
@@ -113,3 +124,23 @@ def enrol(request: HttpRequest) -> HttpResponse:
             }
             return render(request, "fieldapp/enrolled.html", {"handoff": handoff})
     return render(request, "fieldapp/enrol.html", {"error": error})
+
+
+@csrf_exempt  # Authenticated by the device token in a header, never by a cookie: nothing to forge.
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """The app's "log out of this phone": the device's token is revoked (the app wipes itself anyway).
+
+    Answers 204 whether or not the token was still valid: an unknown or revoked one has nothing left to stop.
+    """
+    from switchoff.fieldwork.api import DeviceAuth, DeviceRevoked
+    from switchoff.fieldwork.services import device_revoke
+
+    try:
+        user = DeviceAuth()(request)
+    except DeviceRevoked:
+        user = None
+    device = getattr(request, "field_device", None)
+    if isinstance(user, User) and device is not None:
+        device_revoke(actor=user, device=device)
+    return HttpResponse(status=204)

@@ -13,6 +13,7 @@ let language = "vi";
 let device = null; // {token, member, device, teams}
 let syncing = null;
 let flash = null;
+let expired = false;
 
 function t(key, values = {}) {
   const text = (STRINGS[language] && STRINGS[language][key]) || STRINGS.vi[key] || key;
@@ -52,6 +53,7 @@ function show(message, kind = "ok") {
 }
 
 function takeFlash() {
+  if (!flash && expired) return h("p", { className: "flash warn", role: "status" }, t("expired"), " ", h("a", { href: "/field/enrol/" }, t("set_up")));
   if (!flash) return null;
   const { message, kind } = flash;
   flash = null;
@@ -70,11 +72,17 @@ async function syncNow(asked) {
     try {
       await sync(device.token);
     } catch (error) {
-      if (error instanceof SignedOut) {
-        await signedOut(error.code);
+      if (error instanceof SignedOut && error.code === "device_revoked") {
+        await revoked();
         return;
       }
-      show(t("server_unreachable"), "warn");
+      if (error instanceof SignedOut) {
+        // Expired (or unknown) sign-in: nothing is wiped, the member logs in again to send.
+        show(t("expired"), "warn");
+        expired = true;
+      } else {
+        show(t("server_unreachable"), "warn");
+      }
     } finally {
       syncing = null;
     }
@@ -83,13 +91,14 @@ async function syncNow(asked) {
   return syncing;
 }
 
-async function signedOut(code) {
+// A revoked phone (lost, or the member left the team): everything of the member goes, then say why.
+async function revoked() {
   await store.wipe();
   device = null;
   root.replaceChildren(
     h("section", { className: "card", id: "signed-out" },
       h("h1", {}, t("signed_out_title")),
-      h("p", {}, code === "device_revoked" ? t("revoked") : t("expired")),
+      h("p", {}, t("revoked")),
       h("a", { className: "button big", href: "/field/enrol/" }, t("set_up"))),
   );
   statusBar.replaceChildren();

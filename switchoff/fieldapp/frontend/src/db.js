@@ -64,12 +64,18 @@ export async function unqueueCall(id) {
   return (await db()).delete("calls", id);
 }
 
-// Logging out, or a revoked device: nothing of the member's stays on the phone.
-export async function wipe() {
+// Logging out, or a revoked device: nothing of the member's stays on the phone, and the service
+// worker goes too (it registers again, with a fresh copy of the shell, at the next enrol).
+// Enrolling another member clears the data only (everything: true is for leaving).
+export async function wipe({ everything = true } = {}) {
   if (connection) (await connection).close();
   connection = null;
   await deleteDB(DB_NAME);
+  if (!everything) return;
   if (self.caches) {
     for (const name of await caches.keys()) await caches.delete(name);
+  }
+  if (navigator.serviceWorker) {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
   }
 }
