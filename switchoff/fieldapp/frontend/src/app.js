@@ -43,7 +43,7 @@ async function drawStatus() {
   statusBar.replaceChildren(
     h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline")),
     h("span", { id: "unsent", "data-count": waiting, className: waiting ? "unsent some" : "unsent" }, waiting ? t("unsent", { n: waiting }) : t("all_sent")),
-    h("span", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync, language) }) : t("never_synced")),
+    h("span", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced")),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
   );
 }
@@ -278,12 +278,12 @@ async function drawCase(id) {
     h("a", { href: "#/", className: "back" }, "← ", t("back")),
     h("section", { className: "card person" },
       h("h1", {}, item.name),
-      h("p", {}, item.address, item.village ? ` · ${item.village.name}` : ""),
+      h("p", {}, item.address, item.village && !item.address.includes(item.village.name) ? ` · ${item.village.name}` : ""),
       h("p", { className: "state" }, item.status_label,
-        item.follow_up_on ? ` · ${t("follow_up_on", { date: formatDate(item.follow_up_on, language) })}` : "",
+        item.follow_up_on ? ` · ${t("follow_up_on", { date: formatDate(item.follow_up_on) })}` : "",
         item.operator ? ` · ${item.operator}` : ""),
       item.conflict ? h("p", { className: "flash warn", id: "case-conflict" }, t("conflict_case")) : "",
-      last ? h("p", { className: "muted" }, t("last_visit", { outcome: last.outcome_label, date: formatTime(last.visited_at, language) })) : "",
+      last ? h("p", { className: "muted" }, t("last_visit", { outcome: last.outcome_label, date: formatTime(last.visited_at) })) : "",
       item.number
         ? h("a", { className: "button big call", id: "call", href: `tel:${item.number}`, onclick: () => store.queueCall({ id: uuid(), case_id: item.id, at: localIso() }) }, `${t("call")} ${item.number}`)
         : ""),

@@ -17,17 +17,21 @@ export function h(tag, attributes = {}, ...children) {
 
 const ZONE = "Asia/Ho_Chi_Minh";
 
-export function formatTime(iso, language) {
+// "08:05, 02/12" in Vietnam's time, whatever the phone's zone: what a member reads at a glance.
+export function formatTime(iso) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(language === "vi" ? "vi-VN" : "en-GB", {
-    timeZone: ZONE, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit",
-  }).format(new Date(iso));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(iso))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.hour}:${parts.minute}, ${parts.day}/${parts.month}`;
 }
 
-export function formatDate(isoDate, language) {
+export function formatDate(isoDate) {
   if (!isoDate) return "";
   const [year, month, day] = isoDate.slice(0, 10).split("-");
-  return language === "vi" ? `${day}/${month}/${year}` : `${day}/${month}/${year}`;
+  return `${day}/${month}/${year}`;
 }
 
 // "2026-12-02T08:15:00+07:00": the time the visit happened, with the phone's offset.
