@@ -21,7 +21,7 @@ from typing import Any
 from locust import FastHttpUser, constant, events, task
 
 SEED = json.loads(open(os.environ["BENCH_VISITS_SEED"], encoding="utf-8").read())
-BATCH = int(os.environ.get("BENCH_VISITS_BATCH", "20"))
+BATCH = int(os.environ.get("BENCH_VISITS_BATCH", "50"))
 RETRY_SHARE = 0.10
 OUTCOMES = ["not_home", "informed", "agrees", "needs_support", "switched"]
 _members = itertools.cycle(SEED["members"])

@@ -40,7 +40,7 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/swit
 TEAMS = int(os.environ.get("BENCH_TEAMS", "20"))
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "2"))
 CASES_PER_TEAM = int(os.environ.get("BENCH_CASES_PER_TEAM", "200"))
-USERS = int(os.environ.get("BENCH_USERS", "24"))
+USERS = int(os.environ.get("BENCH_USERS", "6"))
 DURATION = int(os.environ.get("BENCH_DURATION_S", "30"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 BIN = Path(sys.executable).parent
@@ -168,6 +168,20 @@ def wait_up(base: str, token: str) -> None:
     raise SystemExit("gunicorn did not answer")
 
 
+def warm_up(base: str, members: list[dict[str, Any]]) -> None:
+    """Every worker answers a few requests first: its first one loads the URLs and the API's schemas (seconds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def hit(n: int) -> None:
+        token = members[n % len(members)]["token"]
+        request = urllib.request.Request(f"{base}/api/v1/field/me", headers={"Authorization": f"Device {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  (loopback)
+            response.read()
+
+    with ThreadPoolExecutor(max_workers=WORKERS * 2) as pool:
+        list(pool.map(hit, range(WORKERS * 20)))
+
+
 def count(sent: set[str]) -> tuple[int, int]:
     """(visits sent that are in the database, rows in the database)."""
     from switchoff.fieldwork.models import Visit
@@ -194,11 +208,12 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "switchoff.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--log-level", "warning", "--chdir", str(ROOT)],
+         "--log-level", "warning", "--chdir", str(ROOT), "--preload"],
         env=SERVER_ENV,
     )  # fmt: skip
     try:
         wait_up(base, seeded["members"][0]["token"])
+        warm_up(base, seeded["members"])
         started = time.monotonic()
         subprocess.run(
             [str(BIN / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless", "--users",
@@ -242,7 +257,7 @@ def main() -> None:
         "p95_bare_ms": round(percentile(timings["bare"], 0.95), 1),
         "users": USERS,
         "workers": WORKERS,
-        "batch": int(os.environ.get("BENCH_VISITS_BATCH", "20")),
+        "batch": int(os.environ.get("BENCH_VISITS_BATCH", "50")),
     }
     print(" ".join(f"{k}={v}" for k, v in detail.items()))
     print(
