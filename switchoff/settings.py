@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "switchoff.reports",
     "switchoff.subscribers",
     "switchoff.devices",
+    "switchoff.fieldwork",
     "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
@@ -149,6 +150,8 @@ for _proxy in TRUSTED_PROXIES:
         ) from None
 # API tokens stop working this many days after they were made.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+# A phone signed in for field work stays signed in this long (revoked sooner by its team leader).
+FIELD_DEVICE_DAYS = env_int("FIELD_DEVICE_DAYS", 365)
 # Searches by a full phone number disclose whether (and where) that number is listed: each is
 # logged like a reveal, and a person may make this many a minute (a mask leaves 10,000 candidates).
 NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)

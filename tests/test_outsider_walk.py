@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +169,15 @@ API_GUARDED = {
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
 # Any token: answered from the device table alone, nothing of any unit (checked below).
 API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
+# The field API: the caller's own and their teams' cases only (walked below as another team's member).
+API_FIELD = {
+    ("GET", "/api/v1/field/me"),
+    ("GET", "/api/v1/field/cases"),
+    ("POST", "/api/v1/field/visits"),
+    ("PUT", "/api/v1/field/visits/{visit_id}"),
+    ("POST", "/api/v1/field/calls"),
+    ("GET", "/api/v1/field/progress"),
+}
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
@@ -295,7 +305,7 @@ def test_every_url_is_classified() -> None:
 
 
 def test_every_api_operation_is_classified() -> None:
-    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN
+    assert api_operations() == API_GUARDED | API_SCOPED | API_ANY_TOKEN | API_FIELD
 
 
 @pytest.mark.django_db
@@ -400,6 +410,38 @@ def test_anonymous_is_sent_to_login_everywhere(walk: Any) -> None:
         assert response.status_code in {302, 405}, name
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("people:login"))
-    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN:
-        response = client.generic(method, api_url(path, world))
+    for method, path in API_GUARDED | API_SCOPED | API_ANY_TOKEN | API_FIELD:
+        response = client.generic(method, api_url(path, world).replace("{visit_id}", str(uuid.uuid4())))
         assert response.status_code == 401, path
+
+
+@pytest.mark.django_db
+def test_another_teams_member_sees_and_writes_nothing_of_team_a_through_the_field_api(world: World) -> None:
+    """Team B's member, with their phone's token and with an API token: nothing of team A's cases, by any operation."""
+    from django.utils import timezone
+
+    from switchoff.fieldwork.models import Call, Case, Visit
+    from switchoff.people.roles import Role
+    from tests.conftest import make_user
+    from tests.fieldwork_helpers import device_client, open_field, visit_json
+
+    field = open_field(world)
+    member_b = make_user("member.b", world.team_b, Role.TEAM_MEMBER)
+    phone, _raw = device_client(member_b)
+    _token, raw = api_token_create(user=world.reporter_b, name="mine")
+    for client in (phone, Client(headers={"Authorization": f"Bearer {raw}"})):
+        seen = client.get("/api/v1/field/cases").json()["items"]
+        assert {c["id"] for c in seen} <= {field.cuc.pk}
+        body = visit_json(field.an, "agrees")
+        batch = client.post("/api/v1/field/visits", {"visits": [body]}, content_type="application/json").json()
+        assert batch["results"][0]["result"] == "invalid" and batch["results"][0]["case"] is None
+        one = client.put(f"/api/v1/field/visits/{body['id']}", body, content_type="application/json")
+        assert one.status_code == 422 and one.json()["case"] is None
+        call = {"id": str(uuid.uuid4()), "case_id": field.an.pk, "at": timezone.now().isoformat()}
+        calls = client.post("/api/v1/field/calls", {"calls": [call]}, content_type="application/json").json()
+        assert calls["results"][0]["result"] == "invalid"
+        assert client.get("/api/v1/field/progress", {"unit": world.team_a.pk}).status_code in {403, 404}
+        me = client.get("/api/v1/field/me")
+        assert "Tổ công nghệ số số 1" not in me.content.decode()
+    assert not Visit.objects.exists() and not Call.objects.exists()
+    assert Case.objects.get(pk=field.an.pk).version == field.an.version

@@ -56,7 +56,7 @@ class TokenAuth(HttpBearer):
 # written into the OpenAPI document so that clients (and schemathesis' status-code check) know them.
 ERROR_ANSWERS = {
     "400": "The request could not be read.",
-    "401": "No valid API token (missing, wrong, expired or revoked).",
+    "401": "No valid API token (missing, wrong, expired or revoked), or a revoked field device (`device_revoked`).",
     "403": "The token's owner may see this but lacks the permission, or two-factor is required for it.",
     "404": "Not found, or not in the token owner's area (the two are not told apart).",
     "409": "Conflicts with what is stored (e.g. the same key with different content).",
@@ -87,7 +87,9 @@ class SwitchoffAPI(NinjaAPI):
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
+                # ninja keys the operation's own answers by int; the JSON document by string: one key each.
+                responses = {str(status): answer for status, answer in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for status, description in ERROR_ANSWERS.items():
                     responses.setdefault(
                         status,
@@ -159,6 +161,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 from switchoff.devices.api import router as devices_router  # noqa: E402
+from switchoff.fieldwork.api import DeviceRevoked  # noqa: E402
+from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
@@ -169,3 +173,14 @@ api.add_router("/me", people_router, tags=["people"])
 api.add_router("/campaigns", reports_router, tags=["campaigns and reports"])
 api.add_router("/registry", subscribers_router, tags=["2G-only subscriber registry"])
 api.add_router("/devices", devices_router, tags=["device check"])
+api.add_router("/field", field_router, tags=["field"])
+
+
+@api.exception_handler(DeviceRevoked)
+def on_device_revoked(request: HttpRequest, exc: DeviceRevoked) -> HttpResponse:
+    """A lost phone, revoked by its team leader: refused, and told to forget the cases and visits it holds."""
+    response = error(
+        request, 401, "device_revoked", _("This phone was signed out of field work. Ask your team leader.")
+    )
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response

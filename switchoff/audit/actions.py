@@ -255,6 +255,44 @@ def _reminder_sent(data: dict[str, Any]) -> str:
     }
 
 
+def _visits_recorded(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s visit, %(c)s in conflict", "%(n)s visits, %(c)s in conflict", data["visits"]) % {
+        "n": _n(data["visits"]),
+        "c": _n(data["conflicts"]),
+    }
+
+
+def _calls(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s call", "%(n)s calls", data["calls"]) % {"n": _n(data["calls"])}
+
+
+def _cases_downloaded(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s case", "%(n)s cases", data["cases"]) % {"n": _n(data["cases"])}
+
+
+def _cases_assigned(data: dict[str, Any]) -> str:
+    cases = ngettext("%(n)s case", "%(n)s cases", data["cases"]) % {"n": _n(data["cases"])}
+    if data.get("member"):
+        return _("%(cases)s to %(team)s, %(member)s") % {"cases": cases, "team": data["team"], "member": data["member"]}
+    if data.get("team"):
+        return _("%(cases)s to %(team)s") % {"cases": cases, "team": data["team"]}
+    return _("%(cases)s taken from their team") % {"cases": cases}
+
+
+def _case_resolved(data: dict[str, Any]) -> str:
+    from switchoff.fieldwork.rules import Status
+
+    return _("now: %(status)s") % {"status": Status(data["to"]).label}
+
+
+def _device(data: dict[str, Any]) -> str:
+    return f"{data['name']} ({data['prefix']}…)"
+
+
+def _team_member(data: dict[str, Any]) -> str:
+    return f"{data['person']} ({Role(data['role']).label})"
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -283,6 +321,16 @@ ACTIONS: dict[str, Action] = {
     "subscribers.import.queued": _a(gettext_lazy("Import started"), _import_queued),
     "subscribers.import.cancelled": _a(gettext_lazy("Import cancelled")),
     "subscribers.import.restarted": _a(gettext_lazy("Import started again")),
+    # field work
+    "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
+    "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
+    "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
+    "fieldwork.case.resolved": _a(gettext_lazy("Case in conflict resolved"), _case_resolved),
+    "fieldwork.device.enrolled": _a(gettext_lazy("Phone signed in for field work"), _device),
+    "fieldwork.device.revoked": _a(gettext_lazy("Field phone revoked"), _device),
+    "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
+    "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

@@ -28,3 +28,13 @@ def count_totals(*, unit: Unit, keys: Iterable[str], until: datetime.date | None
 def total(totals: dict[tuple[str, int], int], key: str, *, dimension: int | None = None) -> int:
     """One key's total from ``count_totals``, over every dimension or only ``dimension``."""
     return sum(n for (k, d), n in totals.items() if k == key and (dimension is None or d == dimension))
+
+
+def count_by_day(
+    *, unit: Unit, key: str, since: datetime.date, dimensions: Iterable[int] | None = None
+) -> dict[datetime.date, int]:
+    """One key's totals under ``unit`` per day from ``since`` (optionally only some dimensions), in one query."""
+    rows = Count.objects.filter(unit__in=Unit.objects.rolling_into(unit).values("pk"), key=key, day__gte=since)
+    if dimensions is not None:
+        rows = rows.filter(dimension__in=list(dimensions))
+    return {day: int(n) for day, n in rows.values_list("day").annotate(n=Sum("delta")).order_by() if n}

@@ -35,6 +35,9 @@ class Perm(models.TextChoices):
     REVEAL_NUMBERS = "subscribers.reveal", _("Reveal a full number or export the list (every time is logged)")
     IMPORT_SUBSCRIBERS = "subscribers.import", _("Import operators' lists")
     IMPORT_DEVICES = "devices.import", _("Import device tables (models and their radio capabilities)")
+    VISIT = "fieldwork.visit", _("Visit and call the team's cases, record visits, use a phone for field work")
+    LEAD_TEAM = "fieldwork.lead", _("Lead a team: hand its cases to members, resolve conflicts, revoke its phones")
+    MANAGE_FIELD = "fieldwork.manage", _("Assign the area's cases to teams, set teams' villages and members")
 
 
 _ALL = set(Perm)
@@ -42,14 +45,31 @@ _ALL = set(Perm)
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(_ALL),
     Role.COORDINATOR: frozenset(_ALL - {Perm.MERGE_UNITS}),
+    # The commune's official directs its teams: which villages each covers, who is in it, which cases it has.
     Role.REPORTER: frozenset(
-        {Perm.VIEW_UNITS, Perm.EDIT_UNITS, Perm.VIEW_PEOPLE, Perm.USE_API, Perm.REPORT, Perm.VIEW_SUBSCRIBERS}
+        {
+            Perm.VIEW_UNITS,
+            Perm.EDIT_UNITS,
+            Perm.VIEW_PEOPLE,
+            Perm.USE_API,
+            Perm.REPORT,
+            Perm.VIEW_SUBSCRIBERS,
+            Perm.MANAGE_FIELD,
+        }
     ),
     Role.TEAM_LEADER: frozenset(
-        {Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.REPORT, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS}
+        {
+            Perm.VIEW_UNITS,
+            Perm.VIEW_PEOPLE,
+            Perm.REPORT,
+            Perm.VIEW_SUBSCRIBERS,
+            Perm.REVEAL_NUMBERS,
+            Perm.VISIT,
+            Perm.LEAD_TEAM,
+        }
     ),
     # Field workers call and visit the people on their villages' list.
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS}),
+    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS, Perm.VISIT}),
     Role.OPERATOR_STAFF: frozenset(
         {
             Perm.VIEW_UNITS,

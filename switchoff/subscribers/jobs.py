@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.uploads import find_upload
 from switchoff.subscribers.guards import ImportRefusal
 from switchoff.subscribers.guards import job_message as guard_message
-from switchoff.subscribers.importer import Refused, import_list, same_list_imported
+from switchoff.subscribers.importer import ApplyResult, Refused, import_list, same_list_imported
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import UnreadableFile, read_file
 
@@ -87,6 +88,21 @@ def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
     return not beats or now - max(beats) > STALLED_AFTER
 
 
+def write_list(read: Any, **kwargs: Any) -> ApplyResult:
+    """``importer.import_list``, then what the list does to the campaigns' door-to-door cases, in one transaction.
+
+    The one hook of the field work into the import (``fieldwork.cases.cases_after_list``):
+    set-based statements after the list is written, rolled back with it.
+    """
+    from switchoff.fieldwork.cases import cases_after_list
+
+    with transaction.atomic():
+        result = import_list(read, **kwargs)
+        if not result.already_imported:
+            cases_after_list(source=result.source)
+    return result
+
+
 def run_job(job_id: int) -> None:
     """Check and import the job's file. Safe to run again after a crash: nothing half-written remains."""
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
@@ -118,7 +134,7 @@ def run_job(job_id: int) -> None:
             return
         read = read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
-        result = import_list(
+        result = write_list(
             read,
             content=content,
             actor=job.created_by,

@@ -41,10 +41,9 @@ from switchoff.subscribers.importer import (
     ProgressHook,
     Refused,
     check_list,
-    import_list,
     remembered_columns,
 )
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel, write_list
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
@@ -141,7 +140,7 @@ def list_import(
     if refuse_errors and check.checked.error_count:
         raise Refused
     check.review.enforce(allow_mass_leave=allow_mass_leave)
-    return import_list(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
+    return write_list(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
                        mapping=check.mapping, file_name=file_name, refuse_errors=refuse_errors,
                        allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
 

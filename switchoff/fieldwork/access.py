@@ -1,0 +1,76 @@
+"""Who sees and acts on which cases: the field work's checked helpers beside ``people/access.py``.
+
+* ``field_cases``: the cases a member works on, their own and their teams' (``assigned_scope``
+  with ``fieldwork.visit``). The field app, the API and the visit form go through it: a member
+  of one team never reads or writes another team's cases.
+* ``managed_cases``: the cases an official directs, those in the units where they hold
+  ``fieldwork.manage`` (a commune's committee: its villages), and a team leader's team's cases.
+* ``visible_cases``: either of the two, for the pages.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from switchoff.fieldwork.models import Case, FieldDevice
+from switchoff.people.access import acts_as_superuser, assigned_scope, can, visible_units
+from switchoff.people.models import User
+from switchoff.people.roles import Perm
+from switchoff.units.models import Unit
+
+
+def field_cases(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(assigned_scope(user, Perm.VISIT))
+
+
+def managed_filter(user: User) -> Q:
+    if acts_as_superuser(user):
+        return Q()
+    return Q(unit__in=visible_units(user, Perm.MANAGE_FIELD)) | assigned_scope(user, Perm.LEAD_TEAM)
+
+
+def managed_cases(user: User) -> QuerySet[Case]:
+    return Case.objects.filter(managed_filter(user))
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    if acts_as_superuser(user):
+        return Case.objects.all()
+    return Case.objects.filter(managed_filter(user) | assigned_scope(user, Perm.VISIT))
+
+
+def access_case(user: User, case_id: int) -> Case:
+    """A case the user may see, or 404."""
+    try:
+        return (
+            visible_cases(user)
+            .select_related("subscriber", "subscriber__operator", "unit", "team", "member")
+            .get(pk=case_id)
+        )
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def may_manage(user: User, case: Case) -> bool:
+    """Whether ``user`` reassigns ``case`` and resolves its conflicts."""
+    return managed_cases(user).filter(pk=case.pk).exists()
+
+
+def may_lead(user: User, team: Unit) -> bool:
+    """Whether ``user`` directs ``team`` (its leader, or an official of its commune)."""
+    return can(user, Perm.LEAD_TEAM, team) or can(user, Perm.MANAGE_FIELD, team)
+
+
+def access_device(user: User, device_id: int) -> FieldDevice:
+    """A field device of a team ``user`` directs (or their own), or 404."""
+    device = FieldDevice.objects.select_related("user").filter(pk=device_id).first()
+    if device is None:
+        raise Http404
+    if device.user_id == user.pk:
+        return device
+    from switchoff.fieldwork.selectors import teams_of_member
+
+    if not any(may_lead(user, team) for team in teams_of_member(device.user)):
+        raise Http404
+    return device

@@ -1,0 +1,386 @@
+"""The field API (tag "field"): a member's cases, their visits and calls, progress.
+
+Authenticated by a field device (``Authorization: Device fd_…``, bound to one member)
+or by an API token (``Bearer so_…``) for other clients. Either way the caller acts only
+on their own and their teams' cases (``access.field_cases``). A revoked device is
+answered 401 ``device_revoked`` with ``Clear-Site-Data`` so that a lost phone forgets
+what it holds at its next contact. See docs/architecture.md, "Field work".
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from ninja import Query, Router, Schema, Status
+from ninja.security.http import HttpAuthBase
+from pydantic import AwareDatetime, Field
+
+from switchoff.api.types import Id
+from switchoff.fieldwork import selectors, services
+from switchoff.fieldwork.access import field_cases
+from switchoff.fieldwork.models import Case, FieldDevice, Visit
+from switchoff.fieldwork.rules import Outcome
+from switchoff.fieldwork.rules import Status as CaseStatus
+from switchoff.lib.phones import mask_phone
+from switchoff.people.access import access_unit, act_by_token, can
+from switchoff.people.models import User, token_digest
+from switchoff.people.roles import Perm
+
+BATCH_MAX = 200
+OUTCOMES = Literal[
+    "not_home", "informed", "agrees", "needs_support", "switched", "refuses", "not_used", "moved", "deceased",
+    "wrong_number",
+]  # fmt: skip
+
+
+class DeviceRevoked(Exception):
+    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data."""
+
+
+class DeviceAuth(HttpAuthBase):
+    """``Authorization: Device fd_…``: a phone signed in for field work, acting as its member."""
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "Authorization"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _space, raw = header.partition(" ")
+        if scheme.lower() != "device" or not raw:
+            return None
+        device = FieldDevice.objects.select_related("user").filter(digest=token_digest(raw.strip())).first()
+        if device is None:
+            return None
+        now = timezone.now()
+        if device.revoked_at is not None or not device.user.is_active:
+            raise DeviceRevoked
+        if device.expires_at <= now:
+            return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
+        user = device.user
+        act_by_token(user)
+        services.device_touch(device=device, now=now)
+        request.user = user
+        request.field_device = device  # type: ignore[attr-defined]
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+        return user
+
+
+def _auth() -> list[Any]:
+    from switchoff.api.root import TokenAuth
+
+    return [DeviceAuth(), TokenAuth()]
+
+
+router = Router(auth=_auth())
+
+
+class FieldRef(Schema):
+    id: int
+    name: str
+
+
+class FieldLastVisitOut(Schema):
+    visited_at: datetime.datetime
+    outcome: str
+    outcome_label: str
+
+
+class FieldCaseOut(Schema):
+    id: int
+    version: int
+    status: str = Field(description=" | ".join(CaseStatus.values))
+    status_label: str = Field(description="In the member's language.")
+    follow_up_on: datetime.date | None
+    due: bool = Field(description="A follow-up due today or overdue.")
+    conflict: bool
+    village: FieldRef | None
+    address: str
+    name: str
+    number: str = Field(description="In full, as dialled (0xxxxxxxxx): each download is logged as a disclosure.")
+    number_masked: str
+    operator: str
+    household: list[int] = Field(description="Other cases at the same address.")
+    team: FieldRef | None
+    member_id: int | None
+    last_visit: FieldLastVisitOut | None
+    found_in_field: bool
+
+
+class FieldMeOut(Schema):
+    member: FieldRef
+    device: FieldRef | None
+    teams: list[FieldRef]
+    server_time: datetime.datetime
+
+
+class FieldCasesOut(Schema):
+    items: list[FieldCaseOut]
+    next_cursor: str | None
+    server_time: datetime.datetime
+    removed: list[int]
+
+
+class FieldHouseholdIn(Schema):
+    case_id: Id
+    outcome: OUTCOMES
+
+
+class FieldFoundIn(Schema):
+    name: str = Field(max_length=200)
+    number: str = Field("", max_length=40)
+    address: str = Field("", max_length=300)
+    village_id: Id
+
+
+class FieldVisitIn(Schema):
+    id: uuid.UUID
+    case_id: Id | None = None
+    case_version: int | None = Field(None, ge=0, le=2**31 - 1)
+    visited_at: AwareDatetime
+    outcome: OUTCOMES
+    note: str = Field("", max_length=services.NOTE_MAX)
+    reason: str = Field("", max_length=300)
+    moved_to: str = Field("", max_length=300)
+    device_model: str = Field("", max_length=120)
+    household: list[FieldHouseholdIn] = Field(default_factory=list, max_length=20)
+    found: FieldFoundIn | None = None
+    consent_photo: bool = False
+    consent_location: bool = False
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class FieldVisitsIn(Schema):
+    visits: list[FieldVisitIn] = Field(max_length=BATCH_MAX, description=f"Up to {BATCH_MAX} visits.")
+
+
+class FieldVisitResultOut(Schema):
+    id: uuid.UUID
+    result: Literal["created", "same", "conflict", "invalid"]
+    message: str | None
+    case: FieldCaseOut | None
+
+
+class FieldVisitsOut(Schema):
+    results: list[FieldVisitResultOut]
+
+
+class FieldCallIn(Schema):
+    id: uuid.UUID
+    case_id: Id
+    at: AwareDatetime
+
+
+class FieldCallsIn(Schema):
+    calls: list[FieldCallIn] = Field(max_length=BATCH_MAX)
+
+
+class FieldCallResultOut(Schema):
+    id: uuid.UUID
+    result: Literal["created", "same", "invalid"]
+
+
+class FieldCallsOut(Schema):
+    results: list[FieldCallResultOut]
+
+
+class FieldErrorBody(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class FieldErrorOut(Schema):
+    error: FieldErrorBody
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+def dialled(e164: str) -> str:
+    """The number as a member dials it in Vietnam: 0 and the national digits, no spaces (0868123456)."""
+    return "0" + e164[3:] if e164.startswith("+84") else e164
+
+
+def case_out(case: Case, *, household: list[int], last: Visit | None, today: datetime.date) -> dict[str, Any]:
+    number = case.msisdn
+    return {
+        "id": case.pk,
+        "version": case.version,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "follow_up_on": case.follow_up_on,
+        "due": case.follow_up_on is not None and case.follow_up_on <= today,
+        "conflict": case.conflict,
+        "village": _ref(case.unit),
+        "address": case.address,
+        "name": case.name,
+        "number": dialled(number) if number else "",
+        "number_masked": mask_phone(number) if number else "",
+        "operator": case.subscriber.operator.name if case.subscriber is not None else "",
+        "household": household,
+        "team": _ref(case.team),
+        "member_id": case.member_id,
+        "last_visit": {
+            "visited_at": last.visited_at,
+            "outcome": last.outcome,
+            "outcome_label": str(Outcome(last.outcome).label),
+        }
+        if last is not None
+        else None,
+        "found_in_field": case.found_in_field,
+    }
+
+
+def cases_out(
+    user: User, cases: list[Case], households: dict[int, list[int]] | None = None
+) -> dict[int, dict[str, Any]]:
+    if households is None:
+        households = selectors.households(field_cases(user), cases)
+    last = selectors.last_visits([c.pk for c in cases])
+    today = timezone.localdate()
+    return {c.pk: case_out(c, household=households.get(c.pk, []), last=last.get(c.pk), today=today) for c in cases}
+
+
+@router.get("/me", response=FieldMeOut, summary="The member, their phone and teams")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = _user(request)
+    device = getattr(request, "field_device", None)
+    return {
+        "member": {"id": user.pk, "name": str(user)},
+        "device": _ref(device),
+        "teams": [_ref(t) for t in selectors.teams_of_member(user)],
+        "server_time": timezone.now(),
+    }
+
+
+@router.get("/cases", response=FieldCasesOut, summary="My cases, by village then address; changes since a time")
+def cases(
+    request: HttpRequest,
+    since: AwareDatetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    """Full numbers are sent (the member calls them): each page sent is logged as a disclosure."""
+    user = _user(request)
+    now = timezone.now()
+    try:
+        page = selectors.member_cases(user=user, since=since, cursor=cursor, limit=limit)
+    except selectors.BadCursor:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"cursor": ["not a cursor this API gave"]}) from None
+    services.cases_download_record(actor=user, cases=page.items, via="api")
+    out = cases_out(user, page.items, page.households)
+    return {
+        "items": [out[c.pk] for c in page.items],
+        "next_cursor": page.next_cursor,
+        "server_time": now,
+        "removed": page.removed,
+    }
+
+
+def _visit_input(v: FieldVisitIn) -> services.VisitInput:
+    found = v.found
+    return services.VisitInput(
+        id=v.id,
+        case_id=v.case_id,
+        case_version=v.case_version,
+        visited_at=v.visited_at,
+        outcome=v.outcome,
+        note=v.note,
+        reason=v.reason,
+        moved_to=v.moved_to,
+        device_model=v.device_model,
+        household=tuple((h.case_id, h.outcome) for h in v.household),
+        found=services.FoundPerson(found.name, found.number, found.address, found.village_id) if found else None,
+        consent_photo=v.consent_photo,
+        consent_location=v.consent_location,
+        lat=v.lat,
+        lon=v.lon,
+    )
+
+
+def _record(request: HttpRequest, visits: list[FieldVisitIn]) -> list[dict[str, Any]]:
+    user = _user(request)
+    results = services.visits_record(
+        actor=user, visits=[_visit_input(v) for v in visits], device=getattr(request, "field_device", None)
+    )
+    touched = [r.case for r in results if r.case is not None]
+    out = cases_out(user, list({c.pk: c for c in touched}.values())) if touched else {}
+    if touched:
+        services.cases_download_record(actor=user, cases=touched, via="visits")
+    return [
+        {"id": r.id, "result": r.result, "message": r.message, "case": out.get(r.case.pk) if r.case else None}
+        for r in results
+    ]
+
+
+@router.post("/visits", response=FieldVisitsOut, summary=f"Record up to {BATCH_MAX} visits, one result each")
+def visits(request: HttpRequest, payload: FieldVisitsIn) -> dict[str, Any]:
+    """Idempotent by visit id: "same" for a retry, "conflict" for the same id with other content (nothing written)."""
+    return {"results": _record(request, payload.visits)}
+
+
+@router.put(
+    "/visits/{visit_id}",
+    response={
+        200: FieldVisitResultOut,
+        201: FieldVisitResultOut,
+        409: FieldVisitResultOut,
+        422: FieldVisitResultOut | FieldErrorOut,
+    },
+    summary="Record one visit: 201 created, 200 same, 409 conflict, 422 invalid",
+)
+def visit_put(request: HttpRequest, visit_id: uuid.UUID, payload: FieldVisitIn) -> Status[dict[str, Any]]:
+    if payload.id != visit_id:
+        message = translation.gettext("The visit's id does not match the address.")
+        return Status(422, {"id": payload.id, "result": "invalid", "message": message, "case": None})
+    (result,) = _record(request, [payload])
+    return Status({"created": 201, "same": 200, "conflict": 409, "invalid": 422}[result["result"]], result)
+
+
+@router.post("/calls", response=FieldCallsOut, summary="Calls made from the field (each a logged reveal of the number)")
+def calls(request: HttpRequest, payload: FieldCallsIn) -> dict[str, Any]:
+    results = services.calls_record(
+        actor=_user(request), calls=[services.CallInput(id=c.id, case_id=c.case_id, at=c.at) for c in payload.calls]
+    )
+    return {"results": [{"id": i, "result": r} for i, r in results]}
+
+
+@router.get("/progress", summary="Progress of the member's team, or of a unit: cases by status, visits, the funnel")
+def progress(request: HttpRequest, unit: Id | None = None) -> dict[str, Any]:
+    user = _user(request)
+    team = None
+    if unit is None:
+        teams = selectors.teams_of_member(user)
+        if not teams:
+            from django.http import Http404
+
+            raise Http404
+        team = where = teams[0]
+    else:
+        where = access_unit(user, unit, Perm.VIEW_SUBSCRIBERS)
+        if where.kind.category == "team":
+            team = where
+    if not can(user, Perm.VIEW_SUBSCRIBERS, where):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    campaign = selectors.campaign_for(where.geographic_anchor())
+    if campaign is None:
+        from django.http import Http404
+
+        raise Http404
+    return selectors.progress(campaign=campaign, unit=where, team=team).as_dict()

@@ -1,0 +1,199 @@
+"""Cases made and moved set-based from the registry: a campaign's cases follow its operators' lists.
+
+Called inside the transaction that writes a list (``subscribers/jobs.write_list``), and
+when a campaign opens. Every statement works on sets: one INSERT … SELECT for the
+new cases (the team found by a correlated lookup of the village's covering team),
+grouped counts for their counters, and UPDATEs for the rules of ``rules.py`` on the
+cases the list judged. Only cases whose subscriber moved to another village are
+read into Python (they are few), to find their new team.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from switchoff.campaigns.models import Campaign
+from switchoff.fieldwork import rules
+from switchoff.fieldwork.counts import CaseDeltas, grouped
+from switchoff.fieldwork.models import Case, CaseTransfer
+from switchoff.subscribers.models import Subscriber, SubscriberList
+from switchoff.units.models import Unit
+
+_COVERS = Unit.covers.through
+
+
+def covering_team(village: OuterRef | F) -> Subquery:
+    """The team covering a village (the first made, when several do), as a correlated subquery."""
+    return Subquery(
+        _COVERS.objects.filter(to_unit_id=village).order_by("from_unit_id").values("from_unit_id")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def teams_of(village_ids: set[int]) -> dict[int, int]:
+    """Village → the team covering it (the first made, when several do)."""
+    teams: dict[int, int] = {}
+    rows = _COVERS.objects.filter(to_unit_id__in=village_ids).order_by("-from_unit_id")
+    for team_id, village_id in rows.values_list("from_unit_id", "to_unit_id"):
+        teams[village_id] = team_id
+    return teams
+
+
+def campaigns_for(area: Unit, day: datetime.date) -> list[Campaign]:
+    """Campaigns running on ``day`` (or still to start) whose area holds ``area``."""
+    return [
+        c
+        for c in Campaign.objects.select_related("area").filter(end_date__gte=day)
+        if area.rollup_path.startswith(c.area.rollup_path)
+    ]
+
+
+def _insert_cases(campaign: Campaign, subscribers: QuerySet[Subscriber]) -> int:
+    """One case per subscriber of ``subscribers`` without one in ``campaign``: one INSERT … SELECT."""
+    new = subscribers.filter(status=Subscriber.Status.LISTED).exclude(
+        pk__in=Case.objects.filter(campaign=campaign, subscriber__isnull=False).values("subscriber_id")
+    )
+    place = Coalesce("unit_id", "list_area_id")
+    source = new.annotate(case_unit=place, case_team=covering_team(OuterRef("case_unit"))).order_by()
+    # The counters first, from the same rows grouped (the operator is locked: nothing changes between the two).
+    deltas = CaseDeltas()
+    added = 0
+    for unit_id, team_id, n in source.values_list("case_unit", "case_team").annotate(n=Count("pk")):
+        deltas.add((campaign.pk, unit_id, team_id, rules.Status.NEW, rules.Stage.LISTED, None), n)
+        added += n
+    if not added:
+        return 0
+    now = timezone.now()
+    select = source.annotate(
+        c_campaign=Value(campaign.pk),
+        c_status=Value(str(rules.Status.NEW)),
+        c_zero=Value(0),
+        c_one=Value(1),
+        c_false=Value(False),
+        c_now=Value(now),
+        c_empty=Value(""),
+    ).values_list(
+        "c_campaign",
+        "pk",
+        "case_unit",
+        "case_team",
+        "c_status",
+        "c_zero",
+        "c_zero",
+        "c_false",
+        "c_one",
+        "c_one",
+        "c_now",
+        "c_false",
+        "c_empty",
+        "c_empty",
+        "c_empty",
+        "c_empty",
+    )
+    sql, params = select.query.sql_with_params()
+    columns = (
+        "campaign_id, subscriber_id, unit_id, team_id, status, stage, not_home, conflict, version, assigned_version, "
+        "changed_at, found_in_field, found_name, found_msisdn, found_address, last_outcome"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO fieldwork_case ({columns}) {sql}", params)  # Django's own SQL
+    deltas.write()
+    return added
+
+
+def _move_cases(campaign: Campaign, subscribers: QuerySet[Subscriber]) -> int:
+    """Cases whose subscriber lives elsewhere now follow them to the team covering it (the old team sees them leave)."""
+    moved = list(
+        Case.objects.filter(campaign=campaign, subscriber__in=subscribers.values("pk"))
+        .annotate(place=Coalesce("subscriber__unit_id", "subscriber__list_area_id"))
+        .exclude(unit_id=F("place"))
+        .values_list("pk", "unit_id", "team_id", "status", "stage", "follow_up_on", "place")
+    )
+    if not moved:
+        return 0
+    teams = teams_of({row[6] for row in moved})
+    deltas = CaseDeltas()
+    by_target: defaultdict[tuple[int, int | None], list[int]] = defaultdict(list)
+    members = dict(Case.objects.filter(pk__in=[row[0] for row in moved]).values_list("pk", "member_id"))
+    transfers = []
+    for pk, unit_id, team_id, status, stage, follow_up_on, place in moved:
+        team = teams.get(place)
+        if team != team_id or members.get(pk):
+            transfers.append(CaseTransfer(case_id=pk, from_team_id=team_id, from_member_id=members.get(pk)))
+        deltas.change((campaign.pk, unit_id, team_id, status, stage, follow_up_on),
+                      (campaign.pk, place, team, status, stage, follow_up_on))  # fmt: skip
+        by_target[(place, team)].append(pk)
+    now = timezone.now()
+    for (place, team), ids in by_target.items():
+        for start in range(0, len(ids), 5000):
+            Case.objects.filter(pk__in=ids[start : start + 5000]).update(
+                unit_id=place, team_id=team, member=None, version=F("version") + 1,
+                assigned_version=F("version") + 1, changed_at=now,
+            )  # fmt: skip
+    CaseTransfer.objects.bulk_create(transfers, batch_size=1000)
+    deltas.write()
+    return len(moved)
+
+
+def _apply_rule(cases: QuerySet[Case], rule: tuple[Q, dict[str, object]], now: datetime.datetime) -> int:
+    condition, values = rule
+    judged = cases.filter(condition)
+    deltas = CaseDeltas()
+    changed = 0
+    for key, n in grouped(judged):
+        campaign_id, unit_id, team_id, status, stage, follow_up_on = key
+        after = (
+            campaign_id,
+            unit_id,
+            team_id,
+            str(values.get("status", status)),
+            int(values.get("stage", stage)),  # type: ignore[call-overload]
+            values.get("follow_up_on", follow_up_on),
+        )
+        deltas.change(key, after, n)  # type: ignore[arg-type]
+        changed += n
+    if changed:
+        judged.update(**values, version=F("version") + 1, assigned_version=F("version") + 1, changed_at=now)
+        deltas.write()
+    return changed
+
+
+@transaction.atomic
+def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
+    """What an operator's list does to the cases of the campaigns it concerns (see ``rules``): in its transaction.
+
+    New subscribers get a case, moved ones move their case, and the loop closes on the
+    switched cases: still on the list, revisit; gone from it, verified; a case not
+    switched whose number left is closed. Answers the numbers, for the job's summary.
+    """
+    area = source.area
+    of_list = Subscriber.objects.filter(
+        operator_id=source.operator_id, list_area__in=Unit.objects.rolling_into(area).values("pk")
+    )
+    listed = of_list.filter(status=Subscriber.Status.LISTED, last_listed=source.as_of)
+    left = of_list.filter(status=Subscriber.Status.LEFT, left_on=source.as_of)
+    now = timezone.now()
+    result: defaultdict[str, int] = defaultdict(int)
+    for campaign in campaigns_for(area, source.as_of):
+        result["cases_new"] += _insert_cases(campaign, listed)
+        result["cases_moved"] += _move_cases(campaign, listed)
+        cases = Case.objects.filter(campaign=campaign)
+        still = cases.filter(subscriber__in=listed.values("pk"))
+        gone = cases.filter(subscriber__in=left.values("pk"))
+        result["cases_revisit"] += _apply_rule(still, rules.list_revisits(source.as_of), now)
+        result["cases_verified"] += _apply_rule(gone, rules.list_verifies(source.as_of), now)
+        result["cases_closed"] += _apply_rule(gone, rules.list_closes(), now)
+    return dict(result)
+
+
+@transaction.atomic
+def campaign_cases_open(*, campaign: Campaign) -> int:
+    """A case for every subscriber listed in the campaign's area who has none yet (a campaign that opens)."""
+    units = Unit.objects.rolling_into(campaign.area).values("pk")
+    return _insert_cases(campaign, Subscriber.objects.filter(list_area__in=units))

@@ -1,0 +1,246 @@
+"""Door-to-door work: a case per listed subscriber in a campaign, the visits to it, the phones that send them.
+
+A campaign's cases are made set-based from the registry (``cases.py``): one row per
+listed subscriber of the campaign's area, written by one INSERT … SELECT after an
+operator's list, so that a national list of millions pays one statement, not a
+loop. A case lives where its subscriber lives (``unit``: a village, or the list's
+commune while the address is not placed), belongs to the team covering that village
+and optionally to one member. Its status follows from its visits and the next lists
+by the rules of ``rules.py``, and nowhere else.
+
+References carry no database constraint where every imported row would pay for
+its trigger (see ``subscribers.models.Subscriber``); Django still protects them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.fieldwork.rules import Outcome, Stage, Status
+from switchoff.lib.phones import mask_phone
+
+
+class Case(models.Model):
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    # Empty for a person found in the field (on no list): then the case holds their name, number, address.
+    subscriber = models.ForeignKey(
+        "subscribers.Subscriber",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_constraint=False,
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    team = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("team"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("member"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices, default=Stage.LISTED)
+    follow_up_on = models.DateField(_("visit again on"), null=True, blank=True)
+    not_home = models.PositiveSmallIntegerField(default=0)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    switched_on = models.DateField(null=True, blank=True)
+    # Set when a visit arrives made on an older version of the case (reassigned, or another
+    # member's visit meanwhile): both are kept, the team leader resolves.
+    conflict = models.BooleanField(_("in conflict"), default=False)
+    # Every change adds one: a phone sends the version it saw with each visit.
+    version = models.PositiveIntegerField(default=1)
+    # The version of the last change that was not a visit (assignment, a list): a visit made before it is in conflict.
+    assigned_version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+    found_in_field = models.BooleanField(_("found in the field"), default=False)
+    found_name = models.CharField(max_length=200, blank=True)
+    found_msisdn = models.CharField(max_length=16, blank=True)
+    found_address = models.CharField(max_length=300, blank=True)
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "campaign"], condition=Q(subscriber__isnull=False), name="case_one_per_subscriber"
+            ),
+            models.CheckConstraint(
+                condition=Q(subscriber__isnull=False) | Q(found_in_field=True), name="case_listed_or_found"
+            ),
+        ]
+        indexes = [
+            # A team's cases and the field app's "changed since" (members' phones ask often).
+            models.Index(fields=["team", "changed_at"], name="case_team_changed"),
+            # A unit's cases (pages, reassignments by village) and the cases without a team.
+            models.Index(fields=["unit", "team"], name="case_unit_team"),
+            models.Index(fields=["member"], condition=Q(member__isnull=False), name="case_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def name(self) -> str:
+        return self.found_name if self.subscriber is None else self.subscriber.name
+
+    @property
+    def msisdn(self) -> str:
+        return self.found_msisdn if self.subscriber is None else self.subscriber.msisdn
+
+    @property
+    def address(self) -> str:
+        return self.found_address if self.subscriber is None else self.subscriber.address
+
+    @property
+    def number_masked(self) -> str:
+        return mask_phone(self.msisdn) if self.msisdn else ""
+
+
+class Visit(models.Model):
+    """One visit to one case, made on a phone (its id comes from there) or on a page."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Where the case was and whose it was when the visit was made: the visit counts there for good.
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    team = models.ForeignKey(
+        "units.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    device = models.ForeignKey("FieldDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    visited_at = models.DateTimeField(_("visited at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    moved_to = models.CharField(_("moved to"), max_length=300, blank=True)
+    device_model = models.CharField(_("new phone"), max_length=120, blank=True)
+    consent_photo = models.BooleanField(_("agreed to a photo"), default=False)
+    consent_location = models.BooleanField(_("agreed to record the location"), default=False)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    case_version = models.PositiveIntegerField(null=True, blank=True)
+    # The case's version after this visit: tells later visits whose change they did not see.
+    version_after = models.PositiveIntegerField(default=0)
+    in_conflict = models.BooleanField(default=False)
+    # What the phone sent, as a digest: the same id again with the same digest is a retry.
+    digest = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["visited_at", "received_at"]
+        indexes = [models.Index(fields=["case", "visited_at"], name="visit_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.outcome} {self.visited_at:%Y-%m-%d}"
+
+
+class HouseholdEntry(models.Model):
+    """Another number of the household met in the same visit, with its own outcome."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="household")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="household_entries")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "case"], name="household_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.case_id} {self.outcome}"
+
+
+class Call(models.Model):
+    """A tap on "call" (tel:) that reached the server: the reveal of a number, idempotent by the phone's id."""
+
+    id = models.UUIDField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="calls")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseTransfer(models.Model):
+    """A case leaving a team or a member (reassigned, or its subscriber moved): phones drop it at their next sync."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    from_team = models.ForeignKey(
+        "units.Unit", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    from_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} from {self.from_team_id}/{self.from_member_id}"
+
+
+class FieldDevice(models.Model):
+    """A phone signed in once for field work: its token (a digest) is bound to one member.
+
+    When it was last seen lives in ``FieldDeviceSeen``, so that frequent syncs do not
+    rewrite the credential's row (as pretix does for its devices).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="field_devices")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class FieldDeviceSeen(models.Model):
+    device = models.OneToOneField(FieldDevice, on_delete=models.CASCADE, primary_key=True, related_name="seen")
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.at}"

@@ -1,0 +1,255 @@
+"""Reads of the field work: a member's cases (paged, changed since), households, a case's history, progress."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from switchoff.campaigns.models import Campaign
+from switchoff.counts.selectors import count_by_day, count_totals, total
+from switchoff.fieldwork import counts as keys
+from switchoff.fieldwork.cases import campaigns_for
+from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Visit
+from switchoff.fieldwork.rules import Stage, Status
+from switchoff.people.access import assigned_scope
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Perm, Role
+from switchoff.units.models import Unit, UnitKind
+
+PROGRESS_DAYS = 14
+
+
+def teams_of_member(user: User) -> list[Unit]:
+    """The teams ``user`` belongs to (as member or leader)."""
+    return list(
+        Unit.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER],
+            kind__category=UnitKind.Category.TEAM,
+        )
+        .distinct()
+        .order_by("search_name")
+    )
+
+
+def with_address(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases with ``addr`` (the subscriber's address, or the found person's) and their village's folded name."""
+    return cases.annotate(
+        addr=Coalesce(NullIf("found_address", Value("")), "subscriber__address", Value("")),
+    ).select_related("subscriber", "subscriber__operator", "unit", "team")
+
+
+def _encode(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any] | None:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not (isinstance(values, list) and len(values) == 3 and isinstance(values[2], int)):
+        return None
+    if not all(isinstance(v, str) for v in values[:2]):
+        return None
+    return values
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass
+class CasePage:
+    items: list[Case]
+    next_cursor: str | None
+    removed: list[int]
+    households: dict[int, list[int]]
+
+
+def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | None, limit: int) -> CasePage:
+    """The member's own and their teams' cases, by village then address; with ``since`` only those changed after it.
+
+    The cursor is opaque to the caller: the last (village, address, id) of the previous page.
+    ``removed``: cases that left the member or their teams since ``since`` and are not theirs now.
+    """
+    scope = Case.objects.filter(assigned_scope(user, Perm.VISIT))
+    cases = with_address(scope).annotate(village=Coalesce("unit__search_name", Value("")))
+    if since is not None:
+        cases = cases.filter(changed_at__gt=since)
+    if cursor:
+        last = _decode(cursor)
+        if last is None:
+            raise BadCursor(cursor)
+        village, addr, pk = last
+        cases = cases.filter(
+            Q(village__gt=village)
+            | Q(village=village, **{"addr__gt": addr})
+            | Q(village=village, pk__gt=pk, **{"addr": addr})
+        )
+    items: list[Case] = list(cases.order_by("village", "addr", "pk")[: limit + 1])  # type: ignore[misc]
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        tail = items[-1]
+        next_cursor = _encode([tail.village, tail.addr, tail.pk])  # type: ignore[attr-defined]
+    removed: list[int] = []
+    if since is not None and not cursor:
+        teams = {t.pk for t in teams_of_member(user)}
+        left = CaseTransfer.objects.filter(at__gt=since).filter(Q(from_team__in=teams) | Q(from_member=user))
+        left_ids = set(left.values_list("case_id", flat=True))
+        if left_ids:
+            still = set(scope.filter(pk__in=left_ids).values_list("pk", flat=True))
+            removed = sorted(left_ids - still)
+    return CasePage(items=items, next_cursor=next_cursor, removed=removed, households=households(scope, items))
+
+
+def households(scope: QuerySet[Case], cases: list[Case]) -> dict[int, list[int]]:
+    """For each case, the other cases of ``scope`` at the same address in the same unit (one query)."""
+    addresses = {(c.unit_id, getattr(c, "addr", c.address)) for c in cases}
+    addresses = {(u, a) for u, a in addresses if a}
+    if not addresses:
+        return {}
+    rows = (
+        with_address(scope)
+        .filter(unit_id__in={u for u, _a in addresses})
+        .filter(**{"addr__in": {a for _u, a in addresses}})
+        .values_list("pk", "unit_id", "addr")  # type: ignore[misc]
+    )
+    by_place: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, unit_id, addr in rows:
+        if (unit_id, addr) in addresses:
+            by_place[(unit_id, addr)].append(pk)
+    return {
+        c.pk: [pk for pk in by_place.get((c.unit_id, getattr(c, "addr", c.address)), []) if pk != c.pk] for c in cases
+    }
+
+
+def last_visits(case_ids: list[int]) -> dict[int, Visit]:
+    """The latest visit of each case (one query)."""
+    latest: dict[int, Visit] = {}
+    for visit in Visit.objects.filter(case_id__in=case_ids).order_by("case_id", "visited_at"):
+        latest[visit.case_id] = visit
+    return latest
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    member: str
+    outcome: str
+    outcome_label: str
+    visit: Visit
+    household_of: int | None  # the case visited, when this was recorded as one of its household
+
+
+def case_history(case: Case) -> list[HistoryEntry]:
+    """Every visit of the case, and the household entries recorded for it in visits to its neighbours."""
+    entries: list[HistoryEntry] = []
+    for v in Visit.objects.filter(case=case).select_related("member"):
+        entries.append(HistoryEntry(v.visited_at, str(v.member), v.outcome, v.get_outcome_display(), v, None))
+    for e in HouseholdEntry.objects.filter(case=case).select_related("visit", "visit__member"):
+        entries.append(
+            HistoryEntry(
+                e.visit.visited_at, str(e.visit.member), e.outcome, e.get_outcome_display(), e.visit, e.visit.case_id
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def campaign_for(unit: Unit) -> Campaign | None:
+    """The campaign whose field work a unit's pages show: the running one holding it, else the latest holding it."""
+    running = campaigns_for(unit, timezone.localdate())
+    if running:
+        return sorted(running, key=lambda c: (c.start_date, c.pk))[-1]
+    for campaign in Campaign.objects.select_related("area").order_by("-end_date", "-pk"):
+        if unit.rollup_path.startswith(campaign.area.rollup_path):
+            return campaign
+    return None
+
+
+@dataclass
+class Progress:
+    campaign: Campaign
+    unit: Unit
+    team: Unit | None
+    by_status: list[tuple[str, str, int]]
+    funnel: list[tuple[int, str, int]]
+    without_visit: int
+    overdue: int
+    visits_per_day: list[tuple[datetime.date, int]]
+    per_member: list[tuple[User, int]]
+    total: int
+
+    @property
+    def self_reported(self) -> int:
+        return next(n for stage, _label, n in self.funnel if stage == Stage.SWITCHED)
+
+    @property
+    def verified(self) -> int:
+        return next(n for stage, _label, n in self.funnel if stage == Stage.VERIFIED)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": {"id": self.campaign.pk, "name": self.campaign.name},
+            "unit": {"id": self.unit.pk, "name": self.unit.name},
+            "team": {"id": self.team.pk, "name": self.team.name} if self.team else None,
+            "cases": self.total,
+            "by_status": [{"status": s, "label": label, "count": n} for s, label, n in self.by_status],
+            "funnel": [{"stage": Stage(s).name.lower(), "label": label, "count": n} for s, label, n in self.funnel],
+            "self_reported_switched": self.self_reported,
+            "verified": self.verified,
+            "without_visit": self.without_visit,
+            "follow_ups_overdue": self.overdue,
+            "visits_per_day": [{"day": d.isoformat(), "visits": n} for d, n in self.visits_per_day],
+            "per_member": [{"id": u.pk, "name": str(u), "visits": n} for u, n in self.per_member],
+        }
+
+
+def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Progress:
+    """The field work under ``unit`` (or of ``team``, read under its commune) from the counters: a few queries."""
+    c = campaign.pk
+    where = team.geographic_anchor() if team is not None else unit
+    status_keys = [keys.status_key(c, s) for s in Status.values]
+    stage_keys = [keys.stage_key(c, s) for s in Stage.values]
+    totals = count_totals(unit=where, keys=[*status_keys, *stage_keys])
+    overdue_totals = count_totals(
+        unit=where, keys=[keys.follow_up_key(c)], until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    dim = team.pk if team is not None else None
+    by_status = [(s.value, str(s.label), total(totals, keys.status_key(c, s), dimension=dim)) for s in Status]
+    at_stage = {s: total(totals, keys.stage_key(c, s), dimension=dim) for s in Stage.values}
+    funnel = [(s.value, str(s.label), sum(n for k, n in at_stage.items() if k >= s)) for s in Stage]
+    since = timezone.localdate() - datetime.timedelta(days=PROGRESS_DAYS - 1)
+    per_day = count_by_day(unit=where, key=keys.visits_key(c), since=since, dimensions=[dim] if dim else None)
+    days = [since + datetime.timedelta(days=i) for i in range(PROGRESS_DAYS)]
+    member_totals = count_totals(unit=where, keys=[keys.member_visits_key(c)])
+    if team is not None:
+        member_ids = set(Membership.objects.filter(unit=team).values_list("user_id", flat=True))
+    else:
+        member_ids = {d for (_k, d) in member_totals}
+    people = {u.pk: u for u in User.objects.filter(pk__in=member_ids)}
+    per_member = sorted(
+        ((people[pk], total(member_totals, keys.member_visits_key(c), dimension=pk)) for pk in people),
+        key=lambda pair: (-pair[1], str(pair[0])),
+    )
+    return Progress(
+        campaign=campaign,
+        unit=unit,
+        team=team,
+        by_status=by_status,
+        funnel=funnel,
+        without_visit=at_stage[Stage.LISTED],
+        overdue=total(overdue_totals, keys.follow_up_key(c), dimension=dim),
+        visits_per_day=[(d, per_day.get(d, 0)) for d in days],
+        per_member=per_member,
+        total=sum(at_stage.values()),
+    )

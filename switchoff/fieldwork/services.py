@@ -1,0 +1,590 @@
+"""Writes of the field work: visits (one batch service for the API, the app and the pages), calls,
+field devices, assigning cases, teams' villages and members, resolving conflicts.
+
+Each is one transaction with its audit row and its counter deltas. ``visits_record`` is
+built for batches: whatever the batch's size, a fixed handful of queries (the visits
+already stored, the cases, the other members' visits when a conflict is possible, then
+one insert of visits, one of household entries, one update of the cases, one of counts,
+one audit row).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from switchoff.audit.services import log_action
+from switchoff.fieldwork import rules
+from switchoff.fieldwork.access import field_cases, managed_cases, may_lead
+from switchoff.fieldwork.cases import campaigns_for, teams_of
+from switchoff.fieldwork.counts import CaseDeltas, case_key, grouped
+from switchoff.fieldwork.models import (
+    Call,
+    Case,
+    CaseTransfer,
+    FieldDevice,
+    FieldDeviceSeen,
+    HouseholdEntry,
+    Visit,
+)
+from switchoff.lib.phones import normalize_phone
+from switchoff.people.access import can, forget_grants, visible_units
+from switchoff.people.models import Membership, User, token_digest
+from switchoff.people.roles import Perm, Role
+from switchoff.subscribers.models import NumberView
+from switchoff.units.models import Unit, UnitKind
+from switchoff.units.services import team_set_coverage
+
+NOTE_MAX = 2000
+# A phone's clock may run a little fast; a visit further in the future than this is refused.
+CLOCK_SKEW = datetime.timedelta(minutes=10)
+SEEN_PRECISION = datetime.timedelta(minutes=1)
+
+
+# ---------------------------------------------------------------- visits
+
+
+@dataclass(frozen=True)
+class FoundPerson:
+    name: str
+    number: str
+    address: str
+    village_id: int
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """A visit as a phone or a page sends it (the contract's Visit)."""
+
+    id: uuid.UUID
+    case_id: int | None
+    visited_at: datetime.datetime
+    outcome: str
+    case_version: int | None = None
+    note: str = ""
+    reason: str = ""
+    moved_to: str = ""
+    device_model: str = ""
+    household: tuple[tuple[int, str], ...] = ()
+    found: FoundPerson | None = None
+    consent_photo: bool = False
+    consent_location: bool = False
+    lat: float | None = None
+    lon: float | None = None
+
+    def digest(self) -> str:
+        """The content, canonical: the same visit sent again has the same digest whatever the JSON's order."""
+        data = asdict(self)
+        data["id"] = str(self.id)
+        data["visited_at"] = self.visited_at.astimezone(datetime.UTC).isoformat()
+        data["household"] = sorted([list(entry) for entry in self.household])
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class VisitResult:
+    id: uuid.UUID
+    result: str  # created | same | conflict | invalid
+    message: str | None = None
+    case: Case | None = None
+
+
+@dataclass
+class _Batch:
+    actor: User
+    device: FieldDevice | None
+    now: datetime.datetime
+    cases: dict[int, Case] = field(default_factory=dict)
+    visits: list[Visit] = field(default_factory=list)
+    entries: list[HouseholdEntry] = field(default_factory=list)
+    found: list[Case] = field(default_factory=list)
+    changed: dict[int, Case] = field(default_factory=dict)
+    deltas: CaseDeltas = field(default_factory=CaseDeltas)
+    # (case, member, version after) of visits since the versions the phones saw.
+    others: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def _problem(visit: VisitInput, now: datetime.datetime) -> str | None:
+    """What is wrong with the visit on its own, in the actor's language, or None."""
+    if visit.outcome not in rules.Outcome.values:
+        return _("Unknown outcome “%(code)s”.") % {"code": visit.outcome[:40]}
+    if timezone.is_naive(visit.visited_at):
+        return _("The time of the visit must carry its offset (e.g. +07:00).")
+    if visit.visited_at > now + CLOCK_SKEW:
+        return _("The time of the visit is in the future.")
+    if (visit.case_id is None) == (visit.found is None):
+        return _("A visit is to a case, or to a person found in the field, not both and not neither.")
+    if any(len(text) > NOTE_MAX for text in (visit.note, visit.reason, visit.moved_to, visit.device_model)):
+        return _("A note is limited to %(n)s characters.") % {"n": NOTE_MAX}
+    if any(outcome not in rules.Outcome.values for _case, outcome in visit.household):
+        return _("Unknown outcome in the household.")
+    if visit.found is not None:
+        if not visit.found.name.strip():
+            return _("A person found in the field needs a name.")
+        if visit.found.number and normalize_phone(visit.found.number) is None:
+            return _("“%(number)s” is not a Vietnamese phone number.") % {"number": visit.found.number[:20]}
+    return None
+
+
+def _apply(batch: _Batch, case: Case, *, outcome: str, at: datetime.datetime) -> None:
+    before = case_key(case)
+    state = rules.CaseState(
+        status=case.status,
+        stage=case.stage,
+        follow_up_on=case.follow_up_on,
+        not_home=case.not_home,
+        last_visit_at=case.last_visit_at,
+        switched_on=case.switched_on,
+    )
+    after = rules.after_visit(state, outcome=outcome, at=at, day=timezone.localdate(at))
+    if after.last_visit_at == at and after.last_visit_at != state.last_visit_at:
+        case.last_outcome = outcome
+    case.status, case.stage, case.follow_up_on = after.status, after.stage, after.follow_up_on
+    case.not_home, case.last_visit_at, case.switched_on = after.not_home, after.last_visit_at, after.switched_on
+    case.version += 1
+    case.changed_at = batch.now
+    batch.changed[case.pk] = case
+    batch.deltas.change(before, case_key(case))
+
+
+def _in_conflict(batch: _Batch, case: Case, visit: VisitInput) -> bool:
+    """The phone saw an older case: reassigned since, or another member's visit since."""
+    seen = visit.case_version
+    if seen is None or seen >= case.version:
+        return False
+    if case.assigned_version > seen:
+        return True
+    return any(c == case.pk and m != batch.actor.pk and v > seen for c, m, v in batch.others)
+
+
+def _found_case(batch: _Batch, visit: VisitInput, villages: dict[int, Unit]) -> Case | str:
+    found = visit.found
+    assert found is not None
+    village = villages.get(found.village_id)
+    if village is None:
+        return _("That village is not one of your team's.")
+    campaigns = campaigns_for(village, timezone.localdate())
+    if not campaigns:
+        return _("No campaign is running in that village.")
+    teams = [t for t in teams_of({village.pk}).values()]
+    number = (normalize_phone(found.number) or "") if found.number else ""
+    case = Case(
+        campaign=campaigns[0],
+        unit=village,
+        team_id=teams[0] if teams else None,
+        member=batch.actor,
+        found_in_field=True,
+        found_name=found.name.strip()[:200],
+        found_msisdn=number,
+        found_address=found.address.strip()[:300],
+        found_by=batch.actor,
+        changed_at=batch.now,
+    )
+    case.save()
+    batch.deltas.add(case_key(case), 1)
+    batch.found.append(case)
+    return case
+
+
+@transaction.atomic
+def visits_record(*, actor: User, visits: Sequence[VisitInput], device: FieldDevice | None = None) -> list[VisitResult]:
+    """Record a batch of visits (the field app's sync, the API, a page), one result per visit, in order.
+
+    Idempotent by visit id: an id already stored with the same content answers "same"
+    and writes nothing; with other content, "conflict" (nothing written). A visit made
+    on an older version of its case (reassigned, or another member's visit since) is
+    recorded all the same and flags the case for the team leader. The household's
+    other numbers get their own outcome. Only the actor's own and their teams' cases
+    (``field_cases``) are reachable; any other answers "invalid", like a case that does not exist.
+    """
+    now = timezone.now()
+    batch = _Batch(actor=actor, device=device, now=now)
+    results: list[VisitResult] = []
+    stored = dict(Visit.objects.filter(pk__in=[v.id for v in visits]).values_list("pk", "digest"))
+    case_ids = {v.case_id for v in visits if v.case_id is not None}
+    case_ids |= {case_id for v in visits for case_id, _outcome in v.household}
+    scope = field_cases(actor)
+    cases = {
+        c.pk: c
+        for c in scope.filter(pk__in=case_ids)
+        .select_related("subscriber", "unit", "team")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    }
+    batch.cases = cases
+    stale = [
+        c.pk
+        for v in visits
+        if v.case_id in cases and v.case_version is not None
+        for c in [cases[v.case_id]]
+        if v.case_version < c.version
+    ]
+    if stale:
+        oldest = min(v.case_version for v in visits if v.case_version is not None)
+        batch.others = list(
+            Visit.objects.filter(case_id__in=stale, version_after__gt=oldest).values_list(
+                "case_id", "member_id", "version_after"
+            )
+        )
+    villages: dict[int, Unit] = {}
+    if any(v.found for v in visits):
+        wanted = {v.found.village_id for v in visits if v.found}
+        villages = {
+            u.pk: u
+            for u in visible_units(actor, Perm.VISIT).filter(pk__in=wanted, kind__category=UnitKind.Category.VILLAGE)
+        }
+    seen_in_batch: dict[uuid.UUID, str] = {}
+    for visit in visits:
+        digest = visit.digest()
+        earlier = stored.get(visit.id) or seen_in_batch.get(visit.id)
+        if earlier is not None:
+            if earlier == digest:
+                results.append(VisitResult(visit.id, "same"))
+            else:
+                message = _("A different visit was already recorded with this id: nothing was changed.")
+                results.append(VisitResult(visit.id, "conflict", message))
+            continue
+        problem = _problem(visit, now)
+        case: Case | None = None
+        if problem is None and visit.case_id is not None:
+            case = cases.get(visit.case_id)
+            if case is None:
+                problem = _("This case does not exist or is not one of yours.")
+        if problem is None and any(c not in cases or c == visit.case_id for c, _o in visit.household):
+            problem = _("A household number is not one of your cases.")
+        if problem is None and visit.found is not None:
+            made = _found_case(batch, visit, villages)
+            if isinstance(made, str):
+                problem = made
+            else:
+                case = made
+        if problem is not None or case is None:
+            results.append(VisitResult(visit.id, "invalid", problem))
+            continue
+        conflict = _in_conflict(batch, case, visit)
+        unit_id, team_id = case.unit_id, case.team_id
+        _apply(batch, case, outcome=visit.outcome, at=visit.visited_at)
+        if conflict:
+            case.conflict = True
+        located = visit.consent_location and visit.lat is not None and visit.lon is not None
+        row = Visit(
+            id=visit.id,
+            case=case,
+            member=actor,
+            unit_id=unit_id,
+            team_id=team_id,
+            device=device,
+            visited_at=visit.visited_at,
+            outcome=visit.outcome,
+            note=visit.note,
+            reason=visit.reason[:300],
+            moved_to=visit.moved_to[:300],
+            device_model=visit.device_model[:120],
+            consent_photo=visit.consent_photo,
+            consent_location=visit.consent_location,
+            # The location is kept only with the person's consent.
+            lat=visit.lat if located else None,
+            lon=visit.lon if located else None,
+            case_version=visit.case_version,
+            version_after=case.version,
+            in_conflict=conflict,
+            digest=digest,
+            received_at=now,
+        )
+        batch.visits.append(row)
+        batch.others.append((case.pk, actor.pk, case.version))
+        batch.deltas.visit(
+            campaign_id=case.campaign_id,
+            unit_id=unit_id,
+            team_id=team_id,
+            member_id=actor.pk,
+            day=timezone.localdate(visit.visited_at),
+        )
+        for other_id, outcome in visit.household:
+            other = cases[other_id]
+            _apply(batch, other, outcome=outcome, at=visit.visited_at)
+            batch.entries.append(HouseholdEntry(visit=row, case=other, outcome=outcome))
+        seen_in_batch[visit.id] = digest
+        note: str | None = None
+        if conflict:
+            note = _("Recorded; the case had changed meanwhile and is marked for the team leader.")
+        results.append(VisitResult(visit.id, "created", note, case))
+    if batch.visits:
+        Visit.objects.bulk_create(batch.visits)
+        HouseholdEntry.objects.bulk_create(batch.entries)
+        Case.objects.bulk_update(
+            list(batch.changed.values()),
+            ["status", "stage", "follow_up_on", "not_home", "last_visit_at", "last_outcome", "switched_on",
+             "conflict", "version", "changed_at"],
+        )  # fmt: skip
+        batch.deltas.write()
+        log_action(
+            "fieldwork.visits.recorded",
+            actor=actor,
+            data={
+                "visits": len(batch.visits),
+                "ids": [str(v.id) for v in batch.visits],
+                "conflicts": sum(1 for v in batch.visits if v.in_conflict),
+                "found": len(batch.found),
+                "device": device.pk if device else None,
+            },
+        )
+    return results
+
+
+# ---------------------------------------------------------------- calls and disclosures
+
+
+@dataclass(frozen=True)
+class CallInput:
+    id: uuid.UUID
+    case_id: int
+    at: datetime.datetime
+
+
+@transaction.atomic
+def calls_record(*, actor: User, calls: Sequence[CallInput]) -> list[tuple[uuid.UUID, str]]:
+    """Taps on "call" (tel:) that reached the server: each a reveal of the number (NumberView, audit), once per id."""
+    stored = set(Call.objects.filter(pk__in=[c.id for c in calls]).values_list("pk", flat=True))
+    cases = {c.pk: c for c in field_cases(actor).filter(pk__in={c.case_id for c in calls})}
+    results: list[tuple[uuid.UUID, str]] = []
+    new: list[Call] = []
+    for call in calls:
+        if call.id in stored:
+            results.append((call.id, "same"))
+        elif call.case_id not in cases or timezone.is_naive(call.at):
+            results.append((call.id, "invalid"))
+        else:
+            stored.add(call.id)
+            new.append(Call(id=call.id, case_id=call.case_id, member=actor, at=call.at))
+            results.append((call.id, "created"))
+    if new:
+        Call.objects.bulk_create(new)
+        subscriber_ids = sorted({s for c in new if (s := cases[c.case_id].subscriber_id) is not None})
+        NumberView.objects.create(user=actor, purpose="call", subscriber_ids=subscriber_ids)
+        log_action(
+            "fieldwork.case.called",
+            actor=actor,
+            data={"calls": len(new), "cases": sorted({c.case_id for c in new})},
+        )
+    return results
+
+
+@transaction.atomic
+def cases_download_record(*, actor: User, cases: Iterable[Case], via: str) -> None:
+    """Full numbers sent to a member (the field app's download, a case page): who, when, which cases.
+
+    Like the registry's searches by number, the one write a GET makes: every disclosure is traceable.
+    """
+    cases = list(cases)
+    if not cases:
+        return
+    NumberView.objects.create(
+        user=actor, purpose="field", subscriber_ids=sorted({c.subscriber_id for c in cases if c.subscriber_id})
+    )
+    log_action("fieldwork.cases.downloaded", actor=actor, data={"cases": len(cases), "via": via})
+
+
+@transaction.atomic
+def case_call_from_page(*, actor: User, case: Case) -> str:
+    """A tap on the case page's number: recorded as a call (a reveal), answers the number to dial."""
+    calls_record(actor=actor, calls=[CallInput(id=uuid.uuid4(), case_id=case.pk, at=timezone.now())])
+    return case.msisdn
+
+
+# ---------------------------------------------------------------- field devices
+
+
+@transaction.atomic
+def device_enrol(*, actor: User, name: str) -> tuple[FieldDevice, str]:
+    """A phone signed in for field work as ``actor``: the raw token is answered once and stored as a digest."""
+    if not can(actor, Perm.VISIT):
+        raise PermissionDenied
+    raw = "fd_" + secrets.token_urlsafe(30)
+    device = FieldDevice.objects.create(
+        user=actor,
+        name=name.strip()[:100] or _("Phone"),
+        prefix=raw[:8],
+        digest=token_digest(raw),
+        expires_at=timezone.now() + datetime.timedelta(days=settings.FIELD_DEVICE_DAYS),
+    )
+    log_action(
+        "fieldwork.device.enrolled", actor=actor, obj=device, data={"name": device.name, "prefix": device.prefix}
+    )
+    return device, raw
+
+
+@transaction.atomic
+def device_revoke(*, actor: User, device: FieldDevice) -> FieldDevice:
+    """Stop a phone: its next contact is refused (401) and told to clear what it holds. Its owner, or a team leader."""
+    from switchoff.fieldwork.selectors import teams_of_member
+
+    if device.user_id != actor.pk and not any(may_lead(actor, t) for t in teams_of_member(device.user)):
+        raise PermissionDenied
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.revoked_by = actor
+        device.save(update_fields=["revoked_at", "revoked_by"])
+        log_action(
+            "fieldwork.device.revoked", actor=actor, obj=device, data={"name": device.name, "prefix": device.prefix}
+        )
+    return device
+
+
+def device_touch(*, device: FieldDevice, now: datetime.datetime) -> None:
+    """When the phone was last seen, at most once a minute, beside the credential (bookkeeping, not audited)."""
+    seen = getattr(device, "_seen_at", None)
+    if seen is not None and seen > now - SEEN_PRECISION:
+        return
+    with transaction.atomic():
+        updated = FieldDeviceSeen.objects.filter(device=device, at__lt=now - SEEN_PRECISION).update(at=now)
+        if not updated:
+            FieldDeviceSeen.objects.get_or_create(device=device, defaults={"at": now})
+
+
+# ---------------------------------------------------------------- assignment
+
+
+def _team_of_cases(actor: User, team: Unit | None, member: User | None) -> None:
+    if team is not None and (team.kind.category != UnitKind.Category.TEAM or not may_lead(actor, team)):
+        raise PermissionDenied
+    roles = [Role.TEAM_MEMBER, Role.TEAM_LEADER]
+    if member is not None and (
+        team is None or not Membership.objects.filter(user=member, unit=team, role__in=roles).exists()
+    ):
+        raise ValidationError(_("%(name)s is not a member of this team.") % {"name": member})
+
+
+@transaction.atomic
+def cases_assign(
+    *, actor: User, cases: QuerySet[Case], team: Unit | None, member: User | None = None, how: str = "hand"
+) -> int:
+    """Hand ``cases`` (those of them the actor directs) to ``team`` and optionally one of its members, set-based.
+
+    ``how`` says how they were chosen, for the trail: "hand", "village", "filter", "coverage".
+    The phones that held them drop them at their next sync; their next visit on an older version is a conflict.
+    """
+    _team_of_cases(actor, team, member)
+    chosen = managed_cases(actor).filter(pk__in=cases.values("pk"))
+    team_id = team.pk if team else None
+    member_id = member.pk if member else None
+    moving = (
+        chosen.exclude(team_id=team_id, member_id=member_id)
+        if team_id
+        else chosen.exclude(team__isnull=True, member__isnull=True)
+    )
+    ids = list(moving.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    deltas = CaseDeltas()
+    now = timezone.now()
+    transfers = []
+    for start in range(0, len(ids), 5000):
+        part = Case.objects.filter(pk__in=ids[start : start + 5000])
+        for key, n in grouped(part):
+            campaign_id, unit_id, _old_team, status, stage, follow_up_on = key
+            deltas.change(key, (campaign_id, unit_id, team_id, status, stage, follow_up_on), n)
+        transfers += [
+            CaseTransfer(case_id=pk, from_team_id=t, from_member_id=m, at=now)
+            for pk, t, m in part.values_list("pk", "team_id", "member_id")
+        ]
+        part.update(team_id=team_id, member_id=member_id, version=F("version") + 1,
+                    assigned_version=F("version") + 1, changed_at=now)  # fmt: skip
+    CaseTransfer.objects.bulk_create(transfers, batch_size=1000)
+    deltas.write()
+    log_action(
+        "fieldwork.cases.assigned",
+        actor=actor,
+        obj=team,
+        unit=team,
+        data={
+            "cases": len(ids),
+            "team": team.name if team else None,
+            "member": str(member) if member else None,
+            "how": how,
+        },
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def team_villages_set(*, actor: User, team: Unit, villages: list[Unit]) -> int:
+    """Set the villages a team covers (a commune official or the team's leader); their cases without a team join it."""
+    if team.kind.category != UnitKind.Category.TEAM or not may_lead(actor, team):
+        raise PermissionDenied
+    team_set_coverage(actor=actor, team=team, villages=villages)
+    unassigned = Case.objects.filter(unit__in=[v.pk for v in villages], team__isnull=True)
+    if not unassigned.exists() or not managed_cases(actor).filter(pk__in=unassigned.values("pk")).exists():
+        return 0
+    return cases_assign(actor=actor, cases=unassigned, team=team, how="coverage")
+
+
+@transaction.atomic
+def team_member_add(*, actor: User, team: Unit, person: User, role: Role = Role.TEAM_MEMBER) -> Membership:
+    """Put a person in a team as a member (or leader: only a commune official names a leader)."""
+    if role not in {Role.TEAM_MEMBER, Role.TEAM_LEADER} or team.kind.category != UnitKind.Category.TEAM:
+        raise ValidationError(_("A team has members and leaders only."))
+    if not may_lead(actor, team) or (role == Role.TEAM_LEADER and not can(actor, Perm.MANAGE_FIELD, team)):
+        raise PermissionDenied
+    membership, created = Membership.objects.get_or_create(user=person, unit=team, role=role)
+    if created:
+        log_action("fieldwork.team.member_added", actor=actor, obj=team, unit=team,
+                   data={"person": str(person), "role": role})  # fmt: skip
+    forget_grants(person)
+    return membership
+
+
+@transaction.atomic
+def team_member_remove(*, actor: User, membership: Membership) -> None:
+    """Take a person out of a team: their cases go back to the team as a whole, their phones are revoked."""
+    team = membership.unit
+    if not may_lead(actor, team) or (membership.role == Role.TEAM_LEADER and not can(actor, Perm.MANAGE_FIELD, team)):
+        raise PermissionDenied
+    person = membership.user
+    membership.delete()
+    theirs = Case.objects.filter(team=team, member=person)
+    if theirs.exists():
+        cases_assign(actor=actor, cases=theirs, team=team, how="member_removed")
+    if not Membership.objects.filter(user=person, unit__kind__category=UnitKind.Category.TEAM).exists():
+        for device in FieldDevice.objects.filter(user=person, revoked_at__isnull=True):
+            device_revoke(actor=actor, device=device)
+    log_action("fieldwork.team.member_removed", actor=actor, obj=team, unit=team,
+               data={"person": str(person), "role": membership.role})  # fmt: skip
+
+
+@transaction.atomic
+def case_resolve(*, actor: User, case: Case, status: str, note: str = "") -> Case:
+    """The team leader settles a case in conflict: the status that stands, the flag cleared (both visits stay)."""
+    if not managed_cases(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    if status not in rules.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = case_key(case)
+    old_status = case.status
+    case.status = status
+    if status not in rules.OPEN:
+        case.follow_up_on = None
+    case.conflict = False
+    case.version += 1
+    case.assigned_version = case.version
+    case.changed_at = timezone.now()
+    case.save(update_fields=["status", "follow_up_on", "conflict", "version", "assigned_version", "changed_at"])
+    deltas = CaseDeltas()
+    deltas.change(before, case_key(case))
+    deltas.write()
+    log_action("fieldwork.case.resolved", actor=actor, obj=case, unit=case.unit,
+               data={"from": old_status, "to": status, "note": note[:300]})  # fmt: skip
+    return case
