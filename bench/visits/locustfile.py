@@ -16,11 +16,12 @@ import json
 import os
 import random
 import uuid
+from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, constant, events, task
 
-SEED = json.loads(open(os.environ["BENCH_VISITS_SEED"], encoding="utf-8").read())
+SEED = json.loads(Path(os.environ["BENCH_VISITS_SEED"]).read_text(encoding="utf-8"))
 BATCH = int(os.environ.get("BENCH_VISITS_BATCH", "50"))
 RETRY_SHARE = 0.10
 OUTCOMES = ["not_home", "informed", "agrees", "needs_support", "switched"]
@@ -73,7 +74,9 @@ class Member(FastHttpUser):
 
     def _send_batch(self, visits: list[dict[str, Any]], name: str) -> None:
         body = json.dumps({"visits": visits})
-        with self.client.post("/api/v1/field/visits", data=body, headers=self.headers, name=name, catch_response=True) as r:
+        with self.client.post(
+            "/api/v1/field/visits", data=body, headers=self.headers, name=name, catch_response=True
+        ) as r:
             if r.status_code != 200:
                 failed_ids.extend(v["id"] for v in visits)
                 r.failure(f"{r.status_code}: {r.text[:200]}")

@@ -60,7 +60,18 @@ SERVER_ENV = {
 def make_database() -> None:
     name = PG_URL.rsplit("/", 1)[1]
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"],
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-q",
+            "-c",
+            f"DROP DATABASE IF EXISTS {name}",
+            "-c",
+            f"CREATE DATABASE {name}",
+        ],
         check=True,
         capture_output=True,
     )
@@ -135,7 +146,9 @@ def seed() -> dict[str, Any]:
     for n in range(1, TEAMS + 1):
         for k in range(CASES_PER_TEAM):
             row = (n - 1) * CASES_PER_TEAM + k
-            writer.writerow([row + 1, f"0868{row:06d}", f"Nguyễn Văn {row}", f"Số {k // 3 + 1}, Khối {n}, Phường Lương Văn Tri"])
+            writer.writerow(
+                [row + 1, f"0868{row:06d}", f"Nguyễn Văn {row}", f"Số {k // 3 + 1}, Khối {n}, Phường Lương Văn Tri"]
+            )
     content = rows.getvalue().encode()
     write_list(read_file(content, "list.csv"), content=content, operator=operator, area=province,
                as_of=today - datetime.timedelta(days=20), allow_mass_leave=True)  # fmt: skip
@@ -157,7 +170,7 @@ def free_port() -> int:
 
 
 def wait_up(base: str, token: str) -> None:
-    request = urllib.request.Request(f"{base}/api/v1/field/me", headers={"Authorization": f"Device {token}"})
+    request = urllib.request.Request(f"{base}/api/v1/field/me", headers={"Authorization": f"Device {token}"})  # noqa: S310
     for _ in range(120):
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310  (loopback)
@@ -174,7 +187,7 @@ def warm_up(base: str, members: list[dict[str, Any]]) -> None:
 
     def hit(n: int) -> None:
         token = members[n % len(members)]["token"]
-        request = urllib.request.Request(f"{base}/api/v1/field/me", headers={"Authorization": f"Device {token}"})
+        request = urllib.request.Request(f"{base}/api/v1/field/me", headers={"Authorization": f"Device {token}"})  # noqa: S310
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  (loopback)
             response.read()
 

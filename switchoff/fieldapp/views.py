@@ -24,6 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from switchoff.fieldapp.strings import strings_by_language
+from switchoff.fieldwork.api import DeviceAuth, DeviceRevoked
+from switchoff.fieldwork.services import device_enrol, device_revoke
 from switchoff.people.models import User
 
 BUILD_DIR = Path(settings.BASE_DIR) / "build" / "field"
@@ -105,8 +107,6 @@ def enrol(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     error = None
     if request.method == "POST":
-        from switchoff.fieldwork.services import device_enrol
-
         try:
             device, token = device_enrol(actor=user, name=_device_name(request))
         except (PermissionDenied, ValidationError) as exc:
@@ -133,9 +133,6 @@ def logout(request: HttpRequest) -> HttpResponse:
 
     Answers 204 whether or not the token was still valid: an unknown or revoked one has nothing left to stop.
     """
-    from switchoff.fieldwork.api import DeviceAuth, DeviceRevoked
-    from switchoff.fieldwork.services import device_revoke
-
     try:
         user = DeviceAuth()(request)
     except DeviceRevoked:
