@@ -237,6 +237,9 @@ def test_screens_at_phone_and_desktop_width(
     anonymous = context.new_page()
     anonymous.goto(f"{base}/field/")
     expect(anonymous.locator("#not-enrolled")).to_be_visible()
+    # The service worker has its copy of the shell before anything else is asked of the test server
+    # (its one SQLite connection is shared by the server's threads).
+    assert anonymous.evaluate("navigator.serviceWorker.ready.then(() => true)")
     anonymous.screenshot(path=str(SCREENSHOTS / f"field-not-enrolled-vi-{width}.png"), full_page=True)
     anonymous.close()
     page = enrol(context, base, f"field-enrol-vi-{width}.png")

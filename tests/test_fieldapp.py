@@ -122,3 +122,9 @@ def test_logging_out_of_the_app_revokes_the_phone(world: World) -> None:
     assert answer.json()["error"]["code"] == "device_revoked"
     # Again: nothing left to stop, and no error.
     assert phone.post("/field/logout/").status_code == 204
+
+
+def test_team_members_find_the_field_app_on_their_home_page(world: World) -> None:
+    assert 'href="/field/enrol/"' in logged_in(world.member_a).get("/").content.decode()
+    assert 'href="/field/enrol/"' in logged_in(world.leader_a).get("/").content.decode()
+    assert 'href="/field/enrol/"' not in logged_in(world.reporter_a).get("/").content.decode()

@@ -362,7 +362,6 @@ async function draw() {
 }
 
 async function start() {
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" });
   device = (await store.getSetting("device")) || null;
   language = (await store.getSetting("language")) || document.documentElement.lang || "vi";
   if (!(language in STRINGS)) language = "vi";
@@ -371,6 +370,9 @@ async function start() {
   window.addEventListener("offline", () => draw());
   await draw();
   if (device && navigator.onLine) await syncNow(false);
+  // The shell is kept for offline use once the member's cases are in: on a slow connection the
+  // cases come first.
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" });
   document.body.dataset.ready = "1";
 }
 
