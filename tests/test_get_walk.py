@@ -23,12 +23,15 @@ from switchoff.api.root import api
 from switchoff.audit.models import AuditEvent
 from switchoff.campaigns.models import Campaign
 from switchoff.demo.services import load_demo
+from switchoff.fieldwork.access import visible_cases
+from switchoff.fieldwork.models import Case, FieldDevice
+from switchoff.fieldwork.services import device_enrol
 from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
-from switchoff.units.models import UnitKind
+from switchoff.units.models import Unit, UnitKind
 from tests.conftest import logged_in
 
 # Reads that are also the legal record of who saw personal data or exported it.
@@ -39,15 +42,18 @@ DISCLOSURE_ACTIONS = {
     "subscribers.number.searched",
     "reports.aggregate.exported",
     "units.commune.workbook_exported",
+    "fieldwork.cases.downloaded",
 }
 # Bookkeeping of the credential itself, like the session's expiry (kept apart from the data).
 IGNORED_FIELDS = {("ApiToken", "last_used_at")}
+# When a field phone was last seen: bookkeeping kept beside its credential for the same reason.
+IGNORED_MODELS = {"FieldDeviceSeen"}
 
 
 def _snapshot() -> dict[str, str]:
     state = {}
     for model in apps.get_models():
-        if model is Session or not model._meta.managed:
+        if model is Session or not model._meta.managed or model.__name__ in IGNORED_MODELS:
             continue
         fields = [f.attname for f in model._meta.concrete_fields if (model.__name__, f.attname) not in IGNORED_FIELDS]
         rows = model._default_manager.order_by("pk").values_list(*fields)
@@ -85,6 +91,10 @@ def _page_urls(user: User) -> Iterator[str]:
         "membership_id": list(Membership.objects.filter(user=user).values_list("pk", flat=True)[:1]),
         "token_id": list(ApiToken.objects.filter(user=user).values_list("pk", flat=True)[:1]),
         "activity_id": [1],
+        # A case and a team of the person's own, and of someone else's (refused without a write).
+        "case_id": [*visible_cases(user).order_by("pk").values_list("pk", flat=True)[:2], _other_case(user)],
+        "team_id": sorted({u.pk for u in own_units if u.kind.category == "team"} | {_first_team()}),
+        "device_id": list(FieldDevice.objects.order_by("pk").values_list("pk", flat=True)[:1]),
         "action": ["accept"],
     }
 
@@ -107,6 +117,14 @@ def _page_urls(user: User) -> Iterator[str]:
     yield reverse("subscribers:export") + f"?unit={ward}&full=1"
     yield reverse("subscribers:households") + f"?unit={ward}"
     yield reverse("units:search") + "?q=luong+van+tri"
+
+
+def _other_case(user: User) -> int:
+    return Case.objects.exclude(pk__in=visible_cases(user).values("pk")).values_list("pk", flat=True).first() or 1
+
+
+def _first_team() -> int:
+    return Unit.objects.filter(kind__category="team").order_by("pk").values_list("pk", flat=True).first() or 1
 
 
 def _api_urls() -> Iterator[str]:
@@ -137,6 +155,10 @@ def test_no_get_writes_anything_for_any_demo_persona() -> None:
         if can(person, Perm.USE_API):
             _token, raw = api_token_create(user=person, name="walk")
             api_client = Client(headers={"Authorization": f"Bearer {raw}"})
+        if can(person, Perm.VISIT) and not api_client:
+            # A field member's phone: the field API through a device token.
+            _device, raw = device_enrol(actor=person, name="walk")
+            api_client = Client(headers={"Authorization": f"Device {raw}"})
         clients[person.username] = (logged_in(person), api_client)
     writes: list[str] = []
     for person in people:

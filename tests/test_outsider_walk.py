@@ -24,6 +24,7 @@ from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
     from switchoff.campaigns.models import Campaign
+    from switchoff.fieldwork.models import Case, FieldDevice
     from switchoff.reports.models import Activity
     from switchoff.subscribers.models import ImportJob, Subscriber
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
         campaign_b: Campaign
         subscriber_a: Subscriber
         job: ImportJob
+        case_a: Case
+        device_a: FieldDevice
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -138,6 +141,15 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "devices:import": ("post", lambda w: {}),
     "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
+    "fieldwork:case": ("get", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_call": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_visit": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:case_resolve": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:team": ("get", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:team_members": ("post", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:team_found": ("post", lambda w: {"team_id": w.team_a.pk}),
+    "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
+    "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
 }
 
 # Lists scoped to the user: the outsider gets 200 but nothing of ward A.
@@ -147,6 +159,7 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "people:list": ({"q": "reporter"}, "reporter.a"),
     "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
     "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
+    "fieldwork:cases": ({}, "Hoàng Thị Bình"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -249,6 +262,13 @@ def walk(world: World) -> Any:
         as_of=datetime.date(2024, 8, 1),
     )
     subscriber_a = Subscriber.objects.get()
+    from switchoff.fieldwork.cases import campaign_cases_open
+    from switchoff.fieldwork.models import Case
+    from switchoff.fieldwork.services import device_enrol
+
+    campaign_cases_open(campaign=campaign)
+    case_a = Case.objects.get(subscriber=subscriber_a)
+    device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -265,7 +285,7 @@ def walk(world: World) -> Any:
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
-        upload_id=upload_id,
+        upload_id=upload_id, case_a=case_a, device_a=device_a,
     )  # fmt: skip
 
 

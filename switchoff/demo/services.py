@@ -112,6 +112,7 @@ def load_demo() -> bool:
             TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
     _demo_campaign(units)
     _demo_subscribers(units)
+    _demo_field(units)
     _demo_devices()
     log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
@@ -240,7 +241,7 @@ DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;
 
 def _demo_subscribers(units: dict[str, Unit]) -> None:
     """A small Viettel list (fictitious numbers), imported twice a month apart: one subscriber switched."""
-    from switchoff.subscribers.importer import import_list
+    from switchoff.subscribers.jobs import write_list as import_list
     from switchoff.subscribers.reader import read_file
 
     operator, area = units["Viettel Lạng Sơn"], units["province"]
@@ -258,3 +259,65 @@ def _demo_subscribers(units: dict[str, Unit]) -> None:
             as_of=add_months(first_of_month(today), -months_ago),
             file_name=f"DS_2G_Only_Viettel_LangSon_{months_ago}.csv",
         )
+
+
+# VNPT's list of Phường Lương Văn Tri (fictitious numbers): the door-to-door demo of team no. 1 (Khối 1–3) and no. 2.
+DEMO_FIELD_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Địa chỉ;Loại máy
+1;0888200001;Hoàng Văn Tám;Số 3 ngõ 12, Khối 1, Phường Lương Văn Tri;Nokia 1280
+2;0888200002;Hoàng Thị Nhung;Số 3 ngõ 12, Khối 1, Phường Lương Văn Tri;Nokia 105
+3;0888200003;Lộc Văn Phúc;Số 8, Khối 1, Phường Lương Văn Tri;Itel it2160
+4;0888200004;Dương Thị Hạnh;Số 15, Khối 2, Phường Lương Văn Tri;Nokia 1280
+5;0888200005;Mã Văn Quý;Số 21, Khối 2, Phường Lương Văn Tri;Masstel
+6;0888200006;Tô Thị Loan;Số 2, Khối 3, Phường Lương Văn Tri;Nokia 105
+7;0888200007;Bế Văn Sáng;Số 40, Khối 3, Phường Lương Văn Tri;Samsung E1200
+8;0888200008;Lành Thị Thơm;Số 9, Khối 4, Phường Lương Văn Tri;Nokia 1280
+9;0888200009;Đàm Văn Lực;Phường Lương Văn Tri;Nokia 105
+"""
+
+
+def _demo_field(units: dict[str, Unit]) -> None:
+    """Door to door in Lương Văn Tri: VNPT's list as cases, visits of the last days, a conflict, a phone signed in."""
+    import uuid
+
+    from switchoff.fieldwork.models import Case
+    from switchoff.fieldwork.services import FoundPerson, VisitInput, device_enrol, visits_record
+    from switchoff.subscribers.jobs import write_list
+    from switchoff.subscribers.reader import read_file
+
+    ward = Unit.objects.get(code_system=SYSTEM_2025, code="05983")
+    data = DEMO_FIELD_SUBSCRIBERS.encode()
+    today = timezone.localdate()
+    write_list(read_file(data, "vnpt.csv"), content=data, operator=units["VNPT Lạng Sơn (Trung tâm Viễn thông)"],
+               area=ward, as_of=add_months(first_of_month(today), -1), file_name="DS_2G_VNPT_LVT.csv")  # fmt: skip
+    member = User.objects.get(username="member.lvt")
+    leader = User.objects.get(username="leader.lvt")
+    by_name = {c.name: c for c in Case.objects.select_related("subscriber").filter(unit__parent=ward)}
+    zone = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def at(days_ago: int, hour: int) -> datetime.datetime:
+        return datetime.datetime.combine(today - datetime.timedelta(days=days_ago), datetime.time(hour), tzinfo=zone)
+
+    def visit(name: str, outcome: str, when: datetime.datetime, **extra: object) -> VisitInput:
+        case = by_name[name]
+        return VisitInput(id=uuid.uuid4(), case_id=case.pk, visited_at=when, outcome=outcome, **extra)  # type: ignore[arg-type]
+
+    visits_record(actor=member, visits=[
+        visit("Hoàng Văn Tám", "agrees", at(6, 9), note="Con trai sẽ mua máy 4G cho bố.",
+              household=((by_name["Hoàng Thị Nhung"].pk, "informed"),)),
+        visit("Lộc Văn Phúc", "not_home", at(6, 10)),
+        visit("Lộc Văn Phúc", "not_home", at(4, 16)),
+        visit("Lộc Văn Phúc", "not_home", at(2, 17)),
+        visit("Dương Thị Hạnh", "switched", at(5, 9), device_model="Nokia 105 4G", consent_photo=True),
+        visit("Mã Văn Quý", "needs_support", at(3, 15), note="Hộ cận nghèo: cần máy hỗ trợ của chương trình."),
+        visit("Tô Thị Loan", "refuses", at(1, 8), reason="Chỉ nghe gọi, không muốn đổi máy."),
+    ])  # fmt: skip
+    # The leader and the member both visited Bế Văn Sáng from the same version of the case: a conflict to resolve.
+    seen = by_name["Bế Văn Sáng"].version
+    visits_record(actor=member, visits=[visit("Bế Văn Sáng", "informed", at(2, 9), case_version=seen)])
+    visits_record(actor=leader, visits=[visit("Bế Văn Sáng", "agrees", at(1, 14), case_version=seen)])
+    khoi_1 = Unit.objects.get(parent=ward, name="Khối 1")
+    visits_record(actor=member, visits=[VisitInput(
+        id=uuid.uuid4(), case_id=None, visited_at=at(1, 10), outcome="informed",
+        found=FoundPerson("Nông Thị Xuân", "0888200099", "Số 5 ngõ 12, Khối 1", khoi_1.pk),
+    )])  # fmt: skip
+    device_enrol(actor=member, name="Điện thoại Android của Mai")

@@ -219,7 +219,7 @@ def visits_record(*, actor: User, visits: Sequence[VisitInput], device: FieldDev
     cases = {
         c.pk: c
         for c in scope.filter(pk__in=case_ids)
-        .select_related("subscriber", "unit", "team")
+        .select_related("subscriber__operator", "unit", "team")
         .order_by("pk")
         .select_for_update(of=("self",))
     }

@@ -297,6 +297,11 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
     )
     locked.unit = unit
     locked.save(update_fields=["unit"])
+    from switchoff.fieldwork.cases import cases_follow
+
+    cases_follow(
+        subscribers=Subscriber.objects.filter(pk=locked.pk)
+    )  # the door-to-door case goes to the village's team
     log_action("subscribers.subscriber.assigned", actor=actor, obj=locked, unit=unit, data={"unit": unit.pk})
     return locked
 

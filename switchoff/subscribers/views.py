@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from switchoff.fieldwork.access import visible_cases
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
@@ -322,6 +323,7 @@ def _detail(request: HttpRequest, user: User, subscriber: Subscriber, *, reveale
         "assign_choices": _assign_choices(user, subscriber),
         "can_reveal": revealed is not None or may_reveal(user, subscriber),
         "revealed": revealed,
+        "cases": visible_cases(user).filter(subscriber=subscriber).select_related("team"),
     }
     return render(request, "subscribers/detail.html", context)
 

@@ -21,8 +21,13 @@ class UnitCounts:
 
 
 def unit_counts(unit: Unit) -> UnitCounts:
-    """Counts under ``unit``, legacy units merged into it included (they roll up)."""
+    """Counts under ``unit``, legacy units merged into it included (they roll up).
+
+    A team has no village below it: it covers villages of its commune, and those are its villages.
+    """
     below = Unit.objects.rolling_into(unit).exclude(pk=unit.pk)
+    if unit.kind.category == UnitKind.Category.TEAM:
+        below = below | unit.covers.all()
     by_kind = below.aggregate(
         villages=Count("pk", filter=Q(kind__category=UnitKind.Category.VILLAGE, valid_to__isnull=True)),
         villages_legacy=Count("pk", filter=Q(kind__category=UnitKind.Category.VILLAGE, valid_to__isnull=False)),

@@ -6,11 +6,13 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from switchoff.fieldwork.access import may_lead
+from switchoff.fieldwork.services import team_villages_set
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import Membership, User
@@ -74,6 +76,7 @@ def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             else None
         ),
         "can_edit": can(user, Perm.EDIT_UNITS, unit) and not unit.is_legacy,
+        "can_lead": unit.kind.category == UnitKind.Category.TEAM and may_lead(user, unit),
         "can_merge": can(user, Perm.MERGE_UNITS, unit) and not unit.is_legacy,
         "is_commune": unit.kind.category == UnitKind.Category.COMMUNE and not unit.is_legacy,
         "is_team": unit.kind.category == UnitKind.Category.TEAM,
@@ -171,15 +174,18 @@ def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = _user(request)
-    team = access_unit(user, unit_id, Perm.EDIT_UNITS)
+    team = access_unit(user, unit_id)
     if team.kind.category != UnitKind.Category.TEAM or team.parent is None:
         raise Http404
+    # The commune's official or the team's leader; the team's cases without a team follow its villages.
+    if not may_lead(user, team):
+        raise PermissionDenied
     villages = Unit.objects.current().filter(parent=team.parent, kind__category=UnitKind.Category.VILLAGE)
     form = CoverageForm(request.POST or None, initial={"villages": list(team.covers.values_list("pk", flat=True))})
     form.fields["villages"].choices = [(v.pk, v.name) for v in villages.order_by("search_name")]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         chosen = list(villages.filter(pk__in=form.cleaned_data["villages"]))
-        services.team_set_coverage(actor=user, team=team, villages=chosen)
+        team_villages_set(actor=user, team=team, villages=chosen)
         messages.success(request, _("The team's villages were saved."))
         return redirect("units:detail", unit_id=team.pk)
     return render(

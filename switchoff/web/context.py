@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("units:tree"), _("Units")))
     if can(user, Perm.VIEW_SUBSCRIBERS):
         items.append((reverse("subscribers:registry"), _("2G-only subscribers")))
+    if can(user, Perm.VISIT) or can(user, Perm.MANAGE_FIELD):
+        items.append((reverse("fieldwork:cases"), _("Door to door")))
     if can(user, Perm.VIEW_PEOPLE):
         items.append((reverse("people:list"), _("People")))
     if can(user, Perm.VIEW_AUDIT):

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from switchoff.fieldwork.views import managed_unassigned
 from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
@@ -38,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_manage": can(user, Perm.MANAGE_PEOPLE),
         "can_audit": can(user, Perm.VIEW_AUDIT),
         "can_api": can(user, Perm.USE_API),
+        "unassigned": managed_unassigned(user) if can(user, Perm.MANAGE_FIELD) else None,
     }
     return render(request, "web/home.html", context)
 

@@ -1,0 +1,133 @@
+"""The field work's pages: the team page, cases and their reassignment, a case, a visit from the page, progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.urls import reverse
+
+from switchoff.audit.models import AuditEvent
+from switchoff.fieldwork.models import Case, FieldDevice, Visit
+from switchoff.fieldwork.rules import Status
+from switchoff.fieldwork.services import device_enrol, visits_record
+from switchoff.subscribers.models import NumberView
+from tests.conftest import World, logged_in
+from tests.fieldwork_helpers import open_field, visit
+
+
+def test_team_page_counts_the_villages_it_covers_and_lists_members_cases_and_phones(world: World) -> None:
+    open_field(world)
+    device_enrol(actor=world.member_a, name="Điện thoại của A")
+    page = logged_in(world.leader_a).get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert (
+        "Khối 1" in page and "Khối 2" in page and "Khối 3" not in page.split('id="team-villages"')[1].split("</ul>")[0]
+    )
+    assert "Member A" in page and "Điện thoại của A" in page
+    # The units page of a team counts the villages it covers (it said 0 above a list of them).
+    unit_page = logged_in(world.leader_a).get(reverse("units:detail", args=[world.team_a.pk]))
+    assert unit_page.context["counts"].villages == 2
+
+
+def test_a_leader_revokes_a_members_phone_from_the_team_page(world: World) -> None:
+    open_field(world)
+    device, _raw = device_enrol(actor=world.member_a, name="Mất")
+    client = logged_in(world.leader_a)
+    client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk})
+    assert FieldDevice.objects.get(pk=device.pk).revoked_at is not None
+
+
+def test_commune_official_hands_the_cases_of_a_village_without_team_to_a_team(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.reporter_a)
+    listed = client.get(reverse("fieldwork:cases"), {"missing": "team"})
+    assert list(listed.context["page"]) == [field.bao]
+    url = reverse("fieldwork:cases") + f"?unit={world.villages_a[2].pk}"
+    client.post(url, {"team": world.team_a.pk, "scope": "filter"})
+    assert Case.objects.get(pk=field.bao.pk).team == world.team_a
+    assert AuditEvent.objects.filter(action="fieldwork.cases.assigned").exists()
+
+
+def test_a_leader_hands_a_ticked_case_to_a_member(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.leader_a)
+    client.post(
+        reverse("fieldwork:cases") + f"?unit={world.team_a.pk}",
+        {"team": world.team_a.pk, "member": world.member_a.pk, "scope": "chosen", "case": [field.an.pk]},
+    )
+    assert Case.objects.get(pk=field.an.pk).member == world.member_a
+    assert Case.objects.get(pk=field.binh.pk).member is None
+
+
+def test_member_of_one_team_cannot_open_or_visit_another_teams_case_through_pages(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.member_a)
+    assert client.get(reverse("fieldwork:case", args=[field.cuc.pk])).status_code == 404
+    answer = client.post(reverse("fieldwork:case_visit", args=[field.cuc.pk]), {"outcome": "agrees"})
+    assert answer.status_code == 404
+    assert field.cuc.pk not in {c.pk for c in client.get(reverse("fieldwork:cases")).context["page"]}
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_recorded_from_the_page_goes_through_the_same_service_and_a_resubmit_adds_nothing(
+    world: World,
+) -> None:
+    field = open_field(world)
+    client = logged_in(world.member_a)
+    form = client.get(reverse("fieldwork:case_visit", args=[field.an.pk])).context["form"]
+    data = {
+        "id": str(form.initial["id"]),
+        "case_version": field.an.version,
+        "visited_at": form.initial["visited_at"].strftime("%Y-%m-%dT%H:%M"),
+        "outcome": "agrees",
+        "note": "Sẽ mua máy",
+        "household": [str(field.hoa.pk)],
+        "consent_photo": "on",
+    }
+    url = reverse("fieldwork:case_visit", args=[field.an.pk])
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Visit.objects.count() == 1
+    assert Visit.objects.get().consent_photo and not Visit.objects.get().consent_location
+    assert Case.objects.get(pk=field.hoa.pk).status == Status.AGREED
+
+
+def test_the_tap_on_call_shows_the_number_and_is_logged(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.member_a)
+    page = client.get(reverse("fieldwork:case", args=[field.an.pk])).content.decode()
+    assert "0868123456" not in page
+    answer = client.post(reverse("fieldwork:case_call", args=[field.an.pk]), HTTP_HX_REQUEST="true")
+    assert 'href="tel:0868123456"' in answer.content.decode()
+    assert NumberView.objects.filter(purpose="call").count() == 1
+
+
+def test_the_leader_resolves_a_conflict_and_both_visits_stay(world: World) -> None:
+    field = open_field(world)
+    seen = field.an.version
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=seen)])
+    visits_record(actor=world.leader_a, visits=[visit(field.an, "agrees", case_version=seen)])
+    client = logged_in(world.leader_a)
+    assert "resolve" in client.get(reverse("fieldwork:case", args=[field.an.pk])).content.decode()
+    client.post(reverse("fieldwork:case_resolve", args=[field.an.pk]), {"status": Status.AGREED})
+    case = Case.objects.get(pk=field.an.pk)
+    assert not case.conflict and case.status == Status.AGREED
+    assert Visit.objects.filter(case=case).count() == 2
+
+
+def test_a_member_adds_a_person_found_in_the_field(world: World) -> None:
+    open_field(world)
+    client = logged_in(world.member_a)
+    data = {"id": str(uuid.uuid4()), "name": "Hoàng Văn Nam", "number": "0868999777", "address": "Số 1",
+            "village": world.villages_a[1].pk, "outcome": "informed"}  # fmt: skip
+    assert client.post(reverse("fieldwork:team_found", args=[world.team_a.pk]), data).status_code == 302
+    assert Case.objects.get(found_in_field=True).unit == world.villages_a[1]
+
+
+def test_progress_pages_of_a_team_a_commune_and_the_province(world: World) -> None:
+    field = open_field(world)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "switched")])
+    for who, unit in ((world.leader_a, world.team_a), (world.reporter_a, world.ward_a), (world.admin, world.province)):
+        answer = logged_in(who).get(reverse("fieldwork:progress", args=[unit.pk]))
+        assert answer.status_code == 200, (who, unit)
+        funnel = {stage: n for stage, _label, n, _pct in answer.context["funnel"]}
+        assert funnel[3] == 1
