@@ -57,24 +57,21 @@ SERVER_ENV = {
 }
 
 
-def make_database() -> None:
+def make_database() -> bool:
+    """A fresh throw-away database; False when PostgreSQL cannot be reached (psql missing or refused)."""
     name = PG_URL.rsplit("/", 1)[1]
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-q",
-            "-c",
-            f"DROP DATABASE IF EXISTS {name}",
-            "-c",
-            f"CREATE DATABASE {name}",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    drop, create = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
+    try:
+        admin = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", drop, "-c", create],
+            check=False,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        return False
+    if admin.returncode != 0:
+        print(admin.stderr.decode(errors="replace").strip())
+    return admin.returncode == 0
 
 
 def seed() -> dict[str, Any]:
