@@ -244,3 +244,22 @@ def test_progress_counts_the_funnel_self_reported_apart_from_verified(world: Wor
     assert progress["self_reported_switched"] == 1 and progress["verified"] == 0
     assert sum(d["visits"] for d in progress["visits_per_day"]) == 2
     assert json.dumps(progress)
+
+
+def test_the_worker_s_import_makes_the_cases_in_the_list_s_transaction(world: World) -> None:
+    """The hook (jobs.write_list): the background job's list brings its cases; a cancelled one brings none."""
+    from switchoff.subscribers import jobs
+    from switchoff.subscribers.models import ImportJob
+    from tests.reporting import make_campaign
+    from tests.test_import_jobs import big_list, make_job
+
+    make_campaign(world, end_date=timezone.localdate() + datetime.timedelta(days=365))
+    cancelled = make_job(world, big_list())
+    jobs.request_cancel(cancelled.pk)
+    jobs.run_job(cancelled.pk)
+    assert not Case.objects.exists()
+    job = make_job(world, LIST)
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Case.objects.count() == 5

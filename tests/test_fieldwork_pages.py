@@ -11,6 +11,7 @@ from switchoff.fieldwork.models import Case, FieldDevice, Visit
 from switchoff.fieldwork.rules import Status
 from switchoff.fieldwork.services import device_enrol, visits_record
 from switchoff.subscribers.models import NumberView
+from switchoff.units.models import Unit
 from tests.conftest import World, logged_in
 from tests.fieldwork_helpers import open_field, visit
 
@@ -131,3 +132,15 @@ def test_progress_pages_of_a_team_a_commune_and_the_province(world: World) -> No
         assert answer.status_code == 200, (who, unit)
         funnel = {stage: n for stage, _label, n, _pct in answer.context["funnel"]}
         assert funnel[3] == 1
+
+
+def test_the_teams_registry_sums_the_villages_it_covers(world: World) -> None:
+    from switchoff.subscribers.selectors import unit_counts
+
+    open_field(world)
+    team = Unit.objects.select_related("kind").get(pk=world.team_a.pk)
+    assert unit_counts(team).listed == 3
+    page = logged_in(world.member_a).get(reverse("subscribers:registry"), {"unit": world.team_a.pk})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Nguyễn Văn An" in body and "Trần Văn Bình" in body and "Nguyễn Thị Cúc" not in body

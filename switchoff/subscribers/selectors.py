@@ -65,12 +65,30 @@ class Counts:
         return self.listed + self.left
 
 
+def _covered(unit: Unit) -> list[Unit]:
+    from switchoff.units.models import UnitKind
+
+    # Only a unit fetched with its kind (as ``access_unit`` does) can be a team here: the counts of any
+    # other unit stay one query, without a look at its kind.
+    if not unit.pk or not Unit.kind.is_cached(unit) or unit.kind.category != UnitKind.Category.TEAM:
+        return []
+    return list(unit.covers.all())
+
+
 def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: int | None = None) -> Counts:
     """On the list and left under ``unit`` (merged legacy units included), from the counters, in one query.
 
     Subscribers whose address was not resolved count under their list's area, as
     the pages list them. ``operator`` (an id) narrows the counts to one operator.
     """
+    villages = _covered(unit)
+    if villages:  # a team: the sum of the villages it covers
+        parts = [unit_counts(v, until=until, operator=operator) for v in villages]
+        return Counts(
+            listed=sum(p.listed for p in parts),
+            left=sum(p.left for p in parts),
+            operator_ids=frozenset().union(*(p.operator_ids for p in parts)),
+        )
     totals = count_totals(unit=unit, keys=keys.KEYS, until=until)
     return Counts(
         listed=total(totals, keys.LISTED, dimension=operator),
@@ -151,8 +169,13 @@ UNION_UP_TO = 300
 
 
 def _unit_ids(user: User, unit: Unit) -> list[int]:
-    """``unit``, the units below it and the legacy units merged into them, as far as ``user`` sees subscribers."""
+    """``unit``, the units below it and the legacy units merged into them, as far as ``user`` sees subscribers.
+
+    A team has nobody below it: its subscribers are those of the villages it covers.
+    """
     within = Unit.objects.rolling_into(unit)
+    for village in _covered(unit):
+        within = within | Unit.objects.rolling_into(village)
     if not (user.is_authenticated and user.is_superuser):
         within = within.filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
     return list(within.values_list("pk", flat=True))
