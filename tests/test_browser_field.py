@@ -246,6 +246,7 @@ def test_screens_at_phone_and_desktop_width(
     if language == "en":
         page.locator("#language").click()
         expect(page.locator("h1")).to_contain_text("My cases")
+        expect(page.locator("#cases a.case", has_text="Nguyễn Văn An")).to_contain_text("Not visited yet")
         assert page.evaluate("document.documentElement.lang") == "en"
     tag = f"{language}-{width}"
     page.screenshot(path=str(SCREENSHOTS / f"field-cases-{tag}.png"), full_page=True)

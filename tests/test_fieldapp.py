@@ -12,6 +12,7 @@ from django.test import Client
 
 from switchoff.fieldapp.strings import STRINGS, strings_by_language
 from switchoff.fieldwork.models import FieldDevice
+from switchoff.fieldwork.rules import Status
 from switchoff.people.models import token_digest
 from tests.conftest import World, logged_in
 from tests.fieldwork_helpers import open_field
@@ -42,11 +43,12 @@ def test_the_shell_is_public_the_same_for_everyone_and_holds_no_personal_data(wo
 
 def test_every_string_of_the_app_is_in_vietnamese() -> None:
     catalogue = strings_by_language()
-    assert set(catalogue["vi"]) == set(STRINGS) == set(catalogue["en"])
-    untranslated = [key for key in STRINGS if catalogue["vi"][key] == catalogue["en"][key]]
+    keys = set(STRINGS) | {f"status_{value}" for value in Status.values}
+    assert set(catalogue["vi"]) == keys == set(catalogue["en"])
+    untranslated = [key for key in keys if catalogue["vi"][key] == catalogue["en"][key]]
     assert untranslated == []
     # The values the app puts in survive translation.
-    for key in STRINGS:
+    for key in keys:
         assert re.findall(r"\{\w+\}", catalogue["vi"][key]) == re.findall(r"\{\w+\}", catalogue["en"][key]), key
 
 

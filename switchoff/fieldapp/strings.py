@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.fieldwork.rules import Status
+
 STRINGS: dict[str, Promise] = {
     "title": _("Field work"),
     "online": _("Online"),
@@ -84,9 +86,14 @@ STRINGS: dict[str, Promise] = {
 
 
 def strings_by_language() -> dict[str, dict[str, str]]:
-    """Every string in every language of the site: {"vi": {...}, "en": {...}}."""
+    """Every string in every language of the site: {"vi": {...}, "en": {...}}.
+
+    The cases' status labels (``status_<code>``, from the one rules module) come too: the server
+    answers them in the member's language, and the member may switch the app's language offline.
+    """
     catalogue: dict[str, dict[str, str]] = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             catalogue[code] = {key: str(text) for key, text in STRINGS.items()}
+            catalogue[code].update({f"status_{value}": str(label) for value, label in Status.choices})
     return catalogue

@@ -20,6 +20,12 @@ function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? values[name] : `{${name}}`));
 }
 
+// The status in the app's language (the server's label is in the member's account language).
+function statusLabel(item) {
+  const key = `status_${item.status}`;
+  return (STRINGS[language] && STRINGS[language][key]) || item.status_label;
+}
+
 function collator() {
   return new Intl.Collator(language === "vi" ? "vi" : "en", { sensitivity: "base", numeric: true });
 }
@@ -114,7 +120,7 @@ function caseRow(item, waiting) {
     h("a", { className: "case", href: `#/case/${item.id}`, "data-case": item.id },
       h("strong", {}, item.name || item.number_masked),
       h("span", { className: "address" }, item.address),
-      h("span", { className: "state" }, item.status_label, badges)));
+      h("span", { className: "state" }, statusLabel(item), badges)));
 }
 
 async function drawList() {
@@ -279,7 +285,7 @@ async function drawCase(id) {
     h("section", { className: "card person" },
       h("h1", {}, item.name),
       h("p", {}, item.address, item.village && !item.address.includes(item.village.name) ? ` · ${item.village.name}` : ""),
-      h("p", { className: "state" }, item.status_label,
+      h("p", { className: "state" }, statusLabel(item),
         item.follow_up_on ? ` · ${t("follow_up_on", { date: formatDate(item.follow_up_on) })}` : "",
         item.operator ? ` · ${item.operator}` : ""),
       item.conflict ? h("p", { className: "flash warn", id: "case-conflict" }, t("conflict_case")) : "",
