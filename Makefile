@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
+# The field app is built (esbuild, Workbox) into build/field/ whenever its sources change.
+FIELD_BUILT := build/field/.built
+FIELD_SOURCES := $(shell find switchoff/fieldapp/frontend -type f)
 B ?=
 
 .PHONY: install run test lint check bench browser messages
@@ -22,7 +25,11 @@ $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+$(FIELD_BUILT): $(NODE_STAMP) $(FIELD_SOURCES)
+	npm run --silent build
+	touch $(FIELD_BUILT)
+
+install: $(STAMP) $(NODE_STAMP) $(FIELD_BUILT)
 
 # Debian's chromium drives the browser tests; Playwright never downloads its own.
 browser:

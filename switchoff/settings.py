@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "switchoff.subscribers",
     "switchoff.devices",
     "switchoff.fieldwork",
+    "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -216,6 +217,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "switchoff" / "static",
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    # The field app, built by `npm run build` (switchoff/fieldapp/frontend/build.mjs).
+    ("field", BASE_DIR / "build" / "field"),
 ]
 MEDIA_ROOT = VAR_DIR / "uploads"
 MEDIA_URL = "/media/"

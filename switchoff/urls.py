@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/", include("switchoff.reports.urls")),
     path("device/", include("switchoff.devices.urls")),
     path("fieldwork/", include("switchoff.fieldwork.urls")),
+    path("field/", include("switchoff.fieldapp.urls")),
     path("api/v1/", api.urls),
 ]
 

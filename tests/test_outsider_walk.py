@@ -52,6 +52,13 @@ PUBLIC = {
     "api:openapi-view",
     # The device check: anyone, no unit's data (checked below to show nothing of the registry).
     "devices:check",
+    # The field app's shell, manifest and service worker: the same for everyone, no one's data
+    # (tests/test_fieldapp.py); its data comes from the field API with the device token.
+    "fieldapp:shell",
+    "fieldapp:manifest",
+    "fieldapp:service_worker",
+    # Revokes the device whose token it is given, nothing else (tests/test_fieldapp.py).
+    "fieldapp:logout",
 }
 
 # Pages about the signed-in user only; checked for not leaking ward A below.
@@ -66,6 +73,8 @@ SELF = {
     "people:token_create",
     # A bulk file of IMEIs: answered from the device table only, nothing of any unit.
     "devices:bulk",
+    # "Use this phone for field work": a device of the signed-in member, for their own cases.
+    "fieldapp:enrol",
 }
 
 

@@ -42,6 +42,7 @@ from switchoff.subscribers.importer import (
     ProgressHook,
     Refused,
     check_list,
+    import_list,
     remembered_columns,
 )
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel

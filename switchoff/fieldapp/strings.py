@@ -1,0 +1,99 @@
+"""The field app's words, translated by Django and handed to the JavaScript in the shell.
+
+The app runs without signal, so the shell carries both languages (the member switches
+offline); ``{name}`` marks a value the app puts in.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.fieldwork.rules import Status
+
+STRINGS: dict[str, Promise] = {
+    "title": _("Field work"),
+    "online": _("Online"),
+    "offline": _("No signal"),
+    "unsent": _("{n} visits not sent"),
+    "all_sent": _("All visits sent"),
+    "last_sync": _("Last sync {time}"),
+    "never_synced": _("Not synced yet"),
+    "send_now": _("Send now"),
+    "sending": _("Sending…"),
+    "offline_kept": _("No signal: the visits are kept on this phone and sent when the connection returns."),
+    "server_unreachable": _("The server could not be reached: the visits stay on this phone."),
+    "my_cases": _("My cases"),
+    "no_cases": _("No cases are assigned to you yet."),
+    "due_today": _("Follow-ups due today"),
+    "due": _("due"),
+    "conflict_badge": _("conflict"),
+    "waiting": _("not sent"),
+    "found_badge": _("found in the field"),
+    "no_village": _("No village"),
+    "problems_title": _("Visits the server did not take"),
+    "conflict_message": _("Conflict: {message}"),
+    "invalid_message": _("Refused: {message}"),
+    "discard": _("Discard"),
+    "conflict_case": _(
+        "This case changed on the server while you were offline: your visit is kept and the team leader will check it."
+    ),
+    "last_visit": _("Last visit: {outcome}, {date}"),
+    "follow_up_on": _("follow up on {date}"),
+    "back": _("My cases"),
+    "call": _("Call"),
+    "what_happened": _("What happened?"),
+    "outcome_not_home": _("Not at home"),
+    "outcome_informed": _("Informed"),
+    "outcome_agrees": _("Agrees to switch"),
+    "outcome_needs_support": _("Needs support"),
+    "outcome_switched": _("Switched to 4G"),
+    "outcome_refuses": _("Refuses"),
+    "outcome_not_used": _("Phone no longer used"),
+    "outcome_moved": _("Moved away"),
+    "outcome_deceased": _("Deceased"),
+    "outcome_wrong_number": _("Wrong number or address"),
+    "reason": _("Reason for refusing"),
+    "moved_to": _("Moved to (if known)"),
+    "device_model": _("New phone model (optional)"),
+    "note": _("Note"),
+    "household_title": _("Others at this address"),
+    "not_recorded": _("Not met"),
+    "consent_location": _("The person agrees that the location is recorded"),
+    "locating": _("Finding the location…"),
+    "location_taken": _("Location recorded."),
+    "location_unavailable": _("The location is not available: the visit is saved without it."),
+    "choose_outcome": _("Choose what happened."),
+    "save_visit": _("Save the visit"),
+    "saved": _("Visit saved on this phone."),
+    "add_found": _("Add a person found at the door"),
+    "found_help": _("Someone who still uses a 2G-only phone and is on no list: they become a new case."),
+    "full_name": _("Full name"),
+    "phone_number": _("Phone number"),
+    "address": _("Address"),
+    "village": _("Village or residential group"),
+    "name_needed": _("Enter the person's name."),
+    "logout": _("Log out of this phone"),
+    "logout_unsent": _("{n} visits are not sent yet and will be lost. Log out anyway?"),
+    "not_enrolled": _("This phone is not set up for field work yet. Log in once with your account to set it up."),
+    "set_up": _("Log in and set up this phone"),
+    "signed_out_title": _("This phone is signed out"),
+    "revoked": _("Your team leader has revoked this phone: the data on it has been cleared."),
+    "expired": _("This phone's sign-in has expired: log in again to send your visits. Nothing on the phone is lost."),
+}
+
+
+def strings_by_language() -> dict[str, dict[str, str]]:
+    """Every string in every language of the site: {"vi": {...}, "en": {...}}.
+
+    The cases' status labels (``status_<code>``, from the one rules module) come too: the server
+    answers them in the member's language, and the member may switch the app's language offline.
+    """
+    catalogue: dict[str, dict[str, str]] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            catalogue[code] = {key: str(text) for key, text in STRINGS.items()}
+            catalogue[code].update({f"status_{value}": str(label) for value, label in Status.choices})
+    return catalogue

@@ -1,0 +1,312 @@
+"""The field app in Chromium: enrolled once, three visits recorded without signal, sent when it returns.
+
+Also: only the member's own cases reach the phone's IndexedDB, a revoked phone wipes itself, the
+shell's first load stays under 300 KB compressed, and screenshots of the screens at 360 and 1366 px
+in both languages (var/screenshots/field-*.png).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit
+from switchoff.fieldwork.services import device_revoke
+from tests.conftest import World, build_world
+from tests.fieldwork_helpers import Field, open_field
+from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
+
+SHELL_BUDGET_BYTES = 300 * 1024
+
+# Reads the app's IndexedDB from the page, with the browser's own API (not the app's code).
+OPEN_IDB = """const db = await new Promise((ok, ko) => {
+    const r = indexedDB.open("switchoff-field");
+    r.onsuccess = () => ok(r.result);
+    r.onerror = ko;
+  });"""
+READ_IDB = (
+    """async () => {
+  """
+    + OPEN_IDB
+    + """
+  const names = [...db.objectStoreNames];
+  const all = (store) => new Promise((ok) => {
+    const r = db.transaction(store).objectStore(store).getAll();
+    r.onsuccess = () => ok(r.result);
+  });
+  const out = {};
+  for (const name of names) out[name] = await all(name);
+  db.close();
+  return out;
+}"""
+)
+PUT_OUTBOX = (
+    """async (entries) => {
+  """
+    + OPEN_IDB
+    + """
+  const tx = db.transaction("outbox", "readwrite");
+  for (const entry of entries) tx.objectStore("outbox").put(entry);
+  await new Promise((ok) => { tx.oncomplete = ok; });
+  db.close();
+}"""
+)
+
+
+@pytest.fixture
+def field_world(transactional_db: None) -> tuple[World, Field]:
+    world = build_world()
+    return world, open_field(world)
+
+
+def enrol(context: BrowserContext, base: str, screenshot: str = "") -> Page:
+    """Log in, tap "use this phone for field work", land in the app with the member's cases loaded."""
+    page = context.new_page()
+    log_in(page, base, "member.a")
+    page.goto(f"{base}/field/enrol/")
+    if screenshot:
+        page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=True)
+    page.get_by_role("button", name="Dùng máy này để đi thực địa").click()
+    page.wait_for_url(f"{base}/field/")
+    expect(page.locator("#cases")).to_be_visible()
+    # The service worker has the shell before the signal goes.
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    expect(page.locator("#last-sync")).not_to_have_text("Chưa đồng bộ lần nào")
+    return page
+
+
+def unsent(page: Page) -> Any:
+    return page.locator("#unsent")
+
+
+def choose(page: Page, outcome: str) -> None:
+    page.locator("fieldset.outcomes").get_by_text(outcome, exact=True).click()
+
+
+def open_case(page: Page, name: str) -> None:
+    page.locator("#cases a.case", has_text=name).click()
+    expect(page.locator("#visit-form")).to_be_visible()
+
+
+def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal_returns(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    _world, field = field_world
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = enrol(context, base)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    expect(page.locator("#cases a.case")).to_have_count(3)
+
+    context.set_offline(True)
+    expect(page.locator("#network")).to_have_text("Mất sóng")
+    # 1. An agrees, and Hoa, at the same address, was informed in the same visit.
+    open_case(page, "Nguyễn Văn An")
+    expect(page.locator("#household")).to_contain_text("Nguyễn Thị Hoa")
+    choose(page, "Đồng ý chuyển đổi")
+    page.locator("#household select").select_option("informed")
+    page.get_by_label("Ghi chú").fill("Hẹn ra cửa hàng Viettel thứ bảy")
+    page.locator("#save-visit").click()
+    expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
+    expect(unsent(page)).to_have_attribute("data-count", "1")
+    # 2. Bình refuses, with a reason.
+    open_case(page, "Trần Văn Bình")
+    choose(page, "Từ chối")
+    page.get_by_label("Lý do từ chối").fill("Máy cũ vẫn dùng tốt")
+    page.locator("#save-visit").click()
+    expect(unsent(page)).to_have_attribute("data-count", "2")
+    # 3. Someone on no list, met at Hoa's door, switched already.
+    page.locator("#add-found").click()
+    page.get_by_label("Họ và tên", exact=True).fill("Lý Thị Mai")
+    page.get_by_label("Số điện thoại").fill("0868123499")
+    page.get_by_label("Địa chỉ", exact=True).fill("Số 5, Khối 1")
+    page.get_by_label("Thôn, khối phố hoặc tổ dân phố").select_option(label="Khối 1")
+    choose(page, "Đã chuyển sang 4G")
+    page.get_by_label("Mẫu máy mới (không bắt buộc)").fill("Nokia 110 4G")
+    page.locator("#save-found").click()
+    expect(unsent(page)).to_have_attribute("data-count", "3")
+    expect(unsent(page)).to_have_text("3 lượt thăm chưa gửi")
+    assert Visit.objects.count() == 0
+
+    # Still without signal, the page is reloaded: the shell comes from the service worker,
+    # the cases and the three visits from IndexedDB.
+    page.reload()
+    expect(page.locator("#cases a.case")).to_have_count(3)
+    expect(unsent(page)).to_have_attribute("data-count", "3")
+    expect(page.locator("#network")).to_have_text("Mất sóng")
+    queued = page.evaluate(READ_IDB)["outbox"]
+    assert len(queued) == 3
+    page.screenshot(path=str(SCREENSHOTS / "field-offline-queue-vi-360.png"), full_page=True)
+
+    context.set_offline(False)
+    expect(unsent(page)).to_have_attribute("data-count", "0")
+    expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
+    assert Visit.objects.count() == 3
+    assert {str(v) for v in Visit.objects.values_list("id", flat=True)} == {e["id"] for e in queued}
+    assert HouseholdEntry.objects.get().case_id == field.hoa.pk
+    assert Case.objects.filter(found_in_field=True).count() == 1
+    # The list shows what the server made of the visits (An agreed).
+    expect(page.locator("#cases a.case", has_text="Nguyễn Văn An")).to_contain_text(
+        Case.objects.get(pk=field.an.pk).get_status_display()
+    )
+
+    # Sending the queue again adds nothing: the same visits put back in the outbox and sent
+    # by the app ("same" counts as sent), and replayed through the API with the device token.
+    page.evaluate(PUT_OUTBOX, queued)
+    page.reload()
+    expect(unsent(page)).to_have_attribute("data-count", "0")
+    token = page.evaluate(READ_IDB)["settings"]
+    raw = next(value["token"] for value in token if isinstance(value, dict) and "token" in value)
+    answer = Client().post(
+        "/api/v1/field/visits",
+        json.dumps({"visits": [e["visit"] for e in queued]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Device {raw}",
+    )
+    assert [r["result"] for r in answer.json()["results"]] == ["same", "same", "same"]
+    assert Visit.objects.count() == 3
+    assert errors == []
+
+    # Logging out of the phone revokes its token and leaves nothing of the member on it.
+    page.locator("#logout").click()
+    page.wait_for_url(f"{base}/field/enrol/")
+    assert FieldDevice.objects.get().revoked_at is not None
+    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
+    context.close()
+
+
+def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_itself(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    world, field = field_world
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = enrol(context, base)
+    stored = page.evaluate(READ_IDB)
+    ids = {item["id"] for item in stored["cases"]}
+    assert ids == {field.an.pk, field.hoa.pk, field.binh.pk}
+    # Team B's case, and the case of no team, are nowhere on the phone (not even in a cache).
+    text = json.dumps(stored, ensure_ascii=False)
+    assert "Nguyễn Thị Cúc" not in text and "0868123458" not in text
+    assert "Nguyễn Văn Bảo" not in text
+    cached = page.evaluate(
+        "async () => { const out = []; for (const n of await caches.keys()) { const c = await caches.open(n);"
+        " for (const r of await c.keys()) out.push(r.url); } return out; }"
+    )
+    assert cached and all("/api/" not in url for url in cached)
+
+    device_revoke(actor=world.leader_a, device=FieldDevice.objects.get(user=world.member_a))
+    page.locator("#send-now").click()
+    expect(page.locator("#signed-out")).to_contain_text("Tổ trưởng đã thu hồi quyền của máy này")
+    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
+    assert page.evaluate("caches.keys()") == []
+    page.screenshot(path=str(SCREENSHOTS / "field-revoked-vi-360.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_screens_at_phone_and_desktop_width(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+    language: str,
+    width: int,
+) -> None:
+    _world, field = field_world
+    Case.objects.filter(pk=field.binh.pk).update(conflict=True)
+    base = str(live_server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
+    anonymous = context.new_page()
+    anonymous.goto(f"{base}/field/")
+    expect(anonymous.locator("#not-enrolled")).to_be_visible()
+    # The service worker has its copy of the shell before anything else is asked of the test server
+    # (its one SQLite connection is shared by the server's threads).
+    assert anonymous.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    anonymous.screenshot(path=str(SCREENSHOTS / f"field-not-enrolled-vi-{width}.png"), full_page=True)
+    anonymous.close()
+    page = enrol(context, base, f"field-enrol-vi-{width}.png")
+    if language == "en":
+        page.locator("#language").click()
+        expect(page.locator("h1")).to_contain_text("My cases")
+        expect(page.locator("#cases a.case", has_text="Nguyễn Văn An")).to_contain_text("Not visited yet")
+        assert page.evaluate("document.documentElement.lang") == "en"
+    tag = f"{language}-{width}"
+    page.screenshot(path=str(SCREENSHOTS / f"field-cases-{tag}.png"), full_page=True)
+    expect(page.locator("#cases a.case", has_text="Trần Văn Bình").locator(".badge.conflict")).to_be_visible()
+    open_case(page, "Nguyễn Văn An")
+    page.locator("label.outcome").nth(5).click()
+    page.screenshot(path=str(SCREENSHOTS / f"field-visit-{tag}.png"), full_page=True)
+    # The outcome buttons and the call button are big enough for a thumb.
+    for box in [page.locator("label.outcome span").nth(i).bounding_box() for i in range(10)]:
+        assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    call = page.locator("#call")
+    assert re.fullmatch(r"tel:0\d{9}", call.get_attribute("href") or "")
+    assert (call.bounding_box() or {"height": 0})["height"] >= 44
+    page.locator("a.back").click()
+    open_case(page, "Trần Văn Bình")
+    expect(page.locator("#case-conflict")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"field-conflict-{tag}.png"), full_page=True)
+    page.locator("a.back").click()
+    page.locator("#add-found").click()
+    page.screenshot(path=str(SCREENSHOTS / f"field-found-{tag}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
+
+
+def test_the_shell_transfers_under_300_kb_compressed_on_first_load(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    loaded: set[str] = set()
+    context.on("request", lambda request: loaded.add(request.url))
+    page.goto(f"{base}/field/")
+    expect(page.locator("#not-enrolled")).to_be_visible()
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_load_state("networkidle")
+    # What the service worker fetches to precache, and the manifest's icons, are part of the first load.
+    precached = page.evaluate(
+        "async () => { const out = []; for (const n of await caches.keys()) { const c = await caches.open(n);"
+        " for (const r of await c.keys()) out.push(r.url); } return out; }"
+    )
+    manifest = json.loads(_fetch(f"{base}/field/manifest.webmanifest"))
+    urls = {u.split("?")[0].split("#")[0] for u in loaded | set(precached)} | {
+        f"{base}/field/sw.js",
+        f"{base}/field/manifest.webmanifest",
+        *(f"{base}{icon['src']}" for icon in manifest["icons"]),
+    }
+    urls = {u for u in urls if u.startswith(base) and "/api/" not in u}
+    sizes = {url.removeprefix(base): len(gzip.compress(_fetch(url), compresslevel=6)) for url in urls}
+    for expected in ("/field/", "/static/field/app.js", "/static/field/app.css", "/field/sw.js"):
+        assert expected in sizes, (expected, sorted(sizes))
+    total = sum(sizes.values())
+    print(f"shell first load: {total} bytes gzip over {len(sizes)} files: {sizes}")
+    assert total < SHELL_BUDGET_BYTES, sizes
+    context.close()
+
+
+def _fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310  (the live test server)
+        body: bytes = response.read()
+    return body
