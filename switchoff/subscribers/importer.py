@@ -27,17 +27,20 @@ import hashlib
 import itertools
 import json
 import marshal
+import mmap
 import multiprocessing
 import pickle
 import tempfile
 import traceback
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
+from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -152,6 +155,58 @@ class _Particulars(dict[str, str]):
         return "…"
 
 
+NUMBERS_BELOW = 1_000_000_000  # national digits of a Vietnamese mobile number (9 after the 0)
+
+
+class SeenNumbers:
+    """The file's good numbers as they are met, in little memory whatever the file's size.
+
+    "Met before?" is one bit per possible number in an anonymous memory map
+    (125 MB of address space; a page takes memory only once a number in it is
+    met). Each number and where it was met (sheet index << 32 | row) go into two
+    arrays of 8 bytes an entry, in file order: a Python dict of 18 million
+    numbers would need about 2 GB.
+    """
+
+    def __init__(self) -> None:
+        self.bits: mmap.mmap | None = mmap.mmap(-1, NUMBERS_BELOW // 8 + 1)
+        self.beyond: set[int] = set()  # numbers no bitmap covers (no valid mobile number has one)
+
+    def met(self, number: int) -> bool:
+        """Whether ``number`` was met before; marks it met."""
+        if number >= NUMBERS_BELOW:
+            if number in self.beyond:
+                return True
+            self.beyond.add(number)
+            return False
+        bits = self.bits
+        assert bits is not None
+        byte, bit = number >> 3, 1 << (number & 7)
+        value = bits[byte]
+        if value & bit:
+            return True
+        bits[byte] = value | bit
+        return False
+
+    def close(self) -> None:
+        if self.bits is not None:
+            self.bits.close()
+            self.bits = None
+
+
+def first_rows(numbers: array[int], where: array[int], wanted: Iterable[int]) -> dict[int, int]:
+    """Where each wanted number was first met (``where`` values), found with one vectorised pass."""
+    wanted_np = np.fromiter(set(wanted), dtype=np.int64)
+    if not len(wanted_np) or not len(numbers):
+        return {}
+    numbers_np = np.frombuffer(numbers, dtype=np.int64)
+    hits = np.flatnonzero(np.isin(numbers_np, wanted_np))
+    found: dict[int, int] = {}
+    for index in hits.tolist():
+        found.setdefault(numbers[index], where[index])
+    return found
+
+
 @dataclass
 class CheckedList:
     digest: str
@@ -168,11 +223,15 @@ class CheckedList:
     new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
     no_name: list[str] = field(default_factory=list)  # sheets read without a column of names
     from_content: list[str] = field(default_factory=list)  # fields whose column no header named (found by content)
-    # While reading: each good number (national digits as an int) and where it was first seen
-    # (sheet index << 32 | row). Afterwards the same, as two arrays of 8 bytes an entry.
-    seen: dict[int, int] = field(default_factory=dict, repr=False)
+    # Each good number (national digits as an int) and where it was first seen (sheet index << 32 | row),
+    # in file order, as two arrays of 8 bytes an entry; ``seen`` says whether a number was met.
+    seen: SeenNumbers | None = field(default=None, repr=False)
     seen_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
     seen_where: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    # Duplicates met while reading: their earlier row is filled in once the file is read.
+    duplicates: list[tuple[int, Problem]] = field(default_factory=list, repr=False)
+    # Where problems go when not kept in ``problems`` (the background check writes them to a file).
+    sink: Callable[[Problem], None] | None = field(default=None, repr=False)
     # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
     codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
     by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
@@ -180,18 +239,33 @@ class CheckedList:
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
 
     def pack_seen(self) -> None:
-        self.seen_numbers = array("q", self.seen.keys())
-        self.seen_where = array("q", self.seen.values())
-        self.seen = {}
+        """The file is read: the duplicates get the row of their number's first sighting, the bitmap goes."""
+        if self.seen is not None:
+            self.seen.close()
+            self.seen = None
+        if self.duplicates:
+            first = first_rows(self.seen_numbers, self.seen_where, (number for number, _p in self.duplicates))
+            for number, problem in self.duplicates:
+                problem.params = {"row": first.get(number, 0) & 0xFFFFFFFF}
+                self.emit(problem)
+            self.duplicates = []
 
-    def add(self, problem: Problem) -> None:
+    def count(self, problem: Problem) -> None:
         self.codes[problem.code] += 1
         if problem.level == "error":
             self.error_count += 1
         else:
             self.warning_count += 1
-        if self.keep_problems:
+
+    def emit(self, problem: Problem) -> None:
+        if self.sink is not None:
+            self.sink(problem)
+        elif self.keep_problems:
             self.problems.append(problem)
+
+    def add(self, problem: Problem) -> None:
+        self.count(problem)
+        self.emit(problem)
 
     @property
     def errors(self) -> list[Problem]:
@@ -199,9 +273,7 @@ class CheckedList:
 
     def by_reason(self) -> list[tuple[str, str, int]]:
         """(level, reason without its particulars, count), errors first, the most frequent first."""
-        counts = Counter((p.level, p.code) for p in self.problems)
-        rows = [(level, (str(REASONS[code][1]) % _Particulars()).rstrip("."), n) for (level, code), n in counts.items()]
-        return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
+        return reasons_of(self.codes)
 
     def column_warnings(self) -> list[str]:
         """What a person must know about the columns before confirming: a list read without names, guessed columns."""
@@ -240,6 +312,34 @@ class CheckedList:
             "rejected": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "error"},
             "warned": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "warning"},
         }
+
+    STATE = ("digest", "rows_read", "good", "error_count", "warning_count", "mappings", "restored_zero", "no_name",
+             "from_content")  # fmt: skip
+
+    def state(self) -> dict[str, Any]:
+        """What the write needs of a check, as JSON data (stored on the job beside the cleaned rows)."""
+        return {
+            **{name: getattr(self, name) for name in self.STATE},
+            "codes": dict(self.codes),
+            "by_unit": [[pk, n] for pk, n in self.by_unit.items()],
+            "communes": [list(c) for c in self.communes],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, keep_problems: bool = False) -> CheckedList:
+        checked = cls(digest=state["digest"], keep_problems=keep_problems)
+        for name in cls.STATE:
+            setattr(checked, name, state[name])
+        checked.codes = Counter(state["codes"])
+        checked.by_unit = Counter({pk: n for pk, n in state["by_unit"]})
+        checked.communes = [CommuneCount(*c) for c in state["communes"]]
+        return checked
+
+
+def reasons_of(codes: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(level, reason without its particulars, count) of problem counts by code, errors first, then by count."""
+    rows = [(REASONS[c][0], (str(REASONS[c][1]) % _Particulars()).rstrip("."), n) for c, n in codes.items() if n]
+    return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
 
 
 class CommuneCount(NamedTuple):
@@ -345,8 +445,12 @@ def _clean_rows(
     whitespace alone in the address parts it only looks up (the resolver cleans
     them when it meets a new one).
     """
-    seen_first = result.seen.setdefault
-    add = result.add
+    if result.seen is None:
+        result.seen = SeenNumbers()
+    met = result.seen.met
+    seen_numbers, seen_where = result.seen_numbers.append, result.seen_where.append
+    add, count = result.add, result.count
+    duplicates = result.duplicates
     resolve, by_cells = resolver.resolve_cells, resolver.by_cells
     text, name_of = _cached_text, _cached_name
     counting = known is not None
@@ -433,17 +537,15 @@ def _clean_rows(
                 number = int(msisdn[3:])
                 original = parsed.original
                 original = original[:40] if original.isprintable() else " ".join(original.split())[:40]
-            here = where_sheet | (index + 1)
-            earlier = seen_first(number, here)
-            if earlier != here:
+            if met(number):
                 bad += 1
-                add(
-                    Problem(
-                        name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_duplicate",
-                        {"row": earlier & 0xFFFFFFFF}, cells,
-                    )
-                )  # fmt: skip
+                # Its earlier row is found once the file is read (``pack_seen``).
+                duplicate = Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_duplicate", {}, cells)
+                count(duplicate)
+                duplicates.append((number, duplicate))
                 continue
+            seen_numbers(number)
+            seen_where(where_sheet | (index + 1))
             if legacy:
                 add(Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_legacy",
                             {"number": "0" + msisdn[3:]}))  # fmt: skip
@@ -545,8 +647,6 @@ def _flag_other_operators(result: CheckedList, read: ReadResult, operator: Unit)
             Problem(read.sheets[where_seen >> 32].name, where_seen & 0xFFFFFFFF, "", msisdn, "number_other_operator",
                     {"operator": names.get(owner, "")})
         )  # fmt: skip
-    order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
-    result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
 
 
 def _probe_other_operators(cursor: Any, numbers: array[int], operator: Unit, other: str) -> list[tuple[str, int]]:
@@ -572,21 +672,35 @@ def _probe_other_operators(cursor: Any, numbers: array[int], operator: Unit, oth
     return found
 
 
+def content_digest(content: bytes | Path) -> str:
+    """The SHA-256 of a list's bytes, or of a stored file read a megabyte at a time."""
+    if isinstance(content, Path):
+        with content.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    return hashlib.sha256(content).hexdigest()
+
+
 def check_list(
     read: ReadResult,
     *,
-    content: bytes,
+    content: bytes | Path,
     operator: Unit,
     area: Unit,
     mapping: dict[str, int] | None = None,
     progress: ProgressHook = _no_progress,
     keep_rows: bool = False,
+    rows_to: IO[bytes] | None = None,
+    sink: Callable[[Problem], None] | None = None,
 ) -> CheckedList:
     """Phase one: every row checked, nothing written. ``mapping`` overrides the proposed columns.
 
-    ``keep_rows`` also returns the cleaned rows (for short lists; an import reads the file again).
+    ``keep_rows`` also returns the cleaned rows (for short lists). ``rows_to``
+    receives the cleaned good rows, a marshalled batch at a time, for
+    ``import_list(saved=…)`` to write without reading the file again. With a
+    ``sink`` the problems go there (in file order, the duplicates and the numbers
+    of other operators last) instead of into ``problems``.
     """
-    result = CheckedList(digest=hashlib.sha256(content).hexdigest())
+    result = CheckedList(digest=content_digest(content), sink=sink)
     batches = _clean_rows(
         read,
         result,
@@ -596,12 +710,27 @@ def check_list(
         progress=progress,
         phase="checking",
     )
-    for batch in batches:
-        if keep_rows:
-            result.rows += map(CleanRow._make, batch.new)
+    with _collector_paused():
+        for batch in batches:
+            if keep_rows:
+                result.rows += map(CleanRow._make, batch.new)
+            if rows_to is not None and batch.new:
+                marshal.dump(batch.new, rows_to)
     _flag_other_operators(result, read, operator)
+    if result.problems:
+        order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
+        result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
     result.communes = commune_counts(result.by_unit, area)
     return result
+
+
+def saved_rows(rows: IO[bytes]) -> Iterator[list[tuple[object, ...]]]:
+    """The batches ``check_list(rows_to=…)`` wrote, read back one at a time."""
+    while True:
+        try:
+            yield marshal.load(rows)  # noqa: S302  # our own file, written by the check
+        except EOFError:
+            return
 
 
 @dataclass
@@ -669,10 +798,18 @@ class _Spool:
             yield from chunk
 
 
+@dataclass
+class SavedCheck:
+    """A check's cleaned rows (``check_list(rows_to=…)``) and its state (``CheckedList.state``): what a write needs."""
+
+    rows: Path
+    state: dict[str, Any]
+
+
 def import_list(
-    read: ReadResult,
+    read: ReadResult | None,
     *,
-    content: bytes,
+    content: bytes | Path,
     operator: Unit,
     area: Unit,
     as_of: datetime.date,
@@ -682,15 +819,19 @@ def import_list(
     refuse_errors: bool = False,
     allow_mass_leave: bool = False,
     progress: ProgressHook = _no_progress,
+    saved: SavedCheck | None = None,
 ) -> ApplyResult:
     """Phase two: the list is the operator's snapshot of ``area`` on ``as_of``; write it in one transaction.
 
+    With ``saved`` (the background check's cleaned rows and counts) the rows go
+    straight into the bulk load and the file is not read again; otherwise
+    ``read`` is read and each row checked again as it goes.
     The rules of ``guards`` hold here too, whoever calls: a list dated after today, one
     without a good row, or one that would mark more than the allowed share of the area's
     subscribers as left (unless ``allow_mass_leave``) raises, and nothing is written.
     """
     refuse_future(as_of)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = saved.state["digest"] if saved is not None else content_digest(content)
     with transaction.atomic():
         # One import per operator at a time: they touch the same subscribers.
         list(Unit.objects.select_for_update().filter(pk=operator.pk).values_list("pk"))
@@ -716,16 +857,27 @@ def import_list(
             status=SubscriberList.Status.IMPORTING,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        if saved is not None:
+            checked = CheckedList.from_state(saved.state)
+            if refuse_errors and checked.error_count:
+                raise Refused
         with tempfile.TemporaryFile() as spool_file, _collector_paused():
-            result = _write(read, checked, source, spool=_Spool(spool_file), mapping=mapping,
-                            refuse_errors=refuse_errors, progress=progress)  # fmt: skip
+            if saved is not None:
+                with saved.rows.open("rb") as rows:
+                    result = _write_saved(rows, checked, source, spool=_Spool(spool_file), progress=progress)
+            else:
+                assert read is not None
+                result = _write(read, checked, source, spool=_Spool(spool_file), mapping=mapping,
+                                refuse_errors=refuse_errors, progress=progress)  # fmt: skip
         # The last guard: raising here rolls back what was just written.
         if not checked.good:
             raise NoGoodRows
         if not allow_mass_leave and exceeds_share(leaving=result.left, current=current):
             raise MassLeave(result.left, current)
         progress("finishing", checked.rows_read, checked.rows_read)
-        _flag_other_operators(checked, read, operator)
+        if saved is None:  # the saved check counted them already
+            assert read is not None
+            _flag_other_operators(checked, read, operator)
         source.status = SubscriberList.Status.DONE
         source.finished_at = timezone.now()
         source.mapping = checked.mappings
@@ -876,7 +1028,6 @@ def _write(
     progress: ProgressHook,
 ) -> ApplyResult:
     operator, area = source.operator, source.area
-    day = connection.ops.adapt_datefield_value(source.as_of)
     # Everything the rows need from the database is read before the copy starts.
     known = _known_numbers(operator)
     resolver, carrier = AddressResolver(area), _expected_carrier(operator)
@@ -902,6 +1053,54 @@ def _write(
                 yield batch.new
 
         batches = in_process()
+
+    def refusing(batches: Iterator[list[tuple[object, ...]]]) -> Iterator[list[tuple[object, ...]]]:
+        yield from batches
+        if refuse_errors and checked.error_count:  # the forked reader tells its last count at its end
+            raise Refused
+
+    return _store(refusing(batches), checked, source, spool=spool, known=known, size=size, progress=progress)
+
+
+def _write_saved(
+    rows: IO[bytes], checked: CheckedList, source: SubscriberList, *, spool: _Spool, progress: ProgressHook
+) -> ApplyResult:
+    """Write the rows a check saved: no reading, no cleaning; only new and known are told apart, by the registry now."""
+    known = _known_numbers(source.operator)
+    total = checked.good
+
+    def batches() -> Iterator[list[tuple[object, ...]]]:
+        done = 0
+        for batch in saved_rows(rows):
+            if known:
+                new: list[tuple[object, ...]] = []
+                seen: list[tuple[object, ...]] = []
+                for row in batch:
+                    (seen if _known(known, int(row[0][3:])) else new).append(row)  # type: ignore[index]
+                spool.extend(seen)
+            else:
+                new = batch
+            checked.new_by_unit.update(map(UNIT_OF_ROW, new))
+            done += len(batch)
+            progress("importing", done, total)
+            yield new
+
+    return _store(batches(), checked, source, spool=spool, known=known, size=total, progress=progress)
+
+
+def _store(
+    batches: Iterator[list[tuple[object, ...]]],
+    checked: CheckedList,
+    source: SubscriberList,
+    *,
+    spool: _Spool,
+    known: array[int],
+    size: int,
+    progress: ProgressHook,
+) -> ApplyResult:
+    """The new rows into the bulk load as they come, then the known ones and those who left, set-based."""
+    operator, area = source.operator, source.area
+    day = connection.ops.adapt_datefield_value(source.as_of)
     # New subscribers go in through the database's bulk path while the file is read.
     constants = {"operator_id": operator.pk, "list_area_id": area.pk, "status": Subscriber.Status.LISTED.value,
                  "first_seen": day, "last_listed": day, "left_on": None, "first_list_id": source.pk}  # fmt: skip
@@ -912,8 +1111,6 @@ def _write(
     )
     with indexes_built_after(Subscriber._meta.db_table) if rebuild else contextlib.nullcontext():
         bulk_insert(Subscriber._meta.db_table, ROW_COLUMNS, itertools.chain.from_iterable(batches), constants)
-    if refuse_errors and checked.error_count:
-        raise Refused
     new_by_unit = checked.new_by_unit
     result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
     # Counter deltas by (unit counted in, key), for the whole list: written at the end in one insert.
@@ -1025,8 +1222,8 @@ def _apply_left(source: SubscriberList, day: Any, result: ApplyResult, deltas: d
     gone.update(status=Subscriber.Status.LEFT, left_on=source.as_of)
 
 
-def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
-    """The rows that will not be imported, as they were, with the reason in a last column."""
+def rejected_rows_xlsx(errors: Iterable[Problem]) -> bytes:
+    """The rows that will not be imported (``errors``), as they were, with the reason in a last column."""
     from openpyxl.styles import Font
 
     from switchoff.lib import xlsx
@@ -1039,7 +1236,7 @@ def rejected_rows_xlsx(read: ReadResult, checked: CheckedList) -> bytes:
     xlsx.append(sheet, [str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), str(_("Original row"))])
     for cell in sheet[1]:
         cell.font = bold
-    for problem in checked.errors:
+    for problem in errors:
         original = problem.cells or []
         xlsx.append(sheet, [problem.sheet, problem.row, problem.column, problem.reason, *original])
     sheet.freeze_panes = "A2"
@@ -1063,9 +1260,11 @@ def remembered_columns(operator: Unit, read: ReadResult) -> dict[str, int] | Non
     return columns or None
 
 
-def same_list_imported(*, operator: Unit, area: Unit, as_of: datetime.date, content: bytes) -> SubscriberList | None:
-    """The earlier import of exactly this content, so that it need not be read and checked again."""
-    digest = hashlib.sha256(content).hexdigest()
+def same_list_imported(
+    *, operator: Unit, area: Unit, as_of: datetime.date, content: bytes | Path, digest: str = ""
+) -> SubscriberList | None:
+    """The earlier import of exactly this content (or ``digest``), so that it need not be read and checked again."""
+    digest = digest or content_digest(content)
     return SubscriberList.objects.filter(
         operator=operator, area=area, as_of=as_of, digest=digest, status=SubscriberList.Status.DONE
     ).first()
