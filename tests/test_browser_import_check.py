@@ -78,13 +78,13 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
     monkeypatch.setattr(services, "import_job_task", worker)
     # Every reading and cleaning of the file's rows goes through _clean_rows: counted.
     cleanings: list[str] = []
-    real_clean = importer._clean_rows
+    real_clean = importer.cleaning.clean_rows
 
     def counted_clean(*args: Any, **kwargs: Any) -> Any:
         cleanings.append(kwargs["phase"])
         return real_clean(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "_clean_rows", counted_clean)
+    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
     # A national list takes minutes; this one would take a second. Each progress report (every 5,000 rows)
     # waits a little so that the page's one-second polling sees the bar between its ends.
     real_reporter = jobs._reporter

@@ -148,9 +148,9 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         indexes = connection.introspection.get_constraints(cursor, table)
 
     def run(parallel_from: int) -> tuple[object, ...]:
-        monkeypatch.setattr(importer, "PARALLEL_FROM", parallel_from)
+        monkeypatch.setattr(importer.writing, "PARALLEL_FROM", parallel_from)
         # From the same size, SQLite also drops the registry's indexes and builds them after the insert.
-        monkeypatch.setattr(importer, "REBUILD_FROM", parallel_from)
+        monkeypatch.setattr(importer.writing, "REBUILD_FROM", parallel_from)
         result = importer.import_list(
             read_file(content, "big.csv"), content=content, operator=world.operator, area=world.province, as_of=day
         )
@@ -190,8 +190,8 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         return state
 
     rebuilt: list[str] = []
-    rebuild = importer.indexes_built_after  # type: ignore[attr-defined]  # patched where the importer looks it up
-    monkeypatch.setattr(importer, "indexes_built_after", lambda table: rebuilt.append(table) or rebuild(table))  # type: ignore[func-returns-value]
+    rebuild = importer.writing.indexes_built_after  # type: ignore[attr-defined]  # patched where the writer looks it up
+    monkeypatch.setattr(importer.writing, "indexes_built_after", lambda table: rebuilt.append(table) or rebuild(table))  # type: ignore[func-returns-value]
     in_process = run(10**9)
     # Two errors (a duplicate, a misspelt number), two warnings (the pre-2018 number, its address).
     assert in_process[:5] == (ROWS + 1, ROWS + 3, ROWS + 1, 2, (2, []))
@@ -201,7 +201,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     assert rebuilt == ([table] if connection.vendor == "sqlite" else [])
     if connection.vendor == "sqlite":
         # A cancel (here: the progress hook raising) stops the child too, and writes nothing.
-        monkeypatch.setattr(importer, "PARALLEL_FROM", 1000)
+        monkeypatch.setattr(importer.writing, "PARALLEL_FROM", 1000)
 
         def cancel(phase: str, done: int, total: int) -> None:
             raise jobs.Cancelled
@@ -244,13 +244,13 @@ def test_the_check_is_a_step_of_the_job_and_confirming_writes_its_saved_rows_wit
 ) -> None:
     content = big_list() + "6001;0868000001;Trùng Số;Khối 1, Phường Lương Văn Tri\n6002;09x;Sai;Khối 1\n".encode()
     checks: list[int] = []
-    real_clean = importer._clean_rows
+    real_clean = importer.cleaning.clean_rows
 
     def counted_clean(*args: Any, **kwargs: Any) -> Any:
         checks.append(1)
         return real_clean(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "_clean_rows", counted_clean)
+    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
     with django_capture_on_commit_callbacks(execute=False) as pending:
