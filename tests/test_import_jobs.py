@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from array import array
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from switchoff.counts.models import Count
 from switchoff.counts.verify import find_differences
-from switchoff.lib.uploads import store_upload
+from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.subscribers import importer, jobs
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
@@ -307,3 +308,32 @@ def test_the_seen_numbers_take_a_bit_each_and_find_the_first_row_of_a_duplicate(
     seen.close()
     numbers, where = array("q", [5, 7, 5, 9]), array("q", [10, 11, 12, 13])
     assert importer.first_rows(numbers, where, [5, 9, 4]) == {5: 10, 9: 13}
+
+
+def test_stored_uploads_and_what_their_checks_saved_expire(world: World, settings: Any) -> None:
+    import os
+
+    from switchoff.lib.uploads import expire_uploads
+    from switchoff.schedule import expire_stored_uploads
+
+    old, recent = make_job(world, big_list()), make_job(world, big_list())
+    owner = jobs.owner_key(world.operator.pk, world.province.pk)
+    paths = {}
+    for job in (old, recent):
+        stored = find_upload("subscribers", owner, job.upload_id)
+        assert stored is not None
+        rows, problems = jobs.job_files(stored)
+        rows.write_bytes(b"rows")
+        problems.write_text("[]\n")
+        paths[job.pk] = [stored, rows, problems]
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in paths[old.pk]:
+        os.utime(path, (week_ago, week_ago))
+    settings.UPLOAD_KEEP_HOURS = 24 * 7
+    expire_stored_uploads.call_local()
+    assert not any(path.exists() for path in paths[old.pk])
+    assert all(path.exists() for path in paths[recent.pk])
+    jobs.run_job(old.pk)  # confirmed after its file expired: it says so
+    old.refresh_from_db()
+    assert (old.status, old.message) == (ImportJob.Status.FAILED, "file_gone")
+    assert expire_uploads("subscribers", older_than=datetime.timedelta(0)) >= 3
