@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +47,11 @@ class CheckedList:
     seen_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
     seen_where: array[int] = field(default_factory=lambda: array("q"), repr=False)
     # Duplicates met while reading: their earlier row is filled in once the file is read.
+    # Duplicates met while reading: their earlier row is filled in once the file is read. With a sink they wait in
+    # a temporary file (a list can have hundreds of thousands, each with its row), their numbers in an array.
     duplicates: list[tuple[int, Problem]] = field(default_factory=list, repr=False)
+    duplicate_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    duplicate_file: IO[bytes] | None = field(default=None, repr=False)
     # Where problems go when not kept in ``problems`` (the background check writes them to a file).
     sink: Callable[[Problem], None] | None = field(default=None, repr=False)
     # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
@@ -65,6 +71,27 @@ class CheckedList:
                 problem.params = {"row": first.get(number, 0) & 0xFFFFFFFF}
                 self.emit(problem)
             self.duplicates = []
+        if self.duplicate_file is not None:
+            first = first_rows(self.seen_numbers, self.seen_where, self.duplicate_numbers)
+            self.duplicate_file.seek(0)
+            for number in self.duplicate_numbers:
+                problem = Problem(*pickle.load(self.duplicate_file))  # noqa: S301  # our own temporary file
+                problem.params = {"row": first.get(number, 0) & 0xFFFFFFFF}
+                self.emit(problem)
+            self.duplicate_file.close()
+            self.duplicate_file, self.duplicate_numbers = None, array("q")
+
+    def hold_duplicate(self, number: int, problem: Problem) -> None:
+        """A duplicate, counted, waiting for the row of its number's first sighting (``pack_seen``)."""
+        self.count(problem)
+        if self.sink is None:
+            self.duplicates.append((number, problem))
+            return
+        if self.duplicate_file is None:
+            self.duplicate_file = tempfile.TemporaryFile()  # noqa: SIM115  # closed by pack_seen, or with the process
+        self.duplicate_numbers.append(number)
+        pickle.dump((problem.sheet, problem.row, problem.column, problem.value, problem.code, {}, problem.cells),
+                    self.duplicate_file, protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
 
     def count(self, problem: Problem) -> None:
         self.codes[problem.code] += 1

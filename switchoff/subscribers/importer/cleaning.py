@@ -112,8 +112,8 @@ def clean_rows(
         result.seen = SeenNumbers()
     met = result.seen.met
     seen_numbers, seen_where = result.seen_numbers.append, result.seen_where.append
-    add, count = result.add, result.count
-    duplicates = result.duplicates
+    add = result.add
+    hold_duplicate = result.hold_duplicate
     resolve, by_cells = resolver.resolve_cells, resolver.by_cells
     text, name_of = _cached_text, _cached_name
     counting = known is not None
@@ -203,9 +203,8 @@ def clean_rows(
             if met(number):
                 bad += 1
                 # Its earlier row is found once the file is read (``pack_seen``).
-                duplicate = Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_duplicate", {}, cells)
-                count(duplicate)
-                duplicates.append((number, duplicate))
+                hold_duplicate(number, Problem(name_of_sheet, index + 1, msisdn_letter, _text(raw), "number_duplicate",
+                                               {}, cells))  # fmt: skip
                 continue
             seen_numbers(number)
             seen_where(where_sheet | (index + 1))
