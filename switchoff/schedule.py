@@ -5,10 +5,14 @@ Jobs are thin: they call a tested service with no model instances.
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from switchoff.counts.squash import squash_counts
+from switchoff.lib.uploads import expire_uploads
 from switchoff.reports.reminders import send_reminders
 
 
@@ -23,3 +27,9 @@ def daily_report_reminders() -> None:
 def squash_counts_often() -> None:
     """Sum the count rows written since the last run, so that count reads stay small; safe beside writers."""
     squash_counts()
+
+
+@db_periodic_task(crontab(minute="17"))
+def expire_stored_uploads() -> None:
+    """Remove uploaded lists never imported, and the checks, cleaned rows and problems saved beside them."""
+    expire_uploads("subscribers", older_than=datetime.timedelta(hours=settings.UPLOAD_KEEP_HOURS))

@@ -278,6 +278,9 @@ DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
 DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # A background import running longer than this is shown as stalled (and stops itself).
 IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
+# Uploaded lists and what their checks saved beside them (checks, cleaned rows, problems) are removed this
+# long after they were written, by the periodic job in switchoff/schedule.py.
+UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -61,7 +61,7 @@ def test_operator_imports_a_messy_list_and_a_reporter_finds_a_subscriber(
     expect(page.locator("#check-summary")).to_contain_text("Lỗi: 1")
     page.screenshot(path=str(SCREENSHOTS / "registry-check-1366.png"), full_page=True)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Tải về các dòng bị loại (Excel)").click()
+        page.get_by_role("link", name="Tải về các dòng bị loại (Excel)").click()
     rejected = load_workbook(BytesIO(Path(download.value.path()).read_bytes())).active
     assert [c.value for c in rejected[2]][:4] == ["Sheet", 6, "B", "Số có chứa chữ cái hoặc ký hiệu."]
     page.get_by_role("button", name="Nhập các dòng hợp lệ").click()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import time
+from array import array
 from typing import Any
 
 import pytest
@@ -13,10 +15,11 @@ from django.utils import timezone
 
 from switchoff.counts.models import Count
 from switchoff.counts.verify import find_differences
-from switchoff.lib.uploads import store_upload
-from switchoff.subscribers import jobs, services
+from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.subscribers import importer, jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
+from tests.importing import check_on_page
 
 ROWS = 6000
 
@@ -113,16 +116,13 @@ def test_confirming_in_the_browser_queues_the_job_and_starts_it_once_committed(
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
     content = "STT;SĐT;Họ tên\n1;0868000001;Lò Văn Em\n".encode()
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("a.csv", content)})
+    page = check_on_page(client, data, SimpleUploadedFile("a.csv", content))
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        response = client.post(
-            reverse("subscribers:import"),
-            {**data, "upload_id": page.context["upload_id"], "file_name": "a.csv", "confirm": "1"},
-        )
+        response = client.post(reverse("subscribers:job_confirm", args=[page.context["job"].pk]), {"confirm": "1"})
         # Huey runs tasks immediately in the tests, yet nothing ran: the task waits for the job's commit.
         job = ImportJob.objects.get()
         assert job.status == ImportJob.Status.QUEUED and not Subscriber.objects.exists()
-    assert len(queued) == 1  # the task, run when the block ends as a real commit would run it
+    assert len(queued) == 2  # the check's progress forgotten, then the task, run when the block ends as a commit would
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert response["Location"] == reverse("subscribers:job", args=[job.pk])
@@ -149,9 +149,9 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         indexes = connection.introspection.get_constraints(cursor, table)
 
     def run(parallel_from: int) -> tuple[object, ...]:
-        monkeypatch.setattr(importer, "PARALLEL_FROM", parallel_from)
+        monkeypatch.setattr(importer.writing, "PARALLEL_FROM", parallel_from)
         # From the same size, SQLite also drops the registry's indexes and builds them after the insert.
-        monkeypatch.setattr(importer, "REBUILD_FROM", parallel_from)
+        monkeypatch.setattr(importer.writing, "REBUILD_FROM", parallel_from)
         result = importer.import_list(
             read_file(content, "big.csv"), content=content, operator=world.operator, area=world.province, as_of=day
         )
@@ -191,8 +191,8 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         return state
 
     rebuilt: list[str] = []
-    rebuild = importer.indexes_built_after  # type: ignore[attr-defined]  # patched where the importer looks it up
-    monkeypatch.setattr(importer, "indexes_built_after", lambda table: rebuilt.append(table) or rebuild(table))  # type: ignore[func-returns-value]
+    rebuild = importer.writing.indexes_built_after  # type: ignore[attr-defined]  # patched where the writer looks it up
+    monkeypatch.setattr(importer.writing, "indexes_built_after", lambda table: rebuilt.append(table) or rebuild(table))  # type: ignore[func-returns-value]
     in_process = run(10**9)
     # Two errors (a duplicate, a misspelt number), two warnings (the pre-2018 number, its address).
     assert in_process[:5] == (ROWS + 1, ROWS + 3, ROWS + 1, 2, (2, []))
@@ -202,7 +202,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     assert rebuilt == ([table] if connection.vendor == "sqlite" else [])
     if connection.vendor == "sqlite":
         # A cancel (here: the progress hook raising) stops the child too, and writes nothing.
-        monkeypatch.setattr(importer, "PARALLEL_FROM", 1000)
+        monkeypatch.setattr(importer.writing, "PARALLEL_FROM", 1000)
 
         def cancel(phase: str, done: int, total: int) -> None:
             raise jobs.Cancelled
@@ -238,3 +238,102 @@ def test_the_finished_jobs_registry_link_opens_a_page_its_reader_may_see(world: 
         opened = client.get(link)
         assert opened.status_code == 200, (person.username, link)
         assert "Nguyễn Văn An" in opened.content.decode()
+
+
+def test_the_check_is_a_step_of_the_job_and_confirming_writes_its_saved_rows_without_checking_again(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    content = big_list() + "6001;0868000001;Trùng Số;Khối 1, Phường Lương Văn Tri\n6002;09x;Sai;Khối 1\n".encode()
+    checks: list[int] = []
+    real_clean = importer.cleaning.clean_rows
+
+    def counted_clean(*args: Any, **kwargs: Any) -> Any:
+        checks.append(1)
+        return real_clean(*args, **kwargs)
+
+    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    client = logged_in(world.operator_staff)
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        response = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("big.csv", content)})
+    job = ImportJob.objects.get()
+    # The request only stored the file and queued the check: nothing was read yet.
+    assert response["Location"] == reverse("subscribers:job", args=[job.pk])
+    assert (job.status, checks) == (ImportJob.Status.CHECKING, [])
+    waiting = client.get(reverse("subscribers:job", args=[job.pk])).content.decode()
+    assert 'id="job-status"' in waiting and 'id="check-summary"' not in waiting
+    # Nobody took the job for a while: the page says the worker is not running.
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=1))
+    assert 'id="no-worker"' in client.get(reverse("subscribers:job", args=[job.pk])).content.decode()
+    for callback in pending:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, len(checks)) == (ImportJob.Status.CHECKED, 1)
+    assert job.checked["summary"]["good"] == ROWS and job.checked["summary"]["rejected"] == {
+        "number_duplicate": 1,
+        "number_not_a_number": 1,
+    }
+    # The polled progress asks the browser to show the whole page, where the check's result is.
+    assert client.get(reverse("subscribers:job", args=[job.pk]), headers={"HX-Request": "true"})["HX-Refresh"]
+    page = client.get(reverse("subscribers:job", args=[job.pk]))
+    body = page.content.decode()
+    assert 'id="by-commune"' in body and "Phường Lương Văn Tri" in body
+    assert "(dòng 2)" in body  # the duplicate names its number's first row
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("subscribers:job_confirm", args=[job.pk]), {"confirm": "1"})
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and len(checks) == 1  # written from the saved rows
+    assert Subscriber.objects.count() == ROWS
+    assert job.result is not None and job.result.summary["good"] == ROWS and job.result.summary["new"] == ROWS
+    # A confirmation sent again changes nothing.
+    client.post(reverse("subscribers:job_confirm", args=[job.pk]), {"confirm": "1"})
+    assert ImportJob.objects.get().status == ImportJob.Status.DONE and len(checks) == 1
+
+
+def test_a_check_can_be_cancelled_and_writes_nothing(world: World) -> None:
+    job = make_job(world, big_list())
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING)
+    jobs.request_cancel(job.pk)
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and "state" not in job.checked
+    assert registry_state() == (0, 0, 0, 0)
+
+
+def test_the_seen_numbers_take_a_bit_each_and_find_the_first_row_of_a_duplicate() -> None:
+    seen = importer.SeenNumbers()
+    assert [seen.met(n) for n in (868000001, 868000002, 868000001, 10**9 + 5, 10**9 + 5)] == [
+        False, False, True, False, True
+    ]  # fmt: skip
+    seen.close()
+    numbers, where = array("q", [5, 7, 5, 9]), array("q", [10, 11, 12, 13])
+    assert importer.first_rows(numbers, where, [5, 9, 4]) == {5: 10, 9: 13}
+
+
+def test_stored_uploads_and_what_their_checks_saved_expire(world: World, settings: Any) -> None:
+    import os
+
+    from switchoff.lib.uploads import expire_uploads
+    from switchoff.schedule import expire_stored_uploads
+
+    old, recent = make_job(world, big_list()), make_job(world, big_list())
+    owner = jobs.owner_key(world.operator.pk, world.province.pk)
+    paths = {}
+    for job in (old, recent):
+        stored = find_upload("subscribers", owner, job.upload_id)
+        assert stored is not None
+        rows, problems = jobs.job_files(stored)
+        rows.write_bytes(b"rows")
+        problems.write_text("[]\n")
+        paths[job.pk] = [stored, rows, problems]
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in paths[old.pk]:
+        os.utime(path, (week_ago, week_ago))
+    settings.UPLOAD_KEEP_HOURS = 24 * 7
+    expire_stored_uploads.call_local()
+    assert not any(path.exists() for path in paths[old.pk])
+    assert all(path.exists() for path in paths[recent.pk])
+    jobs.run_job(old.pk)  # confirmed after its file expired: it says so
+    old.refresh_from_db()
+    assert (old.status, old.message) == (ImportJob.Status.FAILED, "file_gone")
+    assert expire_uploads("subscribers", older_than=datetime.timedelta(0)) >= 3

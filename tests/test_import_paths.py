@@ -13,14 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, TestCase
-from django.urls import reverse
 
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
 from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
-from tests.security._importguard import api_client, messages_of
+from tests.importing import check_on_page, confirm_on_page
+from tests.security._importguard import api_client
 
 # Numbers as operators write them (a lost 0, a pre-2018 number, +84), addresses of 2024 and 2025, a legacy
 # village, one nobody knows, a duplicate and a bad number.
@@ -67,10 +67,8 @@ def test_the_same_list_through_the_page_the_api_and_the_command_gives_identical_
     def page() -> dict[str, Any]:
         client = logged_in(world.operator_staff)
         form = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-        checked = client.post(reverse("subscribers:import"), {**form, "file": SimpleUploadedFile("ds.csv", CONTENT)})
-        data = {**form, "upload_id": checked.context["upload_id"], "file_name": "ds.csv", "confirm": "1"}
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            client.post(reverse("subscribers:import"), data)
+        checked = check_on_page(client, form, SimpleUploadedFile("ds.csv", CONTENT))
+        confirm_on_page(client, checked)
         assert ImportJob.objects.get().status == ImportJob.Status.DONE
         return dict(checked.context["summary"])
 
@@ -132,7 +130,7 @@ def test_the_page_shows_a_commune_outside_the_area_of_the_list(world: World) -> 
     """A list about Lương Văn Tri that places someone in Đông Kinh: the table says so before anyone confirms."""
     client = logged_in(world.operator_staff)
     form = {"operator": world.operator.pk, "area": world.ward_a.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**form, "file": SimpleUploadedFile("ds.csv", CONTENT)})
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", CONTENT))
     assert page.status_code == 200
     communes = [(c.name, c.subscribers, c.in_area) for c in page.context["checked"].communes]
     assert ("Phường Đông Kinh", 1, False) in communes
@@ -150,17 +148,16 @@ def test_the_page_says_at_the_check_that_the_list_was_already_imported_or_is_old
                 as_of=datetime.date(2024, 8, 1))  # fmt: skip
     client = logged_in(world.operator_staff)
     form = {"operator": world.operator.pk, "area": world.province.pk}
-    again = client.post(
-        reverse("subscribers:import"), {**form, "as_of": "01/08/2024", "file": SimpleUploadedFile("ds.csv", CONTENT)}
-    )
+    again = check_on_page(client, {**form, "as_of": "01/08/2024"}, SimpleUploadedFile("ds.csv", CONTENT))
     body = again.content.decode()
     assert 'id="already-imported"' in body and 'name="confirm"' not in body
-    older = client.post(
-        reverse("subscribers:import"), {**form, "as_of": "01/07/2024", "file": SimpleUploadedFile("ds.csv", CONTENT)}
-    )
-    assert any("mới hơn" in m and "01/08/2024" in m for m in messages_of(older))
+    older = check_on_page(client, {**form, "as_of": "01/07/2024"}, SimpleUploadedFile("ds.csv", CONTENT))
+    refusal = older.content.decode()
+    refusal = refusal[refusal.index('id="check-refusal"') :]
+    assert "mới hơn" in refusal and "01/08/2024" in refusal
     assert 'name="confirm"' not in older.content.decode()
-    assert not ImportJob.objects.exists()
+    # Both were checked; neither was queued to be written.
+    assert set(ImportJob.objects.values_list("status", flat=True)) == {ImportJob.Status.CHECKED}
 
 
 @pytest.mark.parametrize(
@@ -175,11 +172,11 @@ def test_a_number_that_lost_its_leading_zero_says_so(raw: object, restored: bool
 
 def test_a_check_by_the_api_client_is_the_check_of_the_page(world: World) -> None:
     """The page and the API answer the same counts for the same file (one service)."""
-    page = logged_in(world.operator_staff).post(
-        reverse("subscribers:import"),
-        {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024",
-         "file": SimpleUploadedFile("ds.csv", CONTENT)},
-    )  # fmt: skip
+    page = check_on_page(
+        logged_in(world.operator_staff),
+        {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"},
+        SimpleUploadedFile("ds.csv", CONTENT),
+    )
     client: Client = api_client(world.operator_staff)
     fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": AS_OF}
     api = client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("ds.csv", CONTENT), **fields}).json()

@@ -110,6 +110,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "subscribers:assign": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:import": ("post", lambda w: {}),
     "subscribers:job": ("get", lambda w: {"job_id": w.job.pk}),
+    "subscribers:job_confirm": ("post", lambda w: {"job_id": w.job.pk}),
+    "subscribers:job_rejected": ("get", lambda w: {"job_id": w.job.pk}),
     "subscribers:job_cancel": ("post", lambda w: {"job_id": w.job.pk}),
     "subscribers:job_restart": ("post", lambda w: {"job_id": w.job.pk}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),

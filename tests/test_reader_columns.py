@@ -9,13 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 from openpyxl import Workbook
 
 from switchoff.subscribers.importer import check_list
 from switchoff.subscribers.models import Subscriber
 from switchoff.subscribers.reader import propose_mapping, read_file, row_label
 from tests.conftest import World, logged_in
+from tests.importing import check_on_page, recheck_on_page
 
 
 @pytest.mark.parametrize(
@@ -93,13 +93,11 @@ def test_a_list_without_a_name_column_is_said_so_before_confirming(world: World)
     assert "tên" in warning  # in Vietnamese, the default language
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("ds.csv", NO_NAMES)})
+    page = check_on_page(client, data, SimpleUploadedFile("ds.csv", NO_NAMES))
     assert page.status_code == 200
     assert warning in page.content.decode()
-    # Choosing the column takes the warning away.
-    upload_id = page.context["upload_id"]
-    again = client.post(reverse("subscribers:import"), {**data, "upload_id": upload_id, "file_name": "ds.csv",
-                                                        "map-msisdn": "0", "map-name": "1"})  # fmt: skip
+    # Choosing the column (the check runs again, as a job) takes the warning away.
+    again = recheck_on_page(client, page, **{"map-msisdn": "0", "map-name": "1"})
     assert again.context["checked"].column_warnings() == []
 
 

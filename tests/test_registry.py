@@ -13,6 +13,7 @@ from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import NumberView, Subscriber
 from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
+from tests.importing import check_on_page, confirm_on_page
 
 LIST = (
     "STT;Số thuê bao;Họ và tên;Địa chỉ\n"
@@ -85,21 +86,12 @@ def test_web_import_checks_then_imports(world: World, django_capture_on_commit_c
 
     client = logged_in(world.operator_staff)
     upload = SimpleUploadedFile("viettel.csv", LIST)
-    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024", "file": upload}
-    page = client.post(reverse("subscribers:import"), data)
+    data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, data, upload)  # the check runs in the worker once the upload commits
     assert page.status_code == 200 and Subscriber.objects.count() == 0
     checked = page.context["checked"]
     assert (checked.rows_read, checked.good) == (3, 3)
-    confirm = {
-        "operator": world.operator.pk,
-        "area": world.province.pk,
-        "as_of": "01/08/2024",
-        "upload_id": page.context["upload_id"],
-        "file_name": "viettel.csv",
-        "confirm": "1",
-    }
-    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the job commits
-        assert client.post(reverse("subscribers:import"), confirm).status_code == 302
+    assert confirm_on_page(client, page).status_code == 302
     assert Subscriber.objects.count() == 3
 
 
@@ -118,11 +110,8 @@ def test_rejected_rows_download_keeps_the_row_and_names_the_reason(world: World)
     client = logged_in(world.operator_staff)
     bad = LIST + "4;09l2345678;Sai Số;Khối 2, Phường Lương Văn Tri\n".encode()
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.csv", bad)})
-    response = client.post(
-        reverse("subscribers:import"),
-        {**data, "upload_id": page.context["upload_id"], "file_name": "v.csv", "rejected": "1"},
-    )
+    page = check_on_page(client, data, SimpleUploadedFile("v.csv", bad))
+    response = client.get(reverse("subscribers:job_rejected", args=[page.context["job"].pk]))
     sheet = load_workbook(BytesIO(response.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[1][:4] == [None, 5, "B", "Số có chứa chữ cái hoặc ký hiệu."]  # a text file has one unnamed sheet

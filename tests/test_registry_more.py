@@ -16,6 +16,7 @@ from switchoff.subscribers.models import Household, ImportJob, NumberView, Subsc
 from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
 from tests.conftest import World, logged_in
+from tests.importing import check_on_page, confirm_on_page, recheck_on_page
 from tests.vn_encodings import to_cp1258
 
 AUG = (
@@ -131,16 +132,13 @@ def test_the_guessed_encoding_and_separator_can_be_changed(
     content = to_cp1258(AUG.replace(";", "|"))
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.txt", content)})
-    assert (page.context["read"].encoding, page.context["read"].separator) == ("cp1258", "|")
+    page = check_on_page(client, data, SimpleUploadedFile("v.txt", content))
+    assert (page.context["encoding"], page.context["separator"]) == ("cp1258", "|")
     assert page.context["checked"].good == 3
-    again = {**data, "upload_id": page.context["upload_id"], "file_name": "v.txt"}
-    wrong = client.post(reverse("subscribers:import"), {**again, "separator": ";", "encoding": "cp1258"})
-    assert wrong.context["read"].separator == ";" and wrong.context["checked"].good == 0
-    with django_capture_on_commit_callbacks(execute=True):  # the worker starts once the job commits
-        confirmed = client.post(
-            reverse("subscribers:import"), {**again, "separator": "|", "encoding": "cp1258", "confirm": "1"}
-        )
+    wrong = recheck_on_page(client, page, separator=";", encoding="cp1258")
+    assert wrong.context["separator"] == ";" and wrong.context["checked"].good == 0
+    right = recheck_on_page(client, page, separator="|", encoding="cp1258")
+    confirmed = confirm_on_page(client, right)
     assert confirmed.status_code == 302
     job = ImportJob.objects.get()
     assert (job.encoding, job.separator, job.status) == ("cp1258", "|", ImportJob.Status.DONE)
@@ -186,7 +184,7 @@ def test_the_check_summary_counts_problems_by_reason(world: World) -> None:
     ).encode()
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.csv", content)})
+    page = check_on_page(client, data, SimpleUploadedFile("v.csv", content))
     assert page.context["checked"].by_reason() == [
         ("error", "Số có chứa chữ cái hoặc ký hiệu", 1),
         ("error", "Số này đã có ở một dòng phía trên của tệp (dòng …)", 1),

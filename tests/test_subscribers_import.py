@@ -185,9 +185,9 @@ def test_the_same_number_from_two_operators_is_flagged(
     viettel = "".join(f"{n};091234567{8 - n + 1}\n" for n in range(1, viettel_rows + 1))
     run(world, f"STT;SĐT\n{viettel}".encode(), "viettel.csv", AUG)
     probes: list[int] = []
-    probe = importer._probe_other_operators
+    probe = importer.others._probe_other_operators
     # append() returns None, so ``or`` goes on to the real probe.
-    monkeypatch.setattr(importer, "_probe_other_operators", lambda *a: probes.append(1) or probe(*a))  # type: ignore[func-returns-value]
+    monkeypatch.setattr(importer.others, "_probe_other_operators", lambda *a: probes.append(1) or probe(*a))  # type: ignore[func-returns-value]
     kind = UnitKind.objects.get(code="operator_branch")
     vnpt = unit_create(actor=None, kind=kind, name="VNPT Lạng Sơn", parent=world.province)
     content = "STT;SĐT\n1;0888000111\n2;0912345678\n".encode()

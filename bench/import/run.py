@@ -9,7 +9,14 @@ database, in a child process with a fresh database:
      SQLite executemany in one transaction) as the baseline,
   4. imports the same file again (no change),
   5. times a unit's registry page query and its counts.
-The last line prints key=value pairs. BENCH_ROWS changes the size.
+Then, end to end as a person waits on the import page (each in a fresh
+database): the uploaded file stored, the job's check step (which saves the
+cleaned rows), the confirmation, and the job's write of the saved rows, for
+the same list on both databases (``end_to_end_rows_per_s_*``), and for a list
+of BENCH_RSS_ROWS rows (default 5,000,000) on PostgreSQL, whose process's peak
+memory is ``peak_rss_mb_5m``.
+The last line prints key=value pairs. BENCH_ROWS changes the size;
+BENCH_REGISTRY_ROWS=0 skips the 20-million-row registry; BENCH_RSS_ROWS=0 skips the large list.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 # The registry the page is measured on (PostgreSQL): grown to this many subscribers after the import.
 REGISTRY_ROWS = int(os.environ.get("BENCH_REGISTRY_ROWS", "20000000"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/switchoff_bench")
+PG_NAME = PG_URL.rsplit("/", 1)[1]
+RSS_ROWS = int(os.environ.get("BENCH_RSS_ROWS", "5000000"))
 
 FAMILY = ["Nguyễn", "Hoàng", "Nông", "Lương", "Vi", "Hà", "Triệu", "Lăng", "Chu", "Lò", "Đinh", "Mã"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang"]
@@ -46,13 +55,13 @@ PLACES = [
 ]
 
 
-def generate(path: Path) -> None:
+def generate(path: Path, rows: int = ROWS) -> None:
     rng = random.Random(2024)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["DANH SÁCH THUÊ BAO 2G ONLY - VIETTEL LẠNG SƠN"])
         writer.writerow(["STT", "Số thuê bao", "Họ và tên", "Thôn/Tổ", "Phường/Xã", "Huyện", "Loại máy"])
-        for n in range(1, ROWS + 1):
+        for n in range(1, rows + 1):
             number = 868000000 + n
             style = n % 20
             if style == 0:
@@ -96,20 +105,17 @@ def index_fields() -> list[tuple[bool, list[str]]]:
     return found
 
 
-def child(path: Path, label: str) -> None:
+def setup_child() -> Any:
+    """Django, a migrated database and the Lạng Sơn units; the operator branch."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
 
-    from switchoff.subscribers.importer import check_list, import_list
-    from switchoff.subscribers.models import Subscriber
-    from switchoff.subscribers.reader import read_file
     from switchoff.units.loaders import load_province
-    from switchoff.units.models import Unit, UnitKind
+    from switchoff.units.models import UnitKind
     from switchoff.units.services import unit_create
 
     call_command("migrate", verbosity=0)
@@ -117,6 +123,52 @@ def child(path: Path, label: str) -> None:
     viettel = unit_create(
         actor=None, kind=UnitKind.objects.get(code="operator_branch"), name="Viettel Lạng Sơn", parent=province
     )
+    return province, viettel
+
+
+def child_end_to_end(path: Path, label: str) -> None:
+    """From the uploaded bytes to the committed registry, as a person waits on the import page."""
+    province, viettel = setup_child()
+    from django.core.files.uploadedfile import UploadedFile
+
+    from switchoff.lib.uploads import store_upload
+    from switchoff.people.models import User
+    from switchoff.subscribers import jobs
+    from switchoff.subscribers.models import ImportJob, Subscriber
+
+    person = User.objects.create(username="bench.importer", full_name="Bench")
+    owner = jobs.owner_key(viettel.pk, province.pk)
+    started = time.perf_counter()
+    with path.open("rb") as handle:  # the upload, as the page stores it
+        upload_id, _stored = store_upload("subscribers", owner, UploadedFile(handle, name=path.name))
+    job = ImportJob.objects.create(
+        operator=viettel, area=province, as_of=AS_OF, upload_id=upload_id, file_name=path.name,
+        status=ImportJob.Status.CHECKING, created_by=person,
+    )  # fmt: skip
+    jobs.run_job(job.pk)  # the job's check step: every row read and checked, the cleaned rows saved
+    check_s = time.perf_counter() - started
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED, (job.status, job.message)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)  # the confirmation
+    jobs.run_job(job.pk)  # the write of the saved rows
+    total_s = time.perf_counter() - started
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE, (job.status, job.message)
+    rows = Subscriber.objects.count()
+    assert job.result is not None and rows == job.result.summary["good"] == job.result.summary["new"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{label}: rows={rows} e2e_check_s={check_s:.1f} e2e_s={total_s:.1f} peak_rss_mb={peak_mb:.0f}")
+
+
+def child(path: Path, label: str) -> None:
+    province, viettel = setup_child()
+    from django.db import connection, transaction
+
+    from switchoff.subscribers.importer import check_list, import_list
+    from switchoff.subscribers.models import Subscriber
+    from switchoff.subscribers.reader import read_file
+    from switchoff.units.models import Unit
+
     content = path.read_bytes()
 
     # Phase one as the import page runs it (every row checked, nothing written).
@@ -273,11 +325,22 @@ def grow_registry(province: Any, total: int) -> None:
         cursor.execute("VACUUM ANALYZE counts_count")
 
 
-def run_child(path: Path, label: str, database_url: str, workdir: str) -> dict[str, float]:
+def fresh_pg() -> bool:
+    admin = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {PG_NAME}",
+         "-c", f"CREATE DATABASE {PG_NAME}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    return admin.returncode == 0
+
+
+def run_child(path: Path, label: str, database_url: str, workdir: str, mode: str = "--child") -> dict[str, float]:
     env = {**os.environ, "DATABASE_URL": database_url, "SWITCHOFF_VAR_DIR": workdir}
     output = (
         subprocess.run(
-            [sys.executable, __file__, "--child", str(path), label],
+            [sys.executable, __file__, mode, str(path), label],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
@@ -294,31 +357,29 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(Path(sys.argv[2]), sys.argv[3])
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--end-to-end":
+        child_end_to_end(Path(sys.argv[2]), sys.argv[3])
+        return
     workdir = tempfile.mkdtemp(prefix="switchoff-bench-import-")
     path = Path(workdir) / "viettel.csv"
     generate(path)
     print(f"generated {ROWS} rows, {path.stat().st_size / 1e6:.0f} MB")
     results = {"sqlite": run_child(path, "sqlite", f"sqlite:///{workdir}/bench.sqlite3", workdir)}
-    admin = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-c",
-            "DROP DATABASE IF EXISTS switchoff_bench",
-            "-c",
-            "CREATE DATABASE switchoff_bench",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if admin.returncode == 0:
+    if fresh_pg():
         results["pg"] = run_child(path, "pg", PG_URL, workdir)
     else:
         print("PostgreSQL not reachable: only SQLite measured")
+    # End to end, each in a fresh database: the page's upload, the job's check, the confirmation, the write.
+    e2e = {"sqlite": run_child(path, "sqlite e2e", f"sqlite:///{workdir}/e2e.sqlite3", workdir, "--end-to-end")}
+    if "pg" in results and fresh_pg():
+        e2e["pg"] = run_child(path, "pg e2e", PG_URL, workdir, "--end-to-end")
+    large = None
+    if "pg" in results and RSS_ROWS and fresh_pg():
+        big = Path(workdir) / "viettel-large.csv"
+        generate(big, RSS_ROWS)
+        print(f"generated {RSS_ROWS} rows, {big.stat().st_size / 1e6:.0f} MB")
+        large = run_child(big, "pg e2e large", PG_URL, workdir, "--end-to-end")
+        big.unlink()
     parts = []
     for label, r in results.items():
         parts.append(f"import_rows_per_s_{label}={r['rows'] / r['import_s']:.0f}")
@@ -329,6 +390,11 @@ def main() -> None:
     parts.append(f"peak_rss_mb={max(r['peak_rss_mb'] for r in results.values()):.0f}")
     for label, r in results.items():
         parts.append(f"registry_page_ms_{ROWS // 1000}k_{label}={r['page_ms']:.1f}")
+    for label, r in e2e.items():
+        parts.append(f"end_to_end_rows_per_s_{label}={r['rows'] / r['e2e_s']:.0f}")
+    if large is not None:
+        parts.append(f"peak_rss_mb_{RSS_ROWS // 1_000_000}m={large['peak_rss_mb']:.0f}")
+        parts.append(f"end_to_end_rows_per_s_pg_{RSS_ROWS // 1_000_000}m={large['rows'] / large['e2e_s']:.0f}")
     if results.get("pg", {}).get("big_page_ms"):
         size = f"{REGISTRY_ROWS // 1_000_000}m"
         parts.append(f"registry_page_ms_{size}={results['pg']['big_page_ms']:.1f}")

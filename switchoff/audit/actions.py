@@ -321,6 +321,7 @@ ACTIONS: dict[str, Action] = {
     "subscribers.number.revealed": _a(gettext_lazy("Full number shown"), _number_revealed),
     "subscribers.list.exported": _a(gettext_lazy("Subscriber list exported"), _list_exported),
     "subscribers.list.imported": _a(gettext_lazy("Subscriber list imported"), _list_imported),
+    "subscribers.import.checking": _a(gettext_lazy("List sent to be checked"), _import_queued),
     "subscribers.import.queued": _a(gettext_lazy("Import started"), _import_queued),
     "subscribers.import.cancelled": _a(gettext_lazy("Import cancelled")),
     "subscribers.import.restarted": _a(gettext_lazy("Import started again")),

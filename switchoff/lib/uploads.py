@@ -8,7 +8,9 @@ for a client that confirms later or reads the problems a page at a time.
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -66,3 +68,18 @@ def find_check(kind: str, owner: int, upload_id: str) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def expire_uploads(kind: str, *, older_than: datetime.timedelta) -> int:
+    """Remove the stored files of ``kind`` (uploads and whatever was saved beside them) written longer ago than
+    ``older_than``; how many were removed. An import that finished already removed its own."""
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in _folder(kind).iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile (the import finished)
+            continue
+    return removed

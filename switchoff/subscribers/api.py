@@ -30,7 +30,7 @@ from switchoff.people.roles import Perm
 from switchoff.subscribers.access import access_import_job
 from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, refuse_future
 from switchoff.subscribers.importer import CheckedList, Problem
-from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
+from switchoff.subscribers.jobs import is_stalled, job_files, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
@@ -285,6 +285,7 @@ def _check_data(check: ListCheck, *, upload_id: str, file_name: str, as_of: date
         "mass_leave": review.mass_leave,
         "all_problems": [_problem(p) for p in checked.problems],
         "job_id": None,
+        "state": checked.state(),  # what the write needs of the check, beside its saved rows
     }
 
 
@@ -331,16 +332,22 @@ def post_file(
     owner = owner_key(operator.pk, area.pk)
     upload_id, path = store_upload(UPLOADS, owner, file)
     file_name = file.name or "api"
+    # The check saves its cleaned rows beside the upload: the confirmed write streams them (as the page's does).
+    rows_path = job_files(path)[0]
     try:
-        check = list_check(operator=operator, area=area, as_of=as_of, content=path.read_bytes(), file_name=file_name)
+        with rows_path.open("wb") as rows:
+            check = list_check(operator=operator, area=area, as_of=as_of, content=path, file_name=file_name,
+                               rows_to=rows)  # fmt: skip
         refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
         if refusal is not None:
             raise refusal
     except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
         path.unlink(missing_ok=True)
+        rows_path.unlink(missing_ok=True)
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     except ImportRefusal:
         path.unlink(missing_ok=True)
+        rows_path.unlink(missing_ok=True)
         raise
     data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of)
     if confirm:
@@ -355,7 +362,8 @@ def _queue(user: User, operator: Unit, area: Unit, data: dict[str, Any], *, allo
     job = import_job_create(actor=user, operator=operator, area=area, as_of=datetime.date.fromisoformat(data["as_of"]),
                             upload_id=data["upload_id"], file_name=data["file_name"], via="api",
                             mapping=data["mapping"], encoding=data["encoding"], separator=data["separator"],
-                            refuse_errors=refuse_errors, allow_mass_leave=allow_mass_leave)  # fmt: skip
+                            refuse_errors=refuse_errors, allow_mass_leave=allow_mass_leave,
+                            checked={"state": data["state"]} if "state" in data else None)  # fmt: skip
     # The worker starts once the job is committed: in the answer it is queued (or, in tests, already run).
     job.refresh_from_db()
     return _job(job)

@@ -22,6 +22,7 @@ from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -229,7 +230,8 @@ def review_list(*, operator: Unit, area: Unit, as_of: datetime.date, checked: Ch
     current = listed.count()
     leaving = 0
     if current:  # a first list (a national first import among them) leaves nobody: no look-ups
-        numbers = array("q", sorted(checked.seen_numbers))
+        # Sorted without a Python int per number (a national list has millions).
+        numbers = array("q", np.sort(np.frombuffer(checked.seen_numbers, dtype=np.int64)).tobytes())
         for msisdn, last_listed in listed.values_list("msisdn", "last_listed").iterator(20000):
             if last_listed == as_of:
                 continue

@@ -1,4 +1,11 @@
-"""Running a confirmed import in the background, with progress and cancelling.
+"""Checking an uploaded list, then writing it once confirmed, in the background, with progress and cancelling.
+
+A job starts as ``checking``: the worker reads and checks every row
+(``services.list_check``), writes the cleaned good rows to a file beside the
+upload (marshalled batches), the problems to another (one JSON line each), and
+keeps on the job what the page shows and what the write needs
+(``checked_data``). Confirming only queues the write, which streams the saved
+rows straight into the bulk load without reading the file again.
 
 Progress and the worker's heartbeat live in the cache, not in the database:
 the import writes in one transaction, and other connections would not see
@@ -14,8 +21,11 @@ A failed job keeps a code as its message, shown in the reader's language.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -26,11 +36,11 @@ from django.utils.translation import gettext as _
 
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.uploads import find_upload
-from switchoff.subscribers.guards import ImportRefusal
+from switchoff.subscribers.guards import ImportRefusal, Review
 from switchoff.subscribers.guards import job_message as guard_message
-from switchoff.subscribers.importer import Refused, same_list_imported
+from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import UnreadableFile, read_file
+from switchoff.subscribers.reader import UnreadableFile, propose_mapping, read_file
 
 STALLED_AFTER = datetime.timedelta(minutes=2)
 
@@ -72,10 +82,15 @@ def clear_cancel(job_id: int) -> None:
 
 def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
     """A running job whose worker has not been heard of for a while (killed, or its machine restarted),
-    or that has been running longer than IMPORT_JOB_TIMEOUT_S."""
+    or that has been running longer than IMPORT_JOB_TIMEOUT_S. A check is stalled once it started and fell silent."""
+    now = now or timezone.now()
+    if job.status == ImportJob.Status.CHECKING:
+        heard = progress(job.pk).get("beat")
+        return (
+            heard is not None and now - datetime.datetime.fromtimestamp(float(heard), tz=datetime.UTC) > STALLED_AFTER
+        )
     if job.status != ImportJob.Status.RUNNING:
         return False
-    now = now or timezone.now()
     # The stored heartbeat is written when the job starts running (the import's own
     # transaction hides later writes), so it tells how long the job has been running.
     if job.heartbeat and now - job.heartbeat > job_timeout():
@@ -87,17 +102,7 @@ def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
     return not beats or now - max(beats) > STALLED_AFTER
 
 
-def run_job(job_id: int) -> None:
-    """Check and import the job's file. Safe to run again after a crash: nothing half-written remains."""
-    # services imports this module (cancel flags); the job calls the one write path of services.
-    from switchoff.subscribers.services import list_write
-
-    job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
-    if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED}:
-        return
-    started = time.monotonic()
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
-
+def _reporter(job_id: int, started: float) -> Callable[[str, int, int], None]:
     def report(phase: str, done: int, total: int) -> None:
         state = {"phase": phase, "done": done, "total": total, "started": started, "beat": time.time()}
         cache.set(progress_key(job_id), state, 3600)
@@ -106,20 +111,155 @@ def run_job(job_id: int) -> None:
         if time.monotonic() - started > settings.IMPORT_JOB_TIMEOUT_S:
             raise TimedOut
 
+    return report
+
+
+def job_files(stored: Path) -> tuple[Path, Path]:
+    """Beside the upload: the check's cleaned rows, and its problems (one JSON line each)."""
+    return stored.with_name(stored.name + ".rows"), stored.with_name(stored.name + ".problems")
+
+
+def checked_data(check: Any) -> dict[str, Any]:
+    """What the background check keeps on the job (``ImportJob.checked``), as JSON data: the page renders it in
+    the reader's language (codes and counts, not sentences), and the write takes its ``state``."""
+    checked: CheckedList = check.checked
+    review: Review = check.review
+    first = check.read.sheets[0] if check.read.sheets else None
+    proposal = propose_mapping(first.head) if first is not None and not first.headerless else None
+    return {
+        "step": "checked",
+        "state": checked.state(),
+        "summary": checked.summary(),
+        "review": {
+            "as_of": review.as_of.isoformat(),
+            "good": review.good,
+            "leaving": review.leaving,
+            "current": review.current,
+            "newer": review.newer.isoformat() if review.newer else None,
+            "already_imported": review.already_imported,
+        },
+        "columns": next(iter(checked.mappings.values()), {}),
+        "headers": proposal.headers if proposal is not None else [],
+        "encoding": check.read.encoding,
+        "separator": check.read.separator,
+        "problems": checked.error_count + checked.warning_count,
+    }
+
+
+def review_of(data: dict[str, Any]) -> Review:
+    """The stored review of a checked job, to show and to enforce at the confirmation."""
+    review = data["review"]
+    return Review(
+        as_of=datetime.date.fromisoformat(review["as_of"]),
+        good=review["good"],
+        leaving=review["leaving"],
+        current=review["current"],
+        newer=datetime.date.fromisoformat(review["newer"]) if review["newer"] else None,
+        already_imported=review["already_imported"],
+    )
+
+
+def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:
+    """The problems the job's check found, in file order, from ``offset``; errors only with ``errors_only``."""
+    stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if stored is None:
+        return
+    path = job_files(stored)[1]
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if number < offset:
+                continue
+            if limit is not None and number >= offset + limit:
+                return
+            sheet, row, column, value, code, params, cells = json.loads(line)
+            yield Problem(sheet, row, column, value, code, params, cells)
+
+
+def run_check(job: ImportJob) -> None:
+    """The check as a step of the job: every row read and checked, the cleaned rows and problems saved."""
+    from switchoff.subscribers.services import list_check  # the one check every path makes
+
+    started = time.monotonic()
+    # Marked as a check under way: started again after a failure, the job checks again (``import_job_restart``).
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), message="", checked={"step": "check"})
+    report = _reporter(job.pk, started)
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if stored is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
         return
+    rows_path, problems_path = job_files(stored)
     try:
-        content = stored.read_bytes()
-        earlier = same_list_imported(operator=job.operator, area=job.area, as_of=job.as_of, content=content)
+        report("checking", 0, 0)  # taken by a worker: the page stops saying that none is running
+        with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
+
+            def sink(p: Problem) -> None:
+                problems.write(json.dumps([p.sheet, p.row, p.column, p.value, p.code, p.params, p.cells],
+                                          ensure_ascii=False, default=str) + "\n")  # fmt: skip
+
+            mapping = {name: int(column) for name, column in job.mapping.items()} or None
+            check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
+                               file_name=job.file_name, mapping=mapping, encoding=job.encoding,
+                               separator=job.separator, progress=report, rows_to=rows, sink=sink)  # fmt: skip
+    except Cancelled:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
+        return
+    except ImportRefusal as exc:  # a date after today, an empty file
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=exc.job_code)
+        return
+    except UnreadableFile as exc:  # a file limit or an unreadable file: its code says which
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(exc)[:300])
+        return
+    except Exception as exc:
+        logger.exception("Import job %s failed while checking", job.pk)
+        code = "timed_out" if isinstance(exc, TimedOut) else "crashed"
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=code)
+        return
+    total = check.checked.rows_read
+    cache.set(progress_key(job.pk), {"phase": "checked", "done": total, "total": total, "started": started}, 3600)
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+        status=ImportJob.Status.CHECKED, checked=checked_data(check), heartbeat=timezone.now()
+    )
+
+
+def run_job(job_id: int) -> None:
+    """Check the job's file, or write it once confirmed. Safe to run again after a crash: nothing half-written
+    remains."""
+    # services imports this module (cancel flags); the job calls the one write path of services.
+    from switchoff.subscribers.services import list_write
+
+    job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
+    if job.status == ImportJob.Status.CHECKING:
+        run_check(job)
+        return
+    if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.CHECKED}:
+        return
+    started = time.monotonic()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
+    report = _reporter(job_id, started)
+    stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if stored is None:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
+        return
+    rows_path, problems_path = job_files(stored)
+    # The check saved its cleaned rows: the write streams them and does not read the file again.
+    saved = SavedCheck(rows_path, job.checked["state"]) if job.checked.get("state") and rows_path.exists() else None
+    try:
+        content = stored
+        earlier = same_list_imported(operator=job.operator, area=job.area, as_of=job.as_of, content=content,
+                                     digest=saved.state["digest"] if saved is not None else "")  # fmt: skip
         if earlier is not None:
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.DONE, result=earlier, message="already_imported", heartbeat=timezone.now()
             )
-            stored.unlink(missing_ok=True)
+            _remove(stored, rows_path, problems_path)
             return
-        read = read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
+        read = (
+            None
+            if saved is not None
+            else read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
+        )
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
         result = list_write(
             read,
@@ -133,6 +273,7 @@ def run_job(job_id: int) -> None:
             refuse_errors=job.refuse_errors,
             allow_mass_leave=job.allow_mass_leave,
             progress=report,
+            saved=saved,
         )
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
@@ -163,7 +304,12 @@ def run_job(job_id: int) -> None:
         message="already_imported" if result.already_imported else "",
         heartbeat=timezone.now(),
     )
-    stored.unlink(missing_ok=True)
+    _remove(stored, rows_path, problems_path)
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def message_of(job: ImportJob) -> str:

@@ -202,9 +202,12 @@ class NumberView(models.Model):
 
 
 class ImportJob(models.Model):
-    """A confirmed import waiting for, or running in, the background worker."""
+    """An uploaded list in the background worker: checked (``CHECKING`` → ``CHECKED``), then, once the person
+    confirms, written (``QUEUED`` → ``RUNNING`` → ``DONE``)."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for your confirmation")
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
@@ -227,6 +230,9 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # What the background check found (``jobs.checked_data``): the summary, the review, the columns, the state
+    # the write needs; its cleaned rows, problems and rejected rows are files beside the upload.
+    checked = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-pk"]

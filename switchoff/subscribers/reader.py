@@ -17,7 +17,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import cast
+from pathlib import Path
+from typing import IO, cast
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
@@ -149,31 +150,50 @@ class Mapping:
 UnreadableFile = FileRefused
 
 
-def _decodes(content: bytes, encoding: str) -> bool:
+Opener = Callable[[], IO[bytes]]
+
+
+def _chunks(opener: Opener) -> Iterator[bytes]:
+    """The content a megabyte at a time: a stored file is never read whole into memory."""
+    with opener() as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
+def _decodes(content: Opener, encoding: str) -> bool:
     """Whether the whole content decodes, checked a megabyte at a time (no copy of the text is kept)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(content)
     try:
-        for start in range(0, len(content), 1 << 20):
-            decoder.decode(view[start : start + (1 << 20)])
+        for chunk in _chunks(content):
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
 
 
-def _encoding(content: bytes, encoding: str | None) -> str:
+def _line_count(content: Opener) -> int:
+    lines, last = 0, b""
+    for chunk in _chunks(content):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    return lines + (0 if last == b"\n" else 1)
+
+
+def _encoding(content: Opener, encoding: str | None) -> str:
     if encoding:
         if not _decodes(content, encoding):
             raise UnreadableFile("encoding")
         return encoding
-    if content.startswith(codecs.BOM_UTF8):
+    with content() as handle:
+        head = handle.read(4096)
+    if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in content[:4096]:
+    if b"\x00" in head:
         # UTF-16 written without a byte-order mark: to UTF-8 it looks like text with a NUL every other byte.
-        guessed = _utf16_without_bom(content[:4096])
+        guessed = _utf16_without_bom(head)
         if guessed and _decodes(content, guessed):
             return guessed
     for candidate in TEXT_ENCODINGS:
@@ -195,13 +215,13 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
-def _lines(content: bytes, encoding: str) -> Iterator[str]:
+def _lines(content: Opener, encoding: str) -> Iterator[str]:
     return itertools.chain.from_iterable(_blocks(content, encoding))
 
 
-def _blocks(content: bytes, encoding: str) -> Iterator[list[str]]:
+def _blocks(content: Opener, encoding: str) -> Iterator[list[str]]:
     """The text's lines, about a megabyte at a time."""
-    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    text = io.TextIOWrapper(content(), encoding=encoding, newline="")
     while block := text.readlines(1 << 20):
         # Windows-1258 writes tones as combining marks: compose them as everywhere else
         # (checked once per block, as most files are composed already).
@@ -257,7 +277,7 @@ def _text_rows(lines: Iterator[str], separator: str, limits: Limits) -> Iterator
 
 
 def read_file(
-    content: bytes,
+    content: bytes | Path,
     file_name: str,
     *,
     encoding: str | None = None,
@@ -271,11 +291,26 @@ def read_file(
     Cells are checked as the rows are read, so iterating ``rows()`` can raise it too.
     """
     limits = limits or list_limits()
-    if not content:
+    opener: Opener
+    if isinstance(content, Path):
+        # A stored file: a text list is read from the disk as it goes, never whole into memory.
+        path = content
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+
+        def opener() -> IO[bytes]:
+            return path.open("rb")
+
+    else:
+        opener = functools.partial(io.BytesIO, content)
+        magic = content[:4]
+    if not magic:
         raise UnreadableFile("empty")
     lower = file_name.lower()
-    zipped = content[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".ods"))
-    if zipped or lower.endswith(".xls") or content[:4] == b"\xd0\xcf\x11\xe0":
+    zipped = magic == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm", ".ods"))
+    if zipped or lower.endswith(".xls") or magic == b"\xd0\xcf\x11\xe0":
+        if isinstance(content, Path):
+            content = content.read_bytes()  # a workbook is read whole by calamine anyway
         if zipped:
             check_zipped_workbook(content, limits)
         try:
@@ -291,14 +326,14 @@ def read_file(
             return ReadResult(sheets=sheets)
         except CalamineError as exc:
             raise UnreadableFile("workbook") from exc
-    used_encoding = _encoding(content, encoding)
-    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    used_encoding = _encoding(opener, encoding)
+    lines = _line_count(opener)
     check_sheet_size(rows=lines, columns=0, sheet="", limits=limits)
-    sample = list(itertools.islice(_lines(content, used_encoding), HEAD_ROWS))
+    sample = list(itertools.islice(_lines(opener, used_encoding), HEAD_ROWS))
     sep = _separator(sample, separator)
 
     def rows() -> Iterator[list[object]]:
-        return _text_rows(_lines(content, used_encoding), sep, limits)
+        return _text_rows(_lines(opener, used_encoding), sep, limits)
 
     head: list[list[object]] = list(itertools.islice(rows(), HEAD_ROWS))
     return ReadResult(sheets=[Sheet("", head, lines, rows)], encoding=used_encoding, separator=sep)

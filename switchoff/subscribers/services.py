@@ -15,10 +15,14 @@ cache) is queued with ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,13 +43,15 @@ from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, Review, refu
 from switchoff.subscribers.importer import (
     ApplyResult,
     CheckedList,
+    Problem,
     ProgressHook,
     Refused,
+    SavedCheck,
     check_list,
     import_list,
     remembered_columns,
 )
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, request_cancel
+from switchoff.subscribers.jobs import clear_cancel, is_stalled, progress_key, request_cancel, review_of
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
@@ -88,19 +94,23 @@ def list_check(
     operator: Unit,
     area: Unit,
     as_of: datetime.date,
-    content: bytes,
+    content: bytes | Path,
     file_name: str = "",
     read: ReadResult | None = None,
     mapping: dict[str, int] | None = None,
     encoding: str = "",
     separator: str = "",
     progress: ProgressHook = _no_progress,
+    rows_to: IO[bytes] | None = None,
+    sink: Callable[[Problem], None] | None = None,
 ) -> ListCheck:
     """Read and check a list as every path does; nothing is written.
 
     ``read`` is a list already read (the API's JSON rows); otherwise ``content``
-    is read as ``file_name`` says, with the encoding and separator a person
-    corrected. Without a ``mapping`` the operator's remembered columns apply.
+    (bytes, or a stored file read as it goes) is read as ``file_name`` says, with
+    the encoding and separator a person corrected. Without a ``mapping`` the
+    operator's remembered columns apply. ``rows_to`` and ``sink`` keep the cleaned
+    rows and the problems in files (the background check, ``jobs.run_check``).
     Raises ``FutureList`` for a date after today, ``NoGoodRows`` for an empty
     file, ``UnreadableFile`` for a file beyond a limit or unreadable. What else
     the list breaks is in the answer's ``review`` (and ``refusal``), so that the
@@ -111,7 +121,8 @@ def list_check(
         if read is None:
             read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
         mapping = mapping or remembered_columns(operator, read)
-        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping, progress=progress)
+        checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping, progress=progress,
+                             rows_to=rows_to, sink=sink)  # fmt: skip
     except UnreadableFile as exc:
         if exc.reason == "empty":  # an empty file is a list without a good row, on every path
             raise NoGoodRows from None
@@ -149,9 +160,9 @@ def list_import(
 
 @transaction.atomic
 def list_write(
-    read: ReadResult,
+    read: ReadResult | None,
     *,
-    content: bytes,
+    content: bytes | Path,
     operator: Unit,
     area: Unit,
     as_of: datetime.date,
@@ -161,6 +172,7 @@ def list_write(
     refuse_errors: bool = False,
     allow_mass_leave: bool = False,
     progress: ProgressHook = _no_progress,
+    saved: SavedCheck | None = None,
 ) -> ApplyResult:
     """Write a list (``importer.import_list``), classify its subscribers' phones and update the door-to-door
     cases (``fieldwork.cases.cases_after_list``), in one transaction.
@@ -173,7 +185,7 @@ def list_write(
 
     result = import_list(read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
                          mapping=mapping, file_name=file_name, refuse_errors=refuse_errors,
-                         allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
+                         allow_mass_leave=allow_mass_leave, progress=progress, saved=saved)  # fmt: skip
     if not result.already_imported:
         progress("classifying", result.checked.rows_read, result.checked.rows_read)
         classify_list(operator_id=operator.pk, area_id=area.pk)
@@ -204,17 +216,20 @@ def import_job_create(
     separator: str = "",
     refuse_errors: bool = False,
     allow_mass_leave: bool = False,
+    checked: dict[str, Any] | None = None,
 ) -> ImportJob:
     """Queue the import of a checked upload; the worker starts once the job's row is committed.
+
+    ``checked`` is what the check keeps for the write (``{"state": CheckedList.state()}``, the API's file
+    whose check saved its rows beside the upload): the worker then streams those rows, without reading
+    the file again.
 
     With ``remember_from`` (the file read), the header text of each column in
     ``mapping`` is remembered for the operator's next file, in the same
     transaction. A retried confirmation queues a second job, which finds the
     same list already imported and changes nothing.
     """
-    operators, areas = import_choices(actor)
-    if not (operators.filter(pk=operator.pk).exists() and areas.filter(pk=area.pk).exists()):
-        raise PermissionDenied
+    _may_import(actor, operator, area)
     mapping = mapping or {}
     if mapping and remember_from is not None:
         _remember_columns(operator=operator, read=remember_from, columns=mapping)
@@ -229,11 +244,108 @@ def import_job_create(
         mapping=mapping,
         encoding=encoding,
         separator=separator,
+        checked=checked or {},
+        heartbeat=timezone.now(),
         created_by=actor,
     )
     log_action("subscribers.import.queued", actor=actor, obj=job, unit=area, data={"file": file_name, "via": via})
     _start_after_commit(job.pk)
     return job
+
+
+def _may_import(actor: User, operator: Unit, area: Unit) -> None:
+    operators, areas = import_choices(actor)
+    if not (operators.filter(pk=operator.pk).exists() and areas.filter(pk=area.pk).exists()):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def import_check_create(
+    *,
+    actor: User,
+    operator: Unit,
+    area: Unit,
+    as_of: datetime.date,
+    upload_id: str,
+    file_name: str,
+    via: str,
+    mapping: dict[str, int] | None = None,
+    encoding: str = "",
+    separator: str = "",
+) -> ImportJob:
+    """Queue the check of an uploaded list as a job (the import page): the worker reads and checks every row
+    and saves what it found; nothing is written to the registry until the person confirms (``import_job_confirm``).
+    """
+    _may_import(actor, operator, area)
+    job = ImportJob.objects.create(
+        operator=operator,
+        area=area,
+        as_of=as_of,
+        upload_id=upload_id,
+        file_name=file_name,
+        mapping=mapping or {},
+        encoding=encoding,
+        separator=separator,
+        status=ImportJob.Status.CHECKING,
+        heartbeat=timezone.now(),
+        created_by=actor,
+    )
+    log_action("subscribers.import.checking", actor=actor, obj=job, unit=area, data={"file": file_name, "via": via})
+    _start_after_commit(job.pk)
+    return job
+
+
+@transaction.atomic
+def import_job_recheck(
+    *, actor: User, job: ImportJob, mapping: dict[str, int], encoding: str = "", separator: str = ""
+) -> ImportJob:
+    """Check a checked (or failed) upload again with other columns, encoding or separator, as a job again."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status not in {ImportJob.Status.CHECKED, ImportJob.Status.FAILED} or locked.result_id is not None:
+        return locked  # being checked or written already (a retried request)
+    _may_import(actor, locked.operator, locked.area)
+    locked.mapping, locked.encoding, locked.separator = mapping, encoding, separator
+    locked.status, locked.checked, locked.message, locked.heartbeat = ImportJob.Status.CHECKING, {}, "", timezone.now()
+    locked.save(update_fields=["mapping", "encoding", "separator", "status", "checked", "message", "heartbeat"])
+    log_action("subscribers.import.checking", actor=actor, obj=locked, unit=locked.area,
+               data={"file": locked.file_name, "via": "page", "columns": mapping})  # fmt: skip
+    transaction.on_commit(partial(_forget_progress, locked.pk))
+    _start_after_commit(locked.pk)
+    return locked
+
+
+def _forget_progress(job_id: int) -> None:
+    cache.delete(progress_key(job_id))
+    clear_cancel(job_id)
+
+
+@transaction.atomic
+def import_job_confirm(
+    *, actor: User, job: ImportJob, refuse_errors: bool = False, allow_mass_leave: bool = False
+) -> ImportJob:
+    """Queue the write of a checked upload. The check is not run again: the worker writes the rows it saved.
+
+    The rules a list must pass are enforced from the stored review (``Review.enforce`` raises an
+    ``ImportRefusal``) and again by ``import_list`` inside its transaction. A retried confirmation
+    finds the job already queued and changes nothing.
+    """
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportJob.Status.CHECKED:
+        return locked
+    _may_import(actor, locked.operator, locked.area)
+    review_of(locked.checked).enforce(allow_mass_leave=allow_mass_leave)
+    if locked.mapping:
+        headers = locked.checked.get("headers", [])
+        folded = {name: fold(headers[index]) for name, index in locked.mapping.items() if index < len(headers)}
+        RememberedMapping.objects.update_or_create(operator=locked.operator, defaults={"headers": folded})
+    locked.status, locked.heartbeat = ImportJob.Status.QUEUED, timezone.now()
+    locked.refuse_errors, locked.allow_mass_leave = refuse_errors, allow_mass_leave
+    locked.save(update_fields=["status", "heartbeat", "refuse_errors", "allow_mass_leave"])
+    log_action("subscribers.import.queued", actor=actor, obj=locked, unit=locked.area,
+               data={"file": locked.file_name, "via": "page"})  # fmt: skip
+    transaction.on_commit(partial(_forget_progress, locked.pk))
+    _start_after_commit(locked.pk)
+    return locked
 
 
 def _remember_columns(*, operator: Unit, read: ReadResult, columns: dict[str, int]) -> None:
@@ -247,11 +359,13 @@ def _remember_columns(*, operator: Unit, read: ReadResult, columns: dict[str, in
 
 @transaction.atomic
 def import_job_cancel(*, actor: User, job: ImportJob) -> ImportJob:
-    """Cancel a queued or running job (a running one rolls back at its next progress report). Else nothing."""
+    """Cancel a job being checked, checked, queued or running (a running one rolls back, a check stops, at its
+    next progress report). Else nothing."""
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if locked.status not in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}:
+    active = {ImportJob.Status.CHECKING, ImportJob.Status.CHECKED, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}
+    if locked.status not in active:
         return locked  # finished, or already cancelled by a retried request
-    if locked.status == ImportJob.Status.QUEUED:
+    if locked.status != ImportJob.Status.RUNNING:
         locked.status = ImportJob.Status.CANCELLED
         locked.save(update_fields=["status"])
     log_action("subscribers.import.cancelled", actor=actor, obj=locked, unit=job.area)
@@ -265,7 +379,9 @@ def import_job_restart(*, actor: User, job: ImportJob) -> ImportJob:
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
     if not (is_stalled(locked) or locked.status in {ImportJob.Status.FAILED, ImportJob.Status.CANCELLED}):
         return locked  # running, done, or already queued again by a retried request
-    locked.status = ImportJob.Status.QUEUED
+    # A job that never finished its check checks again; a checked one writes what its check saved.
+    checking = locked.status == ImportJob.Status.CHECKING or locked.checked.get("step") == "check"
+    locked.status = ImportJob.Status.CHECKING if checking else ImportJob.Status.QUEUED
     locked.save(update_fields=["status"])
     log_action("subscribers.import.restarted", actor=actor, obj=locked, unit=job.area)
     transaction.on_commit(partial(clear_cancel, locked.pk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 
 from django.contrib import messages
@@ -23,25 +24,17 @@ from switchoff.fieldwork.access import visible_cases
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.throttle import Throttled
-from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.access import access_import_job, access_subscriber, may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
-from switchoff.subscribers.guards import (
-    FutureList,
-    MassLeave,
-    NoGoodRows,
-    refuse_future,
-)
-from switchoff.subscribers.importer import (
-    column_letter,
-    rejected_rows_xlsx,
-)
-from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress
+from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, refuse_future
+from switchoff.subscribers.importer import CheckedList, column_letter, rejected_rows_xlsx
+from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress, review_of, stored_problems
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS, UnreadableFile, propose_mapping
+from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS
 from switchoff.subscribers.selectors import (
     RegistryFilters,
     household_suggestions,
@@ -56,10 +49,11 @@ from switchoff.subscribers.selectors import (
 from switchoff.subscribers.services import (
     household_confirm,
     household_dismiss,
+    import_check_create,
     import_job_cancel,
-    import_job_create,
+    import_job_confirm,
+    import_job_recheck,
     import_job_restart,
-    list_check,
     number_reveal,
     number_search_admit,
     number_search_record,
@@ -390,101 +384,55 @@ def import_list(request: HttpRequest) -> HttpResponse:
     except FutureList as exc:
         messages.error(request, exc.message)
         return render(request, "subscribers/import.html", context)
-    owner = owner_key(operator.pk, area.pk)
-    upload_id = request.POST.get("upload_id", "")
-    if upload_id:
-        stored = find_upload("subscribers", owner, upload_id)
-        if stored is None:
-            messages.error(request, _("The uploaded file has expired. Upload it again."))
-            return render(request, "subscribers/import.html", context)
-        content = stored.read_bytes()
-        file_name = request.POST.get("file_name", "")
-    elif form.is_valid():
-        upload = form.cleaned_data["file"]
-        upload_id, stored = store_upload("subscribers", owner, upload)
-        content, file_name = stored.read_bytes(), upload.name
-    else:
+    if not form.is_valid():
         return render(request, "subscribers/import.html", context)
-    # The guessed encoding and separator of a text file, as the person corrected them.
-    encoding = request.POST.get("encoding", "")
-    separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
-    encoding = encoding if encoding in ENCODINGS else ""
-    separator = separator if separator in SEPARATORS else ""
-    # The person's corrections of the columns, or what they chose last time for this operator.
-    chosen = {
-        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
-    }
+    upload = form.cleaned_data["file"]
+    upload_id, _stored = store_upload("subscribers", owner_key(operator.pk, area.pk), upload)
+    # The check runs in the background worker, with its own progress bar; the job's page shows the result.
+    job = import_check_create(actor=user, operator=operator, area=area, as_of=as_of, upload_id=upload_id,
+                              file_name=upload.name or "", via="page")  # fmt: skip
+    return redirect("subscribers:job", job_id=job.pk)
+
+
+PROBLEMS_PAGE = 500
+
+
+def _check_context(job: ImportJob, offset: int) -> dict[str, object]:
+    """The stored check of a job as the page shows it, in the reader's language."""
+    data = job.checked
+    checked = CheckedList.from_state(data["state"])
+    review = review_of(data)
+    refusal: ImportRefusal | None = None
     try:
-        # The check every path makes (services.list_check): rows are checked against the limits as
-        # they are read, so a refusal can come from any row; an empty file is a list without a good row.
-        check = list_check(operator=operator, area=area, as_of=as_of, content=content, file_name=file_name,
-                           mapping=chosen or None, encoding=encoding, separator=separator)  # fmt: skip
-    except (UnreadableFile, NoGoodRows) as exc:
-        messages.error(request, exc.message)
-        return render(request, "subscribers/import.html", context)
-    read, checked, review = check.read, check.checked, check.review
-    if request.POST.get("rejected"):
-        response = HttpResponse(
-            rejected_rows_xlsx(read, checked),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
-        return response
-    # The rules every path obeys (guards): a list with no good row, one older than the last,
-    # or (unless the person ticks the box) one that would mark too many as left, is not queued.
-    allow_mass_leave = bool(request.POST.get("allow_mass_leave"))
-    refusal = check.refusal(allow_mass_leave=True)
-    if refusal is None and request.POST.get("confirm"):
-        refusal = check.refusal(allow_mass_leave=allow_mass_leave)
-    if refusal is not None:
-        messages.error(request, refusal.message)
-    elif request.POST.get("confirm"):
-        # The import itself runs in the background worker, with a progress bar.
-        job = import_job_create(
-            actor=user,
-            operator=operator,
-            area=area,
-            as_of=as_of,
-            upload_id=upload_id,
-            file_name=file_name,
-            via="page",
-            mapping=chosen,
-            remember_from=read,
-            encoding=encoding,
-            separator=separator,
-            refuse_errors=bool(request.POST.get("refuse_errors")),
-            allow_mass_leave=allow_mass_leave,
-        )
-        return redirect("subscribers:job", job_id=job.pk)
-    first = read.sheets[0] if read.sheets else None
-    proposal = propose_mapping(first.head) if first else None
-    columns = next(iter(checked.mappings.values()), {})
-    context.update(
-        {
-            "field_choices": [(name, FIELD_LABELS[name], columns.get(name)) for name in FIELDS],
-            "column_choices": [
-                (index, f"{column_letter(index)} — {text}") for index, text in enumerate(proposal.headers)
-            ]
-            if proposal
-            else [],
-            "checked": checked,
-            "review": review,
-            "summary": checked.summary(),
-            # Refused whatever the person confirms: no confirm button (a mass leave only asks for the box).
-            "blocked": refusal is not None and not isinstance(refusal, MassLeave),
-            "read": read,
-            "encodings": ENCODING_LABELS,
-            "separators": [
-                ("tab" if sep == "\t" else sep, label, sep == read.separator) for sep, label in SEPARATOR_LABELS
-            ],
-            "upload_id": upload_id,
-            "file_name": file_name,
-            "operator": operator,
-            "area": area,
-            "as_of": as_of,
-        }
-    )
-    return render(request, "subscribers/import.html", context)
+        review.enforce(allow_mass_leave=True)
+    except ImportRefusal as exc:
+        refusal = exc
+    columns = data.get("columns", {})
+    headers = data.get("headers", [])
+    total = int(data.get("problems", 0))
+    problems = list(stored_problems(job, offset=offset, limit=PROBLEMS_PAGE))
+    return {
+        "checked": checked,
+        "summary": data["summary"],
+        "review": review,
+        "refusal": refusal,
+        # Refused whatever the person confirms: no confirm button (a mass leave only asks for the box).
+        "blocked": refusal is not None and not isinstance(refusal, MassLeave),
+        "problems": problems,
+        "problems_total": total,
+        "problems_from": offset + 1 if problems else 0,
+        "problems_to": offset + len(problems),
+        "next_offset": offset + PROBLEMS_PAGE if offset + PROBLEMS_PAGE < total else None,
+        "previous_offset": max(offset - PROBLEMS_PAGE, 0) if offset else None,
+        "field_choices": [(name, FIELD_LABELS[name], columns.get(name)) for name in FIELDS],
+        "column_choices": [(index, f"{column_letter(index)} — {text}") for index, text in enumerate(headers)],
+        "encoding": data.get("encoding", ""),
+        "encodings": ENCODING_LABELS,
+        "separators": [
+            ("tab" if sep == "\t" else sep, label, sep == data.get("separator")) for sep, label in SEPARATOR_LABELS
+        ],
+        "separator": data.get("separator", ""),
+    }
 
 
 def _job_context(job: ImportJob, user: User) -> dict[str, object]:
@@ -512,16 +460,78 @@ def _job_context(job: ImportJob, user: User) -> dict[str, object]:
         "rate": int(rate),
         "left_s": left_s,
         "stalled": is_stalled(job),
-        "finished": job.status in {ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED},
+        "finished": job.status
+        in {ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED, ImportJob.Status.CHECKED},
+        # Nobody has picked the job up: the worker (run_huey) is not running, or is busy with another list.
+        "no_worker": job.status in {ImportJob.Status.CHECKING, ImportJob.Status.QUEUED}
+        and not state.get("beat")
+        and job.heartbeat is not None
+        and timezone.now() - job.heartbeat > NO_WORKER_AFTER,
     }
 
 
+NO_WORKER_AFTER = datetime.timedelta(seconds=15)
+
+
 @login_required
+@require_GET
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The import's progress (rows done, rate, time left), refreshed by HTMX until it finishes."""
+    """The check's, then the import's, progress (rows done, rate, time left), refreshed by HTMX until it finishes;
+    once checked, what the check found and the confirmation."""
     job = access_import_job(_user(request), job_id)
-    template = "subscribers/_job_progress.html" if request.headers.get("HX-Request") else "subscribers/job.html"
-    return render(request, template, _job_context(job, _user(request)))
+    context = _job_context(job, _user(request))
+    if request.headers.get("HX-Request"):
+        response = render(request, "subscribers/_job_progress.html", context)
+        if job.status == ImportJob.Status.CHECKED:
+            response["HX-Refresh"] = "true"  # the check is done: the whole page shows what it found
+        return response
+    if job.status == ImportJob.Status.CHECKED:
+        offset = request.GET.get("offset", "")
+        context.update(_check_context(job, int(offset) if offset.isdigit() else 0))
+    return render(request, "subscribers/job.html", context)
+
+
+def _columns(request: HttpRequest) -> tuple[dict[str, int], str, str]:
+    """The person's corrections: the columns, and a text file's encoding and separator."""
+    chosen = {
+        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
+    }
+    encoding = request.POST.get("encoding", "")
+    separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
+    return chosen, encoding if encoding in ENCODINGS else "", separator if separator in SEPARATORS else ""
+
+
+@login_required
+@require_POST
+def job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Queue the write of a checked list (the check is not run again), or check it again with other columns."""
+    user = _user(request)
+    job = access_import_job(user, job_id)
+    if request.POST.get("recheck"):
+        chosen, encoding, separator = _columns(request)
+        job = import_job_recheck(actor=user, job=job, mapping=chosen, encoding=encoding, separator=separator)
+        return redirect("subscribers:job", job_id=job.pk)
+    try:
+        job = import_job_confirm(actor=user, job=job, refuse_errors=bool(request.POST.get("refuse_errors")),
+                                 allow_mass_leave=bool(request.POST.get("allow_mass_leave")))  # fmt: skip
+    except ImportRefusal as exc:
+        messages.error(request, exc.message)
+    return redirect("subscribers:job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def job_rejected(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The rows the check rejected, as they were, with the reason, as an Excel file."""
+    job = access_import_job(_user(request), job_id)
+    if not job.checked:
+        raise Http404
+    errors = (p for p in stored_problems(job) if p.level == "error")
+    response = HttpResponse(
+        rejected_rows_xlsx(errors), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="dong-bi-loai.xlsx"'
+    return response
 
 
 @login_required

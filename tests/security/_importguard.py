@@ -14,9 +14,10 @@ from switchoff.people.models import User
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.jobs import owner_key
-from switchoff.subscribers.models import Subscriber
+from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.reader import read_file
 from tests.conftest import World
+from tests.importing import check_on_page, job_of
 
 AUG = datetime.date(2024, 8, 1)
 SEP = datetime.date(2024, 9, 1)
@@ -80,15 +81,21 @@ def page_form(world: World, as_of: str = "01/09/2024") -> dict[str, Any]:
 
 
 def page_check(client: Client, world: World, content: bytes, as_of: str = "01/09/2024") -> Any:
-    """The import page's first step: upload, then the check summary."""
-    upload = SimpleUploadedFile("ds.csv", content)
-    return client.post(reverse("subscribers:import"), {**page_form(world, as_of), "file": upload})
+    """The import page's first step: upload; the check runs as a job; the job's page with what it found."""
+    return check_on_page(client, page_form(world, as_of), SimpleUploadedFile("ds.csv", content) if content else None)
 
 
-def page_confirm(client: Client, world: World, upload_id: str, **extra: str) -> Any:
-    data = {**page_form(world), "upload_id": upload_id, "file_name": "ds.csv", "confirm": "1", **extra}
+def page_confirm(client: Client, page: Any, **extra: str) -> Any:
+    """Confirm the checked job of ``page`` (the write runs once the confirmation commits); the page it lands on."""
+    url = reverse("subscribers:job_confirm", args=[job_of(page).pk])
     with TestCase.captureOnCommitCallbacks(execute=True):  # the job runs once its row commits
-        return client.post(reverse("subscribers:import"), data)
+        return client.post(url, {"confirm": "1", **extra}, follow=True)
+
+
+def written() -> bool:
+    """Whether a job was queued to write (a check alone writes nothing to the registry)."""
+    return ImportJob.objects.exclude(status__in=[ImportJob.Status.CHECKING, ImportJob.Status.CHECKED,
+                                                 ImportJob.Status.FAILED]).exists()  # fmt: skip
 
 
 def stored(world: World, content: bytes) -> str:

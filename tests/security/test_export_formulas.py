@@ -31,6 +31,7 @@ from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create
 from tests.conftest import World, logged_in
+from tests.importing import check_on_page
 from tests.reporting import make_campaign
 from tests.security._disclosure import load_registry
 
@@ -115,11 +116,8 @@ def test_rejected_rows_of_an_import(world: World, hostile: str) -> None:
     content = text.getvalue().encode()
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
-    page = client.post(reverse("subscribers:import"), {**data, "file": SimpleUploadedFile("v.csv", content)})
-    response = client.post(
-        reverse("subscribers:import"),
-        {**data, "upload_id": page.context["upload_id"], "file_name": "v.csv", "rejected": "1"},
-    )
+    page = check_on_page(client, data, SimpleUploadedFile("v.csv", content))
+    response = client.get(reverse("subscribers:job_rejected", args=[page.context["job"].pk]))
     assert response.status_code == 200
     assert_no_formula(response.content, hostile)
 

@@ -1,0 +1,210 @@
+"""What the check of a list found (``CheckedList``): counts, problems, columns, and what the summary says."""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any, NamedTuple
+
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.subscribers.importer.problems import (
+    REASONS,
+    Problem,
+    reasons_of,
+)
+from switchoff.subscribers.importer.rows import (
+    CHUNK,
+    CleanRow,
+)
+from switchoff.subscribers.importer.seen import SeenNumbers, first_rows
+from switchoff.units.models import Unit
+
+
+@dataclass
+class CheckedList:
+    digest: str
+    rows_read: int = 0
+    good: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    mappings: dict[str, dict[str, int]] = field(default_factory=dict)
+    rows: list[CleanRow] = field(default_factory=list)  # only when asked to keep them
+    error_count: int = 0
+    warning_count: int = 0
+    # Phase two only counts the problems: phase one already showed them (and a national
+    # list has hundreds of thousands, each keeping its row for the rejected-rows file).
+    keep_problems: bool = True
+    new_by_unit: Counter[int | None] = field(default_factory=Counter)  # while importing: new subscribers by unit
+    no_name: list[str] = field(default_factory=list)  # sheets read without a column of names
+    from_content: list[str] = field(default_factory=list)  # fields whose column no header named (found by content)
+    # Each good number (national digits as an int) and where it was first seen (sheet index << 32 | row),
+    # in file order, as two arrays of 8 bytes an entry; ``seen`` says whether a number was met.
+    seen: SeenNumbers | None = field(default=None, repr=False)
+    seen_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    seen_where: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    # Duplicates met while reading: their earlier row is filled in once the file is read.
+    # Duplicates met while reading: their earlier row is filled in once the file is read. With a sink they wait in
+    # a temporary file (a list can have hundreds of thousands, each with its row), their numbers in an array.
+    duplicates: list[tuple[int, Problem]] = field(default_factory=list, repr=False)
+    duplicate_numbers: array[int] = field(default_factory=lambda: array("q"), repr=False)
+    duplicate_file: IO[bytes] | None = field(default=None, repr=False)
+    # Where problems go when not kept in ``problems`` (the background check writes them to a file).
+    sink: Callable[[Problem], None] | None = field(default=None, repr=False)
+    # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
+    codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
+    by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
+    restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
+    communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
+
+    def pack_seen(self) -> None:
+        """The file is read: the duplicates get the row of their number's first sighting, the bitmap goes."""
+        if self.seen is not None:
+            self.seen.close()
+            self.seen = None
+        if self.duplicates:
+            first = first_rows(self.seen_numbers, self.seen_where, (number for number, _p in self.duplicates))
+            for number, problem in self.duplicates:
+                problem.params = {"row": first.get(number, 0) & 0xFFFFFFFF}
+                self.emit(problem)
+            self.duplicates = []
+        if self.duplicate_file is not None:
+            first = first_rows(self.seen_numbers, self.seen_where, self.duplicate_numbers)
+            self.duplicate_file.seek(0)
+            for number in self.duplicate_numbers:
+                problem = Problem(*pickle.load(self.duplicate_file))  # noqa: S301  # our own temporary file
+                problem.params = {"row": first.get(number, 0) & 0xFFFFFFFF}
+                self.emit(problem)
+            self.duplicate_file.close()
+            self.duplicate_file, self.duplicate_numbers = None, array("q")
+
+    def hold_duplicate(self, number: int, problem: Problem) -> None:
+        """A duplicate, counted, waiting for the row of its number's first sighting (``pack_seen``)."""
+        self.count(problem)
+        if self.sink is None:
+            self.duplicates.append((number, problem))
+            return
+        if self.duplicate_file is None:
+            self.duplicate_file = tempfile.TemporaryFile()  # noqa: SIM115  # closed by pack_seen, or with the process
+        self.duplicate_numbers.append(number)
+        pickle.dump((problem.sheet, problem.row, problem.column, problem.value, problem.code, {}, problem.cells),
+                    self.duplicate_file, protocol=pickle.HIGHEST_PROTOCOL)  # fmt: skip
+
+    def count(self, problem: Problem) -> None:
+        self.codes[problem.code] += 1
+        if problem.level == "error":
+            self.error_count += 1
+        else:
+            self.warning_count += 1
+
+    def emit(self, problem: Problem) -> None:
+        if self.sink is not None:
+            self.sink(problem)
+        elif self.keep_problems:
+            self.problems.append(problem)
+
+    def add(self, problem: Problem) -> None:
+        self.count(problem)
+        self.emit(problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def by_reason(self) -> list[tuple[str, str, int]]:
+        """(level, reason without its particulars, count), errors first, the most frequent first."""
+        return reasons_of(self.codes)
+
+    def column_warnings(self) -> list[str]:
+        """What a person must know about the columns before confirming: a list read without names, guessed columns."""
+        warnings = []
+        sheets = ", ".join(f"“{name}”" for name in self.no_name if name)
+        if sheets:
+            message = _("No column of names was found in sheet %(sheets)s: the subscribers would be imported "
+                        "without names. Choose the name column below.")  # fmt: skip
+            warnings.append(str(message) % {"sheets": sheets})
+        elif self.no_name:
+            warnings.append(str(_("No column of names was found: the subscribers would be imported without names. "
+                                  "Choose the name column below.")))  # fmt: skip
+        labels = {"msisdn": _("number"), "name": _("name")}
+        for name in dict.fromkeys(self.from_content):
+            warnings.append(str(_("No header names the %(field)s column: it was chosen from the cells' content. "
+                                  "Check it below.") % {"field": labels.get(name, name)}))  # fmt: skip
+        return warnings
+
+    @property
+    def unresolved(self) -> int:
+        """Good rows whose address named no unit (or several): they count under the list's area."""
+        return self.by_unit[None]
+
+    def summary(self) -> dict[str, Any]:
+        """The counts a person reads before confirming (and a job's status names), as plain data."""
+        levels = {code: REASONS[code][0] for code in self.codes}
+        return {
+            "rows_read": self.rows_read,
+            "good": self.good,
+            "errors": self.error_count,
+            "warnings": self.warning_count,
+            "restored_zero": self.restored_zero,
+            "legacy_converted": self.codes["number_legacy"],
+            "resolved": self.good - self.unresolved,
+            "unresolved": self.unresolved,
+            "rejected": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "error"},
+            "warned": {code: n for code, n in sorted(self.codes.items()) if levels[code] == "warning"},
+        }
+
+    STATE = ("digest", "rows_read", "good", "error_count", "warning_count", "mappings", "restored_zero", "no_name",
+             "from_content")  # fmt: skip
+
+    def state(self) -> dict[str, Any]:
+        """What the write needs of a check, as JSON data (stored on the job beside the cleaned rows)."""
+        return {
+            **{name: getattr(self, name) for name in self.STATE},
+            "codes": dict(self.codes),
+            "by_unit": [[pk, n] for pk, n in self.by_unit.items()],
+            "communes": [list(c) for c in self.communes],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, keep_problems: bool = False) -> CheckedList:
+        checked = cls(digest=state["digest"], keep_problems=keep_problems)
+        for name in cls.STATE:
+            setattr(checked, name, state[name])
+        checked.codes = Counter(state["codes"])
+        checked.by_unit = Counter({pk: n for pk, n in state["by_unit"]})
+        checked.communes = [CommuneCount(*c) for c in state["communes"]]
+        return checked
+
+
+class CommuneCount(NamedTuple):
+    """Good rows placed in one current commune (or ward): the check's table of where the list's people live."""
+
+    unit_id: int
+    name: str
+    subscribers: int
+    in_area: bool  # inside the area the list is about
+
+
+def commune_counts(by_unit: Counter[int | None], area: Unit) -> list[CommuneCount]:
+    """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out.
+
+    A unit's current commune is the second step of its rollup path (province,
+    commune, village…): a legacy commune or a village recorded under it rolls
+    up into its successor, as the counts do.
+    """
+    communes: Counter[int] = Counter()
+    ids = [pk for pk in by_unit if pk is not None]
+    for start in range(0, len(ids), CHUNK):
+        for pk, rollup in Unit.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "rollup_path"):
+            steps = rollup.strip("/").split("/")
+            communes[int(steps[1]) if len(steps) > 1 else pk] += by_unit[pk]
+    units = Unit.objects.in_bulk(list(communes))
+    rows = [
+        CommuneCount(pk, units[pk].name, n, units[pk].rollup_path.startswith(area.rollup_path))
+        for pk, n in communes.items()
+        if pk in units
+    ]
+    return sorted(rows, key=lambda row: (-row.subscribers, row.name))

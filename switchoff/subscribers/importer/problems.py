@@ -1,0 +1,91 @@
+"""What a check finds in a row: problem codes with their level and sentence, a problem, the rejected-rows file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# Problem codes, their level, and the sentence a person reads.
+REASONS: dict[str, tuple[str, Any]] = {
+    "number_empty": ("error", _("The number is empty.")),
+    "number_not_a_number": ("error", _("The number contains letters or signs.")),
+    "number_invalid": ("error", _("Not a valid Vietnamese mobile number.")),
+    "number_duplicate": ("error", _("The same number is on an earlier row of this file (row %(row)s).")),
+    "number_legacy": ("warning", _("An 11-digit number from before 2018, converted to %(number)s.")),
+    "number_other_carrier": (
+        "warning",
+        _("The prefix belongs to %(carrier)s; kept as a subscriber of the operator that sent the list."),
+    ),
+    "number_other_operator": ("warning", _("This number is also on the list of %(operator)s.")),
+    "imei_invalid": ("warning", _("Not a valid IMEI (15 digits with a check digit); the IMEI was left out.")),
+    "address_unresolved": (
+        "warning",
+        _("The address was not recognised; the subscriber is kept for a person to assign."),
+    ),
+    "address_ambiguous": (
+        "warning",
+        _("The address matches several units (%(units)s); the subscriber is kept for a person to choose one."),
+    ),
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Problem:
+    sheet: str
+    row: int  # 1-based, as Excel shows it
+    column: str
+    value: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    cells: list[object] | None = None  # the row as it was, kept for errors (the rejected-rows file)
+
+    @property
+    def level(self) -> str:
+        return REASONS[self.code][0]
+
+    @property
+    def reason(self) -> str:
+        return str(REASONS[self.code][1]) % self.params
+
+
+class _Particulars(dict[str, str]):
+    """Fills any %(name)s of a reason with an ellipsis: the reason in general, for the summary."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def reasons_of(codes: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(level, reason without its particulars, count) of problem counts by code, errors first, then by count."""
+    rows = [(REASONS[c][0], (str(REASONS[c][1]) % _Particulars()).rstrip("."), n) for c, n in codes.items() if n]
+    return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
+
+
+class Refused(ValueError):
+    """The person chose to refuse the whole file if any row has an error, and one has."""
+
+
+def rejected_rows_xlsx(errors: Iterable[Problem]) -> bytes:
+    """The rows that will not be imported (``errors``), as they were, with the reason in a last column."""
+    from openpyxl.styles import Font
+
+    from switchoff.lib import xlsx
+
+    book = xlsx.new_workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = str(_("Rejected rows"))[:31]
+    bold = Font(bold=True)
+    xlsx.append(sheet, [str(_("Sheet")), str(_("Row")), str(_("Column")), str(_("Reason")), str(_("Original row"))])
+    for cell in sheet[1]:
+        cell.font = bold
+    for problem in errors:
+        original = problem.cells or []
+        xlsx.append(sheet, [problem.sheet, problem.row, problem.column, problem.reason, *original])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCD", (14, 8, 8, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    return xlsx.to_bytes(book)
