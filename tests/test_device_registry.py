@@ -9,7 +9,6 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -24,6 +23,7 @@ from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.services import list_check, list_import
 from tests.conftest import World, logged_in
 from tests.devices_helpers import MODELS, gsma_table, imei_of
+from tests.importing import check_on_page, confirm_on_page
 from tests.reporting import make_campaign
 from tests.security._importguard import api_client
 
@@ -57,13 +57,11 @@ def _now_through_the_service(world: World, content: bytes = CONTENT, as_of: date
 
 
 def _through_the_page(world: World, content: bytes = CONTENT) -> None:
-    """The import page: check, confirm, and the worker's job once the request commits."""
+    """The import page: upload (the check runs as a job), confirm, and the worker writes once the request commits."""
     client = logged_in(world.operator_staff)
     form = {"operator": world.operator.pk, "area": world.province.pk, "as_of": AS_OF.strftime("%d/%m/%Y")}
-    checked = client.post(reverse("subscribers:import"), {**form, "file": SimpleUploadedFile("ds.csv", content)})
-    data = {**form, "upload_id": checked.context["upload_id"], "file_name": "ds.csv", "confirm": "1"}
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("subscribers:import"), data)
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    confirm_on_page(client, page)
     assert ImportJob.objects.get().status == ImportJob.Status.DONE
 
 
