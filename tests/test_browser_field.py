@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit
 from switchoff.fieldwork.services import device_revoke
+from switchoff.people.models import Membership
+from switchoff.people.roles import Role
 from tests.conftest import World, build_world
 from tests.fieldwork_helpers import Field, open_field
 from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
@@ -217,6 +219,40 @@ def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_it
     assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
     assert page.evaluate("caches.keys()") == []
     page.screenshot(path=str(SCREENSHOTS / "field-revoked-vi-360.png"), full_page=True)
+    context.close()
+
+
+def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    world, field = field_world
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = enrol(context, base)
+    expect(page.locator("#case-count")).to_have_text("3")
+    # Joining team B: its case comes at the next sync.
+    joined = Membership.objects.create(user=world.member_a, unit=world.team_b, role=Role.TEAM_MEMBER)
+    page.locator("#send-now").click()
+    expect(page.locator("#case-count")).to_have_text("4")
+    # A visit to Cúc recorded offline, then the member leaves team B before it is sent.
+    context.set_offline(True)
+    open_case(page, "Nguyễn Thị Cúc")
+    choose(page, "Đã thông tin")
+    page.locator("#save-visit").click()
+    expect(unsent(page)).to_have_attribute("data-count", "1")
+    joined.delete()
+    context.set_offline(False)
+    expect(page.locator("#case-count")).to_have_text("3")
+    expect(unsent(page)).to_have_attribute("data-refused", "1")
+    expect(unsent(page)).to_have_text("1 lượt thăm bị từ chối: xem danh sách")
+    expect(page.locator("#problems")).to_contain_text("Nguyễn Thị Cúc")
+    stored = page.evaluate(READ_IDB)
+    assert {item["id"] for item in stored["cases"]} == {field.an.pk, field.hoa.pk, field.binh.pk}
+    assert "0868123458" not in json.dumps(stored["cases"])
+    assert not Visit.objects.filter(case=field.cuc).exists()
+    page.screenshot(path=str(SCREENSHOTS / "field-refused-vi-360.png"), full_page=True)
     context.close()
 
 

@@ -19,6 +19,7 @@ STRINGS: dict[str, Promise] = {
     "offline": _("No signal"),
     "unsent": _("{n} visits not sent"),
     "all_sent": _("All visits sent"),
+    "refused_visits": _("{n} visits refused: see the list"),
     "last_sync": _("Last sync {time}"),
     "never_synced": _("Not synced yet"),
     "send_now": _("Send now"),

@@ -45,10 +45,14 @@ function ordered(cases) {
 async function drawStatus() {
   const queued = await store.outbox();
   const waiting = queued.filter((entry) => entry.state === "pending").length;
+  const refused = queued.length - waiting;
   const lastSync = await store.getSetting("lastSync");
   statusBar.replaceChildren(
     h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline")),
-    h("span", { id: "unsent", "data-count": waiting, className: waiting ? "unsent some" : "unsent" }, waiting ? t("unsent", { n: waiting }) : t("all_sent")),
+    h("span", { id: "unsent", "data-count": waiting, "data-refused": refused, className: waiting || refused ? "unsent some" : "unsent" },
+      waiting ? t("unsent", { n: waiting }) : refused ? "" : t("all_sent"),
+      waiting && refused ? " · " : "",
+      refused ? t("refused_visits", { n: refused }) : ""),
     h("span", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced")),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
   );
@@ -136,7 +140,7 @@ async function drawList() {
       h("h2", {}, t("problems_title")),
       h("ul", { className: "plain" }, problems.map((entry) => {
         const item = cases.find((c) => c.id === entry.visit.case_id);
-        const who = item ? item.name : entry.visit.found ? entry.visit.found.name : "";
+        const who = item ? item.name : entry.who || (entry.visit.found ? entry.visit.found.name : "");
         return h("li", { className: entry.state },
           h("strong", {}, who), " ",
           h("span", {}, entry.state === "conflict" ? t("conflict_message", { message: entry.message }) : t("invalid_message", { message: entry.message })),
@@ -247,7 +251,7 @@ async function save(event, item) {
     form.querySelector(".form-error").textContent = t("choose_outcome");
     return;
   }
-  await store.queueVisit(visitFrom(form, item));
+  await store.queueVisit(visitFrom(form, item), item ? item.name : "");
   show(t("saved"));
   location.hash = "#/";
   if (navigator.onLine) syncNow(false);
