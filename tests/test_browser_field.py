@@ -232,6 +232,16 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
     context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
     page = enrol(context, base)
     expect(page.locator("#case-count")).to_have_text("3")
+    # Saved with signal: the message outlives the sync's redraw, then goes.
+    open_case(page, "Trần Văn Bình")
+    choose(page, "Không có nhà")
+    page.locator("#save-visit").click()
+    expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
+    expect(page.locator("#last-sync")).not_to_have_text("Chưa đồng bộ lần nào")
+    page.wait_for_timeout(800)
+    expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
+    expect(page.locator(".flash")).to_have_count(0, timeout=6000)
+    assert Visit.objects.filter(case=field.binh).count() == 1
     # Joining team B: its case comes at the next sync.
     joined = Membership.objects.create(user=world.member_a, unit=world.team_b, role=Role.TEAM_MEMBER)
     page.locator("#send-now").click()

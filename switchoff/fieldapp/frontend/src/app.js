@@ -58,16 +58,26 @@ async function drawStatus() {
   );
 }
 
+// A message stays for a few seconds, whatever redraws the screen meanwhile (the sync that
+// follows a save redraws the list at once), then goes at the next redraw after that.
+const FLASH_MS = 4000;
+let flashTimer = null;
+
 function show(message, kind = "ok") {
-  flash = { message, kind };
+  flash = { message, kind, until: Date.now() + FLASH_MS };
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => {
+    flash = null;
+    const shown = document.getElementById("flash");
+    if (shown) shown.remove();
+  }, FLASH_MS);
 }
 
 function takeFlash() {
+  if (flash && flash.until < Date.now()) flash = null;
   if (!flash && expired) return h("p", { className: "flash warn", role: "status" }, t("expired"), " ", h("a", { href: "/field/enrol/" }, t("set_up")));
   if (!flash) return null;
-  const { message, kind } = flash;
-  flash = null;
-  return h("p", { className: `flash ${kind}`, role: "status" }, message);
+  return h("p", { className: `flash ${flash.kind}`, role: "status", id: "flash" }, flash.message);
 }
 
 async function syncNow(asked) {
