@@ -242,6 +242,21 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
     expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
     expect(page.locator(".flash")).to_have_count(0, timeout=6000)
     assert Visit.objects.filter(case=field.binh).count() == 1
+    # An refuses: the reason field comes into view, focused; Hoa refuses too, with her own reason.
+    open_case(page, "Nguyễn Văn An")
+    choose(page, "Từ chối")
+    reason = page.get_by_label("Lý do từ chối (không bắt buộc)")
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
+    reason.fill("Máy cũ vẫn dùng tốt")
+    page.locator("#household select").select_option("refuses")
+    page.get_by_label("Vì sao Nguyễn Thị Hoa từ chối (không bắt buộc)").fill("Không cần mạng 4G")
+    page.screenshot(path=str(SCREENSHOTS / "field-household-refuses-vi-360.png"), full_page=True)
+    page.locator("#save-visit").click()
+    expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
+    expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
+    assert Visit.objects.get(case=field.an).reason == "Máy cũ vẫn dùng tốt"
+    assert Visit.objects.get(case=field.hoa).reason == "Không cần mạng 4G"
     # Joining team B: its case comes at the next sync.
     joined = Membership.objects.create(user=world.member_a, unit=world.team_b, role=Role.TEAM_MEMBER)
     page.locator("#send-now").click()

@@ -202,9 +202,30 @@ function extraFields() {
   ];
 }
 
-function showExtras(form) {
+// The field of the chosen outcome (reason, moved to, phone model) opens below the ten buttons,
+// off a 360 px screen: it is brought into view and focused when the member taps the outcome.
+function showExtras(form, reveal = false) {
   const chosen = form.elements.outcome.value;
-  for (const label of form.querySelectorAll(".extra")) label.hidden = label.dataset.for !== chosen;
+  for (const label of form.querySelectorAll(".extra")) {
+    label.hidden = label.dataset.for !== chosen;
+    if (reveal && !label.hidden) {
+      label.scrollIntoView({ block: "center" });
+      label.querySelector("input").focus({ preventScroll: true });
+    }
+  }
+}
+
+// A household member who refuses gets a reason field of their own.
+function householdRow(other) {
+  const reason = h("label", { className: "household-reason", hidden: true }, t("household_reason", { name: other.name }),
+    h("input", { name: `household-reason-${other.id}`, "data-household-reason": other.id, maxlength: 500 }));
+  const select = h("select", { "data-household": other.id, name: `household-${other.id}`, onchange: () => {
+    reason.hidden = select.value !== "refuses";
+    if (!reason.hidden) reason.querySelector("input").focus();
+  } },
+    h("option", { value: "" }, t("not_recorded")),
+    OUTCOMES.map((code) => h("option", { value: code }, t(`outcome_${code}`))));
+  return h("div", { className: "household-person" }, h("label", {}, `${other.name} · ${other.number_masked}`, select), reason);
 }
 
 // Location is asked for only once the person has agreed (the checkbox), and only then.
@@ -228,11 +249,29 @@ function locationConsent(form) {
   return h("div", { className: "consent" }, h("label", { className: "check" }, box, t("consent_location")), note);
 }
 
+// The visit, and one more visit for each household member who refuses: the API's household
+// entry has no reason, so a refusal with its reason is recorded as that person's own visit.
+function visitsFrom(form, item, cases) {
+  const main = visitFrom(form, item);
+  const refusals = [...form.querySelectorAll("select[data-household]")].filter((select) => select.value === "refuses");
+  return [
+    { visit: main, who: item ? item.name : "" },
+    ...refusals.map((select) => {
+      const other = cases.find((c) => c.id === Number(select.dataset.household));
+      const reason = form.querySelector(`[data-household-reason="${other.id}"]`).value.trim();
+      return {
+        who: other.name,
+        visit: { ...main, id: uuid(), case_id: other.id, case_version: other.version, outcome: "refuses", reason, moved_to: "", device_model: "", household: [], note: "" },
+      };
+    }),
+  ];
+}
+
 function visitFrom(form, item) {
   const value = (name) => (form.elements[name] ? form.elements[name].value.trim() : "");
   const outcome = form.elements.outcome.value;
   const household = [...form.querySelectorAll("select[data-household]")]
-    .filter((select) => select.value)
+    .filter((select) => select.value && select.value !== "refuses")
     .map((select) => ({ case_id: Number(select.dataset.household), outcome: select.value }));
   const consentLocation = form.elements.consent_location.checked;
   return {
@@ -261,7 +300,7 @@ async function save(event, item) {
     form.querySelector(".form-error").textContent = t("choose_outcome");
     return;
   }
-  await store.queueVisit(visitFrom(form, item), item ? item.name : "");
+  for (const { visit, who } of visitsFrom(form, item, await store.allCases())) await store.queueVisit(visit, who);
   show(t("saved"));
   location.hash = "#/";
   if (navigator.onLine) syncNow(false);
@@ -277,16 +316,12 @@ async function drawCase(id) {
   const others = item.household.map((other) => all.find((c) => c.id === other)).filter((c) => c && c.id !== item.id);
   const form = h("form", { className: "visit", id: "visit-form", novalidate: true, onsubmit: (event) => save(event, item) });
   form.append(
-    outcomeChoices(() => showExtras(form)),
+    outcomeChoices(() => showExtras(form, true)),
     ...extraFields(),
     others.length
       ? h("fieldset", { className: "household", id: "household" },
           h("legend", {}, t("household_title")),
-          others.map((other) =>
-            h("label", {}, `${other.name} · ${other.number_masked}`,
-              h("select", { "data-household": other.id, name: `household-${other.id}` },
-                h("option", { value: "" }, t("not_recorded")),
-                OUTCOMES.map((code) => h("option", { value: code }, t(`outcome_${code}`)))))))
+          others.map(householdRow))
       : "",
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
@@ -330,7 +365,7 @@ async function drawFound() {
       h("select", { name: "village" },
         h("option", { value: "" }, t("no_village")),
         [...villages].sort((a, b) => collator().compare(a[1], b[1])).map(([id, name]) => h("option", { value: id }, name)))),
-    outcomeChoices(() => showExtras(form)),
+    outcomeChoices(() => showExtras(form, true)),
     ...extraFields(),
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
