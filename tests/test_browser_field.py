@@ -271,13 +271,40 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
     context.set_offline(False)
     expect(page.locator("#case-count")).to_have_text("3")
     expect(unsent(page)).to_have_attribute("data-refused", "1")
-    expect(unsent(page)).to_have_text("1 lượt thăm bị từ chối: xem danh sách")
+    expect(unsent(page)).to_have_text("1 lượt thăm bị từ chối")
     expect(page.locator("#problems")).to_contain_text("Nguyễn Thị Cúc")
     stored = page.evaluate(READ_IDB)
     assert {item["id"] for item in stored["cases"]} == {field.an.pk, field.hoa.pk, field.binh.pk}
     assert "0868123458" not in json.dumps(stored["cases"])
     assert not Visit.objects.filter(case=field.cuc).exists()
     page.screenshot(path=str(SCREENSHOTS / "field-refused-vi-360.png"), full_page=True)
+    context.close()
+
+
+def test_the_header_is_compact_and_the_place_reads_once(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    _world, field = field_world
+    subscriber = field.hoa.subscriber
+    assert subscriber is not None
+    type(subscriber).objects.filter(pk=subscriber.pk).update(address="")
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = enrol(context, base)
+    # The same name as the home page's card.
+    assert page.title() == "Ứng dụng thực địa"
+    expect(page.locator("#status")).to_contain_text("Ứng dụng thực địa")
+    page.screenshot(path=str(SCREENSHOTS / "field-header-vi-360.png"))
+    header = page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 80, header
+    # No village repeated when the address names it, no leading "·" without an address.
+    open_case(page, "Nguyễn Văn An")
+    expect(page.locator("#place")).to_have_text("Số 5, Khối 1, Phường Lương Văn Tri")
+    page.locator("a.back").click()
+    open_case(page, "Nguyễn Thị Hoa")
+    expect(page.locator("#place")).to_have_text("Khối 1")
     context.close()
 
 

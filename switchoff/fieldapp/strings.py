@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from switchoff.fieldwork.rules import Status
 
 STRINGS: dict[str, Promise] = {
-    "title": _("Field work"),
+    "title": _("Field app"),
     "online": _("Online"),
     "offline": _("No signal"),
     "unsent": _("{n} visits not sent"),
     "all_sent": _("All visits sent"),
-    "refused_visits": _("{n} visits refused: see the list"),
+    "refused_visits": _("{n} visits refused"),
     "last_sync": _("Last sync {time}"),
     "never_synced": _("Not synced yet"),
     "send_now": _("Send now"),

@@ -30,6 +30,15 @@ function collator() {
   return new Intl.Collator(language === "vi" ? "vi" : "en", { sensitivity: "base", numeric: true });
 }
 
+// "Số 5, Khối 1" and the village: without a leading "·" when there is no address, and the
+// village only once when the address already names it.
+function place(item) {
+  const address = (item.address || "").trim();
+  const village = item.village ? item.village.name : "";
+  if (!village || address.toLocaleLowerCase().includes(village.toLocaleLowerCase())) return address;
+  return address ? `${address} · ${village}` : village;
+}
+
 // Follow-ups due (today or overdue) first, then by village and address, as the member walks.
 function ordered(cases) {
   const compare = collator().compare;
@@ -47,13 +56,16 @@ async function drawStatus() {
   const waiting = queued.filter((entry) => entry.state === "pending").length;
   const refused = queued.length - waiting;
   const lastSync = await store.getSetting("lastSync");
+  // Three short lines beside the button: under 80 px on a 360 px phone.
   statusBar.replaceChildren(
-    h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline")),
-    h("span", { id: "unsent", "data-count": waiting, "data-refused": refused, className: waiting || refused ? "unsent some" : "unsent" },
-      waiting ? t("unsent", { n: waiting }) : refused ? "" : t("all_sent"),
-      waiting && refused ? " · " : "",
-      refused ? t("refused_visits", { n: refused }) : ""),
-    h("span", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced")),
+    h("div", { className: "lines" },
+      h("div", {}, h("strong", { className: "name" }, t("title")), " ",
+        h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline"))),
+      h("div", {}, h("span", { id: "unsent", "data-count": waiting, "data-refused": refused, className: waiting || refused ? "unsent some" : "unsent" },
+        waiting ? t("unsent", { n: waiting }) : refused ? "" : t("all_sent"),
+        waiting && refused ? " · " : "",
+        refused ? t("refused_visits", { n: refused }) : "")),
+      h("div", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced"))),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
   );
 }
@@ -333,7 +345,7 @@ async function drawCase(id) {
     h("a", { href: "#/", className: "back" }, "← ", t("back")),
     h("section", { className: "card person" },
       h("h1", {}, item.name),
-      h("p", {}, item.address, item.village && !item.address.includes(item.village.name) ? ` · ${item.village.name}` : ""),
+      place(item) ? h("p", { id: "place" }, place(item)) : "",
       h("p", { className: "state" }, statusLabel(item),
         item.follow_up_on ? ` · ${t("follow_up_on", { date: formatDate(item.follow_up_on) })}` : "",
         item.operator ? ` · ${item.operator}` : ""),
@@ -398,6 +410,8 @@ async function logOut() {
 async function draw() {
   document.documentElement.lang = language;
   document.title = t("title");
+  document.querySelector(".top .brand").textContent = t("title");
+  document.querySelector(".top .brand").hidden = Boolean(device);
   if (!device) {
     statusBar.replaceChildren();
     root.replaceChildren(
