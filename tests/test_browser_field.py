@@ -236,8 +236,9 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
     open_case(page, "Trần Văn Bình")
     choose(page, "Không có nhà")
     page.locator("#save-visit").click()
+    # The case's new status comes from the server: the sync (and its redraw) is done.
+    expect(page.locator("#cases a.case", has_text="Trần Văn Bình")).to_contain_text("Cần thăm lại")
     expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
-    expect(page.locator("#last-sync")).not_to_have_text("Chưa đồng bộ lần nào")
     page.wait_for_timeout(800)
     expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
     expect(page.locator(".flash")).to_have_count(0, timeout=6000)
@@ -253,6 +254,8 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
     page.get_by_label("Vì sao Nguyễn Thị Hoa từ chối (không bắt buộc)").fill("Không cần mạng 4G")
     page.screenshot(path=str(SCREENSHOTS / "field-household-refuses-vi-360.png"), full_page=True)
     page.locator("#save-visit").click()
+    expect(page.locator("#cases a.case", has_text="Nguyễn Thị Hoa")).to_contain_text("Từ chối")
+    expect(page.locator("#cases a.case", has_text="Nguyễn Văn An")).to_contain_text("Từ chối")
     expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
     expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
     assert Visit.objects.get(case=field.an).reason == "Máy cũ vẫn dùng tốt"
