@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit
 from switchoff.fieldwork.services import device_revoke
+from switchoff.people.models import Membership
+from switchoff.people.roles import Role
 from tests.conftest import World, build_world
 from tests.fieldwork_helpers import Field, open_field
 from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
@@ -217,6 +219,95 @@ def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_it
     assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
     assert page.evaluate("caches.keys()") == []
     page.screenshot(path=str(SCREENSHOTS / "field-revoked-vi-360.png"), full_page=True)
+    context.close()
+
+
+def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    world, field = field_world
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="vi-VN")
+    page = enrol(context, base)
+    expect(page.locator("#case-count")).to_have_text("3")
+    # Saved with signal: the message outlives the sync's redraw, then goes.
+    open_case(page, "Trần Văn Bình")
+    choose(page, "Không có nhà")
+    page.locator("#save-visit").click()
+    # The case's new status comes from the server: the sync (and its redraw) is done.
+    expect(page.locator("#cases a.case", has_text="Trần Văn Bình")).to_contain_text("Cần thăm lại")
+    expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
+    page.wait_for_timeout(800)
+    expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
+    expect(page.locator(".flash")).to_have_count(0, timeout=6000)
+    assert Visit.objects.filter(case=field.binh).count() == 1
+    # An refuses: the reason field comes into view, focused; Hoa refuses too, with her own reason.
+    open_case(page, "Nguyễn Văn An")
+    choose(page, "Từ chối")
+    reason = page.get_by_label("Lý do từ chối (không bắt buộc)")
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
+    reason.fill("Máy cũ vẫn dùng tốt")
+    page.locator("#household select").select_option("refuses")
+    page.get_by_label("Vì sao Nguyễn Thị Hoa từ chối (không bắt buộc)").fill("Không cần mạng 4G")
+    page.screenshot(path=str(SCREENSHOTS / "field-household-refuses-vi-360.png"), full_page=True)
+    page.locator("#save-visit").click()
+    expect(page.locator("#cases a.case", has_text="Nguyễn Thị Hoa")).to_contain_text("Từ chối")
+    expect(page.locator("#cases a.case", has_text="Nguyễn Văn An")).to_contain_text("Từ chối")
+    expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
+    expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
+    assert Visit.objects.get(case=field.an).reason == "Máy cũ vẫn dùng tốt"
+    assert Visit.objects.get(case=field.hoa).reason == "Không cần mạng 4G"
+    # Joining team B: its case comes at the next sync.
+    joined = Membership.objects.create(user=world.member_a, unit=world.team_b, role=Role.TEAM_MEMBER)
+    page.locator("#send-now").click()
+    expect(page.locator("#case-count")).to_have_text("4")
+    # A visit to Cúc recorded offline, then the member leaves team B before it is sent.
+    context.set_offline(True)
+    open_case(page, "Nguyễn Thị Cúc")
+    choose(page, "Đã thông tin")
+    page.locator("#save-visit").click()
+    expect(unsent(page)).to_have_attribute("data-count", "1")
+    joined.delete()
+    context.set_offline(False)
+    expect(page.locator("#case-count")).to_have_text("3")
+    expect(unsent(page)).to_have_attribute("data-refused", "1")
+    expect(unsent(page)).to_have_text("1 lượt thăm bị từ chối")
+    expect(page.locator("#problems")).to_contain_text("Nguyễn Thị Cúc")
+    stored = page.evaluate(READ_IDB)
+    assert {item["id"] for item in stored["cases"]} == {field.an.pk, field.hoa.pk, field.binh.pk}
+    assert "0868123458" not in json.dumps(stored["cases"])
+    assert not Visit.objects.filter(case=field.cuc).exists()
+    page.screenshot(path=str(SCREENSHOTS / "field-refused-vi-360.png"), full_page=True)
+    context.close()
+
+
+def test_the_header_is_compact_and_the_place_reads_once(
+    browser: Browser,  # noqa: F811
+    live_server: object,
+    field_world: tuple[World, Field],
+) -> None:
+    _world, field = field_world
+    subscriber = field.hoa.subscriber
+    assert subscriber is not None
+    type(subscriber).objects.filter(pk=subscriber.pk).update(address="")
+    base = str(live_server)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = enrol(context, base)
+    # The same name as the home page's card.
+    assert page.title() == "Ứng dụng thực địa"
+    expect(page.locator("#status")).to_contain_text("Ứng dụng thực địa")
+    page.screenshot(path=str(SCREENSHOTS / "field-header-vi-360.png"))
+    header = page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 80, header
+    # No village repeated when the address names it, no leading "·" without an address.
+    open_case(page, "Nguyễn Văn An")
+    expect(page.locator("#place")).to_have_text("Số 5, Khối 1, Phường Lương Văn Tri")
+    page.locator("a.back").click()
+    open_case(page, "Nguyễn Thị Hoa")
+    expect(page.locator("#place")).to_have_text("Khối 1")
     context.close()
 
 

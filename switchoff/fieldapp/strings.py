@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from switchoff.fieldwork.rules import Status
 
 STRINGS: dict[str, Promise] = {
-    "title": _("Field work"),
+    "title": _("Field app"),
     "online": _("Online"),
     "offline": _("No signal"),
     "unsent": _("{n} visits not sent"),
     "all_sent": _("All visits sent"),
+    "refused_visits": _("{n} visits refused"),
     "last_sync": _("Last sync {time}"),
     "never_synced": _("Not synced yet"),
     "send_now": _("Send now"),
@@ -55,7 +56,8 @@ STRINGS: dict[str, Promise] = {
     "outcome_moved": _("Moved away"),
     "outcome_deceased": _("Deceased"),
     "outcome_wrong_number": _("Wrong number or address"),
-    "reason": _("Reason for refusing"),
+    "reason": _("Reason for refusing (optional)"),
+    "household_reason": _("Why {name} refuses (optional)"),
     "moved_to": _("Moved to (if known)"),
     "device_model": _("New phone model (optional)"),
     "note": _("Note"),

@@ -67,7 +67,7 @@ def _manifest() -> dict[str, object]:
     # In the campaign's language: the name under the icon on the phone's home screen.
     with translation.override(settings.LANGUAGE_CODE):
         return {
-            "name": _("switchoff field work"),
+            "name": _("Field app"),
             "short_name": "switchoff",
             "description": _("Door-to-door visits to people who still use a 2G-only phone, with or without signal."),
             "lang": settings.LANGUAGE_CODE,

@@ -30,6 +30,15 @@ function collator() {
   return new Intl.Collator(language === "vi" ? "vi" : "en", { sensitivity: "base", numeric: true });
 }
 
+// "Số 5, Khối 1" and the village: without a leading "·" when there is no address, and the
+// village only once when the address already names it.
+function place(item) {
+  const address = (item.address || "").trim();
+  const village = item.village ? item.village.name : "";
+  if (!village || address.toLocaleLowerCase().includes(village.toLocaleLowerCase())) return address;
+  return address ? `${address} · ${village}` : village;
+}
+
 // Follow-ups due (today or overdue) first, then by village and address, as the member walks.
 function ordered(cases) {
   const compare = collator().compare;
@@ -45,25 +54,42 @@ function ordered(cases) {
 async function drawStatus() {
   const queued = await store.outbox();
   const waiting = queued.filter((entry) => entry.state === "pending").length;
+  const refused = queued.length - waiting;
   const lastSync = await store.getSetting("lastSync");
+  // Three short lines beside the button: under 80 px on a 360 px phone.
   statusBar.replaceChildren(
-    h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline")),
-    h("span", { id: "unsent", "data-count": waiting, className: waiting ? "unsent some" : "unsent" }, waiting ? t("unsent", { n: waiting }) : t("all_sent")),
-    h("span", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced")),
+    h("div", { className: "lines" },
+      h("div", {}, h("strong", { className: "name" }, t("title")), " ",
+        h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline"))),
+      h("div", {}, h("span", { id: "unsent", "data-count": waiting, "data-refused": refused, className: waiting || refused ? "unsent some" : "unsent" },
+        waiting ? t("unsent", { n: waiting }) : refused ? "" : t("all_sent"),
+        waiting && refused ? " · " : "",
+        refused ? t("refused_visits", { n: refused }) : "")),
+      h("div", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced"))),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
   );
 }
 
+// A message stays for a few seconds, whatever redraws the screen meanwhile (the sync that
+// follows a save redraws the list at once), then goes at the next redraw after that.
+const FLASH_MS = 4000;
+let flashTimer = null;
+
 function show(message, kind = "ok") {
-  flash = { message, kind };
+  flash = { message, kind, until: Date.now() + FLASH_MS };
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => {
+    flash = null;
+    const shown = document.getElementById("flash");
+    if (shown) shown.remove();
+  }, FLASH_MS);
 }
 
 function takeFlash() {
+  if (flash && flash.until < Date.now()) flash = null;
   if (!flash && expired) return h("p", { className: "flash warn", role: "status" }, t("expired"), " ", h("a", { href: "/field/enrol/" }, t("set_up")));
   if (!flash) return null;
-  const { message, kind } = flash;
-  flash = null;
-  return h("p", { className: `flash ${kind}`, role: "status" }, message);
+  return h("p", { className: `flash ${flash.kind}`, role: "status", id: "flash" }, flash.message);
 }
 
 async function syncNow(asked) {
@@ -136,7 +162,7 @@ async function drawList() {
       h("h2", {}, t("problems_title")),
       h("ul", { className: "plain" }, problems.map((entry) => {
         const item = cases.find((c) => c.id === entry.visit.case_id);
-        const who = item ? item.name : entry.visit.found ? entry.visit.found.name : "";
+        const who = item ? item.name : entry.who || (entry.visit.found ? entry.visit.found.name : "");
         return h("li", { className: entry.state },
           h("strong", {}, who), " ",
           h("span", {}, entry.state === "conflict" ? t("conflict_message", { message: entry.message }) : t("invalid_message", { message: entry.message })),
@@ -188,9 +214,30 @@ function extraFields() {
   ];
 }
 
-function showExtras(form) {
+// The field of the chosen outcome (reason, moved to, phone model) opens below the ten buttons,
+// off a 360 px screen: it is brought into view and focused when the member taps the outcome.
+function showExtras(form, reveal = false) {
   const chosen = form.elements.outcome.value;
-  for (const label of form.querySelectorAll(".extra")) label.hidden = label.dataset.for !== chosen;
+  for (const label of form.querySelectorAll(".extra")) {
+    label.hidden = label.dataset.for !== chosen;
+    if (reveal && !label.hidden) {
+      label.scrollIntoView({ block: "center" });
+      label.querySelector("input").focus({ preventScroll: true });
+    }
+  }
+}
+
+// A household member who refuses gets a reason field of their own.
+function householdRow(other) {
+  const reason = h("label", { className: "household-reason", hidden: true }, t("household_reason", { name: other.name }),
+    h("input", { name: `household-reason-${other.id}`, "data-household-reason": other.id, maxlength: 500 }));
+  const select = h("select", { "data-household": other.id, name: `household-${other.id}`, onchange: () => {
+    reason.hidden = select.value !== "refuses";
+    if (!reason.hidden) reason.querySelector("input").focus();
+  } },
+    h("option", { value: "" }, t("not_recorded")),
+    OUTCOMES.map((code) => h("option", { value: code }, t(`outcome_${code}`))));
+  return h("div", { className: "household-person" }, h("label", {}, `${other.name} · ${other.number_masked}`, select), reason);
 }
 
 // Location is asked for only once the person has agreed (the checkbox), and only then.
@@ -214,11 +261,29 @@ function locationConsent(form) {
   return h("div", { className: "consent" }, h("label", { className: "check" }, box, t("consent_location")), note);
 }
 
+// The visit, and one more visit for each household member who refuses: the API's household
+// entry has no reason, so a refusal with its reason is recorded as that person's own visit.
+function visitsFrom(form, item, cases) {
+  const main = visitFrom(form, item);
+  const refusals = [...form.querySelectorAll("select[data-household]")].filter((select) => select.value === "refuses");
+  return [
+    { visit: main, who: item ? item.name : "" },
+    ...refusals.map((select) => {
+      const other = cases.find((c) => c.id === Number(select.dataset.household));
+      const reason = form.querySelector(`[data-household-reason="${other.id}"]`).value.trim();
+      return {
+        who: other.name,
+        visit: { ...main, id: uuid(), case_id: other.id, case_version: other.version, outcome: "refuses", reason, moved_to: "", device_model: "", household: [], note: "" },
+      };
+    }),
+  ];
+}
+
 function visitFrom(form, item) {
   const value = (name) => (form.elements[name] ? form.elements[name].value.trim() : "");
   const outcome = form.elements.outcome.value;
   const household = [...form.querySelectorAll("select[data-household]")]
-    .filter((select) => select.value)
+    .filter((select) => select.value && select.value !== "refuses")
     .map((select) => ({ case_id: Number(select.dataset.household), outcome: select.value }));
   const consentLocation = form.elements.consent_location.checked;
   return {
@@ -247,7 +312,7 @@ async function save(event, item) {
     form.querySelector(".form-error").textContent = t("choose_outcome");
     return;
   }
-  await store.queueVisit(visitFrom(form, item));
+  for (const { visit, who } of visitsFrom(form, item, await store.allCases())) await store.queueVisit(visit, who);
   show(t("saved"));
   location.hash = "#/";
   if (navigator.onLine) syncNow(false);
@@ -263,16 +328,12 @@ async function drawCase(id) {
   const others = item.household.map((other) => all.find((c) => c.id === other)).filter((c) => c && c.id !== item.id);
   const form = h("form", { className: "visit", id: "visit-form", novalidate: true, onsubmit: (event) => save(event, item) });
   form.append(
-    outcomeChoices(() => showExtras(form)),
+    outcomeChoices(() => showExtras(form, true)),
     ...extraFields(),
     others.length
       ? h("fieldset", { className: "household", id: "household" },
           h("legend", {}, t("household_title")),
-          others.map((other) =>
-            h("label", {}, `${other.name} · ${other.number_masked}`,
-              h("select", { "data-household": other.id, name: `household-${other.id}` },
-                h("option", { value: "" }, t("not_recorded")),
-                OUTCOMES.map((code) => h("option", { value: code }, t(`outcome_${code}`)))))))
+          others.map(householdRow))
       : "",
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
@@ -284,7 +345,7 @@ async function drawCase(id) {
     h("a", { href: "#/", className: "back" }, "← ", t("back")),
     h("section", { className: "card person" },
       h("h1", {}, item.name),
-      h("p", {}, item.address, item.village && !item.address.includes(item.village.name) ? ` · ${item.village.name}` : ""),
+      place(item) ? h("p", { id: "place" }, place(item)) : "",
       h("p", { className: "state" }, statusLabel(item),
         item.follow_up_on ? ` · ${t("follow_up_on", { date: formatDate(item.follow_up_on) })}` : "",
         item.operator ? ` · ${item.operator}` : ""),
@@ -316,7 +377,7 @@ async function drawFound() {
       h("select", { name: "village" },
         h("option", { value: "" }, t("no_village")),
         [...villages].sort((a, b) => collator().compare(a[1], b[1])).map(([id, name]) => h("option", { value: id }, name)))),
-    outcomeChoices(() => showExtras(form)),
+    outcomeChoices(() => showExtras(form, true)),
     ...extraFields(),
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
@@ -349,6 +410,8 @@ async function logOut() {
 async function draw() {
   document.documentElement.lang = language;
   document.title = t("title");
+  document.querySelector(".top .brand").textContent = t("title");
+  document.querySelector(".top .brand").hidden = Boolean(device);
   if (!device) {
     statusBar.replaceChildren();
     root.replaceChildren(

@@ -7,7 +7,7 @@ export const DB_NAME = "switchoff-field";
 function open() {
   return openDB(DB_NAME, 1, {
     upgrade(db) {
-      db.createObjectStore("settings"); // "device": {token, member, device, teams}; "language"; "lastSync"; "since"
+      db.createObjectStore("settings"); // "device": {token, member, device, teams}; "language"; "lastSync"
       db.createObjectStore("cases", { keyPath: "id" });
       db.createObjectStore("outbox", { keyPath: "id" }); // visits: {id, visit, queuedAt, state, message}
       db.createObjectStore("calls", { keyPath: "id" });
@@ -37,6 +37,23 @@ export async function putCases(cases) {
   const tx = (await db()).transaction("cases", "readwrite");
   await Promise.all([...cases.map((item) => tx.store.put(item)), tx.done]);
 }
+// A visit's answer may carry only part of the case (id, version, status…): merged into the stored one.
+export async function mergeCases(parts) {
+  const tx = (await db()).transaction("cases", "readwrite");
+  await Promise.all([
+    ...parts.map(async (part) => {
+      const stored = await tx.store.get(part.id);
+      if (stored) await tx.store.put({ ...stored, ...part });
+    }),
+    tx.done,
+  ]);
+}
+// The member's whole list from the server: what left the member's scope goes (the outbox stays).
+export async function replaceCases(cases) {
+  const tx = (await db()).transaction("cases", "readwrite");
+  await tx.store.clear();
+  await Promise.all([...cases.map((item) => tx.store.put(item)), tx.done]);
+}
 export async function removeCases(ids) {
   const tx = (await db()).transaction("cases", "readwrite");
   await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
@@ -45,8 +62,8 @@ export async function outbox() {
   const items = await (await db()).getAll("outbox");
   return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
 }
-export async function queueVisit(visit) {
-  return (await db()).put("outbox", { id: visit.id, visit, queuedAt: new Date().toISOString(), state: "pending", message: null });
+export async function queueVisit(visit, who = "") {
+  return (await db()).put("outbox", { id: visit.id, visit, who, queuedAt: new Date().toISOString(), state: "pending", message: null });
 }
 export async function updateQueued(entry) {
   return (await db()).put("outbox", entry);

@@ -1,5 +1,5 @@
 // Talking to the server: the device token on every request, the outbox sent in batches, the
-// member's cases fetched (only what changed since the last sync), and a revoked device wiped.
+// member's whole list fetched again (it replaces the stored cases), and a revoked device wiped.
 import * as store from "./db.js";
 
 const API = "/api/v1/field";
@@ -33,7 +33,7 @@ export async function me(token) {
   return call(token, "GET", "/me");
 }
 
-// Sends what waits, then asks for the cases changed since the last sync. Visits answered
+// Sends what waits, then fetches the member's whole list. Visits answered
 // "created" or "same" leave the outbox (the server has them: sending again is harmless);
 // "conflict" and "invalid" stay, marked, for the member to see and discard.
 export async function sync(token) {
@@ -51,27 +51,25 @@ export async function sync(token) {
       }
       if (result.case) changed.push(result.case);
     }
-    if (changed.length) await store.putCases(changed);
+    if (changed.length) await store.mergeCases(changed);
   }
   const calls = await store.queuedCalls();
   if (calls.length) {
     const answer = await call(token, "POST", "/calls", { calls });
     for (const result of answer.results) await store.unqueueCall(result.id);
   }
-  const since = await store.getSetting("since");
+  // The whole list, every sync (no "since"): a team joined or left, a case handed to another
+  // member, all show at once, and no case the member may no longer see stays on the phone.
   let cursor = null;
-  let serverTime = null;
+  const items = [];
   do {
-    const query = new URLSearchParams({ limit: "200" });
-    if (since) query.set("since", since);
+    const query = new URLSearchParams({ limit: "500" });
     if (cursor) query.set("cursor", cursor);
     const page = await call(token, "GET", `/cases?${query}`);
-    serverTime = serverTime || page.server_time;
-    if (page.items.length) await store.putCases(page.items);
-    if (page.removed && page.removed.length) await store.removeCases(page.removed);
+    items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
-  await store.setSetting("since", serverTime);
+  await store.replaceCases(items);
   await store.setSetting("lastSync", new Date().toISOString());
 }
 
