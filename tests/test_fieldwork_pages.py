@@ -43,7 +43,10 @@ def test_commune_official_hands_the_cases_of_a_village_without_team_to_a_team(wo
     listed = client.get(reverse("fieldwork:cases"), {"missing": "team"})
     assert list(listed.context["page"]) == [field.bao]
     url = reverse("fieldwork:cases") + f"?unit={world.villages_a[2].pk}"
-    client.post(url, {"team": world.team_a.pk, "scope": "filter"})
+    unconfirmed = client.post(url, {"team": world.team_a.pk, "scope": "filter"}, follow=True)
+    assert Case.objects.get(pk=field.bao.pk).team is None
+    assert "Tick the confirmation" in unconfirmed.content.decode() or "Đánh dấu" in unconfirmed.content.decode()
+    client.post(url, {"team": world.team_a.pk, "scope": "filter", "confirm": "on"})
     assert Case.objects.get(pk=field.bao.pk).team == world.team_a
     assert AuditEvent.objects.filter(action="fieldwork.cases.assigned").exists()
 
@@ -53,10 +56,34 @@ def test_a_leader_hands_a_ticked_case_to_a_member(world: World) -> None:
     client = logged_in(world.leader_a)
     client.post(
         reverse("fieldwork:cases") + f"?unit={world.team_a.pk}",
-        {"team": world.team_a.pk, "member": world.member_a.pk, "scope": "chosen", "case": [field.an.pk]},
-    )
+        {"team": world.team_a.pk, "member": f"{world.team_a.pk}:{world.member_a.pk}", "scope": "chosen",
+         "case": [field.an.pk]},
+    )  # fmt: skip
     assert Case.objects.get(pk=field.an.pk).member == world.member_a
     assert Case.objects.get(pk=field.binh.pk).member is None
+
+
+def test_the_assign_form_keeps_the_team_unless_told_and_names_the_real_problem(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.leader_a)
+    url = reverse("fieldwork:cases") + f"?unit={world.team_a.pk}"
+    form = client.get(url).context["form"]
+    assert form["team"].value() == "keep"
+    # Only a member chosen, the team left as is: the case keeps its team and goes to her.
+    client.post(url, {"team": "keep", "member": f"{world.team_a.pk}:{world.member_a.pk}", "case": [field.an.pk],
+                      "scope": "chosen"})  # fmt: skip
+    an = Case.objects.get(pk=field.an.pk)
+    assert (an.team, an.member) == (world.team_a, world.member_a)
+    # Everything left as is: the case stays in the team (its member taken off), never "no team".
+    client.post(url, {"team": "keep", "member": "", "case": [field.an.pk], "scope": "chosen"})
+    an = Case.objects.get(pk=field.an.pk)
+    assert (an.team, an.member) == (world.team_a, None)
+    wrong = client.post(url, {"team": "none", "member": f"{world.team_a.pk}:{world.member_a.pk}",
+                              "case": [field.an.pk], "scope": "chosen"}, follow=True)  # fmt: skip
+    assert Case.objects.get(pk=field.an.pk).team == world.team_a
+    text = wrong.content.decode()
+    assert "không phải thành viên" not in text
+    assert "A member can only be chosen with their team" in text or "cùng với tổ" in text
 
 
 def test_member_of_one_team_cannot_open_or_visit_another_teams_case_through_pages(world: World) -> None:

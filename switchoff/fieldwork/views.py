@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
-from switchoff.fieldwork.forms import AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
+from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice
 from switchoff.fieldwork.rules import Status
 from switchoff.lib.phones import display_phone
@@ -174,12 +174,16 @@ def _assignable_teams(user: User) -> list[Unit]:
 def _assign_form(user: User, data: Any = None) -> AssignForm:
     form = AssignForm(data)
     teams = _assignable_teams(user)
-    form.fields["team"].choices = [("", _("No team"))] + [(t.pk, t.name) for t in teams]  # type: ignore[attr-defined]
+    form.fields["team"].choices = [  # type: ignore[attr-defined]
+        (KEEP, _("Keep the current team")),
+        (NO_TEAM, _("No team (take the cases off their team)")),
+    ] + [(str(t.pk), t.name) for t in teams]
     members = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER]).select_related(
         "user", "unit"
     )
     form.fields["member"].choices = [("", _("The whole team"))] + [  # type: ignore[attr-defined]
-        (m.user_id, f"{m.user} — {m.unit.name}") for m in members.order_by("unit__search_name", "user__search_name")
+        (f"{m.unit_id}:{m.user_id}", f"{m.user} — {m.unit.name}")
+        for m in members.order_by("unit__search_name", "user__search_name")
     ]
     return form
 
@@ -197,9 +201,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         form = _assign_form(user, request.POST)
         if form.is_valid():
-            team_id, member_id = form.cleaned_data["team"], form.cleaned_data["member"]
-            team_unit = Unit.objects.filter(pk=team_id).select_related("kind").first() if team_id else None
-            member = User.objects.filter(pk=member_id).first() if member_id else None
+            team_id, member_id = form.cleaned_data["team_id"], form.cleaned_data["member_id"]
             if form.cleaned_data["scope"] == "filter":
                 target, how = found, "filter" if len(request.GET) else "hand"
                 if "unit" in chosen and chosen["unit"].kind.category == UnitKind.Category.VILLAGE:
@@ -207,13 +209,28 @@ def cases(request: HttpRequest) -> HttpResponse:
             else:
                 ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
                 target, how = found.filter(pk__in=ids), "hand"
+            if form.cleaned_data["team"] == KEEP and team_id is None:
+                # Each case keeps its team: one handover per team (its member taken off).
+                groups = [(t, target.filter(team_id=t)) for t in set(target.values_list("team_id", flat=True))]
+            else:
+                groups = [(team_id, target)]
+            member = User.objects.filter(pk=member_id).first() if member_id else None
             try:
-                n = services.cases_assign(actor=user, cases=target, team=team_unit, member=member, how=how)
+                n = 0
+                for group_team, group in groups:
+                    team_unit = (
+                        Unit.objects.filter(pk=group_team).select_related("kind").first() if group_team else None
+                    )
+                    n += services.cases_assign(actor=user, cases=group, team=team_unit, member=member, how=how)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("%(n)s cases handed over.") % {"n": n})
             return redirect(request.get_full_path())
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(request.get_full_path())
     ordered = found.select_related("subscriber", "unit", "team", "member").order_by("unit__search_name", "pk")
     page = Paginator(ordered, PAGE).get_page(request.GET.get("page"))
     context = {
