@@ -171,3 +171,37 @@ def test_the_teams_registry_sums_the_villages_it_covers(world: World) -> None:
     assert page.status_code == 200
     body = page.content.decode()
     assert "Nguyễn Văn An" in body and "Trần Văn Bình" in body and "Nguyễn Thị Cúc" not in body
+
+
+def test_an_official_puts_a_case_placed_only_in_the_commune_into_a_village(world: World) -> None:
+    import datetime
+
+    from switchoff.subscribers.models import Subscriber
+    from tests.fieldwork_helpers import LIST, import_rows
+
+    open_field(world)
+    import_rows(world, LIST + "6;0868123461;Lê Văn Sáu;Phường Lương Văn Tri\n".encode(), datetime.date(2024, 8, 2))
+    case = Case.objects.get(subscriber__msisdn__endswith="868123461")
+    assert case.unit == world.ward_a and case.subscriber is not None
+    client = logged_in(world.reporter_a)
+    listed = client.get(reverse("fieldwork:cases"), {"missing": "village"}).content.decode()
+    assert f"{reverse('fieldwork:case', args=[case.pk])}#place" in listed
+    page = client.get(reverse("fieldwork:case", args=[case.pk]))
+    villages = dict(page.context["place"])
+    assert world.villages_a[0].pk in villages and world.ward_a.pk not in villages
+    assert 'id="place"' in page.content.decode()
+    registry = client.get(reverse("subscribers:detail", args=[case.subscriber_id])).content.decode()
+    assert 'id="assign"' in registry
+    back = client.post(
+        reverse("subscribers:assign", args=[case.subscriber_id]),
+        {"unit": world.villages_a[0].pk, "next": reverse("fieldwork:case", args=[case.pk])},
+    )
+    assert back["Location"] == reverse("fieldwork:case", args=[case.pk])
+    case.refresh_from_db()
+    assert case.unit == world.villages_a[0] and case.team == world.team_a
+    assert Subscriber.objects.get(pk=case.subscriber_id).unit == world.villages_a[0]
+    # Now in a village: no more form, and a second placing is refused.
+    assert client.get(reverse("fieldwork:case", args=[case.pk])).context["place"] == []
+    again = client.post(reverse("subscribers:assign", args=[case.subscriber_id]), {"unit": world.villages_a[1].pk})
+    assert again.status_code == 403
+    assert Subscriber.objects.get(pk=case.subscriber_id).unit == world.villages_a[0]

@@ -284,8 +284,18 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "resolve": ResolveForm(initial={"status": case.status}) if manage and case.conflict else None,
         "household": _household_choices(user, case),
         "due": case.follow_up_on is not None and case.follow_up_on <= timezone.localdate(),
+        "place": _place_choices(user, case),
     }
     return render(request, "fieldwork/case.html", context)
+
+
+def _place_choices(user: User, case: Case) -> list[tuple[int, str]]:
+    """The villages an official may put a case without a village in (through its subscriber, the registry's way)."""
+    from switchoff.subscribers.views import assign_choices
+
+    if case.subscriber is None or case.unit.kind.category == UnitKind.Category.VILLAGE:
+        return []
+    return assign_choices(user, case.subscriber)
 
 
 def services_can_visit(user: User, case: Case) -> bool:
