@@ -205,3 +205,31 @@ def test_an_official_puts_a_case_placed_only_in_the_commune_into_a_village(world
     again = client.post(reverse("subscribers:assign", args=[case.subscriber_id]), {"unit": world.villages_a[1].pk})
     assert again.status_code == 403
     assert Subscriber.objects.get(pk=case.subscriber_id).unit == world.villages_a[0]
+
+
+def test_team_page_counts_add_up_and_coverage_warns_of_a_village_another_team_covers(world: World) -> None:
+    import datetime
+
+    from switchoff.units.models import UnitKind
+    from switchoff.units.services import unit_create
+    from tests.fieldwork_helpers import LIST, import_rows
+
+    open_field(world)
+    import_rows(world, LIST + "6;0868123461;Lê Văn Sáu;Phường Lương Văn Tri\n".encode(), datetime.date(2024, 8, 2))
+    sau = Case.objects.get(subscriber__msisdn__endswith="868123461")
+    client = logged_in(world.reporter_a)
+    client.post(reverse("fieldwork:cases") + "?missing=team", {"team": world.team_a.pk, "case": [sau.pk],
+                                                              "scope": "chosen"})  # fmt: skip
+    page = client.get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    rows = page.context["villages"]
+    assert sum(n for _v, n, _o in rows) + page.context["elsewhere"] == page.context["cases_total"]
+    assert page.context["elsewhere"] == 1 and 'id="team-elsewhere"' in page.content.decode()
+    team_2 = unit_create(actor=None, kind=UnitKind.objects.get(code="digital_team"), name="Tổ số 2",
+                         parent=world.ward_a, log=False)  # fmt: skip
+    form = client.get(reverse("units:coverage", args=[team_2.pk])).content.decode()
+    assert "Tổ công nghệ số số 1" in form  # Khối 1 and 2 say who covers them
+    saved = client.post(reverse("units:coverage", args=[team_2.pk]), {"villages": [world.villages_a[0].pk]})
+    assert saved["Location"] == reverse("fieldwork:team", args=[team_2.pk])
+    shown = client.get(saved["Location"]).content.decode()
+    assert "Tổ công nghệ số số 1" in shown  # the warning names the other team
+    assert client.get(saved["Location"]).context["villages"][0][2] == 2  # Khối 1's two cases, with team 1

@@ -54,6 +54,15 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
     villages = list(unit.covers.select_related("kind").order_by("search_name"))
     cases = Case.objects.filter(team=unit)
     per_village = dict(cases.values_list("unit_id").annotate(n=Count("pk")).order_by())
+    village_ids = {v.pk for v in villages}
+    elsewhere = sum(n for unit_id, n in per_village.items() if unit_id not in village_ids)
+    others = dict(
+        Case.objects.filter(unit__in=village_ids)
+        .exclude(team=unit)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     members = list(
         Membership.objects.filter(unit=unit, role__in=[Role.TEAM_LEADER, Role.TEAM_MEMBER])
         .select_related("user")
@@ -77,7 +86,8 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
             member_form.fields["role"].choices = [(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label)]  # type: ignore[attr-defined]
     context = {
         "team": unit,
-        "villages": [(v, per_village.get(v.pk, 0)) for v in villages],
+        "villages": [(v, per_village.get(v.pk, 0), others.get(v.pk, 0)) for v in villages],
+        "elsewhere": elsewhere,
         "members": members,
         "cases_total": sum(per_village.values()),
         "progress": selectors.progress(campaign=campaign, unit=unit, team=unit) if campaign else None,
