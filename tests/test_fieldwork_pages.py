@@ -33,8 +33,26 @@ def test_a_leader_revokes_a_members_phone_from_the_team_page(world: World) -> No
     open_field(world)
     device, _raw = device_enrol(actor=world.member_a, name="Mất")
     client = logged_in(world.leader_a)
-    client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk})
+    page = client.get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert "will be lost" in page or "sẽ bị mất" in page
+    asked = client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk}, follow=True)
+    assert FieldDevice.objects.get(pk=device.pk).revoked_at is None
+    assert "Tick the confirmation" in asked.content.decode() or "Đánh dấu" in asked.content.decode()
+    client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk, "confirm": "yes"})
     assert FieldDevice.objects.get(pk=device.pk).revoked_at is not None
+
+
+def test_taking_a_member_out_of_the_team_asks_for_a_confirmation(world: World) -> None:
+    from switchoff.people.models import Membership
+
+    open_field(world)
+    client = logged_in(world.reporter_a)
+    membership = Membership.objects.get(user=world.member_a, unit=world.team_a)
+    url = reverse("fieldwork:team_members", args=[world.team_a.pk])
+    client.post(url, {"remove": membership.pk})
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    client.post(url, {"remove": membership.pk, "confirm": "yes"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_commune_official_hands_the_cases_of_a_village_without_team_to_a_team(world: World) -> None:

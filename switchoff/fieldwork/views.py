@@ -112,6 +112,9 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         found = membership.first()
         if found is None:
             raise Http404
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the confirmation to take %(name)s out of the team.") % {"name": found.user})
+            return redirect("fieldwork:team", unit.pk)
         services.team_member_remove(actor=user, membership=found)
         messages.success(request, _("%(name)s is no longer in the team.") % {"name": found.user})
         return redirect("fieldwork:team", unit.pk)
@@ -133,12 +136,19 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
 def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     user = _user(request)
     device = access_device(user, device_id)
+    target = request.POST.get("team", "")
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Tick the confirmation to sign out “%(name)s”: visits not yet sent from it will be lost.")
+            % {"name": device.name},
+        )
+        return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
     services.device_revoke(actor=user, device=device)
     messages.success(
         request,
         _("The phone “%(name)s” is signed out; it forgets its cases at its next contact.") % {"name": device.name},
     )
-    target = request.POST.get("team", "")
     return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
 
 
