@@ -251,3 +251,17 @@ def test_team_page_counts_add_up_and_coverage_warns_of_a_village_another_team_co
     shown = client.get(saved["Location"]).content.decode()
     assert "Tổ công nghệ số số 1" in shown  # the warning names the other team
     assert client.get(saved["Location"]).context["villages"][0][2] == 2  # Khối 1's two cases, with team 1
+
+
+def test_the_pages_say_2g_only_in_vietnamese_and_name_the_field_app_as_it_names_itself(world: World) -> None:
+    from pathlib import Path
+
+    catalogue = Path("switchoff/locale/vi/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    assert not [line for line in catalogue.splitlines() if line.startswith("msgstr") and "2G Only" in line]
+    open_field(world)
+    client = logged_in(world.member_a)
+    team = client.get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert "2G Only" not in team and "chỉ dùng 2G" in team
+    home = client.get("/").content.decode()
+    card = home.split('id="field-app"')[1].split("</h2>")[0]
+    assert "Công việc thực địa" in card
