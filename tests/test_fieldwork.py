@@ -297,3 +297,29 @@ def test_a_member_s_cases_are_those_handed_to_them_and_the_team_s_handed_to_nobo
     assert pages.get(f"/fieldwork/cases/{field.an.pk}/").status_code == 404
     pages.force_login(world.leader_a)
     assert pages.get(f"/fieldwork/cases/{field.an.pk}/").status_code == 200
+
+
+def test_a_person_found_whose_number_is_already_a_case_is_refused_naming_that_case(world: World) -> None:
+    field = open_field(world)
+    client, _raw = device_client(world.member_a)
+
+    def found(number: str) -> dict[str, object]:
+        return {
+            "id": str(uuid.uuid4()),
+            "visited_at": timezone.now().isoformat(),
+            "outcome": "informed",
+            "found": {"name": "Người gặp", "number": number, "address": "", "village_id": world.villages_a[0].pk},
+        }
+
+    dup = client.post("/api/v1/field/visits", {"visits": [found("0868 123 456")]}, content_type="application/json")
+    (result,) = dup.json()["results"]
+    assert result["result"] == "invalid" and result["case"] is None
+    assert str(field.an.pk) in result["message"] and "Nguyễn Văn An" in result["message"], result
+    new = found("0868999777")
+    first = client.post("/api/v1/field/visits", {"visits": [new]}, content_type="application/json").json()
+    assert first["results"][0]["result"] == "created"
+    again = client.post("/api/v1/field/visits", {"visits": [new]}, content_type="application/json").json()
+    assert again["results"][0]["result"] == "same"
+    other = client.post("/api/v1/field/visits", {"visits": [found("0868999777")]}, content_type="application/json")
+    assert other.json()["results"][0]["result"] == "invalid"
+    assert Case.objects.filter(found_in_field=True).count() == 1
