@@ -265,3 +265,17 @@ def test_the_pages_say_2g_only_in_vietnamese_and_name_the_field_app_as_it_names_
     home = client.get("/").content.decode()
     card = home.split('id="field-app"')[1].split("</h2>")[0]
     assert "Công việc thực địa" in card
+
+
+def test_progress_never_visited_is_one_figure_its_link_lists_the_same_cases(world: World) -> None:
+    field = open_field(world)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed")])
+    client = logged_in(world.reporter_a)
+    answer = client.get(reverse("fieldwork:progress", args=[world.ward_a.pk]))
+    page = answer.content.decode()
+    figure = answer.context["p"].without_visit
+    link = f"{answer.context['cases_url']}&amp;novisit=1"
+    assert link in page
+    listed = client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"].paginator.count
+    assert listed == figure == 3
+    assert field.bao.pk in {c.pk for c in client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"]}

@@ -24,7 +24,7 @@ from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
 from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice
-from switchoff.fieldwork.rules import Status
+from switchoff.fieldwork.rules import Stage, Status
 from switchoff.lib.phones import display_phone
 from switchoff.people.access import access_unit, can, visible_people, visible_units
 from switchoff.people.models import Membership, User
@@ -178,6 +178,10 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
     if params.get("overdue") == "1":
         cases = cases.filter(follow_up_on__lt=timezone.localdate())
         chosen["overdue"] = True
+    if params.get("novisit") == "1":
+        # Never visited, whatever the status (a case closed unvisited too): the progress page's figure.
+        cases = cases.filter(stage=Stage.LISTED)
+        chosen["novisit"] = True
     if (member := params.get("member", "")).isdigit():
         cases = cases.filter(member_id=int(member))
         chosen["member"] = int(member)
