@@ -253,7 +253,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             return redirect(request.get_full_path())
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(request.get_full_path())
     ordered = found.select_related("subscriber", "unit", "team", "member").order_by("unit__search_name", "pk")
     page = Paginator(ordered, PAGE).get_page(request.GET.get("page"))

@@ -449,7 +449,7 @@ def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Sub
         if locked.unit_id is not None and not _refinable(locked):
             raise ValidationError(_("This subscriber already has a unit; the next list will move them if needed."))
         raise PermissionDenied
-    inside = locked.unit if locked.unit_id is not None else locked.list_area
+    inside = locked.unit or locked.list_area
     if unit.valid_to is not None or not unit.rollup_path.startswith(inside.rollup_path):
         raise ValidationError(_("Choose a current unit inside the area of the list."))
     if locked.unit_id is not None and unit.kind.category != UnitKind.Category.VILLAGE:

@@ -289,7 +289,7 @@ def _assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]
 def assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]:
     if not may_place(user, subscriber):
         return []
-    inside = subscriber.unit if subscriber.unit_id is not None else subscriber.list_area
+    inside = subscriber.unit or subscriber.list_area
     categories = [UnitKind.Category.VILLAGE]
     if subscriber.unit_id is None:
         categories.append(UnitKind.Category.COMMUNE)
