@@ -442,7 +442,11 @@ def _refinable(subscriber: Subscriber) -> bool:
 def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Subscriber:
     """Put a subscriber whose address was not recognised in a unit of their list's area, or one placed only
     in a commune into a village of it. Counted there from now; the door-to-door case follows."""
-    locked = Subscriber.objects.select_for_update().select_related("unit__kind", "list_area").get(pk=subscriber.pk)
+    locked = (
+        Subscriber.objects.select_for_update(of=("self",))
+        .select_related("unit__kind", "list_area")
+        .get(pk=subscriber.pk)
+    )
     if locked.unit_id == unit.pk:
         return locked  # a retried request
     if not may_place(actor, locked):
