@@ -6,6 +6,7 @@ import datetime
 import json
 import uuid
 
+from django.test import Client
 from django.utils import timezone
 
 from switchoff.fieldwork.models import Case, FieldDevice, Visit
@@ -87,7 +88,7 @@ def test_a_visit_on_a_reassigned_case_is_kept_and_flags_it(world: World) -> None
     field = open_field(world)
     seen = field.an.version
     cases_assign(actor=world.leader_a, cases=Case.objects.filter(pk=field.an.pk), team=world.team_a,
-                 member=world.leader_a)  # fmt: skip
+                 member=world.member_a)  # fmt: skip
     (result,) = visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=seen)])
     assert result.result == "created"
     assert Case.objects.get(pk=field.an.pk).conflict
@@ -263,3 +264,62 @@ def test_the_worker_s_import_makes_the_cases_in_the_list_s_transaction(world: Wo
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert Case.objects.count() == 5
+
+
+def test_a_member_s_cases_are_those_handed_to_them_and_the_team_s_handed_to_nobody(world: World) -> None:
+    from switchoff.fieldwork.services import cases_assign
+    from switchoff.people.roles import Role
+    from tests.conftest import make_user
+
+    field = open_field(world)
+    other = make_user("member.a2", world.team_a, Role.TEAM_MEMBER)
+    client, _raw = device_client(world.member_a)
+    since = client.get("/api/v1/field/cases").json()["server_time"]
+    cases_assign(actor=world.leader_a, cases=Case.objects.filter(pk=field.an.pk), team=world.team_a, member=other)
+    cases_assign(actor=world.leader_a, cases=Case.objects.filter(pk=field.binh.pk), team=world.team_a,
+                 member=world.member_a)  # fmt: skip
+    changed = client.get("/api/v1/field/cases", {"since": since}).json()
+    assert changed["removed"] == [field.an.pk]
+    mine = {i["id"] for i in client.get("/api/v1/field/cases").json()["items"]}
+    assert mine == {field.hoa.pk, field.binh.pk}
+    theirs, _raw = device_client(other)
+    assert {i["id"] for i in theirs.get("/api/v1/field/cases").json()["items"]} == {field.an.pk, field.hoa.pk}
+    (result,) = visits_record(actor=world.member_a, visits=[visit(field.an, "informed")])
+    assert result.result == "invalid"
+    leads, _raw = device_client(world.leader_a)
+    assert {i["id"] for i in leads.get("/api/v1/field/cases").json()["items"]} == {
+        field.an.pk,
+        field.hoa.pk,
+        field.binh.pk,
+    }
+    pages = Client()
+    pages.force_login(world.member_a)
+    assert pages.get(f"/fieldwork/cases/{field.an.pk}/").status_code == 404
+    pages.force_login(world.leader_a)
+    assert pages.get(f"/fieldwork/cases/{field.an.pk}/").status_code == 200
+
+
+def test_a_person_found_whose_number_is_already_a_case_is_refused_naming_that_case(world: World) -> None:
+    field = open_field(world)
+    client, _raw = device_client(world.member_a)
+
+    def found(number: str) -> dict[str, object]:
+        return {
+            "id": str(uuid.uuid4()),
+            "visited_at": timezone.now().isoformat(),
+            "outcome": "informed",
+            "found": {"name": "Người gặp", "number": number, "address": "", "village_id": world.villages_a[0].pk},
+        }
+
+    dup = client.post("/api/v1/field/visits", {"visits": [found("0868 123 456")]}, content_type="application/json")
+    (result,) = dup.json()["results"]
+    assert result["result"] == "invalid" and result["case"] is None
+    assert str(field.an.pk) in result["message"] and "Nguyễn Văn An" in result["message"], result
+    new = found("0868999777")
+    first = client.post("/api/v1/field/visits", {"visits": [new]}, content_type="application/json").json()
+    assert first["results"][0]["result"] == "created"
+    again = client.post("/api/v1/field/visits", {"visits": [new]}, content_type="application/json").json()
+    assert again["results"][0]["result"] == "same"
+    other = client.post("/api/v1/field/visits", {"visits": [found("0868999777")]}, content_type="application/json")
+    assert other.json()["results"][0]["result"] == "invalid"
+    assert Case.objects.filter(found_in_field=True).count() == 1

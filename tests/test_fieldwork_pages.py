@@ -33,8 +33,26 @@ def test_a_leader_revokes_a_members_phone_from_the_team_page(world: World) -> No
     open_field(world)
     device, _raw = device_enrol(actor=world.member_a, name="Mất")
     client = logged_in(world.leader_a)
-    client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk})
+    page = client.get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert "will be lost" in page or "sẽ bị mất" in page
+    asked = client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk}, follow=True)
+    assert FieldDevice.objects.get(pk=device.pk).revoked_at is None
+    assert "Tick the confirmation" in asked.content.decode() or "Đánh dấu" in asked.content.decode()
+    client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk, "confirm": "yes"})
     assert FieldDevice.objects.get(pk=device.pk).revoked_at is not None
+
+
+def test_taking_a_member_out_of_the_team_asks_for_a_confirmation(world: World) -> None:
+    from switchoff.people.models import Membership
+
+    open_field(world)
+    client = logged_in(world.reporter_a)
+    membership = Membership.objects.get(user=world.member_a, unit=world.team_a)
+    url = reverse("fieldwork:team_members", args=[world.team_a.pk])
+    client.post(url, {"remove": membership.pk})
+    assert Membership.objects.filter(pk=membership.pk).exists()
+    client.post(url, {"remove": membership.pk, "confirm": "yes"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
 def test_commune_official_hands_the_cases_of_a_village_without_team_to_a_team(world: World) -> None:
@@ -43,7 +61,10 @@ def test_commune_official_hands_the_cases_of_a_village_without_team_to_a_team(wo
     listed = client.get(reverse("fieldwork:cases"), {"missing": "team"})
     assert list(listed.context["page"]) == [field.bao]
     url = reverse("fieldwork:cases") + f"?unit={world.villages_a[2].pk}"
-    client.post(url, {"team": world.team_a.pk, "scope": "filter"})
+    unconfirmed = client.post(url, {"team": world.team_a.pk, "scope": "filter"}, follow=True)
+    assert Case.objects.get(pk=field.bao.pk).team is None
+    assert "Tick the confirmation" in unconfirmed.content.decode() or "Đánh dấu" in unconfirmed.content.decode()
+    client.post(url, {"team": world.team_a.pk, "scope": "filter", "confirm": "on"})
     assert Case.objects.get(pk=field.bao.pk).team == world.team_a
     assert AuditEvent.objects.filter(action="fieldwork.cases.assigned").exists()
 
@@ -53,10 +74,34 @@ def test_a_leader_hands_a_ticked_case_to_a_member(world: World) -> None:
     client = logged_in(world.leader_a)
     client.post(
         reverse("fieldwork:cases") + f"?unit={world.team_a.pk}",
-        {"team": world.team_a.pk, "member": world.member_a.pk, "scope": "chosen", "case": [field.an.pk]},
-    )
+        {"team": world.team_a.pk, "member": f"{world.team_a.pk}:{world.member_a.pk}", "scope": "chosen",
+         "case": [field.an.pk]},
+    )  # fmt: skip
     assert Case.objects.get(pk=field.an.pk).member == world.member_a
     assert Case.objects.get(pk=field.binh.pk).member is None
+
+
+def test_the_assign_form_keeps_the_team_unless_told_and_names_the_real_problem(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.leader_a)
+    url = reverse("fieldwork:cases") + f"?unit={world.team_a.pk}"
+    form = client.get(url).context["form"]
+    assert form["team"].value() == "keep"
+    # Only a member chosen, the team left as is: the case keeps its team and goes to her.
+    client.post(url, {"team": "keep", "member": f"{world.team_a.pk}:{world.member_a.pk}", "case": [field.an.pk],
+                      "scope": "chosen"})  # fmt: skip
+    an = Case.objects.get(pk=field.an.pk)
+    assert (an.team, an.member) == (world.team_a, world.member_a)
+    # Everything left as is: the case stays in the team (its member taken off), never "no team".
+    client.post(url, {"team": "keep", "member": "", "case": [field.an.pk], "scope": "chosen"})
+    an = Case.objects.get(pk=field.an.pk)
+    assert (an.team, an.member) == (world.team_a, None)
+    wrong = client.post(url, {"team": "none", "member": f"{world.team_a.pk}:{world.member_a.pk}",
+                              "case": [field.an.pk], "scope": "chosen"}, follow=True)  # fmt: skip
+    assert Case.objects.get(pk=field.an.pk).team == world.team_a
+    text = wrong.content.decode()
+    assert "không phải thành viên" not in text
+    assert "A member can only be chosen with their team" in text or "cùng với tổ" in text
 
 
 def test_member_of_one_team_cannot_open_or_visit_another_teams_case_through_pages(world: World) -> None:
@@ -144,3 +189,95 @@ def test_the_teams_registry_sums_the_villages_it_covers(world: World) -> None:
     assert page.status_code == 200
     body = page.content.decode()
     assert "Nguyễn Văn An" in body and "Trần Văn Bình" in body and "Nguyễn Thị Cúc" not in body
+
+
+def test_an_official_puts_a_case_placed_only_in_the_commune_into_a_village(world: World) -> None:
+    import datetime
+
+    from switchoff.subscribers.models import Subscriber
+    from tests.fieldwork_helpers import LIST, import_rows
+
+    open_field(world)
+    import_rows(world, LIST + "6;0868123461;Lê Văn Sáu;Phường Lương Văn Tri\n".encode(), datetime.date(2024, 8, 2))
+    case = Case.objects.get(subscriber__msisdn__endswith="868123461")
+    assert case.unit == world.ward_a and case.subscriber_id is not None
+    sub_id: int = case.subscriber_id
+    client = logged_in(world.reporter_a)
+    listed = client.get(reverse("fieldwork:cases"), {"missing": "village"}).content.decode()
+    assert f"{reverse('fieldwork:case', args=[case.pk])}#place" in listed
+    page = client.get(reverse("fieldwork:case", args=[case.pk]))
+    villages = dict(page.context["place"])
+    assert world.villages_a[0].pk in villages and world.ward_a.pk not in villages
+    assert 'id="place"' in page.content.decode()
+    assert "Phường Lương Văn Tri · Phường Lương Văn Tri" not in page.content.decode()
+    registry = client.get(reverse("subscribers:detail", args=[case.subscriber_id])).content.decode()
+    assert 'id="assign"' in registry
+    back = client.post(
+        reverse("subscribers:assign", args=[case.subscriber_id]),
+        {"unit": world.villages_a[0].pk, "next": reverse("fieldwork:case", args=[case.pk])},
+    )
+    assert back["Location"] == reverse("fieldwork:case", args=[case.pk])
+    case.refresh_from_db()
+    assert case.unit == world.villages_a[0] and case.team == world.team_a
+    assert Subscriber.objects.get(pk=sub_id).unit == world.villages_a[0]
+    # Now in a village: no more form, and a second placing is refused.
+    assert client.get(reverse("fieldwork:case", args=[case.pk])).context["place"] == []
+    again = client.post(reverse("subscribers:assign", args=[case.subscriber_id]), {"unit": world.villages_a[1].pk})
+    assert again.status_code == 403
+    assert Subscriber.objects.get(pk=sub_id).unit == world.villages_a[0]
+
+
+def test_team_page_counts_add_up_and_coverage_warns_of_a_village_another_team_covers(world: World) -> None:
+    import datetime
+
+    from switchoff.units.models import UnitKind
+    from switchoff.units.services import unit_create
+    from tests.fieldwork_helpers import LIST, import_rows
+
+    open_field(world)
+    import_rows(world, LIST + "6;0868123461;Lê Văn Sáu;Phường Lương Văn Tri\n".encode(), datetime.date(2024, 8, 2))
+    sau = Case.objects.get(subscriber__msisdn__endswith="868123461")
+    client = logged_in(world.reporter_a)
+    client.post(reverse("fieldwork:cases") + "?missing=team", {"team": world.team_a.pk, "case": [sau.pk],
+                                                              "scope": "chosen"})  # fmt: skip
+    page = client.get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    rows = page.context["villages"]
+    assert sum(n for _v, n, _o in rows) + page.context["elsewhere"] == page.context["cases_total"]
+    assert page.context["elsewhere"] == 1 and 'id="team-elsewhere"' in page.content.decode()
+    team_2 = unit_create(actor=None, kind=UnitKind.objects.get(code="digital_team"), name="Tổ số 2",
+                         parent=world.ward_a, log=False)  # fmt: skip
+    form = client.get(reverse("units:coverage", args=[team_2.pk])).content.decode()
+    assert "Tổ công nghệ số số 1" in form  # Khối 1 and 2 say who covers them
+    saved = client.post(reverse("units:coverage", args=[team_2.pk]), {"villages": [world.villages_a[0].pk]})
+    assert saved["Location"] == reverse("fieldwork:team", args=[team_2.pk])
+    shown = client.get(saved["Location"]).content.decode()
+    assert "Tổ công nghệ số số 1" in shown  # the warning names the other team
+    assert client.get(saved["Location"]).context["villages"][0][2] == 2  # Khối 1's two cases, with team 1
+
+
+def test_the_pages_say_2g_only_in_vietnamese_and_name_the_field_app_as_it_names_itself(world: World) -> None:
+    from pathlib import Path
+
+    catalogue = Path("switchoff/locale/vi/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    assert not [line for line in catalogue.splitlines() if line.startswith("msgstr") and "2G Only" in line]
+    open_field(world)
+    client = logged_in(world.member_a)
+    team = client.get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert "2G Only" not in team and "chỉ dùng 2G" in team
+    home = client.get("/").content.decode()
+    card = home.split('id="field-app"')[1].split("</h2>")[0]
+    assert "Công việc thực địa" in card
+
+
+def test_progress_never_visited_is_one_figure_its_link_lists_the_same_cases(world: World) -> None:
+    field = open_field(world)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed")])
+    client = logged_in(world.reporter_a)
+    answer = client.get(reverse("fieldwork:progress", args=[world.ward_a.pk]))
+    page = answer.content.decode()
+    figure = answer.context["p"].without_visit
+    link = f"{answer.context['cases_url']}&amp;novisit=1"
+    assert link in page
+    listed = client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"].paginator.count
+    assert listed == figure == 3
+    assert field.bao.pk in {c.pk for c in client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"]}

@@ -1,8 +1,10 @@
 """Who sees and acts on which cases: the field work's checked helpers beside ``people/access.py``.
 
-* ``field_cases``: the cases a member works on, their own and their teams' (``assigned_scope``
-  with ``fieldwork.visit``). The field app, the API and the visit form go through it: a member
-  of one team never reads or writes another team's cases.
+* ``field_cases``: the cases a member works on: those handed to them, and their teams' cases
+  handed to nobody (``assigned_scope`` with ``fieldwork.visit``); a case handed to another
+  member leaves their list. A team leader works on all of the team's cases. The field app,
+  the API and the visit form go through it: a member of one team never reads or writes
+  another team's cases.
 * ``managed_cases``: the cases an official directs, those in the units where they hold
   ``fieldwork.manage`` (a commune's committee: its villages), and a team leader's team's cases.
 * ``visible_cases``: either of the two, for the pages.
@@ -20,8 +22,16 @@ from switchoff.people.roles import Perm
 from switchoff.units.models import Unit
 
 
+def field_filter(user: User) -> Q:
+    """``field_cases`` as a filter."""
+    if acts_as_superuser(user):
+        return Q()
+    mine = assigned_scope(user, Perm.VISIT) & (Q(member=user.pk) | Q(member__isnull=True))
+    return mine | assigned_scope(user, Perm.LEAD_TEAM)
+
+
 def field_cases(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(assigned_scope(user, Perm.VISIT))
+    return Case.objects.filter(field_filter(user))
 
 
 def managed_filter(user: User) -> Q:
@@ -37,7 +47,7 @@ def managed_cases(user: User) -> QuerySet[Case]:
 def visible_cases(user: User) -> QuerySet[Case]:
     if acts_as_superuser(user):
         return Case.objects.all()
-    return Case.objects.filter(managed_filter(user) | assigned_scope(user, Perm.VISIT))
+    return Case.objects.filter(managed_filter(user) | field_filter(user))
 
 
 def access_case(user: User, case_id: int) -> Case:

@@ -51,15 +51,43 @@ class FoundForm(forms.Form):
     consent_location = forms.BooleanField(label=_("The person agreed that the location is recorded"), required=False)
 
 
+KEEP = "keep"
+NO_TEAM = "none"
+
+
 class AssignForm(forms.Form):
-    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
-    member = forms.TypedChoiceField(label=_("Member (optional)"), coerce=int, required=False, empty_value=None)
+    """Hand cases over: the team (by default each case keeps its own), a member of it, which cases.
+
+    A member's choice is "team:user", so choosing only a member names the team too.
+    """
+
+    team = forms.ChoiceField(label=_("Team"), initial=KEEP)
+    member = forms.ChoiceField(label=_("Member (optional)"), required=False)
     scope = forms.ChoiceField(
         choices=[("chosen", _("The cases ticked")), ("filter", _("Every case of this list (the filter)"))],
         widget=forms.RadioSelect,
         initial="chosen",
         label=_("Which cases"),
     )
+    confirm = forms.BooleanField(
+        label=_("Yes, hand over every case of this list (needed for “every case of this list”)"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        team, member = data.get("team"), data.get("member") or ""
+        member_team, member_id = (int(x) for x in member.split(":")) if member else (None, None)
+        if member_team is not None and team == NO_TEAM:
+            raise forms.ValidationError(_("A member can only be chosen with their team: keep the team or choose it."))
+        if member_team is not None and team not in (KEEP, str(member_team)):
+            raise forms.ValidationError(
+                _("The member chosen is not in the team chosen: choose their team, or “Keep the current team”.")
+            )
+        if data.get("scope") == "filter" and not data.get("confirm"):
+            raise forms.ValidationError(_("Tick the confirmation to hand over every case of this list."))
+        data["team_id"] = member_team if member_team is not None else (int(team) if team and team.isdigit() else None)
+        data["member_id"] = member_id
+        return data
 
 
 class ResolveForm(forms.Form):

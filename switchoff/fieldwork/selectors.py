@@ -16,12 +16,12 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign
 from switchoff.counts.selectors import count_by_day, count_totals, total
 from switchoff.fieldwork import counts as keys
+from switchoff.fieldwork.access import field_cases
 from switchoff.fieldwork.cases import campaigns_for
 from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Visit
 from switchoff.fieldwork.rules import Stage, Status
-from switchoff.people.access import assigned_scope
 from switchoff.people.models import Membership, User
-from switchoff.people.roles import Perm, Role
+from switchoff.people.roles import Role
 from switchoff.units.models import Unit, UnitKind
 
 PROGRESS_DAYS = 14
@@ -76,12 +76,12 @@ class CasePage:
 
 
 def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | None, limit: int) -> CasePage:
-    """The member's own and their teams' cases, by village then address; with ``since`` only those changed after it.
+    """The member's cases (``access.field_cases``), by village then address; with ``since`` only those changed after it.
 
     The cursor is opaque to the caller: the last (village, address, id) of the previous page.
     ``removed``: cases that left the member or their teams since ``since`` and are not theirs now.
     """
-    scope = Case.objects.filter(assigned_scope(user, Perm.VISIT))
+    scope = field_cases(user)
     cases = with_address(scope).annotate(village=Coalesce("unit__search_name", Value("")))
     if since is not None:
         cases = cases.filter(changed_at__gt=since)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,6 +180,12 @@ def _found_case(batch: _Batch, visit: VisitInput, villages: dict[int, Unit]) -> 
         return _("No campaign is running in that village.")
     teams = [t for t in teams_of({village.pk}).values()]
     number = (normalize_phone(found.number) or "") if found.number else ""
+    same = field_cases(batch.actor).filter(Q(subscriber__msisdn=number) | Q(found_msisdn=number)) if number else None
+    if same is not None and (known := same.filter(campaign=campaigns[0]).first()) is not None:
+        return _("This number is already case no. %(id)s (%(name)s): record the visit on that case.") % {
+            "id": known.pk,
+            "name": known.name or known.number_masked,
+        }
     case = Case(
         campaign=campaigns[0],
         unit=village,

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 
 from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
-from switchoff.fieldwork.forms import AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
+from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice
-from switchoff.fieldwork.rules import Status
+from switchoff.fieldwork.rules import Stage, Status
 from switchoff.lib.phones import display_phone
 from switchoff.people.access import access_unit, can, visible_people, visible_units
 from switchoff.people.models import Membership, User
@@ -54,6 +54,15 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
     villages = list(unit.covers.select_related("kind").order_by("search_name"))
     cases = Case.objects.filter(team=unit)
     per_village = dict(cases.values_list("unit_id").annotate(n=Count("pk")).order_by())
+    village_ids = {v.pk for v in villages}
+    elsewhere = sum(n for unit_id, n in per_village.items() if unit_id not in village_ids)
+    others = dict(
+        Case.objects.filter(unit__in=village_ids)
+        .exclude(team=unit)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     members = list(
         Membership.objects.filter(unit=unit, role__in=[Role.TEAM_LEADER, Role.TEAM_MEMBER])
         .select_related("user")
@@ -77,7 +86,8 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
             member_form.fields["role"].choices = [(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label)]  # type: ignore[attr-defined]
     context = {
         "team": unit,
-        "villages": [(v, per_village.get(v.pk, 0)) for v in villages],
+        "villages": [(v, per_village.get(v.pk, 0), others.get(v.pk, 0)) for v in villages],
+        "elsewhere": elsewhere,
         "members": members,
         "cases_total": sum(per_village.values()),
         "progress": selectors.progress(campaign=campaign, unit=unit, team=unit) if campaign else None,
@@ -102,6 +112,9 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         found = membership.first()
         if found is None:
             raise Http404
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the confirmation to take %(name)s out of the team.") % {"name": found.user})
+            return redirect("fieldwork:team", unit.pk)
         services.team_member_remove(actor=user, membership=found)
         messages.success(request, _("%(name)s is no longer in the team.") % {"name": found.user})
         return redirect("fieldwork:team", unit.pk)
@@ -123,12 +136,19 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
 def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     user = _user(request)
     device = access_device(user, device_id)
+    target = request.POST.get("team", "")
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Tick the confirmation to sign out “%(name)s”: visits not yet sent from it will be lost.")
+            % {"name": device.name},
+        )
+        return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
     services.device_revoke(actor=user, device=device)
     messages.success(
         request,
         _("The phone “%(name)s” is signed out; it forgets its cases at its next contact.") % {"name": device.name},
     )
-    target = request.POST.get("team", "")
     return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
 
 
@@ -158,6 +178,10 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
     if params.get("overdue") == "1":
         cases = cases.filter(follow_up_on__lt=timezone.localdate())
         chosen["overdue"] = True
+    if params.get("novisit") == "1":
+        # Never visited, whatever the status (a case closed unvisited too): the progress page's figure.
+        cases = cases.filter(stage=Stage.LISTED)
+        chosen["novisit"] = True
     if (member := params.get("member", "")).isdigit():
         cases = cases.filter(member_id=int(member))
         chosen["member"] = int(member)
@@ -174,12 +198,16 @@ def _assignable_teams(user: User) -> list[Unit]:
 def _assign_form(user: User, data: Any = None) -> AssignForm:
     form = AssignForm(data)
     teams = _assignable_teams(user)
-    form.fields["team"].choices = [("", _("No team"))] + [(t.pk, t.name) for t in teams]  # type: ignore[attr-defined]
+    form.fields["team"].choices = [  # type: ignore[attr-defined]
+        (KEEP, _("Keep the current team")),
+        (NO_TEAM, _("No team (take the cases off their team)")),
+    ] + [(str(t.pk), t.name) for t in teams]
     members = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER]).select_related(
         "user", "unit"
     )
     form.fields["member"].choices = [("", _("The whole team"))] + [  # type: ignore[attr-defined]
-        (m.user_id, f"{m.user} — {m.unit.name}") for m in members.order_by("unit__search_name", "user__search_name")
+        (f"{m.unit_id}:{m.user_id}", f"{m.user} — {m.unit.name}")
+        for m in members.order_by("unit__search_name", "user__search_name")
     ]
     return form
 
@@ -197,9 +225,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         form = _assign_form(user, request.POST)
         if form.is_valid():
-            team_id, member_id = form.cleaned_data["team"], form.cleaned_data["member"]
-            team_unit = Unit.objects.filter(pk=team_id).select_related("kind").first() if team_id else None
-            member = User.objects.filter(pk=member_id).first() if member_id else None
+            team_id, member_id = form.cleaned_data["team_id"], form.cleaned_data["member_id"]
             if form.cleaned_data["scope"] == "filter":
                 target, how = found, "filter" if len(request.GET) else "hand"
                 if "unit" in chosen and chosen["unit"].kind.category == UnitKind.Category.VILLAGE:
@@ -207,13 +233,28 @@ def cases(request: HttpRequest) -> HttpResponse:
             else:
                 ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
                 target, how = found.filter(pk__in=ids), "hand"
+            if form.cleaned_data["team"] == KEEP and team_id is None:
+                # Each case keeps its team: one handover per team (its member taken off).
+                groups = [(t, target.filter(team_id=t)) for t in set(target.values_list("team_id", flat=True))]
+            else:
+                groups = [(team_id, target)]
+            member = User.objects.filter(pk=member_id).first() if member_id else None
             try:
-                n = services.cases_assign(actor=user, cases=target, team=team_unit, member=member, how=how)
+                n = 0
+                for group_team, group in groups:
+                    team_unit = (
+                        Unit.objects.filter(pk=group_team).select_related("kind").first() if group_team else None
+                    )
+                    n += services.cases_assign(actor=user, cases=group, team=team_unit, member=member, how=how)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(request, _("%(n)s cases handed over.") % {"n": n})
             return redirect(request.get_full_path())
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(request.get_full_path())
     ordered = found.select_related("subscriber", "unit", "team", "member").order_by("unit__search_name", "pk")
     page = Paginator(ordered, PAGE).get_page(request.GET.get("page"))
     context = {
@@ -267,8 +308,18 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "resolve": ResolveForm(initial={"status": case.status}) if manage and case.conflict else None,
         "household": _household_choices(user, case),
         "due": case.follow_up_on is not None and case.follow_up_on <= timezone.localdate(),
+        "place": _place_choices(user, case),
     }
     return render(request, "fieldwork/case.html", context)
+
+
+def _place_choices(user: User, case: Case) -> list[tuple[int, str]]:
+    """The villages an official may put a case without a village in (through its subscriber, the registry's way)."""
+    from switchoff.subscribers.views import assign_choices
+
+    if case.subscriber is None or case.unit.kind.category == UnitKind.Category.VILLAGE:
+        return []
+    return assign_choices(user, case.subscriber)
 
 
 def services_can_visit(user: User, case: Case) -> bool:

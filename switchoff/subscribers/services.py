@@ -64,7 +64,7 @@ from switchoff.subscribers.models import (
 from switchoff.subscribers.reader import ReadResult, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
 from switchoff.subscribers.tasks import import_job_task
-from switchoff.units.models import Unit
+from switchoff.units.models import Unit, UnitKind
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -423,28 +423,52 @@ def household_confirm(*, actor: User, unit: Unit, subscriber_ids: list[int]) -> 
     return household
 
 
+def may_place(user: User, subscriber: Subscriber) -> bool:
+    """Whether ``user`` puts ``subscriber`` in a unit: one with none (the list's importer), or a village of
+    the commune they are in (also the commune's field officials, for the door-to-door case)."""
+    from switchoff.people.access import can
+
+    if can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
+        return subscriber.unit_id is None or _refinable(subscriber)
+    return _refinable(subscriber) and can(user, Perm.MANAGE_FIELD, subscriber.unit)
+
+
+def _refinable(subscriber: Subscriber) -> bool:
+    unit = subscriber.unit
+    return unit is not None and unit.kind.category != UnitKind.Category.VILLAGE
+
+
 @transaction.atomic
 def subscriber_assign(*, actor: User, subscriber: Subscriber, unit: Unit) -> Subscriber:
-    """Put a subscriber whose address was not recognised in a unit of their list's area. Counted there from now."""
-    require(actor, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area)
-    if unit.valid_to is not None or not unit.rollup_path.startswith(subscriber.list_area.rollup_path):
-        raise ValidationError(_("Choose a current unit inside the area of the list."))
-    locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    """Put a subscriber whose address was not recognised in a unit of their list's area, or one placed only
+    in a commune into a village of it. Counted there from now; the door-to-door case follows."""
+    locked = (
+        Subscriber.objects.select_for_update(of=("self",))
+        .select_related("unit__kind", "list_area")
+        .get(pk=subscriber.pk)
+    )
     if locked.unit_id == unit.pk:
         return locked  # a retried request
-    if locked.unit_id is not None:
-        raise ValidationError(_("This subscriber already has a unit; the next list will move them if needed."))
+    if not may_place(actor, locked):
+        if locked.unit_id is not None and not _refinable(locked):
+            raise ValidationError(_("This subscriber already has a unit; the next list will move them if needed."))
+        raise PermissionDenied
+    inside = locked.unit or locked.list_area
+    if unit.valid_to is not None or not unit.rollup_path.startswith(inside.rollup_path):
+        raise ValidationError(_("Choose a current unit inside the area of the list."))
+    if locked.unit_id is not None and unit.kind.category != UnitKind.Category.VILLAGE:
+        raise ValidationError(_("Choose a village of %(unit)s.") % {"unit": locked.unit})
     SubscriberEvent.objects.create(
         subscriber=locked,
         kind=SubscriberEvent.Kind.ASSIGNED,
         as_of=timezone.localdate(),
-        data={"unit": unit.pk, "from": None},
+        data={"unit": unit.pk, "from": locked.unit_id},
     )
-    # Unassigned, they counted in their list's area; from now on in the unit (whatever their status).
+    # Unassigned, they counted in their list's area (placed in a commune, there); from now on in the unit.
     key = status_key(locked.status)
     counts_add_many(
         [
-            Delta(unit_id=locked.list_area_id, key=key, delta=-1, dimension=locked.operator_id),
+            Delta(unit_id=locked.unit_id or locked.list_area_id, key=key, delta=-1, dimension=locked.operator_id),
             Delta(unit_id=unit.pk, key=key, delta=1, dimension=locked.operator_id),
         ]
     )

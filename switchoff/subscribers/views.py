@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,6 +55,7 @@ from switchoff.subscribers.services import (
     import_job_confirm,
     import_job_recheck,
     import_job_restart,
+    may_place,
     number_reveal,
     number_search_admit,
     number_search_record,
@@ -279,13 +281,23 @@ def _household(user: User, subscriber: Subscriber) -> list[tuple[Subscriber, str
 
 
 def _assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]:
-    """The units a person may put an unassigned subscriber in: current communes and villages of the list's area."""
-    if subscriber.unit_id is not None or not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
+    """The units a person may put a subscriber in: for one with no unit, the current communes and villages
+    of the list's area; for one placed only in a commune, its villages."""
+    return assign_choices(user, subscriber)
+
+
+def assign_choices(user: User, subscriber: Subscriber) -> list[tuple[int, str]]:
+    if not may_place(user, subscriber):
         return []
+    inside = subscriber.unit or subscriber.list_area
+    categories = [UnitKind.Category.VILLAGE]
+    if subscriber.unit_id is None:
+        categories.append(UnitKind.Category.COMMUNE)
     units = (
-        Unit.objects.rolling_into(subscriber.list_area)
+        Unit.objects.rolling_into(inside)
         .current()
-        .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE])
+        .filter(kind__category__in=categories)
+        .exclude(pk=subscriber.unit_id or 0)
         .select_related("parent", "kind")
         .order_by("rollup_path")
     )
@@ -299,7 +311,7 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     """Put a subscriber whose address was not recognised in a unit."""
     user = _user(request)
     subscriber = access_subscriber(user, subscriber_id)
-    if not can(user, Perm.IMPORT_SUBSCRIBERS, subscriber.list_area):
+    if not may_place(user, subscriber):
         return HttpResponse(status=403)
     unit_id = request.POST.get("unit", "")
     unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
@@ -312,6 +324,9 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Assigned to %(unit)s.") % {"unit": unit.name})
+    back = request.POST.get("next", "")
+    if back.startswith("/fieldwork/cases/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(back)
     return redirect("subscribers:detail", subscriber_id=subscriber.pk)
 
 

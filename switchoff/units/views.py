@@ -7,6 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -171,6 +172,17 @@ def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
 
 
+def _covered_by_others(team: Unit, villages: QuerySet[Unit]) -> dict[int, str]:
+    """For each village another current team covers, those teams' names."""
+    rows = Unit.covers.through.objects.filter(to_unit__in=villages, from_unit__valid_to__isnull=True).exclude(
+        from_unit=team
+    )
+    names: dict[int, list[str]] = {}
+    for village_id, name in rows.values_list("to_unit_id", "from_unit__name").order_by("from_unit__search_name"):
+        names.setdefault(village_id, []).append(name)
+    return {pk: ", ".join(n) for pk, n in names.items()}
+
+
 @login_required
 def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = _user(request)
@@ -182,12 +194,24 @@ def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
         raise PermissionDenied
     villages = Unit.objects.current().filter(parent=team.parent, kind__category=UnitKind.Category.VILLAGE)
     form = CoverageForm(request.POST or None, initial={"villages": list(team.covers.values_list("pk", flat=True))})
-    form.fields["villages"].choices = [(v.pk, v.name) for v in villages.order_by("search_name")]  # type: ignore[attr-defined]
+    covered_by = _covered_by_others(team, villages)
+    form.fields["villages"].choices = [  # type: ignore[attr-defined]
+        (v.pk, _("%(village)s (already covered by %(teams)s)") % {"village": v.name, "teams": covered_by[v.pk]}
+         if v.pk in covered_by else v.name)
+        for v in villages.order_by("search_name")
+    ]  # fmt: skip
     if request.method == "POST" and form.is_valid():
         chosen = list(villages.filter(pk__in=form.cleaned_data["villages"]))
         team_villages_set(actor=user, team=team, villages=chosen)
         messages.success(request, _("The team's villages were saved."))
-        return redirect("units:detail", unit_id=team.pk)
+        for v in chosen:
+            if v.pk in covered_by:
+                messages.warning(
+                    request,
+                    _("%(village)s is also covered by %(teams)s: its cases stay with the team that has them.")
+                    % {"village": v.name, "teams": covered_by[v.pk]},
+                )
+        return redirect("fieldwork:team", team_id=team.pk)
     return render(
         request,
         "units/form.html",
