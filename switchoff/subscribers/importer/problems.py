@@ -59,9 +59,14 @@ class _Particulars(dict[str, str]):
 
 
 def reasons_of(codes: dict[str, int]) -> list[tuple[str, str, int]]:
-    """(level, reason without its particulars, count) of problem counts by code, errors first, then by count."""
-    rows = [(REASONS[c][0], (str(REASONS[c][1]) % _Particulars()).rstrip("."), n) for c, n in codes.items() if n]
-    return sorted(rows, key=lambda row: (row[0] != "error", -row[2]))
+    """(level, reason without its particulars, count) of problem counts by code, errors first, then by count.
+
+    Equal counts keep the order of ``REASONS``: the counts may come back from a JSON column whose keys
+    PostgreSQL (jsonb) does not keep in their order.
+    """
+    order = {code: i for i, code in enumerate(REASONS)}
+    used = sorted((c for c, n in codes.items() if n), key=lambda c: (REASONS[c][0] != "error", -codes[c], order[c]))
+    return [(REASONS[c][0], (str(REASONS[c][1]) % _Particulars()).rstrip("."), codes[c]) for c in used]
 
 
 class Refused(ValueError):
