@@ -91,7 +91,7 @@ def seed() -> dict[str, Any]:
     from switchoff.fieldwork.services import device_enrol
     from switchoff.people.models import Membership, User
     from switchoff.people.roles import Role
-    from switchoff.subscribers.jobs import write_list
+    from switchoff.subscribers.services import list_write
     from switchoff.subscribers.reader import read_file
     from switchoff.units.kinds import ensure_default_kinds
     from switchoff.units.models import Unit, UnitKind
@@ -147,7 +147,7 @@ def seed() -> dict[str, Any]:
                 [row + 1, f"0868{row:06d}", f"Nguyễn Văn {row}", f"Số {k // 3 + 1}, Khối {n}, Phường Lương Văn Tri"]
             )
     content = rows.getvalue().encode()
-    write_list(read_file(content, "list.csv"), content=content, operator=operator, area=province,
+    list_write(read_file(content, "list.csv"), content=content, operator=operator, area=province,
                as_of=today - datetime.timedelta(days=20), allow_mass_leave=True)  # fmt: skip
     for team, people in teams:
         cases = list(Case.objects.filter(team=team).values_list("pk", "version"))
