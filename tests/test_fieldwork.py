@@ -47,7 +47,19 @@ def test_a_batch_answers_one_result_per_visit_and_a_retry_writes_nothing(world: 
     visits = [visit_json(field.an, "informed"), visit_json(field.binh, "switched", device_model="Nokia 105 4G")]
     first = client.post("/api/v1/field/visits", {"visits": visits}, content_type="application/json")
     assert [r["result"] for r in first.json()["results"]] == ["created", "created"]
-    assert first.json()["results"][1]["case"]["status"] == "switched"
+    answered = first.json()["results"][1]["case"]
+    binh = Case.objects.get(pk=field.binh.pk)
+    assert answered == {
+        "id": binh.pk,
+        "version": binh.version,
+        "status": "switched",
+        "status_label": str(Status.SWITCHED.label),
+        "follow_up_on": None,
+        "due": False,
+        "conflict": False,
+    }
+    # The answer carries no number: recording visits discloses nothing (GET /field/cases does, and logs it).
+    assert not NumberView.objects.exists()
     again = client.post("/api/v1/field/visits", {"visits": visits}, content_type="application/json")
     assert [r["result"] for r in again.json()["results"]] == ["same", "same"]
     assert Visit.objects.count() == 2
@@ -184,7 +196,7 @@ def test_a_person_found_in_the_field_becomes_a_new_case_of_the_team(world: World
     assert result["results"][0]["result"] == "created", result
     case = Case.objects.get(found_in_field=True)
     assert case.team == world.team_a and case.found_name == "Hoàng Văn Nam" and case.status == Status.NEEDS_SUPPORT
-    assert result["results"][0]["case"]["found_in_field"] is True
+    assert result["results"][0]["case"]["id"] == case.pk and result["results"][0]["case"]["status"] == "needs_support"
 
 
 def test_a_call_is_a_logged_reveal_recorded_once(world: World) -> None:

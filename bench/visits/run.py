@@ -91,8 +91,8 @@ def seed() -> dict[str, Any]:
     from switchoff.fieldwork.services import device_enrol
     from switchoff.people.models import Membership, User
     from switchoff.people.roles import Role
-    from switchoff.subscribers.services import list_write
     from switchoff.subscribers.reader import read_file
+    from switchoff.subscribers.services import list_write
     from switchoff.units.kinds import ensure_default_kinds
     from switchoff.units.models import Unit, UnitKind
     from switchoff.units.services import team_set_coverage, unit_create

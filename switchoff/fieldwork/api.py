@@ -160,11 +160,24 @@ class FieldVisitsIn(Schema):
     visits: list[FieldVisitIn] = Field(max_length=BATCH_MAX, description=f"Up to {BATCH_MAX} visits.")
 
 
+class FieldVisitCaseOut(Schema):
+    """The case as the visit left it: what changes with a visit. The rest (number, address, household…)
+    comes with the case from GET /field/cases, which also sends these cases again at the next sync."""
+
+    id: int
+    version: int
+    status: str = Field(description=" | ".join(CaseStatus.values))
+    status_label: str = Field(description="In the member's language.")
+    follow_up_on: datetime.date | None
+    due: bool = Field(description="A follow-up due today or overdue.")
+    conflict: bool
+
+
 class FieldVisitResultOut(Schema):
     id: uuid.UUID
     result: Literal["created", "same", "conflict", "invalid"]
     message: str | None
-    case: FieldCaseOut | None
+    case: FieldVisitCaseOut | None = Field(description="For a visit recorded now; no number, so nothing disclosed.")
 
 
 class FieldVisitsOut(Schema):
@@ -312,17 +325,31 @@ def _visit_input(v: FieldVisitIn) -> services.VisitInput:
     )
 
 
+def visit_case_out(case: Case, *, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "version": case.version,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "follow_up_on": case.follow_up_on,
+        "due": case.follow_up_on is not None and case.follow_up_on <= today,
+        "conflict": case.conflict,
+    }
+
+
 def _record(request: HttpRequest, visits: list[FieldVisitIn]) -> list[dict[str, Any]]:
     user = _user(request)
     results = services.visits_record(
         actor=user, visits=[_visit_input(v) for v in visits], device=getattr(request, "field_device", None)
     )
-    touched = [r.case for r in results if r.case is not None]
-    out = cases_out(user, list({c.pk: c for c in touched}.values())) if touched else {}
-    if touched:
-        services.cases_download_record(actor=user, cases=touched, via="visits")
+    today = timezone.localdate()
     return [
-        {"id": r.id, "result": r.result, "message": r.message, "case": out.get(r.case.pk) if r.case else None}
+        {
+            "id": r.id,
+            "result": r.result,
+            "message": r.message,
+            "case": visit_case_out(r.case, today=today) if r.case is not None else None,
+        }
         for r in results
     ]
 

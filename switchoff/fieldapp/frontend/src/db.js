@@ -37,6 +37,16 @@ export async function putCases(cases) {
   const tx = (await db()).transaction("cases", "readwrite");
   await Promise.all([...cases.map((item) => tx.store.put(item)), tx.done]);
 }
+// A visit's answer carries only what the visit changed (status, version, follow-up, conflict):
+// merged into the case held; a case not held yet (found in the field) comes with the next GET /cases.
+export async function mergeCases(changes) {
+  const tx = (await db()).transaction("cases", "readwrite");
+  const merge = async (change) => {
+    const held = await tx.store.get(change.id);
+    if (held) await tx.store.put({ ...held, ...change });
+  };
+  await Promise.all([...changes.map(merge), tx.done]);
+}
 export async function removeCases(ids) {
   const tx = (await db()).transaction("cases", "readwrite");
   await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);

@@ -51,7 +51,7 @@ export async function sync(token) {
       }
       if (result.case) changed.push(result.case);
     }
-    if (changed.length) await store.putCases(changed);
+    if (changed.length) await store.mergeCases(changed);
   }
   const calls = await store.queuedCalls();
   if (calls.length) {
