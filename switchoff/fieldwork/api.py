@@ -53,7 +53,7 @@ class DeviceAuth(HttpAuthBase):
         scheme, _space, raw = header.partition(" ")
         if scheme.lower() != "device" or not raw:
             return None
-        device = FieldDevice.objects.select_related("user").filter(digest=token_digest(raw.strip())).first()
+        device = FieldDevice.objects.select_related("user", "seen").filter(digest=token_digest(raw.strip())).first()
         if device is None:
             return None
         now = timezone.now()

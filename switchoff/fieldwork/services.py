@@ -247,7 +247,7 @@ def visits_record(*, actor: User, visits: Sequence[VisitInput], device: FieldDev
     now = timezone.now()
     batch = _Batch(actor=actor, device=device, now=now)
     results: list[VisitResult] = []
-    stored = dict(Visit.objects.filter(pk__in=[v.id for v in visits]).values_list("pk", "digest"))
+    stored = dict(Visit.objects.filter(pk__in=[v.id for v in visits]).order_by().values_list("pk", "digest"))
     case_ids = {v.case_id for v in visits if v.case_id is not None}
     case_ids |= {case_id for v in visits for case_id, _outcome in v.household}
     scope = field_cases(actor)
@@ -469,7 +469,10 @@ def device_revoke(*, actor: User, device: FieldDevice) -> FieldDevice:
 
 def device_touch(*, device: FieldDevice, now: datetime.datetime) -> None:
     """When the phone was last seen, at most once a minute, beside the credential (bookkeeping, not audited)."""
-    seen = getattr(device, "_seen_at", None)
+    try:
+        seen: datetime.datetime | None = device.seen.at  # read with the device (select_related) by the API's auth
+    except FieldDeviceSeen.DoesNotExist:
+        seen = None
     if seen is not None and seen > now - SEEN_PRECISION:
         return
     with transaction.atomic():

@@ -48,15 +48,25 @@ class Grant:
 
 def act_by_token(user: User) -> None:
     """Mark ``user`` as acting through an API token for the rest of this request."""
-    user._switchoff_token_lacks_two_factor = (  # type: ignore[attr-defined]
-        settings.TWO_FACTOR_ENFORCED and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    )
+    user._switchoff_by_token = True  # type: ignore[attr-defined]
+    if hasattr(user, "_switchoff_token_lacks_two_factor"):
+        del user._switchoff_token_lacks_two_factor
     forget_grants(user)
 
 
 def _lacks_two_factor(user: User) -> bool:
-    """Whether the request is a token's whose user has no confirmed two-factor device."""
-    return bool(getattr(user, "_switchoff_token_lacks_two_factor", False))
+    """Whether the request is a token's whose user has no confirmed two-factor device.
+
+    Asked only when it matters (a superuser, a role that requires two-factor), once per request:
+    most token requests (a field member's phone) make no query for it.
+    """
+    if not getattr(user, "_switchoff_by_token", False) or not settings.TWO_FACTOR_ENFORCED:
+        return False
+    lacks: bool | None = getattr(user, "_switchoff_token_lacks_two_factor", None)
+    if lacks is None:
+        lacks = not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        user._switchoff_token_lacks_two_factor = lacks  # type: ignore[attr-defined]
+    return lacks
 
 
 def acts_as_superuser(user: User) -> bool:
@@ -76,7 +86,7 @@ def _grants(user: User) -> list[Grant]:
             .prefetch_related("unit__covers")
         )
         for membership in memberships:
-            if _lacks_two_factor(user) and Role(membership.role) in TWO_FACTOR_REQUIRED:
+            if Role(membership.role) in TWO_FACTOR_REQUIRED and _lacks_two_factor(user):
                 continue
             unit = membership.unit
             roots = [unit.geographic_anchor() if unit.kind.covers_area else unit]
