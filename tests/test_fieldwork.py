@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from switchoff.fieldwork.models import Case, FieldDevice, Visit
 from switchoff.fieldwork.rules import Status
-from switchoff.fieldwork.services import device_revoke, visits_record
+from switchoff.fieldwork.services import FoundPerson, VisitInput, device_revoke, visits_record
 from switchoff.subscribers.models import NumberView
 from tests.conftest import World
 from tests.fieldwork_helpers import LIST, device_client, import_rows, open_field, visit, visit_json
@@ -275,3 +275,22 @@ def test_the_worker_s_import_makes_the_cases_in_the_list_s_transaction(world: Wo
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert Case.objects.count() == 5
+
+
+def test_a_visit_s_digest_does_not_change_with_the_code() -> None:
+    """Retries are recognised by the digest stored with the visit: the same content must keep giving the same one."""
+    tz = datetime.timezone(datetime.timedelta(hours=7))
+    found = VisitInput(
+        id=uuid.UUID("2b1f3c1e-6a57-4f0e-9a43-2f3c5e1d7a10"), case_id=None,
+        visited_at=datetime.datetime(2026, 11, 30, 9, 15, tzinfo=tz), outcome="needs_support", case_version=3,
+        note="Cần hỗ trợ", household=((12, "informed"), (7, "agrees")),
+        found=FoundPerson("Hoàng Văn Nam", "0868999888", "Số 7", 4), consent_location=True, lat=21.85, lon=106.76,
+    )  # fmt: skip
+    plain = VisitInput(
+        id=uuid.UUID("9d0c1a52-1b1e-4a7e-8f0a-5c4a3b2e1f00"), case_id=5,
+        visited_at=datetime.datetime(2026, 11, 30, 2, 15, tzinfo=datetime.UTC), outcome="not_home",
+    )  # fmt: skip
+    assert found.digest() == "4064b8baf4369258aed0b8d75c4354ee5861dd16be4caf5c4bc94247a20d34d5"
+    assert plain.digest() == "f36c75efaa09144b1a219d0209eed042d553852f976d3657c42f2cdf8ed7d08c"
+    reordered = VisitInput(**{**vars(found), "household": ((7, "agrees"), (12, "informed"))})
+    assert reordered.digest() == found.digest()

@@ -16,7 +16,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,8 +86,10 @@ class VisitInput:
 
     def digest(self) -> str:
         """The content, canonical: the same visit sent again has the same digest whatever the JSON's order."""
-        data = asdict(self)
+        # As ``dataclasses.asdict`` would give (the digests stored depend on it), without its deep copies.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["id"] = str(self.id)
+        data["found"] = {f.name: getattr(self.found, f.name) for f in fields(self.found)} if self.found else None
         data["visited_at"] = self.visited_at.astimezone(datetime.UTC).isoformat()
         data["household"] = sorted([list(entry) for entry in self.household])
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
