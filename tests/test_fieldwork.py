@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from switchoff.fieldwork.models import Case, FieldDevice, Visit
 from switchoff.fieldwork.rules import Status
-from switchoff.fieldwork.services import device_revoke, visits_record
+from switchoff.fieldwork.services import FoundPerson, VisitInput, device_revoke, visits_record
 from switchoff.subscribers.models import NumberView
 from tests.conftest import World
 from tests.fieldwork_helpers import LIST, device_client, import_rows, open_field, visit, visit_json
@@ -48,7 +48,19 @@ def test_a_batch_answers_one_result_per_visit_and_a_retry_writes_nothing(world: 
     visits = [visit_json(field.an, "informed"), visit_json(field.binh, "switched", device_model="Nokia 105 4G")]
     first = client.post("/api/v1/field/visits", {"visits": visits}, content_type="application/json")
     assert [r["result"] for r in first.json()["results"]] == ["created", "created"]
-    assert first.json()["results"][1]["case"]["status"] == "switched"
+    answered = first.json()["results"][1]["case"]
+    binh = Case.objects.get(pk=field.binh.pk)
+    assert answered == {
+        "id": binh.pk,
+        "version": binh.version,
+        "status": "switched",
+        "status_label": str(Status.SWITCHED.label),
+        "follow_up_on": None,
+        "due": False,
+        "conflict": False,
+    }
+    # The answer carries no number: recording visits discloses nothing (GET /field/cases does, and logs it).
+    assert not NumberView.objects.exists()
     again = client.post("/api/v1/field/visits", {"visits": visits}, content_type="application/json")
     assert [r["result"] for r in again.json()["results"]] == ["same", "same"]
     assert Visit.objects.count() == 2
@@ -88,7 +100,7 @@ def test_a_visit_on_a_reassigned_case_is_kept_and_flags_it(world: World) -> None
     field = open_field(world)
     seen = field.an.version
     cases_assign(actor=world.leader_a, cases=Case.objects.filter(pk=field.an.pk), team=world.team_a,
-                 member=world.member_a)  # fmt: skip
+                 member=world.leader_a)  # fmt: skip
     (result,) = visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=seen)])
     assert result.result == "created"
     assert Case.objects.get(pk=field.an.pk).conflict
@@ -185,7 +197,7 @@ def test_a_person_found_in_the_field_becomes_a_new_case_of_the_team(world: World
     assert result["results"][0]["result"] == "created", result
     case = Case.objects.get(found_in_field=True)
     assert case.team == world.team_a and case.found_name == "Hoàng Văn Nam" and case.status == Status.NEEDS_SUPPORT
-    assert result["results"][0]["case"]["found_in_field"] is True
+    assert result["results"][0]["case"]["id"] == case.pk and result["results"][0]["case"]["status"] == "needs_support"
 
 
 def test_a_call_is_a_logged_reveal_recorded_once(world: World) -> None:
@@ -284,8 +296,10 @@ def test_a_member_s_cases_are_those_handed_to_them_and_the_team_s_handed_to_nobo
     assert mine == {field.hoa.pk, field.binh.pk}
     theirs, _raw = device_client(other)
     assert {i["id"] for i in theirs.get("/api/v1/field/cases").json()["items"]} == {field.an.pk, field.hoa.pk}
-    (result,) = visits_record(actor=world.member_a, visits=[visit(field.an, "informed")])
-    assert result.result == "invalid"
+    # A visit made offline on the case since handed to a teammate is kept, and the case flagged for the leader.
+    (result,) = visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=field.an.version)])
+    assert result.result == "created"
+    assert Case.objects.get(pk=field.an.pk).conflict
     leads, _raw = device_client(world.leader_a)
     assert {i["id"] for i in leads.get("/api/v1/field/cases").json()["items"]} == {
         field.an.pk,
@@ -323,3 +337,22 @@ def test_a_person_found_whose_number_is_already_a_case_is_refused_naming_that_ca
     other = client.post("/api/v1/field/visits", {"visits": [found("0868999777")]}, content_type="application/json")
     assert other.json()["results"][0]["result"] == "invalid"
     assert Case.objects.filter(found_in_field=True).count() == 1
+
+
+def test_a_visit_s_digest_does_not_change_with_the_code() -> None:
+    """Retries are recognised by the digest stored with the visit: the same content must keep giving the same one."""
+    tz = datetime.timezone(datetime.timedelta(hours=7))
+    found = VisitInput(
+        id=uuid.UUID("2b1f3c1e-6a57-4f0e-9a43-2f3c5e1d7a10"), case_id=None,
+        visited_at=datetime.datetime(2026, 11, 30, 9, 15, tzinfo=tz), outcome="needs_support", case_version=3,
+        note="Cần hỗ trợ", household=((12, "informed"), (7, "agrees")),
+        found=FoundPerson("Hoàng Văn Nam", "0868999888", "Số 7", 4), consent_location=True, lat=21.85, lon=106.76,
+    )  # fmt: skip
+    plain = VisitInput(
+        id=uuid.UUID("9d0c1a52-1b1e-4a7e-8f0a-5c4a3b2e1f00"), case_id=5,
+        visited_at=datetime.datetime(2026, 11, 30, 2, 15, tzinfo=datetime.UTC), outcome="not_home",
+    )  # fmt: skip
+    assert found.digest() == "4064b8baf4369258aed0b8d75c4354ee5861dd16be4caf5c4bc94247a20d34d5"
+    assert plain.digest() == "f36c75efaa09144b1a219d0209eed042d553852f976d3657c42f2cdf8ed7d08c"
+    reordered = VisitInput(**{**vars(found), "household": ((7, "agrees"), (12, "informed"))})
+    assert reordered.digest() == found.digest()

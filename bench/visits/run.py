@@ -5,7 +5,7 @@
    members per team each with a field device token, a running campaign and an operator's list
    of CASES_PER_TEAM subscribers per village, imported through the one import path (which
    makes the cases).
-2. gunicorn serves the app on loopback (WORKERS sync workers, DEBUG off).
+2. gunicorn serves the app on loopback (WORKERS workers, sync or THREADS threads each, DEBUG off).
 3. locust, headless (bench/visits/locustfile.py), runs USERS members for DURATION seconds:
    batches of visits and single visits, a tenth of the requests sent twice with the same
    visit ids, and a bare authenticated endpoint (GET /api/v1/field/me) in the same run.
@@ -43,6 +43,7 @@ CASES_PER_TEAM = int(os.environ.get("BENCH_CASES_PER_TEAM", "200"))
 USERS = int(os.environ.get("BENCH_USERS", "6"))
 DURATION = int(os.environ.get("BENCH_DURATION_S", "30"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # above 1: gunicorn's gthread workers
 BIN = Path(sys.executable).parent
 
 workdir = tempfile.mkdtemp(prefix="switchoff-bench-visits-")
@@ -91,8 +92,8 @@ def seed() -> dict[str, Any]:
     from switchoff.fieldwork.services import device_enrol
     from switchoff.people.models import Membership, User
     from switchoff.people.roles import Role
-    from switchoff.subscribers.jobs import write_list
     from switchoff.subscribers.reader import read_file
+    from switchoff.subscribers.services import list_write
     from switchoff.units.kinds import ensure_default_kinds
     from switchoff.units.models import Unit, UnitKind
     from switchoff.units.services import team_set_coverage, unit_create
@@ -147,7 +148,7 @@ def seed() -> dict[str, Any]:
                 [row + 1, f"0868{row:06d}", f"Nguyễn Văn {row}", f"Số {k // 3 + 1}, Khối {n}, Phường Lương Văn Tri"]
             )
     content = rows.getvalue().encode()
-    write_list(read_file(content, "list.csv"), content=content, operator=operator, area=province,
+    list_write(read_file(content, "list.csv"), content=content, operator=operator, area=province,
                as_of=today - datetime.timedelta(days=20), allow_mass_leave=True)  # fmt: skip
     for team, people in teams:
         cases = list(Case.objects.filter(team=team).values_list("pk", "version"))
@@ -221,7 +222,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "switchoff.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--log-level", "warning", "--chdir", str(ROOT), "--preload"],
+         "--threads", str(THREADS), "--log-level", "warning", "--chdir", str(ROOT), "--preload"],
         env=SERVER_ENV,
     )  # fmt: skip
     try:
@@ -270,6 +271,7 @@ def main() -> None:
         "p95_bare_ms": round(percentile(timings["bare"], 0.95), 1),
         "users": USERS,
         "workers": WORKERS,
+        "threads": THREADS,
         "batch": int(os.environ.get("BENCH_VISITS_BATCH", "50")),
     }
     print(" ".join(f"{k}={v}" for k, v in detail.items()))

@@ -5,6 +5,8 @@
   member leaves their list. A team leader works on all of the team's cases. The field app,
   the API and the visit form go through it: a member of one team never reads or writes
   another team's cases.
+* ``team_cases``: where a member's visits may be written: also their teams' cases handed to
+  another member since (the visit is kept and the case flagged in conflict).
 * ``managed_cases``: the cases an official directs, those in the units where they hold
   ``fieldwork.manage`` (a commune's committee: its villages), and a team leader's team's cases.
 * ``visible_cases``: either of the two, for the pages.
@@ -32,6 +34,15 @@ def field_filter(user: User) -> Q:
 
 def field_cases(user: User) -> QuerySet[Case]:
     return Case.objects.filter(field_filter(user))
+
+
+def team_cases(user: User) -> QuerySet[Case]:
+    """Where a member's visits are written: ``field_cases`` and the cases of their teams handed to another member
+    since. A phone that was offline when a case was handed to a teammate keeps its visit: recorded, and the case
+    flagged in conflict for the leader (the issue: a visit is never rejected because the case changed)."""
+    if acts_as_superuser(user):
+        return Case.objects.all()
+    return Case.objects.filter(assigned_scope(user, Perm.VISIT) | assigned_scope(user, Perm.LEAD_TEAM))
 
 
 def managed_filter(user: User) -> Q:

@@ -48,15 +48,25 @@ class Grant:
 
 def act_by_token(user: User) -> None:
     """Mark ``user`` as acting through an API token for the rest of this request."""
-    user._switchoff_token_lacks_two_factor = (  # type: ignore[attr-defined]
-        settings.TWO_FACTOR_ENFORCED and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    )
+    user._switchoff_by_token = True  # type: ignore[attr-defined]
+    if hasattr(user, "_switchoff_token_lacks_two_factor"):
+        del user._switchoff_token_lacks_two_factor
     forget_grants(user)
 
 
 def _lacks_two_factor(user: User) -> bool:
-    """Whether the request is a token's whose user has no confirmed two-factor device."""
-    return bool(getattr(user, "_switchoff_token_lacks_two_factor", False))
+    """Whether the request is a token's whose user has no confirmed two-factor device.
+
+    Asked only when it matters (a superuser, a role that requires two-factor), once per request:
+    most token requests (a field member's phone) make no query for it.
+    """
+    if not getattr(user, "_switchoff_by_token", False) or not settings.TWO_FACTOR_ENFORCED:
+        return False
+    lacks: bool | None = getattr(user, "_switchoff_token_lacks_two_factor", None)
+    if lacks is None:
+        lacks = not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        user._switchoff_token_lacks_two_factor = lacks  # type: ignore[attr-defined]
+    return lacks
 
 
 def acts_as_superuser(user: User) -> bool:
@@ -76,7 +86,7 @@ def _grants(user: User) -> list[Grant]:
             .prefetch_related("unit__covers")
         )
         for membership in memberships:
-            if _lacks_two_factor(user) and Role(membership.role) in TWO_FACTOR_REQUIRED:
+            if Role(membership.role) in TWO_FACTOR_REQUIRED and _lacks_two_factor(user):
                 continue
             unit = membership.unit
             roots = [unit.geographic_anchor() if unit.kind.covers_area else unit]
@@ -87,10 +97,33 @@ def _grants(user: User) -> list[Grant]:
     return grants
 
 
+def _held_roles(user: User) -> list[tuple[Role, int]]:
+    """(role, unit id) of the memberships that count (as ``_grants``), without the units' tree: one small query.
+
+    Enough for ``assigned_scope`` (a field member's every request), which needs no area prefixes.
+    """
+    grants: list[Grant] | None = getattr(user, "_switchoff_grants", None)
+    if grants is not None:
+        return [(g.role, g.unit_id) for g in grants]
+    cached: list[tuple[Role, int]] | None = getattr(user, "_switchoff_held_roles", None)
+    if cached is not None:
+        return cached
+    held: list[tuple[Role, int]] = []
+    if user.is_authenticated and user.is_active:
+        for role_code, unit_id in Membership.objects.filter(user=user).values_list("role", "unit_id"):
+            role = Role(role_code)
+            if role in TWO_FACTOR_REQUIRED and _lacks_two_factor(user):
+                continue
+            held.append((role, unit_id))
+    user._switchoff_held_roles = held  # type: ignore[attr-defined]
+    return held
+
+
 def forget_grants(user: User) -> None:
     """Drop the per-request cache after memberships changed."""
-    if hasattr(user, "_switchoff_grants"):
-        del user._switchoff_grants
+    for cache in ("_switchoff_grants", "_switchoff_held_roles"):
+        if hasattr(user, cache):
+            delattr(user, cache)
 
 
 def _prefixes(user: User, perm: Perm) -> list[str]:
@@ -172,7 +205,7 @@ def assigned_scope(user: User, perm: Perm, *, member: str = "member", team: str 
     """
     if acts_as_superuser(user):
         return Q()
-    teams = sorted({g.unit_id for g in _grants(user) if role_has(g.role, perm)})
+    teams = sorted({unit_id for role, unit_id in _held_roles(user) if role_has(role, perm)})
     if not teams:
         return Q(pk__in=[])
     return Q(**{member: user.pk}) | Q(**{f"{team}__in": teams})
