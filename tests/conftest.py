@@ -7,11 +7,19 @@ parent unit (the coordinator), and an outsider (the reporter of another ward).
 from __future__ import annotations
 
 import datetime
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
@@ -25,6 +33,56 @@ settings.register_profile("switchoff", deadline=None)
 settings.load_profile("switchoff")
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+class _Answer:
+    """A WSGI answer that holds the server's lock until the server closes it (its body read out)."""
+
+    def __init__(self, result: Iterable[bytes], lock: threading.Lock) -> None:
+        self.result = result
+        self.lock = lock
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.lock.release()
+
+
+class OneAtATimeLiveServer(ThreadedWSGIServer):
+    """The browser tests' server on SQLite in memory answers one request at a time.
+
+    There every request thread shares the test's one connection (Django passes it to the server), so two
+    requests at once (the field app's page and its service worker's fetches) met inside one SQLite
+    transaction: "cannot start a transaction within a transaction", a flaky 400 in CI. Threads still
+    serve the browser's keep-alive connections; only the application itself is serialised. Other
+    databases give each thread its own connection and keep answering concurrently.
+    """
+
+    def set_app(self, application: WSGIApplication | None) -> None:
+        if application is None or not self.connections_override:
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: WSGIEnvironment, start_response: StartResponse) -> _Answer:
+            lock.acquire()
+            try:
+                result = application(environ, start_response)
+            except BaseException:
+                lock.release()
+                raise
+            return _Answer(result, lock)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneAtATimeLiveServer
 
 
 @dataclass
