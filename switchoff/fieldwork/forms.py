@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from switchoff.fieldwork.rules import Outcome, Status
+from switchoff.fieldwork.rules import Outcome, resolution_choices
 from switchoff.people.roles import Role
 
 
@@ -91,12 +91,19 @@ class AssignForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    status = forms.ChoiceField(label=_("The status that stands"), choices=Status.choices)
+    """Settle a conflict: the statuses offered are the rules' (never "verified": only a list verifies)."""
+
+    status = forms.ChoiceField(label=_("The status that stands"))
     note = forms.CharField(label=_("Why (optional)"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in resolution_choices(current)]  # type: ignore[attr-defined]
 
 
 class MemberForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    # The people offered are the team's candidates (``selectors.team_candidates``), searched on the page.
+    person = forms.IntegerField(label=_("Person"))
     role = forms.ChoiceField(
         label=_("Role"),
         choices=[(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label), (Role.TEAM_LEADER.value, Role.TEAM_LEADER.label)],
