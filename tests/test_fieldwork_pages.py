@@ -362,3 +362,40 @@ def test_member_rows_show_their_open_cases_and_the_follow_ups_due(world: World) 
     assert f"member={world.member_a.pk}" in body and "member=none" in body
     listed = logged_in(world.leader_a).get(reverse("fieldwork:cases"), {"unit": str(world.team_a.pk), "member": "none"})
     assert [c.pk for c in listed.context["page"]] == [field.hoa.pk]
+
+
+def test_the_list_of_cases_without_a_team_asks_for_a_team_and_a_member_alone_names_it(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.reporter_a)
+    url = reverse("fieldwork:cases") + "?missing=team"
+    form = client.get(url).context["form"]
+    assert form["team"].value() == "" and form.fields["team"].choices[0][0] == ""
+    # Keeping "no team" would hand nothing over: the page says what to choose instead.
+    answer = client.post(url, {"case": field.bao.pk, "team": "", "member": "", "scope": "chosen"}, follow=True)
+    assert "Choose the team" in answer.content.decode() or "Chọn tổ" in answer.content.decode()
+    assert Case.objects.get(pk=field.bao.pk).team is None
+    chosen = {"case": field.bao.pk, "team": "", "member": f"{world.team_a.pk}:{world.member_a.pk}", "scope": "chosen"}
+    client.post(url, chosen)
+    bao = Case.objects.get(pk=field.bao.pk)
+    assert (bao.team_id, bao.member_id) == (world.team_a.pk, world.member_a.pk)
+
+
+def test_a_hand_over_that_changes_nothing_says_so(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.leader_a)
+    url = reverse("fieldwork:cases") + f"?unit={world.team_a.pk}"
+    answer = client.post(url, {"case": field.an.pk, "team": "keep", "member": "", "scope": "chosen"}, follow=True)
+    body = answer.content.decode()
+    assert "Nothing changed" in body or "Không có gì thay đổi" in body
+
+
+def test_a_communes_progress_lists_its_teams_and_its_cases_without_a_team(world: World) -> None:
+    field = open_field(world)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "switched")])
+    page = logged_in(world.reporter_a).get(reverse("fieldwork:progress", args=[world.ward_a.pk]))
+    rows = {(t.team.pk if t.team else None): (t.cases, t.without_visit, t.switched) for t in page.context["p"].per_team}
+    # Team A: An, Hoa, Bình (An switched); no team: Bảo of Khối 3. Team B's case is in another commune.
+    assert rows == {world.team_a.pk: (3, 2, 1), None: (1, 1, 0)}
+    assert 'id="per-team"' in page.content.decode()
+    team_page = logged_in(world.leader_a).get(reverse("fieldwork:progress", args=[world.team_a.pk]))
+    assert team_page.context["p"].per_team == []

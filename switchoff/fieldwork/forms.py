@@ -61,7 +61,7 @@ class AssignForm(forms.Form):
     A member's choice is "team:user", so choosing only a member names the team too.
     """
 
-    team = forms.ChoiceField(label=_("Team"), initial=KEEP)
+    team = forms.ChoiceField(label=_("Team"), initial=KEEP, required=False)
     member = forms.ChoiceField(label=_("Member (optional)"), required=False)
     scope = forms.ChoiceField(
         choices=[("chosen", _("The cases ticked")), ("filter", _("Every case of this list (the filter)"))],
@@ -77,6 +77,10 @@ class AssignForm(forms.Form):
         data = super().clean() or {}
         team, member = data.get("team"), data.get("member") or ""
         member_team, member_id = (int(x) for x in member.split(":")) if member else (None, None)
+        if not team and member_team is None:
+            raise forms.ValidationError(_("Choose the team (or one of its members) to hand the cases to."))
+        if member_team is not None and not team:
+            team = data["team"] = str(member_team)
         if member_team is not None and team == NO_TEAM:
             raise forms.ValidationError(_("A member can only be chosen with their team: keep the team or choose it."))
         if member_team is not None and team not in (KEEP, str(member_team)):

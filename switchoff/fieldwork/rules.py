@@ -56,9 +56,12 @@ class Status(models.TextChoices):
 
 
 class Stage(models.IntegerChoices):
-    """The furthest step of the funnel a case reached: listed → visited → agreed → switched → verified."""
+    """The furthest step of the funnel a case reached: listed → visited → agreed → switched → verified.
 
-    LISTED = 0, _("Listed")
+    The first step holds every case, those found at the door (on no list) too: its label says so.
+    """
+
+    LISTED = 0, _("Every case (listed or found at the door)")
     VISITED = 1, _("Visited")
     AGREED = 2, _("Agreed")
     SWITCHED = 3, _("Switched (self-reported)")

@@ -6,7 +6,7 @@ import base64
 import datetime
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Value
@@ -224,6 +224,15 @@ def campaign_for(unit: Unit) -> Campaign | None:
     return None
 
 
+@dataclass(frozen=True)
+class TeamProgress:
+    team: Unit | None
+    cases: int
+    without_visit: int
+    switched: int  # self-reported or verified
+    verified: int
+
+
 @dataclass
 class Progress:
     campaign: Campaign
@@ -237,6 +246,8 @@ class Progress:
     per_member: list[tuple[User, int]]
     total: int
     found: int  # of ``total``, the cases of people found at the door (on no list)
+    # A commune's teams (None: its cases without a team), each with its cases, never visited, switched, verified.
+    per_team: list[TeamProgress] = field(default_factory=list)
 
     @property
     def on_lists(self) -> int:
@@ -267,6 +278,16 @@ class Progress:
             "follow_ups_overdue": self.overdue,
             "visits_per_day": [{"day": d.isoformat(), "visits": n} for d, n in self.visits_per_day],
             "per_member": [{"id": u.pk, "name": str(u), "visits": n} for u, n in self.per_member],
+            "per_team": [
+                {
+                    "team": {"id": t.team.pk, "name": t.team.name} if t.team else None,
+                    "cases": t.cases,
+                    "without_visit": t.without_visit,
+                    "switched": t.switched,
+                    "verified": t.verified,
+                }
+                for t in self.per_team
+            ],
         }
 
 
@@ -297,6 +318,9 @@ def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Pro
         ((people[pk], total(member_totals, keys.member_visits_key(c), dimension=pk)) for pk in people),
         key=lambda pair: (-pair[1], str(pair[0])),
     )
+    per_team: list[TeamProgress] = []
+    if team is None and unit.kind.category == UnitKind.Category.COMMUNE:
+        per_team = _per_team(totals, c)
     return Progress(
         campaign=campaign,
         unit=unit,
@@ -309,4 +333,21 @@ def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Pro
         per_member=per_member,
         total=sum(at_stage.values()),
         found=total(totals, keys.found_key(c), dimension=dim),
+        per_team=per_team,
     )
+
+
+def _per_team(totals: dict[tuple[str, int], int], c: int) -> list[TeamProgress]:
+    """A commune's progress per team, from the counters already read (their dimension is the team): one query."""
+    stage_keys = {keys.stage_key(c, s) for s in Stage.values}
+    dims = sorted({d for (k, d) in totals if k in stage_keys})
+    teams = {u.pk: u for u in Unit.objects.filter(pk__in=[d for d in dims if d])}
+    rows = []
+    for d in dims:
+        at = {s: total(totals, keys.stage_key(c, s), dimension=d) for s in Stage.values}
+        cases = sum(at.values())
+        if not cases:
+            continue
+        switched = at[Stage.SWITCHED] + at[Stage.VERIFIED]
+        rows.append(TeamProgress(teams.get(d), cases, at[Stage.LISTED], switched, at[Stage.VERIFIED]))
+    return sorted(rows, key=lambda r: (r.team is None, r.team.search_name if r.team else ""))

@@ -90,6 +90,13 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
         if not can(user, Perm.MANAGE_FIELD, unit):
             member_form.fields["role"].choices = [(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label)]  # type: ignore[attr-defined]
     workload = selectors.member_workload(unit, [m.user_id for m in members]) if lead else {}
+    to_lead = (
+        cases.aggregate(
+            conflict=Count("pk", filter=Q(conflict=True)), escalated=Count("pk", filter=Q(status=Status.ESCALATED))
+        )
+        if lead
+        else {}
+    )
     context = {
         "team": unit,
         "villages": [(v, per_village.get(v.pk, 0), others.get(v.pk, 0)) for v in villages],
@@ -104,6 +111,8 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
         "progress": selectors.progress(campaign=campaign, unit=unit, team=unit) if campaign else None,
         "devices": devices,
         "lead": lead,
+        "manage": can(user, Perm.MANAGE_FIELD, unit),
+        "to_lead": to_lead,
         "member_form": member_form,
         "is_member": any(m.user_id == user.pk for m in members),
     }
@@ -215,11 +224,13 @@ def _assignable_teams(user: User) -> list[Unit]:
     )
 
 
-def _assign_form(user: User, data: Any = None) -> AssignForm:
-    form = AssignForm(data)
+def _assign_form(user: User, data: Any = None, *, without_team: bool = False) -> AssignForm:
+    """The hand-over form; on the list of cases without a team, keeping their team does nothing: a team is chosen."""
+    form = AssignForm(data, initial={"team": ""} if without_team else None)
     teams = _assignable_teams(user)
+    first = [("", _("— choose the team —"))] if without_team else [(KEEP, _("Keep the current team"))]
     form.fields["team"].choices = [  # type: ignore[attr-defined]
-        (KEEP, _("Keep the current team")),
+        *first,
         (NO_TEAM, _("No team (take the cases off their team)")),
     ] + [(str(t.pk), t.name) for t in teams]
     members = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER]).select_related(
@@ -243,7 +254,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not manager:
             raise PermissionDenied
-        form = _assign_form(user, request.POST)
+        form = _assign_form(user, request.POST, without_team=chosen["missing"] == "team")
         if form.is_valid():
             team_id, member_id = form.cleaned_data["team_id"], form.cleaned_data["member_id"]
             if form.cleaned_data["scope"] == "filter":
@@ -269,7 +280,14 @@ def cases(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, _("%(n)s cases handed over.") % {"n": n})
+                if n:
+                    messages.success(request, _("%(n)s cases handed over.") % {"n": n})
+                else:
+                    messages.warning(
+                        request,
+                        _("Nothing changed: tick cases (or choose every case of the list) and a team or member they "
+                          "do not have yet."),
+                    )  # fmt: skip
             return redirect(request.get_full_path())
         for errors in form.errors.values():
             for error in errors:
@@ -281,7 +299,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         "page": page,
         "chosen": chosen,
         "statuses": Status.choices,
-        "form": _assign_form(user) if manager else None,
+        "form": _assign_form(user, without_team=chosen["missing"] == "team") if manager else None,
         "query": request.GET.urlencode(),
         "paging": _without_page(request),
         "units": visible_units(user, Perm.VIEW_SUBSCRIBERS)

@@ -29,4 +29,9 @@ class Migration(migrations.Migration):
                 'ordering': ['at', 'pk'],
             },
         ),
+        migrations.AlterField(
+            model_name='case',
+            name='stage',
+            field=models.PositiveSmallIntegerField(choices=[(0, 'Every case (listed or found at the door)'), (1, 'Visited'), (2, 'Agreed'), (3, 'Switched (self-reported)'), (4, 'Verified')], default=0),
+        ),
     ]
