@@ -362,6 +362,14 @@ def test_member_rows_show_their_open_cases_and_the_follow_ups_due(world: World) 
     assert f"member={world.member_a.pk}" in body and "member=none" in body
     listed = logged_in(world.leader_a).get(reverse("fieldwork:cases"), {"unit": str(world.team_a.pk), "member": "none"})
     assert [c.pk for c in listed.context["page"]] == [field.hoa.pk]
+    # Each figure links to the list of the same cases.
+    member = str(world.member_a.pk)
+    query = {"unit": str(world.team_a.pk), "member": member, "open": "1"}
+    opened = logged_in(world.leader_a).get(reverse("fieldwork:cases"), query)
+    assert sorted(c.pk for c in opened.context["page"]) == sorted([field.an.pk, field.binh.pk])
+    assert "Member A" in opened.context["title"]
+    due = logged_in(world.leader_a).get(reverse("fieldwork:cases"), {**query, "due": "1"})
+    assert [c.pk for c in due.context["page"]] == [field.an.pk]
 
 
 def test_the_list_of_cases_without_a_team_asks_for_a_team_and_a_member_alone_names_it(world: World) -> None:
@@ -399,3 +407,21 @@ def test_a_communes_progress_lists_its_teams_and_its_cases_without_a_team(world:
     assert 'id="per-team"' in page.content.decode()
     team_page = logged_in(world.leader_a).get(reverse("fieldwork:progress", args=[world.team_a.pk]))
     assert team_page.context["p"].per_team == []
+
+
+def test_the_team_page_counts_what_waits_for_the_leader_and_offers_only_what_they_may_do(world: World) -> None:
+    from switchoff.people.models import Membership
+
+    field = open_field(world)
+    seen = field.an.version
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=seen)])
+    visits_record(actor=world.leader_a, visits=[visit(field.an, "agrees", case_version=seen)])
+    visits_record(actor=world.member_a, visits=[visit(field.binh, "wrong_number")])
+    page = logged_in(world.leader_a).get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    assert page.context["to_lead"] == {"conflict": 1, "escalated": 1}
+    # A leader cannot take a leader out (a commune official can): the page does not offer it.
+    leader = Membership.objects.get(user=world.leader_a, unit=world.team_a)
+    body = page.content.decode()
+    assert f'name="remove" value="{leader.pk}"' not in body
+    official = logged_in(world.reporter_a).get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert f'name="remove" value="{leader.pk}"' in official

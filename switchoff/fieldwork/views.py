@@ -24,7 +24,7 @@ from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
 from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice
-from switchoff.fieldwork.rules import Stage, Status, resolution_choices
+from switchoff.fieldwork.rules import OPEN, Stage, Status, resolution_choices
 from switchoff.lib.phones import display_phone
 from switchoff.people.access import access_unit, can, visible_units
 from switchoff.people.models import Membership, User
@@ -205,6 +205,13 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
         # Never visited, whatever the status (a case closed unvisited too): the progress page's figure.
         cases = cases.filter(stage=Stage.LISTED)
         chosen["novisit"] = True
+    if params.get("open") == "1":
+        # Still waiting for a visit: the figure a team page shows per member.
+        cases = cases.filter(status__in=list(OPEN))
+        chosen["open"] = True
+    if params.get("due") == "1":
+        cases = cases.filter(status__in=list(OPEN), follow_up_on__lte=timezone.localdate())
+        chosen["due"] = True
     if params.get("found") == "1":
         cases = cases.filter(found_in_field=True)
         chosen["found"] = True
@@ -306,12 +313,25 @@ def cases(request: HttpRequest) -> HttpResponse:
         .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE, UnitKind.Category.TEAM])
         .filter(valid_to__isnull=True)
         .order_by("path")[:300],
-        "title": {
-            "team": _("Cases without a team"),
-            "village": _("Cases without a village (address not placed)"),
-        }.get(chosen["missing"], _("Door-to-door cases")),
+        "title": _title(chosen),
     }
     return render(request, "fieldwork/cases.html", context)
+
+
+def _title(chosen: dict[str, Any]) -> str:
+    """What the list holds, in words: the list a team page's figure or a home page's card links to."""
+    if chosen["missing"] == "team":
+        return _("Cases without a team")
+    if chosen["missing"] == "village":
+        return _("Cases without a village (address not placed)")
+    member = chosen.get("member")
+    if member == "none":
+        return _("Cases handed to nobody yet")
+    if isinstance(member, int):
+        person = User.objects.filter(pk=member).first()
+        if person is not None:
+            return _("Cases handed to %(name)s") % {"name": person}
+    return _("Door-to-door cases")
 
 
 def _without_page(request: HttpRequest) -> str:
