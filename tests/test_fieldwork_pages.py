@@ -425,3 +425,11 @@ def test_the_team_page_counts_what_waits_for_the_leader_and_offers_only_what_the
     assert f'name="remove" value="{leader.pk}"' not in body
     official = logged_in(world.reporter_a).get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
     assert f'name="remove" value="{leader.pk}"' in official
+
+
+def test_the_cases_list_names_a_member_only_of_a_team_the_user_sees(world: World) -> None:
+    client = logged_in(world.leader_a)
+    named = client.get(reverse("fieldwork:cases"), {"member": str(world.member_a.pk)})
+    assert "Member A" in named.context["title"]
+    stranger = client.get(reverse("fieldwork:cases"), {"member": str(world.operator_staff.pk)})
+    assert "Viettel" not in stranger.content.decode().split("<h1>")[1].split("</h1>")[0]

@@ -313,12 +313,12 @@ def cases(request: HttpRequest) -> HttpResponse:
         .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE, UnitKind.Category.TEAM])
         .filter(valid_to__isnull=True)
         .order_by("path")[:300],
-        "title": _title(chosen),
+        "title": _title(user, chosen),
     }
     return render(request, "fieldwork/cases.html", context)
 
 
-def _title(chosen: dict[str, Any]) -> str:
+def _title(user: User, chosen: dict[str, Any]) -> str:
     """What the list holds, in words: the list a team page's figure or a home page's card links to."""
     if chosen["missing"] == "team":
         return _("Cases without a team")
@@ -328,7 +328,10 @@ def _title(chosen: dict[str, Any]) -> str:
     if member == "none":
         return _("Cases handed to nobody yet")
     if isinstance(member, int):
-        person = User.objects.filter(pk=member).first()
+        # Named only when they are in a team the user sees: an id in the address reveals nobody's name.
+        teams = visible_units(user).filter(kind__category=UnitKind.Category.TEAM)
+        in_teams = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER])
+        person = User.objects.filter(pk=member, pk__in=in_teams.values("user_id")).first()
         if person is not None:
             return _("Cases handed to %(name)s") % {"name": person}
     return _("Door-to-door cases")
