@@ -194,6 +194,8 @@ def test_a_member_adds_a_person_found_in_the_field(world: World) -> None:
             "village": world.villages_a[1].pk, "outcome": "informed"}  # fmt: skip
     assert client.post(reverse("fieldwork:team_found", args=[world.team_a.pk]), data).status_code == 302
     assert Case.objects.get(found_in_field=True).unit == world.villages_a[1]
+    team_page = client.get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    assert team_page.context["progress"].found == 1 and 'id="team-found"' in team_page.content.decode()
 
 
 def test_progress_pages_of_a_team_a_commune_and_the_province(world: World) -> None:
