@@ -53,12 +53,21 @@ def test_team_leader_walks_the_field_pages(
 
     page.get_by_role("link", name="Các trường hợp của tổ").first.click()
     expect(page.locator("#cases")).to_contain_text("Nguyễn Văn An")
+    # The hand-over tick boxes: the whole cell is the target, at least 44 px each way; a tap anywhere in it ticks.
+    cell = page.locator("#cases td.pick label").first
+    cell.scroll_into_view_if_needed()
+    box = cell.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44, box
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] - 3)
+    expect(page.locator("#cases td.pick input").first).to_be_checked()
     page.screenshot(path=str(SCREENSHOTS / f"field-cases-{width}.png"), full_page=True)
 
     page.locator("#cases").get_by_role("link", name="Nguyễn Văn An").click()
     expect(page.locator("#conflict")).to_be_visible()
     expect(page.locator("#history li")).to_have_count(2)
     page.screenshot(path=str(SCREENSHOTS / f"field-case-conflict-{width}.png"), full_page=True)
+    offered = page.locator("#resolve select option").all_inner_texts()
+    assert "Đã chuyển đổi (xác minh qua danh sách)" not in offered and "Đồng ý chuyển đổi" in offered, offered
     page.get_by_role("button", name="Gọi điện (số được hiển thị và ghi nhật ký)").click()
     expect(page.locator("#dial")).to_have_attribute("href", "tel:0868123456")
     page.screenshot(path=str(SCREENSHOTS / f"field-case-call-{width}.png"), full_page=True)

@@ -259,6 +259,31 @@ def test_progress_counts_the_funnel_self_reported_apart_from_verified(world: Wor
     assert json.dumps(progress)
 
 
+def test_progress_shows_cases_found_at_the_door_apart_from_those_on_the_lists(world: World) -> None:
+    from django.urls import reverse
+
+    from switchoff.counts.verify import find_differences
+    from switchoff.fieldwork.services import cases_assign
+    from tests.conftest import logged_in
+
+    field = open_field(world)
+    client, _raw = device_client(world.member_a)
+    found = FoundPerson("Hoàng Văn Nam", "0868999777", "Số 1", world.villages_a[1].pk)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed"), visit(None, "informed", found=found)])
+    progress = client.get("/api/v1/field/progress").json()
+    assert (progress["cases"], progress["cases_on_lists"], progress["cases_found_in_field"]) == (4, 3, 1)
+    # The found case handed to another team leaves this team's figure and joins the other's, kept by the counters.
+    case = Case.objects.get(found_in_field=True)
+    cases_assign(actor=world.admin, cases=Case.objects.filter(pk=case.pk), team=world.team_b)
+    progress = client.get("/api/v1/field/progress").json()
+    assert (progress["cases"], progress["cases_on_lists"], progress["cases_found_in_field"]) == (3, 3, 0)
+    assert not find_differences()
+    page = logged_in(world.reporter_a).get(reverse("fieldwork:progress", args=[world.ward_a.pk]))
+    assert (page.context["p"].on_lists, page.context["p"].found) == (4, 1)
+    body = page.content.decode()
+    assert 'id="found"' in body and "found=1" in body
+
+
 def test_the_worker_s_import_makes_the_cases_in_the_list_s_transaction(world: World) -> None:
     """The hook (services.list_write): the background job's list brings its cases; a cancelled one brings none."""
     from switchoff.subscribers import jobs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
@@ -154,10 +155,36 @@ def test_the_leader_resolves_a_conflict_and_both_visits_stay(world: World) -> No
     visits_record(actor=world.leader_a, visits=[visit(field.an, "agrees", case_version=seen)])
     client = logged_in(world.leader_a)
     assert "resolve" in client.get(reverse("fieldwork:case", args=[field.an.pk])).content.decode()
-    client.post(reverse("fieldwork:case_resolve", args=[field.an.pk]), {"status": Status.AGREED})
+    client.post(reverse("fieldwork:case_resolve", args=[field.an.pk]), {"status": Status.AGREED, "note": "Đã gọi lại"})
     case = Case.objects.get(pk=field.an.pk)
     assert not case.conflict and case.status == Status.AGREED
     assert Visit.objects.filter(case=case).count() == 2
+    # The resolution is in the case's history: who, the status chosen, the reason written.
+    history = client.get(reverse("fieldwork:case", args=[case.pk])).content.decode().split('id="history"')[1]
+    resolved = history.split('class="resolution"')[1].split("</li>")[0]
+    assert "Leader A" in resolved and "Đồng ý chuyển" in resolved and "Đã gọi lại" in resolved
+
+
+def test_verified_is_not_offered_to_resolve_a_conflict_and_the_service_refuses_it(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from switchoff.fieldwork.services import case_resolve
+
+    field = open_field(world)
+    seen = field.an.version
+    visits_record(actor=world.member_a, visits=[visit(field.an, "switched", case_version=seen)])
+    visits_record(actor=world.leader_a, visits=[visit(field.an, "informed", case_version=seen)])
+    client = logged_in(world.leader_a)
+    page = client.get(reverse("fieldwork:case", args=[field.an.pk]))
+    offered = {code for code, _label in page.context["resolve"].fields["status"].choices}
+    assert Status.VERIFIED not in offered and Status.NEW not in offered and Status.SWITCHED in offered
+    # The page's form refuses it, and so does the service whatever calls it.
+    client.post(reverse("fieldwork:case_resolve", args=[field.an.pk]), {"status": Status.VERIFIED})
+    assert Case.objects.get(pk=field.an.pk).conflict
+    with pytest.raises(ValidationError):
+        case_resolve(actor=world.leader_a, case=field.an, status=Status.VERIFIED)
+    case = Case.objects.get(pk=field.an.pk)
+    assert case.conflict and case.status != Status.VERIFIED
 
 
 def test_a_member_adds_a_person_found_in_the_field(world: World) -> None:
@@ -167,6 +194,8 @@ def test_a_member_adds_a_person_found_in_the_field(world: World) -> None:
             "village": world.villages_a[1].pk, "outcome": "informed"}  # fmt: skip
     assert client.post(reverse("fieldwork:team_found", args=[world.team_a.pk]), data).status_code == 302
     assert Case.objects.get(found_in_field=True).unit == world.villages_a[1]
+    team_page = client.get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    assert team_page.context["progress"].found == 1 and 'id="team-found"' in team_page.content.decode()
 
 
 def test_progress_pages_of_a_team_a_commune_and_the_province(world: World) -> None:
@@ -281,3 +310,128 @@ def test_progress_never_visited_is_one_figure_its_link_lists_the_same_cases(worl
     listed = client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"].paginator.count
     assert listed == figure == 3
     assert field.bao.pk in {c.pk for c in client.get(answer.context["cases_url"], {"novisit": "1"}).context["page"]}
+
+
+def test_the_leader_may_add_the_people_of_the_teams_commune_not_only_those_already_in_it(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from switchoff.fieldwork.services import team_member_add
+    from switchoff.people.models import Membership
+    from switchoff.people.roles import Role
+    from tests.conftest import make_user
+
+    village_head = make_user("truong.khoi", world.villages_a[2], Role.VIEWER)
+    elsewhere = make_user("nguoi.dong.kinh", world.village_b, Role.VIEWER)
+    client = logged_in(world.leader_a)
+    page = client.get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    offered = {p.pk for p in page.context["candidates"]}
+    assert village_head.pk in offered and world.reporter_a.pk in offered
+    assert elsewhere.pk not in offered and world.member_a.pk not in offered and world.leader_a.pk not in offered
+    # Searchable, diacritics optional.
+    found = client.get(reverse("fieldwork:team", args=[world.team_a.pk]), {"who": "truong"})
+    assert [p.pk for p in found.context["candidates"]] == [village_head.pk]
+    client.post(
+        reverse("fieldwork:team_members", args=[world.team_a.pk]), {"person": village_head.pk, "role": "team_member"}
+    )
+    assert Membership.objects.filter(user=village_head, unit=world.team_a, role=Role.TEAM_MEMBER).exists()
+    # Someone of another commune is refused by the page and by the service.
+    client.post(
+        reverse("fieldwork:team_members", args=[world.team_a.pk]), {"person": elsewhere.pk, "role": "team_member"}
+    )
+    assert not Membership.objects.filter(user=elsewhere, unit=world.team_a).exists()
+    with pytest.raises(ValidationError):
+        team_member_add(actor=world.reporter_a, team=world.team_a, person=elsewhere)
+
+
+def test_member_rows_show_their_open_cases_and_the_follow_ups_due(world: World) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from switchoff.fieldwork.services import cases_assign
+
+    field = open_field(world)
+    team_cases = Case.objects.filter(pk__in=[field.an.pk, field.binh.pk])
+    cases_assign(actor=world.leader_a, cases=team_cases, team=world.team_a, member=world.member_a)
+    yesterday = timezone.now() - datetime.timedelta(days=3)
+    visits_record(actor=world.member_a, visits=[visit(Case.objects.get(pk=field.an.pk), "not_home", at=yesterday)])
+    page = logged_in(world.leader_a).get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    rows = dict((m.user_id, load) for m, load in page.context["members"])
+    assert rows[world.member_a.pk] == (2, 1) and rows[world.leader_a.pk] == (0, 0)
+    # An's household neighbour Hoa is the team's, handed to nobody.
+    assert page.context["unassigned"] == (1, 0)
+    body = page.content.decode().split('id="team-members"')[1].split("</ul>")[0]
+    assert f"member={world.member_a.pk}" in body and "member=none" in body
+    listed = logged_in(world.leader_a).get(reverse("fieldwork:cases"), {"unit": str(world.team_a.pk), "member": "none"})
+    assert [c.pk for c in listed.context["page"]] == [field.hoa.pk]
+    # Each figure links to the list of the same cases.
+    member = str(world.member_a.pk)
+    query = {"unit": str(world.team_a.pk), "member": member, "open": "1"}
+    opened = logged_in(world.leader_a).get(reverse("fieldwork:cases"), query)
+    assert sorted(c.pk for c in opened.context["page"]) == sorted([field.an.pk, field.binh.pk])
+    assert "Member A" in opened.context["title"]
+    due = logged_in(world.leader_a).get(reverse("fieldwork:cases"), {**query, "due": "1"})
+    assert [c.pk for c in due.context["page"]] == [field.an.pk]
+
+
+def test_the_list_of_cases_without_a_team_asks_for_a_team_and_a_member_alone_names_it(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.reporter_a)
+    url = reverse("fieldwork:cases") + "?missing=team"
+    form = client.get(url).context["form"]
+    assert form["team"].value() == "" and form.fields["team"].choices[0][0] == ""
+    # Keeping "no team" would hand nothing over: the page says what to choose instead.
+    answer = client.post(url, {"case": field.bao.pk, "team": "", "member": "", "scope": "chosen"}, follow=True)
+    assert "Choose the team" in answer.content.decode() or "Chọn tổ" in answer.content.decode()
+    assert Case.objects.get(pk=field.bao.pk).team is None
+    chosen = {"case": field.bao.pk, "team": "", "member": f"{world.team_a.pk}:{world.member_a.pk}", "scope": "chosen"}
+    client.post(url, chosen)
+    bao = Case.objects.get(pk=field.bao.pk)
+    assert (bao.team_id, bao.member_id) == (world.team_a.pk, world.member_a.pk)
+
+
+def test_a_hand_over_that_changes_nothing_says_so(world: World) -> None:
+    field = open_field(world)
+    client = logged_in(world.leader_a)
+    url = reverse("fieldwork:cases") + f"?unit={world.team_a.pk}"
+    answer = client.post(url, {"case": field.an.pk, "team": "keep", "member": "", "scope": "chosen"}, follow=True)
+    body = answer.content.decode()
+    assert "Nothing changed" in body or "Không có gì thay đổi" in body
+
+
+def test_a_communes_progress_lists_its_teams_and_its_cases_without_a_team(world: World) -> None:
+    field = open_field(world)
+    visits_record(actor=world.member_a, visits=[visit(field.an, "switched")])
+    page = logged_in(world.reporter_a).get(reverse("fieldwork:progress", args=[world.ward_a.pk]))
+    rows = {(t.team.pk if t.team else None): (t.cases, t.without_visit, t.switched) for t in page.context["p"].per_team}
+    # Team A: An, Hoa, Bình (An switched); no team: Bảo of Khối 3. Team B's case is in another commune.
+    assert rows == {world.team_a.pk: (3, 2, 1), None: (1, 1, 0)}
+    assert 'id="per-team"' in page.content.decode()
+    team_page = logged_in(world.leader_a).get(reverse("fieldwork:progress", args=[world.team_a.pk]))
+    assert team_page.context["p"].per_team == []
+
+
+def test_the_team_page_counts_what_waits_for_the_leader_and_offers_only_what_they_may_do(world: World) -> None:
+    from switchoff.people.models import Membership
+
+    field = open_field(world)
+    seen = field.an.version
+    visits_record(actor=world.member_a, visits=[visit(field.an, "informed", case_version=seen)])
+    visits_record(actor=world.leader_a, visits=[visit(field.an, "agrees", case_version=seen)])
+    visits_record(actor=world.member_a, visits=[visit(field.binh, "wrong_number")])
+    page = logged_in(world.leader_a).get(reverse("fieldwork:team", args=[world.team_a.pk]))
+    assert page.context["to_lead"] == {"conflict": 1, "escalated": 1}
+    # A leader cannot take a leader out (a commune official can): the page does not offer it.
+    leader = Membership.objects.get(user=world.leader_a, unit=world.team_a)
+    body = page.content.decode()
+    assert f'name="remove" value="{leader.pk}"' not in body
+    official = logged_in(world.reporter_a).get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
+    assert f'name="remove" value="{leader.pk}"' in official
+
+
+def test_the_cases_list_names_a_member_only_of_a_team_the_user_sees(world: World) -> None:
+    client = logged_in(world.leader_a)
+    named = client.get(reverse("fieldwork:cases"), {"member": str(world.member_a.pk)})
+    assert "Member A" in named.context["title"]
+    stranger = client.get(reverse("fieldwork:cases"), {"member": str(world.operator_staff.pk)})
+    assert "Viettel" not in stranger.content.decode().split("<h1>")[1].split("</h1>")[0]

@@ -13,7 +13,9 @@ from switchoff.fieldwork.rules import (
     Outcome,
     Stage,
     Status,
+    after_resolution,
     after_visit,
+    resolution_choices,
 )
 
 DAY = datetime.date(2024, 8, 5)
@@ -93,3 +95,37 @@ def test_a_closed_case_reopens_with_a_new_visit() -> None:
 def test_switched_records_the_day_the_next_list_judges() -> None:
     state = after_visit(CaseState(), outcome=Outcome.SWITCHED, at=AT, day=DAY)
     assert state.switched_on == DAY and state.stage == Stage.SWITCHED and state.follow_up_on is None
+
+
+def test_a_leader_never_chooses_verified_nor_not_visited_to_settle_a_conflict() -> None:
+    visited = after_visit(CaseState(), outcome=Outcome.INFORMED, at=AT, day=DAY)
+    assert Status.VERIFIED not in resolution_choices(visited.status)
+    assert Status.NEW not in resolution_choices(visited.status)
+    assert Status.AGREED in resolution_choices(visited.status)
+    with pytest.raises(ValueError, match="verified"):
+        after_resolution(visited, status=Status.VERIFIED, day=DAY)
+
+
+def test_a_verified_case_in_conflict_stays_verified() -> None:
+    verified = CaseState(status=Status.VERIFIED, stage=Stage.VERIFIED, switched_on=DAY)
+    assert resolution_choices(Status.VERIFIED) == (Status.VERIFIED,)
+    assert after_resolution(verified, status=Status.VERIFIED, day=DAY) == verified
+    with pytest.raises(ValueError, match="follow_up"):
+        after_resolution(verified, status=Status.FOLLOW_UP, day=DAY)
+
+
+def test_a_switch_chosen_by_the_leader_moves_the_funnel_and_is_dated_for_the_next_list() -> None:
+    visited = after_visit(CaseState(), outcome=Outcome.INFORMED, at=AT, day=DAY)
+    _when, day = at(3)
+    state = after_resolution(visited, status=Status.SWITCHED, day=day)
+    assert state.stage == Stage.SWITCHED and state.switched_on == day and state.follow_up_on is None
+
+
+def test_an_open_status_chosen_by_the_leader_keeps_or_gets_a_follow_up_date() -> None:
+    informed = after_visit(CaseState(), outcome=Outcome.INFORMED, at=AT, day=DAY)
+    assert after_resolution(informed, status=Status.AGREED, day=DAY).follow_up_on == informed.follow_up_on
+    escalated = CaseState(status=Status.ESCALATED, stage=Stage.VISITED, last_visit_at=AT)
+    assert after_resolution(escalated, status=Status.FOLLOW_UP, day=DAY).follow_up_on == DAY
+    refused = after_resolution(escalated, status=Status.REFUSED, day=DAY)
+    assert refused.follow_up_on == DAY + datetime.timedelta(days=FOLLOW_UP_DAYS[Outcome.REFUSES] or 0)
+    assert after_resolution(informed, status=Status.CLOSED, day=DAY).follow_up_on is None

@@ -120,6 +120,12 @@ def grow_people(world: World, state: dict[str, Any], start: int, stop: int) -> N
         person.memberships.create(unit=world.villages_a[i % 3], role=Role.VIEWER)
 
 
+def grow_commune_people(world: World, state: dict[str, Any], start: int, stop: int) -> None:
+    """People of ward A's villages, not in team A: the people its leader may add."""
+    for i in range(start, stop):
+        make_user(f"village.{i}", world.villages_a[i % 3], Role.VIEWER)
+
+
 def grow_campaigns(world: World, state: dict[str, Any], start: int, stop: int) -> None:
     for _i in range(start, stop):
         state["campaign"] = make_campaign(world)
@@ -298,6 +304,12 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "unit-detail-members": Scenario(
         "leader_a", lambda w, s: (reverse("units:detail", args=[w.team_a.pk]), {}), grow_people, 60
+    ),
+    "team-page-members": Scenario(
+        "leader_a", lambda w, s: (reverse("fieldwork:team", args=[w.team_a.pk]), {}), grow_people, 40
+    ),
+    "team-page-candidates": Scenario(
+        "leader_a", lambda w, s: (reverse("fieldwork:team", args=[w.team_a.pk]), {}), grow_commune_people, 40
     ),
     "people": Scenario("coordinator", page("people:list"), grow_people, 60),
     "people-search": Scenario("coordinator", page("people:list", q="member"), grow_people, 60),

@@ -5,7 +5,9 @@ unit (its village, or its commune while unplaced), so the counts roll up the uni
 tree. The dimension is the case's team (0: none), or for ``member_visits`` the
 member. ``follow_up`` is written on the follow-up's own day, so the follow-ups
 overdue are the counts up to yesterday. Visits count where the case was and for
-the team it belonged to when the visit was made (both kept on the visit).
+the team it belonged to when the visit was made (both kept on the visit). ``found``
+counts the cases of people found at the door (on no list), where they are and for
+their team, so that the pages show them apart from the cases on the lists.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def visits_key(campaign_id: int) -> str:
     return f"{PREFIX}{campaign_id}.visits"
 
 
+def found_key(campaign_id: int) -> str:
+    return f"{PREFIX}{campaign_id}.found"
+
+
 def member_visits_key(campaign_id: int) -> str:
     return f"{PREFIX}{campaign_id}.member_visits"
 
@@ -68,6 +74,10 @@ class CaseDeltas:
             self.add(before, -n)
             self.add(after, n)
 
+    def found(self, *, campaign_id: int, unit_id: int, team_id: int | None, n: int = 1) -> None:
+        """Cases found in the field added (or, ``n`` < 0, leaving ``unit_id`` and ``team_id``)."""
+        self.sums[(unit_id, found_key(campaign_id), team_id or 0, None)] += n
+
     def visit(self, *, campaign_id: int, unit_id: int, team_id: int | None, member_id: int, day: datetime.date) -> None:
         self.sums[(unit_id, visits_key(campaign_id), team_id or 0, day)] += 1
         self.sums[(unit_id, member_visits_key(campaign_id), member_id, day)] += 1
@@ -91,6 +101,18 @@ def grouped(cases: QuerySet[Case]) -> Iterable[tuple[CaseKey, int]]:
     rows = cases.values_list(*CASE_KEY_FIELDS).annotate(n=Count("pk")).order_by()
     for *key, n in rows:
         yield tuple(key), n
+
+
+def found_grouped(cases: QuerySet[Case]) -> Iterable[tuple[tuple[int, int, int | None], int]]:
+    """The cases found in the field among ``cases`` by (campaign, unit, team), one query."""
+    rows = (
+        cases.filter(found_in_field=True)
+        .values_list("campaign_id", "unit_id", "team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for campaign_id, unit_id, team_id, n in rows:
+        yield (campaign_id, unit_id, team_id), n
 
 
 def _key(*parts: Any) -> Concat:
@@ -131,6 +153,17 @@ def rebuild() -> QuerySet[Any, Any]:
         .annotate(count_total=Count("pk"))
         .order_by()
     )
+    found = (
+        cases.filter(found_in_field=True)
+        .annotate(
+            count_unit=F("unit_id"),
+            count_key=_key(Value(PREFIX), "campaign_text", Value(".found")),
+            count_dimension=F("team_dim"),
+        )
+        .values("count_unit", "count_key", "count_dimension")
+        .annotate(count_total=Count("pk"))
+        .order_by()
+    )
     visits = Visit.objects.annotate(campaign_text=Cast("case__campaign_id", CharField()))
     by_team = (
         visits.annotate(
@@ -152,4 +185,4 @@ def rebuild() -> QuerySet[Any, Any]:
         .annotate(count_total=Count("pk"))
         .order_by()
     )
-    return by_status.union(by_stage, follow_ups, by_team, by_member, all=True)
+    return by_status.union(by_stage, follow_ups, found, by_team, by_member, all=True)

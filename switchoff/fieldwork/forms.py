@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from switchoff.fieldwork.rules import Outcome, Status
+from switchoff.fieldwork.rules import Outcome, resolution_choices
 from switchoff.people.roles import Role
 
 
@@ -61,7 +61,7 @@ class AssignForm(forms.Form):
     A member's choice is "team:user", so choosing only a member names the team too.
     """
 
-    team = forms.ChoiceField(label=_("Team"), initial=KEEP)
+    team = forms.ChoiceField(label=_("Team"), initial=KEEP, required=False)
     member = forms.ChoiceField(label=_("Member (optional)"), required=False)
     scope = forms.ChoiceField(
         choices=[("chosen", _("The cases ticked")), ("filter", _("Every case of this list (the filter)"))],
@@ -77,6 +77,10 @@ class AssignForm(forms.Form):
         data = super().clean() or {}
         team, member = data.get("team"), data.get("member") or ""
         member_team, member_id = (int(x) for x in member.split(":")) if member else (None, None)
+        if not team and member_team is None:
+            raise forms.ValidationError(_("Choose the team (or one of its members) to hand the cases to."))
+        if member_team is not None and not team:
+            team = data["team"] = str(member_team)
         if member_team is not None and team == NO_TEAM:
             raise forms.ValidationError(_("A member can only be chosen with their team: keep the team or choose it."))
         if member_team is not None and team not in (KEEP, str(member_team)):
@@ -91,12 +95,19 @@ class AssignForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    status = forms.ChoiceField(label=_("The status that stands"), choices=Status.choices)
+    """Settle a conflict: the statuses offered are the rules' (never "verified": only a list verifies)."""
+
+    status = forms.ChoiceField(label=_("The status that stands"))
     note = forms.CharField(label=_("Why (optional)"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s.value, s.label) for s in resolution_choices(current)]  # type: ignore[attr-defined]
 
 
 class MemberForm(forms.Form):
-    person = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    # The people offered are the team's candidates (``selectors.team_candidates``), searched on the page.
+    person = forms.IntegerField(label=_("Person"))
     role = forms.ChoiceField(
         label=_("Role"),
         choices=[(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label), (Role.TEAM_LEADER.value, Role.TEAM_LEADER.label)],

@@ -170,6 +170,23 @@ class Visit(models.Model):
         return f"{self.case_id} {self.outcome} {self.visited_at:%Y-%m-%d}"
 
 
+class Resolution(models.Model):
+    """A team leader settling a case in conflict: who, when, the status that stood and why (the case's history)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="resolutions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=16, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    note = models.CharField(_("why"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_status}→{self.status}"
+
+
 class HouseholdEntry(models.Model):
     """Another number of the household met in the same visit, with its own outcome."""
 

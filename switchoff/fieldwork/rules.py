@@ -14,6 +14,9 @@ on switched cases. Nothing else decides a case's status.
 * On the next list of the case's operator: a switched case still on it is to be
   revisited, one that left it is verified; a case not yet switched whose number left
   the list is closed (it needs no more visits: the number no longer uses 2G only).
+* A team leader settling a conflict chooses the status that stands, never "verified"
+  (only a list verifies) and never "not visited yet" (a case in conflict has visits);
+  a verified case stays verified (the flag is cleared, the status kept).
 """
 
 from __future__ import annotations
@@ -53,9 +56,12 @@ class Status(models.TextChoices):
 
 
 class Stage(models.IntegerChoices):
-    """The furthest step of the funnel a case reached: listed → visited → agreed → switched → verified."""
+    """The furthest step of the funnel a case reached: listed → visited → agreed → switched → verified.
 
-    LISTED = 0, _("Listed")
+    The first step holds every case, those found at the door (on no list) too: its label says so.
+    """
+
+    LISTED = 0, _("Every case (listed or found at the door)")
     VISITED = 1, _("Visited")
     AGREED = 2, _("Agreed")
     SWITCHED = 3, _("Switched (self-reported)")
@@ -132,6 +138,57 @@ def after_visit(state: CaseState, *, outcome: str, at: datetime.datetime, day: d
     return CaseState(
         status=status, stage=stage, follow_up_on=follow_up, not_home=not_home, last_visit_at=at, switched_on=switched_on
     )
+
+
+# What a team leader may choose when settling a conflict: verified only comes from a list, and a case
+# in conflict was visited (at least twice).
+RESOLVABLE = tuple(s for s in Status if s not in {Status.VERIFIED, Status.NEW})
+
+# The funnel's step a status stands for, when a leader chooses it (a case never goes back a step).
+STAGE_OF_STATUS: dict[str, Stage] = {
+    Status.AGREED: Stage.AGREED,
+    Status.NEEDS_SUPPORT: Stage.AGREED,
+    Status.SWITCHED: Stage.SWITCHED,
+    Status.REVISIT: Stage.SWITCHED,
+}
+
+# Days until the next visit of an open status a leader chose, when the case had no date.
+RESOLVED_FOLLOW_UP_DAYS: dict[str, int] = {
+    Status.FOLLOW_UP: 0,
+    Status.REVISIT: 0,
+    Status.AGREED: FOLLOW_UP_DAYS[Outcome.AGREES] or 0,
+    Status.NEEDS_SUPPORT: FOLLOW_UP_DAYS[Outcome.NEEDS_SUPPORT] or 0,
+    Status.REFUSED: FOLLOW_UP_DAYS[Outcome.REFUSES] or 0,
+}
+
+
+def resolution_choices(current: str) -> tuple[Status, ...]:
+    """The statuses a leader may choose for a case in conflict now in ``current``."""
+    if current == Status.VERIFIED:
+        return (Status.VERIFIED,)
+    return RESOLVABLE
+
+
+def after_resolution(state: CaseState, *, status: str, day: datetime.date) -> CaseState:
+    """The case after a leader chose ``status`` on ``day`` to settle a conflict.
+
+    Raises ``ValueError`` for a status the leader may not choose (``resolution_choices``).
+    An open status keeps its follow-up date, or gets the one its visit would have given (``day`` itself
+    for "visit again" and "revisit": the leader sends the team back); a closed one has none. A switch
+    chosen by the leader is dated ``day`` unless a visit dated it, so that the next list judges it.
+    """
+    if status not in resolution_choices(state.status):
+        raise ValueError(status)
+    if status == state.status:
+        return state
+    follow_up = None
+    if status in OPEN:
+        follow_up = state.follow_up_on or day + datetime.timedelta(days=RESOLVED_FOLLOW_UP_DAYS[status])
+    switched_on = state.switched_on
+    if status in (Status.SWITCHED, Status.REVISIT) and switched_on is None:
+        switched_on = day
+    stage = max(state.stage, STAGE_OF_STATUS.get(status, Stage.VISITED))
+    return replace(state, status=status, stage=stage, follow_up_on=follow_up, switched_on=switched_on)
 
 
 # The next list of the case's operator, written as filters and updates that the services apply

@@ -6,10 +6,10 @@ import base64
 import datetime
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -18,8 +18,9 @@ from switchoff.counts.selectors import count_by_day, count_totals, total
 from switchoff.fieldwork import counts as keys
 from switchoff.fieldwork.access import field_cases
 from switchoff.fieldwork.cases import campaigns_for
-from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Visit
-from switchoff.fieldwork.rules import Stage, Status
+from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Resolution, Visit
+from switchoff.fieldwork.rules import OPEN, Stage, Status
+from switchoff.lib.text import fold
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.units.models import Unit, UnitKind
@@ -38,6 +39,49 @@ def teams_of_member(user: User) -> list[Unit]:
         .distinct()
         .order_by("search_name")
     )
+
+
+CANDIDATES_SHOWN = 50
+
+
+def team_candidates(team: Unit, query: str = "", *, include_team: bool = False) -> QuerySet[User]:
+    """Who a team's leader or its commune's official may put in the team: the active people of the team's
+    commune (a membership in the commune, its villages, its other teams, its offices), not yet in the team
+    (``include_team``: those in it too, who may be named leader).
+
+    A ward's teams are made of the ward's own people (its staff, village heads, volunteers already given an
+    account); anyone else is invited first (people.manage). ``query`` narrows by name (diacritics optional),
+    username or phone number.
+    """
+    commune = team.geographic_anchor()
+    in_commune = Membership.objects.filter(unit__in=Unit.objects.rolling_into(commune).values("pk")).values("user_id")
+    people = User.objects.filter(pk__in=in_commune, is_active=True)
+    if not include_team:
+        in_team = Membership.objects.filter(unit=team, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER])
+        people = people.exclude(pk__in=in_team.values("user_id"))
+    if query := query.strip():
+        folded = fold(query)
+        people = people.filter(
+            Q(search_name__contains=folded) | Q(username__istartswith=query) | Q(phone__startswith=query)
+        )
+    return people.order_by("search_name", "username")
+
+
+def member_workload(team: Unit, member_ids: list[int]) -> dict[int | None, tuple[int, int]]:
+    """For each member of ``team``, (open cases handed to them, of which follow-ups due by today), and under
+    ``None`` the team's cases handed to nobody: one query."""
+    open_cases = Q(status__in=list(OPEN))
+    rows = (
+        Case.objects.filter(team=team)
+        .filter(Q(member_id__in=member_ids) | Q(member__isnull=True))
+        .values_list("member_id")
+        .annotate(
+            open=Count("pk", filter=open_cases),
+            due=Count("pk", filter=open_cases & Q(follow_up_on__lte=timezone.localdate())),
+        )
+        .order_by()
+    )
+    return {member_id: (n_open, n_due) for member_id, n_open, n_due in rows}
 
 
 def with_address(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -147,12 +191,14 @@ class HistoryEntry:
     member: str
     outcome: str
     outcome_label: str
-    visit: Visit
+    visit: Visit | None  # None for a resolution
     household_of: int | None  # the case visited, when this was recorded as one of its household
+    resolution: Resolution | None = None  # a leader settling a conflict
 
 
 def case_history(case: Case) -> list[HistoryEntry]:
-    """Every visit of the case, and the household entries recorded for it in visits to its neighbours."""
+    """Every visit of the case, the household entries recorded for it in visits to its neighbours, and the
+    conflicts settled on it (who, when, the status chosen, why): newest first, three queries."""
     entries: list[HistoryEntry] = []
     for v in Visit.objects.filter(case=case).select_related("member"):
         entries.append(HistoryEntry(v.visited_at, str(v.member), v.outcome, v.get_outcome_display(), v, None))
@@ -162,6 +208,8 @@ def case_history(case: Case) -> list[HistoryEntry]:
                 e.visit.visited_at, str(e.visit.member), e.outcome, e.get_outcome_display(), e.visit, e.visit.case_id
             )
         )
+    for r in Resolution.objects.filter(case=case).select_related("by"):
+        entries.append(HistoryEntry(r.at, str(r.by), r.status, r.get_status_display(), None, None, r))
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
@@ -176,6 +224,15 @@ def campaign_for(unit: Unit) -> Campaign | None:
     return None
 
 
+@dataclass(frozen=True)
+class TeamProgress:
+    team: Unit | None
+    cases: int
+    without_visit: int
+    switched: int  # self-reported or verified
+    verified: int
+
+
 @dataclass
 class Progress:
     campaign: Campaign
@@ -188,6 +245,14 @@ class Progress:
     visits_per_day: list[tuple[datetime.date, int]]
     per_member: list[tuple[User, int]]
     total: int
+    found: int  # of ``total``, the cases of people found at the door (on no list)
+    # A commune's teams (None: its cases without a team), each with its cases, never visited, switched, verified.
+    per_team: list[TeamProgress] = field(default_factory=list)
+
+    @property
+    def on_lists(self) -> int:
+        """Of ``total``, the cases of subscribers on an operator's list."""
+        return self.total - self.found
 
     @property
     def self_reported(self) -> int:
@@ -203,6 +268,8 @@ class Progress:
             "unit": {"id": self.unit.pk, "name": self.unit.name},
             "team": {"id": self.team.pk, "name": self.team.name} if self.team else None,
             "cases": self.total,
+            "cases_on_lists": self.on_lists,
+            "cases_found_in_field": self.found,
             "by_status": [{"status": s, "label": label, "count": n} for s, label, n in self.by_status],
             "funnel": [{"stage": Stage(s).name.lower(), "label": label, "count": n} for s, label, n in self.funnel],
             "self_reported_switched": self.self_reported,
@@ -211,6 +278,16 @@ class Progress:
             "follow_ups_overdue": self.overdue,
             "visits_per_day": [{"day": d.isoformat(), "visits": n} for d, n in self.visits_per_day],
             "per_member": [{"id": u.pk, "name": str(u), "visits": n} for u, n in self.per_member],
+            "per_team": [
+                {
+                    "team": {"id": t.team.pk, "name": t.team.name} if t.team else None,
+                    "cases": t.cases,
+                    "without_visit": t.without_visit,
+                    "switched": t.switched,
+                    "verified": t.verified,
+                }
+                for t in self.per_team
+            ],
         }
 
 
@@ -220,7 +297,7 @@ def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Pro
     where = team.geographic_anchor() if team is not None else unit
     status_keys = [keys.status_key(c, s) for s in Status.values]
     stage_keys = [keys.stage_key(c, s) for s in Stage.values]
-    totals = count_totals(unit=where, keys=[*status_keys, *stage_keys])
+    totals = count_totals(unit=where, keys=[*status_keys, *stage_keys, keys.found_key(c)])
     overdue_totals = count_totals(
         unit=where, keys=[keys.follow_up_key(c)], until=timezone.localdate() - datetime.timedelta(days=1)
     )
@@ -241,6 +318,9 @@ def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Pro
         ((people[pk], total(member_totals, keys.member_visits_key(c), dimension=pk)) for pk in people),
         key=lambda pair: (-pair[1], str(pair[0])),
     )
+    per_team: list[TeamProgress] = []
+    if team is None and unit.kind.category == UnitKind.Category.COMMUNE:
+        per_team = _per_team(totals, c)
     return Progress(
         campaign=campaign,
         unit=unit,
@@ -252,4 +332,22 @@ def progress(*, campaign: Campaign, unit: Unit, team: Unit | None = None) -> Pro
         visits_per_day=[(d, per_day.get(d, 0)) for d in days],
         per_member=per_member,
         total=sum(at_stage.values()),
+        found=total(totals, keys.found_key(c), dimension=dim),
+        per_team=per_team,
     )
+
+
+def _per_team(totals: dict[tuple[str, int], int], c: int) -> list[TeamProgress]:
+    """A commune's progress per team, from the counters already read (their dimension is the team): one query."""
+    stage_keys = {keys.stage_key(c, s) for s in Stage.values}
+    dims = sorted({d for (k, d) in totals if k in stage_keys})
+    teams = {u.pk: u for u in Unit.objects.filter(pk__in=[d for d in dims if d])}
+    rows = []
+    for d in dims:
+        at = {s: total(totals, keys.stage_key(c, s), dimension=d) for s in Stage.values}
+        cases = sum(at.values())
+        if not cases:
+            continue
+        switched = at[Stage.SWITCHED] + at[Stage.VERIFIED]
+        rows.append(TeamProgress(teams.get(d), cases, at[Stage.LISTED], switched, at[Stage.VERIFIED]))
+    return sorted(rows, key=lambda r: (r.team is None, r.team.search_name if r.team else ""))

@@ -29,7 +29,7 @@ from switchoff.audit.services import log_action
 from switchoff.fieldwork import rules
 from switchoff.fieldwork.access import field_cases, managed_cases, may_lead, team_cases
 from switchoff.fieldwork.cases import campaigns_for, teams_of
-from switchoff.fieldwork.counts import CaseDeltas, case_key, grouped
+from switchoff.fieldwork.counts import CaseDeltas, case_key, found_grouped, grouped
 from switchoff.fieldwork.models import (
     Call,
     Case,
@@ -37,8 +37,10 @@ from switchoff.fieldwork.models import (
     FieldDevice,
     FieldDeviceSeen,
     HouseholdEntry,
+    Resolution,
     Visit,
 )
+from switchoff.fieldwork.selectors import team_candidates
 from switchoff.lib.phones import normalize_phone
 from switchoff.people.access import can, forget_grants, visible_units
 from switchoff.people.models import Membership, User, token_digest
@@ -140,9 +142,9 @@ def _problem(visit: VisitInput, now: datetime.datetime) -> str | None:
     return None
 
 
-def _apply(batch: _Batch, case: Case, *, outcome: str, at: datetime.datetime) -> None:
-    before = case_key(case)
-    state = rules.CaseState(
+def _state(case: Case) -> rules.CaseState:
+    """What the rules know of a case."""
+    return rules.CaseState(
         status=case.status,
         stage=case.stage,
         follow_up_on=case.follow_up_on,
@@ -150,6 +152,11 @@ def _apply(batch: _Batch, case: Case, *, outcome: str, at: datetime.datetime) ->
         last_visit_at=case.last_visit_at,
         switched_on=case.switched_on,
     )
+
+
+def _apply(batch: _Batch, case: Case, *, outcome: str, at: datetime.datetime) -> None:
+    before = case_key(case)
+    state = _state(case)
     after = rules.after_visit(state, outcome=outcome, at=at, day=timezone.localdate(at))
     if after.last_visit_at == at and after.last_visit_at != state.last_visit_at:
         case.last_outcome = outcome
@@ -202,6 +209,7 @@ def _found_case(batch: _Batch, visit: VisitInput, villages: dict[int, Unit]) -> 
     )
     case.save()
     batch.deltas.add(case_key(case), 1)
+    batch.deltas.found(campaign_id=case.campaign_id, unit_id=case.unit_id, team_id=case.team_id)
     batch.found.append(case)
     return case
 
@@ -533,6 +541,10 @@ def cases_assign(
         for key, n in grouped(part):
             campaign_id, unit_id, _old_team, status, stage, follow_up_on = key
             deltas.change(key, (campaign_id, unit_id, team_id, status, stage, follow_up_on), n)
+        for (campaign_id, unit_id, old_team), n in found_grouped(part):
+            if old_team != team_id:
+                deltas.found(campaign_id=campaign_id, unit_id=unit_id, team_id=old_team, n=-n)
+                deltas.found(campaign_id=campaign_id, unit_id=unit_id, team_id=team_id, n=n)
         transfers += [
             CaseTransfer(case_id=pk, from_team_id=t, from_member_id=m, at=now)
             for pk, t, m in part.values_list("pk", "team_id", "member_id")
@@ -570,11 +582,17 @@ def team_villages_set(*, actor: User, team: Unit, villages: list[Unit]) -> int:
 
 @transaction.atomic
 def team_member_add(*, actor: User, team: Unit, person: User, role: Role = Role.TEAM_MEMBER) -> Membership:
-    """Put a person in a team as a member (or leader: only a commune official names a leader)."""
+    """Put a person of the team's commune (``selectors.team_candidates``) in a team as a member (or leader:
+    only a commune official names a leader)."""
     if role not in {Role.TEAM_MEMBER, Role.TEAM_LEADER} or team.kind.category != UnitKind.Category.TEAM:
         raise ValidationError(_("A team has members and leaders only."))
     if not may_lead(actor, team) or (role == Role.TEAM_LEADER and not can(actor, Perm.MANAGE_FIELD, team)):
         raise PermissionDenied
+    if not team_candidates(team, include_team=True).filter(pk=person.pk).exists():
+        raise ValidationError(
+            _("%(name)s is not one of the people of %(commune)s: invite them to the commune first.")
+            % {"name": person, "commune": team.geographic_anchor().name}
+        )
     membership, created = Membership.objects.get_or_create(user=person, unit=team, role=role)
     if created:
         log_action("fieldwork.team.member_added", actor=actor, obj=team, unit=team,
@@ -603,22 +621,37 @@ def team_member_remove(*, actor: User, membership: Membership) -> None:
 
 @transaction.atomic
 def case_resolve(*, actor: User, case: Case, status: str, note: str = "") -> Case:
-    """The team leader settles a case in conflict: the status that stands, the flag cleared (both visits stay)."""
+    """The team leader settles a case in conflict: the status that stands, the flag cleared (both visits stay).
+
+    Only the statuses of ``rules.resolution_choices`` are accepted: "verified" comes from an
+    operator's list alone. The resolution is kept (who, when, the status, why) for the case's history.
+    """
     if not managed_cases(actor).filter(pk=case.pk).exists():
         raise PermissionDenied
-    if status not in rules.Status.values:
-        raise ValidationError({"status": _("Unknown status.")})
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.conflict:
+        raise ValidationError(_("This case is not in conflict (any more): nothing to resolve."))
+    if status not in rules.resolution_choices(case.status):
+        if status == rules.Status.VERIFIED:
+            raise ValidationError({"status": _("Only the operator's next list verifies a switch.")})
+        raise ValidationError({"status": _("This status cannot be chosen to resolve a conflict.")})
     before = case_key(case)
     old_status = case.status
-    case.status = status
-    if status not in rules.OPEN:
-        case.follow_up_on = None
+    after = rules.after_resolution(_state(case), status=status, day=timezone.localdate())
+    case.status, case.stage, case.follow_up_on, case.switched_on = (
+        after.status,
+        after.stage,
+        after.follow_up_on,
+        after.switched_on,
+    )
     case.conflict = False
     case.version += 1
     case.assigned_version = case.version
     case.changed_at = timezone.now()
-    case.save(update_fields=["status", "follow_up_on", "conflict", "version", "assigned_version", "changed_at"])
+    case.save(update_fields=["status", "stage", "follow_up_on", "switched_on", "conflict", "version",
+                             "assigned_version", "changed_at"])  # fmt: skip
+    Resolution.objects.create(case=case, by=actor, at=case.changed_at, from_status=old_status, status=status,
+                              note=note.strip()[:300])  # fmt: skip
     deltas = CaseDeltas()
     deltas.change(before, case_key(case))
     deltas.write()

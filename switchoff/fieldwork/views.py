@@ -24,9 +24,9 @@ from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
 from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice
-from switchoff.fieldwork.rules import Stage, Status
+from switchoff.fieldwork.rules import OPEN, Stage, Status, resolution_choices
 from switchoff.lib.phones import display_phone
-from switchoff.people.access import access_unit, can, visible_people, visible_units
+from switchoff.people.access import access_unit, can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
 from switchoff.units.models import Unit, UnitKind
@@ -77,22 +77,42 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
             .order_by("user__search_name")
         )
     member_form = None
+    who = request.GET.get("who", "").strip()[:100]
+    candidates: list[User] = []
+    more = 0
     if lead:
         member_form = MemberForm()
-        commune = unit.geographic_anchor()
-        people = visible_people(user).filter(memberships__unit__rollup_path__startswith=commune.rollup_path).distinct()
-        member_form.fields["person"].choices = [(p.pk, str(p)) for p in people.order_by("search_name")[:500]]  # type: ignore[attr-defined]
+        found = selectors.team_candidates(unit, who)
+        candidates = list(found[: selectors.CANDIDATES_SHOWN + 1])
+        if len(candidates) > selectors.CANDIDATES_SHOWN:
+            candidates = candidates[: selectors.CANDIDATES_SHOWN]
+            more = found.count() - selectors.CANDIDATES_SHOWN
         if not can(user, Perm.MANAGE_FIELD, unit):
             member_form.fields["role"].choices = [(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label)]  # type: ignore[attr-defined]
+    workload = selectors.member_workload(unit, [m.user_id for m in members]) if lead else {}
+    to_lead = (
+        cases.aggregate(
+            conflict=Count("pk", filter=Q(conflict=True)), escalated=Count("pk", filter=Q(status=Status.ESCALATED))
+        )
+        if lead
+        else {}
+    )
     context = {
         "team": unit,
         "villages": [(v, per_village.get(v.pk, 0), others.get(v.pk, 0)) for v in villages],
         "elsewhere": elsewhere,
-        "members": members,
+        "members": [(m, workload.get(m.user_id, (0, 0))) for m in members],
+        "unassigned": workload.get(None, (0, 0)),
+        "candidates": candidates,
+        "more_candidates": more,
+        "who": who,
+        "commune": unit.geographic_anchor(),
         "cases_total": sum(per_village.values()),
         "progress": selectors.progress(campaign=campaign, unit=unit, team=unit) if campaign else None,
         "devices": devices,
         "lead": lead,
+        "manage": can(user, Perm.MANAGE_FIELD, unit),
+        "to_lead": to_lead,
         "member_form": member_form,
         "is_member": any(m.user_id == user.pk for m in members),
     }
@@ -119,15 +139,18 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         messages.success(request, _("%(name)s is no longer in the team.") % {"name": found.user})
         return redirect("fieldwork:team", unit.pk)
     form = MemberForm(request.POST)
-    commune = unit.geographic_anchor()
-    people = visible_people(user).filter(memberships__unit__rollup_path__startswith=commune.rollup_path).distinct()
-    form.fields["person"].choices = [(p.pk, str(p)) for p in people]  # type: ignore[attr-defined]
+    person = None
     if form.is_valid():
-        person = people.get(pk=form.cleaned_data["person"])
-        services.team_member_add(actor=user, team=unit, person=person, role=Role(form.cleaned_data["role"]))
-        messages.success(request, _("%(name)s is now in the team.") % {"name": person})
-    else:
+        person = selectors.team_candidates(unit, include_team=True).filter(pk=form.cleaned_data["person"]).first()
+    if person is None:
         messages.error(request, _("Choose a person of the commune and a role."))
+        return redirect("fieldwork:team", unit.pk)
+    try:
+        services.team_member_add(actor=user, team=unit, person=person, role=Role(form.cleaned_data["role"]))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s is now in the team.") % {"name": person})
     return redirect("fieldwork:team", unit.pk)
 
 
@@ -182,9 +205,22 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
         # Never visited, whatever the status (a case closed unvisited too): the progress page's figure.
         cases = cases.filter(stage=Stage.LISTED)
         chosen["novisit"] = True
+    if params.get("open") == "1":
+        # Still waiting for a visit: the figure a team page shows per member.
+        cases = cases.filter(status__in=list(OPEN))
+        chosen["open"] = True
+    if params.get("due") == "1":
+        cases = cases.filter(status__in=list(OPEN), follow_up_on__lte=timezone.localdate())
+        chosen["due"] = True
+    if params.get("found") == "1":
+        cases = cases.filter(found_in_field=True)
+        chosen["found"] = True
     if (member := params.get("member", "")).isdigit():
         cases = cases.filter(member_id=int(member))
         chosen["member"] = int(member)
+    elif member == "none":
+        cases = cases.filter(member__isnull=True)
+        chosen["member"] = "none"
     return cases, chosen
 
 
@@ -195,11 +231,13 @@ def _assignable_teams(user: User) -> list[Unit]:
     )
 
 
-def _assign_form(user: User, data: Any = None) -> AssignForm:
-    form = AssignForm(data)
+def _assign_form(user: User, data: Any = None, *, without_team: bool = False) -> AssignForm:
+    """The hand-over form; on the list of cases without a team, keeping their team does nothing: a team is chosen."""
+    form = AssignForm(data, initial={"team": ""} if without_team else None)
     teams = _assignable_teams(user)
+    first = [("", _("— choose the team —"))] if without_team else [(KEEP, _("Keep the current team"))]
     form.fields["team"].choices = [  # type: ignore[attr-defined]
-        (KEEP, _("Keep the current team")),
+        *first,
         (NO_TEAM, _("No team (take the cases off their team)")),
     ] + [(str(t.pk), t.name) for t in teams]
     members = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER]).select_related(
@@ -223,7 +261,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not manager:
             raise PermissionDenied
-        form = _assign_form(user, request.POST)
+        form = _assign_form(user, request.POST, without_team=chosen["missing"] == "team")
         if form.is_valid():
             team_id, member_id = form.cleaned_data["team_id"], form.cleaned_data["member_id"]
             if form.cleaned_data["scope"] == "filter":
@@ -249,7 +287,14 @@ def cases(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, _("%(n)s cases handed over.") % {"n": n})
+                if n:
+                    messages.success(request, _("%(n)s cases handed over.") % {"n": n})
+                else:
+                    messages.warning(
+                        request,
+                        _("Nothing changed: tick cases (or choose every case of the list) and a team or member they "
+                          "do not have yet."),
+                    )  # fmt: skip
             return redirect(request.get_full_path())
         for errors in form.errors.values():
             for error in errors:
@@ -261,19 +306,35 @@ def cases(request: HttpRequest) -> HttpResponse:
         "page": page,
         "chosen": chosen,
         "statuses": Status.choices,
-        "form": _assign_form(user) if manager else None,
+        "form": _assign_form(user, without_team=chosen["missing"] == "team") if manager else None,
         "query": request.GET.urlencode(),
         "paging": _without_page(request),
         "units": visible_units(user, Perm.VIEW_SUBSCRIBERS)
         .filter(kind__category__in=[UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE, UnitKind.Category.TEAM])
         .filter(valid_to__isnull=True)
         .order_by("path")[:300],
-        "title": {
-            "team": _("Cases without a team"),
-            "village": _("Cases without a village (address not placed)"),
-        }.get(chosen["missing"], _("Door-to-door cases")),
+        "title": _title(user, chosen),
     }
     return render(request, "fieldwork/cases.html", context)
+
+
+def _title(user: User, chosen: dict[str, Any]) -> str:
+    """What the list holds, in words: the list a team page's figure or a home page's card links to."""
+    if chosen["missing"] == "team":
+        return _("Cases without a team")
+    if chosen["missing"] == "village":
+        return _("Cases without a village (address not placed)")
+    member = chosen.get("member")
+    if member == "none":
+        return _("Cases handed to nobody yet")
+    if isinstance(member, int):
+        # Named only when they are in a team the user sees: an id in the address reveals nobody's name.
+        teams = visible_units(user).filter(kind__category=UnitKind.Category.TEAM)
+        in_teams = Membership.objects.filter(unit__in=teams, role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER])
+        person = User.objects.filter(pk=member, pk__in=in_teams.values("user_id")).first()
+        if person is not None:
+            return _("Cases handed to %(name)s") % {"name": person}
+    return _("Door-to-door cases")
 
 
 def _without_page(request: HttpRequest) -> str:
@@ -305,12 +366,17 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "history": selectors.case_history(case),
         "manage": manage,
         "can_visit": services_can_visit(user, case),
-        "resolve": ResolveForm(initial={"status": case.status}) if manage and case.conflict else None,
+        "resolve": _resolve_form(case) if manage and case.conflict else None,
         "household": _household_choices(user, case),
         "due": case.follow_up_on is not None and case.follow_up_on <= timezone.localdate(),
         "place": _place_choices(user, case),
     }
     return render(request, "fieldwork/case.html", context)
+
+
+def _resolve_form(case: Case) -> ResolveForm:
+    choices = resolution_choices(case.status)
+    return ResolveForm(current=case.status, initial={"status": case.status if case.status in choices else None})
 
 
 def _place_choices(user: User, case: Case) -> list[tuple[int, str]]:
@@ -406,9 +472,16 @@ def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
     case = access_case(user, case_id)
     if not may_manage(user, case):
         raise PermissionDenied
-    form = ResolveForm(request.POST)
-    if form.is_valid():
+    form = ResolveForm(request.POST, current=case.status)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return redirect("fieldwork:case", case.pk)
+    try:
         services.case_resolve(actor=user, case=case, status=form.cleaned_data["status"], note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, _("The conflict is resolved."))
     return redirect("fieldwork:case", case.pk)
 
