@@ -335,7 +335,7 @@ function photoConsent(form) {
     }
     drawPreviews();
   } });
-  const take = h("label", { className: "button big take-photo", id: "take-photo", hidden: true }, input, h("span", { id: "take-photo-text" }, t("take_photo")));
+  const take = h("label", { className: "button big primary take-photo", id: "take-photo", hidden: true }, input, h("span", { id: "take-photo-text" }, t("take_photo")));
   function drawPreviews() {
     previews.replaceChildren(...form.photos.map((photo) =>
       h("figure", { className: "photo-preview" },
@@ -343,6 +343,8 @@ function photoConsent(form) {
         h("button", { type: "button", className: "link", onclick: () => { form.photos = form.photos.filter((p) => p !== photo); note.textContent = ""; drawPreviews(); } }, t("remove_photo")))));
     take.hidden = !box.checked || form.photos.length >= PHOTOS_MAX;
     take.querySelector("span").textContent = form.photos.length ? t("take_another") : t("take_photo");
+    // Filled until a photo is taken, then plain: "Save the visit" stays the one filled button.
+    take.classList.toggle("primary", !form.photos.length);
   }
   const box = h("input", { type: "checkbox", name: "consent_photo", id: "consent-photo", onchange: () => {
     if (!box.checked) form.photos = [];
