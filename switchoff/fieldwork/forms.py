@@ -31,7 +31,8 @@ class VisitForm(forms.Form):
     )
     consent_photo = forms.BooleanField(label=_("The person agreed to a photo"), required=False)
     consent_location = forms.BooleanField(label=_("The person agreed that the location is recorded"), required=False)
-    photo_id = forms.UUIDField(widget=forms.HiddenInput)
+    # Made with the form, so that sending it twice keeps one photo (without it, one derived from the visit's id).
+    photo_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
     photo = forms.FileField(
         label=_("Take a photo (only with the person's consent)"),
         required=False,

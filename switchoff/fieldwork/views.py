@@ -396,8 +396,9 @@ def case_visit(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             if photo is not None:
                 services.photo_check_size(photo.size or 0)
+            photo_id = data["photo_id"] or uuid.uuid5(data["id"], "photo")
             result = services.visit_record_from_page(
-                actor=user, visit=visit, photo=(data["photo_id"], photo.read()) if photo is not None else None
+                actor=user, visit=visit, photo=(photo_id, photo.read()) if photo is not None else None
             )
         except services.PhotoRefused as exc:
             form.add_error("photo", exc.message)
