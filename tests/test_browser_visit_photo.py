@@ -47,7 +47,7 @@ def test_a_leader_records_a_visit_with_a_photo_from_the_page_and_opens_it(
     page.get_by_label("Đã thông tin").check()
     choose = page.get_by_label("Chụp ảnh (chỉ khi người được thăm đồng ý)")
     expect(choose).to_be_hidden()
-    page.get_by_label("Người dân đồng ý chụp ảnh").check()
+    page.get_by_label("Người được thăm đồng ý chụp ảnh").check()
     expect(choose).to_be_visible()
     assert choose.get_attribute("capture") == "environment"
     choose.set_input_files(photo)
