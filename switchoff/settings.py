@@ -281,6 +281,14 @@ IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
 # Uploaded lists and what their checks saved beside them (checks, cleaned rows, problems) are removed this
 # long after they were written, by the periodic job in switchoff/schedule.py.
 UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)
+# Photos of visits (taken only with the person's consent): the largest file accepted as sent, the longest side
+# and the pixels of the image inside it, how many per visit. They are kept re-encoded as JPEG in a private folder
+# that no URL serves: the case page shows them through a view that checks access and logs each view.
+FIELD_PHOTO_MAX_BYTES = env_int("FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+FIELD_PHOTO_MAX_SIDE = env_int("FIELD_PHOTO_MAX_SIDE", 1280)
+FIELD_PHOTO_MAX_PIXELS = env_int("FIELD_PHOTO_MAX_PIXELS", 50_000_000)
+FIELD_PHOTOS_PER_VISIT = env_int("FIELD_PHOTOS_PER_VISIT", 3)
+FIELD_PHOTO_DIR = Path(env_str("SWITCHOFF_FIELD_PHOTO_DIR", str(VAR_DIR / "private" / "photos")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -12,13 +12,14 @@ import json
 import os
 import re
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit
+from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit, VisitPhoto
 from switchoff.fieldwork.services import device_revoke
 from switchoff.people.models import Membership
 from switchoff.people.roles import Role
@@ -66,6 +67,40 @@ PUT_OUTBOX = (
 )
 
 
+# The photos waiting on the phone, with what their blob is (read with the browser's own APIs).
+READ_PHOTOS = (
+    """async () => {
+  """
+    + OPEN_IDB
+    + """
+  const photos = await new Promise((ok) => {
+    const r = db.transaction("photos").objectStore("photos").getAll();
+    r.onsuccess = () => ok(r.result);
+  });
+  db.close();
+  const out = [];
+  for (const photo of photos) {
+    const bitmap = await createImageBitmap(photo.blob);
+    const { id, visit_id } = photo;
+    out.push({ id, visit_id, type: photo.blob.type, width: bitmap.width, height: bitmap.height });
+  }
+  return out;
+}"""
+)
+
+
+@pytest.fixture
+def camera_photo(tmp_path: Path) -> Path:
+    """A photo as a phone's camera makes it: large, with EXIF."""
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    path = tmp_path / "IMG_0001.jpg"
+    Image.linear_gradient("L").resize((2400, 1800)).convert("RGB").save(path, "JPEG", exif=exif)
+    return path
+
+
 @pytest.fixture
 def field_world(transactional_db: None) -> tuple[World, Field]:
     world = build_world()
@@ -105,6 +140,7 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     browser: Browser,  # noqa: F811
     live_server: object,
     field_world: tuple[World, Field],
+    camera_photo: Path,
 ) -> None:
     _world, field = field_world
     base = str(live_server)
@@ -125,12 +161,20 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     page.locator("#save-visit").click()
     expect(page.locator(".flash")).to_have_text("Đã lưu lượt thăm trên máy.")
     expect(unsent(page)).to_have_attribute("data-count", "1")
-    # 2. Bình refuses, with a reason.
+    # 2. Bình refuses, with a reason, and agrees to a photo: the control shows once the box is ticked.
     open_case(page, "Trần Văn Bình")
     choose(page, "Từ chối")
     page.get_by_label("Lý do từ chối").fill("Máy cũ vẫn dùng tốt")
+    expect(page.locator("#take-photo")).to_be_hidden()
+    page.get_by_label("Người được thăm đồng ý chụp ảnh").check()
+    expect(page.locator("#take-photo")).to_be_visible()
+    expect(page.locator("#take-photo")).to_have_attribute("class", re.compile("big"))
+    assert page.locator("#photo-input").get_attribute("capture") == "environment"
+    page.locator("#photo-input").set_input_files(camera_photo)
+    expect(page.locator("#photo-previews img")).to_have_count(1)
     page.locator("#save-visit").click()
     expect(unsent(page)).to_have_attribute("data-count", "2")
+    expect(unsent(page)).to_have_attribute("data-photos", "1")
     # 3. Someone on no list, met at Hoa's door, switched already.
     page.locator("#add-found").click()
     page.get_by_label("Họ và tên", exact=True).fill("Lý Thị Mai")
@@ -141,8 +185,8 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     page.get_by_label("Mẫu máy mới (không bắt buộc)").fill("Nokia 110 4G")
     page.locator("#save-found").click()
     expect(unsent(page)).to_have_attribute("data-count", "3")
-    expect(unsent(page)).to_have_text("3 lượt thăm chưa gửi")
-    assert Visit.objects.count() == 0
+    expect(unsent(page)).to_have_text("3 lượt thăm chưa gửi · 1 ảnh chưa gửi")
+    assert Visit.objects.count() == 0 and VisitPhoto.objects.count() == 0
 
     # Still without signal, the page is reloaded: the shell comes from the service worker,
     # the cases and the three visits from IndexedDB.
@@ -150,14 +194,26 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     expect(page.locator("#cases a.case")).to_have_count(3)
     expect(unsent(page)).to_have_attribute("data-count", "3")
     expect(page.locator("#network")).to_have_text("Mất sóng")
-    queued = page.evaluate(READ_IDB)["outbox"]
+    expect(unsent(page)).to_have_attribute("data-photos", "1")
+    stored = page.evaluate(READ_IDB)
+    queued = stored["outbox"]
     assert len(queued) == 3
+    # The photo waits with its visit, downscaled on the phone (the camera's was 2400 px wide).
+    (waiting_photo,) = page.evaluate(READ_PHOTOS)
+    binh_visit = next(e["visit"] for e in queued if e["visit"]["case_id"] == field.binh.pk)
+    assert waiting_photo["visit_id"] == binh_visit["id"] and binh_visit["consent_photo"] is True
+    assert waiting_photo["type"] == "image/jpeg" and max(waiting_photo["width"], waiting_photo["height"]) == 1280
     page.screenshot(path=str(SCREENSHOTS / "field-offline-queue-vi-360.png"), full_page=True)
 
     context.set_offline(False)
     expect(unsent(page)).to_have_attribute("data-count", "0")
+    expect(unsent(page)).to_have_attribute("data-photos", "0")
     expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
     assert Visit.objects.count() == 3
+    # Exactly one photo, of Bình's visit, and it left the phone.
+    photo = VisitPhoto.objects.get()
+    assert str(photo.visit_id) == binh_visit["id"] and str(photo.pk) == waiting_photo["id"]
+    assert page.evaluate(READ_PHOTOS) == []
     assert {str(v) for v in Visit.objects.values_list("id", flat=True)} == {e["id"] for e in queued}
     assert HouseholdEntry.objects.get().case_id == field.hoa.pk
     assert Case.objects.filter(found_in_field=True).count() == 1
@@ -180,7 +236,7 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
         HTTP_AUTHORIZATION=f"Device {raw}",
     )
     assert [r["result"] for r in answer.json()["results"]] == ["same", "same", "same"]
-    assert Visit.objects.count() == 3
+    assert Visit.objects.count() == 3 and VisitPhoto.objects.count() == 1
     assert errors == []
 
     # Logging out of the phone revokes its token and leaves nothing of the member on it.
@@ -319,6 +375,7 @@ def test_screens_at_phone_and_desktop_width(
     field_world: tuple[World, Field],
     language: str,
     width: int,
+    camera_photo: Path,
 ) -> None:
     _world, field = field_world
     Case.objects.filter(pk=field.binh.pk).update(conflict=True)
@@ -345,6 +402,17 @@ def test_screens_at_phone_and_desktop_width(
     open_case(page, "Nguyễn Văn An")
     page.locator("label.outcome").nth(5).click()
     page.screenshot(path=str(SCREENSHOTS / f"field-visit-{tag}.png"), full_page=True)
+    # The photo: its big control appears once the consent is ticked, and the photo taken is shown small.
+    expect(page.locator("#take-photo")).to_be_hidden()
+    page.locator("#consent-photo").check()
+    take = page.locator("#take-photo")
+    expect(take).to_be_visible()
+    assert (take.bounding_box() or {"height": 0})["height"] >= 44
+    take.screenshot(path=str(SCREENSHOTS / f"field-take-photo-{tag}.png"))
+    page.locator("#photo-input").set_input_files(camera_photo)
+    expect(page.locator("#photo-previews img")).to_have_count(1)
+    page.locator("#photo-consent").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"field-visit-photo-{tag}.png"), full_page=True)
     # The outcome buttons and the call button are big enough for a thumb.
     for box in [page.locator("label.outcome span").nth(i).bounding_box() for i in range(10)]:
         assert box is not None and box["height"] >= 44 and box["width"] >= 44

@@ -10,6 +10,8 @@ counter, not a job. The session store is left out (it is the login itself).
 from __future__ import annotations
 
 import hashlib
+import io
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,14 +20,15 @@ from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
 
 from switchoff.api.root import api
 from switchoff.audit.models import AuditEvent
 from switchoff.campaigns.models import Campaign
 from switchoff.demo.services import load_demo
 from switchoff.fieldwork.access import visible_cases
-from switchoff.fieldwork.models import Case, FieldDevice
-from switchoff.fieldwork.services import device_enrol
+from switchoff.fieldwork.models import Case, FieldDevice, Visit, VisitPhoto
+from switchoff.fieldwork.services import device_enrol, visit_photo_add
 from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
@@ -43,6 +46,7 @@ DISCLOSURE_ACTIONS = {
     "reports.aggregate.exported",
     "units.commune.workbook_exported",
     "fieldwork.cases.downloaded",
+    "fieldwork.photo.viewed",
 }
 # Bookkeeping of the credential itself, like the session's expiry (kept apart from the data).
 IGNORED_FIELDS = {("ApiToken", "last_used_at")}
@@ -95,6 +99,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "case_id": [*visible_cases(user).order_by("pk").values_list("pk", flat=True)[:2], _other_case(user)],
         "team_id": sorted({u.pk for u in own_units if u.kind.category == "team"} | {_first_team()}),
         "device_id": list(FieldDevice.objects.order_by("pk").values_list("pk", flat=True)[:1]),
+        # The demo's photo, and one that does not exist.
+        "photo_id": [*VisitPhoto.objects.values_list("pk", flat=True)[:1], uuid.uuid4()],
         "action": ["accept"],
     }
 
@@ -117,6 +123,15 @@ def _page_urls(user: User) -> Iterator[str]:
     yield reverse("subscribers:export") + f"?unit={ward}&full=1"
     yield reverse("subscribers:households") + f"?unit={ward}"
     yield reverse("units:search") + "?q=luong+van+tri"
+
+
+def _demo_photo() -> None:
+    """A photo of a demo visit made with the person's consent, so that its page is walked too."""
+    visit = Visit.objects.filter(consent_photo=True).order_by("visited_at").first()
+    assert visit is not None, "the demo records a visit with consent to a photo"
+    content = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(content, "JPEG")
+    visit_photo_add(actor=visit.member, visit_id=visit.pk, photo_id=uuid.uuid4(), content=content.getvalue())
 
 
 def _other_case(user: User) -> int:
@@ -147,6 +162,7 @@ def _api_urls() -> Iterator[str]:
 @pytest.mark.django_db(transaction=False)
 def test_no_get_writes_anything_for_any_demo_persona() -> None:
     load_demo()
+    _demo_photo()
     people = list(User.objects.order_by("pk"))
     assert len(people) >= 8
     clients = {}

@@ -24,7 +24,7 @@ from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
     from switchoff.campaigns.models import Campaign
-    from switchoff.fieldwork.models import Case, FieldDevice
+    from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
     from switchoff.reports.models import Activity
     from switchoff.subscribers.models import ImportJob, Subscriber
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         job: ImportJob
         case_a: Case
         device_a: FieldDevice
+        photo_a: VisitPhoto
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -147,6 +148,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:case_call": ("post", lambda w: {"case_id": w.case_a.pk}),
     "fieldwork:case_visit": ("post", lambda w: {"case_id": w.case_a.pk}),
     "fieldwork:case_resolve": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "fieldwork:photo": ("get", lambda w: {"photo_id": w.photo_a.pk}),
     "fieldwork:team": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:team_members": ("post", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:team_found": ("post", lambda w: {"team_id": w.team_a.pk}),
@@ -192,6 +194,7 @@ API_FIELD = {
     ("PUT", "/api/v1/field/visits/{visit_id}"),
     ("POST", "/api/v1/field/calls"),
     ("GET", "/api/v1/field/progress"),
+    ("POST", "/api/v1/field/visits/{visit_id}/photos"),
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
@@ -271,6 +274,7 @@ def walk(world: World) -> Any:
     campaign_cases_open(campaign=campaign)
     case_a = Case.objects.get(subscriber=subscriber_a)
     device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
+    photo_a = _photo_of_a_visit(world, case_a)
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -287,8 +291,27 @@ def walk(world: World) -> Any:
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
-        upload_id=upload_id, case_a=case_a, device_a=device_a,
+        upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
     )  # fmt: skip
+
+
+def _photo_of_a_visit(world: World, case: Any) -> Any:
+    """Member A's visit to ward A's case, with the person's consent to a photo, and its photo."""
+    import io
+
+    from django.utils import timezone
+    from PIL import Image
+
+    from switchoff.fieldwork.services import VisitInput, visit_photo_add, visits_record
+
+    visit_id = uuid.uuid4()
+    visits_record(actor=world.member_a, visits=[VisitInput(id=visit_id, case_id=case.pk, visited_at=timezone.now(),
+                                                            outcome="informed", consent_photo=True)])  # fmt: skip
+    content = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(content, "JPEG")
+    return visit_photo_add(
+        actor=world.member_a, visit_id=visit_id, photo_id=uuid.uuid4(), content=content.getvalue()
+    ).photo
 
 
 # Pages that take the unit in the query string: (method, query) for another ward's unit.
@@ -442,12 +465,17 @@ def test_another_teams_member_sees_and_writes_nothing_of_team_a_through_the_fiel
     """Team B's member, with their phone's token and with an API token: nothing of team A's cases, by any operation."""
     from django.utils import timezone
 
-    from switchoff.fieldwork.models import Call, Case, Visit
+    from switchoff.fieldwork.models import Call, Case, Visit, VisitPhoto
     from switchoff.people.roles import Role
     from tests.conftest import make_user
     from tests.fieldwork_helpers import device_client, open_field, visit_json
 
     field = open_field(world)
+    from switchoff.fieldwork.services import visits_record
+    from tests.fieldwork_helpers import visit
+
+    (made,) = visits_record(actor=world.member_a, visits=[visit(field.binh, "informed", consent_photo=True)])
+    visit_of_a = Visit.objects.get(pk=made.id)
     member_b = make_user("member.b", world.team_b, Role.TEAM_MEMBER)
     phone, _raw = device_client(member_b)
     _token, raw = api_token_create(user=world.reporter_b, name="mine")
@@ -463,7 +491,13 @@ def test_another_teams_member_sees_and_writes_nothing_of_team_a_through_the_fiel
         calls = client.post("/api/v1/field/calls", {"calls": [call]}, content_type="application/json").json()
         assert calls["results"][0]["result"] == "invalid"
         assert client.get("/api/v1/field/progress", {"unit": world.team_a.pk}).status_code in {403, 404}
+        photo = client.post(
+            f"/api/v1/field/visits/{visit_of_a.pk}/photos",
+            {"id": str(uuid.uuid4()), "photo": SimpleUploadedFile("p.jpg", b"\xff\xd8", content_type="image/jpeg")},
+        )
+        assert photo.status_code == 404 and photo.json()["error"]["code"] == "not_found"
         me = client.get("/api/v1/field/me")
         assert "Tổ công nghệ số số 1" not in me.content.decode()
-    assert not Visit.objects.exists() and not Call.objects.exists()
+    assert list(Visit.objects.all()) == [visit_of_a] and not Call.objects.exists()
+    assert not VisitPhoto.objects.exists()
     assert Case.objects.get(pk=field.an.pk).version == field.an.version

@@ -273,6 +273,10 @@ def _cases_downloaded(data: dict[str, Any]) -> str:
     return ngettext("%(n)s case", "%(n)s cases", data["cases"]) % {"n": _n(data["cases"])}
 
 
+def _photo(data: dict[str, Any]) -> str:
+    return _("case no. %(case)s") % {"case": data["case"]}
+
+
 def _cases_assigned(data: dict[str, Any]) -> str:
     cases = ngettext("%(n)s case", "%(n)s cases", data["cases"]) % {"n": _n(data["cases"])}
     if data.get("member"):
@@ -329,6 +333,8 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
     "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
     "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
+    "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
     "fieldwork.case.resolved": _a(gettext_lazy("Case in conflict resolved"), _case_resolved),
     "fieldwork.device.enrolled": _a(gettext_lazy("Phone signed in for field work"), _device),

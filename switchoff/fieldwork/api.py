@@ -13,9 +13,10 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.security.http import HttpAuthBase
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -378,6 +379,44 @@ def visit_put(request: HttpRequest, visit_id: uuid.UUID, payload: FieldVisitIn) 
         return Status(422, {"id": payload.id, "result": "invalid", "message": message, "case": None})
     (result,) = _record(request, [payload])
     return Status({"created": 201, "same": 200, "conflict": 409, "invalid": 422}[result["result"]], result)
+
+
+class FieldPhotoOut(BaseModel):
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    result: Literal["created", "same"]
+    width: int
+    height: int
+    bytes: int = Field(description="The size of the JPEG kept (re-encoded, without EXIF).")
+
+
+@router.post(
+    "/visits/{visit_id}/photos",
+    response={200: FieldPhotoOut, 201: FieldPhotoOut},
+    summary="Add a photo to one of my visits (only with the person's consent): 201 created, 200 same",
+    description=(
+        "Multipart: `id` (made on the phone) and `photo` (JPEG, PNG or WebP). Sent after the visit was recorded. "
+        "Idempotent by `id`: the same id with the same bytes answers 200 and writes nothing; with other bytes, or "
+        "for another visit, 409 `conflict`. 422 `no_consent` when the visit does not record the person's consent "
+        "to a photo, 422 `not_an_image`, 422 `too_many` past FIELD_PHOTOS_PER_VISIT, 413 `too_large` past "
+        "FIELD_PHOTO_MAX_BYTES, 404 for a visit that is not the caller's. The photo is kept re-encoded as a "
+        "JPEG of at most FIELD_PHOTO_MAX_SIDE pixels, without EXIF (its place only with the location consent)."
+    ),
+)
+def visit_photo(
+    request: HttpRequest, visit_id: uuid.UUID, id: Form[uuid.UUID], photo: File[UploadedFile]
+) -> Status[dict[str, Any]] | HttpResponse:
+    from switchoff.api.root import error
+
+    try:
+        services.photo_check_size(photo.size or 0)
+        added = services.visit_photo_add(actor=_user(request), visit_id=visit_id, photo_id=id, content=photo.read())
+    except services.PhotoRefused as exc:
+        return error(request, exc.status, exc.code, exc.message)
+    kept = added.photo
+    body = {"id": kept.pk, "visit_id": kept.visit_id, "result": added.result, "width": kept.width,
+            "height": kept.height, "bytes": kept.size}  # fmt: skip
+    return Status(201 if added.result == "created" else 200, body)
 
 
 @router.post("/calls", response=FieldCallsOut, summary="Calls made from the field (each a logged reveal of the number)")

@@ -31,6 +31,23 @@ class VisitForm(forms.Form):
     )
     consent_photo = forms.BooleanField(label=_("The person agreed to a photo"), required=False)
     consent_location = forms.BooleanField(label=_("The person agreed that the location is recorded"), required=False)
+    # Made with the form, so that sending it twice keeps one photo (without it, one derived from the visit's id).
+    photo_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    photo = forms.FileField(
+        label=_("Take a photo (only with the person's consent)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    # The photo right under the consent to it (it shows once that box is ticked).
+    field_order = ["id", "case_version", "visited_at", "outcome", "note", "reason", "moved_to", "device_model",
+                   "household", "consent_photo", "photo_id", "photo", "consent_location"]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("photo") and not data.get("consent_photo"):
+            self.add_error("photo", _("Tick that the person agreed to a photo, or leave the photo out."))
+        return data
 
     def __init__(self, *args: Any, household: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -185,6 +186,49 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.from_status}→{self.status}"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files no URL serves (visits' photos): read only through a view that checks access and logs the view."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("A private file has no public URL: serve it through its checked view.")
+
+
+def photo_storage() -> PrivateStorage:
+    return PrivateStorage(location=settings.FIELD_PHOTO_DIR, allow_overwrite=True)
+
+
+def photo_path(photo: VisitPhoto, _filename: str) -> str:
+    received = photo.received_at or timezone.now()
+    return f"{received:%Y/%m}/{photo.pk}.jpg"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken at a visit, only with the person's consent (``Visit.consent_photo``).
+
+    Its id comes from the phone, so a retried upload never makes a second one; ``digest`` is of
+    the bytes as sent (the same id with other bytes is a conflict). The file kept is the image
+    re-encoded as a bounded JPEG, without EXIF (its location only with the location consent).
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(storage=photo_storage, upload_to=photo_path, max_length=200)
+    digest = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Whether the file kept the place where it was taken (EXIF GPS): only with the person's consent to it.
+    located = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.pk}"
 
 
 class HouseholdEntry(models.Model):

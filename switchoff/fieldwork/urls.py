@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:case_id>/call/", views.case_call, name="case_call"),
     path("cases/<int:case_id>/visit/", views.case_visit, name="case_visit"),
     path("cases/<int:case_id>/resolve/", views.case_resolve, name="case_resolve"),
+    path("photos/<uuid:photo_id>/", views.photo, name="photo"),
     path("teams/<int:team_id>/", views.team, name="team"),
     path("teams/<int:team_id>/members/", views.team_members, name="team_members"),
     path("teams/<int:team_id>/found/", views.team_found, name="team_found"),

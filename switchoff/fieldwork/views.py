@@ -13,17 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
 from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
-from switchoff.fieldwork.models import Case, FieldDevice
+from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
 from switchoff.fieldwork.rules import OPEN, Stage, Status, resolution_choices
 from switchoff.lib.phones import display_phone
 from switchoff.people.access import access_unit, can, visible_units
@@ -370,6 +370,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "household": _household_choices(user, case),
         "due": case.follow_up_on is not None and case.follow_up_on <= timezone.localdate(),
         "place": _place_choices(user, case),
+        "photos": list(
+            VisitPhoto.objects.filter(visit__case=case).select_related("visit", "member").order_by("visit__visited_at")
+        ),
     }
     return render(request, "fieldwork/case.html", context)
 
@@ -377,6 +380,28 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def _resolve_form(case: Case) -> ResolveForm:
     choices = resolution_choices(case.status)
     return ResolveForm(current=case.status, initial={"status": case.status if case.status in choices else None})
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, photo_id: uuid.UUID) -> FileResponse:
+    """A visit's photo, for whoever may see its case; each view is logged (who saw whose photo), never cached."""
+    user = _user(request)
+    found = VisitPhoto.objects.filter(pk=photo_id).select_related("visit").first()
+    if found is None:
+        raise Http404
+    case = access_case(user, found.visit.case_id)
+    found.visit.case = case
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    services.visit_photo_view_record(actor=user, photo=found)
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Disposition"] = f'inline; filename="{found.pk}.jpg"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _place_choices(user: User, case: Case) -> list[tuple[int, str]]:
@@ -421,8 +446,8 @@ def case_visit(request: HttpRequest, case_id: int) -> HttpResponse:
     if not services_can_visit(user, case):
         raise PermissionDenied
     household = _household_choices(user, case)
-    form = VisitForm(request.POST or None, household=household,
-                     initial={"id": uuid.uuid4(), "case_version": case.version,
+    form = VisitForm(request.POST or None, request.FILES or None, household=household,
+                     initial={"id": uuid.uuid4(), "photo_id": uuid.uuid4(), "case_version": case.version,
                               "visited_at": _now_minute()})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -433,11 +458,21 @@ def case_visit(request: HttpRequest, case_id: int) -> HttpResponse:
             device_model=data["device_model"], household=household_ids,
             consent_photo=data["consent_photo"], consent_location=data["consent_location"],
         )  # fmt: skip
-        (result,) = services.visits_record(actor=user, visits=[visit])
-        if result.result in {"created", "same"}:
-            messages.success(request, result.message or _("The visit was recorded."))
-            return redirect("fieldwork:case", case.pk)
-        form.add_error(None, result.message or _("The visit could not be recorded."))
+        photo = data.get("photo")
+        try:
+            if photo is not None:
+                services.photo_check_size(photo.size or 0)
+            photo_id = data["photo_id"] or uuid.uuid5(data["id"], "photo")
+            result = services.visit_record_from_page(
+                actor=user, visit=visit, photo=(photo_id, photo.read()) if photo is not None else None
+            )
+        except services.PhotoRefused as exc:
+            form.add_error("photo", exc.message)
+        else:
+            if result.result in {"created", "same"}:
+                messages.success(request, result.message or _("The visit was recorded."))
+                return redirect("fieldwork:case", case.pk)
+            form.add_error(None, result.message or _("The visit could not be recorded."))
     return render(request, "fieldwork/visit.html", {"case": case, "form": form})
 
 

@@ -54,17 +54,21 @@ function ordered(cases) {
 async function drawStatus() {
   const queued = await store.outbox();
   const waiting = queued.filter((entry) => entry.state === "pending").length;
-  const refused = queued.length - waiting;
+  const photos = await store.queuedPhotos();
+  const photosWaiting = photos.filter((photo) => photo.state === "pending").length;
+  const refused = queued.length - waiting + photos.length - photosWaiting;
   const lastSync = await store.getSetting("lastSync");
   // Three short lines beside the button: under 80 px on a 360 px phone.
   statusBar.replaceChildren(
     h("div", { className: "lines" },
       h("div", {}, h("strong", { className: "name" }, t("title")), " ",
         h("span", { className: navigator.onLine ? "net on" : "net off", id: "network" }, navigator.onLine ? t("online") : t("offline"))),
-      h("div", {}, h("span", { id: "unsent", "data-count": waiting, "data-refused": refused, className: waiting || refused ? "unsent some" : "unsent" },
-        waiting ? t("unsent", { n: waiting }) : refused ? "" : t("all_sent"),
-        waiting && refused ? " · " : "",
-        refused ? t("refused_visits", { n: refused }) : "")),
+      h("div", {}, h("span", { id: "unsent", "data-count": waiting, "data-photos": photosWaiting, "data-refused": refused, className: waiting || photosWaiting || refused ? "unsent some" : "unsent" },
+        [
+          waiting ? t("unsent", { n: waiting }) : "",
+          photosWaiting ? t("unsent_photos", { n: photosWaiting }) : "",
+          refused ? t("refused_visits", { n: refused }) : "",
+        ].filter(Boolean).join(" · ") || t("all_sent"))),
       h("div", { id: "last-sync" }, lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced"))),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
   );
@@ -154,19 +158,24 @@ async function drawList() {
   const queued = await store.outbox();
   const waitingFor = new Set(queued.filter((e) => e.state === "pending").map((e) => e.visit.case_id));
   const problems = queued.filter((entry) => entry.state !== "pending");
+  const refusedPhotos = (await store.queuedPhotos()).filter((photo) => photo.state !== "pending");
   const due = cases.filter((item) => item.due);
   const rest = cases.filter((item) => !item.due);
   const sections = [];
-  if (problems.length) {
+  if (problems.length || refusedPhotos.length) {
     sections.push(h("section", { className: "card problems", id: "problems" },
       h("h2", {}, t("problems_title")),
-      h("ul", { className: "plain" }, problems.map((entry) => {
+      h("ul", { className: "plain" }, refusedPhotos.map((photo) =>
+        h("li", { className: "invalid" },
+          h("span", {}, t("photo_refused", { message: photo.message })),
+          h("button", { type: "button", className: "link", onclick: async () => { await store.unqueuePhoto(photo.id); await draw(); } }, t("discard")))),
+      problems.map((entry) => {
         const item = cases.find((c) => c.id === entry.visit.case_id);
         const who = item ? item.name : entry.who || (entry.visit.found ? entry.visit.found.name : "");
         return h("li", { className: entry.state },
           h("strong", {}, who), " ",
           h("span", {}, entry.state === "conflict" ? t("conflict_message", { message: entry.message }) : t("invalid_message", { message: entry.message })),
-          h("button", { type: "button", className: "link", onclick: async () => { await store.unqueue(entry.id); await draw(); } }, t("discard")));
+          h("button", { type: "button", className: "link", onclick: async () => { await store.unqueue(entry.id, { withPhotos: true }); await draw(); } }, t("discard")));
       }))));
   }
   if (due.length) {
@@ -261,6 +270,91 @@ function locationConsent(form) {
   return h("div", { className: "consent" }, h("label", { className: "check" }, box, t("consent_location")), note);
 }
 
+const PHOTO_SIDE = 1280;
+const PHOTO_QUALITY = 0.7;
+const PHOTOS_MAX = 3;
+
+// The camera's photo made small on the phone (longest side 1280 px, JPEG): a few hundred KB to keep
+// and send on a weak signal, and the canvas drops the file's metadata (the place, the camera).
+async function downscale(file) {
+  let source;
+  let width;
+  let height;
+  if (self.createImageBitmap) {
+    source = await createImageBitmap(file, { imageOrientation: "from-image" });
+    ({ width, height } = source);
+  } else {
+    source = await new Promise((ok, ko) => {
+      const reader = new FileReader();
+      reader.onload = () => {
+        const image = new Image();
+        image.onload = () => ok(image);
+        image.onerror = ko;
+        image.src = reader.result;
+      };
+      reader.onerror = ko;
+      reader.readAsDataURL(file);
+    });
+    width = source.naturalWidth;
+    height = source.naturalHeight;
+  }
+  const scale = Math.min(1, PHOTO_SIDE / Math.max(width, height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(width * scale));
+  canvas.height = Math.max(1, Math.round(height * scale));
+  canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
+  if (source.close) source.close();
+  return new Promise((ok, ko) => canvas.toBlob((blob) => (blob ? ok(blob) : ko(new Error("toBlob"))), "image/jpeg", PHOTO_QUALITY));
+}
+
+function dataUrl(blob) {
+  return new Promise((ok, ko) => {
+    const reader = new FileReader();
+    reader.onload = () => ok(reader.result);
+    reader.onerror = ko;
+    reader.readAsDataURL(blob);
+  });
+}
+
+// A photo only with the person's consent: the big "take photo" control shows once the box is ticked,
+// and unticking it drops the photos taken. They wait on the phone with the visit (form.photos).
+function photoConsent(form) {
+  form.photos = [];
+  const previews = h("div", { className: "photo-previews", id: "photo-previews" });
+  const note = h("small", { className: "muted", id: "photo-note", role: "status" });
+  const input = h("input", { type: "file", accept: "image/*", capture: "environment", id: "photo-input", className: "photo-input", onchange: async () => {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    try {
+      const blob = await downscale(file);
+      form.photos.push({ id: uuid(), blob, preview: await dataUrl(blob) });
+      note.textContent = t("photo_taken");
+    } catch (error) {
+      note.textContent = t("photo_failed");
+    }
+    drawPreviews();
+  } });
+  const take = h("label", { className: "button big primary take-photo", id: "take-photo", hidden: true }, input, h("span", { id: "take-photo-text" }, t("take_photo")));
+  function drawPreviews() {
+    previews.replaceChildren(...form.photos.map((photo) =>
+      h("figure", { className: "photo-preview" },
+        h("img", { src: photo.preview, alt: t("photo_preview") }),
+        h("button", { type: "button", className: "link", onclick: () => { form.photos = form.photos.filter((p) => p !== photo); note.textContent = ""; drawPreviews(); } }, t("remove_photo")))));
+    take.hidden = !box.checked || form.photos.length >= PHOTOS_MAX;
+    take.querySelector("span").textContent = form.photos.length ? t("take_another") : t("take_photo");
+    // Filled until a photo is taken, then plain: "Save the visit" stays the one filled button.
+    take.classList.toggle("primary", !form.photos.length);
+  }
+  const box = h("input", { type: "checkbox", name: "consent_photo", id: "consent-photo", onchange: () => {
+    if (!box.checked) form.photos = [];
+    note.textContent = "";
+    drawPreviews();
+    if (box.checked) take.scrollIntoView({ block: "center" });
+  } });
+  return h("div", { className: "consent", id: "photo-consent" }, h("label", { className: "check" }, box, t("consent_photo")), take, previews, note);
+}
+
 // The visit, and one more visit for each household member who refuses: the API's household
 // entry has no reason, so a refusal with its reason is recorded as that person's own visit.
 function visitsFrom(form, item, cases) {
@@ -273,7 +367,7 @@ function visitsFrom(form, item, cases) {
       const reason = form.querySelector(`[data-household-reason="${other.id}"]`).value.trim();
       return {
         who: other.name,
-        visit: { ...main, id: uuid(), case_id: other.id, case_version: other.version, outcome: "refuses", reason, moved_to: "", device_model: "", household: [], note: "" },
+        visit: { ...main, id: uuid(), case_id: other.id, case_version: other.version, outcome: "refuses", reason, moved_to: "", device_model: "", household: [], note: "", consent_photo: false },
       };
     }),
   ];
@@ -286,6 +380,7 @@ function visitFrom(form, item) {
     .filter((select) => select.value && select.value !== "refuses")
     .map((select) => ({ case_id: Number(select.dataset.household), outcome: select.value }));
   const consentLocation = form.elements.consent_location.checked;
+  const consentPhoto = form.elements.consent_photo.checked;
   return {
     id: uuid(),
     case_id: item ? item.id : null,
@@ -298,7 +393,7 @@ function visitFrom(form, item) {
     device_model: outcome === "switched" ? value("device_model") : "",
     household,
     found: item ? null : { name: value("name"), number: value("number"), address: value("address"), village_id: value("village") ? Number(value("village")) : null },
-    consent_photo: false,
+    consent_photo: consentPhoto,
     consent_location: consentLocation,
     lat: consentLocation && form.dataset.lat ? Number(form.dataset.lat) : null,
     lon: consentLocation && form.dataset.lon ? Number(form.dataset.lon) : null,
@@ -312,7 +407,11 @@ async function save(event, item) {
     form.querySelector(".form-error").textContent = t("choose_outcome");
     return;
   }
-  for (const { visit, who } of visitsFrom(form, item, await store.allCases())) await store.queueVisit(visit, who);
+  const photos = form.elements.consent_photo.checked ? form.photos.map(({ id, blob }) => ({ id, blob })) : [];
+  for (const [index, { visit, who }] of visitsFrom(form, item, await store.allCases()).entries()) {
+    // The photos belong to the visit of the person met (the first); a household refusal carries none.
+    await store.queueVisit(visit, who, index === 0 ? photos : []);
+  }
   show(t("saved"));
   location.hash = "#/";
   if (navigator.onLine) syncNow(false);
@@ -335,6 +434,7 @@ async function drawCase(id) {
           h("legend", {}, t("household_title")),
           others.map(householdRow))
       : "",
+    photoConsent(form),
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
     h("button", { type: "submit", className: "big primary", id: "save-visit" }, t("save_visit")),
@@ -379,6 +479,7 @@ async function drawFound() {
         [...villages].sort((a, b) => collator().compare(a[1], b[1])).map(([id, name]) => h("option", { value: id }, name)))),
     outcomeChoices(() => showExtras(form, true)),
     ...extraFields(),
+    photoConsent(form),
     locationConsent(form),
     h("p", { className: "form-error", role: "alert" }),
     h("button", { type: "submit", className: "big primary", id: "save-found" }, t("save_visit")),

@@ -5,12 +5,17 @@ import { deleteDB, openDB } from "idb";
 export const DB_NAME = "switchoff-field";
 
 function open() {
-  return openDB(DB_NAME, 1, {
-    upgrade(db) {
-      db.createObjectStore("settings"); // "device": {token, member, device, teams}; "language"; "lastSync"
-      db.createObjectStore("cases", { keyPath: "id" });
-      db.createObjectStore("outbox", { keyPath: "id" }); // visits: {id, visit, queuedAt, state, message}
-      db.createObjectStore("calls", { keyPath: "id" });
+  return openDB(DB_NAME, 2, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore("settings"); // "device": {token, member, device, teams}; "language"; "lastSync"
+        db.createObjectStore("cases", { keyPath: "id" });
+        db.createObjectStore("outbox", { keyPath: "id" }); // visits: {id, visit, queuedAt, state, message}
+        db.createObjectStore("calls", { keyPath: "id" });
+      }
+      // Photos taken with the person's consent, downscaled: {id, visit_id, blob, queuedAt, state, message};
+      // each is sent once its visit has been accepted, then leaves the phone.
+      if (oldVersion < 2) db.createObjectStore("photos", { keyPath: "id" });
     },
   });
 }
@@ -62,14 +67,34 @@ export async function outbox() {
   const items = await (await db()).getAll("outbox");
   return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
 }
-export async function queueVisit(visit, who = "") {
-  return (await db()).put("outbox", { id: visit.id, visit, who, queuedAt: new Date().toISOString(), state: "pending", message: null });
+// The visit and its photos in one transaction: a photo never waits on the phone without its visit.
+export async function queueVisit(visit, who = "", photos = []) {
+  const queuedAt = new Date().toISOString();
+  const tx = (await db()).transaction(["outbox", "photos"], "readwrite");
+  await Promise.all([
+    tx.objectStore("outbox").put({ id: visit.id, visit, who, queuedAt, state: "pending", message: null }),
+    ...photos.map((photo) => tx.objectStore("photos").put({ id: photo.id, visit_id: visit.id, blob: photo.blob, queuedAt, state: "pending", message: null })),
+    tx.done,
+  ]);
+}
+export async function queuedPhotos() {
+  const items = await (await db()).getAll("photos");
+  return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+}
+export async function updatePhoto(entry) {
+  return (await db()).put("photos", entry);
+}
+export async function unqueuePhoto(id) {
+  return (await db()).delete("photos", id);
 }
 export async function updateQueued(entry) {
   return (await db()).put("outbox", entry);
 }
-export async function unqueue(id) {
-  return (await db()).delete("outbox", id);
+// A visit discarded by the member takes its photos with it.
+export async function unqueue(id, { withPhotos = false } = {}) {
+  const tx = (await db()).transaction(["outbox", "photos"], "readwrite");
+  const photos = withPhotos ? (await tx.objectStore("photos").getAll()).filter((photo) => photo.visit_id === id) : [];
+  await Promise.all([tx.objectStore("outbox").delete(id), ...photos.map((photo) => tx.objectStore("photos").delete(photo.id)), tx.done]);
 }
 export async function queuedCalls() {
   return (await db()).getAll("calls");

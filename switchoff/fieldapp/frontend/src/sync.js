@@ -29,6 +29,27 @@ async function call(token, method, path, body) {
   return response.json();
 }
 
+// One photo, multipart: 201 or 200 (already there) is sent; 409, 413, 422 (no consent, not an image) or 404
+// (the visit is not the member's) will never go through, so it is marked with the server's message.
+async function sendPhoto(token, photo) {
+  const body = new FormData();
+  body.append("id", photo.id);
+  body.append("photo", photo.blob, `${photo.id}.jpg`);
+  const response = await fetch(`${API}/visits/${photo.visit_id}/photos`, {
+    method: "POST",
+    headers: { Authorization: `Device ${token}`, Accept: "application/json" },
+    body,
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const answer = await response.json().catch(() => ({}));
+  const error = answer.error || {};
+  if (response.status === 401) throw new SignedOut(error.code || "unauthenticated", error.message || "");
+  if (response.ok) return { ok: true };
+  if ([404, 409, 413, 422].includes(response.status)) return { ok: false, message: error.message || `HTTP ${response.status}` };
+  throw new Error(`HTTP ${response.status}`);
+}
+
 export async function me(token) {
   return call(token, "GET", "/me");
 }
@@ -52,6 +73,14 @@ export async function sync(token) {
       if (result.case) changed.push(result.case);
     }
     if (changed.length) await store.mergeCases(changed);
+  }
+  // Photos once their visit has been accepted (it left the outbox): idempotent by the photo's id.
+  const waiting = new Set((await store.outbox()).map((entry) => entry.id));
+  for (const photo of await store.queuedPhotos()) {
+    if (photo.state !== "pending" || waiting.has(photo.visit_id)) continue;
+    const result = await sendPhoto(token, photo);
+    if (result.ok) await store.unqueuePhoto(photo.id);
+    else await store.updatePhoto({ ...photo, state: "refused", message: result.message });
   }
   const calls = await store.queuedCalls();
   if (calls.length) {

@@ -1,0 +1,63 @@
+"""A visit's photo made safe to keep: checked to be an image, re-encoded as a bounded JPEG, EXIF dropped.
+
+Pillow decodes what was sent (JPEG, PNG or WebP, as phones and cameras make them) and the
+image, not the bytes, is kept: turned upright as the camera said, at most
+``FIELD_PHOTO_MAX_SIDE`` pixels on its longest side, written again as JPEG. Nothing of the
+original file's metadata survives (the camera, the phone's owner, the time), except the
+place where it was taken when the person also agreed that the location is recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+# What a phone's camera or its browser's canvas makes (the JPEG reader also opens MPO, a JPEG with a preview inside).
+FORMATS = ("JPEG", "PNG", "WEBP")
+QUALITY = 75
+
+
+class NotAnImage(ValueError):
+    """The bytes are not a photo this server keeps (not an image, an unknown format, or too many pixels)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    data: bytes
+    width: int
+    height: int
+    located: bool
+
+
+def prepare_photo(content: bytes, *, keep_location: bool) -> Prepared:
+    """The photo to keep, from the bytes sent; ``NotAnImage`` when they are not one."""
+    side = settings.FIELD_PHOTO_MAX_SIDE
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, past its own pixel limit; ours below is lower and refuses at once.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(content), formats=FORMATS)
+            width, height = opened.size
+            if width * height > settings.FIELD_PHOTO_MAX_PIXELS:
+                raise NotAnImage("too many pixels")
+            gps = dict(opened.getexif().get_ifd(ExifTags.IFD.GPSInfo)) if keep_location else {}
+            opened.draft("RGB", (side, side))  # a JPEG decodes straight at a smaller scale
+            image = ImageOps.exif_transpose(opened)
+            image = image.convert("RGB")
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise NotAnImage(str(exc)) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or corrupt data inside a known format
+        if isinstance(exc, NotAnImage):
+            raise
+        raise NotAnImage(str(exc)) from None
+    exif = Image.Exif()
+    if gps:
+        exif[ExifTags.IFD.GPSInfo] = gps
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=QUALITY, optimize=True, exif=exif.tobytes() if gps else b"")
+    return Prepared(data=out.getvalue(), width=image.width, height=image.height, located=bool(gps))
