@@ -136,8 +136,8 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     """On SQLite, large files are read and checked in a forked child while this process stores the rows."""
     from django.db import connection
 
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers import importer
-    from switchoff.subscribers.reader import read_file
 
     content = (
         big_list() + "6001;0868000001;Trùng Số;Khối 1\n6002;09l2;Sai;Khối 1\n6003;01623456789;Cũ;Khối 1\n".encode()

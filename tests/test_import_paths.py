@@ -15,9 +15,9 @@ from django.db import transaction
 from django.test import Client, TestCase
 
 from switchoff.lib.phones import parse_subscriber_number
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
 from tests.importing import check_on_page, confirm_on_page
 from tests.security._importguard import api_client

@@ -23,6 +23,7 @@ from switchoff.api.types import Id
 from switchoff.devices.classes import DeviceClass
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
+from switchoff.lib.sheets import ReadResult, Sheet, UnreadableFile
 from switchoff.lib.uploads import find_check, store_check, store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
@@ -32,7 +33,6 @@ from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, r
 from switchoff.subscribers.importer import CheckedList, Problem
 from switchoff.subscribers.jobs import is_stalled, job_files, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.services import (
     ListCheck,

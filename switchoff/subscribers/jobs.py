@@ -35,12 +35,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
+from switchoff.lib.sheets import UnreadableFile, read_file
 from switchoff.lib.uploads import find_upload
 from switchoff.subscribers.guards import ImportRefusal, Review
 from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import UnreadableFile, propose_mapping, read_file
 
 STALLED_AFTER = datetime.timedelta(minutes=2)
 

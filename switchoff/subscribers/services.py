@@ -32,6 +32,7 @@ from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
 from switchoff.devices.registry import classify_list
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.sheets import ReadResult, UnreadableFile, read_file
 from switchoff.lib.text import fold
 from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
@@ -51,6 +52,7 @@ from switchoff.subscribers.importer import (
     import_list,
     remembered_columns,
 )
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, progress_key, request_cancel, review_of
 from switchoff.subscribers.models import (
     Household,
@@ -61,7 +63,6 @@ from switchoff.subscribers.models import (
     Subscriber,
     SubscriberEvent,
 )
-from switchoff.subscribers.reader import ReadResult, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind

@@ -15,10 +15,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from switchoff.lib.sheets import ReadResult, UnreadableFile, header_words, read_file
 from switchoff.lib.text import fold
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future
 from switchoff.subscribers.importer import Refused, same_list_imported
-from switchoff.subscribers.reader import FIELDS, ReadResult, UnreadableFile, header_words, propose_mapping, read_file
+from switchoff.subscribers.importer.columns import FIELDS, propose_mapping
 from switchoff.subscribers.services import list_check, list_import
 from switchoff.units.models import Unit
 
