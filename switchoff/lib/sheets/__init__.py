@@ -23,10 +23,12 @@ from switchoff.lib.sheets.headers import (
 from switchoff.lib.sheets.problems import (
     REASONS,
     Problem,
+    ProblemLines,
     cell_at,
     cell_text,
     column_letter,
     errors_of,
+    read_problem_lines,
     reasons,
 )
 from switchoff.lib.sheets.reading import (
@@ -48,6 +50,7 @@ __all__ = [
     "Aliases",
     "Header",
     "Problem",
+    "ProblemLines",
     "ReadResult",
     "Sheet",
     "UnreadableFile",
@@ -60,6 +63,7 @@ __all__ = [
     "header_words",
     "headers_of",
     "read_file",
+    "read_problem_lines",
     "reasons",
     "row_label",
 ]

@@ -10,9 +10,12 @@ across the project.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import itertools
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +96,34 @@ class Problem:
     def refused(cls, exc: FileRefused) -> Problem:
         """The whole file refused: the row (and sheet) the refusal names, its sentence."""
         return cls(exc.sheet, exc.row, "", "", "file_refused", {"refusal": exc.code})
+
+
+class ProblemLines:
+    """Problems written to a file as they are found, one JSON line each (``count`` of them so far).
+
+    A national list can have hundreds of thousands, each with its row: they are read back a page at a
+    time (``read_problem_lines``), never held together in memory or in one JSON document.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.count = 0
+
+    def __call__(self, p: Problem) -> None:
+        self.handle.write(json.dumps([p.sheet, p.row, p.column, p.value, p.code, p.params, p.cells],
+                                     ensure_ascii=False, default=str) + "\n")  # fmt: skip
+        self.count += 1
+
+
+def read_problem_lines(path: Path, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:
+    """The problems ``ProblemLines`` wrote, from the ``offset``-th, at most ``limit`` of them."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as lines:
+        stop = None if limit is None else offset + limit
+        for line in itertools.islice(lines, offset, stop):
+            sheet, row, column, value, code, params, cells = json.loads(line)
+            yield Problem(sheet, row, column, value, code, params, cells)
 
 
 def errors_of(problems: list[Problem]) -> int:
