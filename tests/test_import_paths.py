@@ -184,3 +184,32 @@ def test_a_check_by_the_api_client_is_the_check_of_the_page(world: World) -> Non
     assert [(c["name"], c["subscribers"]) for c in api["communes"]] == [
         (c.name, c.subscribers) for c in page.context["checked"].communes
     ]
+
+
+def test_the_command_and_the_json_rows_write_from_their_check_without_cleaning_the_list_again(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from switchoff.subscribers import importer
+
+    readings: list[int] = []
+    real_clean = importer.cleaning.clean_rows
+
+    def counted_clean(*args: Any, **kwargs: Any) -> Any:
+        readings.append(1)
+        return real_clean(*args, **kwargs)
+
+    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    path = tmp_path / "ds.csv"
+    path.write_bytes(CONTENT)
+    call_command("import_subscribers", str(path), operator="Viettel Lạng Sơn", as_of=AS_OF, area="20")
+    assert len(readings) == 1 and Subscriber.objects.count() == 4
+    body = {
+        "operator_id": world.operator.pk,
+        "area_id": world.province.pk,
+        "as_of": "2024-09-01",
+        "rows": [{"msisdn": number, "name": name, "address": address} for number, name, address in ROWS[:3]],
+        "allow_mass_leave": True,
+    }
+    answer = api_client(world.operator_staff).post("/api/v1/registry/rows", body, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["left"] == 1 and len(readings) == 2

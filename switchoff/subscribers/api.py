@@ -233,8 +233,9 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     read = ReadResult(sheets=[Sheet.from_rows("", rows, headerless=True)])
     content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave", "confirm"}), sort_keys=True)
     mapping = {name: index for index, name in enumerate(ROW_FIELDS)}
+    # The check keeps its cleaned rows when they are to be written: the write streams them, reading nothing again.
     check = list_check(operator=operator, area=area, as_of=payload.as_of, content=content.encode(), read=read,
-                       mapping=mapping)  # fmt: skip
+                       mapping=mapping, save_rows=payload.confirm)  # fmt: skip
     checked = check.checked
     answer: dict[str, Any] = {
         **dict.fromkeys(("new", "relisted", "moved", "left", "unchanged"), 0),

@@ -135,8 +135,9 @@ class Command(BaseCommand):
             # The check of every path (services.list_check): an empty file is a list without a good row.
             read = read_file(content, path.name)
             mapping = parse_columns(columns or [], read) or None
+            # The check keeps its cleaned rows: the write streams them, as the page's confirmation does.
             check = list_check(operator=branch, area=area_unit, as_of=day, content=content, file_name=path.name,
-                               read=read, mapping=mapping, progress=bar)  # fmt: skip
+                               read=read, mapping=mapping, progress=bar, save_rows=True)  # fmt: skip
         except UnreadableFile as exc:
             raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
         except NoGoodRows as exc:
