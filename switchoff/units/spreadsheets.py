@@ -126,7 +126,8 @@ def parse_workbook(stream: IO[bytes], commune: Unit) -> ParsedWorkbook:
     """
     result = ParsedWorkbook()
     try:
-        read = read_file(stream.read(), "workbook.xlsx", limits=workbook_limits())
+        # No file name: the content says whether it is an XLSX or ODS (a zip) or an XLS.
+        read = read_file(stream.read(), "", limits=workbook_limits())
         if read.encoding:  # a text file: no sheets to find the villages and teams in
             result.problems.append(Problem("", 0, "", "", "workbook_not_excel"))
             return result
