@@ -19,7 +19,7 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.subscribers import importer, jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
-from tests.importing import check_on_page
+from tests.importing import check_on_page, count_cleanings
 
 ROWS = 6000
 
@@ -244,14 +244,7 @@ def test_the_check_is_a_step_of_the_job_and_confirming_writes_its_saved_rows_wit
     world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     content = big_list() + "6001;0868000001;Trùng Số;Khối 1, Phường Lương Văn Tri\n6002;09x;Sai;Khối 1\n".encode()
-    checks: list[int] = []
-    real_clean = importer.cleaning.clean_rows
-
-    def counted_clean(*args: Any, **kwargs: Any) -> Any:
-        checks.append(1)
-        return real_clean(*args, **kwargs)
-
-    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    checks = count_cleanings(monkeypatch)
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
     with django_capture_on_commit_callbacks(execute=False) as pending:

@@ -19,7 +19,7 @@ from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
 from tests.conftest import World, logged_in
-from tests.importing import check_on_page, confirm_on_page
+from tests.importing import check_on_page, confirm_on_page, count_cleanings
 from tests.security._importguard import api_client
 
 # Numbers as operators write them (a lost 0, a pre-2018 number, +84), addresses of 2024 and 2025, a legacy
@@ -189,16 +189,7 @@ def test_a_check_by_the_api_client_is_the_check_of_the_page(world: World) -> Non
 def test_the_command_and_the_json_rows_write_from_their_check_without_cleaning_the_list_again(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from switchoff.subscribers import importer
-
-    readings: list[int] = []
-    real_clean = importer.cleaning.clean_rows
-
-    def counted_clean(*args: Any, **kwargs: Any) -> Any:
-        readings.append(1)
-        return real_clean(*args, **kwargs)
-
-    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    readings = count_cleanings(monkeypatch)
     path = tmp_path / "ds.csv"
     path.write_bytes(CONTENT)
     call_command("import_subscribers", str(path), operator="Viettel Lạng Sơn", as_of=AS_OF, area="20")
