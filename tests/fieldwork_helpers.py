@@ -13,8 +13,8 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign
 from switchoff.fieldwork.models import Case
 from switchoff.fieldwork.services import VisitInput, device_enrol
+from switchoff.lib.sheets import read_file
 from switchoff.people.models import User
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.services import list_write
 from tests.conftest import World
 from tests.reporting import make_campaign

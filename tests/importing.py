@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
 
+from switchoff.subscribers import importer
 from switchoff.subscribers.models import ImportJob
+
+
+def count_cleanings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The phase of every reading and cleaning of a list's rows from now on (all go through ``clean_rows``)."""
+    cleanings: list[str] = []
+    real_clean = importer.cleaning.clean_rows
+
+    def counted_clean(*args: Any, **kwargs: Any) -> Any:
+        cleanings.append(kwargs["phase"])
+        return real_clean(*args, **kwargs)
+
+    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    return cleanings
 
 
 def check_on_page(client: Client, form: dict[str, Any], file: SimpleUploadedFile | None) -> Any:

@@ -218,8 +218,8 @@ def test_unsplit_text_read_by_the_library_keeps_the_level_word(world: World) -> 
 
 
 def test_check_lists_the_candidates_of_an_ambiguous_address(world: World) -> None:
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.importer import check_list
-    from switchoff.subscribers.reader import read_file
 
     kind = UnitKind.objects.get(code="commune")
     unit_create(actor=None, kind=kind, name="Phường Lương Văn Tri", parent=world.legacy_district,

@@ -75,7 +75,7 @@ def test_coordinator_imports_a_gsma_table_then_classifies_a_bulk_file(
 def test_public_page_at_360_px(browser: Browser, live_server: object, devices_world: World, language: str) -> None:  # noqa: F811
     from switchoff.devices.importer import check_table
     from switchoff.devices.services import devices_import
-    from switchoff.subscribers.reader import read_file
+    from switchoff.lib.sheets import read_file
 
     devices_import(actor=None, checked=check_table(read_file(gsma_table(), "tac.txt")), source="tac.txt")
     base = str(live_server)
@@ -114,8 +114,8 @@ def test_the_registry_shows_each_subscribers_phone_and_filters_by_it(
 ) -> None:
     from switchoff.devices.importer import check_table
     from switchoff.devices.services import devices_import
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.models import Subscriber
-    from switchoff.subscribers.reader import read_file
     from tests.test_device_registry import _now_through_the_service
 
     devices_import(actor=None, checked=check_table(read_file(gsma_table(), "tac.txt")), source="tac.txt")

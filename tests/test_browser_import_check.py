@@ -13,9 +13,10 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
-from switchoff.subscribers import importer, jobs, services
+from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber
 from tests.conftest import World, build_world
+from tests.importing import count_cleanings
 from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -82,15 +83,8 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
         # ("database table is locked"), seen on a loaded machine. Readers that take no such lock, as in WAL.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA read_uncommitted = 1")
-    # Every reading and cleaning of the file's rows goes through _clean_rows: counted.
-    cleanings: list[str] = []
-    real_clean = importer.cleaning.clean_rows
-
-    def counted_clean(*args: Any, **kwargs: Any) -> Any:
-        cleanings.append(kwargs["phase"])
-        return real_clean(*args, **kwargs)
-
-    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    # Every reading and cleaning of the file's rows goes through clean_rows: counted.
+    cleanings = count_cleanings(monkeypatch)
     # A national list takes minutes; this one would take a second. Each progress report (every 5,000 rows)
     # waits a little so that the page's one-second polling sees the bar between its ends.
     real_reporter = jobs._reporter

@@ -90,9 +90,9 @@ def test_ward_filters_exports_and_confirms_a_household_in_the_browser(
     import datetime
 
     from switchoff.audit.models import AuditEvent
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.importer import import_list
     from switchoff.subscribers.models import Household
-    from switchoff.subscribers.reader import read_file
 
     world = registry_world
     content = (

@@ -17,9 +17,9 @@ from switchoff.counts.selectors import count_totals
 from switchoff.counts.services import Delta, count_add, counts_add_many
 from switchoff.counts.squash import squash_counts
 from switchoff.counts.verify import find_differences
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers import counts as keys
 from switchoff.subscribers.importer import import_list
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
 from switchoff.units.models import UnitKind
 from switchoff.units.services import unit_create

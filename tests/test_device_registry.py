@@ -18,8 +18,8 @@ from switchoff.devices.importer import check_table
 from switchoff.devices.radio import ALL_BITS
 from switchoff.devices.services import devices_import
 from switchoff.devices.verdicts import Stops, Verdict
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.services import list_check, list_import
 from tests.conftest import World, logged_in
 from tests.devices_helpers import MODELS, gsma_table, imei_of

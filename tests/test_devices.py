@@ -28,8 +28,8 @@ from switchoff.devices.selectors import build_classifier
 from switchoff.devices.services import devices_import
 from switchoff.devices.verdicts import Stops, Verdict, stops_of, verdict_of
 from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.sheets import read_file
 from switchoff.people.services import api_token_create
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
 from tests.devices_helpers import MODELS, gsma_table, imei_of
 from tests.reporting import make_campaign

@@ -19,7 +19,7 @@ from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.subscribers import importer, jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberEvent, SubscriberList
 from tests.conftest import World, logged_in
-from tests.importing import check_on_page
+from tests.importing import check_on_page, count_cleanings
 
 ROWS = 6000
 
@@ -136,8 +136,8 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
     """On SQLite, large files are read and checked in a forked child while this process stores the rows."""
     from django.db import connection
 
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers import importer
-    from switchoff.subscribers.reader import read_file
 
     content = (
         big_list() + "6001;0868000001;Trùng Số;Khối 1\n6002;09l2;Sai;Khối 1\n6003;01623456789;Cũ;Khối 1\n".encode()
@@ -244,14 +244,7 @@ def test_the_check_is_a_step_of_the_job_and_confirming_writes_its_saved_rows_wit
     world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     content = big_list() + "6001;0868000001;Trùng Số;Khối 1, Phường Lương Văn Tri\n6002;09x;Sai;Khối 1\n".encode()
-    checks: list[int] = []
-    real_clean = importer.cleaning.clean_rows
-
-    def counted_clean(*args: Any, **kwargs: Any) -> Any:
-        checks.append(1)
-        return real_clean(*args, **kwargs)
-
-    monkeypatch.setattr(importer.cleaning, "clean_rows", counted_clean)
+    checks = count_cleanings(monkeypatch)
     client = logged_in(world.operator_staff)
     data = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
     with django_capture_on_commit_callbacks(execute=False) as pending:

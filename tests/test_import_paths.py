@@ -15,11 +15,11 @@ from django.db import transaction
 from django.test import Client, TestCase
 
 from switchoff.lib.phones import parse_subscriber_number
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
-from tests.importing import check_on_page, confirm_on_page
+from tests.importing import check_on_page, confirm_on_page, count_cleanings
 from tests.security._importguard import api_client
 
 # Numbers as operators write them (a lost 0, a pre-2018 number, +84), addresses of 2024 and 2025, a legacy
@@ -184,3 +184,23 @@ def test_a_check_by_the_api_client_is_the_check_of_the_page(world: World) -> Non
     assert [(c["name"], c["subscribers"]) for c in api["communes"]] == [
         (c.name, c.subscribers) for c in page.context["checked"].communes
     ]
+
+
+def test_the_command_and_the_json_rows_write_from_their_check_without_cleaning_the_list_again(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = count_cleanings(monkeypatch)
+    path = tmp_path / "ds.csv"
+    path.write_bytes(CONTENT)
+    call_command("import_subscribers", str(path), operator="Viettel Lạng Sơn", as_of=AS_OF, area="20")
+    assert len(readings) == 1 and Subscriber.objects.count() == 4
+    body = {
+        "operator_id": world.operator.pk,
+        "area_id": world.province.pk,
+        "as_of": "2024-09-01",
+        "rows": [{"msisdn": number, "name": name, "address": address} for number, name, address in ROWS[:3]],
+        "allow_mass_leave": True,
+    }
+    answer = api_client(world.operator_staff).post("/api/v1/registry/rows", body, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["left"] == 1 and len(readings) == 2

@@ -231,12 +231,12 @@ def walk(world: World) -> Any:
     """The world, plus a campaign with an activity of ward A and a campaign only ward A's area runs."""
     from types import SimpleNamespace
 
+    from switchoff.lib.sheets import read_file
     from switchoff.lib.uploads import store_check, store_upload
     from switchoff.reports.services import activity_create, report_open, report_submit
     from switchoff.subscribers.importer import import_list
     from switchoff.subscribers.jobs import owner_key
     from switchoff.subscribers.models import ImportJob, Subscriber
-    from switchoff.subscribers.reader import read_file
     from tests.reporting import make_campaign
 
     campaign = make_campaign(world)

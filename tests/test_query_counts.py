@@ -29,13 +29,13 @@ from switchoff.campaigns.services import assignments_add
 from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.lib.months import add_months, first_of_month, last_of_month
+from switchoff.lib.sheets import read_file
 from switchoff.people.models import User
 from switchoff.people.roles import Role
 from switchoff.people.services import api_token_create
 from switchoff.reports import services as reports
 from switchoff.reports.models import Notification
 from switchoff.subscribers.importer import import_list
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.services import list_write
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create

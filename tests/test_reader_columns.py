@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
+from switchoff.lib.sheets import read_file, row_label
 from switchoff.subscribers.importer import check_list
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import Subscriber
-from switchoff.subscribers.reader import propose_mapping, read_file, row_label
 from tests.conftest import World, logged_in
 from tests.importing import check_on_page, recheck_on_page
 

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import NumberView, Subscriber
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
 from tests.importing import check_on_page, confirm_on_page
 

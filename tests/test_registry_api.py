@@ -176,3 +176,33 @@ def test_reporter_cannot_import_and_reads_masked_numbers(world: World) -> None:
     assert reporter.post("/api/v1/registry/rows", body, content_type="application/json").status_code == 403
     items = reporter.get("/api/v1/registry/subscribers", {"unit": world.ward_a.pk}).json()["items"]
     assert [i["number_masked"] for i in items] == ["086****456"]
+
+
+def test_a_check_with_thousands_of_problems_is_paged_whole_in_the_readers_language(world: World) -> None:
+    from django.utils import translation
+
+    lines = ["STT;SĐT;Họ tên", "1;0868000001;Lò Văn Em"]
+    lines += [f"{n};abc{n};Người {n}" for n in range(2, 2502)]  # 2,500 rows with a number of letters
+    lines += ["2502;0868000001;Trùng Số"]  # a duplicate of row 2, found once the whole file is read
+    client = client_for(world.operator_staff)
+    check = upload(client, world, "\n".join(lines).encode()).json()
+    # Row 2's address is not recognised (a warning); 2,500 errors; the duplicate.
+    assert check["problems_total"] == 2502 and len(check["problems"]) == 100 and check["next_offset"] == 100
+    params = {"operator_id": world.operator.pk, "area_id": world.province.pk, "limit": 1000}
+    seen: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(f"/api/v1/registry/files/{check['upload_id']}", {**params, "offset": offset}).json()
+        seen += page["problems"]
+        offset = page["next_offset"]
+    assert len(seen) == 2502 and seen[:100] == check["problems"]
+    assert [p["row"] for p in seen] == list(range(2, 2504))
+    last = seen[-1]
+    assert (last["row"], last["column"], last["code"]) == (2503, "B", "number_duplicate")
+    assert last["reason"] == "Số này đã có ở một dòng phía trên của tệp (dòng 2)."
+    # The sentences are made when read: someone reading in English reads them in English.
+    world.operator_staff.language = "en"
+    world.operator_staff.save(update_fields=["language"])
+    with translation.override("en"):
+        english = client.get(f"/api/v1/registry/files/{check['upload_id']}", {**params, "offset": 2501}).json()
+    assert english["problems"][0]["reason"] == "The same number is on an earlier row of this file (row 2)."

@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from switchoff.audit.models import AuditEvent
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import Household, ImportJob, NumberView, Subscriber
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
 from tests.conftest import World, logged_in
 from tests.importing import check_on_page, confirm_on_page, recheck_on_page

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers import importer
 from switchoff.subscribers.guards import OutOfOrder
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import Subscriber, SubscriberEvent
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.selectors import unit_counts
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import unit_create

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
 from switchoff.audit.services import log_action
+from switchoff.lib.sheets import read_file
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import assigned_scope
 from switchoff.people.models import Membership, User
@@ -26,7 +27,6 @@ from switchoff.subscribers.access import access_import_job, access_subscriber
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.jobs import owner_key
 from switchoff.subscribers.models import Household, ImportJob, RememberedMapping, Subscriber
-from switchoff.subscribers.reader import read_file
 from switchoff.subscribers.services import import_job_cancel, import_job_create, import_job_restart
 from switchoff.units.models import Unit
 from tests.conftest import World, build_world, logged_in

@@ -47,8 +47,8 @@ def child(path: Path, label: str) -> None:
     from switchoff.campaigns.services import campaign_create
     from switchoff.fieldwork.cases import cases_after_list
     from switchoff.fieldwork.models import Case
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.importer import import_list
-    from switchoff.subscribers.reader import read_file
     from switchoff.units.loaders import load_province
     from switchoff.units.models import Unit, UnitKind
     from switchoff.units.services import team_set_coverage, unit_create

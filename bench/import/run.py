@@ -164,9 +164,9 @@ def child(path: Path, label: str) -> None:
     province, viettel = setup_child()
     from django.db import connection, transaction
 
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.importer import check_list, import_list
     from switchoff.subscribers.models import Subscriber
-    from switchoff.subscribers.reader import read_file
     from switchoff.units.models import Unit
 
     content = path.read_bytes()

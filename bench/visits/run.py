@@ -90,9 +90,9 @@ def seed() -> dict[str, Any]:
     from switchoff.campaigns.services import assignments_add, campaign_create
     from switchoff.fieldwork.models import Case
     from switchoff.fieldwork.services import device_enrol
+    from switchoff.lib.sheets import read_file
     from switchoff.people.models import Membership, User
     from switchoff.people.roles import Role
-    from switchoff.subscribers.reader import read_file
     from switchoff.subscribers.services import list_write
     from switchoff.units.kinds import ensure_default_kinds
     from switchoff.units.models import Unit, UnitKind

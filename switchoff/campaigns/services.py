@@ -183,7 +183,7 @@ def medium_add(*, actor: Any | None, campaign: Campaign, name: str, name_en: str
 
 def _seed_synonyms(campaign: Campaign) -> None:
     """The other names of the default catalogue (``catalogue.SYNONYMS``), for a new campaign."""
-    from switchoff.subscribers.reader import header_words
+    from switchoff.lib.sheets import header_words
 
     forms = {f.code: f for f in campaign.forms.all()}
     media = {code: campaign.media.filter(name=label).first() for code, label, *_english in catalogue.MEDIA}
@@ -209,7 +209,7 @@ def synonym_add(
     medium: Medium | None = None,
 ) -> CatalogueSynonym:
     """Teach the import another name for a form or a medium; the same words again move the synonym."""
-    from switchoff.subscribers.reader import header_words
+    from switchoff.lib.sheets import header_words
 
     words = header_words(text)
     if not words:

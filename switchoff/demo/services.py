@@ -241,7 +241,7 @@ DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;
 
 def _demo_subscribers(units: dict[str, Unit]) -> None:
     """A small Viettel list (fictitious numbers), imported twice a month apart: one subscriber switched."""
-    from switchoff.subscribers.reader import read_file
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.services import list_write as import_list
 
     operator, area = units["Viettel Lạng Sơn"], units["province"]
@@ -281,7 +281,7 @@ def _demo_field(units: dict[str, Unit]) -> None:
 
     from switchoff.fieldwork.models import Case
     from switchoff.fieldwork.services import FoundPerson, VisitInput, device_enrol, visits_record
-    from switchoff.subscribers.reader import read_file
+    from switchoff.lib.sheets import read_file
     from switchoff.subscribers.services import list_write
 
     ward = Unit.objects.get(code_system=SYSTEM_2025, code="05983")

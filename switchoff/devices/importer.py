@@ -14,12 +14,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.devices.radio import Radio, bands_bits, yes_no
+from switchoff.lib.sheets import Aliases, Problem, ReadResult, cell_at, column_letter, errors_of, find_header, reasons
+from switchoff.lib.sheets import cell_text as _text
 from switchoff.lib.text import fold
-from switchoff.subscribers.importer import column_letter
-from switchoff.subscribers.reader import ReadResult, header_words
 
-# One table of header aliases per field, matched on folded words (``reader.header_words``).
-ALIASES: dict[str, set[str]] = {
+# One table of header aliases per field, matched on folded words (``lib.sheets.header_words``).
+ALIASES = Aliases({
     "tac": {"tac", "ma tac", "tac code", "so tac", "type allocation code"},
     "brand": {"brand name", "brand", "hang", "nhan hieu", "thuong hieu", "hang may"},
     "manufacturer": {"manufacturer", "hang san xuat", "nha san xuat", "manufacturer name"},
@@ -37,8 +37,8 @@ ALIASES: dict[str, set[str]] = {
         "certified 2g only", "certified", "chung nhan", "hop chuan", "da chung nhan", "chung nhan 2g",
         "danh sach chung nhan", "may 2g duoc chung nhan", "certified 2g",
     },
-}  # fmt: skip
-FIELDS = tuple(ALIASES)
+})  # fmt: skip
+FIELDS = ALIASES.fields
 FIELD_LABELS: dict[str, Any] = {
     "tac": _("TAC"),
     "brand": _("Brand"),
@@ -55,14 +55,13 @@ FIELD_LABELS: dict[str, Any] = {
     "device_type": _("Device type"),
     "certified": _("Certified 2G-only"),
 }
-_FIELD_OF_WORDS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _YES_BITS = {"g2": Radio.GSM, "g3": Radio.UMTS, "g4": Radio.LTE, "g5": Radio.NR, "volte": Radio.VOLTE}
 # Internal model names are the second choice for the model (after "Model Name" and the marketing name).
 _MODEL_CHOICE = ("model", "marketing_name")
 _BRAND_CHOICE = ("brand", "manufacturer")
 
 # Problems by code: level and message (row and column are shown beside it).
-REASONS: dict[str, tuple[str, Any]] = {
+REASONS = reasons({
     "tac_invalid": ("error", _("The TAC must be 8 digits (the first 8 digits of the IMEI).")),
     "tac_repeated": ("error", _("This TAC is already on row %(row)s of the file; the row was left out.")),
     "no_radio": (
@@ -70,25 +69,7 @@ REASONS: dict[str, tuple[str, Any]] = {
         _("No known radio technology (GSM, WCDMA, LTE, NR…) in this row: the model will show as not known."),
     ),
     "yes_no": ("warning", _("Neither yes nor no: read as no.")),
-}  # fmt: skip
-
-
-@dataclass
-class Problem:
-    sheet: str
-    row: int  # 1-based, as Excel shows it
-    column: str
-    value: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def level(self) -> str:
-        return str(REASONS[self.code][0])
-
-    @property
-    def reason(self) -> str:
-        return str(REASONS[self.code][1]) % self.params
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,7 +93,7 @@ class CheckedTable:
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.level == "error")
+        return errors_of(self.problems)
 
     @property
     def warnings(self) -> int:
@@ -125,33 +106,6 @@ class NoTacColumn(ValueError):
     @property
     def message(self) -> str:
         return str(_("No column named TAC was found in the first rows of the file."))
-
-
-def field_of(cell: object) -> str | None:
-    if cell is None or cell == "":
-        return None
-    return _FIELD_OF_WORDS.get(header_words(str(cell)[:200]))
-
-
-def find_header(rows: list[list[object]], *, look: int = 25) -> tuple[int, dict[str, int]] | None:
-    """The first header row (below any title rows) with a TAC column, and the column of each field named in it."""
-    for index, row in enumerate(rows[:look]):
-        columns: dict[str, int] = {}
-        for column, cell in enumerate(row):
-            name = field_of(cell)
-            if name and name not in columns:
-                columns[name] = column
-        if "tac" in columns:
-            return index, columns
-    return None
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _tac(value: object) -> str:
@@ -167,14 +121,14 @@ def check_table(read: ReadResult, *, columns: dict[str, int] | None = None) -> C
     checked = CheckedTable()
     sheet = None
     for candidate in read.sheets:
-        found = find_header(candidate.head)
+        found = find_header(candidate.head, ALIASES, needs=("tac",))
         if found is not None:
-            sheet, (checked.header_row, checked.columns) = candidate, found
+            sheet, checked.header_row, checked.columns = candidate, found.header_row, found.columns
             checked.headers = [_text(c) for c in candidate.head[checked.header_row]]
             break
     if columns is not None:
         sheet = sheet or (read.sheets[0] if read.sheets else None)
-        checked.columns = {k: v for k, v in columns.items() if k in ALIASES}
+        checked.columns = {k: v for k, v in columns.items() if k in ALIASES.table}
         checked.header_row = max(checked.header_row, 0)
     if sheet is None or "tac" not in checked.columns:
         raise NoTacColumn("tac")
@@ -193,8 +147,7 @@ def _check_row(checked: CheckedTable, sheet: str, row_number: int, cells: list[o
     cols = checked.columns
 
     def cell(name: str) -> object:
-        column = cols.get(name)
-        return cells[column] if column is not None and column < len(cells) else None
+        return cell_at(cells, cols.get(name))
 
     def add(name: str, value: object, code: str, **params: Any) -> None:
         letter = column_letter(cols[name]) if name in cols else ""

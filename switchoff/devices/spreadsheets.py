@@ -11,7 +11,8 @@ from switchoff.devices.answers import explain
 from switchoff.devices.bulk import REASON_CODES, Classifier
 from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib import xlsx
-from switchoff.subscribers.reader import ReadResult, header_words
+from switchoff.lib.sheets import HEADER_LOOK, ReadResult, header_words
+from switchoff.lib.sheets import cell_text as _text
 
 _IMEI_HEADERS = {"imei", "so imei", "ma imei", "imei number", "imei 1", "imei1"}
 
@@ -29,14 +30,6 @@ class NoImeiColumn(ValueError):
         return _("No IMEI column was found: name a column “IMEI”, or put the IMEIs in the first column.")
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _looks_like_imei(value: object) -> bool:
     text = _text(value).replace(" ", "")
     return 14 <= len(text) <= 16 and text.isdigit()
@@ -47,11 +40,11 @@ def read_bulk(read: ReadResult) -> BulkTable:
     if not read.sheets:
         raise NoImeiColumn("empty")
     sheet = read.sheets[0]
-    for index, row in enumerate(sheet.head[:25]):
+    for index, row in enumerate(sheet.head[:HEADER_LOOK]):
         for column, cell in enumerate(row):
             if cell not in (None, "") and header_words(str(cell)[:80]) in _IMEI_HEADERS:
                 return _table(sheet.rows(), index, column)
-    for row in sheet.head[:25]:
+    for row in sheet.head[:HEADER_LOOK]:
         for column, cell in enumerate(row):
             if _looks_like_imei(cell):
                 return _table(sheet.rows(), -1, column)

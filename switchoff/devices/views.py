@@ -31,14 +31,13 @@ from switchoff.devices.services import campaign_update_device_check, devices_imp
 from switchoff.devices.spreadsheets import NoImeiColumn, classified_xlsx, read_bulk
 from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
+from switchoff.lib.sheets import column_letter, read_file
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.forms import ListFileForm
-from switchoff.subscribers.importer import column_letter
-from switchoff.subscribers.reader import read_file
 
 CHECK_WINDOW_S = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

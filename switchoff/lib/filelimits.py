@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -235,23 +234,3 @@ def check_sheet_size(*, rows: int, columns: int, sheet: str, limits: Limits) -> 
         raise FileRefused("rows", limit=limits.rows_setting, value=limits.rows, sheet=sheet)
     if columns > limits.columns:
         raise FileRefused("sheet_columns", limit="SHEET_MAX_COLUMNS", value=limits.columns, sheet=sheet)
-
-
-def checked_rows(
-    rows: Iterable[Sequence[object]], *, sheet: str, limits: Limits, first: int = 1
-) -> Iterator[Sequence[object]]:
-    """A sheet's rows as they are read (numbered from ``first``), refused past the limits."""
-    for number, row in enumerate(rows, start=first):
-        if number > limits.rows:
-            raise FileRefused("rows", limit=limits.rows_setting, value=limits.rows, sheet=sheet)
-        check_row(row, number=number, sheet=sheet, limits=limits)
-        yield row
-
-
-def check_row(row: Sequence[object], *, number: int, sheet: str, limits: Limits) -> None:
-    """One row of a sheet: how many columns, and how long its text cells are."""
-    if len(row) > limits.columns:
-        raise FileRefused("columns", limit="SHEET_MAX_COLUMNS", value=limits.columns, row=number, sheet=sheet)
-    for cell in row:
-        if type(cell) is str and len(cell) > limits.field_chars:
-            raise FileRefused("field", limit="FIELD_MAX_CHARS", value=limits.field_chars, row=number, sheet=sheet)

@@ -2,8 +2,9 @@
 
 The file is stored under MEDIA_ROOT with a random id bound to its owner (a
 unit), so a confirmation can only apply a file checked for the same unit.
-Beside it, under the same id and owner, what the check found (``store_check``),
-for a client that confirms later or reads the problems a page at a time.
+Beside it, under the same id and owner, what the check found (``store_check``)
+and its problems, one JSON line each (``check_problems_path``), for a client
+that confirms later or reads the problems a page at a time.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def store_check(kind: str, owner: int, upload_id: str, data: dict[str, Any]) -> 
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     temporary.replace(path)  # a reader never sees half of it
+
+
+def check_problems_path(kind: str, owner: int, upload_id: str) -> Path | None:
+    """Where the problems of an upload's check are kept beside it (one JSON line each), or None for a bad id."""
+    path = _check_path(kind, owner, upload_id)
+    return path.with_suffix(".problems") if path is not None else None
 
 
 def find_check(kind: str, owner: int, upload_id: str) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 """Importing the activity sheet a unit already keeps (XLSX, XLS or CSV), in two phases, and its template.
 
-The file is read by the registry's reader (title rows, any encoding, the
-workbook limits). The header row is found from aliases matched on folded
+The file is read by the shared reader (``lib.sheets``: title rows, any
+encoding, the workbook limits). The header row is found from aliases matched on folded
 words ("Hình thức tuyên truyền", "Số lượng", "STT"), or from the headers the
 unit's people chose last time; they can correct the columns. Forms and media
 are matched on folded words against the catalogue and the campaign's table of
@@ -28,9 +28,22 @@ from switchoff.campaigns.models import Campaign, CatalogueSynonym, Communication
 from switchoff.lib import xlsx
 from switchoff.lib.filelimits import FileRefused, workbook_limits
 from switchoff.lib.months import first_of_month
+from switchoff.lib.sheets import (
+    Aliases,
+    Problem,
+    Sheet,
+    cell_text,
+    column_letter,
+    find_header,
+    header_rows,
+    header_words,
+    headers_of,
+    read_file,
+    reasons,
+    row_label,
+)
 from switchoff.reports.models import ActivitySheetMapping, MonthlyReport
 from switchoff.reports.services import MAX_COUNT, SheetRow, report_is_locked
-from switchoff.subscribers.reader import Sheet, header_words, read_file, row_label
 from switchoff.units.models import Unit
 
 FIELDS = ("date", "form", "medium", "count", "people", "description")
@@ -44,7 +57,7 @@ FIELD_LABELS = {
     "description": gettext_lazy("Description"),
 }
 # Header aliases as folded words (``header_words``): "Số lượng (lượt)" is "so luong".
-ALIASES: dict[str, set[str]] = {
+ALIASES = Aliases({
     "date": {
         "ngay", "ngay thang", "ngay thang nam", "ngay thuc hien", "ngay tuyen truyen", "thoi gian",
         "thoi gian thuc hien", "date",
@@ -63,9 +76,31 @@ ALIASES: dict[str, set[str]] = {
         "people reached", "people",
     },
     "description": {"noi dung", "noi dung tuyen truyen", "mo ta", "ghi chu", "description"},
-}  # fmt: skip
-_FIELD_OF_WORDS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-HEADER_LOOK = 25
+})  # fmt: skip
+
+# Problems by code (every one an error: the row is not logged); row and column are shown beside them.
+REASONS = reasons({
+    "activity_columns": (
+        "error", gettext_lazy("Choose the columns that hold the date, the form of communication and the count."),
+    ),
+    "activity_date": ("error", gettext_lazy("Not a date; write it as dd/mm/yyyy.")),
+    "activity_date_outside": ("error", gettext_lazy("Outside the campaign's dates.")),
+    "activity_date_future": ("error", gettext_lazy("The date cannot be in the future.")),
+    "activity_month_submitted": (
+        "error", gettext_lazy("The report for %(month)s is already submitted; ask to have it returned first."),
+    ),
+    "activity_month_locked": (
+        "error", gettext_lazy("The report for %(month)s is locked; ask the coordinator to reopen it."),
+    ),
+    "activity_form": (
+        "error", gettext_lazy("Not a form of communication of this campaign, nor one of its other names."),
+    ),
+    "activity_count": ("error", gettext_lazy("Must be a whole number of at least 1.")),
+    "activity_count_most": ("error", gettext_lazy("At most %(most)s.")),
+    "activity_medium": ("error", gettext_lazy("Not a medium of this campaign, nor one of its other names.")),
+    "activity_medium_of_form": ("error", gettext_lazy("%(medium)s is not a medium of %(form)s.")),
+    "activity_people": ("error", gettext_lazy("Must be a whole number.")),
+})  # fmt: skip
 
 
 @dataclass
@@ -82,19 +117,11 @@ class ActivityMapping:
 
 
 @dataclass
-class RowProblem:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
 class ParsedSheet:
     digest: str = ""
     mapping: ActivityMapping | None = None
     rows: list[SheetRow] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     sheets: list[Sheet] = field(default_factory=list)
 
 
@@ -143,22 +170,19 @@ def propose_mapping(sheets: list[Sheet], remembered: dict[str, str] | None = Non
     Headers the unit chose last time (``remembered``: field → folded words) win over the aliases.
     """
     remembered_of_words = {words: name for name, words in (remembered or {}).items()}
+    for sheet_index, sheet in enumerate(sheets):
+        found = find_header(sheet.head, ALIASES, needs=REQUIRED, remembered=remembered_of_words)
+        if found is not None:
+            return ActivityMapping(sheet_index, found.header_row, found.columns, found.headers)
+    # No header names all three: the row naming the most (at least two), for the person to complete.
     best: ActivityMapping | None = None
     for sheet_index, sheet in enumerate(sheets):
-        for index, row in enumerate(sheet.head[:HEADER_LOOK]):
-            columns: dict[str, int] = {}
-            for column, cell in enumerate(row):
-                if _empty(cell):
-                    continue
-                words = header_words(str(cell))
-                name = remembered_of_words.get(words) or _FIELD_OF_WORDS.get(words)
-                if name and name not in columns:
-                    columns[name] = column
-            candidate = ActivityMapping(sheet_index, index, columns, [str(c or "") for c in row])
-            if best is None or (len(columns) - len(candidate.missing())) > (len(best.columns) - len(best.missing())):
+        for row in header_rows(sheet.head, ALIASES, remembered=remembered_of_words):
+            candidate = ActivityMapping(sheet_index, row.header_row, row.columns, row.headers)
+            if best is None or (len(row.columns) - len(candidate.missing())) > (
+                len(best.columns) - len(best.missing())
+            ):
                 best = candidate
-        if best is not None and not best.missing():
-            return best
     return best if best is not None and len(best.columns) >= 2 else None
 
 
@@ -184,18 +208,15 @@ def _lookups(campaign: Campaign) -> tuple[dict[str, CommunicationForm], dict[str
 
 
 def _closed_months(campaign: Campaign, unit: Unit, now: datetime.datetime) -> dict[datetime.date, str]:
-    """Months the sheet may not log into, with the reason: the report is submitted, accepted or locked."""
+    """Months the sheet may not log into, with the problem's code: the report is submitted, accepted or locked."""
     closed: dict[datetime.date, str] = {}
     reports = {r.month: r for r in MonthlyReport.objects.filter(campaign=campaign, unit=unit)}
     for month in campaign.months():
         report = reports.get(month)
-        text = month.strftime("%m/%Y")
         if report is not None and report.status in {MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED}:
-            closed[month] = _("The report for %(month)s is already submitted; ask to have it returned first.") % {
-                "month": text
-            }
+            closed[month] = "activity_month_submitted"
         elif report_is_locked(report or MonthlyReport(month=month), campaign, now):
-            closed[month] = _("The report for %(month)s is locked; ask the coordinator to reopen it.") % {"month": text}
+            closed[month] = "activity_month_locked"
     return closed
 
 
@@ -210,22 +231,23 @@ def parse_activity_sheet(
 ) -> ParsedSheet:
     """Phase one: read the file, find (or take) the columns, check every row. Writes nothing."""
     result = ParsedSheet(digest=hashlib.sha256(content).hexdigest()[:24])
+    sheet_name = ""
     try:
         result.sheets = read_activity_file(content, file_name)
         result.mapping = mapping or propose_mapping(result.sheets, remembered_headers(unit))
         if mapping is not None and mapping.sheet < len(result.sheets):
             head = result.sheets[mapping.sheet].head
-            mapping.headers = [str(c or "") for c in head[mapping.header_row]] if mapping.header_row < len(head) else []
+            mapping.headers = headers_of(head[mapping.header_row]) if mapping.header_row < len(head) else []
         if result.mapping is None or result.mapping.missing() or result.mapping.sheet >= len(result.sheets):
-            result.problems.append(
-                RowProblem(
-                    0, "", "", _("Choose the columns that hold the date, the form of communication and the count.")
-                )
-            )
+            result.problems.append(Problem("", 0, "", "", "activity_columns"))
             return result
-        _check_rows(result, result.sheets[result.mapping.sheet], result.mapping, campaign, unit, now or timezone.now())
+        sheet = result.sheets[result.mapping.sheet]
+        sheet_name = sheet.name
+        _check_rows(result, sheet, result.mapping, campaign, unit, now or timezone.now())
     except FileRefused as exc:
-        result.problems.append(RowProblem(exc.row, "", "", exc.message))
+        refused = Problem.refused(exc)
+        refused.sheet = refused.sheet or sheet_name
+        result.problems.append(refused)
     return result
 
 
@@ -247,11 +269,12 @@ def _check_rows(
         cells = {key: values[column] if column < len(values) else None for key, column in mapping.columns.items()}
         if all(_empty(v) for v in cells.values()) or row_label(list(values)):
             continue  # a blank row, the totals row, the signatures under the table
-        problems: list[RowProblem] = []
+        problems: list[Problem] = []
 
-        def problem(key: str, reason: str) -> None:
-            column = get_column_letter(mapping.columns[key] + 1)
-            problems.append(RowProblem(number, column, str(cells.get(key) or "")[:60], reason))  # noqa: B023
+        def problem(key: str, code: str, **params: object) -> None:
+            column = column_letter(mapping.columns[key])
+            value = cell_text(cells.get(key))[:60]  # noqa: B023
+            problems.append(Problem(sheet.name, number, column, value, code, params))  # noqa: B023
 
         day = _date(cells["date"])
         form = form_of.get(header_words(str(cells["form"] or "")))
@@ -260,27 +283,27 @@ def _check_rows(
         medium = medium_of.get(medium_words) if medium_words else None
         people = _whole(cells["people"]) if not _empty(cells.get("people")) else None
         if day is None:
-            problem("date", _("Not a date; write it as dd/mm/yyyy."))
+            problem("date", "activity_date")
         elif not campaign.start_date <= day <= campaign.end_date:
-            problem("date", _("Outside the campaign's dates."))
+            problem("date", "activity_date_outside")
         elif day > today:
-            problem("date", _("The date cannot be in the future."))
+            problem("date", "activity_date_future")
         elif first_of_month(day) in closed:
-            problem("date", closed[first_of_month(day)])
+            problem("date", closed[first_of_month(day)], month=first_of_month(day).strftime("%m/%Y"))
         if form is None:
-            problem("form", _("Not a form of communication of this campaign, nor one of its other names."))
+            problem("form", "activity_form")
         if count is None or count < 1:
-            problem("count", _("Must be a whole number of at least 1."))
+            problem("count", "activity_count")
         elif count > MAX_COUNT:
-            problem("count", _("At most %(most)s.") % {"most": MAX_COUNT})
+            problem("count", "activity_count_most", most=MAX_COUNT)
         if medium_words and medium is None:
-            problem("medium", _("Not a medium of this campaign, nor one of its other names."))
+            problem("medium", "activity_medium")
         if not _empty(cells.get("people")) and people is None:
-            problem("people", _("Must be a whole number."))
+            problem("people", "activity_people")
         if form is not None and medium is not None:
             allowed = list(form.media.all())
             if allowed and medium not in allowed:
-                problem("medium", _("%(medium)s is not a medium of %(form)s.") % {"medium": medium, "form": form})
+                problem("medium", "activity_medium_of_form", medium=str(medium), form=str(form))
         if form is not None and medium is None:
             # A form with a single medium needs none (as when logging one by one).
             only = list(form.media.all())

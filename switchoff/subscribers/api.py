@@ -3,13 +3,15 @@
 Files and rows go through the one import path of ``services`` (``list_check``,
 then ``import_job_create`` or ``list_import``), as the page and the command do.
 An uploaded file's check is stored beside it (``lib/uploads.store_check``),
-under the operator and area it was checked for, until it is confirmed.
+its problems one JSON line each (``check_problems_path``), under the operator
+and area it was checked for, until it is confirmed.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,7 +25,8 @@ from switchoff.api.types import Id
 from switchoff.devices.classes import DeviceClass
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
-from switchoff.lib.uploads import find_check, store_check, store_upload
+from switchoff.lib.sheets import ProblemLines, ReadResult, Sheet, UnreadableFile, read_problem_lines
+from switchoff.lib.uploads import check_problems_path, find_check, store_check, store_upload
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -32,7 +35,6 @@ from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, r
 from switchoff.subscribers.importer import CheckedList, Problem
 from switchoff.subscribers.jobs import is_stalled, job_files, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import ReadResult, Sheet, UnreadableFile
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.services import (
     ListCheck,
@@ -231,8 +233,9 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     read = ReadResult(sheets=[Sheet.from_rows("", rows, headerless=True)])
     content = json.dumps(payload.model_dump(mode="json", exclude={"allow_mass_leave", "confirm"}), sort_keys=True)
     mapping = {name: index for index, name in enumerate(ROW_FIELDS)}
+    # The check keeps its cleaned rows when they are to be written: the write streams them, reading nothing again.
     check = list_check(operator=operator, area=area, as_of=payload.as_of, content=content.encode(), read=read,
-                       mapping=mapping)  # fmt: skip
+                       mapping=mapping, save_rows=payload.confirm)  # fmt: skip
     checked = check.checked
     answer: dict[str, Any] = {
         **dict.fromkeys(("new", "relisted", "moved", "left", "unchanged"), 0),
@@ -265,8 +268,10 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     return answer
 
 
-def _check_data(check: ListCheck, *, upload_id: str, file_name: str, as_of: datetime.date) -> dict[str, Any]:
-    """The check as stored beside the upload and answered (problems paged from it)."""
+def _check_data(
+    check: ListCheck, *, upload_id: str, file_name: str, as_of: datetime.date, problems: int
+) -> dict[str, Any]:
+    """The check as stored beside the upload and answered (its ``problems`` are paged from their own file)."""
     checked, review = check.checked, check.review
     return {
         "upload_id": upload_id,
@@ -283,18 +288,19 @@ def _check_data(check: ListCheck, *, upload_id: str, file_name: str, as_of: date
         "current": review.current,
         "leaving": review.leaving,
         "mass_leave": review.mass_leave,
-        "all_problems": [_problem(p) for p in checked.problems],
+        "problems_total": problems,
         "job_id": None,
         "state": checked.state(),  # what the write needs of the check, beside its saved rows
     }
 
 
-def _check_page(data: dict[str, Any], *, offset: int, limit: int) -> dict[str, Any]:
-    problems = data["all_problems"]
+def _check_page(data: dict[str, Any], *, owner: int, offset: int, limit: int) -> dict[str, Any]:
+    """The stored check with a page of its problems, read from their file (in the reader's language)."""
     offset, limit = max(offset, 0), max(1, min(limit, 1000))
-    page = problems[offset : offset + limit]
-    more = offset + limit < len(problems)
-    return {**data, "problems": page, "problems_total": len(problems), "next_offset": offset + limit if more else None}
+    path = check_problems_path(UPLOADS, owner, data["upload_id"])
+    page = [_problem(p) for p in read_problem_lines(path, offset=offset, limit=limit)] if path else []
+    more = offset + limit < data.get("problems_total", 0)
+    return {**data, "problems": page, "next_offset": offset + limit if more else None}
 
 
 @router.post(
@@ -332,29 +338,37 @@ def post_file(
     owner = owner_key(operator.pk, area.pk)
     upload_id, path = store_upload(UPLOADS, owner, file)
     file_name = file.name or "api"
-    # The check saves its cleaned rows beside the upload: the confirmed write streams them (as the page's does).
+    # The check saves its cleaned rows beside the upload: the confirmed write streams them (as the page's does);
+    # its problems go to their own file as they are found, to be read a page at a time.
     rows_path = job_files(path)[0]
+    problems_path = check_problems_path(UPLOADS, owner, upload_id)
+    assert problems_path is not None, "an id made by store_upload"
     try:
-        with rows_path.open("wb") as rows:
+        with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
+            sink = ProblemLines(problems)
             check = list_check(operator=operator, area=area, as_of=as_of, content=path, file_name=file_name,
-                               rows_to=rows)  # fmt: skip
+                               rows_to=rows, sink=sink)  # fmt: skip
         refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
         if refusal is not None:
             raise refusal
     except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
-        path.unlink(missing_ok=True)
-        rows_path.unlink(missing_ok=True)
+        _remove(path, rows_path, problems_path)
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     except ImportRefusal:
-        path.unlink(missing_ok=True)
-        rows_path.unlink(missing_ok=True)
+        _remove(path, rows_path, problems_path)
         raise
-    data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of)
+    data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of, problems=sink.count)
     if confirm:
+        problems_path.unlink(missing_ok=True)  # the answer is the job: nobody pages these problems
         return Status(202, _queue(user, operator, area, data, allow_mass_leave=allow_mass_leave,
                                   refuse_errors=refuse_errors))  # fmt: skip
     store_check(UPLOADS, owner, upload_id, data)
-    return Status(200, _check_page(data, offset=0, limit=PROBLEMS_PAGE))
+    return Status(200, _check_page(data, owner=owner, offset=0, limit=PROBLEMS_PAGE))
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _queue(user: User, operator: Unit, area: Unit, data: dict[str, Any], *, allow_mass_leave: bool,
@@ -387,8 +401,8 @@ def _stored_check(user: User, upload_id: str, operator_id: int, area_id: int) ->
 def get_file(
     request: HttpRequest, upload_id: str, operator_id: Id, area_id: Id, offset: int = 0, limit: int = PROBLEMS_PAGE
 ) -> dict[str, Any]:
-    _operator, _area, data = _stored_check(_user(request), upload_id, operator_id, area_id)
-    return _check_page(data, offset=offset, limit=limit)
+    operator, area, data = _stored_check(_user(request), upload_id, operator_id, area_id)
+    return _check_page(data, owner=owner_key(operator.pk, area.pk), offset=offset, limit=limit)
 
 
 @router.post(

@@ -21,7 +21,6 @@ A failed job keeps a code as its message, shown in the reader's language.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -35,12 +34,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
+from switchoff.lib.sheets import ProblemLines, UnreadableFile, read_file, read_problem_lines
 from switchoff.lib.uploads import find_upload
 from switchoff.subscribers.guards import ImportRefusal, Review
 from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import ImportJob
-from switchoff.subscribers.reader import UnreadableFile, propose_mapping, read_file
 
 STALLED_AFTER = datetime.timedelta(minutes=2)
 
@@ -164,17 +164,7 @@ def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if stored is None:
         return
-    path = job_files(stored)[1]
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number < offset:
-                continue
-            if limit is not None and number >= offset + limit:
-                return
-            sheet, row, column, value, code, params, cells = json.loads(line)
-            yield Problem(sheet, row, column, value, code, params, cells)
+    yield from read_problem_lines(job_files(stored)[1], offset=offset, limit=limit)
 
 
 def run_check(job: ImportJob) -> None:
@@ -193,11 +183,7 @@ def run_check(job: ImportJob) -> None:
     try:
         report("checking", 0, 0)  # taken by a worker: the page stops saying that none is running
         with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
-
-            def sink(p: Problem) -> None:
-                problems.write(json.dumps([p.sheet, p.row, p.column, p.value, p.code, p.params, p.cells],
-                                          ensure_ascii=False, default=str) + "\n")  # fmt: skip
-
+            sink = ProblemLines(problems)
             mapping = {name: int(column) for name, column in job.mapping.items()} or None
             check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
                                file_name=job.file_name, mapping=mapping, encoding=job.encoding,

@@ -15,8 +15,9 @@ cache) is queued with ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +33,7 @@ from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
 from switchoff.devices.registry import classify_list
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.sheets import ReadResult, UnreadableFile, read_file
 from switchoff.lib.text import fold
 from switchoff.lib.throttle import Throttled, hit
 from switchoff.people.access import require
@@ -51,6 +53,7 @@ from switchoff.subscribers.importer import (
     import_list,
     remembered_columns,
 )
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.jobs import clear_cancel, is_stalled, progress_key, request_cancel, review_of
 from switchoff.subscribers.models import (
     Household,
@@ -61,7 +64,6 @@ from switchoff.subscribers.models import (
     Subscriber,
     SubscriberEvent,
 )
-from switchoff.subscribers.reader import ReadResult, UnreadableFile, propose_mapping, read_file
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
 from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
@@ -79,6 +81,15 @@ class ListCheck:
     checked: CheckedList
     review: Review
     mapping: dict[str, int] | None  # the columns used: the person's choice, else the operator's remembered ones
+    # The cleaned rows the check kept (``save_rows``) and its state: the write streams them, not reading again.
+    saved: SavedCheck | None = None
+    rows_file: IO[bytes] | None = field(default=None, repr=False)  # deleted when closed (or dropped)
+
+    def discard(self) -> None:
+        """Remove the rows the check kept (written, or not to be written)."""
+        if self.rows_file is not None:
+            self.rows_file.close()
+            self.rows_file, self.saved = None, None
 
     def refusal(self, *, allow_mass_leave: bool) -> ImportRefusal | None:
         """The first rule the list breaks (``Review.enforce``), or None."""
@@ -103,6 +114,7 @@ def list_check(
     progress: ProgressHook = _no_progress,
     rows_to: IO[bytes] | None = None,
     sink: Callable[[Problem], None] | None = None,
+    save_rows: bool = False,
 ) -> ListCheck:
     """Read and check a list as every path does; nothing is written.
 
@@ -110,25 +122,39 @@ def list_check(
     (bytes, or a stored file read as it goes) is read as ``file_name`` says, with
     the encoding and separator a person corrected. Without a ``mapping`` the
     operator's remembered columns apply. ``rows_to`` and ``sink`` keep the cleaned
-    rows and the problems in files (the background check, ``jobs.run_check``).
+    rows and the problems in files (the background check, ``jobs.run_check``);
+    ``save_rows`` keeps the cleaned rows in a temporary file of the answer's own
+    (``ListCheck.saved``), for ``list_import`` to write them as the page's
+    confirmation does, without reading and cleaning the list again.
     Raises ``FutureList`` for a date after today, ``NoGoodRows`` for an empty
     file, ``UnreadableFile`` for a file beyond a limit or unreadable. What else
     the list breaks is in the answer's ``review`` (and ``refusal``), so that the
     check can say it before anyone confirms.
     """
     refuse_future(as_of)
+    rows_file = tempfile.NamedTemporaryFile(prefix="switchoff-", suffix=".rows") if save_rows else None  # noqa: SIM115
     try:
         if read is None:
             read = read_file(content, file_name, encoding=encoding or None, separator=separator or None)
         mapping = mapping or remembered_columns(operator, read)
         checked = check_list(read, content=content, operator=operator, area=area, mapping=mapping, progress=progress,
-                             rows_to=rows_to, sink=sink)  # fmt: skip
+                             rows_to=rows_file or rows_to, sink=sink)  # fmt: skip
+        review = review_list(operator=operator, area=area, as_of=as_of, checked=checked)
     except UnreadableFile as exc:
+        if rows_file is not None:
+            rows_file.close()
         if exc.reason == "empty":  # an empty file is a list without a good row, on every path
             raise NoGoodRows from None
         raise
-    review = review_list(operator=operator, area=area, as_of=as_of, checked=checked)
-    return ListCheck(read=read, checked=checked, review=review, mapping=mapping)
+    except BaseException:
+        if rows_file is not None:
+            rows_file.close()
+        raise
+    check = ListCheck(read=read, checked=checked, review=review, mapping=mapping)
+    if rows_file is not None:
+        rows_file.flush()
+        check.rows_file, check.saved = rows_file, SavedCheck(Path(rows_file.name), checked.state())
+    return check
 
 
 def list_import(
@@ -148,14 +174,20 @@ def list_import(
 
     ``import_list`` is one transaction with its audit row and applies the rules
     again inside it; the page and the API's file go through ``import_job_create``
-    and the worker instead, which call the same ``import_list``.
+    and the worker instead, which call the same ``import_list``. A check that kept
+    its cleaned rows (``list_check(save_rows=True)``) is written from them, as the
+    page's confirmation is; they are removed afterwards, written or refused.
     """
-    if refuse_errors and check.checked.error_count:
-        raise Refused
-    check.review.enforce(allow_mass_leave=allow_mass_leave)
-    return list_write(check.read, content=content, actor=actor, operator=operator, area=area, as_of=as_of,
-                      mapping=check.mapping, file_name=file_name, refuse_errors=refuse_errors,
-                      allow_mass_leave=allow_mass_leave, progress=progress)  # fmt: skip
+    try:
+        if refuse_errors and check.checked.error_count:
+            raise Refused
+        check.review.enforce(allow_mass_leave=allow_mass_leave)
+        return list_write(None if check.saved else check.read, content=content, actor=actor, operator=operator,
+                          area=area, as_of=as_of, mapping=check.mapping, file_name=file_name,
+                          refuse_errors=refuse_errors, allow_mass_leave=allow_mass_leave, progress=progress,
+                          saved=check.saved)  # fmt: skip
+    finally:
+        check.discard()
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from switchoff.devices.selectors import campaign_stops, current_campaign
 from switchoff.fieldwork.access import visible_cases
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
+from switchoff.lib.sheets import ENCODINGS, SEPARATORS, column_letter
 from switchoff.lib.throttle import Throttled
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
@@ -32,10 +33,10 @@ from switchoff.people.roles import Perm, Role
 from switchoff.subscribers.access import access_import_job, access_subscriber, may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, refuse_future
-from switchoff.subscribers.importer import CheckedList, column_letter, rejected_rows_xlsx
+from switchoff.subscribers.importer import CheckedList, rejected_rows_xlsx
+from switchoff.subscribers.importer.columns import FIELDS
 from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress, review_of, stored_problems
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import ENCODINGS, FIELDS, SEPARATORS
 from switchoff.subscribers.selectors import (
     RegistryFilters,
     household_suggestions,

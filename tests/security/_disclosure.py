@@ -6,9 +6,9 @@ import datetime
 
 from django.test import Client
 
+from switchoff.lib.sheets import read_file
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.importer import import_list
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World
 
 # Đông Kinh's subscriber is the one an outsider of Lương Văn Tri would like to find.

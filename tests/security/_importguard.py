@@ -9,13 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
 
+from switchoff.lib.sheets import read_file
 from switchoff.lib.uploads import store_upload
 from switchoff.people.models import User
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.jobs import owner_key
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World
 from tests.importing import check_on_page, job_of
 

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.sheets import read_file
 from switchoff.lib.uploads import store_upload
 from switchoff.people.services import api_token_create
 from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber
-from switchoff.subscribers.reader import read_file
 from tests.conftest import World, logged_in
 from tests.security.hostile_files import HEADER, ROW, bomb_xlsx, csv_text, xlsx
 

@@ -17,11 +17,11 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from switchoff.lib.sheets import UnreadableFile, read_file
 from switchoff.subscribers import jobs
 from switchoff.subscribers.guards import FutureList, MassLeave, NoGoodRows
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from switchoff.subscribers.reader import UnreadableFile, read_file
 from switchoff.subscribers.services import import_check_create
 from tests.conftest import World, logged_in
 from tests.security._importguard import (

@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from switchoff.lib.sheets import read_file
 from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import Subscriber
-from switchoff.subscribers.reader import read_file
 from switchoff.web.middleware import NoStoreMiddleware
 from tests.conftest import World, logged_in
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 def seed(apps: Any, schema_editor: Any) -> None:
     """The default catalogue's other names, for the campaigns that exist already."""
     from switchoff.campaigns import catalogue
-    from switchoff.subscribers.reader import header_words
+    from switchoff.lib.sheets import header_words
 
     campaign_model = apps.get_model("campaigns", "Campaign")
     synonym_model = apps.get_model("campaigns", "CatalogueSynonym")

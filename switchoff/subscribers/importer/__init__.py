@@ -16,19 +16,21 @@ PostgreSQL), so the database writes while Python reads the next rows. Rows of
 subscribers already known are set aside in a temporary file and applied
 afterwards by a few set-based statements, as are the subscribers who left the list.
 
-One module per concern: ``problems`` (codes, sentences, the rejected-rows
-file), ``rows`` (what a cleaned row is), ``seen`` (the file's numbers in
+One module per concern: ``columns`` (which column holds which field: the
+alias table, columns proposed from their content), ``problems`` (codes,
+sentences, the rejected-rows file), ``rows`` (what a cleaned row is), ``seen`` (the file's numbers in
 little memory), ``checked`` (what a check found), ``cleaning`` (reading and
 cleaning rows), ``known`` (the operator's registered numbers), ``others``
 (numbers of other operators), ``check`` (phase one), ``parallel`` (the forked
 reader), ``writing`` (phase two). Addresses are resolved by
-``units.addresses``; files are read by ``subscribers.reader``.
+``units.addresses``; files are read, headers found and problems made by the
+shared ``lib.sheets``.
 """
 
+from switchoff.lib.sheets import Problem, column_letter
 from switchoff.subscribers.importer.check import check_list, content_digest, remembered_columns, saved_rows
 from switchoff.subscribers.importer.checked import CheckedList, CommuneCount, commune_counts
-from switchoff.subscribers.importer.cleaning import column_letter
-from switchoff.subscribers.importer.problems import REASONS, Problem, Refused, reasons_of, rejected_rows_xlsx
+from switchoff.subscribers.importer.problems import REASONS, Refused, reasons_of, rejected_rows_xlsx
 from switchoff.subscribers.importer.rows import CHUNK, ROW_COLUMNS, Batch, CleanRow, ProgressHook
 from switchoff.subscribers.importer.seen import SeenNumbers, first_rows
 from switchoff.subscribers.importer.writing import ApplyResult, SavedCheck, import_list, same_list_imported

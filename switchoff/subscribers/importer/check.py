@@ -11,23 +11,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from switchoff.lib.sheets import Problem, ReadResult
 from switchoff.lib.text import fold
 from switchoff.subscribers.importer import cleaning
 from switchoff.subscribers.importer.checked import CheckedList, commune_counts
 from switchoff.subscribers.importer.cleaning import (
     _expected_carrier,
 )
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.importer.others import _flag_other_operators
-from switchoff.subscribers.importer.problems import (
-    Problem,
-)
 from switchoff.subscribers.importer.rows import (
     CleanRow,
     ProgressHook,
     _collector_paused,
     _no_progress,
 )
-from switchoff.subscribers.reader import ReadResult, propose_mapping
 from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
 

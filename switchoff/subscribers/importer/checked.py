@@ -12,9 +12,9 @@ from typing import IO, Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.sheets import Problem
 from switchoff.subscribers.importer.problems import (
     REASONS,
-    Problem,
     reasons_of,
 )
 from switchoff.subscribers.importer.rows import (

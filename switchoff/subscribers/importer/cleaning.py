@@ -9,16 +9,15 @@ import itertools
 from array import array
 from collections.abc import Iterator
 
-from openpyxl.utils import get_column_letter
 from stdnum import imei as stdnum_imei
 
 from switchoff.lib.phones import mobile_pattern, parse_subscriber_number
+from switchoff.lib.sheets import Problem, ReadResult, column_letter, row_label
+from switchoff.lib.sheets import cell_text as _text
 from switchoff.lib.text import fold
 from switchoff.subscribers.importer.checked import CheckedList
+from switchoff.subscribers.importer.columns import Mapping, propose_mapping
 from switchoff.subscribers.importer.known import _known
-from switchoff.subscribers.importer.problems import (
-    Problem,
-)
 from switchoff.subscribers.importer.rows import (
     CHUNK,
     UNIT_OF_ROW,
@@ -26,7 +25,6 @@ from switchoff.subscribers.importer.rows import (
     ProgressHook,
 )
 from switchoff.subscribers.importer.seen import SeenNumbers
-from switchoff.subscribers.reader import Mapping, ReadResult, propose_mapping, row_label
 from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
 
@@ -39,31 +37,12 @@ def _fold_name(name: str) -> str:
     return fold(name)
 
 
-@functools.lru_cache(maxsize=256)
-def column_letter(index: int) -> str:
-    """The Excel name of a 0-based column: 0 is A, 27 is AB."""
-    return get_column_letter(index + 1)
-
-
 def _expected_carrier(operator: Unit) -> str | None:
     name = fold(operator.name)
     return next((carrier for word, carrier in OPERATOR_CARRIERS.items() if word in name), None)
 
 
 NO_COLUMN = 1 << 30  # a column index no row reaches: the field is not in the file
-
-
-def _text(value: object) -> str:
-    """A cell as text: whole numbers without ".0", whitespace collapsed."""
-    if value.__class__ is not str:
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        value = str(value)
-    if "\x00" in value:
-        value = value.replace("\x00", "")  # PostgreSQL text cannot hold it
-    return " ".join(value.split())
 
 
 def _name_of(cell: object) -> tuple[str, str]:

@@ -9,15 +9,12 @@ from typing import Any
 
 from django.db import connection
 
+from switchoff.lib.sheets import Problem, ReadResult
 from switchoff.subscribers.importer.checked import CheckedList
-from switchoff.subscribers.importer.problems import (
-    Problem,
-)
 from switchoff.subscribers.importer.rows import (
     CHUNK,
 )
 from switchoff.subscribers.models import Subscriber
-from switchoff.subscribers.reader import ReadResult
 from switchoff.units.models import Unit
 
 

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 
 
 from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.sheets import ReadResult
 from switchoff.subscribers.importer import cleaning
 from switchoff.subscribers.importer.checked import CheckedList
 from switchoff.subscribers.importer.problems import Refused
 from switchoff.subscribers.importer.rows import ProgressHook
-from switchoff.subscribers.reader import ReadResult
 
 PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process
 

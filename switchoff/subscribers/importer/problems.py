@@ -1,15 +1,18 @@
-"""What a check finds in a row: problem codes with their level and sentence, a problem, the rejected-rows file."""
+"""What a check of a list finds in a row: its problem codes with their level and sentence, the rejected-rows file.
+
+A problem is the shared ``lib.sheets.Problem``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.sheets import Problem, reasons
+
 # Problem codes, their level, and the sentence a person reads.
-REASONS: dict[str, tuple[str, Any]] = {
+REASONS: dict[str, tuple[str, Any]] = reasons({
     "number_empty": ("error", _("The number is empty.")),
     "number_not_a_number": ("error", _("The number contains letters or signs.")),
     "number_invalid": ("error", _("Not a valid Vietnamese mobile number.")),
@@ -29,26 +32,7 @@ REASONS: dict[str, tuple[str, Any]] = {
         "warning",
         _("The address matches several units (%(units)s); the subscriber is kept for a person to choose one."),
     ),
-}  # fmt: skip
-
-
-@dataclass(slots=True)
-class Problem:
-    sheet: str
-    row: int  # 1-based, as Excel shows it
-    column: str
-    value: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-    cells: list[object] | None = None  # the row as it was, kept for errors (the rejected-rows file)
-
-    @property
-    def level(self) -> str:
-        return REASONS[self.code][0]
-
-    @property
-    def reason(self) -> str:
-        return str(REASONS[self.code][1]) % self.params
+})  # fmt: skip
 
 
 class _Particulars(dict[str, str]):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
+from switchoff.lib.sheets import ReadResult
 from switchoff.subscribers.counts import LEFT, LISTED, counted_in
 from switchoff.subscribers.guards import (
     MassLeave,
@@ -55,7 +56,6 @@ from switchoff.subscribers.importer.rows import (
     _no_progress,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
-from switchoff.subscribers.reader import ReadResult
 from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from switchoff.devices.importer import NoTacColumn, check_table
 from switchoff.devices.services import devices_import
 from switchoff.lib.filelimits import FileRefused
-from switchoff.subscribers.reader import read_file
+from switchoff.lib.sheets import read_file
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except (FileRefused, NoTacColumn) as exc:
             raise CommandError(exc.message) from exc
         for p in checked.problems[:200]:
-            self.stderr.write(f"{p.row}:{p.column} {p.level} {p.value!r}: {p.reason}")
+            self.stderr.write(f"{p.level} {p.value!r}, {p.message}")
         self.stdout.write(f"rows read {checked.rows_read}, good {len(checked.rows)}, errors {checked.errors}")
         if options["check"] or not checked.rows:
             return

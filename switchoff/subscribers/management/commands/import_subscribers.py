@@ -15,10 +15,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from switchoff.lib.sheets import ReadResult, UnreadableFile, header_words, read_file
 from switchoff.lib.text import fold
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future
 from switchoff.subscribers.importer import Refused, same_list_imported
-from switchoff.subscribers.reader import FIELDS, ReadResult, UnreadableFile, header_words, propose_mapping, read_file
+from switchoff.subscribers.importer.columns import FIELDS, propose_mapping
 from switchoff.subscribers.services import list_check, list_import
 from switchoff.units.models import Unit
 
@@ -134,8 +135,9 @@ class Command(BaseCommand):
             # The check of every path (services.list_check): an empty file is a list without a good row.
             read = read_file(content, path.name)
             mapping = parse_columns(columns or [], read) or None
+            # The check keeps its cleaned rows: the write streams them, as the page's confirmation does.
             check = list_check(operator=branch, area=area_unit, as_of=day, content=content, file_name=path.name,
-                               read=read, mapping=mapping, progress=bar)  # fmt: skip
+                               read=read, mapping=mapping, progress=bar, save_rows=True)  # fmt: skip
         except UnreadableFile as exc:
             raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
         except NoGoodRows as exc:
