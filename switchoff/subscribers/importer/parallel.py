@@ -177,6 +177,7 @@ class _Half:
     problems: IO[bytes]
     duplicates: IO[bytes]
     state: IO[bytes]
+    seen: IO[bytes]  # its numbers (8 bytes each), then where it met each
     done: Any  # a shared counter
 
 
@@ -231,18 +232,21 @@ def _check_half(half: _Half, read: ReadResult, split: TextSplit, content: bytes 
             checked.seen.close()
             checked.seen = None
         state = {name: getattr(checked, name) for name in _HALF_STATE}
+        state["seen"] = len(checked.seen_numbers)
+        checked.seen_numbers.tofile(half.seen)
+        checked.seen_where.tofile(half.seen)
         state["lines"], state["ok"], state["batches"] = lines, True, batches
         problems.flush()
     except BaseException:  # the parent checks the whole file itself
         state = {"ok": False, "error": traceback.format_exc()}
-    for file in (half.rows, half.problems, half.duplicates):
+    for file in (half.rows, half.problems, half.duplicates, half.seen):
         file.flush()
     pickle.dump(state, half.state, protocol=pickle.HIGHEST_PROTOCOL)
     half.state.flush()
 
 
 _HALF_STATE = ("rows_read", "good", "error_count", "warning_count", "codes", "by_unit", "restored_zero",
-               "seen_numbers", "seen_where", "duplicate_numbers", "duplicate_rows", "duplicate_at",
+               "duplicate_numbers", "duplicate_rows", "duplicate_at",
                "below_footer")  # fmt: skip
 
 
@@ -274,13 +278,13 @@ def check_in_two(
     sheet = read.sheets[0]
     context = multiprocessing.get_context("fork")
     with contextlib.ExitStack() as files:
-        temporary = [files.enter_context(tempfile.TemporaryFile()) for _ in range(5)]
-        rows, problems, duplicates, state_file = temporary[:4]
-        half = _Half(rows, problems, duplicates, state_file, done=context.Value("q", 0, lock=False))
+        temporary = [files.enter_context(tempfile.TemporaryFile()) for _ in range(6)]
+        rows, problems, duplicates, state_file, seen_file = temporary[:5]
+        half = _Half(rows, problems, duplicates, state_file, seen_file, done=context.Value("q", 0, lock=False))
         child = context.Process(target=_check_half, args=(half, read, split, content, kwargs), daemon=True)
         child.start()
         try:
-            mine = _Problems(temporary[4])  # the first half's problems, emitted once the halves are merged
+            mine = _Problems(temporary[5])  # the first half's problems, emitted once the halves are merged
             sink, result.sink = result.sink, mine.add
             lines = 0
 
@@ -332,20 +336,7 @@ def _merge(
     rows_to: IO[bytes] | None,
 ) -> None:
     """The second half's findings added to the first's, as one reading of the whole file would have found them."""
-    theirs = np.frombuffer(state["seen_numbers"], dtype=np.int64)
-    where = np.frombuffer(state["seen_where"], dtype=np.int64)
-    # Numbers the second half met first that the first half had met (its bitmap says): duplicates there.
-    seen = result.seen
-    assert seen is not None and seen.bits is not None
-    bits = np.frombuffer(seen.bits, dtype=np.uint8)
-    inside = theirs < NUMBERS_BELOW
-    again = np.zeros(len(theirs), dtype=bool)
-    small = theirs[inside]
-    again[inside] = ((bits[small >> 3] >> (small & 7).astype(np.uint8)) & 1).astype(bool)
-    del bits  # a view of the bitmap, closed by pack_seen
-    if seen.beyond:
-        again[~inside] = np.isin(theirs[~inside], np.fromiter(seen.beyond, dtype=np.int64))
-    late = {w & 0xFFFFFFFF: n for n, w in zip(theirs[again].tolist(), where[again].tolist(), strict=True)}
+    late = _merge_seen(result, state["seen"], half.seen)
     codes: Counter[str] = Counter(state["codes"])
     by_unit: Counter[int | None] = Counter(state["by_unit"])
     errors, warnings = state["error_count"], state["warning_count"]
@@ -424,9 +415,6 @@ def _merge(
             )
             result.duplicate_numbers.append(number)
     # The counts of both halves.
-    kept_numbers = ~again
-    result.seen_numbers.frombytes(theirs[kept_numbers].tobytes())
-    result.seen_where.frombytes(where[kept_numbers].tobytes())
     result.rows_read += state["rows_read"]
     result.good += state["good"] - len(late)
     result.error_count += errors
@@ -437,3 +425,35 @@ def _merge(
     result.codes = +result.codes  # no code left at zero
     result.below_footer = state["below_footer"]
     result.pack_seen()
+
+
+SEEN_CHUNK = 1 << 20  # numbers of the second half merged at a time (8 MB each for numbers and places)
+
+
+def _merge_seen(result: CheckedList, count: int, source: IO[bytes]) -> dict[int, int]:
+    """The second half's numbers after the first's, a chunk at a time (memory stays bounded), but those the first
+    half had met (its bitmap tells): answered as {row: number}, the late rows, duplicates of the first half."""
+    seen = result.seen
+    assert seen is not None and seen.bits is not None
+    bits = np.frombuffer(seen.bits, dtype=np.uint8)
+    beyond = np.fromiter(seen.beyond, dtype=np.int64) if seen.beyond else None
+    late: dict[int, int] = {}
+    for start in range(0, count, SEEN_CHUNK):
+        size = min(SEEN_CHUNK, count - start)
+        source.seek(start * 8)
+        numbers = np.frombuffer(source.read(size * 8), dtype=np.int64)
+        source.seek((count + start) * 8)
+        where = np.frombuffer(source.read(size * 8), dtype=np.int64)
+        inside = numbers < NUMBERS_BELOW
+        small = numbers[inside]
+        again = np.zeros(size, dtype=bool)
+        again[inside] = ((bits[small >> 3] >> (small & 7).astype(np.uint8)) & 1).astype(bool)
+        if beyond is not None:
+            again[~inside] = np.isin(numbers[~inside], beyond)
+        if again.any():
+            late.update(zip((where[again] & 0xFFFFFFFF).tolist(), numbers[again].tolist(), strict=True))
+            numbers, where = numbers[~again], where[~again]
+        result.seen_numbers.frombytes(numbers.tobytes())
+        result.seen_where.frombytes(where.tobytes())
+    del bits  # a view of the bitmap, which pack_seen closes
+    return late
