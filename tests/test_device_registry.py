@@ -134,6 +134,21 @@ def test_a_later_list_with_another_imei_changes_the_class(world: World) -> None:
     assert _classes()["0868000001"] == DeviceClass.G4_VOLTE
 
 
+def test_a_device_table_imported_while_a_list_is_written_classifies_it_whole(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new rows get their class from the device table read before the load; a table that changed meanwhile
+    (here: read before its import) has the list classified again against it, in the same transaction."""
+    from switchoff.devices import registry
+    from switchoff.subscribers.importer import writing
+
+    stale = registry.device_classes()  # the table as it was: empty
+    _devices()
+    monkeypatch.setattr(writing, "device_classes", lambda: stale)
+    _now_through_the_service(world)
+    assert _classes() == EXPECTED
+
+
 @pytest.fixture
 def classified(world: World) -> World:
     make_campaign(world)

@@ -1,11 +1,15 @@
 """The device class of subscribers in the registry, set in one statement for a whole set of subscribers.
 
-Two moments change it: a list is written (its subscribers with an IMEI, called
-by ``subscribers.services.list_write`` inside the import's transaction), and a
-device table import adds or replaces models (the subscribers whose TAC it
-touched, called by ``devices.services.devices_import``). Both are one UPDATE
-joining the TAC (the IMEI's first 8 digits) with the device table, writing only
-the rows whose class changes; nothing is done per subscriber in Python.
+Two moments change it: a list is written, and a device table import adds or
+replaces models (the subscribers whose TAC it touched, called by
+``devices.services.devices_import``). A list's new subscribers are written with
+their class (``device_classes``, read before the bulk load: rewriting a million
+new rows after it cost most of an import on PostgreSQL); its known ones whose row
+brings an IMEI are classified after their update (``classify_staged``), inside the
+import's transaction. Each is one UPDATE joining the TAC (the IMEI's first 8
+digits) with the device table, writing only the rows whose class changes.
+``classify_list`` (every listed subscriber of a list) remains for a device table
+that changed while a list was being written.
 
 Not services: they write no audit row of their own and open no transaction;
 the import that calls them does both.
@@ -17,9 +21,9 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
-from switchoff.devices.classes import DeviceClass, class_sql
+from switchoff.devices.classes import DeviceClass, class_of, class_sql
 from switchoff.devices.models import DeviceModel
 from switchoff.subscribers.models import Subscriber
 
@@ -65,3 +69,27 @@ def classify_tacs(tacs: QuerySet[DeviceModel, Any]) -> int:
 def classify_imported(at: datetime.datetime) -> int:
     """After a device table import: the subscribers whose TAC it added or replaced (rows dated ``at``)."""
     return classify_tacs(DeviceModel.objects.filter(imported_at=at))
+
+
+def device_classes() -> tuple[dict[str, int], tuple[int, Any]]:
+    """TAC → class of every model in the device table, for a list's new rows to be written with their class
+    (``subscribers.importer.writing``); and the table's fingerprint, to tell whether it changed meanwhile."""
+    classes = {tac: int(class_of(radio)) for tac, radio in DeviceModel.objects.values_list("tac", "radio")}
+    return classes, table_fingerprint()
+
+
+def table_fingerprint() -> tuple[int, Any]:
+    """The device table's size and its latest import: a device import changes one or the other."""
+    found = DeviceModel.objects.aggregate(n=Count("pk"), last=Max("imported_at"))
+    return found["n"], found["last"]
+
+
+def class_of_imei(classes: dict[str, int], imei: str) -> int:
+    """What ``_classify`` sets for a new subscriber with this IMEI (``device_classes``); no IMEI, the default."""
+    return classes.get(imei[:8], DeviceClass.UNKNOWN) if imei else DeviceClass.NO_IMEI
+
+
+def classify_staged(*, operator_id: int, staging: str) -> int:
+    """The operator's subscribers whose row in ``staging`` (a list's known subscribers) brings an IMEI."""
+    within = f"s.operator_id = %s AND s.msisdn IN (SELECT r.msisdn FROM {staging} r WHERE r.imei <> '')"  # noqa: S608
+    return _classify(within, [operator_id])

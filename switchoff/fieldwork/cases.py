@@ -162,7 +162,9 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
     now = timezone.now()
     result: defaultdict[str, int] = defaultdict(int)
     for campaign in campaigns_for(area, source.as_of):
-        result["cases_new"] += _insert_cases(campaign, listed)
+        # The cases there were before the list first: moved, then judged by the rules (a new case is where its
+        # subscriber is, and is judged by none: it is not switched, and its subscriber is listed), so that a first
+        # list does not look again at the million cases it has just made. The new cases last.
         result["cases_moved"] += _move_cases(campaign, listed)
         cases = Case.objects.filter(campaign=campaign)
         still = cases.filter(subscriber__in=listed.values("pk"))
@@ -170,7 +172,9 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
         result["cases_revisit"] += _apply_rule(still, rules.list_revisits(source.as_of), now)
         result["cases_verified"] += _apply_rule(gone, rules.list_verifies(source.as_of), now)
         result["cases_closed"] += _apply_rule(gone, rules.list_closes(), now)
-    return dict(result)
+        result["cases_new"] += _insert_cases(campaign, listed)
+    order = ("cases_new", "cases_moved", "cases_revisit", "cases_verified", "cases_closed")
+    return {key: result[key] for key in order if key in result}
 
 
 @transaction.atomic

@@ -31,7 +31,6 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
-from switchoff.devices.registry import classify_list
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.sheets import ReadResult, UnreadableFile, read_file
 from switchoff.lib.text import fold
@@ -206,12 +205,12 @@ def list_write(
     progress: ProgressHook = _no_progress,
     saved: SavedCheck | None = None,
 ) -> ApplyResult:
-    """Write a list (``importer.import_list``), classify its subscribers' phones and update the door-to-door
-    cases (``fieldwork.cases.cases_after_list``), in one transaction.
+    """Write a list (``importer.import_list``, which also gives its subscribers the class of their phone) and
+    update the door-to-door cases (``fieldwork.cases.cases_after_list``), in one transaction.
 
     Every path ends here: ``list_import`` now, the worker's ``jobs.run_job`` later. The device class
-    of each subscriber the list names with an IMEI is set by one UPDATE against the device table
-    (``devices/registry.classify_list``); a list already imported changes nothing.
+    of each subscriber the list names with an IMEI is written with its new row, or set after the update
+    of a known one (``devices/registry``); a list already imported changes nothing.
     """
     from switchoff.fieldwork.cases import cases_after_list  # fieldwork reads the registry's models
 
@@ -219,8 +218,6 @@ def list_write(
                          mapping=mapping, file_name=file_name, refuse_errors=refuse_errors,
                          allow_mass_leave=allow_mass_leave, progress=progress, saved=saved)  # fmt: skip
     if not result.already_imported:
-        progress("classifying", result.checked.rows_read, result.checked.rows_read)
-        classify_list(operator_id=operator.pk, area_id=area.pk)
         # The door-to-door cases the list brings, moves or settles (set-based, rolled back with the list).
         cases_after_list(source=result.source)
     return result

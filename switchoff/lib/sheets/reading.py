@@ -253,3 +253,94 @@ def read_file(
 
     head: list[list[object]] = list(itertools.islice(rows(), HEAD_ROWS))
     return ReadResult(sheets=[Sheet("", head, lines, rows)], encoding=used_encoding, separator=sep)
+
+
+# Encodings in which the byte of a line feed is always a line feed (a text file can be cut at one).
+SPLITTABLE = ("utf-8", "utf-8-sig", "cp1258")
+SPLIT_TRIES = 1000  # lines looked at, from the middle on, for one without a quote to cut after
+
+
+@dataclass
+class TextSplit:
+    """Where a text file can be cut in two, so that each half is read on its own: at ``offset`` (bytes), after
+    ``lines`` lines. The halves' rows are those of the whole only if each half has a row for every line (no cell
+    holds a line break); ``halves_read_alike`` tells."""
+
+    offset: int
+    lines: int
+
+
+def text_split(content: bytes | Path, encoding: str) -> TextSplit | None:
+    """A line end near the middle of a text file after which its second half can be read on its own, or None.
+
+    Only where a line feed byte is one (UTF-8, Windows-1258), where line breaks are line feeds (a lone carriage
+    return is a line break to the reader too), and after a line without a quote (so that the cut is not inside
+    a quoted cell).
+    """
+    if encoding not in SPLITTABLE:
+        return None
+    opener: Opener = (
+        (lambda: content.open("rb")) if isinstance(content, Path) else functools.partial(io.BytesIO, content)
+    )
+    size = content.stat().st_size if isinstance(content, Path) else len(content)
+    middle = size // 2
+    returns = feeds = before = 0
+    last = b""
+    with opener() as handle:
+        position = 0
+        while chunk := handle.read(1 << 20):
+            returns += chunk.count(b"\r")
+            feeds += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            if position < middle:
+                before += chunk.count(b"\n", 0, max(0, middle - position))
+            position += len(chunk)
+            last = chunk[-1:]
+        if returns != feeds:
+            return None
+        handle.seek(middle)
+        tail = handle.read(1 << 20)
+    start = tail.find(b"\n") + 1  # the first whole line after the middle
+    for _ in range(SPLIT_TRIES):
+        end = tail.find(b"\n", start)
+        if start == 0 or end < 0:
+            return None
+        # A whole line without a quote: the cut after it is not inside a quoted cell that starts on it.
+        if b'"' not in tail[start:end]:
+            return TextSplit(offset=middle + end + 1, lines=before + tail.count(b"\n", 0, end + 1))
+        start = end + 1
+    return None
+
+
+class _Range(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file or of bytes, read as a file."""
+
+    def __init__(self, content: bytes | Path, start: int, end: int | None) -> None:
+        self.handle: IO[bytes] = content.open("rb") if isinstance(content, Path) else io.BytesIO(content)
+        self.handle.seek(start)
+        self.left = (end - start) if end is not None else None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        want = len(buffer) if self.left is None else min(len(buffer), self.left)
+        data = self.handle.read(want)
+        buffer[: len(data)] = data
+        if self.left is not None:
+            self.left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+def text_part(
+    content: bytes | Path, *, encoding: str, separator: str, start: int, end: int | None, limits: Limits | None = None
+) -> Iterator[list[object]]:
+    """The rows of bytes ``start`` to ``end`` of a text file (a ``text_split`` half), as ``read_file`` reads them."""
+
+    def opener() -> IO[bytes]:
+        return io.BufferedReader(cast(io.RawIOBase, _Range(content, start, end)), 1 << 20)
+
+    return _text_rows(_lines(opener, encoding), separator, limits or list_limits())

@@ -13,7 +13,7 @@ from typing import IO
 
 from switchoff.lib.sheets import Problem, ReadResult
 from switchoff.lib.text import fold
-from switchoff.subscribers.importer import cleaning
+from switchoff.subscribers.importer import cleaning, parallel
 from switchoff.subscribers.importer.checked import CheckedList, commune_counts
 from switchoff.subscribers.importer.cleaning import (
     _expected_carrier,
@@ -21,6 +21,7 @@ from switchoff.subscribers.importer.cleaning import (
 from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.importer.others import _flag_other_operators
 from switchoff.subscribers.importer.rows import (
+    Batch,
     CleanRow,
     ProgressHook,
     _collector_paused,
@@ -58,16 +59,23 @@ def check_list(
     ``sink`` the problems go there (in file order, the duplicates and the numbers
     of other operators last) instead of into ``problems``.
     """
-    result = CheckedList(digest=content_digest(content), sink=sink)
-    batches = cleaning.clean_rows(
-        read,
-        result,
-        resolver=AddressResolver(area),
-        carrier=_expected_carrier(operator),
-        mapping=mapping,
-        progress=progress,
-        phase="checking",
-    )
+    digest = content_digest(content)
+    result = CheckedList(digest=digest, sink=sink)
+    resolver, carrier = AddressResolver(area), _expected_carrier(operator)
+    # A long text list: each half read and checked in a process of its own (both cores), merged as one reading.
+    start = rows_to.tell() if rows_to is not None else 0
+    halves = not keep_rows and parallel.check_in_two(read, result, content=content, rows_to=rows_to,
+                                                     progress=progress, resolver=resolver, carrier=carrier,
+                                                     mapping=mapping)  # fmt: skip
+    if not halves:  # the whole file in this process (from the start, should halves have been tried)
+        result = CheckedList(digest=digest, sink=sink)
+        if rows_to is not None and rows_to.tell() != start:
+            rows_to.seek(start)
+            rows_to.truncate()
+    batches: Iterator[Batch] = iter(())
+    if not halves:
+        batches = cleaning.clean_rows(read, result, resolver=resolver, carrier=carrier, mapping=mapping,
+                                      progress=progress, phase="checking")  # fmt: skip
     with _collector_paused():
         for batch in batches:
             if keep_rows:

@@ -59,6 +59,7 @@ class CheckedList:
     by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
     restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
+    below_footer: bool = False  # the last sheet read ended below a signature block or a note
 
     def pack_seen(self) -> None:
         """The file is read: the duplicates get the row of their number's first sighting, the bitmap goes."""
@@ -84,6 +85,10 @@ class CheckedList:
     def hold_duplicate(self, number: int, problem: Problem) -> None:
         """A duplicate, counted, waiting for the row of its number's first sighting (``pack_seen``)."""
         self.count(problem)
+        self.hold_counted(number, problem)
+
+    def hold_counted(self, number: int, problem: Problem) -> None:
+        """A duplicate already counted, waiting for ``pack_seen``."""
         if self.sink is None:
             self.duplicates.append((number, problem))
             return

@@ -72,12 +72,17 @@ def clean_rows(
     progress: ProgressHook,
     phase: str,
     known: array[int] | None = None,
+    start_row: int = 0,
+    pack: bool = True,
 ) -> Iterator[Batch]:
     """The file's good rows, cleaned, a batch every ``CHUNK`` rows read; every problem goes into ``result``.
 
     With ``known`` (the operator's numbers already in the registry, sorted), as
     an import has: the rows are sorted into new and known, and the new ones are
     counted by unit in ``result.new_by_unit``. Without it every good row is new.
+
+    ``start_row`` is the index in the file of the sheet's first row (the second half of a text file read on its
+    own, ``parallel.check_in_two``); ``pack=False`` leaves the duplicates to be completed by the caller.
 
     This loop runs once per row of a national list and is written for that: the
     usual number (0912345678) skips the parser, cells that repeat (names,
@@ -137,15 +142,20 @@ def clean_rows(
         where_sheet = sheet_index << 32
         name_of_sheet = sheet.name
         first = found.header_row + 1  # the first row below the header (0-based)
+        first_data = max(first, start_row)
         new_append, known_append = new_rows.append, known_rows.append
-        index = first - 1
+        index = first_data - 1
         footer = False  # below a signature block or a note
+        if start_row:  # a part of the file: its rows are all data rows
+            rows = enumerate(sheet.rows(), start=start_row)
+        else:
+            rows = enumerate(itertools.islice(sheet.rows(), first, None), start=first)
         if c_name == NO_COLUMN:
             result.no_name.append(name_of_sheet)
         result.from_content += [field for field in found.from_content if field not in (mapping or {})]
-        for index, cells in enumerate(itertools.islice(sheet.rows(), first, None), start=first):
+        for index, cells in rows:
             if index % CHUNK == 0:
-                yield batch_done(done_before + index, data_before + index - first)
+                yield batch_done(done_before + index, data_before + index - first_data)
                 new_append, known_append = new_rows.append, known_rows.append
             width = len(cells)
             raw = cells[c_msisdn] if c_msisdn < width else None
@@ -228,8 +238,10 @@ def clean_rows(
             else:
                 new_append(row)
         done_before += index + 1
-        data_before += index + 1 - first
-    result.pack_seen()
+        data_before += index + 1 - first_data
+        result.below_footer = footer
+    if pack:
+        result.pack_seen()
     yield batch_done(done_before, data_before, last=True)
 
 

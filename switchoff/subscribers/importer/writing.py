@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
+from switchoff.devices.registry import class_of_imei, classify_list, classify_staged, device_classes, table_fingerprint
 from switchoff.lib.bulk import bulk_insert, indexes_built_after
 from switchoff.lib.sheets import ReadResult
 from switchoff.subscribers.counts import LEFT, LISTED, counted_in
@@ -41,6 +42,7 @@ from switchoff.subscribers.importer.checked import CheckedList
 from switchoff.subscribers.importer.cleaning import (
     _expected_carrier,
 )
+from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.importer.known import _known, _known_numbers
 from switchoff.subscribers.importer.others import _flag_other_operators
 from switchoff.subscribers.importer.parallel import PARALLEL_FROM, _ChildReader
@@ -64,6 +66,8 @@ STAGING = "subscribers_import_rows"
 
 ANALYZE_AFTER = 50_000  # rows changed by one import, above which the table's statistics are refreshed
 
+
+IMEI = ROW_COLUMNS.index("imei")
 
 REBUILD_FROM = 50_000  # new rows (about) from which SQLite builds the registry's indexes after the insert
 
@@ -252,7 +256,11 @@ def _write(
         if refuse_errors and checked.error_count:  # the forked reader tells its last count at its end
             raise Refused
 
-    return _store(refusing(batches), checked, source, spool=spool, known=known, size=size, progress=progress)
+    imei = "imei" in (mapping or {}) or any(
+        "imei" in found.columns for sheet in read.sheets if (found := propose_mapping(sheet.head)) is not None
+    )
+    return _store(refusing(batches), checked, source, spool=spool, known=known, size=size, progress=progress,
+                  imei=imei)  # fmt: skip
 
 
 def _write_saved(
@@ -278,7 +286,8 @@ def _write_saved(
             progress("importing", done, total)
             yield new
 
-    return _store(batches(), checked, source, spool=spool, known=known, size=total, progress=progress)
+    imei = any("imei" in columns for columns in checked.mappings.values())
+    return _store(batches(), checked, source, spool=spool, known=known, size=total, progress=progress, imei=imei)
 
 
 def _store(
@@ -290,8 +299,13 @@ def _store(
     known: array[int],
     size: int,
     progress: ProgressHook,
+    imei: bool,
 ) -> ApplyResult:
-    """The new rows into the bulk load as they come, then the known ones and those who left, set-based."""
+    """The new rows into the bulk load as they come, then the known ones and those who left, set-based.
+
+    A list with a column of IMEIs (``imei``): its new rows are written with their device class, from the
+    device table read before the load; its known ones are classified after their update.
+    """
     operator, area = source.operator, source.area
     day = connection.ops.adapt_datefield_value(source.as_of)
     # New subscribers go in through the database's bulk path while the file is read.
@@ -302,8 +316,14 @@ def _store(
     rebuild = (
         connection.vendor == "sqlite" and expected_new > REBUILD_FROM and expected_new > Subscriber.objects.count()
     )
+    rows: Iterator[tuple[object, ...]] = itertools.chain.from_iterable(batches)
+    columns: tuple[str, ...] = ROW_COLUMNS
+    if imei:
+        classes, fingerprint = device_classes()
+        rows = ((*row, class_of_imei(classes, row[IMEI])) for row in rows)  # type: ignore[arg-type]
+        columns = (*ROW_COLUMNS, "device_class")
     with indexes_built_after(Subscriber._meta.db_table) if rebuild else contextlib.nullcontext():
-        bulk_insert(Subscriber._meta.db_table, ROW_COLUMNS, itertools.chain.from_iterable(batches), constants)
+        bulk_insert(Subscriber._meta.db_table, columns, rows, constants)
     new_by_unit = checked.new_by_unit
     result = ApplyResult(source=source, checked=checked, new=sum(new_by_unit.values()))
     # Counter deltas by (unit counted in, key), for the whole list: written at the end in one insert.
@@ -313,7 +333,9 @@ def _store(
     # The set-based steps below say they are alive too (the worker's heartbeat is its progress).
     if spool.count:
         progress("finishing", checked.rows_read, checked.rows_read)
-        _apply_known(source, spool, day, result, deltas)
+        _apply_known(source, spool, day, result, deltas, imei=imei)
+    if imei and table_fingerprint() != fingerprint:  # a device table imported meanwhile: the list again, whole
+        classify_list(operator_id=operator.pk, area_id=area.pk)
     progress("finishing", checked.rows_read, checked.rows_read)
     if known:  # only those the registry knew before this list can have left it
         _apply_left(source, day, result, deltas)
@@ -330,7 +352,7 @@ def _json_object(*pairs: str) -> str:
 
 
 def _apply_known(
-    source: SubscriberList, spool: _Spool, day: Any, result: ApplyResult, deltas: defaultdict[Any, int]
+    source: SubscriberList, spool: _Spool, day: Any, result: ApplyResult, deltas: defaultdict[Any, int], *, imei: bool
 ) -> None:
     """Subscribers already in the registry: listed again, moved, or unchanged, in a few set-based statements."""
     subscribers, events = Subscriber._meta.db_table, "subscribers_subscriberevent"
@@ -387,6 +409,8 @@ def _apply_known(
             + f" FROM {STAGING} r WHERE {subscribers}.msisdn = r.msisdn AND {subscribers}.operator_id = %s",
             [source.area_id, day, source.operator_id],
         )
+        if imei:  # the class of those whose row brings an IMEI (the others keep theirs)
+            classify_staged(operator_id=source.operator_id, staging=STAGING)
         cursor.execute(f"DROP TABLE {STAGING}")
 
 
