@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.test import Client
 from django.test.testcases import LiveServerThread
 from hypothesis import settings
@@ -83,6 +86,16 @@ class OneAtATimeLiveServer(ThreadedWSGIServer):
 
 
 LiveServerThread.server_class = OneAtATimeLiveServer
+
+
+@receiver(connection_created)
+def _readers_take_no_table_lock(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """In SQLite's shared in-memory cache (the tests' database) a reader's table lock makes another
+    connection's write fail at once ("database table is locked"): a thread of a browser test (a job's,
+    the server's) writing while the test reads. Readers there take no such lock, as in WAL."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
 
 
 @dataclass

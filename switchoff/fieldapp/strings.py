@@ -88,6 +88,7 @@ STRINGS: dict[str, Promise] = {
     "name_needed": _("Enter the person's name."),
     "logout": _("Log out of this phone"),
     "logout_unsent": _("{n} visits are not sent yet and will be lost. Log out anyway?"),
+    "logout_unsent_photos": _("{n} photos are not sent yet and will be lost. Log out anyway?"),
     "not_enrolled": _("This phone is not set up for field work yet. Log in once with your account to set it up."),
     "set_up": _("Log in and set up this phone"),
     "signed_out_title": _("This phone is signed out"),

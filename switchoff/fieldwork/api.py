@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security.http import HttpAuthBase
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from switchoff.api.types import Id
 from switchoff.fieldwork import selectors, services
@@ -77,6 +77,14 @@ def _auth() -> list[Any]:
 
     return [DeviceAuth(), TokenAuth()]
 
+
+def _in_utc(moment: datetime.datetime) -> datetime.datetime:
+    return moment.astimezone(datetime.UTC)
+
+
+# A time with its offset, taken in UTC: a phone may send any offset pydantic accepts (up to ±24 h), while
+# PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement out of range", a 500 the fuzz found).
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 router = Router(auth=_auth())
 
@@ -145,7 +153,7 @@ class FieldVisitIn(BaseModel):
     id: uuid.UUID
     case_id: Id | None = None
     case_version: int | None = Field(None, ge=0, le=2**31 - 1)
-    visited_at: AwareDatetime
+    visited_at: Moment
     outcome: OUTCOMES
     note: str = Field("", max_length=services.NOTE_MAX)
     reason: str = Field("", max_length=300)
@@ -190,7 +198,7 @@ class FieldVisitsOut(BaseModel):
 class FieldCallIn(Schema):
     id: uuid.UUID
     case_id: Id
-    at: AwareDatetime
+    at: Moment
 
 
 class FieldCallsIn(Schema):
@@ -284,7 +292,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 @router.get("/cases", response=FieldCasesOut, summary="My cases, by village then address; changes since a time")
 def cases(
     request: HttpRequest,
-    since: AwareDatetime | None = None,
+    since: Moment | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:

@@ -496,7 +496,10 @@ async function switchLanguage() {
 
 async function logOut() {
   const waiting = (await store.outbox()).filter((entry) => entry.state === "pending").length;
+  // Photos wait apart from their visits (sent once the visit is accepted): losing them is said too.
+  const photosWaiting = (await store.queuedPhotos()).filter((photo) => photo.state === "pending").length;
   if (waiting && !window.confirm(t("logout_unsent", { n: waiting }))) return;
+  if (!waiting && photosWaiting && !window.confirm(t("logout_unsent_photos", { n: photosWaiting }))) return;
   const token = device.token;
   try {
     await fetch("/field/logout/", { method: "POST", headers: { Authorization: `Device ${token}` }, credentials: "omit" });
