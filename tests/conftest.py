@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -96,6 +98,22 @@ def _readers_take_no_table_lock(sender: object, connection: BaseDatabaseWrapper,
     if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA read_uncommitted = 1")
+        connection.execute_wrappers.append(_wait_when_locked)
+
+
+def _wait_when_locked(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """A writer meeting another connection's write in SQLite's shared cache fails at once ("database table is
+    locked"): the shared cache ignores the busy timeout a file database (the real deployment) waits with. A
+    test's background job writing its progress while a page's request saves its session did so in CI. Here a
+    statement waits and tries again, as the busy timeout would, for up to 5 seconds."""
+    for attempt in range(500):
+        try:
+            return execute(sql, params, many, context)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 499:
+                raise
+            time.sleep(0.01)
+    return None
 
 
 @dataclass
