@@ -240,13 +240,7 @@ def dialled(e164: str) -> str:
 def case_out(case: Case, *, household: list[int], last: Visit | None, today: datetime.date) -> dict[str, Any]:
     number = case.msisdn
     return {
-        "id": case.pk,
-        "version": case.version,
-        "status": case.status,
-        "status_label": str(CaseStatus(case.status).label),
-        "follow_up_on": case.follow_up_on,
-        "due": case.follow_up_on is not None and case.follow_up_on <= today,
-        "conflict": case.conflict,
+        **visit_case_out(case, today=today),
         "village": _ref(case.unit),
         "address": case.address,
         "name": case.name,

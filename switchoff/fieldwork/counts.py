@@ -142,28 +142,21 @@ def rebuild() -> QuerySet[Any, Any]:
         .annotate(count_total=Count("pk"))
         .order_by()
     )
-    follow_ups = (
-        cases.filter(follow_up_on__isnull=False)
-        .annotate(
-            count_unit=F("unit_id"),
-            count_key=_key(Value(PREFIX), "campaign_text", Value(".follow_up")),
-            count_dimension=F("team_dim"),
+
+    def per_unit_and_team(subset: QuerySet[Any, Any], suffix: str) -> QuerySet[Any, Any]:
+        return (
+            subset.annotate(
+                count_unit=F("unit_id"),
+                count_key=_key(Value(PREFIX), "campaign_text", Value(suffix)),
+                count_dimension=F("team_dim"),
+            )
+            .values("count_unit", "count_key", "count_dimension")
+            .annotate(count_total=Count("pk"))
+            .order_by()
         )
-        .values("count_unit", "count_key", "count_dimension")
-        .annotate(count_total=Count("pk"))
-        .order_by()
-    )
-    found = (
-        cases.filter(found_in_field=True)
-        .annotate(
-            count_unit=F("unit_id"),
-            count_key=_key(Value(PREFIX), "campaign_text", Value(".found")),
-            count_dimension=F("team_dim"),
-        )
-        .values("count_unit", "count_key", "count_dimension")
-        .annotate(count_total=Count("pk"))
-        .order_by()
-    )
+
+    follow_ups = per_unit_and_team(cases.filter(follow_up_on__isnull=False), ".follow_up")
+    found = per_unit_and_team(cases.filter(found_in_field=True), ".found")
     visits = Visit.objects.annotate(campaign_text=Cast("case__campaign_id", CharField()))
     by_team = (
         visits.annotate(
