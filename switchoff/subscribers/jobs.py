@@ -106,11 +106,11 @@ REPORT_EVERY_S = 0.25  # the progress bar's step: a report per batch cost a cach
 
 
 def _reporter(job_id: int, started: float) -> Callable[[str, int, int], None]:
-    last = {"at": 0.0, "phase": ""}
+    last: dict[str, Any] = {"at": 0.0, "phase": ""}
 
     def report(phase: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if phase == last["phase"] and done < total and now - float(last["at"]) < REPORT_EVERY_S:
+        if phase == last["phase"] and done < total and now - last["at"] < REPORT_EVERY_S:
             return
         last.update(at=now, phase=phase)
         state = {"phase": phase, "done": done, "total": total, "started": started, "beat": time.time()}
