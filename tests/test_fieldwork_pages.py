@@ -427,6 +427,12 @@ def test_the_team_page_counts_what_waits_for_the_leader_and_offers_only_what_the
     assert f'name="remove" value="{leader.pk}"' not in body
     official = logged_in(world.reporter_a).get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
     assert f'name="remove" value="{leader.pk}"' in official
+    # The leader's home page says so too, each figure linking to its cases; a member's does not.
+    home = logged_in(world.leader_a).get(reverse("web:home")).content.decode()
+    assert f"?unit={world.team_a.pk}&amp;conflict=1" in home and "1 trường hợp xung đột" in home
+    assert f"?unit={world.team_a.pk}&amp;status=escalated" in home and "1 trường hợp chuyển lên tổ trưởng" in home
+    member_home = logged_in(world.member_a).get(reverse("web:home")).content.decode()
+    assert f'id="to-lead-{world.team_a.pk}"' not in member_home
 
 
 def test_the_cases_list_names_a_member_only_of_a_team_the_user_sees(world: World) -> None:
@@ -435,3 +441,12 @@ def test_the_cases_list_names_a_member_only_of_a_team_the_user_sees(world: World
     assert "Member A" in named.context["title"]
     stranger = client.get(reverse("fieldwork:cases"), {"member": str(world.operator_staff.pk)})
     assert "Viettel" not in stranger.content.decode().split("<h1>")[1].split("</h1>")[0]
+
+
+def test_a_cases_place_names_the_village_once() -> None:
+    village = Unit(pk=7, name="Khối 3")
+    assert Case(unit=village, found_address="Khối 3, P. Chi Lăng").place == "Khối 3, P. Chi Lăng"
+    assert Case(unit=village, found_address="khoi 3 - phuong Chi Lang").place == "khoi 3 - phuong Chi Lang"
+    assert Case(unit=village, found_address="Số 12 ngõ 4").place == "Số 12 ngõ 4 · Khối 3"
+    assert Case(unit=village, found_address="").place == "Khối 3"
+    assert Case(found_address="Số 12 ngõ 4").place == "Số 12 ngõ 4"

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.fieldwork.rules import Outcome, Stage, Status
 from switchoff.lib.phones import mask_phone
+from switchoff.lib.text import fold
 
 
 class Case(models.Model):
@@ -123,6 +124,18 @@ class Case(models.Model):
     @property
     def number_masked(self) -> str:
         return mask_phone(self.msisdn) if self.msisdn else ""
+
+    @property
+    def place(self) -> str:
+        """Where to knock: the address as written, and the village's name only where the address does not name it
+        already ("Khối 3, P. Chi Lăng" under the village Khối 3 reads once, not "Khối 3, P. Chi Lăng · Khối 3")."""
+        village = self.unit.name if self.unit_id else ""
+        address = self.address.strip()
+        if not address:
+            return village
+        if not village or fold(village) in fold(address):
+            return address
+        return f"{address} · {village}"
 
 
 class Visit(models.Model):
