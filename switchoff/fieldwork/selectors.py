@@ -84,6 +84,21 @@ def member_workload(team: Unit, member_ids: list[int]) -> dict[int | None, tuple
     return {member_id: (n_open, n_due) for member_id, n_open, n_due in rows}
 
 
+def waiting_for_leader(team_ids: list[int]) -> dict[int, dict[str, int]]:
+    """For each team, its cases a leader must decide on: in conflict, and escalated (three times not at
+    home, a wrong number); one query, for the team page and the leader's home page."""
+    rows = (
+        Case.objects.filter(team_id__in=team_ids)
+        .values_list("team_id")
+        .annotate(
+            conflict=Count("pk", filter=Q(conflict=True)), escalated=Count("pk", filter=Q(status=Status.ESCALATED))
+        )
+        .order_by()
+    )
+    found = {team: {"conflict": conflict, "escalated": escalated} for team, conflict, escalated in rows}
+    return {team: found.get(team, {"conflict": 0, "escalated": 0}) for team in team_ids}
+
+
 def with_address(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with ``addr`` (the subscriber's address, or the found person's) and their village's folded name."""
     return cases.annotate(

@@ -90,13 +90,7 @@ def team(request: HttpRequest, team_id: int) -> HttpResponse:
         if not can(user, Perm.MANAGE_FIELD, unit):
             member_form.fields["role"].choices = [(Role.TEAM_MEMBER.value, Role.TEAM_MEMBER.label)]  # type: ignore[attr-defined]
     workload = selectors.member_workload(unit, [m.user_id for m in members]) if lead else {}
-    to_lead = (
-        cases.aggregate(
-            conflict=Count("pk", filter=Q(conflict=True)), escalated=Count("pk", filter=Q(status=Status.ESCALATED))
-        )
-        if lead
-        else {}
-    )
+    to_lead = selectors.waiting_for_leader([unit.pk])[unit.pk] if lead else {}
     context = {
         "team": unit,
         "villages": [(v, per_village.get(v.pk, 0), others.get(v.pk, 0)) for v in villages],

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from switchoff.fieldwork.selectors import waiting_for_leader
 from switchoff.fieldwork.views import managed_unassigned
 from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import Membership, User
@@ -40,6 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_audit": can(user, Perm.VIEW_AUDIT),
         "can_api": can(user, Perm.USE_API),
         "unassigned": managed_unassigned(user) if can(user, Perm.MANAGE_FIELD) else None,
+        # A team leader's cases to decide on (conflicts, escalated), per team they lead.
+        "to_lead": waiting_for_leader([m.unit_id for m in memberships if m.role == Role.TEAM_LEADER]),
     }
     return render(request, "web/home.html", context)
 
