@@ -445,8 +445,8 @@ def test_the_cases_list_names_a_member_only_of_a_team_the_user_sees(world: World
 
 def test_a_cases_place_names_the_village_once() -> None:
     village = Unit(pk=7, name="Khối 3")
-    assert Case(unit=village, found_address="Khối 3, P. Chi Lăng").place == "Khối 3, P. Chi Lăng"
-    assert Case(unit=village, found_address="khoi 3 - phuong Chi Lang").place == "khoi 3 - phuong Chi Lang"
-    assert Case(unit=village, found_address="Số 12 ngõ 4").place == "Số 12 ngõ 4 · Khối 3"
-    assert Case(unit=village, found_address="").place == "Khối 3"
-    assert Case(found_address="Số 12 ngõ 4").place == "Số 12 ngõ 4"
+    assert Case(unit=village, found_address="Khối 3, P. Chi Lăng").address_line == "Khối 3, P. Chi Lăng"
+    assert Case(unit=village, found_address="khoi 3 - phuong Chi Lang").address_line == "khoi 3 - phuong Chi Lang"
+    assert Case(unit=village, found_address="Số 12 ngõ 4").address_line == "Số 12 ngõ 4 · Khối 3"
+    assert Case(unit=village, found_address="").address_line == "Khối 3"
+    assert Case(found_address="Số 12 ngõ 4").address_line == "Số 12 ngõ 4"

@@ -126,7 +126,7 @@ class Case(models.Model):
         return mask_phone(self.msisdn) if self.msisdn else ""
 
     @property
-    def place(self) -> str:
+    def address_line(self) -> str:
         """Where to knock: the address as written, and the village's name only where the address does not name it
         already ("Khối 3, P. Chi Lăng" under the village Khối 3 reads once, not "Khối 3, P. Chi Lăng · Khối 3")."""
         village = self.unit.name if self.unit_id else ""
