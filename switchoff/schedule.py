@@ -12,6 +12,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from switchoff.counts.squash import squash_counts
+from switchoff.fieldwork.photos import sweep_orphan_photos
 from switchoff.lib.uploads import expire_uploads
 from switchoff.reports.reminders import send_reminders
 
@@ -33,3 +34,9 @@ def squash_counts_often() -> None:
 def expire_stored_uploads() -> None:
     """Remove uploaded lists never imported, and the checks, cleaned rows and problems saved beside them."""
     expire_uploads("subscribers", older_than=datetime.timedelta(hours=settings.UPLOAD_KEEP_HOURS))
+
+
+@db_periodic_task(crontab(minute="43"))
+def sweep_visit_photos() -> None:
+    """Remove photo files left without their row by a rolled-back request (hours old, so none is under way)."""
+    sweep_orphan_photos(older_than=datetime.timedelta(hours=1))

@@ -3,11 +3,16 @@ idempotent by the phone's id, and shown on the case page only to who may see the
 
 from __future__ import annotations
 
+import datetime
 import io
+import os
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -15,6 +20,7 @@ from PIL import ExifTags, Image
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Visit, VisitPhoto
+from switchoff.fieldwork.photos import sweep_orphan_photos
 from switchoff.fieldwork.services import PhotoRefused, visit_photo_add, visits_record
 from switchoff.people.roles import Role
 from switchoff.subscribers.models import NumberView
@@ -219,3 +225,24 @@ def test_the_visit_json_of_the_app_carries_the_consent(world: World) -> None:
     body = visit_json(field.an, "informed", consent_photo=True)
     assert client.put(f"/api/v1/field/visits/{body['id']}", body, content_type="application/json").status_code == 201
     assert upload(client, body["id"], uuid.uuid4(), jpeg()).status_code == 201
+
+
+def test_a_photo_file_left_without_its_row_is_swept_once_it_is_old(world: World) -> None:
+    field = open_field(world)
+    made = recorded(world, field, consent_photo=True)
+    client, _raw = device_client(world.member_a)
+    assert upload(client, made.pk, uuid.uuid4(), jpeg()).status_code == 201
+    kept_file = Path(VisitPhoto.objects.get().file.path)
+    # A file written by a request whose transaction was then rolled back: no row names it.
+    orphan = Path(settings.FIELD_PHOTO_DIR) / "2026/11" / f"{uuid.uuid4()}.jpg"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(jpeg())
+    recent = orphan.with_name(f"{uuid.uuid4()}.jpg")
+    recent.write_bytes(jpeg())
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, kept_file):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert sweep_orphan_photos(older_than=datetime.timedelta(hours=1)) == 1
+    assert not orphan.exists()
+    assert kept_file.exists() and recent.exists()  # its row names it; too recent to judge
+    recent.unlink()

@@ -9,9 +9,12 @@ place where it was taken when the person also agreed that the location is record
 
 from __future__ import annotations
 
+import datetime
 import io
+import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -61,3 +64,34 @@ def prepare_photo(content: bytes, *, keep_location: bool) -> Prepared:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, optimize=True, exif=exif.tobytes() if gps else b"")
     return Prepared(data=out.getvalue(), width=image.width, height=image.height, located=bool(gps))
+
+
+def sweep_orphan_photos(*, older_than: datetime.timedelta) -> int:
+    """Remove photo files that no ``VisitPhoto`` row names, last written longer than ``older_than`` ago.
+
+    A photo's row is saved first and its file written after; a transaction rolled back after
+    that (a later step of the same request failing) leaves the file without its row. Such a
+    file is someone's picture kept for no purpose: it goes. A recent file may still belong to
+    a request under way, so only old ones are looked at. Returns how many files went.
+    """
+    from switchoff.fieldwork.models import VisitPhoto
+
+    root = Path(settings.FIELD_PHOTO_DIR)
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    old = {
+        path.relative_to(root).as_posix(): path
+        for path in root.rglob("*")
+        if path.is_file() and path.stat().st_mtime < cutoff
+    }
+    removed = 0
+    names = sorted(old)
+    for start in range(0, len(names), 500):
+        batch = names[start : start + 500]
+        kept = set(VisitPhoto.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in batch:
+            if name not in kept:
+                old[name].unlink(missing_ok=True)
+                removed += 1
+    return removed
