@@ -386,6 +386,8 @@ def test_consecutive_bulk_calls_reuse_the_classifier_until_the_table_changes() -
     first = build_classifier(STOPS)
     # A replaced TAC: as many rows as before, one verdict different.
     beacon = ("35000003", "Beacon 4G", "Acme Mobile Ltd", "GSM 900,LTE FDD BAND 3,VoLTE", "NONE", "Acme", "Beacon")
+    page = client.get(reverse("devices:support", kwargs={"campaign_id": campaign.pk})).content.decode()
+    assert f'<a href="{reverse("devices:check")}" id="see-check">' in page
     _import(gsma_table([beacon]), now=datetime.datetime(2024, 2, 1, tzinfo=datetime.UTC))
     again = build_classifier(STOPS)
     assert again is not first
