@@ -302,6 +302,8 @@ def test_public_page_searches_the_model_asked_for_and_answers_an_empty_check(tab
     # An IMEI left in its box by the check before does not hide the model searched for.
     page = _check(client, imei=imei_of("35000001"), model="acme beacon", by="model")
     assert 'id="models"' in page and "Beacon" in page and 'id="answer"' not in page
+    # A 2G-only model found by name carries the same warning as by IMEI when it is not on the certified list.
+    assert 'class="error uncertified"' in _check(client, model="acme torch", by="model")
     page = _check(client, imei=imei_of("35000001"), by="imei")
     assert 'id="answer"' in page and "Torch" in page
     # Nothing typed: the page says so, and nothing is counted.

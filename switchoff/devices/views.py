@@ -85,10 +85,10 @@ def public_check(request: HttpRequest) -> HttpResponse:
         context["radio"] = names(checked.device.radio) if checked.device else []
         verdicts_tally(verdicts=Counter([checked.answer.verdict.value]))
     elif model.strip():
-        found = search_models(model)
-        context["models"] = [(d, explain(check_device(d, stops)), names(d.radio)) for d in found]
+        found = [(d, check_device(d, stops)) for d in search_models(model)]
+        context["models"] = [(d, explain(a), names(d.radio), a.uncertified) for d, a in found]
         context["searched"] = True
-        verdicts_tally(verdicts=Counter([check_device(d, stops).verdict.value for d in found] or ["unknown"]))
+        verdicts_tally(verdicts=Counter([a.verdict.value for _d, a in found] or ["unknown"]))
     elif request.POST.get("by") == "model":
         context["models"], context["searched"] = [], True
     else:
