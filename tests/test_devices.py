@@ -138,6 +138,34 @@ def test_a_3g_campaign_stops_3g_at_its_cutoff() -> None:
     assert verdict_of(int(G | U), stops).on == datetime.date(2028, 6, 1)
 
 
+def test_answers_speak_of_the_past_once_the_network_has_stopped() -> None:
+    from django.utils import timezone, translation
+
+    from switchoff.devices.answers import explain
+    from switchoff.devices.verdicts import Answer
+
+    today = timezone.localdate()
+    before, after = today + datetime.timedelta(days=1), today - datetime.timedelta(days=1)
+    with translation.override("en"):
+        coming = explain(Answer(Verdict.STOPS, before))
+        assert "stops working on" in coming.headline and "before that day" in coming.todo
+        gone = explain(Answer(Verdict.STOPS, after))
+        assert "stopped working on" in gone.headline and after.strftime("%d/%m/%Y") in gone.headline
+        assert "before that day" not in gone.todo and gone.tone == "bad"
+        assert "stopped working" in explain(Answer(Verdict.UNTIL_3G, after)).headline
+        assert "calls stopped on" in explain(Answer(Verdict.CALLS_STOP, after)).headline
+        assert "stops working on" in explain(Answer(Verdict.STOPS, today)).headline  # the day itself: not yet past
+    with translation.override("vi"):
+        assert "đã ngừng hoạt động" in explain(Answer(Verdict.STOPS, after)).headline
+
+
+def test_radio_names_are_the_generations_the_answers_speak_of() -> None:
+    from switchoff.devices.radio import names
+
+    assert names(int(G | U | L | V)) == ["2G", "3G", "4G", "VoLTE"]
+    assert names(int(G | N)) == ["2G", "5G"]
+
+
 # Import -------------------------------------------------------------------------------------------------
 
 
@@ -269,6 +297,30 @@ def test_public_page_in_english_and_by_model_without_diacritics(table: World) ->
 
 
 @pytest.mark.django_db
+def test_public_page_searches_the_model_asked_for_and_answers_an_empty_check(table: World) -> None:
+    client = Client()
+    # An IMEI left in its box by the check before does not hide the model searched for.
+    page = _check(client, imei=imei_of("35000001"), model="acme beacon", by="model")
+    assert 'id="models"' in page and "Beacon" in page and 'id="answer"' not in page
+    # A 2G-only model found by name carries the same warning as by IMEI when it is not on the certified list.
+    assert 'class="error uncertified"' in _check(client, model="acme torch", by="model")
+    page = _check(client, imei=imei_of("35000001"), by="imei")
+    assert 'id="answer"' in page and "Torch" in page
+    # Nothing typed: the page says so, and nothing is counted.
+    before = sum(VerdictTally.objects.values_list("count", flat=True))
+    page = _check(client, imei="", by="imei")
+    assert 'id="answer"' in page and "*#06#" in page
+    assert 'id="models"' in _check(client, model="", by="model")
+    assert sum(VerdictTally.objects.values_list("count", flat=True)) == before
+    # The test campaign's cut-off (16/09/2024) has gone by: the page speaks of it in the past.
+    assert "đã dừng từ ngày 16/09/2024" in client.get(reverse("devices:check")).content.decode()
+    assert "đã ngừng hoạt động từ ngày 16/09/2024" in _check(client, imei=imei_of("35000001"))
+    Campaign.objects.update(cutoff_date=datetime.date(2999, 1, 1), end_date=datetime.date(2999, 12, 31))
+    assert "sẽ dừng từ ngày 01/01/2999" in client.get(reverse("devices:check")).content.decode()
+    assert "trước ngày đó" in _check(client, imei=imei_of("35000001"))
+
+
+@pytest.mark.django_db
 def test_public_page_reveals_nothing_of_the_registry(table: World) -> None:
     from switchoff.subscribers.importer import import_list
 
@@ -336,6 +388,8 @@ def test_support_contacts_are_editable_and_shown(world: World) -> None:
     campaign.refresh_from_db()
     assert campaign.g3_stop_date == datetime.date(2028, 1, 1)
     assert "Đường dây nóng 1800 0000" in Client().get(reverse("devices:check")).content.decode()
+    page = client.get(reverse("devices:support", kwargs={"campaign_id": campaign.pk})).content.decode()
+    assert f'<a href="{reverse("devices:check")}" id="see-check">' in page
 
 
 # API ----------------------------------------------------------------------------------------------------

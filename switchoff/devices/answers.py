@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -22,9 +23,22 @@ def _day(answer: Answer) -> str:
     return date_format(answer.on, "d/m/Y") if answer.on else ""
 
 
+def _passed(answer: Answer) -> bool:
+    # After its day the network has stopped: the answer says so, rather than telling to act "before that day".
+    return answer.on is not None and answer.on < timezone.localdate()
+
+
 def explain(answer: Answer, *, reason: str = "") -> Words:
-    """The answer as a person reads it (in the active language)."""
+    """The answer as a person reads it (in the active language), in the past once its day has gone by."""
     v = answer.verdict
+    if v in (Verdict.STOPS, Verdict.UNTIL_3G, Verdict.CALLS_STOP) and _passed(answer):
+        return _after(answer)
+    if v == Verdict.INVALID and reason == "empty":
+        return Words(
+            "unknown",
+            str(REASONS["empty"]),
+            _("Type the 15 digits of the IMEI (dial *#06# to see them), or search by the brand and model."),
+        )
     if v == Verdict.INVALID:
         return Words("unknown", str(REASONS.get(reason, REASONS["letters"])), _("Check the 15 digits and try again."))
     if v == Verdict.STOPS:
@@ -62,4 +76,26 @@ def explain(answer: Answer, *, reason: str = "") -> Words:
             "Look in the phone's settings (Mobile network: is there 4G/LTE and VoLTE?), on its box, "
             "or ask your operator's shop."
         ),
+    )
+
+
+def _after(answer: Answer) -> Words:
+    """A phone whose network has already stopped (``answer.on`` is in the past)."""
+    day = {"day": _day(answer)}
+    if answer.verdict == Verdict.STOPS:
+        return Words(
+            "bad",
+            _("This phone only works on 2G: it stopped working on %(day)s, when 2G was switched off.") % day,
+            _("Change to a 4G phone. Your number stays the same."),
+        )
+    if answer.verdict == Verdict.UNTIL_3G:
+        return Words(
+            "bad",
+            _("This phone works on 3G: it stopped working on %(day)s, when 3G was switched off.") % day,
+            _("Change to a 4G phone with VoLTE calls. Your number stays the same."),
+        )
+    return Words(
+        "warn",
+        _("This phone has 4G for the Internet but makes calls over 2G/3G: calls stopped on %(day)s.") % day,
+        _("Ask your operator to turn on VoLTE (4G calls) for it; if the phone cannot, change it."),
     )

@@ -88,6 +88,10 @@ def yes_no(value: object) -> bool | None:
     return None
 
 
+# What the public page calls each bit: the generations its answers speak of, not the standards' names.
+_NAMES = {Radio.GSM: "2G", Radio.UMTS: "3G", Radio.LTE: "4G", Radio.VOLTE: "VoLTE", Radio.NR: "5G"}
+
+
 def names(bits: int) -> list[str]:
-    """The names of the bits set, for pages and files: ["GSM", "LTE"]."""
-    return [flag.name or "" for flag in Radio if bits & flag]
+    """The names of the bits set, for pages: ["2G", "4G", "VoLTE"]."""
+    return [_NAMES[flag] for flag in Radio if bits & flag]

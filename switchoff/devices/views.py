@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -29,6 +30,7 @@ from switchoff.devices.selectors import (
 )
 from switchoff.devices.services import campaign_update_device_check, devices_import, verdicts_tally
 from switchoff.devices.spreadsheets import NoImeiColumn, classified_xlsx, read_bulk
+from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.sheets import column_letter, read_file
@@ -60,7 +62,12 @@ def public_check(request: HttpRequest) -> HttpResponse:
         and isinstance(request.user, User)
         and can(request.user, Perm.MANAGE_CAMPAIGNS, campaign.area)
     )
-    context: dict[str, object] = {"form": form, "campaign": campaign, "can_edit_support": can_edit}
+    context: dict[str, object] = {
+        "form": form,
+        "campaign": campaign,
+        "can_edit_support": can_edit,
+        "cutoff_passed": campaign is not None and campaign.cutoff_date < timezone.localdate(),
+    }
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/check.html", context)
     limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
@@ -69,7 +76,7 @@ def public_check(request: HttpRequest) -> HttpResponse:
         return render(request, "devices/check.html", context, status=429)
     stops = campaign_stops(campaign)
     imei, model = form.cleaned_data["imei"], form.cleaned_data["model"]
-    if clean(imei):
+    if clean(imei) and request.POST.get("by") != "model":
         checked = check_imei(imei, stops)
         reason = checked.parsed.reason if checked.parsed else ""
         context["answer"] = explain(checked.answer, reason=reason)
@@ -78,10 +85,15 @@ def public_check(request: HttpRequest) -> HttpResponse:
         context["radio"] = names(checked.device.radio) if checked.device else []
         verdicts_tally(verdicts=Counter([checked.answer.verdict.value]))
     elif model.strip():
-        found = search_models(model)
-        context["models"] = [(d, explain(check_device(d, stops)), names(d.radio)) for d in found]
+        found = [(d, check_device(d, stops)) for d in search_models(model)]
+        context["models"] = [(d, explain(a), names(d.radio), a.uncertified) for d, a in found]
         context["searched"] = True
-        verdicts_tally(verdicts=Counter([check_device(d, stops).verdict.value for d in found] or ["unknown"]))
+        verdicts_tally(verdicts=Counter([a.verdict.value for _d, a in found] or ["unknown"]))
+    elif request.POST.get("by") == "model":
+        context["models"], context["searched"] = [], True
+    else:
+        # Nothing typed: say so, rather than showing the page again as if nothing had happened (nothing counted).
+        context["answer"] = explain(Answer(Verdict.INVALID), reason="empty")
     return render(request, "devices/check.html", context)
 
 
