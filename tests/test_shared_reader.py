@@ -193,3 +193,32 @@ def test_the_activity_sheet_reads_a_windows_1258_csv_with_a_title_row_and_a_tota
     assert [(r.row, r.form.code, r.count, r.description) for r in parsed.rows] == [(3, "banner", 2, "Chợ Giếng Vuông")]
     assert [(p.row, p.column, p.value) for p in parsed.problems] == [(4, "B", "Múa rối")]
     assert parsed.problems[0].message.startswith("Dòng 4, cột B: Không phải là hình thức truyền thông")
+
+
+def test_problem_lines_keep_every_cell_as_read_back(tmp_path: object) -> None:
+    """What a check writes is what a page reads: text with diacritics, dates, floats, and what orjson does not
+    take (a whole number beyond 64 bits, a lazy translation) through the fallback."""
+    from pathlib import Path
+
+    from django.utils.translation import gettext_lazy
+
+    from switchoff.lib.sheets.problems import ProblemLines, read_problem_lines
+
+    path = Path(str(tmp_path)) / "problems.jsonl"
+    written = [
+        Problem("Trang 1", 5, "B", "0163 000 0003", "number_legacy", {"number": "0330000003"}, None),
+        Problem("", 6, "C", "x", "number_invalid", {}, ["Nguyễn Thị Gấm", datetime.date(2024, 8, 1), 1.5, None]),
+        Problem("", 7, "B", str(10**30), "number_invalid", {}, [10**30, "Khối 3"]),
+        Problem("", 8, "", "", "number_invalid", {"why": gettext_lazy("Row %(row)s")}, None),
+    ]
+    with path.open("w", encoding="utf-8") as handle:
+        lines = ProblemLines(handle)
+        for problem in written:
+            lines(problem)
+    assert lines.count == 4
+    back = list(read_problem_lines(path))
+    assert back[0] == written[0]
+    assert back[1].cells == ["Nguyễn Thị Gấm", "2024-08-01", 1.5, None]
+    assert back[2].cells == [10**30, "Khối 3"]
+    assert back[3].params == {"why": str(gettext_lazy("Row %(row)s"))}
+    assert [p.row for p in read_problem_lines(path, offset=1, limit=2)] == [6, 7]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from openpyxl.utils import get_column_letter
@@ -109,12 +110,14 @@ class ProblemLines:
         self.handle = handle
         self.count = 0
 
-    # One encoder for every line: ``json.dumps`` with options builds a new one per call, a third of its time
-    # for the millions of problems of a large list.
-    _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-
     def __call__(self, p: Problem) -> None:
-        self.handle.write(ProblemLines._encode([p.sheet, p.row, p.column, p.value, p.code, p.params, p.cells]) + "\n")
+        fields = [p.sheet, p.row, p.column, p.value, p.code, p.params, p.cells]
+        try:
+            # orjson: a large list's millions of problems (json.dumps took a third of such a check's time).
+            line = orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE).decode()
+        except (orjson.JSONEncodeError, TypeError):  # what orjson does not take (a whole number beyond 64 bits)
+            line = json.dumps(fields, ensure_ascii=False, default=str) + "\n"
+        self.handle.write(line)
         self.count += 1
 
 
