@@ -107,6 +107,16 @@ def index_fields() -> list[tuple[bool, list[str]]]:
     return found
 
 
+def sqlite_registry_like(cursor: Any, name: str) -> None:
+    """SQLite: an empty table ``name`` with the registry's columns and indexes, without its foreign keys."""
+    cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'subscribers_subscriber'")
+    ddl = cursor.fetchone()[0].replace('"subscribers_subscriber"', name, 1)
+    cursor.execute(re.sub(r' REFERENCES "[a-z_]+" \("id"\) DEFERRABLE INITIALLY DEFERRED', "", ddl))
+    for n, (unique, fields) in enumerate(index_fields()):
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        cursor.execute(f"CREATE {kind} {name}_{n} ON {name} ({', '.join(fields)})")
+
+
 def setup_child() -> Any:
     """Django, a migrated database and the Lạng Sơn units; the operator branch."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
@@ -194,12 +204,7 @@ def child(path: Path, label: str) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("CREATE TABLE raw_baseline (LIKE subscribers_subscriber INCLUDING ALL)")
         else:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'subscribers_subscriber'")
-            ddl = cursor.fetchone()[0].replace('"subscribers_subscriber"', "raw_baseline", 1)
-            cursor.execute(re.sub(r' REFERENCES "[a-z_]+" \("id"\) DEFERRABLE INITIALLY DEFERRED', "", ddl))
-            for n, (unique, fields) in enumerate(index_fields()):
-                kind = "UNIQUE INDEX" if unique else "INDEX"
-                cursor.execute(f"CREATE {kind} raw_baseline_{n} ON raw_baseline ({', '.join(fields)})")
+            sqlite_registry_like(cursor, "raw_baseline")
     raw_started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -261,12 +266,7 @@ def database_only_s(connection: Any) -> float:
                         copy.write(block)
                 took = time.perf_counter() - started
         else:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [table])
-            ddl = cursor.fetchone()[0].replace(f'"{table}"', "db_only", 1)
-            cursor.execute(re.sub(r' REFERENCES "[a-z_]+" \("id"\) DEFERRABLE INITIALLY DEFERRED', "", ddl))
-            for n, (unique, fields) in enumerate(index_fields()):
-                kind = "UNIQUE INDEX" if unique else "INDEX"
-                cursor.execute(f"CREATE {kind} db_only_{n} ON db_only ({', '.join(fields)})")
+            sqlite_registry_like(cursor, "db_only")
             started = time.perf_counter()
             with transaction.atomic(), connection.cursor() as inner:
                 inner.execute(f"INSERT INTO db_only SELECT * FROM {table}")  # noqa: S608
