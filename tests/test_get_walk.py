@@ -1,23 +1,34 @@
-"""A GET never writes: every page and API read, walked as every demo persona, leaves every table as it was.
+"""A GET never writes: every page and API read, walked as every demo persona, writes nothing.
 
 The one exception is the log of who looked: an export or a reveal of personal
 data writes its audit row and its NumberView row, because the law asks that
 every such view be recorded (see docs/architecture.md, "Write discipline").
 Nothing else may change: not a draft report created by looking at it, not a
 counter, not a job. The session store is left out (it is the login itself).
+
+Each GET is watched statement by statement: a wrapper on every database
+connection records each INSERT, UPDATE, DELETE and DDL statement the request
+runs, and any outside the disclosure log and the credential bookkeeping fails
+the walk, naming the URL, the persona and the statement. A snapshot of every
+table at the start and the end of a persona's walk backs it up, for a write
+that would bypass the connection's cursor (a COPY, another connection).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django.db import connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
@@ -35,7 +46,7 @@ from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
-from tests.conftest import logged_in
+from tests.conftest import World, logged_in
 
 # Reads that are also the legal record of who saw personal data or exported it.
 DISCLOSURE_LOG = {"AuditEvent", "NumberView"}
@@ -159,38 +170,168 @@ def _api_urls() -> Iterator[str]:
         ) + f"?month={month}"
 
 
+# A statement that writes: rows (INSERT, UPDATE … SET, DELETE, REPLACE) or the schema (DDL). "SELECT … FOR UPDATE"
+# and savepoints are not writes.
+_WRITE = re.compile(
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|DELETE\s+FROM)\s+[\"`]?(?P<table>\w+)"
+    r"|\bUPDATE\s+[\"`]?(?P<updated>\w+)[\"`]?\s+SET\b"
+    r"|^\s*(?P<ddl>CREATE|ALTER|DROP|TRUNCATE|COPY)\b",
+    re.IGNORECASE,
+)
+
+
+def _tables(*names: str) -> set[str]:
+    return {apps.get_model(name)._meta.db_table for name in names}
+
+
+# Tables a GET may write: the disclosure log, the session (the login itself) and a phone's "last seen".
+ALLOWED_TABLES = _tables("audit.AuditEvent", "subscribers.NumberView", "sessions.Session", "fieldwork.FieldDeviceSeen")
+# A token's last use is bookkeeping of the credential, written by one UPDATE of that column alone.
+_TOKEN_TOUCH = re.compile(
+    rf"^\s*UPDATE\s+\"?{ApiToken._meta.db_table}\"?\s+SET\s+\"?last_used_at\"?\s*=\s*%s\s+WHERE\b", re.IGNORECASE
+)
+
+
+def forbidden_write(sql: str) -> bool:
+    """Whether ``sql`` writes anything a GET may not write."""
+    match = _WRITE.search(sql)
+    if match is None:
+        return False
+    table = match.group("table") or match.group("updated")
+    if table is None:  # DDL
+        return True
+    if table in ALLOWED_TABLES:
+        return False
+    return not _TOKEN_TOUCH.match(sql)
+
+
+@dataclass
+class WriteWatcher:
+    """An execute wrapper that keeps every forbidden write a request runs."""
+
+    statements: list[str] = field(default_factory=list)
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if forbidden_write(sql):
+            self.statements.append(" ".join(sql.split()))
+        return execute(sql, params, many, context)
+
+
+def _last_disclosure_ids() -> tuple[int, int]:
+    audit_id = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    view_id = NumberView.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return audit_id, view_id
+
+
+def walk_writes(persona: str, requests: Iterable[tuple[Client, str]]) -> list[str]:
+    """GET every URL with its client; return one line per write that is not the disclosure log.
+
+    Each line names the persona, the URL and the statement (or, for a write that bypassed the
+    connections, the tables whose rows differ at the end of the walk).
+    """
+    writes: list[str] = []
+    before = _snapshot()
+    for client, url in requests:
+        watcher = WriteWatcher()
+        audit_id, view_id = _last_disclosure_ids()
+        with ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(watcher))
+            response = client.get(url)
+        assert response.status_code < 500, (persona, url, response.status_code)
+        writes += [f"GET {url} as {persona}: {statement}" for statement in watcher.statements]
+        actions, _views = _disclosure_rows_since(audit_id, view_id)
+        if not actions <= DISCLOSURE_ACTIONS:
+            writes.append(f"GET {url} as {persona} logged {sorted(actions - DISCLOSURE_ACTIONS)}")
+    after = _snapshot()
+    changed = sorted(name for name in before if before[name] != after[name] and name not in DISCLOSURE_LOG)
+    if changed:
+        writes.append(f"the walk as {persona} changed {changed} without a statement the watcher saw")
+    return writes
+
+
+# The demo's people: one walk each, so that the test workers share them. A test below keeps this list
+# equal to the demo's.
+DEMO_PERSONAS = [
+    "admin",
+    "coordinator",
+    "reporter.lvt",
+    "reporter.dk",
+    "leader.lvt",
+    "member.lvt",
+    "viettel",
+    "viewer",
+]
+
+
+def _clients(person: User) -> tuple[Client, Client | None]:
+    """The person's browser, and their API client: a token, or a field phone for a field member."""
+    api_client = None
+    if can(person, Perm.USE_API):
+        _token, raw = api_token_create(user=person, name="walk")
+        api_client = Client(headers={"Authorization": f"Bearer {raw}"})
+    elif can(person, Perm.VISIT):
+        _device, raw = device_enrol(actor=person, name="walk")
+        api_client = Client(headers={"Authorization": f"Device {raw}"})
+    return logged_in(person), api_client
+
+
 @pytest.mark.django_db(transaction=False)
-def test_no_get_writes_anything_for_any_demo_persona() -> None:
+@pytest.mark.parametrize("username", DEMO_PERSONAS)
+def test_no_get_writes_anything_for_a_demo_persona(username: str) -> None:
     load_demo()
     _demo_photo()
-    people = list(User.objects.order_by("pk"))
-    assert len(people) >= 8
-    clients = {}
-    for person in people:
-        api_client = None
-        if can(person, Perm.USE_API):
-            _token, raw = api_token_create(user=person, name="walk")
-            api_client = Client(headers={"Authorization": f"Bearer {raw}"})
-        if can(person, Perm.VISIT) and not api_client:
-            # A field member's phone: the field API through a device token.
-            _device, raw = device_enrol(actor=person, name="walk")
-            api_client = Client(headers={"Authorization": f"Device {raw}"})
-        clients[person.username] = (logged_in(person), api_client)
-    writes: list[str] = []
-    for person in people:
-        page_client, api_client = clients[person.username]
-        for url in [*_page_urls(person), *(_api_urls() if api_client else [])]:
-            client = api_client if api_client and url.startswith("/api/") else page_client
-            before = _snapshot()
-            audit_id = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            view_id = NumberView.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            response = client.get(url)
-            assert response.status_code < 500, (person.username, url, response.status_code)
-            after = _snapshot()
-            changed = {name for name in before if before[name] != after[name]}
-            if changed <= DISCLOSURE_LOG:
-                actions, _views = _disclosure_rows_since(audit_id, view_id)
-                assert actions <= DISCLOSURE_ACTIONS, (person.username, url, actions)
-                continue
-            writes.append(f"GET {url} as {person.username} changed {sorted(changed - DISCLOSURE_LOG)}")
+    assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_PERSONAS), "walk every persona"
+    person = User.objects.get(username=username)
+    page_client, api_client = _clients(person)
+    urls = [*_page_urls(person), *(_api_urls() if api_client else [])]
+    requests = [(api_client if api_client and url.startswith("/api/") else page_client, url) for url in urls]
+    assert len(requests) > 50
+    writes = walk_writes(username, requests)
     assert writes == [], "\n".join(writes)
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.urls("tests.get_walk_planted")
+def test_the_walk_names_a_get_that_inserts_updates_or_deletes(world: World) -> None:
+    from tests import get_walk_planted as planted
+
+    client = logged_in(world.reporter_a)
+    urls = ["/planted/insert/", "/planted/update/", "/planted/delete/", "/planted/read/"]
+    writes = walk_writes("reporter.a", [(client, url) for url in urls])
+    assert len(writes) == 3, writes
+    inserted, updated, deleted = writes
+    assert inserted.startswith("GET /planted/insert/ as reporter.a: INSERT INTO"), inserted
+    assert planted.TABLE in inserted
+    assert updated.startswith("GET /planted/update/ as reporter.a: UPDATE"), updated
+    assert planted.TABLE in updated
+    assert deleted.startswith("GET /planted/delete/ as reporter.a: DELETE FROM"), deleted
+    assert planted.TABLE in deleted
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.urls("tests.get_walk_planted")
+def test_the_walk_names_a_write_that_bypasses_the_watched_cursor(world: World) -> None:
+    client = logged_in(world.reporter_a)
+    writes = walk_writes("reporter.a", [(client, "/planted/unwatched/")])
+    assert writes == ["the walk as reporter.a changed ['UnitKind'] without a statement the watcher saw"], writes
+
+
+@pytest.mark.parametrize(
+    ("sql", "forbidden"),
+    [
+        ('INSERT INTO "units_unit" ("name") VALUES (%s)', True),
+        ('UPDATE "reports_monthlyreport" SET "status" = %s WHERE "id" = %s', True),
+        ('DELETE FROM "fieldwork_case" WHERE "id" IN (%s)', True),
+        ("CREATE TEMP TABLE x (a int)", True),
+        ('INSERT INTO "audit_auditevent" ("action") VALUES (%s)', False),
+        ('INSERT INTO "subscribers_numberview" ("user_id") VALUES (%s)', False),
+        ('UPDATE "people_apitoken" SET "last_used_at" = %s WHERE "people_apitoken"."id" = %s', False),
+        ('UPDATE "people_apitoken" SET "revoked_at" = %s WHERE "people_apitoken"."id" = %s', True),
+        ('SELECT "id" FROM "fieldwork_case" WHERE "id" = %s FOR UPDATE', False),
+        ('SAVEPOINT "s1"', False),
+        ('SELECT "x"."id" FROM "reports_monthlyreport" "x" WHERE "x"."status" = %s', False),
+    ],
+)
+def test_the_watcher_tells_writes_from_reads(sql: str, forbidden: bool) -> None:
+    assert forbidden_write(sql) is forbidden
