@@ -23,14 +23,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from switchoff.people.services import api_token_create
 from switchoff.wsgi import application
-from tests.conftest import build_world
+from tests.conftest import World
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def token(db: None) -> Iterator[str]:
-    world = build_world()
+def token(world: World) -> Iterator[str]:
     _token, raw = api_token_create(user=world.operator_staff, name="fuzz")
     # As Django's test client does: the test's transaction must outlive each request
     # (Django closes connections when a request finishes).
