@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ from hypothesis import settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from playwright.sync_api import Browser
 
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
@@ -43,6 +45,23 @@ settings.register_profile("switchoff", deadline=None)
 settings.load_profile("switchoff")
 
 PASSWORD = "correct-horse-battery-staple"
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, started once per test process and shared by every browser test (each opens its
+    own context, so no cookie or storage crosses from one test to another)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
 
 
 class _Answer:

@@ -12,9 +12,9 @@ from switchoff.subscribers.models import Subscriber
 from switchoff.subscribers.services import number_reveal, registry_export_record
 from switchoff.units.models import UnitKind
 from switchoff.units.services import unit_create, unit_merge
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.security._disclosure import load_registry
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -38,7 +38,7 @@ def audit_world(transactional_db: None) -> World:
 
 @pytest.mark.parametrize("width", [360, 1366])
 def test_administrator_reads_the_trail_in_words_and_filters_by_a_label(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     audit_world: World,
     width: int,

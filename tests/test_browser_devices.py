@@ -12,10 +12,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from switchoff.devices.models import DeviceModel
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.devices_helpers import gsma_table, imei_of
 from tests.reporting import make_campaign
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -31,7 +31,7 @@ def devices_world(transactional_db: None) -> World:
 
 
 def test_coordinator_imports_a_gsma_table_then_classifies_a_bulk_file(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     devices_world: World,
     tmp_path: Path,
@@ -72,7 +72,7 @@ def test_coordinator_imports_a_gsma_table_then_classifies_a_bulk_file(
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_public_page_at_360_px(browser: Browser, live_server: object, devices_world: World, language: str) -> None:  # noqa: F811
+def test_public_page_at_360_px(browser: Browser, live_server: object, devices_world: World, language: str) -> None:
     from switchoff.devices.importer import check_table
     from switchoff.devices.services import devices_import
     from switchoff.lib.sheets import read_file
@@ -107,7 +107,7 @@ def test_public_page_at_360_px(browser: Browser, live_server: object, devices_wo
 
 @pytest.mark.parametrize("width", [360, 1366])
 def test_the_registry_shows_each_subscribers_phone_and_filters_by_it(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     devices_world: World,
     width: int,

@@ -23,9 +23,9 @@ from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit,
 from switchoff.fieldwork.services import device_revoke
 from switchoff.people.models import Membership
 from switchoff.people.roles import Role
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.fieldwork_helpers import Field, open_field
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -137,7 +137,7 @@ def open_case(page: Page, name: str) -> None:
 
 
 def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal_returns(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
     camera_photo: Path,
@@ -248,7 +248,7 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
 
 
 def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_itself(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:
@@ -279,7 +279,7 @@ def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_it
 
 
 def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:
@@ -341,7 +341,7 @@ def test_the_phone_follows_the_members_scope_and_says_when_a_visit_is_refused(
 
 
 def test_the_header_is_compact_and_the_place_reads_once(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:
@@ -370,7 +370,7 @@ def test_the_header_is_compact_and_the_place_reads_once(
 @pytest.mark.parametrize("width", [360, 1366])
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_screens_at_phone_and_desktop_width(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
     language: str,
@@ -431,7 +431,7 @@ def test_screens_at_phone_and_desktop_width(
 
 
 def test_the_shell_transfers_under_300_kb_compressed_on_first_load(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:

@@ -10,9 +10,9 @@ from playwright.sync_api import Browser, expect
 
 from switchoff.fieldwork.models import Visit
 from switchoff.fieldwork.services import device_enrol, visits_record
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.fieldwork_helpers import Field, open_field, visit
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -32,7 +32,7 @@ def field_world(transactional_db: None) -> tuple[World, Field]:
 
 @pytest.mark.parametrize("width", [360, 1366])
 def test_team_leader_walks_the_field_pages(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
     width: int,
@@ -89,7 +89,7 @@ def test_team_leader_walks_the_field_pages(
 
 
 def test_commune_official_sees_the_cases_without_a_team_in_english(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
 ) -> None:

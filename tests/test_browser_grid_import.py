@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, expect
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.reports.models import Activity
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.reporting import make_campaign
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 from tests.test_browser_reports import last_month, log_activity
 from tests.test_reports_grid_import import realistic_sheet
 
@@ -43,7 +43,7 @@ def loudspeaker_counts(campaign: Campaign, day: int) -> list[int]:
 
 
 def test_reporter_edits_the_grid_and_imports_their_sheet(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     grid_world: tuple[World, Campaign],
 ) -> None:

@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, expect
 
 from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.importing import count_cleanings
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -69,7 +69,7 @@ class Worker:
 
 
 def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_again(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     check_world: World,
     tmp_path: Path,

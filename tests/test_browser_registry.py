@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser, expect
 
 from switchoff.subscribers.models import Subscriber
-from tests.conftest import World, build_world
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.conftest import CHROMIUM, World, build_world
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -41,7 +41,7 @@ def messy_file(folder: Path) -> Path:
 
 
 def test_operator_imports_a_messy_list_and_a_reporter_finds_a_subscriber(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     registry_world: World,
     tmp_path: Path,
@@ -83,7 +83,7 @@ def test_operator_imports_a_messy_list_and_a_reporter_finds_a_subscriber(
 
 
 def test_ward_filters_exports_and_confirms_a_household_in_the_browser(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     registry_world: World,
 ) -> None:

@@ -7,7 +7,7 @@ import os
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import World
-from tests.test_browser import SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 from tests.test_browser_reports import last_month, log_activity, pytestmark, report_world  # noqa: F401
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -21,7 +21,7 @@ def open_log(page: Page, base: str, campaign_id: int, unit_id: int) -> None:
 
 
 def test_report_follows_the_log_and_offers_the_difference(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     report_world: World,  # noqa: F811
 ) -> None:

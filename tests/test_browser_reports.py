@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from switchoff.lib.months import add_months, first_of_month, last_of_month
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.reporting import make_campaign
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -45,7 +45,7 @@ def log_activity(page: Page, day: str, form: str, count: str) -> None:
     expect(page.locator(".messages")).to_contain_text("Đã ghi nhận hoạt động")
 
 
-def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: object, report_world: World) -> None:  # noqa: F811
+def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: object, report_world: World) -> None:
     world = report_world
     base = str(live_server)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, expect
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Visit, VisitPhoto
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.fieldwork_helpers import Field, open_field
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -26,7 +26,7 @@ def field_world(transactional_db: None) -> tuple[World, Field]:
 
 
 def test_a_leader_records_a_visit_with_a_photo_from_the_page_and_opens_it(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     field_world: tuple[World, Field],
     tmp_path: Path,
