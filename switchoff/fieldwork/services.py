@@ -46,6 +46,7 @@ from switchoff.fieldwork.models import (
 from switchoff.fieldwork.photos import NotAnImage, Prepared, prepare_photo
 from switchoff.fieldwork.selectors import team_candidates
 from switchoff.lib.phones import normalize_phone
+from switchoff.ops.metrics import record_visits
 from switchoff.people.access import can, forget_grants, visible_units
 from switchoff.people.models import Membership, User, token_digest
 from switchoff.people.roles import Perm, Role
@@ -387,6 +388,7 @@ def visits_record(*, actor: User, visits: Sequence[VisitInput], device: FieldDev
                 "device": device.pk if device else None,
             },
         )
+    transaction.on_commit(lambda: record_visits(r.result for r in results))  # /metrics: visits received
     return results
 
 
