@@ -361,6 +361,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 for _vendor in ("postgresql", "sqlite3"):
     if DATABASES["default"]["ENGINE"] == f"django.db.backends.{_vendor}":
         DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_vendor}"
+# Visits' photos are a named storage too (still the private folder FIELD_PHOTO_DIR, served by no URL), so that the
+# health check and the backups (deploy/backup.sh) reach them through the storage API like every other file.
+STORAGES["photos"] = {
+    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
+    "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
+}
+# A container image carries its collected static files outside the var folder (deploy/Dockerfile).
+STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
+
 INSTALLED_APPS += ["django_prometheus", "switchoff.ops"]
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
