@@ -204,7 +204,7 @@ def test_gunicorn_counts_every_workers_requests_and_logs_in_utc(tmp_path: Path) 
         for _ in range(30):
             with urllib.request.urlopen(f"{base}/health/live", timeout=5) as answer:  # noqa: S310
                 assert answer.status == 200
-        request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
             body = answer.read().decode()
     finally:
