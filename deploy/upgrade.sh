@@ -88,7 +88,7 @@ for host in $APP_HOSTS; do
   on "$host" "$SYSTEMCTL restart switchoff-web"
   ok=""
   for _ in $(seq "$HEALTH_WAIT_S"); do
-    if on "$host" "curl -fsS --max-time 3 http://127.0.0.1:$APP_PORT/health/live" >/dev/null 2>&1; then ok=1; break; fi
+    if on "$host" "'$PYTHON' -c 'import urllib.request; urllib.request.urlopen(\"http://127.0.0.1:$APP_PORT/health/live\", timeout=3)'" >/dev/null 2>&1; then ok=1; break; fi
     sleep 1
   done
   [ -n "$ok" ] || { say "the app server on $host did not come back within ${HEALTH_WAIT_S} s: stopping here"; exit 1; }
