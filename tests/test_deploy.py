@@ -221,3 +221,13 @@ def test_gunicorn_counts_every_workers_requests_and_logs_in_utc(tmp_path: Path) 
     assert {"gunicorn.error", "switchoff.request"} <= loggers
     assert any("Booting worker" in x["message"] for x in lines) and any("Listening at" in x["message"] for x in lines)
     assert all(x["time"].endswith("+00:00") for x in lines)
+
+
+def test_the_readme_names_every_variable_the_code_and_the_recipe_read() -> None:
+    read = set(re.findall(r'env_[a-z]+\("([A-Z_0-9]+)"', (ROOT / "switchoff" / "settings.py").read_text()))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_0-9]+)"', (DEPLOY / "gunicorn.conf.py").read_text()))
+    for script in ("backup.sh", "restore.sh", "upgrade.sh", "compose.yaml"):
+        read |= set(re.findall(r"\$\{([A-Z_0-9]+)[:}]", (DEPLOY / script).read_text()))
+    section = (ROOT / "README.md").read_text().split("## Running it for real")[1]
+    named = set(re.findall(r"`([A-Z_0-9]+)`", section))
+    assert not read - named, f"README.md, Running it for real, does not name: {sorted(read - named)}"
