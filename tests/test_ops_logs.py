@@ -143,3 +143,22 @@ def test_huey_and_gunicorn_lines_go_through_the_one_handler_once() -> None:
         assert config["loggers"][name] == {"handlers": ["console"], "level": "INFO", "propagate": False}
     assert config["handlers"]["console"]["formatter"] == "json"
     assert logging_config(json_lines=False)["handlers"]["console"]["formatter"] == "plain"
+
+
+@pytest.mark.django_db
+def test_a_tasks_lines_carry_its_id_and_the_request_keeps_its_own() -> None:
+    """A task run at once (HUEY_IMMEDIATE, as here) runs inside the request that queued it."""
+    from switchoff.ops import context
+    from switchoff.schedule import squash_counts_often
+
+    seen: list[str | None] = []
+    token = context.request_id.set("the-request")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("switchoff.schedule.squash_counts", lambda: seen.append(context.request_id.get()))
+            squash_counts_often()
+        assert context.request_id.get() == "the-request"
+    finally:
+        context.request_id.reset(token)
+    (during,) = seen
+    assert during is not None and during.startswith("task-")

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from contextvars import Token
 from typing import Any
 
 from django.core.cache import cache
@@ -138,14 +139,21 @@ def _queued(signal: str, task: Any) -> None:
     cache.set(QUEUED_KEY + str(task.id), time.time(), timeout=QUEUED_KEEP_S)
 
 
+# The request id each running task replaced, given back when it ends: a task run at once (HUEY_IMMEDIATE, the
+# tests) runs inside the request that queued it, whose later lines keep the request's id.
+_replaced: dict[str, Token[str | None]] = {}
+
+
 def _executing(signal: str, task: Any) -> None:
     cache.delete(QUEUED_KEY + str(task.id))
     # The task's log lines carry its id where a request's carry the request's.
-    context.request_id.set(f"task-{task.id}")
+    _replaced[str(task.id)] = context.request_id.set(f"task-{task.id}")
 
 
 def _executed(task: Any, value: Any, exc: BaseException | None) -> None:
-    context.request_id.set(None)
+    token = _replaced.pop(str(task.id), None)
+    if token is not None:
+        context.request_id.reset(token)
 
 
 def connect() -> None:
