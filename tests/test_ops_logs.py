@@ -162,3 +162,10 @@ def test_a_tasks_lines_carry_its_id_and_the_request_keeps_its_own() -> None:
         context.request_id.reset(token)
     (during,) = seen
     assert during is not None and during.startswith("task-")
+
+
+@pytest.mark.django_db
+def test_a_static_files_line_says_so(json_lines: io.StringIO) -> None:
+    Client().get("/static/css/app.css?v=0912345678")
+    (line,) = lines(json_lines)
+    assert line["route"] == "/static/…" and "0912345678" not in json_lines.getvalue()

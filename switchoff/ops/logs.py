@@ -39,7 +39,13 @@ def route_of(request: Any) -> str:
     """A request's route pattern (``registry/<int:subscriber_id>/``), never its path: paths may carry an IMEI
     or a number. A path that matched no route is not repeated either."""
     match = getattr(request, "resolver_match", None)
-    return "/" + match.route if match is not None and match.route else "(no route)"
+    if match is not None and match.route:
+        return "/" + str(match.route)
+    from django.conf import settings
+
+    if str(getattr(request, "path", "")).startswith(settings.STATIC_URL):
+        return settings.STATIC_URL + "…"  # a static file, answered by whitenoise before any route
+    return "(no route)"
 
 
 class Redact(logging.Filter):
