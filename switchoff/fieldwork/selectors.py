@@ -20,6 +20,7 @@ from switchoff.fieldwork.access import field_cases
 from switchoff.fieldwork.cases import campaigns_for
 from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Resolution, Visit
 from switchoff.fieldwork.rules import OPEN, Stage, Status
+from switchoff.lib.collation import vi_order
 from switchoff.lib.text import fold
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
@@ -37,7 +38,7 @@ def teams_of_member(user: User) -> list[Unit]:
             kind__category=UnitKind.Category.TEAM,
         )
         .distinct()
-        .order_by("search_name")
+        .order_by(vi_order("name"))
     )
 
 
@@ -64,7 +65,7 @@ def team_candidates(team: Unit, query: str = "", *, include_team: bool = False) 
         people = people.filter(
             Q(search_name__contains=folded) | Q(username__istartswith=query) | Q(phone__startswith=query)
         )
-    return people.order_by("search_name", "username")
+    return people.order_by(vi_order("full_name"), "username")
 
 
 def member_workload(team: Unit, member_ids: list[int]) -> dict[int | None, tuple[int, int]]:
