@@ -139,8 +139,13 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         "get",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
     ),
+    "reports:ask_return": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
+    ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:remind": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:accept_many": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "devices:import": ("post", lambda w: {}),
     "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
