@@ -230,20 +230,27 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
 
 
 def _demo_review(campaign: Campaign) -> None:
-    """The coordinator has reviewed the earlier months: accepted, except Đông Kinh's latest and last month's
-    reports (waiting), and Viettel's last month, returned with a reason its staff sees on their home page."""
+    """The coordinator has reviewed the earlier months: accepted, except the reports of last month and Đông
+    Kinh's latest (waiting), and Viettel's latest, returned with a reason its staff is told of."""
     from switchoff.reports import services as reports
     from switchoff.reports.models import MonthlyReport
     from switchoff.reports.reminders import notifications_mark_read
 
     coordinator = User.objects.get(username="coordinator")
     last = add_months(first_of_month(timezone.localdate()), -1)
-    waiting = MonthlyReport.objects.filter(campaign=campaign, status=MonthlyReport.Status.SUBMITTED).select_related(
-        "unit", "campaign"
+    waiting = list(
+        MonthlyReport.objects.filter(campaign=campaign, status=MonthlyReport.Status.SUBMITTED)
+        .select_related("unit", "campaign")
+        .order_by("month", "pk")
     )
-    latest_of_dk = max((r.month for r in waiting if "Đông Kinh" in r.unit.name), default=None)
-    for report in waiting.order_by("month", "pk"):
-        if report.month == last or (report.month == latest_of_dk and "Đông Kinh" in report.unit.name):
+    latest = {r.unit_id: r for r in waiting}  # each unit's latest submitted report
+    viettel = next((r for r in latest.values() if r.unit.name == "Viettel Lạng Sơn"), None)
+    for report in waiting:
+        if (
+            report.month == last
+            or report is viettel
+            or (report is latest[report.unit_id] and "Đông Kinh" in report.unit.name)
+        ):
             continue  # waiting for the coordinator's review
         assert report.submitted_at is not None
         reports.report_accept(
@@ -252,7 +259,6 @@ def _demo_review(campaign: Campaign) -> None:
     # The notifications of months gone by were read long ago.
     for user in User.objects.filter(notifications__read_at__isnull=True).distinct():
         notifications_mark_read(user=user)
-    viettel = waiting.filter(month=last, unit__name="Viettel Lạng Sơn").first()
     if viettel is not None:
         reports.report_return(
             actor=coordinator,

@@ -160,15 +160,18 @@ def _months_text(months: list[datetime.date]) -> str:
 def _submission_lines(report: AggregateReport) -> list[str]:
     """Section 3: over every month of the period, who reported on time, late (how often, when), or not at all."""
 
-    def listed(label: str, names: list[str], months: dict[str, list[datetime.date]] | None = None) -> str:
+    def listed(
+        label: str, names: list[str], months: dict[str, list[datetime.date]] | None = None, times: str = ""
+    ) -> str:
         if not names:
             return f"- {label}: Không có."
         if len(names) > MAX_NAMES_IN_TEXT:
             return f"- {label}: {vn_number(len(names))} đơn vị (danh sách chi tiết tại tệp Excel kèm theo)."
         shown = names
         if months is not None and report.cumulative:
+            # "Đông Kinh (3 lần: tháng 08/2024, 09/2024, 10/2024)", "Viettel (1 tháng: 11/2024)".
             shown = [
-                f"{name} ({len(months[name])} lần: tháng {_months_text(months[name])})" if months.get(name) else name
+                f"{name} ({len(months[name])} {times} {_months_text(months[name])})" if months.get(name) else name
                 for name in names
             ]
         return f"- {label}: {vn_number(len(names))} đơn vị, gồm: {'; '.join(shown)}."
@@ -180,8 +183,8 @@ def _submission_lines(report: AggregateReport) -> list[str]:
     return [
         expected + ".",
         listed(on_time, report.on_time),
-        listed("Gửi báo cáo muộn", report.late, report.late_months),
-        listed("Chưa gửi báo cáo", report.missing, report.missing_months),
+        listed("Gửi báo cáo muộn", report.late, report.late_months, "lần: tháng"),
+        listed("Chưa gửi báo cáo", report.missing, report.missing_months, "tháng:"),
     ]
 
 
@@ -521,7 +524,7 @@ def report_xlsx(report: AggregateReport) -> bytes:
                 "Chưa gửi (số tháng)",
                 "Tháng chưa gửi",
             ),
-            widths=(6, 45, 14, 12, 24, 12, 24),
+            widths=(6, 45, 14, 12, 34, 12, 34),
             rows=(
                 [
                     index,
