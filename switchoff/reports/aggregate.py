@@ -5,7 +5,8 @@ can defend); the coordinator may include the submitted reports not yet reviewed,
 then names them. For one month or cumulatively from the start of the campaign, with SQL
 aggregation so that a national campaign does not load its lines into memory. The reporting status
 covers every month of the period: a unit late three times is late three times. Units are listed in
-Vietnamese alphabetical order.
+Vietnamese alphabetical order (ICU's sort keys, in Python: on SQLite an ORDER BY … COLLATE would call
+back into Python for every comparison of a national list).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
-from switchoff.lib.collation import vi_order, vi_sorted
+from switchoff.lib.collation import vi_key, vi_sorted
 from switchoff.lib.months import first_of_month
 from switchoff.reports.models import MonthlyReport, ReportLine
-from switchoff.reports.selectors import UnitStatus, completeness
+from switchoff.reports.selectors import period_statuses
 from switchoff.units.models import Unit, UnitQuerySet
 
 
@@ -139,26 +140,6 @@ class AggregateReport:
         return [CountUnitTotal(unit, count, people.get(unit), covers.get(unit)) for unit, count in counts.items()]
 
 
-def _statuses(
-    campaign: Campaign,
-    months: list[datetime.date],
-    units: UnitQuerySet,
-    now: datetime.datetime,
-) -> tuple[dict[str, list[datetime.date]], dict[str, list[datetime.date]], dict[str, list[datetime.date]]]:
-    """By unit name: the months it had to report, those it was late, those it did not report (two queries a month)."""
-    expected: dict[str, list[datetime.date]] = {}
-    late: dict[str, list[datetime.date]] = {}
-    missing: dict[str, list[datetime.date]] = {}
-    for month in months:
-        for row in completeness(campaign=campaign, month=month, units=units, now=now).rows:
-            expected.setdefault(row.unit.name, []).append(month)
-            if row.late:
-                late.setdefault(row.unit.name, []).append(month)
-            if row.status in UnitStatus.NOT_SUBMITTED_STATES:
-                missing.setdefault(row.unit.name, []).append(month)
-    return expected, late, missing
-
-
 def build_aggregate(
     *,
     campaign: Campaign,
@@ -180,15 +161,18 @@ def build_aggregate(
     forms = list(CommunicationForm.objects.filter(campaign=campaign))
     form_by_id = {f.pk: f for f in forms}
     media = {m.pk: m.name for m in Medium.objects.filter(campaign=campaign)}
-    statuses = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
+    counted = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
     in_period = MonthlyReport.objects.filter(campaign=campaign, month__gte=month_from, month__lte=month, unit__in=units)
-    reports = in_period.filter(status__in=statuses)
-    unreviewed = [
-        UnreviewedReport(unit=name, month=report_month)
-        for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED)
-        .order_by("month", vi_order("unit__name"))
-        .values_list("unit__name", "month")
-    ]
+    reports = in_period.filter(status__in=counted)
+    unreviewed = sorted(
+        (
+            UnreviewedReport(unit=name, month=report_month)
+            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED).values_list(
+                "unit__name", "month"
+            )
+        ),
+        key=lambda r: (r.month, vi_key(r.unit)),
+    )
     lines = ReportLine.objects.filter(report__in=reports)
     by_form_medium = [
         FormMediumTotal(
@@ -210,13 +194,19 @@ def build_aggregate(
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
     months = [m for m in campaign.months() if month_from <= m <= month]
-    expected, late_months, missing_months = _statuses(campaign, months, units, now)
-    other = [
-        OtherResult(month=report_month, unit=unit_name, text=text.strip())
-        for report_month, unit_name, text in reports.exclude(other_results="")
-        .order_by("month", vi_order("unit__name"))
-        .values_list("month", "unit__name", "other_results")
-    ]
+    statuses = period_statuses(campaign=campaign, months=months, units=units)
+    expected = {row.unit.name: row.expected for row in statuses}
+    late_months = {row.unit.name: row.late for row in statuses if row.late}
+    missing_months = {row.unit.name: row.missing for row in statuses if row.missing}
+    other = sorted(
+        (
+            OtherResult(month=report_month, unit=unit_name, text=text.strip())
+            for report_month, unit_name, text in reports.exclude(other_results="").values_list(
+                "month", "unit__name", "other_results"
+            )
+        ),
+        key=lambda r: (r.month, vi_key(r.unit)),
+    )
     return AggregateReport(
         campaign_name=campaign.name,
         technology=campaign.technology,
