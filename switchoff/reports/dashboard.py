@@ -80,6 +80,8 @@ class ReportingCard:
     pending: ReportDue | None
     activities: int = 0
     totals: list[tuple[CommunicationForm, int]] = field(default_factory=list)
+    # Earlier months' reports the coordinator returned, waiting for the unit's correction (with the reason).
+    returned: list[MonthlyReport] = field(default_factory=list)
 
     @property
     def report_month(self) -> datetime.date:
@@ -130,6 +132,14 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
             campaign_id__in=campaign_ids, unit_id__in=unit_ids, month__in=[previous, month]
         )
     }
+    returned = list(
+        MonthlyReport.objects.filter(
+            campaign_id__in=campaign_ids,
+            unit_id__in=unit_ids,
+            month__lt=previous,
+            status=MonthlyReport.Status.RETURNED,
+        ).order_by("month")
+    )
     sums = list(
         Activity.objects.filter(campaign_id__in=campaign_ids, unit_id__in=unit_ids, date__gte=month, date__lte=today)
         .values("campaign_id", "unit_id", "form_id")
@@ -157,6 +167,7 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
                 pending=pending,
                 activities=sum(r["entries"] for r in rows),
                 totals=[(forms[r["form_id"]], r["total"]) for r in rows],
+                returned=[r for r in returned if r.campaign_id == campaign.pk and r.unit_id == unit.pk],
             )
         )
     return cards
