@@ -11,7 +11,6 @@ from typing import Any
 from docx import Document
 from openpyxl import load_workbook
 
-from switchoff.lib.collation import vi_order, vi_sorted
 from switchoff.people.models import User
 from switchoff.reports.aggregate import AggregateReport, UnitTotal
 from switchoff.reports.documents import report_docx, report_xlsx
@@ -55,12 +54,16 @@ def unit_table(content: bytes) -> Any:
 
 
 def test_python_sorts_vietnamese_names_in_vietnamese_order() -> None:
+    from switchoff.lib.collation import vi_sorted
+
     assert vi_sorted(shuffled()) == EXPECTED
     # Neither code points nor names without diacritics give it.
     assert sorted(EXPECTED) != EXPECTED
 
 
 def test_the_database_sorts_units_and_people_in_the_same_order(world: World) -> None:
+    from switchoff.lib.collation import vi_order
+
     kind = UnitKind.objects.get(code="people_committee")
     for name in shuffled():
         unit_create(actor=None, kind=kind, name=name, parent=world.province, log=False)

@@ -66,9 +66,11 @@ def log(
 def submitted(
     world: World, campaign: Campaign, unit: Unit, month: datetime.date, moment: datetime.datetime
 ) -> MonthlyReport:
+    """The unit's report of ``month`` submitted at ``moment``, with a broadcast in it if nothing else was logged."""
+    if not Activity.objects.filter(campaign=campaign, unit=unit, date__month=month.month).exists():
+        log(world, campaign, unit, "loudspeaker", 1, month.replace(day=2))
     report = services.report_open(actor=None, campaign=campaign, unit=unit, month=month)
-    empty = not Activity.objects.filter(campaign=campaign, unit=unit, date__month=month.month).exists()
-    return services.report_submit(actor=None, report=report, now=moment, no_activity=empty)
+    return services.report_submit(actor=None, report=report, now=moment)
 
 
 def docx_text(content: bytes) -> str:
@@ -214,7 +216,7 @@ def test_returning_accepting_and_reopening_tell_the_unit_with_the_reason(
     home = logged_in(world.operator_staff).get(reverse("web:home")).content.decode()
     assert "Thiếu số tin nhắn đã gửi." in home and 'id="returned-' in home
     report.refresh_from_db()
-    services.report_submit(actor=world.operator_staff, report=report, now=at(2024, 8, 6), no_activity=True)
+    services.report_submit(actor=world.operator_staff, report=report, now=at(2024, 8, 6))
     services.report_accept(actor=world.coordinator, report=report)
     services.report_reopen(actor=world.coordinator, report=report, reason="Sửa số liệu tháng 7.")
     texts = list(Notification.objects.filter(user=world.operator_staff).order_by("pk").values_list("text", flat=True))

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from switchoff.campaigns.models import Campaign, CatalogueSynonym, SynonymProposal
+from switchoff.campaigns.models import Campaign, CatalogueSynonym
 from switchoff.reports import services
-from switchoff.reports.models import Activity, ActivityImport, ActivitySheetMapping, Notification
+from switchoff.reports.models import Activity, ActivitySheetMapping, Notification
 from switchoff.reports.spreadsheets import parse_activity_sheet
 from tests.conftest import World, logged_in
 from tests.reporting import make_campaign
@@ -142,6 +142,8 @@ def test_a_title_without_a_year_and_a_count_in_another_unit(world: World) -> Non
 
 
 def test_the_reporter_teaches_the_import_their_words_remembered_for_the_unit_and_proposed(world: World) -> None:
+    from switchoff.campaigns.models import SynonymProposal
+
     campaign = campaign_of(world)
     world.coordinator.email = "c@example.vn"
     world.coordinator.save()
@@ -182,6 +184,8 @@ def test_the_reporter_teaches_the_import_their_words_remembered_for_the_unit_and
 
 
 def test_a_corrected_sheet_imported_again_replaces_what_the_first_import_brought(world: World) -> None:
+    from switchoff.reports.models import ActivityImport
+
     campaign = campaign_of(world)
     client = logged_in(world.reporter_a)
     url = reverse("reports:activity_import", args=[campaign.pk, world.committee_a.pk])
@@ -241,6 +245,8 @@ def test_activities_already_imported_get_their_identity_and_are_replaced_by_the_
 
     from django.apps import apps
     from django.db import connection
+
+    from switchoff.reports.models import ActivityImport
 
     migration = importlib.import_module("switchoff.reports.migrations.0005_activity_identity_and_review")
     campaign = campaign_of(world)
