@@ -19,9 +19,9 @@ from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.reports import services
 from switchoff.units.models import Unit
-from tests.conftest import World, build_world
+from tests.conftest import CHROMIUM, World, build_world
 from tests.reporting import make_campaign
-from tests.test_browser import CHROMIUM, SCREENSHOTS, browser, log_in  # noqa: F401
+from tests.test_browser import SCREENSHOTS, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -74,7 +74,7 @@ def shot(page: Page, name: str) -> None:
         shutil.copy(path, Path(LOOKED_AT) / name)
 
 
-def coordinator_page(browser: Browser, base: str, world: World) -> Page:  # noqa: F811
+def coordinator_page(browser: Browser, base: str, world: World) -> Page:
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -88,7 +88,7 @@ def coordinator_page(browser: Browser, base: str, world: World) -> Page:  # noqa
 
 
 def test_returned_corrected_accepted_in_bulk_and_aggregated(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server: object,
     review_world: tuple[World, Campaign],
 ) -> None:
