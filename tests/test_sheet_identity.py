@@ -151,7 +151,8 @@ def test_the_reporter_teaches_the_import_their_words_remembered_for_the_unit_and
     url = reverse("reports:activity_import", args=[campaign.pk, world.committee_a.pk])
     check, done = check_and_confirm(client, url, clerk_sheet(), campaign)
     assert check.context["parsed"].problems == [] and len(check.context["parsed"].rows) == 5
-    assert done.status_code == 302
+    # Back to the log of the month the rows fall in.
+    assert done.status_code == 302 and done["Location"].endswith("?month=2024-11")
     assert totals(campaign, world) == {"loudspeaker": 5, "banner": 4, "website_article": 1, "meeting": 1}
     # Remembered for the unit's next file, proposed to the coordinator, who is told.
     memory = ActivitySheetMapping.objects.get(unit=world.committee_a)

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
@@ -156,7 +157,9 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
                 else:
                     stored.unlink(missing_ok=True)
                     messages.success(request, _imported_message(done))
-                    return redirect("reports:activities", campaign_id=campaign.pk, unit_id=unit.pk)
+                    # The log of the month the sheet's rows fall in (its last, when they span several).
+                    shown = f"?month={done.sheet_import.months[-1]}" if done.sheet_import.months else ""
+                    return redirect(reverse("reports:activities", args=[campaign.pk, unit.pk]) + shown)
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         file_name = (upload.name or "")[:255]
