@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from switchoff.api.base import DeviceAuth, DeviceRevoked
 from switchoff.fieldapp.strings import strings_by_language
-from switchoff.fieldwork.api import DeviceAuth, DeviceRevoked
 from switchoff.fieldwork.services import device_enrol, device_revoke
 from switchoff.people.models import User
 

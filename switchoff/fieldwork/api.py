@@ -17,18 +17,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.security.http import HttpAuthBase
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
+from switchoff.api.base import DeviceAuth, TokenAuth, error
 from switchoff.api.types import Id
 from switchoff.fieldwork import selectors, services
-from switchoff.fieldwork.access import field_cases
-from switchoff.fieldwork.models import Case, FieldDevice, Visit
+from switchoff.fieldwork.access import field_cases, teams_of_member
+from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Outcome
 from switchoff.fieldwork.rules import Status as CaseStatus
 from switchoff.lib.phones import mask_phone
-from switchoff.people.access import access_unit, act_by_token, can
-from switchoff.people.models import User, token_digest
+from switchoff.people.access import access_unit, can
+from switchoff.people.models import User
 from switchoff.people.roles import Perm
 
 BATCH_MAX = 200
@@ -38,43 +38,7 @@ OUTCOMES = Literal[
 ]  # fmt: skip
 
 
-class DeviceRevoked(Exception):
-    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data."""
-
-
-class DeviceAuth(HttpAuthBase):
-    """``Authorization: Device fd_…``: a phone signed in for field work, acting as its member."""
-
-    openapi_type = "apiKey"
-    openapi_in = "header"
-    openapi_name = "Authorization"
-
-    def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _space, raw = header.partition(" ")
-        if scheme.lower() != "device" or not raw:
-            return None
-        device = FieldDevice.objects.select_related("user", "seen").filter(digest=token_digest(raw.strip())).first()
-        if device is None:
-            return None
-        now = timezone.now()
-        if device.revoked_at is not None or not device.user.is_active:
-            raise DeviceRevoked
-        if device.expires_at <= now:
-            return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
-        user = device.user
-        act_by_token(user)
-        services.device_touch(device=device, now=now)
-        request.user = user
-        request.field_device = device  # type: ignore[attr-defined]
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language
-        return user
-
-
 def _auth() -> list[Any]:
-    from switchoff.api.root import TokenAuth
-
     return [DeviceAuth(), TokenAuth()]
 
 
@@ -278,7 +242,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {
         "member": {"id": user.pk, "name": str(user)},
         "device": _ref(device),
-        "teams": [_ref(t) for t in selectors.teams_of_member(user)],
+        "teams": [_ref(t) for t in teams_of_member(user)],
         "server_time": timezone.now(),
     }
 
@@ -408,8 +372,6 @@ class FieldPhotoOut(BaseModel):
 def visit_photo(
     request: HttpRequest, visit_id: uuid.UUID, id: Form[uuid.UUID], photo: File[UploadedFile]
 ) -> Status[dict[str, Any]] | HttpResponse:
-    from switchoff.api.root import error
-
     try:
         services.photo_check_size(photo.size or 0)
         added = services.visit_photo_add(actor=_user(request), visit_id=visit_id, photo_id=id, content=photo.read())
@@ -434,7 +396,7 @@ def progress(request: HttpRequest, unit: Id | None = None) -> dict[str, Any]:
     user = _user(request)
     team = None
     if unit is None:
-        teams = selectors.teams_of_member(user)
+        teams = teams_of_member(user)
         if not teams:
             from django.http import Http404
 

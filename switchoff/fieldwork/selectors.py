@@ -16,7 +16,7 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign
 from switchoff.counts.selectors import count_by_day, count_totals, total
 from switchoff.fieldwork import counts as keys
-from switchoff.fieldwork.access import field_cases
+from switchoff.fieldwork.access import field_cases, teams_of_member
 from switchoff.fieldwork.cases import campaigns_for
 from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Resolution, Visit
 from switchoff.fieldwork.rules import OPEN, Stage, Status
@@ -26,19 +26,6 @@ from switchoff.people.roles import Role
 from switchoff.units.models import Unit, UnitKind
 
 PROGRESS_DAYS = 14
-
-
-def teams_of_member(user: User) -> list[Unit]:
-    """The teams ``user`` belongs to (as member or leader)."""
-    return list(
-        Unit.objects.filter(
-            memberships__user=user,
-            memberships__role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER],
-            kind__category=UnitKind.Category.TEAM,
-        )
-        .distinct()
-        .order_by("search_name")
-    )
 
 
 CANDIDATES_SHOWN = 50
