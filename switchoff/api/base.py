@@ -76,12 +76,39 @@ class DeviceAuth(HttpAuthBase):
             return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
         user = device.user
         act_by_token(user)
-        device_touch(device=device, now=now)
+        device_touch(device=device, now=now, unsent=_unsent(request))
         request.user = user
         request.field_device = device  # type: ignore[attr-defined]
         translation.activate(user.language)
         request.LANGUAGE_CODE = user.language
         return user
+
+
+def _unsent(request: HttpRequest) -> int | None:
+    """What the phone says it still holds unsent (``X-Field-Unsent``), for its team leader's page."""
+    value = request.headers.get("X-Field-Unsent", "")
+    return min(int(value), 1_000_000) if value.isdigit() else None
+
+
+class RevokedDeviceAuth(HttpAuthBase):
+    """``Authorization: Device fd_…`` of a revoked phone: only to hand over the visits it still holds
+    (``POST /field/revoked/visits``); ``request.field_device`` is the device, the user its member."""
+
+    openapi_type = "apiKey"
+    openapi_in = "header"
+    openapi_name = "Authorization"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        scheme, _space, raw = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "device" or not raw:
+            return None
+        device = FieldDevice.objects.select_related("user").filter(digest=token_digest(raw.strip())).first()
+        if device is None or device.revoked_at is None:
+            return None
+        request.field_device = device  # type: ignore[attr-defined]
+        translation.activate(device.user.language)
+        request.LANGUAGE_CODE = device.user.language
+        return device.user
 
 
 _renderer = JSONRenderer()

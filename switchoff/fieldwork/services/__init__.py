@@ -7,12 +7,14 @@ pages, a batch in a fixed handful of queries), ``visit_photos`` (a visit's photo
 the person's consent; the page's visit with its photo), ``calls`` (a tap on "call" and the
 numbers sent to a member, each logged), ``devices`` (a phone signed in for field work, its
 revocation, when it was last seen), ``assignment`` (cases handed to a team or a member),
-``teams`` (a team's villages and members), ``resolutions`` (a leader settling a conflict).
+``teams`` (a team's villages and members), ``resolutions`` (a leader settling a conflict),
+``held`` (visits a revoked phone still sent, held for its team leader to accept or discard).
 """
 
 from switchoff.fieldwork.services.assignment import cases_assign
 from switchoff.fieldwork.services.calls import CallInput, calls_record, case_call_from_page, cases_download_record
 from switchoff.fieldwork.services.devices import SEEN_PRECISION, device_enrol, device_revoke, device_touch
+from switchoff.fieldwork.services.held import HeldResult, held_visits_decide, held_visits_receive
 from switchoff.fieldwork.services.resolutions import case_resolve
 from switchoff.fieldwork.services.teams import team_member_add, team_member_remove, team_villages_set
 from switchoff.fieldwork.services.visit_photos import (
@@ -31,6 +33,7 @@ from switchoff.fieldwork.services.visits import (
     VisitInput,
     VisitResult,
     case_state,
+    visit_time,
     visits_record,
 )
 
@@ -40,6 +43,7 @@ __all__ = [
     "SEEN_PRECISION",
     "CallInput",
     "FoundPerson",
+    "HeldResult",
     "PhotoRefused",
     "PhotoResult",
     "VisitInput",
@@ -53,6 +57,8 @@ __all__ = [
     "device_enrol",
     "device_revoke",
     "device_touch",
+    "held_visits_decide",
+    "held_visits_receive",
     "photo_check_size",
     "photo_prepare",
     "team_member_add",
@@ -61,5 +67,6 @@ __all__ = [
     "visit_photo_add",
     "visit_photo_view_record",
     "visit_record_from_page",
+    "visit_time",
     "visits_record",
 ]

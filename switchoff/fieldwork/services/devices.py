@@ -55,15 +55,18 @@ def device_revoke(*, actor: User, device: FieldDevice) -> FieldDevice:
     return device
 
 
-def device_touch(*, device: FieldDevice, now: datetime.datetime) -> None:
-    """When the phone was last seen, at most once a minute, beside the credential (bookkeeping, not audited)."""
+def device_touch(*, device: FieldDevice, now: datetime.datetime, unsent: int | None = None) -> None:
+    """When the phone was last seen, at most once a minute, beside the credential (bookkeeping, not audited), and
+    what it said it still held unsent (written when it changes)."""
     try:
-        seen: datetime.datetime | None = device.seen.at  # read with the device (select_related) by the API's auth
+        seen: FieldDeviceSeen | None = device.seen  # read with the device (select_related) by the API's auth
     except FieldDeviceSeen.DoesNotExist:
         seen = None
-    if seen is not None and seen > now - SEEN_PRECISION:
+    changed = unsent is not None and (seen is None or seen.unsent != unsent)
+    if seen is not None and seen.at > now - SEEN_PRECISION and not changed:
         return
+    values: dict[str, object] = {"at": now} if unsent is None else {"at": now, "unsent": unsent}
     with transaction.atomic():
-        updated = FieldDeviceSeen.objects.filter(device=device, at__lt=now - SEEN_PRECISION).update(at=now)
+        updated = FieldDeviceSeen.objects.filter(device=device).update(**values)
         if not updated:
-            FieldDeviceSeen.objects.get_or_create(device=device, defaults={"at": now})
+            FieldDeviceSeen.objects.get_or_create(device=device, defaults=values)
