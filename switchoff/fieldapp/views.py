@@ -31,6 +31,7 @@ from switchoff.api.base import DeviceAuth, DeviceRevoked
 from switchoff.fieldapp.strings import strings_by_language
 from switchoff.fieldwork import limits
 from switchoff.fieldwork.models import FieldDevice
+from switchoff.fieldwork.rules import OPEN
 from switchoff.fieldwork.services import device_enrol, device_revoke
 from switchoff.lib.useragent import phone_name
 from switchoff.people.models import User, token_digest
@@ -54,6 +55,8 @@ def app_settings() -> dict[str, object]:
     return {
         "limits": limits.as_dict(),
         "retry": {"first_s": settings.FIELD_RETRY_FIRST_S, "max_s": settings.FIELD_RETRY_MAX_S},
+        # Statuses that still wait for a visit: listed first; the others are folded away.
+        "open": sorted(OPEN),
     }
 
 

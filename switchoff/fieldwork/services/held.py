@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
-from switchoff.fieldwork.access import managed_cases, may_lead
+from switchoff.fieldwork.access import managed_cases, may_lead, team_cases
 from switchoff.fieldwork.cases import teams_of
-from switchoff.fieldwork.models import Case, FieldDevice, HeldVisit, Visit
+from switchoff.fieldwork.models import FieldDevice, HeldVisit, Visit
 from switchoff.fieldwork.services.visits import (
     FoundPerson,
     Problem,
@@ -64,9 +64,8 @@ def _payload(visit: VisitInput, offset_s: int) -> dict[str, object]:
 
 def _visit(payload: dict[str, object]) -> VisitInput:
     data = dict(payload)
-    found = data.pop("found")
-    visited_at = data.pop("visited_at")
-    household = data.pop("household")
+    found, visited_at, household = data.pop("found"), data.pop("visited_at"), data.pop("household")
+    data.pop("id")
     return VisitInput(
         **data,  # type: ignore[arg-type]
         id=uuid.UUID(str(payload["id"])),
@@ -91,7 +90,13 @@ def held_visits_receive(
     ids = [v.id for v in visits]
     held = dict(HeldVisit.objects.filter(pk__in=ids).values_list("pk", "digest"))
     recorded = dict(Visit.objects.filter(pk__in=ids).values_list("pk", "digest"))
-    cases = {c.pk: c for c in Case.objects.filter(pk__in={v.case_id for v in visits if v.case_id is not None})}
+    # The member's teams' cases, and those of the teams whose leader revoked the phone (a member taken out of a
+    # team is revoked by its leader: their visits there still reach that leader). No other case.
+    scope = team_cases(device.user)
+    if device.revoked_by is not None and device.revoked_by_id != device.user_id:
+        scope = scope | managed_cases(device.revoked_by)
+    wanted = {v.case_id for v in visits if v.case_id is not None}
+    cases = {c.pk: c for c in scope.filter(pk__in=wanted)}
     villages = {v.found.village_id for v in visits if v.found is not None and v.found.village_id is not None}
     village_teams = teams_of(villages) if villages else {}
     room = WAITING_PER_DEVICE - HeldVisit.objects.filter(device=device, state=HeldVisit.State.WAITING).count()

@@ -59,12 +59,14 @@ def team_member_remove(*, actor: User, membership: Membership) -> None:
     if not may_lead(actor, team) or (membership.role == Role.TEAM_LEADER and not can(actor, Perm.MANAGE_FIELD, team)):
         raise PermissionDenied
     person = membership.user
+    # Their phones first, while they are still in the team (``device_revoke`` checks that the actor leads them).
+    others = Membership.objects.filter(user=person, unit__kind__category=UnitKind.Category.TEAM)
+    if not others.exclude(pk=membership.pk).exists():
+        for device in FieldDevice.objects.filter(user=person, revoked_at__isnull=True):
+            device_revoke(actor=actor, device=device)
     membership.delete()
     theirs = Case.objects.filter(team=team, member=person)
     if theirs.exists():
         cases_assign(actor=actor, cases=theirs, team=team, how="member_removed")
-    if not Membership.objects.filter(user=person, unit__kind__category=UnitKind.Category.TEAM).exists():
-        for device in FieldDevice.objects.filter(user=person, revoked_at__isnull=True):
-            device_revoke(actor=actor, device=device)
     log_action("fieldwork.team.member_removed", actor=actor, obj=team, unit=team,
                data={"person": str(person), "role": membership.role})  # fmt: skip
