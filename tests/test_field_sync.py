@@ -145,8 +145,15 @@ def _job_page_after_list(world: World, content: bytes, as_of: datetime.date) -> 
     upload_id, _path = store_upload(
         "subscribers", jobs.owner_key(world.operator.pk, world.province.pk), SimpleUploadedFile("l.csv", content)
     )
-    job = ImportJob.objects.create(operator=world.operator, area=world.province, as_of=as_of, upload_id=upload_id,
-                                   file_name="l.csv", created_by=world.operator_staff, allow_mass_leave=True)  # fmt: skip
+    job = ImportJob.objects.create(
+        operator=world.operator,
+        area=world.province,
+        as_of=as_of,
+        upload_id=upload_id,
+        file_name="l.csv",
+        created_by=world.operator_staff,
+        allow_mass_leave=True,
+    )
     jobs.run_job(job.pk)
     return logged_in(world.operator_staff).get(reverse("subscribers:job", args=[job.pk])).content.decode()
 
@@ -320,7 +327,8 @@ def test_another_teams_revoked_phone_holds_nothing_of_team_a_and_its_leader_deci
     assert not HeldVisit.objects.exists()
     # Team A's held visits are decided by team A's leader only.
     a_client, a_device = _revoked_phone(world, field)
-    mine = visit_json(field.an, "agrees", visited_at=(a_device.revoked_at - datetime.timedelta(hours=1)).isoformat())  # type: ignore[operator]
+    assert a_device.revoked_at is not None
+    mine = visit_json(field.an, "agrees", visited_at=(a_device.revoked_at - datetime.timedelta(hours=1)).isoformat())
     _post(a_client, HELD, {"visits": [mine]})
     leader_b = make_user("leader.b", world.team_b, Role.TEAM_LEADER)
     assert logged_in(leader_b).get(reverse("fieldwork:held", args=[world.team_a.pk])).status_code in {403, 404}
