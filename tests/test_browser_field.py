@@ -479,7 +479,12 @@ def test_the_shell_transfers_under_300_kb_compressed_on_first_load(
     urls = {u for u in urls if u.startswith(base) and "/api/" not in u}
     sizes = {url.removeprefix(base): len(gzip.compress(_fetch(url), compresslevel=6)) for url in urls}
     files = json.loads((Path(__file__).resolve().parents[1] / "build" / "field" / "files.json").read_text())
-    for expected in ("/field/", f"/static/field/{files['app.js']}", f"/static/field/{files['app.css']}", "/field/sw.js"):
+    for expected in (
+        "/field/",
+        f"/static/field/{files['app.js']}",
+        f"/static/field/{files['app.css']}",
+        "/field/sw.js",
+    ):
         assert expected in sizes, (expected, sorted(sizes))
     total = sum(sizes.values())
     print(f"shell first load: {total} bytes gzip over {len(sizes)} files: {sizes}")

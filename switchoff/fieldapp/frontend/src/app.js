@@ -107,11 +107,13 @@ function show(message, kind = "ok", ms = FLASH_MS) {
   }, ms);
 }
 
+// The message of the moment, and, while the sign-in must be renewed, the warning that says so (it stays).
 function takeFlash() {
   if (flash && flash.until < Date.now()) flash = null;
-  if (!flash && expired) return h("p", { className: "flash warn", role: "status", id: "expired" }, expired === "password_changed" ? t("password_changed") : t("expired"), " ", h("a", { href: "/field/enrol/" }, t("set_up")));
-  if (!flash) return null;
-  return h("p", { className: `flash ${flash.kind}`, role: "status", id: "flash" }, flash.message);
+  const shown = [];
+  if (expired) shown.push(h("p", { className: "flash warn", role: "alert", id: "expired" }, expired === "password_changed" ? t("password_changed") : t("expired"), " ", h("a", { href: "/field/enrol/" }, t("set_up"))));
+  if (flash) shown.push(h("p", { className: `flash ${flash.kind}`, role: "status", id: "flash" }, flash.message));
+  return shown;
 }
 
 // ---------------------------------------------------------------- sending, and trying again
@@ -376,7 +378,7 @@ async function drawList() {
     h("div", { className: "list-head" },
       h("h1", {}, t("my_cases"), " ", h("small", { id: "case-count" }, String(cases.length))),
       h("a", { className: "button", href: "#/found", id: "add-found" }, t("add_found"))),
-    takeFlash() || "",
+    ...takeFlash(),
     ...sections,
     cases.length || found.length ? filterBar() : "",
     h("div", { id: "list-body" }),
