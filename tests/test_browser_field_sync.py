@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from switchoff.fieldwork import limits
 from switchoff.fieldwork.models import Case, FieldDevice, HeldVisit, Visit
@@ -30,7 +30,7 @@ from tests.test_browser_field import PUT_OUTBOX, READ_IDB, choose, open_case
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 API = "**/api/v1/field/**"
 
 
@@ -105,7 +105,8 @@ def test_a_refused_visit_is_corrected_and_sent_again_while_the_others_go_on(
     record(page, "Nguyễn Văn An", "Đã thông tin")
     record(page, "Nguyễn Thị Hoa", "Không có nhà")
     # A visit an older version of the app let through: a reason of 400 characters (its form took 500).
-    too_long = {
+    visit_id = "5b1f0c1e-8d2f-4c59-9a51-2f8f0d6b7a10"
+    too_long: dict[str, Any] = {
         "id": "5b1f0c1e-8d2f-4c59-9a51-2f8f0d6b7a10",
         "queuedAt": "2000-01-01T00:00:00.000Z",
         "who": "Trần Văn Bình",
@@ -161,7 +162,7 @@ def test_a_refused_visit_is_corrected_and_sent_again_while_the_others_go_on(
     reason.fill("Máy cũ vẫn dùng tốt, con cháu sẽ mua máy mới.")
     page.locator("#save-edit").click()
     expect(unsent(page)).to_have_text("Đã gửi hết các lượt thăm")
-    stored = Visit.objects.get(pk=too_long["id"])
+    stored = Visit.objects.get(pk=visit_id)
     assert stored.reason == "Máy cũ vẫn dùng tốt, con cháu sẽ mua máy mới."
     assert Visit.objects.count() == 4 and outbox_ids(page) == []
     assert Case.objects.get(found_in_field=True).found_name == "Lò Văn Tám"
@@ -353,7 +354,8 @@ def test_a_network_failing_half_the_requests_ends_with_every_visit_on_the_server
         with lock:
             n = next(turn)
             if route.request.method == "POST" and route.request.url.endswith("/visits"):
-                sent.update(visit["id"] for visit in route.request.post_data_json["visits"])
+                body = route.request.post_data_json or {}
+                sent.update(visit["id"] for visit in body.get("visits", []))
         if n % 2 == 0:
             route.continue_()
         elif n % 4 == 1:
