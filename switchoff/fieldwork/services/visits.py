@@ -154,6 +154,10 @@ def visit_problem(visit: VisitInput) -> Problem | None:
     for code, label, text, limit in texts:
         if (problem := _too_long(code, str(label), text, limit)) is not None:
             return problem
+        # No keyboard types a NUL, and PostgreSQL stores none: a client's bug, refused for this visit alone.
+        if "\x00" in text:
+            message = _("%(field)s holds a character that cannot be stored.") % {"field": label}
+            return Problem("unreadable_text", message)
     if len(visit.household) > limits.HOUSEHOLD_MAX:
         return Problem(
             "household_too_many",
