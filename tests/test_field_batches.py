@@ -20,7 +20,7 @@ from tests.conftest import World
 from tests.fieldwork_helpers import device_client, open_field
 
 OUTCOMES = ["not_home", "informed", "agrees", "needs_support", "switched", "refuses", "not_used", "moved"]
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30)
 # Each kind of refused item, and the code it must be answered with when its id is new.
 INVALID = {
     "reason_too_long": "reason_too_long",
