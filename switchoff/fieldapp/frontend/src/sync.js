@@ -213,9 +213,13 @@ export async function pullMe(token) {
 // Sends what waits, then brings the list up to date. Returns notices for the member.
 export async function sync(token) {
   const notices = await sendAll(token);
-  const whole = await pullCases(token);
-  // The teams' villages (for a person found at the door) when the scope may have changed.
-  if (whole || !(await store.getSetting("villages"))) await pullMe(token);
+  // The teams' villages (for a person found at the door): at the first sync alongside the list (one round
+  // trip on a slow link, not two), and again whenever the whole list had to come (the scope changed).
+  if (!(await store.getSetting("villages"))) {
+    await Promise.all([pullCases(token), pullMe(token)]);
+  } else if (await pullCases(token)) {
+    await pullMe(token);
+  }
   return notices;
 }
 
