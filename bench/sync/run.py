@@ -48,7 +48,7 @@ DOWN_KBPS = int(os.environ.get("BENCH_DOWN_KBPS", "750"))
 UP_KBPS = int(os.environ.get("BENCH_UP_KBPS", "250"))
 LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", "300"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-PASSWORD = "bench-sync-password-2026"
+PASSWORD = "bench-sync-password-2026"  # noqa: S105  (a throw-away database's member)
 BIN = Path(sys.executable).parent
 
 workdir = tempfile.mkdtemp(prefix="switchoff-bench-sync-")
