@@ -143,7 +143,7 @@ async function syncNow(asked) {
     if (asked) show(t("offline_kept"), "warn");
     failures += 1;
     await scheduleRetry();
-    await draw();
+    await refresh();
     return null;
   }
   syncing = (async () => {
@@ -171,7 +171,7 @@ async function syncNow(asked) {
       syncing = null;
     }
     if (!expired) await scheduleRetry();
-    await draw();
+    await refresh();
   })();
   return syncing;
 }
@@ -850,6 +850,18 @@ async function leave(lost) {
 
 // ---------------------------------------------------------------- drawing
 
+// After a sync or a change of the network: the bar, and the list if it is on screen. A visit being typed is
+// never drawn again under the member's fingers (a retry in the background would wipe what they chose).
+async function refresh() {
+  if (!device || revokedToken) return draw();
+  const route = location.hash.replace(/^#\/?/, "");
+  if (route) {
+    await drawStatus();
+    return;
+  }
+  await draw();
+}
+
 async function draw() {
   document.documentElement.lang = language;
   document.title = t("title");
@@ -892,7 +904,7 @@ async function start() {
   if (!(language in STRINGS)) language = "vi";
   window.addEventListener("hashchange", () => { window.scrollTo(0, 0); draw(); });
   window.addEventListener("online", () => { failures = 0; syncNow(false); });
-  window.addEventListener("offline", () => draw());
+  window.addEventListener("offline", () => refresh());
   await draw();
   if ((device || revokedToken) && navigator.onLine) await syncNow(false);
   else if (device || revokedToken) await scheduleRetry();
