@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,7 +192,10 @@ def held_visits_decide(*, actor: User, team: Unit, ids: Sequence[uuid.UUID], acc
     for item in chosen:
         by_member[item.member_id].append(item)
     scope = managed_cases(actor)
-    villages = visible_units(actor, Perm.LEAD_TEAM) | visible_units(actor, Perm.MANAGE_FIELD)
+
+    def villages() -> QuerySet[Unit]:
+        return visible_units(actor, Perm.LEAD_TEAM) | visible_units(actor, Perm.MANAGE_FIELD)
+
     accepted: list[HeldVisit] = []
     for items in by_member.values():
         results = record_batch(actor=actor, member=items[0].member, visits=[_visit(i.payload) for i in items],

@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from switchoff.audit.services import log_action
 from switchoff.fieldwork import limits, rules
@@ -123,11 +124,40 @@ class Problem(NamedTuple):
     message: str
 
 
-def _too_long(code: str, label: str, text: str, limit: int) -> Problem | None:
-    if len(text) <= limit:
-        return None
-    message = _("%(field)s is limited to %(limit)s characters (it has %(n)s): shorten it and send it again.")
-    return Problem(code, message % {"field": label, "limit": limit, "n": len(text)})
+# Each text a visit holds, its limit and the code of its refusal; its name for the message (read only then).
+_TEXTS = (
+    ("note", limits.NOTE_MAX, "note_too_long"),
+    ("reason", limits.REASON_MAX, "reason_too_long"),
+    ("moved_to", limits.MOVED_TO_MAX, "moved_to_too_long"),
+    ("device_model", limits.DEVICE_MODEL_MAX, "device_model_too_long"),
+)
+_FOUND_TEXTS = (
+    ("name", limits.FOUND_NAME_MAX, "name_too_long"),
+    ("number", limits.FOUND_NUMBER_MAX, "number_too_long"),
+    ("address", limits.FOUND_ADDRESS_MAX, "address_too_long"),
+)
+_LABELS = {
+    "note": gettext_lazy("The note"),
+    "reason": gettext_lazy("The reason for refusing"),
+    "moved_to": gettext_lazy("Where they moved"),
+    "device_model": gettext_lazy("The new phone's model"),
+    "name": gettext_lazy("The name"),
+    "number": gettext_lazy("The phone number"),
+    "address": gettext_lazy("The address"),
+}
+
+
+def _text_problem(holder: object, texts: tuple[tuple[str, int, str], ...]) -> Problem | None:
+    for name, limit, code in texts:
+        text: str = getattr(holder, name)
+        if len(text) > limit:
+            message = _("%(field)s is limited to %(limit)s characters (it has %(n)s): shorten it and send it again.")
+            return Problem(code, message % {"field": _LABELS[name], "limit": limit, "n": len(text)})
+        # No keyboard types a NUL, and PostgreSQL stores none: a client's bug, refused for this visit alone.
+        if "\x00" in text:
+            message = _("%(field)s holds a character that cannot be stored.") % {"field": _LABELS[name]}
+            return Problem("unreadable_text", message)
+    return None
 
 
 def visit_problem(visit: VisitInput) -> Problem | None:
@@ -139,25 +169,10 @@ def visit_problem(visit: VisitInput) -> Problem | None:
         return Problem(
             "case_or_found", _("A visit is to a case, or to a person found in the field, not both and not neither.")
         )
-    texts = [
-        ("note_too_long", _("The note"), visit.note, limits.NOTE_MAX),
-        ("reason_too_long", _("The reason for refusing"), visit.reason, limits.REASON_MAX),
-        ("moved_to_too_long", _("Where they moved"), visit.moved_to, limits.MOVED_TO_MAX),
-        ("device_model_too_long", _("The new phone's model"), visit.device_model, limits.DEVICE_MODEL_MAX),
-    ]
-    if visit.found is not None:
-        texts += [
-            ("name_too_long", _("The name"), visit.found.name, limits.FOUND_NAME_MAX),
-            ("number_too_long", _("The phone number"), visit.found.number, limits.FOUND_NUMBER_MAX),
-            ("address_too_long", _("The address"), visit.found.address, limits.FOUND_ADDRESS_MAX),
-        ]
-    for code, label, text, limit in texts:
-        if (problem := _too_long(code, str(label), text, limit)) is not None:
-            return problem
-        # No keyboard types a NUL, and PostgreSQL stores none: a client's bug, refused for this visit alone.
-        if "\x00" in text:
-            message = _("%(field)s holds a character that cannot be stored.") % {"field": label}
-            return Problem("unreadable_text", message)
+    if (problem := _text_problem(visit, _TEXTS)) is not None:
+        return problem
+    if visit.found is not None and (problem := _text_problem(visit.found, _FOUND_TEXTS)) is not None:
+        return problem
     if len(visit.household) > limits.HOUSEHOLD_MAX:
         return Problem(
             "household_too_many",
@@ -347,7 +362,7 @@ def visits_record(
         device=device,
         sent_at=sent_at,
         scope=team_cases(actor),
-        villages=visible_units(actor, Perm.VISIT),
+        villages=lambda: visible_units(actor, Perm.VISIT),
     )
 
 
@@ -359,10 +374,11 @@ def record_batch(
     device: FieldDevice | None,
     sent_at: datetime.datetime | None,
     scope: QuerySet[Case],
-    villages: QuerySet[Unit],
+    villages: Callable[[], QuerySet[Unit]],
 ) -> list[VisitResult]:
     """``visits_record`` for ``member``'s visits, reaching the cases of ``scope`` and the villages of ``villages``:
-    the member's own (``visits_record``), or those a leader directs when accepting a held visit (``held``).
+    the member's own (``visits_record``), or those a leader directs when accepting a held visit (``held``);
+    ``villages`` is asked only when a visit is to a person found at the door (it costs queries).
     Runs in the caller's transaction."""
     now = timezone.now()
     batch = _Batch(actor=actor, device=device, now=now, member=member, scope=scope)
@@ -373,14 +389,13 @@ def record_batch(
     # The team's cases, not only the member's list: one handed to a teammate while the phone was offline
     # keeps the visit and is flagged in conflict below. Whether each number left its operator's latest list
     # comes with it: a switch reported for a number already gone is verified at once.
-    gone = Subscriber.objects.filter(pk=OuterRef("subscriber_id"), status=Subscriber.Status.LEFT)
-    cases: dict[int, Case] = {
-        c.pk: c
-        for c in scope.filter(pk__in=case_ids)
-        .annotate(gone_from_list=Exists(gone))
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    }
+    # (Asked only when a switch is reported: no other outcome looks at it.)
+    locked = scope.filter(pk__in=case_ids)
+    switched = rules.Outcome.SWITCHED
+    if any(v.outcome == switched or any(o == switched for _c, o in v.household) for v in visits):
+        gone = Subscriber.objects.filter(pk=OuterRef("subscriber_id"), status=Subscriber.Status.LEFT)
+        locked = locked.annotate(gone_from_list=Exists(gone))
+    cases: dict[int, Case] = {c.pk: c for c in locked.order_by("pk").select_for_update(of=("self",))}
     batch.cases = cases
     stale = [
         c.pk
@@ -398,7 +413,7 @@ def record_batch(
     places: dict[int, Unit] = {}
     if any(v.found for v in visits):
         wanted = {v.found.village_id for v in visits if v.found and v.found.village_id is not None}
-        places = {u.pk: u for u in villages.filter(pk__in=wanted, kind__category=UnitKind.Category.VILLAGE)}
+        places = {u.pk: u for u in villages().filter(pk__in=wanted, kind__category=UnitKind.Category.VILLAGE)}
     seen_in_batch: dict[uuid.UUID, str] = {}
     for visit in visits:
         digest = visit.digest()
