@@ -102,7 +102,6 @@ class FieldMeOut(Schema):
     member: FieldRef
     device: FieldRef | None
     teams: list[FieldRef]
-    villages: list[FieldVillageOut] = Field(description="The villages the member's teams cover (a person found).")
     server_time: datetime.datetime
 
 
@@ -111,6 +110,11 @@ class FieldCasesOut(Schema):
     next_cursor: str | None
     server_time: datetime.datetime
     removed: list[int]
+    villages: list[FieldVillageOut] | None = Field(
+        None,
+        description="On the first page of a whole list (no token): the villages the member's teams cover, where a "
+        "person found at the door is placed.",
+    )
     sync_token: str = Field(
         description="Send it back as `token` at the next sync: only what changed since comes (412 `resync`: "
         "download the whole list again). On every page of a walk, the same."
@@ -324,12 +328,10 @@ def cases_out(
 def me(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
     device = getattr(request, "field_device", None)
-    teams = teams_of_member(user)
     return {
         "member": {"id": user.pk, "name": str(user)},
         "device": _ref(device),
-        "teams": [_ref(t) for t in teams],
-        "villages": selectors.villages_of_teams([t.pk for t in teams]),
+        "teams": [_ref(t) for t in teams_of_member(user)],
         "server_time": timezone.now(),
     }
 
@@ -368,11 +370,13 @@ def cases(
         raise DjangoValidationError({"cursor": ["not a cursor this API gave"]}) from None
     services.cases_download_record(actor=user, cases=page.items, via="api")
     out = cases_out(user, page.items, page.households)
+    whole = since is None and not cursor
     return {
         "items": [out[c.pk] for c in page.items],
         "next_cursor": page.next_cursor,
         "server_time": now,
         "removed": page.removed,
+        "villages": selectors.villages_of_teams([t.pk for t in teams_of_member(user)]) if whole else None,
         "sync_token": synctoken.make(user, started=page.started),
     }
 

@@ -166,7 +166,8 @@ async function measure(token, path, headers) {
 export async function pullCases(token) {
   const counts = await store.unsentCounts();
   const headers = { "X-Field-Unsent": String(counts.total) };
-  let syncToken = await store.getSetting("syncToken");
+  // Without the teams' villages (a phone that synced before they came with the list) the whole list comes.
+  let syncToken = (await store.getSetting("villages")) ? await store.getSetting("syncToken") : null;
   for (let attempt = 0; attempt < 2; attempt++) {
     let cursor = null;
     const items = [];
@@ -187,6 +188,8 @@ export async function pullCases(token) {
       await store.setSetting("clockOffset", Date.parse(page.server_time) - (before + after) / 2);
       items.push(...page.items);
       if (!cursor) removed = page.removed;
+      // The teams' villages come with the first page of a whole list (a person found is placed in one).
+      if (page.villages) await store.setSetting("villages", page.villages);
       cursor = page.next_cursor;
       last = page;
     } while (cursor);
@@ -203,23 +206,10 @@ export async function pullCases(token) {
   return true;
 }
 
-// The member, their teams and the villages those cover (a person found at the door is placed in one).
-export async function pullMe(token) {
-  const me = await json(await call(token, "GET", "/me"));
-  await store.setSetting("villages", me.villages);
-  return me;
-}
-
 // Sends what waits, then brings the list up to date. Returns notices for the member.
 export async function sync(token) {
   const notices = await sendAll(token);
-  // The teams' villages (for a person found at the door): at the first sync alongside the list (one round
-  // trip on a slow link, not two), and again whenever the whole list had to come (the scope changed).
-  if (!(await store.getSetting("villages"))) {
-    await Promise.all([pullCases(token), pullMe(token)]);
-  } else if (await pullCases(token)) {
-    await pullMe(token);
-  }
+  await pullCases(token);
   return notices;
 }
 
