@@ -137,7 +137,7 @@ def test_a_refused_visit_is_corrected_and_sent_again_while_the_others_go_on(
     page.get_by_label("Họ và tên", exact=True).fill("Lò Văn Tám")
     choose(page, "Đã thông tin")
     page.locator("#save-found").click()
-    expect(page.locator("#found-form .form-error")).to_have_text("Hãy chọn thôn, khối phố hoặc tổ dân phố.")
+    expect(page.locator("#found-form .field-error")).to_have_text("Hãy chọn thôn, khối phố hoặc tổ dân phố.")
     page.get_by_label("Thôn, khối phố hoặc tổ dân phố").select_option(label="Khối 2")
     page.locator("#save-found").click()
     expect(page.locator("#cases a.case.pending-found")).to_contain_text("Lò Văn Tám")

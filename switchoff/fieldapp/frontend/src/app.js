@@ -643,11 +643,22 @@ function visitFrom(form, item, base = null) {
   };
 }
 
+// What the form still needs, said below it and beside the field, which is brought into view.
+function refuse(form, message, field) {
+  form.querySelector(".form-error").textContent = message;
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
+  if (field) {
+    field.after(h("p", { className: "form-error field-error", role: "alert" }, message));
+    field.scrollIntoView({ block: "center" });
+    if (field.focus) field.focus({ preventScroll: true });
+  }
+}
+
 async function save(event, item) {
   event.preventDefault();
   const form = event.target;
   if (!form.elements.outcome.value) {
-    form.querySelector(".form-error").textContent = t("choose_outcome");
+    refuse(form, t("choose_outcome"), form.querySelector("fieldset.outcomes"));
     return;
   }
   form.clockOffset = await clockOffsetSeconds();
@@ -723,14 +734,9 @@ async function drawEdit(id) {
   const form = h("form", { className: "visit", id: "edit-form", novalidate: true });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!form.elements.outcome.value) {
-      form.querySelector(".form-error").textContent = t("choose_outcome");
-      return;
-    }
-    if (visit.found && !form.elements.village.value) {
-      form.querySelector(".form-error").textContent = t("village_needed");
-      return;
-    }
+    if (!form.elements.outcome.value) return refuse(form, t("choose_outcome"), form.querySelector("fieldset.outcomes"));
+    if (visit.found && !form.elements.name.value.trim()) return refuse(form, t("name_needed"), form.elements.name);
+    if (visit.found && !form.elements.village.value) return refuse(form, t("village_needed"), form.elements.village);
     const corrected = visitFrom(form, item, visit);
     if (visit.found) corrected.found = { name: form.elements.name.value.trim(), number: form.elements.number.value.trim(), address: form.elements.address.value.trim(), village_id: Number(form.elements.village.value) };
     await store.requeueVisit(entry, corrected, corrected.found ? corrected.found.name : entry.who);
@@ -781,10 +787,14 @@ async function foundFields(found = null) {
 
 async function drawFound() {
   const form = h("form", { className: "visit", id: "found-form", novalidate: true, onsubmit: (event) => {
-    const error = !form.elements.name.value.trim() ? t("name_needed") : !form.elements.village.value ? t("village_needed") : "";
-    if (error) {
+    if (!form.elements.name.value.trim()) {
       event.preventDefault();
-      form.querySelector(".form-error").textContent = error;
+      refuse(form, t("name_needed"), form.elements.name);
+      return;
+    }
+    if (!form.elements.village.value) {
+      event.preventDefault();
+      refuse(form, t("village_needed"), form.elements.village);
       return;
     }
     save(event, null);
@@ -814,7 +824,8 @@ async function switchLanguage() {
 async function logOut() {
   const counts = await store.unsentCounts();
   if (!counts.pending && !counts.photosPending) return leave(0);
-  const message = h("p", { id: "logout-message" }, t("logout_waiting", { n: counts.pending, p: counts.photosPending }));
+  const what = (c) => [c.pending ? t("unsent", { n: c.pending }) : "", c.photosPending ? t("unsent_photos", { n: c.photosPending }) : ""].filter(Boolean).join(", ");
+  const message = h("p", { id: "logout-message" }, t("logout_waiting", { what: what(counts) }));
   const panel = h("section", { className: "card warning", id: "logout-panel", role: "alertdialog", "aria-labelledby": "logout-title" },
     h("h2", { id: "logout-title" }, t("logout_title")),
     message,
@@ -822,7 +833,7 @@ async function logOut() {
       await syncNow(true);
       const left = await store.unsentCounts();
       if (!left.pending && !left.photosPending) return leave(0);
-      message.textContent = t("still_unsent", { n: left.pending, p: left.photosPending });
+      message.textContent = t("still_unsent", { what: what(left) });
       root.prepend(panel);
     } }, t("send_then_logout")),
     h("button", { type: "button", className: "big", id: "logout-anyway", onclick: () => leave(counts.pending + counts.photosPending) }, t("logout_anyway", { n: counts.pending + counts.photosPending })),
