@@ -764,7 +764,7 @@ async function drawEdit(id) {
       entry.message ? h("p", { className: "flash warn", id: "refusal" }, entry.message) : ""),
     form,
   );
-  const fieldOf = { reason_too_long: "reason", moved_to_too_long: "moved_to", device_model_too_long: "device_model", note_too_long: "note", village_required: "village", name_too_long: "name", address_too_long: "address", number_too_long: "number", bad_number: "number", name_required: "name" }[entry.code];
+  const fieldOf = { reason_too_long: "reason", moved_to_too_long: "moved_to", device_model_too_long: "device_model", note_too_long: "note", village_required: "village", name_too_long: "name", address_too_long: "address", number_too_long: "number", bad_number: "number", already_a_case: "number", name_required: "name" }[entry.code];
   if (fieldOf && form.elements[fieldOf]) {
     form.elements[fieldOf].scrollIntoView({ block: "center" });
     form.elements[fieldOf].focus({ preventScroll: true });
