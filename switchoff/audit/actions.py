@@ -278,6 +278,10 @@ def _visits_recorded(data: dict[str, Any]) -> str:
     }
 
 
+def _held(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s visit", "%(n)s visits", data["visits"]) % {"n": _n(data["visits"])}
+
+
 def _calls(data: dict[str, Any]) -> str:
     return ngettext("%(n)s call", "%(n)s calls", data["calls"]) % {"n": _n(data["calls"])}
 
@@ -352,6 +356,9 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.case.resolved": _a(gettext_lazy("Case in conflict resolved"), _case_resolved),
     "fieldwork.device.enrolled": _a(gettext_lazy("Phone signed in for field work"), _device),
     "fieldwork.device.revoked": _a(gettext_lazy("Field phone revoked"), _device),
+    "fieldwork.visits.held": _a(gettext_lazy("Visits of a revoked phone held for the team leader"), _held),
+    "fieldwork.held.accepted": _a(gettext_lazy("Visits of a revoked phone accepted by the team leader"), _held),
+    "fieldwork.held.discarded": _a(gettext_lazy("Visits of a revoked phone discarded by the team leader"), _held),
     "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
     "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
     # devices
