@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files come compressed from collectstatic), before anything that reads the body.
+    "switchoff.web.compression.FieldGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "switchoff.web.middleware.NoStoreMiddleware",
     "switchoff.lib.request_context.RequestContextMiddleware",
@@ -154,6 +156,14 @@ for _proxy in TRUSTED_PROXIES:
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
 # A phone signed in for field work stays signed in this long (revoked sooner by its team leader).
 FIELD_DEVICE_DAYS = env_int("FIELD_DEVICE_DAYS", 365)
+# The field app's sync token: older than this, the phone downloads its whole list again (412); a sync sends
+# again what changed in the margin before its token's time (a transaction still open then is not missed).
+FIELD_SYNC_TOKEN_DAYS = env_int("FIELD_SYNC_TOKEN_DAYS", 7)
+FIELD_SYNC_MARGIN_S = env_int("FIELD_SYNC_MARGIN_S", 300)
+# The field app retries unsent work by itself: the first wait after a failure, doubled up to the longest
+# (with jitter), in seconds.
+FIELD_RETRY_FIRST_S = env_int("FIELD_RETRY_FIRST_S", 15)
+FIELD_RETRY_MAX_S = env_int("FIELD_RETRY_MAX_S", 300)
 # Searches by a full phone number disclose whether (and where) that number is listed: each is
 # logged like a reveal, and a person may make this many a minute (a mask leaves 10,000 candidates).
 NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
@@ -222,6 +232,9 @@ STATICFILES_DIRS = [
     # The field app, built by `npm run build` (switchoff/fieldapp/frontend/build.mjs).
     ("field", BASE_DIR / "build" / "field"),
 ]
+# Cached for good by browsers: names with a hash of their content, those of collectstatic's manifest (12 hex
+# digits) and the field app's own (8 characters, from esbuild: build.mjs), which its shell and service worker use.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"(\.[0-9a-f]{12}\.[^/.]+$)|(^/static/field/[^/]+\.[A-Z0-9]{8}\.(js|css)$)"
 MEDIA_ROOT = VAR_DIR / "uploads"
 MEDIA_URL = "/media/"
 STORAGES: dict[str, dict[str, Any]] = {

@@ -31,6 +31,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
 
 SHELL_BUDGET_BYTES = 300 * 1024
+CACHED_URLS = (
+    "async () => { const out = []; for (const n of await caches.keys()) { const c = await caches.open(n);"
+    " for (const r of await c.keys()) out.push(r.url); } return out; }"
+)
 
 # Reads the app's IndexedDB from the page, with the browser's own API (not the app's code).
 OPEN_IDB = """const db = await new Promise((ok, ko) => {
@@ -189,9 +193,10 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     assert Visit.objects.count() == 0 and VisitPhoto.objects.count() == 0
 
     # Still without signal, the page is reloaded: the shell comes from the service worker,
-    # the cases and the three visits from IndexedDB.
+    # the cases and the three visits from IndexedDB; the person found at the door is in the list already.
     page.reload()
-    expect(page.locator("#cases a.case")).to_have_count(3)
+    expect(page.locator("#cases a.case")).to_have_count(4)
+    expect(page.locator("#cases a.case.pending-found")).to_contain_text("Lý Thị Mai")
     expect(unsent(page)).to_have_attribute("data-count", "3")
     expect(page.locator("#network")).to_have_text("Mất sóng")
     expect(unsent(page)).to_have_attribute("data-photos", "1")
@@ -239,11 +244,20 @@ def test_three_visits_offline_survive_a_reload_and_are_sent_once_when_the_signal
     assert Visit.objects.count() == 3 and VisitPhoto.objects.count() == 1
     assert errors == []
 
-    # Logging out of the phone revokes its token and leaves nothing of the member on it.
+    # Logging out of the phone revokes its token and leaves nothing of the member on it: only a note of what
+    # happened, which the app shows, offline too (its shell and service worker stay: no one's data in them).
     page.locator("#logout").click()
-    page.wait_for_url(f"{base}/field/enrol/")
+    expect(page.locator("#signed-out")).to_have_attribute("data-reason", "logout")
     assert FieldDevice.objects.get().revoked_at is not None
-    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
+    left = page.evaluate(READ_IDB)
+    assert left["cases"] == [] and left["outbox"] == [] and left["photos"] == [] and left["calls"] == []
+    assert left["settings"] == [{"reason": "logout", "at": left["settings"][0]["at"], "lost": 0}]
+    assert "Nguyễn" not in json.dumps(left, ensure_ascii=False)
+    # The session cookie of the enrol page's login went with Clear-Site-Data.
+    assert not [c for c in context.cookies() if c["name"] == "sessionid"]
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#signed-out")).to_contain_text("Bạn đã đăng xuất khỏi máy này")
     context.close()
 
 
@@ -263,17 +277,24 @@ def test_only_the_members_own_cases_reach_the_phone_and_a_revoked_phone_wipes_it
     text = json.dumps(stored, ensure_ascii=False)
     assert "Nguyễn Thị Cúc" not in text and "0868123458" not in text
     assert "Nguyễn Văn Bảo" not in text
-    cached = page.evaluate(
-        "async () => { const out = []; for (const n of await caches.keys()) { const c = await caches.open(n);"
-        " for (const r of await c.keys()) out.push(r.url); } return out; }"
-    )
+    cached = page.evaluate(CACHED_URLS)
     assert cached and all("/api/" not in url for url in cached)
 
     device_revoke(actor=world.leader_a, device=FieldDevice.objects.get(user=world.member_a))
     page.locator("#send-now").click()
     expect(page.locator("#signed-out")).to_contain_text("Tổ trưởng đã thu hồi quyền của máy này")
-    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((d) => d.name))") == []
-    assert page.evaluate("caches.keys()") == []
+    # Nothing of the member is left: no case, no token; only the note of what happened.
+    expect(page.locator("#log-in-again")).to_be_visible()
+    left = page.evaluate(READ_IDB)
+    assert left["cases"] == [] and left["outbox"] == []
+    assert [entry["reason"] for entry in left["settings"]] == ["revoked"]
+    text = json.dumps(left, ensure_ascii=False)
+    assert "Nguyễn" not in text and "fd_" not in text
+    # The shell stays cached (no one's data in it): the app still opens without signal, and says why.
+    assert all("/api/" not in url for url in page.evaluate(CACHED_URLS))
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#signed-out")).to_contain_text("Tổ trưởng đã thu hồi quyền của máy này")
     page.screenshot(path=str(SCREENSHOTS / "field-revoked-vi-360.png"), full_page=True)
     context.close()
 
@@ -457,7 +478,13 @@ def test_the_shell_transfers_under_300_kb_compressed_on_first_load(
     }
     urls = {u for u in urls if u.startswith(base) and "/api/" not in u}
     sizes = {url.removeprefix(base): len(gzip.compress(_fetch(url), compresslevel=6)) for url in urls}
-    for expected in ("/field/", "/static/field/app.js", "/static/field/app.css", "/field/sw.js"):
+    files = json.loads((Path(__file__).resolve().parents[1] / "build" / "field" / "files.json").read_text())
+    for expected in (
+        "/field/",
+        f"/static/field/{files['app.js']}",
+        f"/static/field/{files['app.css']}",
+        "/field/sw.js",
+    ):
         assert expected in sizes, (expected, sorted(sizes))
     total = sum(sizes.values())
     print(f"shell first load: {total} bytes gzip over {len(sizes)} files: {sizes}")

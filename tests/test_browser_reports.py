@@ -40,7 +40,7 @@ def last_month() -> datetime.date:
 def log_activity(page: Page, day: str, form: str, count: str) -> None:
     page.get_by_label("Ngày (dd/mm/yyyy)").fill(day)
     page.get_by_label("Hình thức truyền thông").select_option(label=form)
-    page.get_by_label("Số lượt").fill(count)
+    page.get_by_label("Số lượng").fill(count)
     page.get_by_role("button", name="Ghi nhận").click()
     expect(page.locator(".messages")).to_contain_text("Đã ghi nhận hoạt động")
 
@@ -66,7 +66,7 @@ def test_monthly_report_from_log_to_acceptance(browser: Browser, live_server: ob
     reporter.get_by_label(f"01/{month:%m} Phát thanh trên loa truyền thanh cơ sở").fill("2")
     reporter.get_by_label(f"02/{month:%m} Phát thanh trên loa truyền thanh cơ sở").fill("1")
     reporter.get_by_role("button", name="Lưu bảng").click()
-    expect(reporter.locator(".messages")).to_contain_text("2 hoạt động")
+    expect(reporter.locator(".messages")).to_contain_text("Số ô thêm mới: 2")
 
     reporter.get_by_role("link", name=f"Báo cáo {month:%m/%Y}").click()
     # 3 + 4 + 2 + 1 broadcasts and 1 meeting, prefilled from the log: never added together.

@@ -45,7 +45,7 @@ def server_clock(request: pytest.FixtureRequest) -> Iterator[None]:
 def submit_at(world: World, moment: datetime.datetime, **campaign_extra: object) -> MonthlyReport:
     campaign = make_campaign(world, **campaign_extra)
     report = report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY)
-    return report_submit(actor=world.reporter_a, report=report, now=moment)
+    return report_submit(actor=world.reporter_a, report=report, now=moment, no_activity=True)
 
 
 def test_last_second_of_the_9th_is_on_time(world: World, server_clock: None) -> None:
@@ -108,7 +108,7 @@ def test_after_the_lock_only_the_coordinator_can_reopen(world: World) -> None:
     report_reopen(actor=world.coordinator, report=report, reason="Sửa số liệu", now=after_lock)
     report.refresh_from_db()
     report_save(actor=world.reporter_a, report=report, lines=[], comment="đã sửa", other_results="", now=after_lock)
-    assert report_submit(actor=world.reporter_a, report=report, now=after_lock).late is True
+    assert report_submit(actor=world.reporter_a, report=report, now=after_lock, no_activity=True).late is True
 
 
 def test_unit_created_mid_month_is_expected_that_month(world: World) -> None:
@@ -134,9 +134,9 @@ def test_completeness_rates_follow_dhis2(world: World) -> None:
     expected = {u.name for u in expected_units(campaign, JULY)}
     assert expected == {"UBND phường Lương Văn Tri", "UBND phường Đông Kinh", "Viettel Lạng Sơn"}
     on_time = report_open(actor=None, campaign=campaign, unit=world.committee_a, month=JULY)
-    report_submit(actor=world.reporter_a, report=on_time, now=at(2024, 8, 5, 9, 0))
+    report_submit(actor=world.reporter_a, report=on_time, now=at(2024, 8, 5, 9, 0), no_activity=True)
     late = report_open(actor=None, campaign=campaign, unit=world.operator, month=JULY)
-    report_submit(actor=world.operator_staff, report=late, now=at(2024, 8, 12, 9, 0))
+    report_submit(actor=world.operator_staff, report=late, now=at(2024, 8, 12, 9, 0), no_activity=True)
     result = completeness(campaign=campaign, month=JULY, now=at(2024, 8, 20))
     assert (result.expected, result.actual, result.on_time) == (3, 2, 1)
     assert result.completeness_rate == 66.7 and result.timeliness_rate == 33.3

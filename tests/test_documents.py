@@ -267,17 +267,25 @@ def test_docx_tables_total_with_vietnamese_thousands_and_repeat_their_header() -
         ]
     )
     more_rows = cell_texts(data_tables(read_docx(more))[0])
-    # Both broadcast lines in "lượt": one "Tổng cộng", people reached summed over the lines that say.
-    assert more_rows[-1] == ["Tổng cộng", "Tổng cộng", "Tổng cộng", "lượt", "1.234", "10.000"]
+    # Both broadcast lines in "lượt": one "Tổng cộng", people reached summed over the lines that say,
+    # and said to be for the 1.000 broadcasts that gave a figure, not for all 1.234.
+    assert more_rows[-1] == [
+        "Tổng cộng",
+        "Tổng cộng",
+        "Tổng cộng",
+        "lượt",
+        "1.234",
+        "10.000 (1.000/1.234 lượt có số liệu)",
+    ]
     assert all(
         run.bold for cell in data_tables(read_docx(more))[0].rows[-1].cells for p in cell.paragraphs for run in p.runs
     )
     assert all(run.bold for cell in by_form.rows[0].cells for p in cell.paragraphs for run in p.runs)
 
     rows = cell_texts(by_unit)
-    # Only the forms someone reported get a column ("meeting" has none).
+    # Only the forms someone reported get a column ("meeting" has none), each naming its unit of count.
     # No "Tổng" column across forms: their units of count differ.
-    assert rows[0] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1]]
+    assert rows[0] == ["STT", "Đơn vị", *(f"{name} ({unit})" for _code, name, unit in FORMS[:3])]
     assert rows[1] == ["1", DK, "600", "0", "20"]
     assert rows[2] == ["2", LVT, "400", "14", "200"]
     assert rows[-1] == ["Tổng cộng", "Tổng cộng", "1.000", "14", "220"]
@@ -357,8 +365,10 @@ def test_xlsx_sheets_numbers_totals_and_frozen_headers() -> None:
     assert all(c.font.b for c in sheet[2])
     assert sheet.freeze_panes == "A3"
     assert [c.value for c in sheet[3]] == [1, FORMS[0][1], "Loa di động", "lượt", 1000, 10000]
-    # No sum over different units of count; each has a single line here, so no total row.
-    assert sheet.max_row == 5
+    # No sum over different units of count; each has a single line here, so no total row; under the
+    # table, which reports the figures hold.
+    assert sheet.max_row == 7 and sheet["A6"].value is None
+    assert sheet["B7"].value == "Số liệu tổng hợp từ các báo cáo đã được chấp nhận."
     more = make_report(
         by_form_medium=[
             *make_report().by_form_medium,
@@ -366,14 +376,16 @@ def test_xlsx_sheets_numbers_totals_and_frozen_headers() -> None:
         ]
     )
     more_sheet = load_workbook(BytesIO(report_xlsx(more)))["Theo hình thức"]
-    assert [c.value for c in more_sheet[7]] == [None, "Tổng cộng", None, "lượt", 1234, 10000]
+    assert [c.value for c in more_sheet[7]] == [
+        None, "Tổng cộng", None, "lượt", 1234, "10.000 (1.000/1.234 lượt có số liệu)"
+    ]  # fmt: skip
     assert [c.value for c in more_sheet[6]][-1] == "Chưa báo cáo"
     assert type(more_sheet["E7"].value) is int
     assert more_sheet["E7"].number_format == "#,##0" and more_sheet["E7"].font.b
     assert sheet["E3"].border.left.style == "thin"
 
     sheet = book["Theo đơn vị"]
-    assert [c.value for c in sheet[2]] == ["STT", "Đơn vị", FORMS[0][1], FORMS[1][1], FORMS[2][1]]
+    assert [c.value for c in sheet[2]] == ["STT", "Đơn vị", *(f"{name} ({unit})" for _code, name, unit in FORMS[:3])]
     assert sheet.freeze_panes == "C3"
     assert [c.value for c in sheet[3]] == [1, DK, 600, 0, 20]
     assert [c.value for c in sheet[5]] == [None, "Tổng cộng", 1000, 14, 220]

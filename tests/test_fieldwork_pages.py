@@ -35,7 +35,8 @@ def test_a_leader_revokes_a_members_phone_from_the_team_page(world: World) -> No
     device, _raw = device_enrol(actor=world.member_a, name="Mất")
     client = logged_in(world.leader_a)
     page = client.get(reverse("fieldwork:team", args=[world.team_a.pk])).content.decode()
-    assert "will be lost" in page or "sẽ bị mất" in page
+    # Revoking stops new work, not work done: what the phone recorded before waits for the leader.
+    assert "wait for you to accept or discard" in page or "chờ tổ trưởng" in page
     asked = client.post(reverse("fieldwork:device_revoke", args=[device.pk]), {"team": world.team_a.pk}, follow=True)
     assert FieldDevice.objects.get(pk=device.pk).revoked_at is None
     assert "Tick the confirmation" in asked.content.decode() or "Đánh dấu" in asked.content.decode()
@@ -420,7 +421,7 @@ def test_the_team_page_counts_what_waits_for_the_leader_and_offers_only_what_the
     visits_record(actor=world.leader_a, visits=[visit(field.an, "agrees", case_version=seen)])
     visits_record(actor=world.member_a, visits=[visit(field.binh, "wrong_number")])
     page = logged_in(world.leader_a).get(reverse("fieldwork:team", args=[world.team_a.pk]))
-    assert page.context["to_lead"] == {"conflict": 1, "escalated": 1}
+    assert page.context["to_lead"] == {"conflict": 1, "escalated": 1, "held": 0}
     # A leader cannot take a leader out (a commune official can): the page does not offer it.
     leader = Membership.objects.get(user=world.leader_a, unit=world.team_a)
     body = page.content.decode()

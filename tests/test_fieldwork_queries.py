@@ -39,6 +39,8 @@ def test_a_batch_of_visits_costs_a_fixed_handful_of_queries_whatever_its_size(wo
             answer = client.post("/api/v1/field/visits", _visits(batch), content_type="application/json")
         assert [r["result"] for r in answer.json()["results"]] == ["created"] * len(batch)
         counts.append(len(captured.captured_queries))
+        # The member's villages are read only for a person found at the door (two queries a visit did not need).
+        assert not [q for q in captured.captured_queries if "units_unit_covers" in q["sql"]]
     assert counts[0] == counts[1], counts
     # 140 visits: the same statements, SQLite's limit of parameters may split an insert or an update in two.
     assert counts[2] <= counts[0] + 3, counts

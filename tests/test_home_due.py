@@ -80,6 +80,7 @@ def test_reporter_card_counts_this_month_and_the_days_left_with_a_frozen_clock(w
         actor=world.reporter_a,
         report=services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY),
         now=datetime.datetime(2024, 8, 5, 10, tzinfo=HCM),
+        no_activity=True,
     )
     card = reporting_cards(world.reporter_a, now=datetime.datetime(2024, 8, 5, 11, tzinfo=HCM))[0]
     assert card.pending is None and card.report_month == datetime.date(2024, 8, 1)
@@ -101,7 +102,7 @@ def test_reporter_home_has_the_buttons_and_the_state(world: World) -> None:
     page = in_english(world.reporter_a).get(reverse("web:home")).content.decode()
     month = first_of_month(timezone.localdate())
     assert "1 activity logged so far." in page
-    assert "Conferences and village meetings: <b>2</b> sessions" in page
+    assert "Conferences and village meetings: <b>2 sessions</b>" in page
     assert "is not submitted yet" in page  # last month's report
     assert reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]) in page
     assert reverse("reports:grid", args=[campaign.pk, world.committee_a.pk]) in page
@@ -116,6 +117,7 @@ def test_coordinator_home_lists_units_to_chase_and_reports_to_review(world: Worl
     services.report_submit(
         actor=world.reporter_a,
         report=services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=last),
+        no_activity=True,
     )
     page = in_english(world.coordinator).get(reverse("web:home")).content.decode()
     chase = page[page.index('id="home-to-chase"') :]
@@ -179,6 +181,7 @@ def test_remind_all_skips_units_whose_report_is_in(world: World) -> None:
         actor=world.reporter_a,
         report=services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY),
         now=datetime.datetime(2024, 8, 2, tzinfo=HCM),
+        no_activity=True,
     )
     response = logged_in(world.coordinator).post(reverse("reports:remind", args=[campaign.pk]), {"month": "2024-07"})
     assert response.status_code == 302
@@ -264,6 +267,7 @@ def test_accept_and_return_say_what_will_happen_before_doing_it(world: World) ->
         actor=world.reporter_a,
         report=services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY),
         now=datetime.datetime(2024, 8, 2, tzinfo=HCM),
+        no_activity=True,
     )
     client = in_english(world.coordinator)
     accept = reverse("reports:review", args=[campaign.pk, world.committee_a.pk, "2024-07", "accept"])
@@ -273,7 +277,7 @@ def test_accept_and_return_say_what_will_happen_before_doing_it(world: World) ->
     page = client.get(accept).content.decode()
     assert "You are about to accept the report" in page and "Yes, accept the report" in page
     page = client.get(ret).content.decode()
-    assert "Its reporters will see your reason" in page and 'name="reason"' in page
+    assert "Its reporters are told, see your reason" in page and 'name="reason"' in page
     report.refresh_from_db()
     assert report.status == MonthlyReport.Status.SUBMITTED
     client.post(ret, {"reason": "Thiếu số buổi họp."})

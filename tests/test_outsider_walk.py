@@ -63,6 +63,8 @@ PUBLIC = {
     "fieldapp:service_worker",
     # Revokes the device whose token it is given, nothing else (tests/test_fieldapp.py).
     "fieldapp:logout",
+    # Answers 204, with Clear-Site-Data for a phone's own device token: nothing of anyone (tests/test_field_sync.py).
+    "fieldapp:signed_out",
 }
 
 # Pages about the signed-in user only; checked for not leaking ward A below.
@@ -142,8 +144,13 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         "get",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
     ),
+    "reports:ask_return": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
+    ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:remind": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:accept_many": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "devices:import": ("post", lambda w: {}),
     "devices:support": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:aggregate": ("get", lambda w: {"campaign_id": w.campaign.pk, "month": "2024-07", "fmt": "xlsx"}),
@@ -156,6 +163,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:team_members": ("post", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:team_found": ("post", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
+    "fieldwork:held": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
 }
 
@@ -198,6 +206,8 @@ API_FIELD = {
     ("POST", "/api/v1/field/calls"),
     ("GET", "/api/v1/field/progress"),
     ("POST", "/api/v1/field/visits/{visit_id}/photos"),
+    # Only with a revoked phone's token; its visits go nowhere but to its leader's page (tests/test_field_sync.py).
+    ("POST", "/api/v1/field/revoked/visits"),
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk

@@ -176,7 +176,7 @@ def grow_reporting_units(world: World, state: dict[str, Any], start: int, stop: 
         assignments_add(actor=None, campaign=campaign, kind_codes=["people_committee"], within=ward)
         if i % 2 == 0:
             report = reports.report_open(actor=None, campaign=campaign, unit=unit, month=JULY)
-            reports.report_submit(actor=None, report=report, now=ON_TIME)
+            reports.report_submit(actor=None, report=report, now=ON_TIME, no_activity=True)
 
 
 def _running(world: World, state: dict[str, Any]) -> Campaign:
@@ -219,7 +219,9 @@ def grow_running_reporting_units(world: World, state: dict[str, Any], start: int
         assignments_add(actor=None, campaign=campaign, kind_codes=["people_committee"], within=ward)
         if i % 2 == 0:
             reports.report_submit(
-                actor=None, report=reports.report_open(actor=None, campaign=campaign, unit=unit, month=last)
+                actor=None,
+                report=reports.report_open(actor=None, campaign=campaign, unit=unit, month=last),
+                no_activity=True,
             )
 
 

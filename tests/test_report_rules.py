@@ -15,14 +15,14 @@ from django.utils import timezone, translation
 from docx import Document
 
 from switchoff.audit.models import AuditEvent
-from switchoff.campaigns.models import Campaign
+from switchoff.campaigns.models import Campaign, CommunicationForm
 from switchoff.reports import services
 from switchoff.reports.aggregate import AggregateReport, FormMediumTotal, OtherResult, build_aggregate
+from switchoff.reports.deadlines import due
 from switchoff.reports.documents import report_docx
 from switchoff.reports.models import Activity, MonthlyReport, ReportLine
 from switchoff.reports.selectors import (
     completeness,
-    due_text,
     report_rows,
     report_warnings,
     totals_by_count_unit,
@@ -181,7 +181,8 @@ def test_a_month_cannot_be_submitted_before_its_last_day(world: World) -> None:
     assert "31/07/2024" in " ".join(refused.value.messages)
     with pytest.raises(ValidationError):
         services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 7, 30, 23))
-    assert services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 7, 31, 0)).status == "submitted"
+    submitted = services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 7, 31, 0), no_activity=True)
+    assert submitted.status == "submitted"
 
 
 def test_the_campaign_can_open_submission_earlier_and_short_months_clamp(world: World) -> None:
@@ -193,7 +194,10 @@ def test_the_campaign_can_open_submission_earlier_and_short_months_clamp(world: 
     report = services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=AUGUST)
     with pytest.raises(ValidationError):
         services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 8, 30, 23))
-    assert services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 8, 31)).late is False
+    assert (
+        services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 8, 31), no_activity=True).late
+        is False
+    )
 
 
 def test_the_page_says_when_submission_opens_and_refuses_it_translated(
@@ -206,7 +210,8 @@ def test_the_page_says_when_submission_opens_and_refuses_it_translated(
     page = client.get(url).content.decode()
     assert 'id="submission-opens"' in page and "31/12/2024" in page and 'value="submit"' not in page
     client.post(url, {"action": "submit", "comment": "", "other_results": ""})
-    assert MonthlyReport.objects.get().status == "draft"
+    # Refused before anything is written: no draft is left behind.
+    assert not MonthlyReport.objects.exists()
     messages = client.get(url).content.decode()
     assert "31/12/2024" in messages.split('id="submission-opens"')[0]
 
@@ -216,10 +221,10 @@ def test_rates_wait_for_the_deadline_and_the_running_month_counts_down(
 ) -> None:
     campaign = make_campaign(world)
     now = at(2024, 12, 3)
-    # December's report is due before 10/01/2025: 38 days from 03/12/2024.
+    # December's report is due before 10/01/2025: its last day is 09/01/2025, 37 days from 03/12/2024.
     with translation.override("en"):
-        assert due_text(campaign, DECEMBER, now) == "Due before 10/01/2025 (in 38 days)."
-    assert due_text(campaign, datetime.date(2024, 10, 1), now) == ""
+        assert due(campaign, DECEMBER, now).text == "Due by 09/01/2025 (in 37 days)."
+    assert due(campaign, datetime.date(2024, 10, 1), now).passed
     assert not completeness(campaign=campaign, month=DECEMBER, now=now).deadline_passed
     assert completeness(campaign=campaign, month=datetime.date(2024, 10, 1), now=now).deadline_passed
     frozen(now)
@@ -227,7 +232,7 @@ def test_rates_wait_for_the_deadline_and_the_running_month_counts_down(
     url = reverse("reports:completeness", args=[campaign.pk])
     running = client.get(url, {"month": "2024-12"}).content.decode()
     assert 'id="completeness-rate"' not in running and 'id="rates-later"' in running
-    assert "10/01/2025" in running and "38" in running
+    assert "09/01/2025" in running and "37" in running
     past = client.get(url, {"month": "2024-10"}).content.decode()
     assert 'id="completeness-rate"' in past and 'id="due-text"' not in past
 
@@ -251,7 +256,14 @@ def test_demo_has_no_submission_in_the_future(db: None, frozen: Callable[[dateti
 
 def test_counts_of_different_units_are_never_added(world: World) -> None:
     assert [
-        (t.count_unit, t.count) for t in totals_by_count_unit([("lượt phát", 5), ("bài", 1), ("lượt phát", 3)])
+        (t.count_unit, t.count)
+        for t in totals_by_count_unit(
+            [
+                (CommunicationForm(count_unit="lượt phát"), 5),
+                (CommunicationForm(count_unit="bài"), 1),
+                (CommunicationForm(count_unit="lượt phát"), 3),
+            ]
+        )
     ] == [
         ("lượt phát", 8),
         ("bài", 1),
@@ -277,6 +289,7 @@ def test_people_reached_left_empty_is_not_reported(world: World) -> None:
     services.report_submit(actor=world.reporter_a, report=report, now=at(2024, 8, 2))
     people = {line.form.code: line.people_reached for line in report.lines.all()}
     assert people == {"loudspeaker": None, "home_visit": 25}
+    services.report_accept(actor=world.coordinator, report=report)
     aggregate = build_aggregate(campaign=campaign, month=JULY, now=at(2024, 8, 20))
     assert {t.count_unit: t.people_reached for t in aggregate.totals_by_count_unit} == {
         "lượt phát": None,
@@ -325,8 +338,9 @@ def test_word_totals_per_unit_of_count_and_free_text_by_month() -> None:
     rows = [[cell.text for cell in row.cells] for row in doc.tables[1].rows]
     totals = [row[-3:] for row in rows if row[0] == "Tổng cộng"]
     # 10 broadcasts and 3 "other" times share "lượt", 2 + 1 articles "bài"; nothing adds up to 516;
-    # the 500 messages, alone in their unit of count, need no total row.
-    assert totals == [["lượt", "13", "40"], ["bài", "3", "Chưa báo cáo"]]
+    # the 500 messages, alone in their unit of count, need no total row. The 40 people were given for
+    # the 3 "other" times only, not for the 13: the total says so.
+    assert totals == [["lượt", "13", "40 (3/13 lượt có số liệu)"], ["bài", "3", "Chưa báo cáo"]]
     text = [p.text for p in doc.paragraphs]
     start = text.index("4. Kết quả khác")
     assert text[start + 1 : start + 5] == [

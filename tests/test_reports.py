@@ -81,7 +81,9 @@ def test_report_opens_prefilled_from_the_log(world: World) -> None:
 def test_submitted_report_freezes_the_month(world: World) -> None:
     campaign = make_campaign(world)
     report = services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY)
-    services.report_submit(actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 2, tzinfo=HCM))
+    services.report_submit(
+        actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 2, tzinfo=HCM), no_activity=True
+    )
     with pytest.raises(ValidationError):
         log(world, campaign, "loudspeaker", 3, 5, "late-add")
     # Submitting twice (a double click) changes nothing.
@@ -105,7 +107,7 @@ def test_reminders_are_sent_once_even_when_the_job_runs_twice(world: World) -> N
     assert "chưa được gửi" in mail.outbox[0].body or "not submitted" in mail.outbox[0].body
     # Lương Văn Tri submits; the day after the deadline the other two are missing.
     report = services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY)
-    services.report_submit(actor=world.reporter_a, report=report, now=before)
+    services.report_submit(actor=world.reporter_a, report=report, now=before, no_activity=True)
     after = datetime.datetime(2024, 8, 10, 8, 0, tzinfo=HCM)
     run = send_reminders(now=after)
     assert (run.missing, run.summaries) == (2, 1)
@@ -129,6 +131,12 @@ def test_aggregate_and_dhis2_exports(world: World) -> None:
         now=datetime.datetime(2024, 8, 1, tzinfo=HCM),
     )
     services.report_submit(actor=world.reporter_a, report=report, now=datetime.datetime(2024, 8, 12, tzinfo=HCM))
+    # Submitted but not reviewed: not in the official aggregate unless asked for, and named then.
+    unreviewed = build_aggregate(campaign=campaign, month=JULY, now=datetime.datetime(2024, 8, 20, tzinfo=HCM))
+    assert unreviewed.totals_by_count_unit == [] and [r.unit for r in unreviewed.unreviewed] == [
+        "UBND phường Lương Văn Tri"
+    ]
+    services.report_accept(actor=world.coordinator, report=report)
     aggregate = build_aggregate(campaign=campaign, month=JULY, now=datetime.datetime(2024, 8, 20, tzinfo=HCM))
     assert [(t.count_unit, t.count) for t in aggregate.totals_by_count_unit] == [("lượt phát", 5)]
     assert aggregate.late == ["UBND phường Lương Văn Tri"]
@@ -160,6 +168,7 @@ def test_reporter_cannot_review_or_see_completeness(world: World) -> None:
         actor=world.reporter_a,
         report=services.report_open(actor=world.reporter_a, campaign=campaign, unit=world.committee_a, month=JULY),
         now=datetime.datetime(2024, 8, 2, tzinfo=HCM),
+        no_activity=True,
     )
     response = client.post(reverse("reports:review", args=[campaign.pk, world.committee_a.pk, "2024-07", "accept"]))
     assert response.status_code == 403
@@ -192,6 +201,7 @@ def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
 
     from openpyxl import Workbook
 
+    from switchoff.reports.sheet_rows import SheetRow
     from switchoff.reports.spreadsheets import ParsedSheet, parse_activity_sheet
 
     campaign = make_campaign(world, lock_days=60)
@@ -231,14 +241,17 @@ def test_activity_sheet_is_checked_then_imported_once(world: World) -> None:
     rows = parsed.rows
     assert [(r.row, r.count) for r in rows] == [(3, 2), (4, 3)]
 
-    def apply(rows: list[services.SheetRow]) -> int:
+    def apply(rows: list[SheetRow], key: str) -> int:
         return services.activities_import(
-            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, rows=rows, digest="d", headers={}
-        )
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, rows=rows, client_key=key
+        ).created
 
-    assert apply(rows) == 2
-    assert apply(parse().rows) == 0
-    assert Activity.objects.count() == 2
+    assert apply(rows, "check-1") == 2
+    # The same confirmation again (a retried request) writes nothing; the same file imported again
+    # replaces what it logged: the log holds its rows once.
+    assert apply(rows, "check-1") == 0
+    assert apply(parse().rows, "check-2") == 2
+    assert sorted(Activity.objects.values_list("count", flat=True)) == [2, 3]
 
 
 def test_coordinator_creates_the_next_campaign_in_the_browser_form(world: World) -> None:

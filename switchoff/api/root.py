@@ -1,58 +1,24 @@
-"""The REST API root: token authentication, one error shape, the routers of each app.
+"""The REST API root: one error shape for every exception, the routers of each app.
 
 OpenAPI is at /api/v1/openapi.json and the browsable docs at /api/v1/docs.
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer
 
+from switchoff.api.base import DeviceRevoked, TokenAuth, error
 from switchoff.lib.db import timeout_kind
 from switchoff.lib.throttle import Throttled
-from switchoff.people.access import act_by_token, acts_as_superuser
-from switchoff.people.models import ApiToken, token_digest
-from switchoff.people.services import api_token_touch
 from switchoff.subscribers.guards import ImportRefusal
-
-# Recording each use of a token to the second would rewrite its row on every call of a busy script.
-LAST_USED_PRECISION = datetime.timedelta(minutes=1)
-
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer so_...``: the token acts as its user, short of roles that need two-factor."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        now = timezone.now()
-        api_token = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=token_digest(token), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-            .first()
-        )
-        if api_token is None:
-            return None
-        api_token_touch(token=api_token, now=now, precision=LAST_USED_PRECISION)
-        user = api_token.user
-        act_by_token(user)
-        if user.is_superuser and not acts_as_superuser(user):
-            # Some selectors test superuser status themselves; such a token is refused outright.
-            raise PermissionDenied
-        request.user = user
-        # The middleware saw no user yet: messages follow the token's user, as pages follow a logged-in one.
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language
-        return user
-
 
 # The answers every operation may give besides its success, all in the one error shape. They are
 # written into the OpenAPI document so that clients (and schemathesis' status-code check) know them.
@@ -110,13 +76,6 @@ api = SwitchoffAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
-
-
-def error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
-    """Every error has the same shape: {"error": {"code", "message", "details"}}."""
-    return api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details}}, status=status
-    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -178,7 +137,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 from switchoff.devices.api import router as devices_router  # noqa: E402
-from switchoff.fieldwork.api import DeviceRevoked  # noqa: E402
 from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402

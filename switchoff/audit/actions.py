@@ -168,11 +168,22 @@ def _activity(data: dict[str, Any]) -> str:
 
 
 def _sheet_imported(data: dict[str, Any]) -> str:
-    return _("%(file)s: %(created)s of %(rows)s rows logged") % {
-        "file": data.get("file") or "—",
-        "created": _n(data["created"]),
-        "rows": _n(data["rows"]),
-    }
+    return _parts(
+        _("%(file)s: %(created)s of %(rows)s rows logged")
+        % {"file": data.get("file") or "—", "created": _n(data["created"]), "rows": _n(data["rows"])},
+        ngettext("%(n)s row of earlier imports replaced", "%(n)s rows of earlier imports replaced", data["replaced"])
+        % {"n": _n(data["replaced"])}
+        if data.get("replaced")
+        else "",
+        ngettext(
+            "%(n)s row already logged another way left out",
+            "%(n)s rows already logged another way left out",
+            len(data["skipped"]),
+        )
+        % {"n": _n(len(data["skipped"]))}
+        if data.get("skipped")
+        else "",
+    )
 
 
 def _synonym(data: dict[str, Any]) -> str:
@@ -188,13 +199,14 @@ def _report_saved(data: dict[str, Any]) -> str:
 
 
 def _report_submitted(data: dict[str, Any]) -> str:
-    timing = _("late") if data["late"] else _("on time")
     confirmed = len(data.get("warnings_confirmed") or [])
-    if not confirmed:
-        return timing
     return _parts(
-        timing,
-        ngettext("%(n)s warning confirmed", "%(n)s warnings confirmed", confirmed) % {"n": _n(confirmed)},
+        _("late") if data["late"] else _("on time"),
+        ngettext("%(n)s warning confirmed", "%(n)s warnings confirmed", confirmed) % {"n": _n(confirmed)}
+        if confirmed
+        else "",
+        _("no activity this month") if data.get("no_activity") else "",
+        _("on the unit's behalf: %(reason)s") % {"reason": data["on_behalf"]} if data.get("on_behalf") else "",
     )
 
 
@@ -215,6 +227,7 @@ def _aggregate_exported(data: dict[str, Any]) -> str:
         _("month %(month)s") % {"month": _month(data["month"])},
         str(data["format"]).upper(),
         _("cumulative") if data.get("cumulative") else "",
+        _("reports not yet reviewed included") if data.get("unreviewed") else "",
     )
 
 
@@ -263,6 +276,10 @@ def _visits_recorded(data: dict[str, Any]) -> str:
         "n": _n(data["visits"]),
         "c": _n(data["conflicts"]),
     }
+
+
+def _held(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s visit", "%(n)s visits", data["visits"]) % {"n": _n(data["visits"])}
 
 
 def _calls(data: dict[str, Any]) -> str:
@@ -339,6 +356,9 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.case.resolved": _a(gettext_lazy("Case in conflict resolved"), _case_resolved),
     "fieldwork.device.enrolled": _a(gettext_lazy("Phone signed in for field work"), _device),
     "fieldwork.device.revoked": _a(gettext_lazy("Field phone revoked"), _device),
+    "fieldwork.visits.held": _a(gettext_lazy("Visits of a revoked phone held for the team leader"), _held),
+    "fieldwork.held.accepted": _a(gettext_lazy("Visits of a revoked phone accepted by the team leader"), _held),
+    "fieldwork.held.discarded": _a(gettext_lazy("Visits of a revoked phone discarded by the team leader"), _held),
     "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
     "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
     # devices
@@ -356,6 +376,7 @@ ACTIONS: dict[str, Action] = {
     "reports.report.returned": _a(gettext_lazy("Monthly report returned"), _reason),
     "reports.report.accepted": _a(gettext_lazy("Monthly report accepted")),
     "reports.report.reopened": _a(gettext_lazy("Monthly report reopened"), _reason),
+    "reports.report.return_requested": _a(gettext_lazy("Unit asked to have its report returned"), _reason),
     "reports.aggregate.exported": _a(gettext_lazy("Aggregated report downloaded"), _aggregate_exported),
     "reports.reminder.sent": _a(gettext_lazy("Unit reminded of its report"), _reminder_sent),
     # campaigns
@@ -368,6 +389,8 @@ ACTIONS: dict[str, Action] = {
     "campaigns.medium.added": _a(gettext_lazy("Medium added")),
     "campaigns.synonym.saved": _a(gettext_lazy("Other name of the catalogue saved"), _synonym),
     "campaigns.synonym.deleted": _a(gettext_lazy("Other name of the catalogue deleted"), _synonym),
+    "campaigns.synonym.proposed": _a(gettext_lazy("Other name proposed by a unit"), _synonym),
+    "campaigns.synonym.dismissed": _a(gettext_lazy("Other name proposed by a unit dismissed"), _synonym),
     # people
     "people.membership.granted": _a(gettext_lazy("Role granted"), _role),
     "people.membership.revoked": _a(gettext_lazy("Role removed"), _role),

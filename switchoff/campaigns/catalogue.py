@@ -49,6 +49,20 @@ FORMS = [
     ("other", "Hình thức khác", "Other forms", "lượt", "times", ["other"]),
 ]
 
+# English writes "1 broadcast" but "2 broadcasts": the singular of each form's unit of count, by code.
+COUNT_UNIT_EN_ONE = {
+    "loudspeaker": "broadcast",
+    "website_article": "article",
+    "news_report": "report",
+    "banner": "piece",
+    "sms": "message",
+    "social_post": "post",
+    "meeting": "session",
+    "leaflet": "leaflet",
+    "home_visit": "household",
+    "other": "time",
+}
+
 # Other names units write in their own sheets, matched on folded words; the coordinator edits them.
 # ("form" or "medium", the code of the form or medium, the name as written)
 SYNONYMS = [

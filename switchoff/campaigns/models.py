@@ -174,6 +174,8 @@ class CommunicationForm(models.Model):
     name_en = models.CharField(_("name in English"), max_length=160, blank=True)
     count_unit = models.CharField(_("unit of count"), max_length=40)
     count_unit_en = models.CharField(_("unit of count in English"), max_length=40, blank=True)
+    # English says "1 session" but "2 sessions": the singular, where it differs from the plural.
+    count_unit_en_one = models.CharField(_("unit of count in English, for one"), max_length=40, blank=True)
     media = models.ManyToManyField(Medium, blank=True, related_name="forms", verbose_name=_("media"))
     order = models.PositiveSmallIntegerField(default=100)
 
@@ -191,6 +193,12 @@ class CommunicationForm(models.Model):
     @property
     def shown_count_unit(self) -> str:
         return in_language(self.count_unit, self.count_unit_en)
+
+    def count_unit_for(self, count: int | None) -> str:
+        """The unit of count to write after ``count``: "1 session", "2 sessions"; Vietnamese has one form."""
+        if count == 1 and self.count_unit_en_one:
+            return in_language(self.count_unit, self.count_unit_en_one)
+        return self.shown_count_unit
 
 
 class CatalogueSynonym(models.Model):
@@ -222,6 +230,38 @@ class CatalogueSynonym(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "words"], condition=models.Q(medium__isnull=False), name="synonym_medium_unique"
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.form or self.medium}"
+
+
+class SynonymProposal(models.Model):
+    """A unit's own wording for a form or a medium, taught at its sheet's check, proposed to the coordinator.
+
+    The unit's next files read it at once (``reports.ActivitySheetMapping``); the coordinator makes it a
+    name of the whole campaign (a ``CatalogueSynonym``) or dismisses it.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="synonym_proposals")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(_("name as written"), max_length=160)
+    words = models.CharField(max_length=160)
+    form = models.ForeignKey(CommunicationForm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    medium = models.ForeignKey(Medium, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        verbose_name = _("proposed other name")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(form__isnull=False, medium__isnull=True)
+                | models.Q(form__isnull=True, medium__isnull=False),
+                name="proposal_one_target",
+            ),
+            models.UniqueConstraint(fields=["campaign", "unit", "words"], name="proposal_unique"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns import catalogue
-from switchoff.campaigns.models import Campaign, CatalogueSynonym, CommunicationForm, Medium, ReportingAssignment
+from switchoff.campaigns.models import (
+    Campaign,
+    CatalogueSynonym,
+    CommunicationForm,
+    Medium,
+    ReportingAssignment,
+    SynonymProposal,
+)
 from switchoff.units.models import Unit
 
 
@@ -71,6 +78,7 @@ def campaign_create(
             name_en=label_en,
             count_unit=count_unit,
             count_unit_en=count_unit_en,
+            count_unit_en_one=catalogue.COUNT_UNIT_EN_ONE.get(code, ""),
             order=index,
         )
         form.media.set([media[m] for m in media_codes])
@@ -155,6 +163,7 @@ def form_save(
     media: list[Medium],
     name_en: str = "",
     count_unit_en: str = "",
+    count_unit_en_one: str = "",
 ) -> CommunicationForm:
     """Add a form of communication to the catalogue, or change one."""
     if any(m.campaign_id != campaign.pk for m in media):
@@ -163,6 +172,7 @@ def form_save(
         form = CommunicationForm(campaign=campaign, order=campaign.forms.count())
     form.code, form.name, form.count_unit = code, name.strip(), count_unit.strip()
     form.name_en, form.count_unit_en = name_en.strip(), count_unit_en.strip()
+    form.count_unit_en_one = count_unit_en_one.strip()
     form.full_clean()
     form.save()
     form.media.set(media)
@@ -244,3 +254,57 @@ def synonym_delete(*, actor: Any | None, synonym: CatalogueSynonym) -> None:
         data={"text": synonym.text, "target": str(synonym.form or synonym.medium)},
     )
     synonym.delete()
+
+
+@transaction.atomic
+def synonym_propose(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    unit: Unit,
+    text: str,
+    form: CommunicationForm | None = None,
+    medium: Medium | None = None,
+) -> SynonymProposal:
+    """A unit's own wording for a form or a medium, proposed as a name of the whole campaign (the unit's
+    latest choice for the same words wins)."""
+    from switchoff.lib.sheets import header_words
+
+    if (form is None) == (medium is None):
+        raise ValidationError(_("Choose a form or a medium, not both."))
+    if (form or medium).campaign_id != campaign.pk:  # type: ignore[union-attr]
+        raise ValidationError(_("A form or medium of another campaign was given."))
+    proposal, _created = SynonymProposal.objects.update_or_create(
+        campaign=campaign,
+        unit=unit,
+        words=header_words(text),
+        defaults={"text": text.strip()[:160], "form": form, "medium": medium, "proposed_by": actor},
+    )
+    log_action(
+        "campaigns.synonym.proposed",
+        actor=actor,
+        obj=proposal,
+        unit=unit,
+        data={"text": proposal.text, "target": str(form or medium)},
+    )
+    return proposal
+
+
+@transaction.atomic
+def synonym_proposal_decide(*, actor: Any | None, proposal: SynonymProposal, accept: bool) -> CatalogueSynonym | None:
+    """Make a unit's proposed wording a name of the whole campaign, or dismiss it; either way it leaves the list."""
+    synonym = None
+    if accept:
+        synonym = synonym_add(
+            actor=actor, campaign=proposal.campaign, text=proposal.text, form=proposal.form, medium=proposal.medium
+        )
+    else:
+        log_action(
+            "campaigns.synonym.dismissed",
+            actor=actor,
+            obj=proposal,
+            unit=proposal.unit,
+            data={"text": proposal.text, "target": str(proposal.form or proposal.medium)},
+        )
+    proposal.delete()
+    return synonym

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.campaigns import services
-from switchoff.campaigns.models import CatalogueSynonym, CommunicationForm, Medium
+from switchoff.campaigns.models import CatalogueSynonym, CommunicationForm, Medium, SynonymProposal
+from switchoff.lib.collation import vi_order
 from switchoff.lib.months import add_months, first_of_month
 from switchoff.people.access import access_campaign, can, reporting_units, require, visible_campaigns, visible_units
 from switchoff.people.models import User
@@ -37,7 +38,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Perm.MANAGE_CAMPAIGNS)
     managed = (
-        visible_units(user, Perm.MANAGE_CAMPAIGNS).current().select_related("kind").order_by("depth", "search_name")
+        visible_units(user, Perm.MANAGE_CAMPAIGNS).current().select_related("kind").order_by("depth", vi_order("name"))
     )
     form = CampaignForm(request.POST or None, initial={"technology": "2G", "due_day": 10, "lock_days": 5})
     form.fields["area"].choices = [  # type: ignore[attr-defined]
@@ -68,12 +69,13 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     current = min(max(due, first_of_month(campaign.start_date)), first_of_month(campaign.end_date))
     context = {
         "campaign": campaign,
-        "my_units": reporting_units(user, campaign).order_by("search_name"),
+        "my_units": reporting_units(user, campaign).order_by(vi_order("name")),
         "months": campaign.months(),
         "current_month": current,
         "deadline_text": campaign.deadline_text(current),
         "can_manage": can(user, Perm.MANAGE_CAMPAIGNS, campaign.area),
         "can_review": can(user, Perm.REVIEW, campaign.area),
+        "can_view_reports": can(user, Perm.VIEW_REPORTS, campaign.area),
         "assigned": campaign.assignments.count(),
     }
     return render(request, "campaigns/detail.html", context)
@@ -120,7 +122,7 @@ def campaign_assignments(request: HttpRequest, campaign_id: int) -> HttpResponse
         .current()
         .filter(rollup_path__startswith=campaign.area.rollup_path, kind__category__in=["province", "commune"])
     )
-    form.fields["within"].choices = [(u.pk, u.name) for u in areas.order_by("depth", "search_name")]  # type: ignore[attr-defined]
+    form.fields["within"].choices = [(u.pk, u.name) for u in areas.order_by("depth", vi_order("name"))]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         within = areas.get(pk=form.cleaned_data["within"])
         try:
@@ -132,7 +134,7 @@ def campaign_assignments(request: HttpRequest, campaign_id: int) -> HttpResponse
         else:
             messages.success(request, _("%(n)s units were added to the reporting units.") % {"n": added})
             return redirect("campaigns:assignments", campaign_id=campaign.pk)
-    assigned = campaign.assignments.select_related("unit__kind", "unit__parent").order_by("unit__search_name")
+    assigned = campaign.assignments.select_related("unit__kind", "unit__parent").order_by(vi_order("unit__name"))
     return render(request, "campaigns/assignments.html", {"campaign": campaign, "form": form, "assigned": assigned})
 
 
@@ -170,6 +172,7 @@ def campaign_catalogue(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     name_en=data["name_en"],
                     count_unit=data["count_unit"],
                     count_unit_en=data["count_unit_en"],
+                    count_unit_en_one=data["count_unit_en_one"],
                     media=[m for m in media if m.pk in data["media_ids"]],
                 )
             except ValidationError as exc:
@@ -196,6 +199,16 @@ def campaign_synonyms(request: HttpRequest, campaign_id: int) -> HttpResponse:
         (_("Media"), [(f"m-{m.pk}", m.name) for m in media]),
     ]
     if request.method == "POST":
+        decide = request.POST.get("accept", "") or request.POST.get("dismiss", "")
+        if decide.isdigit():
+            proposal = SynonymProposal.objects.filter(campaign=campaign, pk=int(decide)).first()
+            if proposal is not None:
+                accept = "accept" in request.POST
+                services.synonym_proposal_decide(actor=user, proposal=proposal, accept=accept)
+                messages.success(
+                    request, _("The other name was saved.") if accept else _("The proposed name was dismissed.")
+                )
+            return redirect("campaigns:synonyms", campaign_id=campaign.pk)
         delete = request.POST.get("delete", "")
         if delete.isdigit():
             synonym = CatalogueSynonym.objects.filter(campaign=campaign, pk=int(delete)).first()
@@ -219,5 +232,8 @@ def campaign_synonyms(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 messages.success(request, _("The other name was saved."))
                 return redirect("campaigns:synonyms", campaign_id=campaign.pk)
     synonyms = CatalogueSynonym.objects.filter(campaign=campaign).select_related("form", "medium")
-    context = {"campaign": campaign, "synonyms": synonyms, "form": form}
+    proposals = SynonymProposal.objects.filter(campaign=campaign).select_related(
+        "unit", "form", "medium", "proposed_by"
+    )
+    context = {"campaign": campaign, "synonyms": synonyms, "form": form, "proposals": proposals}
     return render(request, "campaigns/synonyms.html", context)

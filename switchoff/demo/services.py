@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.services import log_action
+from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
@@ -225,6 +226,45 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
             )
             if submit:
                 reports.report_submit(actor=reporters[username], report=report, now=submitted)
+    _demo_review(campaign)
+
+
+def _demo_review(campaign: Campaign) -> None:
+    """The coordinator has reviewed the earlier months: accepted, except the reports of last month and Đông
+    Kinh's latest (waiting), and Viettel's latest, returned with a reason its staff is told of."""
+    from switchoff.reports import services as reports
+    from switchoff.reports.models import MonthlyReport
+    from switchoff.reports.reminders import notifications_mark_read
+
+    coordinator = User.objects.get(username="coordinator")
+    last = add_months(first_of_month(timezone.localdate()), -1)
+    waiting = list(
+        MonthlyReport.objects.filter(campaign=campaign, status=MonthlyReport.Status.SUBMITTED)
+        .select_related("unit", "campaign")
+        .order_by("month", "pk")
+    )
+    latest = {r.unit_id: r for r in waiting}  # each unit's latest submitted report
+    viettel = next((r for r in latest.values() if r.unit.name == "Viettel Lạng Sơn"), None)
+    for report in waiting:
+        if (
+            report.month == last
+            or report is viettel
+            or (report is latest[report.unit_id] and "Đông Kinh" in report.unit.name)
+        ):
+            continue  # waiting for the coordinator's review
+        assert report.submitted_at is not None
+        reports.report_accept(
+            actor=coordinator, report=report, now=min(report.submitted_at + datetime.timedelta(days=2), timezone.now())
+        )
+    # The notifications of months gone by were read long ago.
+    for user in User.objects.filter(notifications__read_at__isnull=True).distinct():
+        notifications_mark_read(user=user)
+    if viettel is not None:
+        reports.report_return(
+            actor=coordinator,
+            report=viettel,
+            reason="Thiếu số tin nhắn SMS đã gửi trong tuần cuối tháng; bổ sung và gửi lại.",
+        )
 
 
 DEMO_SUBSCRIBERS = """STT;Số thuê bao;Họ và tên;Thôn/Tổ;Phường/Xã;Huyện;Loại máy

@@ -39,7 +39,7 @@ STRINGS: dict[str, Promise] = {
     "invalid_message": _("Refused: {message}"),
     "discard": _("Discard"),
     "conflict_case": _(
-        "This case changed on the server while you were offline: your visit is kept and the team leader will check it."
+        "Visits to this case disagree: the team leader decides its status. You can still record a visit."
     ),
     "last_visit": _("Last visit: {outcome}, {date}"),
     "follow_up_on": _("follow up on {date}"),
@@ -87,13 +87,50 @@ STRINGS: dict[str, Promise] = {
     "village": _("Village or residential group"),
     "name_needed": _("Enter the person's name."),
     "logout": _("Log out of this phone"),
-    "logout_unsent": _("{n} visits are not sent yet and will be lost. Log out anyway?"),
-    "logout_unsent_photos": _("{n} photos are not sent yet and will be lost. Log out anyway?"),
+    "logout_title": _("Log out of this phone?"),
+    "logout_waiting": _("Not sent yet: {what}."),
+    "send_then_logout": _("Send them, then log out"),
+    "logout_anyway": _("Log out and lose them ({n})"),
+    "still_unsent": _("Could not be sent: {what}. They are still on this phone."),
+    "cancel": _("Cancel"),
     "not_enrolled": _("This phone is not set up for field work yet. Log in once with your account to set it up."),
     "set_up": _("Log in and set up this phone"),
     "signed_out_title": _("This phone is signed out"),
-    "revoked": _("Your team leader has revoked this phone: the data on it has been cleared."),
+    "revoked": _("Your team leader signed this phone out: your cases have been removed from it."),
+    "logged_out": _("You logged out of this phone at {time}: your cases have been removed from it."),
+    "hand_over_waiting": _(
+        "{n} visits recorded before are still on this phone: they are sent to your team leader as soon as there is "
+        "signal. Keep the app open."
+    ),
+    "handed_over": _("{n} visits recorded before were sent to your team leader, who will accept them."),
+    "refused_after": _("Not kept (recorded after the phone was signed out): {names}."),
+    "lost_refused": _("{n} visits the server had refused were removed: {names}."),
+    "lost_on_logout": _("{n} visits or photos not sent were removed from the phone."),
+    "photos_lost": _("{n} photos could not be sent."),
     "expired": _("This phone's sign-in has expired: log in again to send your visits. Nothing on the phone is lost."),
+    "password_changed": _(
+        "Your password was changed, so this phone was signed out: log in again to send your visits. Nothing on the "
+        "phone is lost."
+    ),
+    "server_error": _("The server had a problem: the visits stay on this phone and are sent again by themselves."),
+    "next_try": _("Tries again at {time}"),
+    "search": _("Search: name, number or address"),
+    "filter": _("Show"),
+    "filter_all": _("All"),
+    "filter_due": _("Due today"),
+    "filter_not_visited": _("Not visited"),
+    "filter_refused": _("Refused"),
+    "filter_mine": _("My follow-ups"),
+    "no_match": _("No case matches."),
+    "show_more": _("Show {n} more"),
+    "finished_title": _("Switched, verified, closed or with the leader ({n})"),
+    "unsent_title": _("Not sent yet ({n}): correct or discard"),
+    "correct": _("Correct"),
+    "discard_confirm": _("Discard this visit? It will not be sent."),
+    "edit_visit": _("Correct the visit"),
+    "corrected": _("Visit corrected: it is sent again."),
+    "choose_village": _("Choose the village"),
+    "village_needed": _("Choose the village or residential group."),
 }
 
 

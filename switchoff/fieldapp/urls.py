@@ -10,4 +10,5 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("enrol/", views.enrol, name="enrol"),
     path("logout/", views.logout, name="logout"),
+    path("signed-out/", views.signed_out, name="signed_out"),
 ]

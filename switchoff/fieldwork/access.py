@@ -10,6 +10,8 @@
 * ``managed_cases``: the cases an official directs, those in the units where they hold
   ``fieldwork.manage`` (a commune's committee: its villages), and a team leader's team's cases.
 * ``visible_cases``: either of the two, for the pages.
+
+The bottom of the field work's imports: selectors and services read through it, never the reverse.
 """
 
 from __future__ import annotations
@@ -18,10 +20,24 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from switchoff.fieldwork.models import Case, FieldDevice
+from switchoff.lib.collation import vi_order
 from switchoff.people.access import acts_as_superuser, assigned_scope, can, visible_units
 from switchoff.people.models import User
-from switchoff.people.roles import Perm
-from switchoff.units.models import Unit
+from switchoff.people.roles import Perm, Role
+from switchoff.units.models import Unit, UnitKind
+
+
+def teams_of_member(user: User) -> list[Unit]:
+    """The teams ``user`` belongs to (as member or leader)."""
+    return list(
+        Unit.objects.filter(
+            memberships__user=user,
+            memberships__role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER],
+            kind__category=UnitKind.Category.TEAM,
+        )
+        .distinct()
+        .order_by(vi_order("name"))
+    )
 
 
 def field_filter(user: User) -> Q:
@@ -90,8 +106,6 @@ def access_device(user: User, device_id: int) -> FieldDevice:
         raise Http404
     if device.user_id == user.pk:
         return device
-    from switchoff.fieldwork.selectors import teams_of_member
-
     if not any(may_lead(user, team) for team in teams_of_member(device.user)):
         raise Http404
     return device

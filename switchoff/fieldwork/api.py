@@ -3,8 +3,9 @@
 Authenticated by a field device (``Authorization: Device fd_…``, bound to one member)
 or by an API token (``Bearer so_…``) for other clients. Either way the caller acts only
 on their own and their teams' cases (``access.field_cases``). A revoked device is
-answered 401 ``device_revoked`` with ``Clear-Site-Data`` so that a lost phone forgets
-what it holds at its next contact. See docs/architecture.md, "Field work".
+answered 401 ``device_revoked``: the phone then hands what it still holds to
+``POST /field/revoked/visits`` (held for the team leader) and forgets the rest.
+See docs/architecture.md, "Field work".
 """
 
 from __future__ import annotations
@@ -17,64 +18,33 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.security.http import HttpAuthBase
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
+from switchoff.api.base import DeviceAuth, RevokedDeviceAuth, TokenAuth, error
 from switchoff.api.types import Id
-from switchoff.fieldwork import selectors, services
-from switchoff.fieldwork.access import field_cases
-from switchoff.fieldwork.models import Case, FieldDevice, Visit
+from switchoff.fieldwork import limits, selectors, services, synctoken
+from switchoff.fieldwork.access import field_cases, teams_of_member
+from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Outcome
 from switchoff.fieldwork.rules import Status as CaseStatus
 from switchoff.lib.phones import mask_phone
-from switchoff.people.access import access_unit, act_by_token, can
-from switchoff.people.models import User, token_digest
+from switchoff.people.access import access_unit, can
+from switchoff.people.models import User
 from switchoff.people.roles import Perm
 
 BATCH_MAX = 200
-OUTCOMES = Literal[
-    "not_home", "informed", "agrees", "needs_support", "switched", "refuses", "not_used", "moved", "deceased",
-    "wrong_number",
-]  # fmt: skip
-
-
-class DeviceRevoked(Exception):
-    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data."""
-
-
-class DeviceAuth(HttpAuthBase):
-    """``Authorization: Device fd_…``: a phone signed in for field work, acting as its member."""
-
-    openapi_type = "apiKey"
-    openapi_in = "header"
-    openapi_name = "Authorization"
-
-    def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _space, raw = header.partition(" ")
-        if scheme.lower() != "device" or not raw:
-            return None
-        device = FieldDevice.objects.select_related("user", "seen").filter(digest=token_digest(raw.strip())).first()
-        if device is None:
-            return None
-        now = timezone.now()
-        if device.revoked_at is not None or not device.user.is_active:
-            raise DeviceRevoked
-        if device.expires_at <= now:
-            return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
-        user = device.user
-        act_by_token(user)
-        services.device_touch(device=device, now=now)
-        request.user = user
-        request.field_device = device  # type: ignore[attr-defined]
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language
-        return user
 
 
 def _auth() -> list[Any]:
-    from switchoff.api.root import TokenAuth
-
     return [DeviceAuth(), TokenAuth()]
 
 
@@ -98,6 +68,7 @@ class FieldLastVisitOut(Schema):
     visited_at: datetime.datetime
     outcome: str
     outcome_label: str
+    member_id: int
 
 
 class FieldCaseOut(Schema):
@@ -121,6 +92,12 @@ class FieldCaseOut(Schema):
     found_in_field: bool
 
 
+class FieldVillageOut(Schema):
+    id: int
+    name: str
+    team_id: int
+
+
 class FieldMeOut(Schema):
     member: FieldRef
     device: FieldRef | None
@@ -133,42 +110,98 @@ class FieldCasesOut(Schema):
     next_cursor: str | None
     server_time: datetime.datetime
     removed: list[int]
+    villages: list[FieldVillageOut] | None = Field(
+        None,
+        description="On the first page of a whole list (no token): the villages the member's teams cover, where a "
+        "person found at the door is placed.",
+    )
+    sync_token: str = Field(
+        description="Send it back as `token` at the next sync: only what changed since comes (412 `resync`: "
+        "download the whole list again). On every page of a walk, the same."
+    )
 
 
 # The visits' schemas are plain pydantic models: ninja's Schema runs a Python validator per object
-# (to read Django models' attributes), a third of a batch's time for plain dicts.
+# (to read Django models' attributes), a third of a batch's time for plain dicts. They hold the shape of a
+# visit only: every rule about one visit (lengths, a village for a person found, outcomes…) is judged per
+# visit by the service (``limits``, ``services.visits.visit_problem``), so that one never refuses a batch.
 class FieldHouseholdIn(BaseModel):
     case_id: Id
-    outcome: OUTCOMES
+    outcome: str = Field(description=" | ".join(Outcome.values))
 
 
 class FieldFoundIn(BaseModel):
-    name: str = Field(max_length=200)
-    number: str = Field("", max_length=40)
-    address: str = Field("", max_length=300)
-    village_id: Id
+    name: str = Field(description=f"At most {limits.FOUND_NAME_MAX} characters.")
+    number: str = Field("", description=f"At most {limits.FOUND_NUMBER_MAX} characters.")
+    address: str = Field("", description=f"At most {limits.FOUND_ADDRESS_MAX} characters.")
+    village_id: Id | None = Field(None, description="Needed (one of GET /field/me's villages).")
 
 
 class FieldVisitIn(BaseModel):
     id: uuid.UUID
     case_id: Id | None = None
     case_version: int | None = Field(None, ge=0, le=2**31 - 1)
-    visited_at: Moment
-    outcome: OUTCOMES
-    note: str = Field("", max_length=services.NOTE_MAX)
-    reason: str = Field("", max_length=300)
-    moved_to: str = Field("", max_length=300)
-    device_model: str = Field("", max_length=120)
-    household: list[FieldHouseholdIn] = Field(default_factory=list, max_length=20)
+    visited_at: datetime.datetime | None = Field(
+        None,
+        description="The phone's clock, with its offset (without one: Vietnam's time). A wrong clock is corrected "
+        "(`clock_offset_s`, or the batch's `sent_at`), a time in the future becomes the time it arrived: a visit is "
+        "never refused for its time.",
+    )
+    outcome: str = Field(description=" | ".join(Outcome.values))
+    note: str = Field("", description=f"At most {limits.NOTE_MAX} characters.")
+    reason: str = Field("", description=f"At most {limits.REASON_MAX} characters.")
+    moved_to: str = Field("", description=f"At most {limits.MOVED_TO_MAX} characters.")
+    device_model: str = Field("", description=f"At most {limits.DEVICE_MODEL_MAX} characters.")
+    household: list[FieldHouseholdIn] = Field(default_factory=list, description=f"At most {limits.HOUSEHOLD_MAX}.")
     found: FieldFoundIn | None = None
     consent_photo: bool = False
     consent_location: bool = False
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = None
+    lon: float | None = None
+    clock_offset_s: int | None = Field(
+        None, description="The server's time minus the phone's, measured at the phone's last contact before the visit."
+    )
+
+
+class MalformedVisit:
+    """An item of a batch that is not shaped like a visit: answered "invalid" on its own, the others go on."""
+
+    def __init__(self, raw: Any, errors: list[Any]) -> None:
+        self.raw, self.errors = raw, errors
+
+    @property
+    def id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.raw.get("id"))) if isinstance(self.raw, dict) else None
+        except ValueError:
+            return None
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.is_instance_schema(cls)
+
+
+def _each_visit(value: Any, handler: ValidatorFunctionWrapHandler) -> FieldVisitIn | MalformedVisit:
+    try:
+        visit: FieldVisitIn = handler(value)
+    except ValidationError as exc:
+        return MalformedVisit(value, exc.errors(include_url=False, include_context=False, include_input=False))
+    return visit
+
+
+VisitItem = Annotated[FieldVisitIn | SkipJsonSchema[MalformedVisit], WrapValidator(_each_visit)]
 
 
 class FieldVisitsIn(BaseModel):
-    visits: list[FieldVisitIn] = Field(max_length=BATCH_MAX, description=f"Up to {BATCH_MAX} visits.")
+    visits: list[VisitItem] = Field(
+        max_length=BATCH_MAX,
+        description=f"Up to {BATCH_MAX} visits; each is answered on its own, even one not shaped like a visit.",
+    )
+    sent_at: datetime.datetime | None = Field(
+        None, description="The phone's clock when it sent the batch: corrects visits made with a wrong clock."
+    )
 
 
 class FieldVisitCaseOut(BaseModel):
@@ -185,9 +218,16 @@ class FieldVisitCaseOut(BaseModel):
 
 
 class FieldVisitResultOut(BaseModel):
-    id: uuid.UUID
+    id: uuid.UUID | None = Field(description="The visit's id (none for an item whose id could not be read).")
     result: Literal["created", "same", "conflict", "invalid"]
-    message: str | None
+    code: str | None = Field(
+        None,
+        description="Why, for a client: `case_changed` (recorded, the case flagged for the leader), `time_corrected`,"
+        " `id_reused`, `malformed`, `unknown_outcome`, `case_or_found`, `<field>_too_long`, `household_too_many`, "
+        "`household_outcome`, `name_required`, `bad_number`, `village_required`, `not_your_case`, "
+        "`household_not_yours`, `village_not_yours`, `no_campaign`, `already_a_case`.",
+    )
+    message: str | None = Field(description="In the member's language.")
     case: FieldVisitCaseOut | None = Field(description="For a visit recorded now; no number, so nothing disclosed.")
 
 
@@ -224,6 +264,18 @@ class FieldErrorOut(Schema):
     error: FieldErrorBody
 
 
+class FieldHeldResultOut(BaseModel):
+    id: uuid.UUID | None
+    result: Literal["held", "same", "refused", "invalid"]
+    code: str | None
+    message: str | None
+
+
+class FieldHeldOut(BaseModel):
+    results: list[FieldHeldResultOut]
+    revoked_at: datetime.datetime
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -254,6 +306,7 @@ def case_out(case: Case, *, household: list[int], last: Visit | None, today: dat
             "visited_at": last.visited_at,
             "outcome": last.outcome,
             "outcome_label": str(Outcome(last.outcome).label),
+            "member_id": last.member_id,
         }
         if last is not None
         else None,
@@ -278,34 +331,53 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {
         "member": {"id": user.pk, "name": str(user)},
         "device": _ref(device),
-        "teams": [_ref(t) for t in selectors.teams_of_member(user)],
+        "teams": [_ref(t) for t in teams_of_member(user)],
         "server_time": timezone.now(),
     }
 
 
-@router.get("/cases", response=FieldCasesOut, summary="My cases, by village then address; changes since a time")
+@router.get(
+    "/cases",
+    response={200: FieldCasesOut, 412: FieldErrorOut},
+    summary="My cases, by village then address; only the changes since a sync token",
+)
 def cases(
     request: HttpRequest,
     since: Moment | None = None,
+    token: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> dict[str, Any]:
-    """Full numbers are sent (the member calls them): each page sent is logged as a disclosure."""
+) -> Any:
+    """Full numbers are sent (the member calls them): each page sent is logged as a disclosure, and only its cases.
+
+    With `token` (the `sync_token` of the last sync), only the cases changed since, and `removed`: those that
+    left the member's list. A token too old (`FIELD_SYNC_TOKEN_DAYS`), made before the member's teams or roles
+    changed, or not readable is answered 412 `resync`: the phone then downloads its whole list, without a token.
+    """
     user = _user(request)
     now = timezone.now()
+    if token:
+        try:
+            since = synctoken.read(token, user, now=now)
+        except synctoken.StaleToken as exc:
+            message = translation.gettext("This phone's list is out of date: download it again, whole.")
+            return error(request, 412, "resync", message, {"reason": exc.reason})
     try:
-        page = selectors.member_cases(user=user, since=since, cursor=cursor, limit=limit)
+        page = selectors.member_cases(user=user, since=since, cursor=cursor, limit=limit, now=now)
     except selectors.BadCursor:
-        from django.core.exceptions import ValidationError
+        from django.core.exceptions import ValidationError as DjangoValidationError
 
-        raise ValidationError({"cursor": ["not a cursor this API gave"]}) from None
+        raise DjangoValidationError({"cursor": ["not a cursor this API gave"]}) from None
     services.cases_download_record(actor=user, cases=page.items, via="api")
     out = cases_out(user, page.items, page.households)
+    whole = since is None and not cursor
     return {
         "items": [out[c.pk] for c in page.items],
         "next_cursor": page.next_cursor,
         "server_time": now,
         "removed": page.removed,
+        "villages": selectors.villages_of_teams([t.pk for t in teams_of_member(user)]) if whole else None,
+        "sync_token": synctoken.make(user, started=page.started),
     }
 
 
@@ -327,7 +399,16 @@ def _visit_input(v: FieldVisitIn) -> services.VisitInput:
         consent_location=v.consent_location,
         lat=v.lat,
         lon=v.lon,
+        clock_offset_s=v.clock_offset_s,
     )
+
+
+def _malformed(item: MalformedVisit) -> dict[str, Any]:
+    fields = sorted({".".join(str(part) for part in error["loc"]) or "visit" for error in item.errors})
+    message = translation.gettext("This visit could not be read (%(fields)s): nothing was recorded.") % {
+        "fields": ", ".join(fields)
+    }
+    return {"id": item.id, "result": "invalid", "code": "malformed", "message": message, "case": None}
 
 
 def visit_case_out(case: Case, *, today: datetime.date) -> dict[str, Any]:
@@ -342,27 +423,45 @@ def visit_case_out(case: Case, *, today: datetime.date) -> dict[str, Any]:
     }
 
 
-def _record(request: HttpRequest, visits: list[FieldVisitIn]) -> list[dict[str, Any]]:
+def _record(
+    request: HttpRequest, visits: list[FieldVisitIn | MalformedVisit], sent_at: datetime.datetime | None = None
+) -> list[dict[str, Any]]:
     user = _user(request)
-    results = services.visits_record(
-        actor=user, visits=[_visit_input(v) for v in visits], device=getattr(request, "field_device", None)
+    shaped = [v for v in visits if isinstance(v, FieldVisitIn)]
+    results = iter(
+        services.visits_record(
+            actor=user,
+            visits=[_visit_input(v) for v in shaped],
+            device=getattr(request, "field_device", None),
+            sent_at=sent_at,
+        )
     )
     today = timezone.localdate()
-    return [
-        {
-            "id": r.id,
-            "result": r.result,
-            "message": r.message,
-            "case": visit_case_out(r.case, today=today) if r.case is not None else None,
-        }
-        for r in results
-    ]
+    out = []
+    for v in visits:
+        if isinstance(v, MalformedVisit):
+            out.append(_malformed(v))
+            continue
+        r = next(results)
+        out.append(
+            {
+                "id": r.id,
+                "result": r.result,
+                "code": r.code,
+                "message": r.message,
+                "case": visit_case_out(r.case, today=today) if r.case is not None else None,
+            }
+        )
+    return out
 
 
 @router.post("/visits", response=FieldVisitsOut, summary=f"Record up to {BATCH_MAX} visits, one result each")
 def visits(request: HttpRequest, payload: FieldVisitsIn) -> dict[str, Any]:
-    """Idempotent by visit id: "same" for a retry, "conflict" for the same id with other content (nothing written)."""
-    return {"results": _record(request, payload.visits)}
+    """Idempotent by visit id: "same" for a retry, "conflict" for the same id with other content (nothing written).
+
+    Each visit is judged on its own: one the rules refuse ("invalid", with its `code` and a message in the member's
+    language) never holds back the others."""
+    return {"results": _record(request, payload.visits, payload.sent_at)}
 
 
 @router.put(
@@ -378,7 +477,8 @@ def visits(request: HttpRequest, payload: FieldVisitsIn) -> dict[str, Any]:
 def visit_put(request: HttpRequest, visit_id: uuid.UUID, payload: FieldVisitIn) -> Status[dict[str, Any]]:
     if payload.id != visit_id:
         message = translation.gettext("The visit's id does not match the address.")
-        return Status(422, {"id": payload.id, "result": "invalid", "message": message, "case": None})
+        body = {"id": payload.id, "result": "invalid", "code": "id_mismatch", "message": message, "case": None}
+        return Status(422, body)
     (result,) = _record(request, [payload])
     return Status({"created": 201, "same": 200, "conflict": 409, "invalid": 422}[result["result"]], result)
 
@@ -408,8 +508,6 @@ class FieldPhotoOut(BaseModel):
 def visit_photo(
     request: HttpRequest, visit_id: uuid.UUID, id: Form[uuid.UUID], photo: File[UploadedFile]
 ) -> Status[dict[str, Any]] | HttpResponse:
-    from switchoff.api.root import error
-
     try:
         services.photo_check_size(photo.size or 0)
         added = services.visit_photo_add(actor=_user(request), visit_id=visit_id, photo_id=id, content=photo.read())
@@ -419,6 +517,35 @@ def visit_photo(
     body = {"id": kept.pk, "visit_id": kept.visit_id, "result": added.result, "width": kept.width,
             "height": kept.height, "bytes": kept.size}  # fmt: skip
     return Status(201 if added.result == "created" else 200, body)
+
+
+@router.post(
+    "/revoked/visits",
+    auth=RevokedDeviceAuth(),
+    response=FieldHeldOut,
+    summary="A signed-out phone hands over the visits it still holds: those made before the revoke wait for the leader",
+    description=(
+        "Only with the token of a revoked field device (`Device fd_…`; every other call answers it 401 "
+        "`device_revoked`). Each visit recorded before the revoke (its time corrected as for any visit) is held for "
+        "a leader of the case's team to accept or discard (`held`); one recorded after it is `refused` "
+        "(`after_revoke`); a retry is `same`. Photos are not taken."
+    ),
+)
+def revoked_visits(request: HttpRequest, payload: FieldVisitsIn) -> dict[str, Any]:
+    device = request.field_device  # type: ignore[attr-defined]
+    shaped = [v for v in payload.visits if isinstance(v, FieldVisitIn)]
+    results = iter(
+        services.held_visits_receive(device=device, visits=[_visit_input(v) for v in shaped], sent_at=payload.sent_at)
+    )
+    out = []
+    for v in payload.visits:
+        if isinstance(v, MalformedVisit):
+            malformed = _malformed(v)
+            out.append({k: malformed[k] for k in ("id", "result", "code", "message")})
+            continue
+        r = next(results)
+        out.append({"id": r.id, "result": r.result, "code": r.code, "message": r.message})
+    return {"results": out, "revoked_at": device.revoked_at}
 
 
 @router.post("/calls", response=FieldCallsOut, summary="Calls made from the field (each a logged reveal of the number)")
@@ -434,7 +561,7 @@ def progress(request: HttpRequest, unit: Id | None = None) -> dict[str, Any]:
     user = _user(request)
     team = None
     if unit is None:
-        teams = selectors.teams_of_member(user)
+        teams = teams_of_member(user)
         if not teams:
             from django.http import Http404
 

@@ -150,8 +150,10 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
     """What an operator's list does to the cases of the campaigns it concerns (see ``rules``): in its transaction.
 
     New subscribers get a case, moved ones move their case, and the loop closes on the
-    switched cases: still on the list, revisit; gone from it, verified; a case not
-    switched whose number left is closed. Answers the numbers, for the job's summary.
+    switched cases: still on a list dated after the switch, revisit; absent from the operator's
+    latest list (this one, or an earlier one that arrived before the switch was reported),
+    verified; a case not switched whose number left is closed. Answers the numbers, for the
+    import's summary.
     """
     area = source.area
     of_list = Subscriber.objects.filter(
@@ -159,6 +161,9 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
     )
     listed = of_list.filter(status=Subscriber.Status.LISTED, last_listed=source.as_of)
     left = of_list.filter(status=Subscriber.Status.LEFT, left_on=source.as_of)
+    # Absent from the latest list: this one's leavers, and those who left an earlier one (it may have been
+    # dated before a switch reported since, and imported after it).
+    absent = of_list.filter(status=Subscriber.Status.LEFT)
     now = timezone.now()
     result: defaultdict[str, int] = defaultdict(int)
     for campaign in campaigns_for(area, source.as_of):
@@ -170,7 +175,9 @@ def cases_after_list(*, source: SubscriberList) -> dict[str, int]:
         still = cases.filter(subscriber__in=listed.values("pk"))
         gone = cases.filter(subscriber__in=left.values("pk"))
         result["cases_revisit"] += _apply_rule(still, rules.list_revisits(source.as_of), now)
-        result["cases_verified"] += _apply_rule(gone, rules.list_verifies(source.as_of), now)
+        result["cases_verified"] += _apply_rule(
+            cases.filter(subscriber__in=absent.values("pk")), rules.list_verifies(), now
+        )
         result["cases_closed"] += _apply_rule(gone, rules.list_closes(), now)
         result["cases_new"] += _insert_cases(campaign, listed)
     order = ("cases_new", "cases_moved", "cases_revisit", "cases_verified", "cases_closed")

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.fieldwork import limits
 from switchoff.fieldwork.rules import Outcome, resolution_choices
 from switchoff.people.roles import Role
 
@@ -20,10 +21,12 @@ class VisitForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     outcome = forms.ChoiceField(label=_("What happened"), choices=Outcome.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(label=_("Reason for refusing"), required=False, max_length=300)
-    moved_to = forms.CharField(label=_("Moved to (if known)"), required=False, max_length=300)
-    device_model = forms.CharField(label=_("New phone (optional)"), required=False, max_length=120)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(label=_("Reason for refusing"), required=False, max_length=limits.REASON_MAX)
+    moved_to = forms.CharField(label=_("Moved to (if known)"), required=False, max_length=limits.MOVED_TO_MAX)
+    device_model = forms.CharField(label=_("New phone (optional)"), required=False, max_length=limits.DEVICE_MODEL_MAX)
     household = forms.MultipleChoiceField(
         label=_("Other numbers of the household met in this visit (same outcome)"),
         required=False,
@@ -58,12 +61,14 @@ class VisitForm(forms.Form):
 
 class FoundForm(forms.Form):
     id = forms.UUIDField(widget=forms.HiddenInput)
-    name = forms.CharField(label=_("Full name"), max_length=200)
-    number = forms.CharField(label=_("Phone number"), max_length=40, required=False)
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=limits.FOUND_NAME_MAX)
+    number = forms.CharField(label=_("Phone number"), max_length=limits.FOUND_NUMBER_MAX, required=False)
+    address = forms.CharField(label=_("Address"), max_length=limits.FOUND_ADDRESS_MAX, required=False)
     village = forms.TypedChoiceField(label=_("Village"), coerce=int)
     outcome = forms.ChoiceField(label=_("What happened"), choices=Outcome.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=limits.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     consent_photo = forms.BooleanField(label=_("The person agreed to a photo"), required=False)
     consent_location = forms.BooleanField(label=_("The person agreed that the location is recorded"), required=False)
 

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.fieldwork import limits
 from switchoff.fieldwork.rules import Outcome, Stage, Status
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.text import fold
@@ -81,9 +82,9 @@ class Case(models.Model):
     assigned_version = models.PositiveIntegerField(default=1)
     changed_at = models.DateTimeField(default=timezone.now)
     found_in_field = models.BooleanField(_("found in the field"), default=False)
-    found_name = models.CharField(max_length=200, blank=True)
+    found_name = models.CharField(max_length=limits.FOUND_NAME_MAX, blank=True)
     found_msisdn = models.CharField(max_length=16, blank=True)
-    found_address = models.CharField(max_length=300, blank=True)
+    found_address = models.CharField(max_length=limits.FOUND_ADDRESS_MAX, blank=True)
     found_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -159,11 +160,14 @@ class Visit(models.Model):
     )
     device = models.ForeignKey("FieldDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     visited_at = models.DateTimeField(_("visited at"))
+    # The time the phone gave, when its clock was wrong and the server corrected it (``visited_at`` is the
+    # corrected one); empty when the phone's time was taken as it was.
+    phone_visited_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     note = models.TextField(_("note"), blank=True)
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    moved_to = models.CharField(_("moved to"), max_length=300, blank=True)
-    device_model = models.CharField(_("new phone"), max_length=120, blank=True)
+    reason = models.CharField(_("reason"), max_length=limits.REASON_MAX, blank=True)
+    moved_to = models.CharField(_("moved to"), max_length=limits.MOVED_TO_MAX, blank=True)
+    device_model = models.CharField(_("new phone"), max_length=limits.DEVICE_MODEL_MAX, blank=True)
     consent_photo = models.BooleanField(_("agreed to a photo"), default=False)
     consent_location = models.BooleanField(_("agreed to record the location"), default=False)
     lat = models.FloatField(null=True, blank=True)
@@ -315,6 +319,48 @@ class FieldDevice(models.Model):
 class FieldDeviceSeen(models.Model):
     device = models.OneToOneField(FieldDevice, on_delete=models.CASCADE, primary_key=True, related_name="seen")
     at = models.DateTimeField()
+    # What the phone said it still held unsent (visits and photos, refused ones too) at its last contact.
+    unsent = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.at}"
+
+
+class HeldVisit(models.Model):
+    """A visit a revoked phone sent, recorded on it before the revoke: kept for the team leader to accept or discard.
+
+    The revoke stops new work, not work already done; but a lost phone cannot write the record by
+    itself, so its visits wait here (as sent: ``payload``) until a leader of the case's team decides.
+    Accepted, the visit goes through the one write of visits (``services.visits``) as its member's.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the team leader")
+        ACCEPTED = "accepted", _("Accepted")
+        DISCARDED = "discarded", _("Discarded")
+
+    id = models.UUIDField(primary_key=True)  # the visit's id, made on the phone
+    device = models.ForeignKey(FieldDevice, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The team whose leader decides (the case's, or the village's for a person found at the door).
+    team = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    visited_at = models.DateTimeField()
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    payload = models.JSONField()
+    digest = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.WAITING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # What recording it gave, once accepted (created, or why it was refused then).
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["visited_at", "pk"]
+        indexes = [models.Index(fields=["team", "state"], name="held_team_state")]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.state}"

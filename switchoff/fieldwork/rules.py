@@ -11,8 +11,10 @@ on switched cases. Nothing else decides a case's status.
 * "Not at home" three times in a row escalates the case to the team leader.
 * A verified case stays verified whatever a later visit says (the operator's list is
   the proof); a closed case (moved, deceased, phone not used) reopens with a new visit.
-* On the next list of the case's operator: a switched case still on it is to be
-  revisited, one that left it is verified; a case not yet switched whose number left
+* A switch and the operator's lists judge each other whatever order they arrive in: a
+  switched case whose number is absent from its operator's latest list for the area is
+  verified (when the list comes, or when the visit comes after it); one still on a list
+  dated after the switch is to be revisited; a case not yet switched whose number left
   the list is closed (it needs no more visits: the number no longer uses 2G only).
 * A team leader settling a conflict chooses the status that stands, never "verified"
   (only a list verifies) and never "not visited yet" (a case in conflict has visits);
@@ -118,10 +120,14 @@ class CaseState:
     switched_on: datetime.date | None = None
 
 
-def after_visit(state: CaseState, *, outcome: str, at: datetime.datetime, day: datetime.date) -> CaseState:
+def after_visit(
+    state: CaseState, *, outcome: str, at: datetime.datetime, day: datetime.date, listed: bool = True
+) -> CaseState:
     """The case after a visit with ``outcome`` at ``at`` (``day``: its local date).
 
-    A visit older than the case's latest changes only the funnel's furthest stage.
+    A visit older than the case's latest changes only the funnel's furthest stage. ``listed``: whether
+    the case's number is on its operator's latest list; a switch reported for a number already gone from
+    it is verified at once (the list came first).
     """
     stage = max(state.stage, STAGE_OF.get(outcome, Stage.VISITED))
     if state.last_visit_at is not None and at < state.last_visit_at:
@@ -135,6 +141,9 @@ def after_visit(state: CaseState, *, outcome: str, at: datetime.datetime, day: d
     if outcome == Outcome.NOT_HOME and not_home >= ESCALATE_AFTER_NOT_HOME:
         status, follow_up = Status.ESCALATED, None
     switched_on = day if outcome == Outcome.SWITCHED else state.switched_on
+    if outcome == Outcome.SWITCHED and not listed:
+        return CaseState(status=Status.VERIFIED, stage=Stage.VERIFIED, follow_up_on=None, not_home=0,
+                         last_visit_at=at, switched_on=switched_on)  # fmt: skip
     return CaseState(
         status=status, stage=stage, follow_up_on=follow_up, not_home=not_home, last_visit_at=at, switched_on=switched_on
     )
@@ -193,7 +202,8 @@ def after_resolution(state: CaseState, *, status: str, day: datetime.date) -> Ca
 
 # The next list of the case's operator, written as filters and updates that the services apply
 # set-based to every case of the list (an import of millions of rows cannot afford a loop).
-# A switch is judged only by a list dated after it (a list of the same day may predate the visit).
+# A switch is sent back only by a list dated after it (a list of the same day may predate the visit);
+# a number absent from the latest list verifies it whatever the dates (the list may arrive late).
 LOOP_STATUSES = (Status.SWITCHED, Status.REVISIT, Status.VERIFIED)
 
 
@@ -205,10 +215,10 @@ def list_revisits(as_of: datetime.date) -> tuple[Q, dict[str, object]]:
     )
 
 
-def list_verifies(as_of: datetime.date) -> tuple[Q, dict[str, object]]:
-    """Reported switched, gone from the list: verified."""
+def list_verifies() -> tuple[Q, dict[str, object]]:
+    """Reported switched, absent from the operator's latest list (whichever was dated first): verified."""
     return (
-        Q(status__in=(Status.SWITCHED, Status.REVISIT), switched_on__lt=as_of),
+        Q(status__in=(Status.SWITCHED, Status.REVISIT)),
         {"status": Status.VERIFIED, "stage": Stage.VERIFIED, "follow_up_on": None},
     )
 

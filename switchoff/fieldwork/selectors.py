@@ -16,29 +16,17 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign
 from switchoff.counts.selectors import count_by_day, count_totals, total
 from switchoff.fieldwork import counts as keys
-from switchoff.fieldwork.access import field_cases
+from switchoff.fieldwork.access import field_cases, teams_of_member
 from switchoff.fieldwork.cases import campaigns_for
-from switchoff.fieldwork.models import Case, CaseTransfer, HouseholdEntry, Resolution, Visit
+from switchoff.fieldwork.models import Case, CaseTransfer, HeldVisit, HouseholdEntry, Resolution, Visit
 from switchoff.fieldwork.rules import OPEN, Stage, Status
+from switchoff.lib.collation import vi_order
 from switchoff.lib.text import fold
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.units.models import Unit, UnitKind
 
 PROGRESS_DAYS = 14
-
-
-def teams_of_member(user: User) -> list[Unit]:
-    """The teams ``user`` belongs to (as member or leader)."""
-    return list(
-        Unit.objects.filter(
-            memberships__user=user,
-            memberships__role__in=[Role.TEAM_MEMBER, Role.TEAM_LEADER],
-            kind__category=UnitKind.Category.TEAM,
-        )
-        .distinct()
-        .order_by("search_name")
-    )
 
 
 CANDIDATES_SHOWN = 50
@@ -64,7 +52,16 @@ def team_candidates(team: Unit, query: str = "", *, include_team: bool = False) 
         people = people.filter(
             Q(search_name__contains=folded) | Q(username__istartswith=query) | Q(phone__startswith=query)
         )
-    return people.order_by("search_name", "username")
+    return people.order_by(vi_order("full_name"), "username")
+
+
+def villages_of_teams(team_ids: list[int]) -> list[dict[str, Any]]:
+    """The villages the teams cover, by name (a person found at the door is placed in one of them): one query."""
+    covers = Unit.covers.through.objects.filter(from_unit_id__in=team_ids).select_related("to_unit")
+    seen: dict[int, dict[str, Any]] = {}
+    for row in covers.order_by("to_unit__search_name", "from_unit_id"):
+        seen.setdefault(row.to_unit_id, {"id": row.to_unit_id, "name": row.to_unit.name, "team_id": row.from_unit_id})
+    return list(seen.values())
 
 
 def member_workload(team: Unit, member_ids: list[int]) -> dict[int | None, tuple[int, int]]:
@@ -85,8 +82,9 @@ def member_workload(team: Unit, member_ids: list[int]) -> dict[int | None, tuple
 
 
 def waiting_for_leader(team_ids: list[int]) -> dict[int, dict[str, int]]:
-    """For each team, its cases a leader must decide on: in conflict, and escalated (three times not at
-    home, a wrong number); one query, for the team page and the leader's home page."""
+    """For each team, what a leader must decide on: its cases in conflict, and escalated (three times not at
+    home, a wrong number), and the visits of revoked phones held for them; two queries, for the team page and
+    the leader's home page."""
     rows = (
         Case.objects.filter(team_id__in=team_ids)
         .values_list("team_id")
@@ -95,8 +93,25 @@ def waiting_for_leader(team_ids: list[int]) -> dict[int, dict[str, int]]:
         )
         .order_by()
     )
-    found = {team: {"conflict": conflict, "escalated": escalated} for team, conflict, escalated in rows}
-    return {team: found.get(team, {"conflict": 0, "escalated": 0}) for team in team_ids}
+    found = {team: {"conflict": conflict, "escalated": escalated, "held": 0} for team, conflict, escalated in rows}
+    held = (
+        HeldVisit.objects.filter(team_id__in=team_ids, state=HeldVisit.State.WAITING)
+        .values_list("team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for team, n in held:
+        found.setdefault(team, {"conflict": 0, "escalated": 0, "held": 0})["held"] = n
+    return {team: found.get(team, {"conflict": 0, "escalated": 0, "held": 0}) for team in team_ids}
+
+
+def held_visits(team: Unit) -> list[HeldVisit]:
+    """The visits of revoked phones waiting for ``team``'s leader, with their member, phone and case: one query."""
+    return list(
+        HeldVisit.objects.filter(team=team, state=HeldVisit.State.WAITING)
+        .select_related("member", "device", "case", "case__subscriber", "case__unit")
+        .order_by("member__search_name", "visited_at")
+    )
 
 
 def with_address(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -115,10 +130,17 @@ def _decode(cursor: str) -> list[Any] | None:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
         return None
-    if not (isinstance(values, list) and len(values) == 3 and isinstance(values[2], int)):
+    if not (isinstance(values, list) and len(values) in (3, 4) and isinstance(values[2], int)):
         return None
-    if not all(isinstance(v, str) for v in values[:2]):
+    if not all(isinstance(v, str) for v in values[:2] + values[3:]):
         return None
+    if len(values) == 4:
+        try:
+            started = datetime.datetime.fromisoformat(values[3])
+        except ValueError:
+            return None
+        if started.tzinfo is None:
+            return None
     return values
 
 
@@ -132,14 +154,25 @@ class CasePage:
     next_cursor: str | None
     removed: list[int]
     households: dict[int, list[int]]
+    # When the first page of this walk was read: the sync token of the walk is made from it.
+    started: datetime.datetime
 
 
-def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | None, limit: int) -> CasePage:
+def member_cases(
+    *,
+    user: User,
+    since: datetime.datetime | None,
+    cursor: str | None,
+    limit: int,
+    now: datetime.datetime | None = None,
+) -> CasePage:
     """The member's cases (``access.field_cases``), by village then address; with ``since`` only those changed after it.
 
-    The cursor is opaque to the caller: the last (village, address, id) of the previous page.
+    The cursor is opaque to the caller: the last (village, address, id) of the previous page and when
+    the first page was read (``started``).
     ``removed``: cases that left the member or their teams since ``since`` and are not theirs now.
     """
+    started = now or timezone.now()
     scope = field_cases(user)
     cases = with_address(scope).annotate(village=Coalesce("unit__search_name", Value("")))
     if since is not None:
@@ -148,7 +181,9 @@ def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | N
         last = _decode(cursor)
         if last is None:
             raise BadCursor(cursor)
-        village, addr, pk = last
+        village, addr, pk = last[:3]
+        if len(last) == 4:
+            started = datetime.datetime.fromisoformat(last[3])
         cases = cases.filter(
             Q(village__gt=village)
             | Q(village=village, **{"addr__gt": addr})
@@ -159,7 +194,7 @@ def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | N
     if len(items) > limit:
         items = items[:limit]
         tail = items[-1]
-        next_cursor = _encode([tail.village, tail.addr, tail.pk])  # type: ignore[attr-defined]
+        next_cursor = _encode([tail.village, tail.addr, tail.pk, started.isoformat()])  # type: ignore[attr-defined]
     removed: list[int] = []
     if since is not None and not cursor:
         teams = {t.pk for t in teams_of_member(user)}
@@ -168,7 +203,9 @@ def member_cases(*, user: User, since: datetime.datetime | None, cursor: str | N
         if left_ids:
             still = set(scope.filter(pk__in=left_ids).values_list("pk", flat=True))
             removed = sorted(left_ids - still)
-    return CasePage(items=items, next_cursor=next_cursor, removed=removed, households=households(scope, items))
+    return CasePage(
+        items=items, next_cursor=next_cursor, removed=removed, households=households(scope, items), started=started
+    )
 
 
 def households(scope: QuerySet[Case], cases: list[Case]) -> dict[int, list[int]]:

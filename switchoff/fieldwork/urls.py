@@ -13,6 +13,7 @@ urlpatterns = [
     path("teams/<int:team_id>/", views.team, name="team"),
     path("teams/<int:team_id>/members/", views.team_members, name="team_members"),
     path("teams/<int:team_id>/found/", views.team_found, name="team_found"),
+    path("teams/<int:team_id>/held/", views.held, name="held"),
     path("devices/<int:device_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("progress/<int:unit_id>/", views.progress, name="progress"),
 ]

@@ -24,7 +24,7 @@ from switchoff.fieldwork import selectors, services
 from switchoff.fieldwork.access import access_case, access_device, managed_cases, may_lead, may_manage, visible_cases
 from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, MemberForm, ResolveForm, VisitForm
 from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
-from switchoff.fieldwork.rules import OPEN, Stage, Status, resolution_choices
+from switchoff.fieldwork.rules import OPEN, Outcome, Stage, Status, resolution_choices
 from switchoff.lib.phones import display_phone
 from switchoff.people.access import access_unit, can, visible_units
 from switchoff.people.models import Membership, User
@@ -157,7 +157,10 @@ def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
-            _("Tick the confirmation to sign out “%(name)s”: visits not yet sent from it will be lost.")
+            _(
+                "Tick the confirmation to sign out “%(name)s”: the visits it recorded before now and sends later "
+                "will wait for the team leader."
+            )
             % {"name": device.name},
         )
         return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
@@ -167,6 +170,57 @@ def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
         _("The phone “%(name)s” is signed out; it forgets its cases at its next contact.") % {"name": device.name},
     )
     return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
+
+
+@login_required
+def held(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Visits a revoked phone sent, recorded before its revoke: the team's leader accepts or discards them."""
+    user = _user(request)
+    unit = _team(user, team_id)
+    if not may_lead(user, unit):
+        raise PermissionDenied
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        ids = []
+        for raw in request.POST.getlist("visit"):
+            try:
+                ids.append(uuid.UUID(raw))
+            except ValueError:
+                continue
+        if action not in {"accept", "discard"} or not ids:
+            messages.error(request, _("Tick the visits, then accept or discard them."))
+            return redirect("fieldwork:held", unit.pk)
+        done = services.held_visits_decide(actor=user, team=unit, ids=ids, accept=action == "accept")
+        if done.accepted:
+            messages.success(
+                request, _("%(n)s visits accepted: they are recorded as their member's.") % {"n": done.accepted}
+            )
+        if done.discarded:
+            messages.success(request, _("%(n)s visits discarded.") % {"n": done.discarded})
+        for item, result in done.refused:
+            messages.error(
+                request,
+                _("The visit of %(name)s could not be recorded: %(why)s")
+                % {
+                    "name": item.case.name if item.case else item.payload.get("found", {}).get("name", ""),
+                    "why": result.message,
+                },
+            )
+        return redirect("fieldwork:held", unit.pk)
+    rows = []
+    for item in selectors.held_visits(unit):
+        found = item.payload.get("found") or {}
+        rows.append(
+            {
+                "item": item,
+                "who": item.case.name if item.case else found.get("name", ""),
+                "number": item.case.number_masked if item.case else "",
+                "place": item.case.address_line if item.case else found.get("address", ""),
+                "note": item.payload.get("note", ""),
+                "outcome": Outcome(item.outcome).label if item.outcome in Outcome.values else item.outcome,
+            }
+        )
+    return render(request, "fieldwork/held.html", {"team": unit, "rows": rows})
 
 
 def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:

@@ -242,7 +242,7 @@ def access_campaign(user: User, campaign_id: int, perm: Perm = Perm.VIEW_UNITS) 
         campaign = visible_campaigns(user).select_related("area", "coordinating_unit").get(pk=campaign_id)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    if perm in {Perm.MANAGE_CAMPAIGNS, Perm.REVIEW}:
+    if perm in {Perm.MANAGE_CAMPAIGNS, Perm.REVIEW, Perm.VIEW_REPORTS}:
         require(user, perm, campaign.area)
     return campaign
 

@@ -29,6 +29,7 @@ class Perm(models.TextChoices):
     VIEW_AUDIT = "audit.view", _("Browse the audit trail")
     USE_API = "api.use", _("Create API tokens")
     REPORT = "reports.edit", _("Log activities and submit the unit's monthly report")
+    VIEW_REPORTS = "reports.view", _("Read the reports of their area, completeness and the aggregated report")
     REVIEW = "reports.review", _("Accept or return reports, see completeness, download the aggregated report")
     MANAGE_CAMPAIGNS = "campaigns.manage", _("Set up campaigns, their catalogue and who reports")
     VIEW_SUBSCRIBERS = "subscribers.view", _("See 2G-only subscribers in their area, numbers masked")
@@ -80,7 +81,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.IMPORT_SUBSCRIBERS,
         }
     ),
-    Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.VIEW_SUBSCRIBERS}),
+    # The province's read-only viewer is there to follow the campaign: its reports and their aggregate.
+    Role.VIEWER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_PEOPLE, Perm.VIEW_REPORTS, Perm.VIEW_SUBSCRIBERS}),
 }
 
 # Roles whose holders must use two-factor authentication.

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from switchoff.lib.collation import vi_order
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.text import fold
 from switchoff.people import services, throttle
@@ -268,7 +269,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     people = visible_people(user).prefetch_related("memberships__unit")
     if query:
         people = people.filter(search_name__contains=fold(query)) | people.filter(username__icontains=query)
-    page = Paginator(people.order_by("search_name", "pk"), 50).get_page(request.GET.get("page"))
+    page = Paginator(people.order_by(vi_order("full_name"), "username", "pk"), 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "can_manage": can(user, Perm.MANAGE_PEOPLE)}
     return render(request, "people/people_list.html", context)
 

@@ -1,8 +1,12 @@
 """The aggregated report: what the coordinating office sends upward.
 
-Built from submitted and accepted monthly reports only (a draft is not a
-report), for one month or cumulatively from the start of the campaign, with
-SQL aggregation so that a national campaign does not load its lines into memory.
+Built from the accepted monthly reports (a report nobody reviewed is not yet a figure the office
+can defend); the coordinator may include the submitted reports not yet reviewed, and the document
+then names them. For one month or cumulatively from the start of the campaign, with SQL
+aggregation so that a national campaign does not load its lines into memory. The reporting status
+covers every month of the period: a unit late three times is late three times. Units are listed in
+Vietnamese alphabetical order (ICU's sort keys, in Python: on SQLite an ORDER BY … COLLATE would call
+back into Python for every comparison of a national list).
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.collation import vi_key, vi_sorted
 from switchoff.lib.months import first_of_month
 from switchoff.reports.models import MonthlyReport, ReportLine
-from switchoff.reports.selectors import UnitStatus, completeness
+from switchoff.reports.selectors import period_statuses
 from switchoff.units.models import Unit, UnitQuerySet
+
+
+def _partial(count: int, people: int | None, covers: int | None) -> bool:
+    return people is not None and covers is not None and covers < count
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,12 @@ class FormMediumTotal:
     medium: str
     count: int
     people_reached: int | None  # None: no unit said how many people were reached
+    # How much of ``count`` the people reached speak for; None: all of it.
+    people_covers: int | None = None
+
+    @property
+    def people_partial(self) -> bool:
+        return _partial(self.count, self.people_reached, self.people_covers)
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,11 @@ class CountUnitTotal:
     count_unit: str
     count: int
     people_reached: int | None
+    people_covers: int | None = None
+
+    @property
+    def people_partial(self) -> bool:
+        return _partial(self.count, self.people_reached, self.people_covers)
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,14 @@ class OtherResult:
     month: datetime.date
     unit: str
     text: str
+
+
+@dataclass(frozen=True)
+class UnreviewedReport:
+    """A report submitted but not yet accepted: counted only when the coordinator chose so, and named."""
+
+    unit: str
+    month: datetime.date
 
 
 @dataclass
@@ -71,11 +99,20 @@ class AggregateReport:
     forms: list[tuple[str, str, str]]  # (code, name, unit of count), in catalogue order
     by_form_medium: list[FormMediumTotal] = field(default_factory=list)
     by_unit: list[UnitTotal] = field(default_factory=list)
+    # Units on time in every month of the period they had to report, late at least once, missing at least once.
     on_time: list[str] = field(default_factory=list)
     late: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     expected: int = 0
     other_results: list[OtherResult] = field(default_factory=list)  # by month, then unit
+    # The months of each unit that was late, or missing, in the period (a cumulative report lists them).
+    late_months: dict[str, list[datetime.date]] = field(default_factory=dict)
+    missing_months: dict[str, list[datetime.date]] = field(default_factory=dict)
+    reports_expected: int = 0  # unit-months over the period
+    months_expected: dict[str, int] = field(default_factory=dict)  # by unit: the months it had to report
+    # Submitted reports nobody has reviewed yet: included in the figures only with ``include_submitted``.
+    include_submitted: bool = False
+    unreviewed: list[UnreviewedReport] = field(default_factory=list)
 
     @property
     def period_label(self) -> str:
@@ -84,15 +121,23 @@ class AggregateReport:
         return f"{self.month_to:%m/%Y}"
 
     @property
+    def units_expected(self) -> list[str]:
+        """Every unit that had to report in the period, in Vietnamese alphabetical order."""
+        return vi_sorted({*self.months_expected, *self.on_time, *self.late, *self.missing})
+
+    @property
     def totals_by_count_unit(self) -> list[CountUnitTotal]:
         """One total per unit of count, in catalogue order; people reached stay None where nobody said."""
         counts: dict[str, int] = {}
         people: dict[str, int | None] = {}
+        covers: dict[str, int | None] = {}
         for t in self.by_form_medium:
             counts[t.count_unit] = counts.get(t.count_unit, 0) + t.count
+            line_covers = t.count if t.people_covers is None and t.people_reached is not None else t.people_covers
+            covers[t.count_unit] = (covers.get(t.count_unit) or 0) + (line_covers or 0)
             if t.people_reached is not None:
                 people[t.count_unit] = (people.get(t.count_unit) or 0) + t.people_reached
-        return [CountUnitTotal(unit, count, people.get(unit)) for unit, count in counts.items()]
+        return [CountUnitTotal(unit, count, people.get(unit), covers.get(unit)) for unit, count in counts.items()]
 
 
 def build_aggregate(
@@ -102,8 +147,13 @@ def build_aggregate(
     cumulative: bool = False,
     units: UnitQuerySet | None = None,
     now: datetime.datetime | None = None,
+    include_submitted: bool = False,
 ) -> AggregateReport:
-    """The aggregated report for ``month`` (or from the campaign's start to it) over ``units``."""
+    """The aggregated report for ``month`` (or from the campaign's start to it) over ``units``.
+
+    Only accepted reports count, unless ``include_submitted``: then the submitted ones not yet
+    reviewed count too, and the report names them.
+    """
     now = now or timezone.now()
     month = first_of_month(month)
     month_from = first_of_month(campaign.start_date) if cumulative else month
@@ -111,12 +161,17 @@ def build_aggregate(
     forms = list(CommunicationForm.objects.filter(campaign=campaign))
     form_by_id = {f.pk: f for f in forms}
     media = {m.pk: m.name for m in Medium.objects.filter(campaign=campaign)}
-    reports = MonthlyReport.objects.filter(
-        campaign=campaign,
-        month__gte=month_from,
-        month__lte=month,
-        status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
-        unit__in=units,
+    counted = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
+    in_period = MonthlyReport.objects.filter(campaign=campaign, month__gte=month_from, month__lte=month, unit__in=units)
+    reports = in_period.filter(status__in=counted)
+    unreviewed = sorted(
+        (
+            UnreviewedReport(unit=name, month=report_month)
+            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED).values_list(
+                "unit__name", "month"
+            )
+        ),
+        key=lambda r: (r.month, vi_key(r.unit)),
     )
     lines = ReportLine.objects.filter(report__in=reports)
     by_form_medium = [
@@ -126,9 +181,10 @@ def build_aggregate(
             medium=media.get(row["medium"], "") if row["medium"] else "",
             count=row["count"] or 0,
             people_reached=row["people"],
+            people_covers=row["people_part"] or 0,
         )
         for row in lines.values("form", "medium")
-        .annotate(count=Sum("count"), people=Sum("people_reached"))
+        .annotate(count=Sum("count"), people=Sum("people_reached"), people_part=Sum("people_covers"))
         .order_by("form__order", "form", "medium__order", "medium")
         if (row["count"] or 0) > 0
     ]
@@ -136,20 +192,21 @@ def build_aggregate(
     for row in lines.values("report__unit", "form").annotate(count=Sum("count")):
         per_unit.setdefault(row["report__unit"], {})[form_by_id[row["form"]].code] = row["count"] or 0
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
-    by_unit = sorted(
-        (UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()),
-        key=lambda t: t.unit,
+    by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
+    months = [m for m in campaign.months() if month_from <= m <= month]
+    statuses = period_statuses(campaign=campaign, months=months, units=units)
+    expected = {row.unit.name: row.expected for row in statuses}
+    late_months = {row.unit.name: row.late for row in statuses if row.late}
+    missing_months = {row.unit.name: row.missing for row in statuses if row.missing}
+    other = sorted(
+        (
+            OtherResult(month=report_month, unit=unit_name, text=text.strip())
+            for report_month, unit_name, text in reports.exclude(other_results="").values_list(
+                "month", "unit__name", "other_results"
+            )
+        ),
+        key=lambda r: (r.month, vi_key(r.unit)),
     )
-    statuses = completeness(campaign=campaign, month=month, units=units, now=now).rows
-    on_time = sorted(r.unit.name for r in statuses if r.status in UnitStatus.ON_TIME_STATES and not r.late)
-    late = sorted(r.unit.name for r in statuses if r.late)
-    missing = sorted(r.unit.name for r in statuses if r.status in UnitStatus.NOT_SUBMITTED_STATES)
-    other = [
-        OtherResult(month=report_month, unit=unit_name, text=text.strip())
-        for report_month, unit_name, text in reports.exclude(other_results="")
-        .order_by("month", "unit__search_name")
-        .values_list("month", "unit__name", "other_results")
-    ]
     return AggregateReport(
         campaign_name=campaign.name,
         technology=campaign.technology,
@@ -166,9 +223,19 @@ def build_aggregate(
         forms=[(f.code, f.name, f.count_unit) for f in forms],
         by_form_medium=by_form_medium,
         by_unit=by_unit,
-        on_time=on_time,
-        late=late,
-        missing=missing,
-        expected=len(statuses),
+        on_time=vi_sorted(name for name in expected if name not in late_months and name not in missing_months),
+        late=vi_sorted(late_months),
+        missing=vi_sorted(missing_months),
+        expected=len(expected),
         other_results=other,
+        late_months=late_months,
+        missing_months=missing_months,
+        reports_expected=sum(len(m) for m in expected.values()),
+        months_expected={name: len(months) for name, months in expected.items()},
+        include_submitted=include_submitted,
+        unreviewed=unreviewed,
     )
+
+
+def _unit(total: UnitTotal) -> str:
+    return total.unit

@@ -82,6 +82,10 @@ class ReportOut(Schema):
     comment: str
     other_results: str
     return_reason: str
+    # Who submitted it, and why when a coordinator did so on the unit's behalf.
+    submitted_by: str | None
+    on_behalf_reason: str
+    no_activity: bool
     lines: list[LineOut]
 
 
@@ -139,6 +143,9 @@ def _report(r: MonthlyReport) -> dict[str, Any]:
         "comment": r.comment,
         "other_results": r.other_results,
         "return_reason": r.return_reason,
+        "submitted_by": r.submitted_by.username if r.submitted_by else None,
+        "on_behalf_reason": r.on_behalf_reason,
+        "no_activity": r.no_activity,
         # A draft's untouched lines are the log's totals, as on the page.
         "lines": [
             {
@@ -208,6 +215,7 @@ def create_activity(request: HttpRequest, campaign_id: Id, unit_id: Id, payload:
             description=payload.description,
             evidence_url=payload.evidence_url,
             client_key=f"api:{user.pk}:{payload.client_key}"[:64],
+            source=Activity.Source.API,
         )
     except ValidationError as exc:
         raise _api_fields(exc) from None
@@ -248,11 +256,29 @@ def get_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -
 @router.post(
     "/{campaign_id}/units/{unit_id}/reports/{month}/submit", response=ReportOut, summary="Submit a monthly report"
 )
-def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str, confirm: str = "") -> dict[str, Any]:
-    """Figures that raise warnings are refused (422, the warnings and their fingerprint) until ``confirm`` is it."""
+def submit_report(
+    request: HttpRequest,
+    campaign_id: Id,
+    unit_id: Id,
+    month: str,
+    confirm: str = "",
+    no_activity: bool = False,
+    on_behalf_reason: str = "",
+) -> dict[str, Any]:
+    """Figures that raise warnings are refused (422, the warnings and their fingerprint) until ``confirm`` is it.
+
+    A report without a figure needs ``no_activity=true``; a coordinator submitting for a unit that is not
+    their own gives ``on_behalf_reason``.
+    """
     _campaign, _unit, report = _open_report(request, campaign_id, unit_id, month, Perm.REPORT)
     try:
-        submitted = services.report_submit(actor=_user(request), report=report, confirmed=confirm)
+        submitted = services.report_submit(
+            actor=_user(request),
+            report=report,
+            confirmed=confirm,
+            no_activity=no_activity,
+            on_behalf_reason=on_behalf_reason,
+        )
     except services.ReportNeedsConfirmation as exc:
         raise ValidationError(
             " ".join(
@@ -269,11 +295,11 @@ def submit_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str
 @router.get("/{campaign_id}/completeness", response=CompletenessOut, summary="Completeness and timeliness for a month")
 def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     now = timezone.now()
-    result = completeness(campaign=campaign, month=_month(month), now=now, units=visible_units(user, Perm.REVIEW))
-    deadline = campaign.deadline(result.month)
-    passed = now >= deadline
+    result = completeness(campaign=campaign, month=_month(month), now=now, units=visible_units(user, Perm.VIEW_REPORTS))
+    deadline = result.deadline
+    passed = result.deadline_passed
     return {
         "month": result.month,
         "expected": result.expected,
@@ -295,17 +321,31 @@ def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[
 
 
 @router.get("/{campaign_id}/aggregate/{month}", summary="The aggregated report as JSON")
-def get_aggregate(request: HttpRequest, campaign_id: Id, month: str, cumulative: bool = False) -> dict[str, Any]:
+def get_aggregate(
+    request: HttpRequest, campaign_id: Id, month: str, cumulative: bool = False, unreviewed: bool = False
+) -> dict[str, Any]:
+    """Accepted reports only; ``unreviewed=true`` includes the submitted ones not yet reviewed (listed in
+    ``unreviewed`` either way)."""
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     report = build_aggregate(
-        campaign=campaign, month=_month(month), cumulative=cumulative, units=visible_units(user, Perm.REVIEW)
+        campaign=campaign,
+        month=_month(month),
+        cumulative=cumulative,
+        units=visible_units(user, Perm.VIEW_REPORTS),
+        include_submitted=unreviewed,
     )
     return aggregate_json(report)
 
 
 @router.get("/{campaign_id}/aggregate/{month}/dhis2", summary="The month's values as a DHIS2 dataValueSets payload")
-def get_dhis2(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
+def get_dhis2(request: HttpRequest, campaign_id: Id, month: str, unreviewed: bool = False) -> dict[str, Any]:
+    """Accepted reports only, as the aggregated report; ``unreviewed=true`` includes those not yet reviewed."""
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
-    return dhis2_data_value_set(campaign=campaign, month=_month(month), units=visible_units(user, Perm.REVIEW))
+    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    return dhis2_data_value_set(
+        campaign=campaign,
+        month=_month(month),
+        units=visible_units(user, Perm.VIEW_REPORTS),
+        include_submitted=unreviewed,
+    )

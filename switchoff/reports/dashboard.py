@@ -7,18 +7,18 @@ campaigns, units and activities (tests/test_query_counts.py).
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, ReportingAssignment
+from switchoff.lib.collation import vi_order
 from switchoff.lib.months import add_months, first_of_month
 from switchoff.people.access import can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
+from switchoff.reports.deadlines import Due, due
 from switchoff.reports.models import Activity, MonthlyReport
 from switchoff.reports.selectors import Completeness, completeness
 from switchoff.units.models import Unit
@@ -31,15 +31,35 @@ WAITING_SHOWN = 10
 
 
 @dataclass(frozen=True)
-class Due:
-    """A month's report of a unit: its state and its deadline."""
+class ReportDue:
+    """A month's report of a unit: its state and its deadline (``deadlines.Due``, as every page reads it)."""
 
-    month: datetime.date
     report: MonthlyReport | None
-    deadline: datetime.datetime
-    # The last day still on time, and how many days are left until then (negative once passed).
-    last_day: datetime.date
-    days_left: int
+    due: Due
+
+    @property
+    def month(self) -> datetime.date:
+        return self.due.month
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.due.last_day
+
+    @property
+    def days_left(self) -> int:
+        return self.due.days_left
+
+    @property
+    def overdue(self) -> bool:
+        return self.due.overdue
+
+    @property
+    def days_late(self) -> int:
+        return self.due.days_late
+
+    @property
+    def text(self) -> str:
+        return self.due.text
 
     @property
     def submitted(self) -> bool:
@@ -48,14 +68,6 @@ class Due:
             MonthlyReport.Status.ACCEPTED,
         }
 
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-    @property
-    def days_late(self) -> int:
-        return -self.days_left
-
 
 @dataclass(frozen=True)
 class ReportingCard:
@@ -63,11 +75,13 @@ class ReportingCard:
     unit: Unit
     month: datetime.date
     # This month, when the campaign runs in it.
-    current: Due | None
+    current: ReportDue | None
     # Last month's report when it is not in yet.
-    pending: Due | None
+    pending: ReportDue | None
     activities: int = 0
     totals: list[tuple[CommunicationForm, int]] = field(default_factory=list)
+    # Earlier months' reports the coordinator returned, waiting for the unit's correction (with the reason).
+    returned: list[MonthlyReport] = field(default_factory=list)
 
     @property
     def report_month(self) -> datetime.date:
@@ -83,13 +97,8 @@ class ReviewCard:
     status: Completeness
     waiting: list[MonthlyReport]
     waiting_count: int
-
-
-def _due(campaign: Campaign, month: datetime.date, report: MonthlyReport | None, today: datetime.date) -> Due:
-    deadline = campaign.deadline(month)
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    last_day = (deadline - datetime.timedelta(seconds=1)).astimezone(zone).date()
-    return Due(month=month, report=report, deadline=deadline, last_day=last_day, days_left=(last_day - today).days)
+    # Reports their unit asked to have returned, with the reason.
+    asked_back: list[MonthlyReport] = field(default_factory=list)
 
 
 def _runs_in(campaign: Campaign, month: datetime.date) -> bool:
@@ -112,7 +121,7 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
             unit_id__in=unit_ids, campaign__start_date__lte=today, campaign__end_date__gte=previous
         )
         .select_related("campaign", "unit")
-        .order_by("-campaign__start_date", "campaign__name", "unit__search_name")
+        .order_by("-campaign__start_date", "campaign__name", vi_order("unit__name"))
     )
     if not assignments:
         return []
@@ -123,6 +132,14 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
             campaign_id__in=campaign_ids, unit_id__in=unit_ids, month__in=[previous, month]
         )
     }
+    returned = list(
+        MonthlyReport.objects.filter(
+            campaign_id__in=campaign_ids,
+            unit_id__in=unit_ids,
+            month__lt=previous,
+            status=MonthlyReport.Status.RETURNED,
+        ).order_by("month")
+    )
     sums = list(
         Activity.objects.filter(campaign_id__in=campaign_ids, unit_id__in=unit_ids, date__gte=month, date__lte=today)
         .values("campaign_id", "unit_id", "form_id")
@@ -136,11 +153,11 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
         rows.sort(key=lambda r: (forms[r["form_id"]].order, r["form_id"]))
         pending = None
         if _runs_in(campaign, previous):
-            last = _due(campaign, previous, reports.get((campaign.pk, unit.pk, previous)), today)
+            last = ReportDue(reports.get((campaign.pk, unit.pk, previous)), due(campaign, previous, now))
             pending = None if last.submitted else last
         current = None
         if _runs_in(campaign, month):
-            current = _due(campaign, month, reports.get((campaign.pk, unit.pk, month)), today)
+            current = ReportDue(reports.get((campaign.pk, unit.pk, month)), due(campaign, month, now))
         cards.append(
             ReportingCard(
                 campaign=campaign,
@@ -150,6 +167,7 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
                 pending=pending,
                 activities=sum(r["entries"] for r in rows),
                 totals=[(forms[r["form_id"]], r["total"]) for r in rows],
+                returned=[r for r in returned if r.campaign_id == campaign.pk and r.unit_id == unit.pk],
             )
         )
     return cards
@@ -177,6 +195,11 @@ def review_cards(user: User, campaigns: list[Campaign], *, now: datetime.datetim
                 status=completeness(campaign=campaign, month=previous, now=now, units=units),
                 waiting=list(waiting.order_by("submitted_at")[:WAITING_SHOWN]),
                 waiting_count=waiting.count(),
+                asked_back=list(
+                    MonthlyReport.objects.filter(campaign=campaign, return_requested_at__isnull=False, unit__in=units)
+                    .select_related("unit", "return_requested_by")
+                    .order_by("return_requested_at")[:WAITING_SHOWN]
+                ),
             )
         )
     return cards

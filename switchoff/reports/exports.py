@@ -28,21 +28,26 @@ def aggregate_json(report: AggregateReport) -> dict[str, Any]:
     data = dataclasses.asdict(report)
     for key in ("month_from", "month_to", "generated_on"):
         data[key] = data[key].isoformat()
-    for result in data["other_results"]:
+    for result in [*data["other_results"], *data["unreviewed"]]:
         result["month"] = result["month"].isoformat()
+    for key in ("late_months", "missing_months"):
+        data[key] = {unit: [month.isoformat() for month in months] for unit, months in data[key].items()}
     # Never one total over different units of count (broadcasts, articles, banners).
-    data["totals_by_count_unit"] = [dataclasses.asdict(t) for t in report.totals_by_count_unit]
+    data["totals_by_count_unit"] = [
+        {**dataclasses.asdict(t), "people_partial": t.people_partial} for t in report.totals_by_count_unit
+    ]
+    for total, line in zip(data["by_form_medium"], report.by_form_medium, strict=True):
+        total["people_partial"] = line.people_partial
     return data
 
 
-def _values(campaign: Campaign, month: datetime.date, units: UnitQuerySet) -> list[dict[str, Any]]:
+def _values(
+    campaign: Campaign, month: datetime.date, units: UnitQuerySet, include_submitted: bool
+) -> list[dict[str, Any]]:
+    """Accepted reports only, as the aggregated report; with ``include_submitted``, those not yet reviewed too."""
     month = first_of_month(month)
-    reports = MonthlyReport.objects.filter(
-        campaign=campaign,
-        month=month,
-        unit__in=units,
-        status__in=[MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED],
-    )
+    statuses = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
+    reports = MonthlyReport.objects.filter(campaign=campaign, month=month, unit__in=units, status__in=statuses)
     rows = (
         ReportLine.objects.filter(report__in=reports)
         .values("report__unit__code", "report__unit_id", "form__code", "medium_id")
@@ -56,7 +61,9 @@ def _org_unit(row: dict[str, Any]) -> str:
     return row["report__unit__code"] or f"switchoff-{row['report__unit_id']}"
 
 
-def dhis2_data_value_set(*, campaign: Campaign, month: datetime.date, units: UnitQuerySet) -> dict[str, Any]:
+def dhis2_data_value_set(
+    *, campaign: Campaign, month: datetime.date, units: UnitQuerySet, include_submitted: bool = False
+) -> dict[str, Any]:
     """A DHIS2 ``dataValueSets`` payload for one month (POST /api/dataValueSets?idScheme=CODE)."""
     period = f"{month:%Y%m}"
     return {
@@ -70,18 +77,20 @@ def dhis2_data_value_set(*, campaign: Campaign, month: datetime.date, units: Uni
                 "categoryOptionCombo": f"medium-{row['medium_id']}" if row["medium_id"] else "default",
                 "value": str(row["total"]),
             }
-            for row in _values(campaign, month, units)
+            for row in _values(campaign, month, units, include_submitted)
             if row["total"]
         ],
     }
 
 
-def dhis2_adx(*, campaign: Campaign, month: datetime.date, units: UnitQuerySet) -> bytes:
+def dhis2_adx(
+    *, campaign: Campaign, month: datetime.date, units: UnitQuerySet, include_submitted: bool = False
+) -> bytes:
     """The same values as ADX XML, one group per reporting unit."""
     ET.register_namespace("", ADX_NAMESPACE)
     root = ET.Element(f"{{{ADX_NAMESPACE}}}adx", {"exported": datetime.datetime.now(datetime.UTC).isoformat()})
     groups: dict[str, ET.Element] = {}
-    for row in _values(campaign, month, units):
+    for row in _values(campaign, month, units, include_submitted):
         if not row["total"]:
             continue
         org_unit = _org_unit(row)

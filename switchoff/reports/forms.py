@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -10,7 +11,10 @@ from switchoff.units.forms import WorkbookForm
 
 
 class ActivityForm(forms.Form):
+    """One activity of the month the page shows: its date must be in that month."""
+
     client_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    month = forms.CharField(widget=forms.HiddenInput, required=False)
     date = forms.DateField(label=_("Date (dd/mm/yyyy)"))
     form = forms.TypedChoiceField(label=_("Form of communication"), coerce=int)
     medium = forms.TypedChoiceField(label=_("Medium"), coerce=int, required=False, empty_value=None)
@@ -22,6 +26,33 @@ class ActivityForm(forms.Form):
         label=_("Evidence: a link"), required=False, assume_scheme="https", validators=[validate_http_url]
     )
     evidence_file = forms.FileField(label=_("Evidence: a photo or file"), required=False)
+
+    def __init__(self, *args: Any, month: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown_month = month
+
+    def clean_date(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["date"]
+        if self.shown_month is not None and (day.year, day.month) != (self.shown_month.year, self.shown_month.month):
+            raise forms.ValidationError(
+                _("This page logs the activities of %(month)s: choose a day of it, or open the month of %(day)s.")
+                % {"month": self.shown_month.strftime("%m/%Y"), "day": day.strftime("%d/%m/%Y")}
+            )
+        return day
+
+
+class SubmitForm(forms.Form):
+    """What submitting may need besides the figures: the statement of an empty month, the reason of a coordinator."""
+
+    no_activity = forms.BooleanField(
+        label=_("The unit carried out no communication activity this month"), required=False
+    )
+    on_behalf_reason = forms.CharField(
+        label=_("Why you submit it on the unit's behalf"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
 
 
 class SheetForm(WorkbookForm):
@@ -63,6 +94,12 @@ class CatalogueForm(forms.Form):
     name_en = forms.CharField(label=_("Name in English"), max_length=160, required=False)
     count_unit = forms.CharField(label=_("Unit of count"), max_length=40)
     count_unit_en = forms.CharField(label=_("Unit of count in English"), max_length=40, required=False)
+    count_unit_en_one = forms.CharField(
+        label=_("Unit of count in English, for one"),
+        max_length=40,
+        required=False,
+        help_text=_("“session” where the unit of count is “sessions”."),
+    )
     # Not "media": a form's .media holds its CSS and JavaScript.
     media_ids = forms.TypedMultipleChoiceField(
         label=_("Media"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple

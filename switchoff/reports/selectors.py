@@ -14,11 +14,14 @@ import hashlib
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import Q, Sum
-from django.utils.translation import gettext, ngettext
+from django.db.models import Case, F, Q, Sum, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
+from switchoff.lib.collation import vi_sorted
 from switchoff.lib.months import first_of_month, last_of_month
+from switchoff.reports.deadlines import Due, due
 from switchoff.reports.models import Activity, MonthlyReport, ReportLine
 from switchoff.units.models import Unit, UnitKind, UnitQuerySet
 
@@ -45,6 +48,18 @@ class UnitStatus:
     NOT_SUBMITTED_STATES = frozenset({NOT_STARTED, DRAFT, RETURNED, MISSING})
 
 
+# Lazy: the labels are read in the language of each request, not of the first import.
+STATUS_LABELS: dict[str, Promise] = {
+    UnitStatus.NOT_STARTED: gettext_lazy("not started"),
+    UnitStatus.DRAFT: gettext_lazy("draft"),
+    UnitStatus.SUBMITTED: gettext_lazy("submitted on time"),
+    UnitStatus.LATE: gettext_lazy("submitted late"),
+    UnitStatus.RETURNED: gettext_lazy("returned"),
+    UnitStatus.ACCEPTED: gettext_lazy("accepted"),
+    UnitStatus.MISSING: gettext_lazy("missing"),
+}
+
+
 @dataclass(frozen=True)
 class StatusRow:
     unit: Unit
@@ -67,18 +82,17 @@ class StatusRow:
 class Completeness:
     month: datetime.date
     rows: list[StatusRow]
-    deadline: datetime.datetime
+    due: Due
     now: datetime.datetime
+
+    @property
+    def deadline(self) -> datetime.datetime:
+        return self.due.deadline
 
     @property
     def deadline_passed(self) -> bool:
         """Rates mean something only then: before it, a unit not yet in is not late."""
-        return self.now >= self.deadline
-
-    @property
-    def days_left(self) -> int:
-        """Whole days from today to the deadline's day, in Asia/Ho_Chi_Minh."""
-        return days_until(self.deadline, self.now)
+        return self.due.passed
 
     @property
     def expected(self) -> int:
@@ -136,38 +150,91 @@ def _status(report: MonthlyReport | None, deadline: datetime.datetime, now: date
     return UnitStatus.MISSING if now >= deadline else UnitStatus.DRAFT
 
 
+def _name(unit: Unit) -> str:
+    return unit.name
+
+
 def completeness(
     *, campaign: Campaign, month: datetime.date, now: datetime.datetime, units: UnitQuerySet | None = None
 ) -> Completeness:
     """Each expected unit's state for ``month``, with two queries whatever the number of units."""
     month = first_of_month(month)
-    expected = list(expected_units(campaign, month, units).select_related("kind", "parent").order_by("search_name"))
+    # Sorted by ICU's sort keys in Python: one key a unit, where an ORDER BY … COLLATE on SQLite would
+    # call back into Python for every comparison of a national list.
+    expected = vi_sorted(expected_units(campaign, month, units).select_related("kind", "parent"), key=_name)
     reports = {
         r.unit_id: r
-        for r in MonthlyReport.objects.filter(campaign=campaign, month=month, unit__in=[u.pk for u in expected])
+        for r in MonthlyReport.objects.filter(
+            campaign=campaign, month=month, unit__in=[u.pk for u in expected]
+        ).select_related("submitted_by")
     }
-    deadline = campaign.deadline(month)
+    month_due = due(campaign, month, now)
     rows = [
-        StatusRow(unit=u, status=_status(reports.get(u.pk), deadline, now), report=reports.get(u.pk)) for u in expected
+        StatusRow(unit=u, status=_status(reports.get(u.pk), month_due.deadline, now), report=reports.get(u.pk))
+        for u in expected
     ]
-    return Completeness(month=month, rows=rows, deadline=deadline, now=now)
+    return Completeness(month=month, rows=rows, due=month_due, now=now)
 
 
-def days_until(moment: datetime.datetime, now: datetime.datetime) -> int:
-    zone = moment.tzinfo
-    return (moment.astimezone(zone).date() - now.astimezone(zone).date()).days
+@dataclass(frozen=True)
+class PeriodStatus:
+    """A unit's reporting over a period: the months it had to report, those it was late, those it did not report."""
+
+    unit: Unit
+    expected: list[datetime.date]
+    late: list[datetime.date]
+    missing: list[datetime.date]
 
 
-def due_text(campaign: Campaign, month: datetime.date, now: datetime.datetime) -> str:
-    """ "Due before 10/01/2027 (in 38 days)" for a month whose deadline is still ahead, else ""."""
-    deadline = campaign.deadline(month)
-    if now >= deadline:
-        return ""
-    days = days_until(deadline, now)
-    return ngettext("Due before %(day)s (in %(days)s day).", "Due before %(day)s (in %(days)s days).", days) % {
-        "day": deadline.strftime("%d/%m/%Y"),
-        "days": days,
+def period_statuses(
+    *, campaign: Campaign, months: list[datetime.date], units: UnitQuerySet | None = None
+) -> list[PeriodStatus]:
+    """Each unit expected in some month of ``months``, with its months late and missing: two queries for the period.
+
+    The same rules as ``completeness`` month by month (a unit open at some time in the month is expected; a
+    report not submitted is missing, or not yet in before the deadline), without a query per month.
+    """
+    months = [first_of_month(m) for m in months]
+    if not months:
+        return []
+    first, last = months[0], last_of_month(months[-1])
+    assigned = list(
+        Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
+    )
+    # Plain rows, not models: a national period has tens of thousands of reports.
+    reports = {
+        (unit_id, month): (status, late)
+        for unit_id, month, status, late in MonthlyReport.objects.filter(
+            campaign=campaign, month__gte=first, month__lte=months[-1], unit__in=[u.pk for u in assigned]
+        ).values_list("unit_id", "month", "status", "late")
     }
+    submitted = {MonthlyReport.Status.SUBMITTED, MonthlyReport.Status.ACCEPTED}
+    result = []
+    for unit in vi_sorted(assigned, key=_name):
+        expected = [
+            m
+            for m in months
+            if (unit.valid_from is None or unit.valid_from <= last_of_month(m))
+            and (unit.valid_to is None or unit.valid_to >= m)
+        ]
+        if not expected:
+            continue
+        late: list[datetime.date] = []
+        missing: list[datetime.date] = []
+        for m in expected:
+            status, was_late = reports.get((unit.pk, m), ("", False))
+            if status in submitted:
+                if was_late:
+                    late.append(m)
+            else:
+                # Not in (never started, a draft, returned): missing, or not yet in before the deadline;
+                # either way not submitted, as completeness counts it.
+                missing.append(m)
+        result.append(PeriodStatus(unit=unit, expected=expected, late=late, missing=missing))
+    return result
 
 
 # -- A report's figures as they stand now ---------------------------------------------------------
@@ -179,6 +246,13 @@ LineKey = tuple[int, int | None]  # (form id, medium id or None)
 class LogTotal:
     count: int
     people_reached: int | None  # None: no activity of the line said how many people were reached
+    # How much of ``count`` the activities that gave people reached add up to: less than ``count``,
+    # the people reached are a part only ("85 people, reported for 1 of 3 sessions").
+    covers: int = 0
+
+    @property
+    def people_partial(self) -> bool:
+        return self.people_reached is not None and self.covers < self.count
 
 
 def log_totals(campaign: Campaign, unit: Unit, month: datetime.date) -> dict[LineKey, LogTotal]:
@@ -188,10 +262,14 @@ def log_totals(campaign: Campaign, unit: Unit, month: datetime.date) -> dict[Lin
             campaign=campaign, unit=unit, date__gte=first_of_month(month), date__lte=last_of_month(month)
         )
         .values("form", "medium")
-        .annotate(count=Sum("count"), people=Sum("people_reached"))
+        .annotate(
+            total=Sum("count"),
+            people=Sum("people_reached"),
+            part=Sum(Case(When(people_reached__isnull=False, then=F("count")), default=Value(0))),
+        )
         .order_by("form", "medium")
     )
-    return {(row["form"], row["medium"]): LogTotal(row["count"] or 0, row["people"]) for row in rows}
+    return {(row["form"], row["medium"]): LogTotal(row["total"] or 0, row["people"], row["part"] or 0) for row in rows}
 
 
 def report_follows_log(report: MonthlyReport) -> bool:
@@ -209,6 +287,12 @@ class ReportRow:
     people_reached: int | None
     edited: bool
     log: LogTotal
+    covers: int = 0
+
+    @property
+    def people_partial(self) -> bool:
+        """People reached were given for a part of the count only: shown as such, never as the whole."""
+        return self.people_reached is not None and self.covers < self.count
 
     @property
     def key(self) -> str:
@@ -242,13 +326,13 @@ def report_rows(report: MonthlyReport, stored: list[ReportLine]) -> list[ReportR
     keys += sorted(k for k in {*lines, *log} if k not in set(keys) and k[0] in form_by_id)
     rows = []
     for key in keys:
-        line, logged = lines.get(key), log.get(key, LogTotal(0, None))
+        line, logged = lines.get(key), log.get(key, LogTotal(0, None, 0))
         if line is not None and (line.edited or not following):
-            count, people, edited = line.count, line.people_reached, line.edited
+            count, people, edited, covers = line.count, line.people_reached, line.edited, line.people_covers
         elif following:
-            count, people, edited = logged.count, logged.people_reached, False
+            count, people, edited, covers = logged.count, logged.people_reached, False, logged.covers
         else:
-            count, people, edited = 0, None, False
+            count, people, edited, covers = 0, None, False, 0
         rows.append(
             ReportRow(
                 form=form_by_id[key[0]],
@@ -257,6 +341,7 @@ def report_rows(report: MonthlyReport, stored: list[ReportLine]) -> list[ReportR
                 people_reached=people,
                 edited=edited,
                 log=logged,
+                covers=covers,
             )
         )
     return rows
@@ -268,13 +353,17 @@ class CountUnitTotal:
     count: int
 
 
-def totals_by_count_unit(pairs: list[tuple[str, int]]) -> list[CountUnitTotal]:
-    """Counts summed per unit of count (lượt phát, bài, cái...), in order of first appearance: never across units."""
-    sums: dict[str, int] = {}
-    for count_unit, count in pairs:
+def totals_by_count_unit(pairs: list[tuple[CommunicationForm, int]]) -> list[CountUnitTotal]:
+    """Counts summed per unit of count (lượt phát, bài, cái...), in order of first appearance: never across units.
+
+    Each total names its unit of count as the reader's language writes it after that number ("1 session").
+    """
+    sums: dict[str, tuple[CommunicationForm, int]] = {}
+    for form, count in pairs:
         if count:
-            sums[count_unit] = sums.get(count_unit, 0) + count
-    return [CountUnitTotal(count_unit, count) for count_unit, count in sums.items()]
+            first, total = sums.get(form.shown_count_unit, (form, 0))
+            sums[form.shown_count_unit] = (first, total + count)
+    return [CountUnitTotal(first.count_unit_for(total), total) for first, total in sums.values()]
 
 
 # -- The check before sending (DHIS2's outlier rule) ----------------------------------------------

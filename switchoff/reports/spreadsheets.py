@@ -4,17 +4,23 @@ The file is read by the shared reader (``lib.sheets``: title rows, any
 encoding, the workbook limits). The header row is found from aliases matched on folded
 words ("Hình thức tuyên truyền", "Số lượng", "STT"), or from the headers the
 unit's people chose last time; they can correct the columns. Forms and media
-are matched on folded words against the catalogue and the campaign's table of
-other names ("Phát thanh loa" is the loudspeaker broadcast). Phase one checks
+are matched on folded words against the catalogue, the campaign's table of
+other names ("Phát thanh loa" is the loudspeaker broadcast) and the unit's own
+words its people taught at an earlier check. A clerk's sheet is read as the clerk
+wrote it: dates as "01/12" or a day number under a "THÁNG 12/2024" title, counts
+with their unit word ("2 lượt"), and whatever stands under the totals row (the
+signatures and the names under "Người lập biểu") is not a row. Phase one checks
 every row, naming its row, column, value and reason, and refuses a month whose
-report is submitted or locked; it shows the rows as they will be logged.
-Phase two logs them through the service, one client key per row.
+report is submitted or locked; it shows the rows as they will be logged, what
+earlier imports of those months they replace, and the rows that match an activity
+already logged another way (``sheet_rows``). Phase two logs them through the service.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +48,14 @@ from switchoff.lib.sheets import (
     reasons,
     row_label,
 )
-from switchoff.reports.models import ActivitySheetMapping, MonthlyReport
-from switchoff.reports.services import MAX_COUNT, SheetRow, report_is_locked
+from switchoff.lib.text import fold
+from switchoff.reports.deadlines import report_is_locked
+from switchoff.reports.models import Activity, ActivitySheetMapping, MonthlyReport
+from switchoff.reports.services.activities import MAX_COUNT
+from switchoff.reports.sheet_rows import ReplacedImport, SheetRow, logged_matches, months_of, replaced_imports
 from switchoff.units.models import Unit
 
-FIELDS = ("date", "form", "medium", "count", "people", "description")
+FIELDS = ("date", "form", "medium", "count", "people", "description", "reference")
 REQUIRED = ("date", "form", "count")
 FIELD_LABELS = {
     "date": gettext_lazy("Date"),
@@ -55,6 +64,7 @@ FIELD_LABELS = {
     "count": gettext_lazy("Count"),
     "people": gettext_lazy("People reached"),
     "description": gettext_lazy("Description"),
+    "reference": gettext_lazy("Your reference"),
 }
 # Header aliases as folded words (``header_words``): "Số lượng (lượt)" is "so luong".
 ALIASES = Aliases({
@@ -76,6 +86,7 @@ ALIASES = Aliases({
         "people reached", "people",
     },
     "description": {"noi dung", "noi dung tuyen truyen", "mo ta", "ghi chu", "description"},
+    "reference": {"ma", "ma hoat dong", "so hieu", "so ky hieu", "ky hieu", "so van ban", "reference", "ref"},
 })  # fmt: skip
 
 # Problems by code (every one an error: the row is not logged); row and column are shown beside them.
@@ -84,6 +95,12 @@ REASONS = reasons({
         "error", gettext_lazy("Choose the columns that hold the date, the form of communication and the count."),
     ),
     "activity_date": ("error", gettext_lazy("Not a date; write it as dd/mm/yyyy.")),
+    "activity_date_day": (
+        "error", gettext_lazy("A day without its month: write the date, or the month in the title (“THÁNG 12/2024”)."),
+    ),
+    "activity_date_year": (
+        "error", gettext_lazy("No day of the campaign until today falls on this day and month; write the year too."),
+    ),
     "activity_date_outside": ("error", gettext_lazy("Outside the campaign's dates.")),
     "activity_date_future": ("error", gettext_lazy("The date cannot be in the future.")),
     "activity_month_submitted": (
@@ -97,6 +114,10 @@ REASONS = reasons({
     ),
     "activity_count": ("error", gettext_lazy("Must be a whole number of at least 1.")),
     "activity_count_most": ("error", gettext_lazy("At most %(most)s.")),
+    "activity_count_unit": (
+        "error",
+        gettext_lazy("“%(written)s” is not the unit of count of %(form)s (%(unit)s): units are never mixed."),
+    ),
     "activity_medium": ("error", gettext_lazy("Not a medium of this campaign, nor one of its other names.")),
     "activity_medium_of_form": ("error", gettext_lazy("%(medium)s is not a medium of %(form)s.")),
     "activity_people": ("error", gettext_lazy("Must be a whole number.")),
@@ -123,31 +144,150 @@ class ParsedSheet:
     rows: list[SheetRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sheets: list[Sheet] = field(default_factory=list)
+    # The unit's wordings the check did not know, by folded words (the text as first written): the
+    # person maps each to a form or medium of the catalogue, and the check reads them.
+    unknown_forms: dict[str, str] = field(default_factory=dict)
+    unknown_media: dict[str, str] = field(default_factory=dict)
+    # Rows (by number) matching an activity already logged another way: left out unless the person says.
+    matches: dict[int, list[Activity]] = field(default_factory=dict)
+    # What earlier imports of the unit logged in the months these rows fall in: the import replaces it.
+    replaces: list[ReplacedImport] = field(default_factory=list)
+    # The month the sheet's title names ("THÁNG 12/2024"), that day numbers and dates without a year take.
+    title_month: tuple[int, int | None] | None = None
+
+    @property
+    def to_log(self) -> list[SheetRow]:
+        """The rows the import logs unless the person keeps a matching one too."""
+        return [row for row in self.rows if row.row not in self.matches]
+
+    @property
+    def replaced_rows(self) -> int:
+        return sum(r.rows for r in self.replaces)
 
 
-def _date(value: Any) -> datetime.date | None:
+def shown_cell(value: object) -> str:
+    """A cell as a person wrote it: a date as 05/12/2024, a whole number without ".0"."""
     if isinstance(value, datetime.datetime):
-        return value.date()
+        if value.time() == datetime.time.min:
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip()
-    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+        return value.strftime("%d/%m/%Y")
+    return cell_text(value)
+
+
+# "THÁNG 12/2024", "Tháng 12 năm 2024", "tháng 12", "T12/2024" in a title row (folded).
+_TITLE_MONTH = re.compile(r"(?:\bthang|\bt)\s*(\d{1,2})(?:\s*(?:/|-|\.|nam)\s*(\d{4}))?\b")
+_DAY_MONTH = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$")
+_DAY = re.compile(r"^(?:ngay\s*)?(\d{1,2})$")
+
+
+def title_month(sheet: Sheet, header_row: int) -> tuple[int, int | None] | None:
+    """The month (and year, if written) that the title rows above the header, or the sheet's name, name."""
+    texts = [str(cell) for row in sheet.head[:header_row] for cell in row if isinstance(cell, str) and cell.strip()]
+    found: list[tuple[int, int | None]] = []
+    for text in [*texts, sheet.name]:
+        match = _TITLE_MONTH.search(fold(text))
+        if match and 1 <= int(match.group(1)) <= 12:
+            found.append((int(match.group(1)), int(match.group(2)) if match.group(2) else None))
+    # A title that gives the year too wins ("THÁNG 11/2024" over a sheet named "T11").
+    return next((f for f in found if f[1] is not None), found[0] if found else None)
+
+
+def _on(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, day: int, campaign: Campaign, today: datetime.date) -> datetime.date | None:
+    """The date of ``day``/``month`` without a year: the latest one in the campaign, not after today."""
+    for year in range(min(today.year, campaign.end_date.year), campaign.start_date.year - 1, -1):
+        found = _on(year, month, day)
+        if found is not None and campaign.start_date <= found <= min(today, campaign.end_date):
+            return found
     return None
 
 
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
+def _date(
+    value: Any, title: tuple[int, int | None] | None, campaign: Campaign, today: datetime.date
+) -> tuple[datetime.date | None, str]:
+    """The date of a cell and "" , or None and the problem's code.
+
+    Full dates in any usual writing; "01/12" (the year from the title, else the one within the
+    campaign); a day number ("2") under a title naming the month.
+    """
+    if isinstance(value, datetime.datetime):
+        return value.date(), ""
+    if isinstance(value, datetime.date):
+        return value, ""
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value or "").strip().replace(".", "").replace(",", "")
-    return int(text) if text.isdigit() else None
+        value = int(value)
+    text = fold(str(value or ""))
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date(), ""
+        except ValueError:
+            continue
+    day_month, day_only = _DAY_MONTH.match(text), _DAY.match(text)
+    if day_month is None and day_only is None:
+        return None, "activity_date"
+    if day_month is not None:
+        day, month = int(day_month.group(1)), int(day_month.group(2))
+        year = int(day_month.group(3)) if day_month.group(3) else None
+        year = year + 2000 if year is not None and year < 100 else year
+        if year is None and title is not None and title[0] == month:
+            year = title[1]
+    else:
+        if title is None:
+            return None, "activity_date_day"
+        day, (month, year) = int(day_only.group(1)), title  # type: ignore[union-attr]
+    if not 1 <= month <= 12:
+        return None, "activity_date"
+    if year is not None:
+        found = _on(year, month, day)
+        return (found, "") if found is not None else (None, "activity_date")
+    if _on(2024, month, day) is None:  # 2024 is a leap year: any real day and month is a date in it
+        return None, "activity_date"
+    found = _year_for(month, day, campaign, today)
+    return (found, "") if found is not None else (None, "activity_date_year")
+
+
+_COUNT = re.compile(r"^(\d{1,3}(?:[.,]\d{3})+|\d+)\s*([^\W\d_].*)?$")
+# Words that count anything: "2 lượt", "3 lần" fit every form.
+GENERIC_COUNT_WORDS = {"luot", "lan"}
+
+
+def _count(value: Any) -> tuple[int | None, str]:
+    """A whole number, with the unit word written after it if any ("2 lượt" is 2 and "lượt")."""
+    if isinstance(value, bool):
+        return None, ""
+    if isinstance(value, int):
+        return value, ""
+    if isinstance(value, float):
+        return (int(value), "") if value.is_integer() else (None, "")
+    match = _COUNT.match(" ".join(str(value or "").split()))
+    if match is None:
+        return None, ""
+    return int(re.sub(r"[.,]", "", match.group(1))), (match.group(2) or "").strip()
+
+
+def count_word_fits(written: str, form: CommunicationForm) -> bool:
+    """Whether a unit word written after a count is the form's unit of count (or one that counts anything)."""
+    words, unit = header_words(written), header_words(form.count_unit)
+    if not words or words in GENERIC_COUNT_WORDS or words == unit:
+        return True
+    return bool(unit) and (unit.startswith(words + " ") or words.startswith(unit + " ") or words.split()[0] == unit)
+
+
+PEOPLE_WORDS = {"nguoi", "luot nguoi", "nguoi dan"}
+
+
+def _whole(value: Any) -> int | None:
+    """People reached: a whole number, "45 người" too."""
+    count, written = _count(value)
+    return count if not written or header_words(written) in PEOPLE_WORDS else None
 
 
 def _empty(value: Any) -> bool:
@@ -159,9 +299,13 @@ def read_activity_file(content: bytes, file_name: str) -> list[Sheet]:
     return read_file(content, file_name, limits=workbook_limits()).sheets
 
 
+def remembered(unit: Unit) -> ActivitySheetMapping:
+    """What the unit's people taught the import last time (an unsaved, empty one if nothing)."""
+    return ActivitySheetMapping.objects.filter(unit=unit).first() or ActivitySheetMapping(unit=unit)
+
+
 def remembered_headers(unit: Unit) -> dict[str, str]:
-    mapping = ActivitySheetMapping.objects.filter(unit=unit).first()
-    return dict(mapping.headers) if mapping else {}
+    return dict(remembered(unit).headers)
 
 
 def propose_mapping(sheets: list[Sheet], remembered: dict[str, str] | None = None) -> ActivityMapping | None:
@@ -186,7 +330,12 @@ def propose_mapping(sheets: list[Sheet], remembered: dict[str, str] | None = Non
     return best if best is not None and len(best.columns) >= 2 else None
 
 
-def _lookups(campaign: Campaign) -> tuple[dict[str, CommunicationForm], dict[str, Medium]]:
+def _lookups(
+    campaign: Campaign,
+    taught_forms: dict[str, CommunicationForm],
+    taught_media: dict[str, Medium],
+) -> tuple[dict[str, CommunicationForm], dict[str, Medium]]:
+    """Folded words → form and → medium: the campaign's other names, then the unit's own words, then the catalogue."""
     forms = list(campaign.forms.prefetch_related("media"))
     media = list(campaign.media.all())
     form_of: dict[str, CommunicationForm] = {}
@@ -198,6 +347,9 @@ def _lookups(campaign: Campaign) -> tuple[dict[str, CommunicationForm], dict[str
             form_of[synonym.words] = by_pk[synonym.form_id]
         elif synonym.medium_id in media_by_pk:
             medium_of[synonym.words] = media_by_pk[synonym.medium_id]
+    # The unit's own words, as its people mapped them at a check.
+    form_of.update({words: by_pk[f.pk] for words, f in taught_forms.items() if f.pk in by_pk})
+    medium_of.update({words: media_by_pk[m.pk] for words, m in taught_media.items() if m.pk in media_by_pk})
     # The catalogue's own names and codes win over an other name that happens to be the same words.
     for form in forms:
         form_of[header_words(form.code)] = form
@@ -228,13 +380,20 @@ def parse_activity_sheet(
     unit: Unit,
     mapping: ActivityMapping | None = None,
     now: datetime.datetime | None = None,
+    taught_forms: dict[str, CommunicationForm] | None = None,
+    taught_media: dict[str, Medium] | None = None,
 ) -> ParsedSheet:
-    """Phase one: read the file, find (or take) the columns, check every row. Writes nothing."""
+    """Phase one: read the file, find (or take) the columns, check every row. Writes nothing.
+
+    ``taught_forms`` and ``taught_media`` (folded words → target) are the wordings the person maps
+    at this check; those the unit's people mapped before are read too.
+    """
     result = ParsedSheet(digest=hashlib.sha256(content).hexdigest()[:24])
     sheet_name = ""
+    memory = remembered(unit)
     try:
         result.sheets = read_activity_file(content, file_name)
-        result.mapping = mapping or propose_mapping(result.sheets, remembered_headers(unit))
+        result.mapping = mapping or propose_mapping(result.sheets, dict(memory.headers))
         if mapping is not None and mapping.sheet < len(result.sheets):
             head = result.sheets[mapping.sheet].head
             mapping.headers = headers_of(head[mapping.header_row]) if mapping.header_row < len(head) else []
@@ -243,11 +402,26 @@ def parse_activity_sheet(
             return result
         sheet = result.sheets[result.mapping.sheet]
         sheet_name = sheet.name
-        _check_rows(result, sheet, result.mapping, campaign, unit, now or timezone.now())
+        forms = {f.pk: f for f in campaign.forms.all()}
+        media = {m.pk: m for m in campaign.media.all()}
+        known_forms = {words: forms[pk] for words, pk in memory.forms.items() if pk in forms}
+        known_media = {words: media[pk] for words, pk in memory.media.items() if pk in media}
+        _check_rows(
+            result,
+            sheet,
+            result.mapping,
+            campaign,
+            unit,
+            now or timezone.now(),
+            {**known_forms, **(taught_forms or {})},
+            {**known_media, **(taught_media or {})},
+        )
     except FileRefused as exc:
         refused = Problem.refused(exc)
         refused.sheet = refused.sheet or sheet_name
         result.problems.append(refused)
+    result.matches = logged_matches(campaign, unit, result.rows)
+    result.replaces = replaced_imports(campaign, unit, months_of(result.to_log))
     return result
 
 
@@ -258,32 +432,46 @@ def _check_rows(
     campaign: Campaign,
     unit: Unit,
     now: datetime.datetime,
+    taught_forms: dict[str, CommunicationForm],
+    taught_media: dict[str, Medium],
 ) -> None:
-    form_of, medium_of = _lookups(campaign)
+    form_of, medium_of = _lookups(campaign, taught_forms, taught_media)
     closed = _closed_months(campaign, unit, now)
     today = timezone.localdate(now)
+    result.title_month = title_month(sheet, mapping.header_row)
+    under_table = False  # below a totals row or a signature label: the signature block, names, notes
     for index, values in enumerate(sheet.rows()):
         if index <= mapping.header_row:
             continue
         number = index + 1
         cells = {key: values[column] if column < len(values) else None for key, column in mapping.columns.items()}
-        if all(_empty(v) for v in cells.values()) or row_label(list(values)):
-            continue  # a blank row, the totals row, the signatures under the table
+        if all(_empty(v) for v in cells.values()):
+            continue  # a blank row
+        label = row_label(list(values))
+        if label:
+            under_table = True
+            continue  # the totals row, the signatures' labels under the table
+        day, date_code = _date(cells["date"], result.title_month, campaign, today)
+        count, count_word = _count(cells["count"])
+        if under_table and (day is None or count is None):
+            # Under the totals row, what is not an activity (a date and a count) is the signature
+            # block: the signer's position, "(Ký, ghi rõ họ tên)", the names.
+            continue
         problems: list[Problem] = []
 
         def problem(key: str, code: str, **params: object) -> None:
             column = column_letter(mapping.columns[key])
-            value = cell_text(cells.get(key))[:60]  # noqa: B023
+            value = shown_cell(cells.get(key))[:60]  # noqa: B023
             problems.append(Problem(sheet.name, number, column, value, code, params))  # noqa: B023
 
-        day = _date(cells["date"])
-        form = form_of.get(header_words(str(cells["form"] or "")))
-        count = _whole(cells["count"])
-        medium_words = header_words(str(cells.get("medium") or ""))
+        form_text = " ".join(str(cells["form"] or "").split())
+        form = form_of.get(header_words(form_text))
+        medium_text = " ".join(str(cells.get("medium") or "").split())
+        medium_words = header_words(medium_text)
         medium = medium_of.get(medium_words) if medium_words else None
         people = _whole(cells["people"]) if not _empty(cells.get("people")) else None
         if day is None:
-            problem("date", "activity_date")
+            problem("date", date_code)
         elif not campaign.start_date <= day <= campaign.end_date:
             problem("date", "activity_date_outside")
         elif day > today:
@@ -292,12 +480,17 @@ def _check_rows(
             problem("date", closed[first_of_month(day)], month=first_of_month(day).strftime("%m/%Y"))
         if form is None:
             problem("form", "activity_form")
+            if header_words(form_text):
+                result.unknown_forms.setdefault(header_words(form_text), form_text[:160])
         if count is None or count < 1:
             problem("count", "activity_count")
         elif count > MAX_COUNT:
             problem("count", "activity_count_most", most=MAX_COUNT)
+        elif count_word and form is not None and not count_word_fits(count_word, form):
+            problem("count", "activity_count_unit", written=count_word, form=form.name, unit=form.count_unit)
         if medium_words and medium is None:
             problem("medium", "activity_medium")
+            result.unknown_media.setdefault(medium_words, medium_text[:160])
         if not _empty(cells.get("people")) and people is None:
             problem("people", "activity_people")
         if form is not None and medium is not None:
@@ -313,7 +506,8 @@ def _check_rows(
             continue
         assert day is not None and form is not None and count is not None
         description = str(cells.get("description") or "").strip()[:500]
-        result.rows.append(SheetRow(number, day, form, medium, count, people, description))
+        reference = " ".join(shown_cell(cells.get("reference")).split())[:60]
+        result.rows.append(SheetRow(number, day, form, medium, count, people, description, reference))
 
 
 def mapping_headers(mapping: ActivityMapping) -> dict[str, str]:

@@ -1,35 +1,41 @@
 from django.urls import path
 
-from switchoff.reports import views
+from switchoff.reports.views import completeness, grid, log, report, sheet
 
 app_name = "reports"
 urlpatterns = [
-    path("<int:campaign_id>/units/<int:unit_id>/activities/", views.activities, name="activities"),
-    path("<int:campaign_id>/units/<int:unit_id>/activities/grid/", views.activity_grid, name="grid"),
-    path("<int:campaign_id>/units/<int:unit_id>/activities/import/", views.activity_import, name="activity_import"),
+    path("<int:campaign_id>/units/<int:unit_id>/activities/", log.activities, name="activities"),
+    path("<int:campaign_id>/units/<int:unit_id>/activities/grid/", grid.activity_grid, name="grid"),
+    path("<int:campaign_id>/units/<int:unit_id>/activities/import/", sheet.activity_import, name="activity_import"),
     path(
         "<int:campaign_id>/units/<int:unit_id>/activities/template.xlsx",
-        views.activity_template,
+        sheet.activity_template,
         name="activity_template",
     ),
     path(
         "<int:campaign_id>/units/<int:unit_id>/activities/<int:activity_id>/delete/",
-        views.activity_delete,
+        log.activity_delete,
         name="activity_delete",
     ),
-    path("<int:campaign_id>/units/<int:unit_id>/reports/<str:month>/", views.report_page, name="report"),
-    # Before the review actions: "submit" is the reporter's, not one of them.
+    path("<int:campaign_id>/units/<int:unit_id>/reports/<str:month>/", report.report_page, name="report"),
+    # Before the review actions: "submit" and "ask-return" are the unit's, not review actions.
     path(
         "<int:campaign_id>/units/<int:unit_id>/reports/<str:month>/submit/",
-        views.report_submit_confirm,
+        report.report_submit_confirm,
         name="submit",
     ),
     path(
+        "<int:campaign_id>/units/<int:unit_id>/reports/<str:month>/ask-return/",
+        report.report_ask_return,
+        name="ask_return",
+    ),
+    path(
         "<int:campaign_id>/units/<int:unit_id>/reports/<str:month>/<str:action>/",
-        views.report_review,
+        report.report_review,
         name="review",
     ),
-    path("<int:campaign_id>/completeness/", views.completeness_page, name="completeness"),
-    path("<int:campaign_id>/completeness/remind/", views.completeness_remind, name="remind"),
-    path("<int:campaign_id>/aggregate/<str:month>/<str:fmt>/", views.aggregate_download, name="aggregate"),
+    path("<int:campaign_id>/completeness/", completeness.completeness_page, name="completeness"),
+    path("<int:campaign_id>/completeness/remind/", completeness.completeness_remind, name="remind"),
+    path("<int:campaign_id>/completeness/accept/", completeness.completeness_accept, name="accept_many"),
+    path("<int:campaign_id>/aggregate/<str:month>/<str:fmt>/", completeness.aggregate_download, name="aggregate"),
 ]

@@ -218,8 +218,12 @@ def list_write(
                          mapping=mapping, file_name=file_name, refuse_errors=refuse_errors,
                          allow_mass_leave=allow_mass_leave, progress=progress, saved=saved)  # fmt: skip
     if not result.already_imported:
-        # The door-to-door cases the list brings, moves or settles (set-based, rolled back with the list).
-        cases_after_list(source=result.source)
+        # The door-to-door cases the list brings, moves or settles (set-based, rolled back with the list): how
+        # many it verified and sent back for a revisit are kept with the list, for the import's result page.
+        cases = cases_after_list(source=result.source)
+        if cases:
+            result.source.summary = {**result.source.summary, "cases": cases}
+            result.source.save(update_fields=["summary"])
     return result
 
 

@@ -22,6 +22,7 @@ from switchoff.devices.answers import Words, explain
 from switchoff.devices.classes import DeviceClass, answer_of_class
 from switchoff.devices.selectors import campaign_stops, current_campaign
 from switchoff.fieldwork.access import visible_cases
+from switchoff.lib.collation import vi_order
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.sheets import ENCODINGS, SEPARATORS, column_letter
@@ -166,7 +167,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     villages = (
         Unit.objects.filter(parent=unit, kind__category__in=[UnitKind.Category.VILLAGE, UnitKind.Category.COMMUNE])
         .filter(pk__in=visible_units(user, Perm.VIEW_SUBSCRIBERS))
-        .order_by("valid_to", "search_name")
+        .order_by("valid_to", vi_order("name"))
         if unit is not None
         else Unit.objects.none()
     )
@@ -381,7 +382,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "form": form,
         "operators": operators.distinct(),
-        "areas": areas.distinct().order_by("depth", "search_name"),
+        "areas": areas.distinct().order_by("depth", vi_order("name")),
     }
     if request.method != "POST":
         return render(request, "subscribers/import.html", context)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from switchoff.lib.collation import vi_order
 from switchoff.lib.text import fold
 from switchoff.people.models import Membership
 from switchoff.units.models import Unit, UnitKind, UnitQuerySet
@@ -46,8 +47,8 @@ def children_of(unit: Unit, *, as_of: datetime.date | None = None) -> UnitQueryS
     """The children of ``unit`` valid today, or on ``as_of`` in the old structure."""
     children = Unit.objects.filter(parent=unit).select_related("kind", "merged_into")
     if as_of is None:
-        return children.current().order_by("kind__order", "search_name")
-    return children.active_on(as_of).order_by("kind__order", "search_name")
+        return children.current().order_by("kind__order", vi_order("name"))
+    return children.active_on(as_of).order_by("kind__order", vi_order("name"))
 
 
 def search_units(units: UnitQuerySet, query: str, *, limit: int = 30) -> list[Unit]:
@@ -58,5 +59,5 @@ def search_units(units: UnitQuerySet, query: str, *, limit: int = 30) -> list[Un
     for word in words:
         units = units.filter(search_name__contains=word)
     return list(
-        units.select_related("kind", "parent", "merged_into").order_by("valid_to", "depth", "search_name")[:limit]
+        units.select_related("kind", "parent", "merged_into").order_by("valid_to", "depth", vi_order("name"))[:limit]
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.fieldwork.access import may_lead
 from switchoff.fieldwork.services import team_villages_set
+from switchoff.lib.collation import vi_order
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import Membership, User
@@ -64,15 +65,15 @@ def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "breadcrumbs": [ancestors[i] for i in unit.ancestor_ids()[:-1] if i in ancestors],
         "children": selectors.children_of(unit, as_of=as_of),
         "as_of": as_of,
-        "merged_from": unit.merged_from.select_related("kind").order_by("search_name"),
+        "merged_from": unit.merged_from.select_related("kind").order_by(vi_order("name")),
         "counts": selectors.unit_counts(unit),
         # Each line shows the unit's kind and, for a legacy unit, its successor: loaded with the list.
-        "covers": unit.covers.select_related("kind", "merged_into").order_by("search_name")
+        "covers": unit.covers.select_related("kind", "merged_into").order_by(vi_order("name"))
         if unit.kind.category == UnitKind.Category.TEAM
         else None,
-        "covered_by": unit.covered_by.select_related("kind", "merged_into").order_by("search_name"),
+        "covered_by": unit.covered_by.select_related("kind", "merged_into").order_by(vi_order("name")),
         "members": (
-            Membership.objects.filter(unit=unit).select_related("user").order_by("role", "user__search_name")
+            Membership.objects.filter(unit=unit).select_related("user").order_by("role", vi_order("user__full_name"))
             if can(user, Perm.VIEW_PEOPLE, unit)
             else None
         ),
@@ -155,7 +156,7 @@ def merge(request: HttpRequest, unit_id: int) -> HttpResponse:
         .current()
         .filter(kind__category=unit.kind.category)
         .exclude(pk=unit.pk)
-        .order_by("search_name")
+        .order_by(vi_order("name"))
     )
     form.fields["into"].choices = [(u.pk, u.name) for u in candidates]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
@@ -178,7 +179,7 @@ def _covered_by_others(team: Unit, villages: QuerySet[Unit]) -> dict[int, str]:
         from_unit=team
     )
     names: dict[int, list[str]] = {}
-    for village_id, name in rows.values_list("to_unit_id", "from_unit__name").order_by("from_unit__search_name"):
+    for village_id, name in rows.values_list("to_unit_id", "from_unit__name").order_by(vi_order("from_unit__name")):
         names.setdefault(village_id, []).append(name)
     return {pk: ", ".join(n) for pk, n in names.items()}
 
@@ -198,7 +199,7 @@ def coverage(request: HttpRequest, unit_id: int) -> HttpResponse:
     form.fields["villages"].choices = [  # type: ignore[attr-defined]
         (v.pk, _("%(village)s (already covered by %(teams)s)") % {"village": v.name, "teams": covered_by[v.pk]}
          if v.pk in covered_by else v.name)
-        for v in villages.order_by("search_name")
+        for v in villages.order_by(vi_order("name"))
     ]  # fmt: skip
     if request.method == "POST" and form.is_valid():
         chosen = list(villages.filter(pk__in=form.cleaned_data["villages"]))

@@ -18,7 +18,7 @@ from switchoff.people.roles import Perm, Role
 from switchoff.reports.dashboard import reporting_cards, review_cards
 from switchoff.reports.models import Notification
 from switchoff.reports.reminders import notifications_mark_read
-from switchoff.reports.views import STATUS_LABELS
+from switchoff.reports.selectors import STATUS_LABELS
 
 
 @login_required

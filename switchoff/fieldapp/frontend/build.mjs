@@ -20,8 +20,21 @@ mkdirSync(out, { recursive: true });
 mkdirSync(work, { recursive: true });
 
 const common = { bundle: true, minify: true, format: "esm", target: "es2020", legalComments: "none", logLevel: "warning", define: { "process.env.NODE_ENV": "\"production\"" } };
-await build({ ...common, entryPoints: { app: join(here, "src", "app.js"), enrol: join(here, "src", "enrol.js") }, outdir: out });
-await build({ ...common, entryPoints: [join(here, "src", "app.css")], outfile: join(out, "app.css"), loader: { ".css": "css" } });
+// The app's files carry a hash of their content in their name (app.3KQ2F7XZ.js): cached for good by the
+// browser and the service worker, so an installed app that did not change costs nothing to open. The
+// names are written to files.json, which the shell's view reads (fieldapp/views.py).
+const hashed = { entryNames: "[name].[hash]", metafile: true, outdir: out };
+const scripts = await build({ ...common, ...hashed, entryPoints: { app: join(here, "src", "app.js"), enrol: join(here, "src", "enrol.js") } });
+const styles = await build({ ...common, ...hashed, entryPoints: { app: join(here, "src", "app.css") }, loader: { ".css": "css" } });
+const files = {};
+for (const result of [scripts, styles]) {
+  for (const [path, output] of Object.entries(result.metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    const name = path.split("/").pop();
+    files[name.replace(/\.[A-Z0-9]{8}\./, ".")] = name;
+  }
+}
+writeFileSync(join(out, "files.json"), JSON.stringify(files, null, 1));
 copyFileSync(join(here, "icon.svg"), join(out, "icon.svg"));
 
 // A PNG of the icon (Android wants 192 and 512 px PNGs to install a web app): the brand blue,
@@ -73,8 +86,11 @@ const { count, size, warnings } = await injectManifest({
   swSrc: join(work, "sw.js"),
   swDest: join(out, "sw.js"),
   globDirectory: out,
-  globPatterns: ["app.js", "app.css", "icon.svg", "icon-192.png"],
+  globPatterns: [files["app.js"], files["app.css"], "icon.svg", "icon-192.png"],
   modifyURLPrefix: { "": "/static/field/" },
+  // A name with its content's hash needs no revision: the browser's HTTP cache (where the page's own load
+  // put it) fills the precache, instead of downloading the file a second time.
+  dontCacheBustURLsMatching: /\.[A-Z0-9]{8}\.(js|css)$/,
 });
 rmSync(work, { recursive: true, force: true });
 for (const warning of warnings) console.warn(warning);

@@ -25,3 +25,11 @@ def cell_name(day: datetime.date, form: Any) -> str:
 def http_link(value: Any) -> str:
     """The address itself if it is an http(s) link, else "" (a stored ``javascript:`` is never rendered)."""
     return value if is_http_url(value) else ""
+
+
+@register.filter
+def counted(count: int | None, form: Any) -> str:
+    """A count with its form's unit of count, as the reader's language writes it: "1 session", "1.200 tờ"."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    return f"{intcomma(count or 0)} {form.count_unit_for(count)}"

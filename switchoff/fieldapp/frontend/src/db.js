@@ -1,5 +1,6 @@
 // What the phone keeps, in IndexedDB: the device's sign-in, the member's own cases (only those
-// the server sends for this device), the visits and calls waiting to be sent, and when it last synced.
+// the server sends for this device), the visits and calls waiting to be sent, the sync token, and
+// after a sign-out a short note of what happened (no case, no number).
 import { deleteDB, openDB } from "idb";
 
 export const DB_NAME = "switchoff-field";
@@ -8,9 +9,11 @@ function open() {
   return openDB(DB_NAME, 2, {
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
-        db.createObjectStore("settings"); // "device": {token, member, device, teams}; "language"; "lastSync"
+        // "device": {token, member, device}; "language"; "lastSync"; "syncToken"; "clockOffset" (ms, the
+        // server's clock minus the phone's at the last contact); "villages"; "signedOut": what happened.
+        db.createObjectStore("settings");
         db.createObjectStore("cases", { keyPath: "id" });
-        db.createObjectStore("outbox", { keyPath: "id" }); // visits: {id, visit, queuedAt, state, message}
+        db.createObjectStore("outbox", { keyPath: "id" }); // visits: {id, visit, who, queuedAt, state, code, message}
         db.createObjectStore("calls", { keyPath: "id" });
       }
       // Photos taken with the person's consent, downscaled: {id, visit_id, blob, queuedAt, state, message};
@@ -32,15 +35,14 @@ export async function getSetting(key) {
 export async function setSetting(key, value) {
   return (await db()).put("settings", value, key);
 }
+export async function deleteSetting(key) {
+  return (await db()).delete("settings", key);
+}
 export async function allCases() {
   return (await db()).getAll("cases");
 }
 export async function getCase(id) {
   return (await db()).get("cases", id);
-}
-export async function putCases(cases) {
-  const tx = (await db()).transaction("cases", "readwrite");
-  await Promise.all([...cases.map((item) => tx.store.put(item)), tx.done]);
 }
 // A visit's answer may carry only part of the case (id, version, status…): merged into the stored one.
 export async function mergeCases(parts) {
@@ -59,23 +61,31 @@ export async function replaceCases(cases) {
   await tx.store.clear();
   await Promise.all([...cases.map((item) => tx.store.put(item)), tx.done]);
 }
-export async function removeCases(ids) {
+// The changes since the last sync: new and changed cases put, removed ones deleted, in one transaction.
+export async function applyChanges(items, removed) {
   const tx = (await db()).transaction("cases", "readwrite");
-  await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
+  await Promise.all([...items.map((item) => tx.store.put(item)), ...removed.map((id) => tx.store.delete(id)), tx.done]);
 }
 export async function outbox() {
   const items = await (await db()).getAll("outbox");
   return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+}
+export async function queued(id) {
+  return (await db()).get("outbox", id);
 }
 // The visit and its photos in one transaction: a photo never waits on the phone without its visit.
 export async function queueVisit(visit, who = "", photos = []) {
   const queuedAt = new Date().toISOString();
   const tx = (await db()).transaction(["outbox", "photos"], "readwrite");
   await Promise.all([
-    tx.objectStore("outbox").put({ id: visit.id, visit, who, queuedAt, state: "pending", message: null }),
+    tx.objectStore("outbox").put({ id: visit.id, visit, who, queuedAt, state: "pending", code: null, message: null }),
     ...photos.map((photo) => tx.objectStore("photos").put({ id: photo.id, visit_id: visit.id, blob: photo.blob, queuedAt, state: "pending", message: null })),
     tx.done,
   ]);
+}
+// A visit the member corrected (refused, or not sent yet): the same id, sent again; its photos stay with it.
+export async function requeueVisit(entry, visit, who) {
+  return (await db()).put("outbox", { ...entry, visit, who, state: "pending", code: null, message: null });
 }
 export async function queuedPhotos() {
   const items = await (await db()).getAll("photos");
@@ -106,18 +116,22 @@ export async function unqueueCall(id) {
   return (await db()).delete("calls", id);
 }
 
-// Logging out, or a revoked device: nothing of the member's stays on the phone, and the service
-// worker goes too (it registers again, with a fresh copy of the shell, at the next enrol).
-// Enrolling another member clears the data only (everything: true is for leaving).
-export async function wipe({ everything = true } = {}) {
+// What waits to be sent: visits and photos not sent, and those the server refused (shown apart).
+export async function unsentCounts() {
+  const visits = await outbox();
+  const photos = await queuedPhotos();
+  const pending = visits.filter((entry) => entry.state === "pending").length;
+  const photosPending = photos.filter((photo) => photo.state === "pending").length;
+  const refused = visits.length - pending + photos.length - photosPending;
+  return { pending, photosPending, refused, calls: (await queuedCalls()).length, total: visits.length + photos.length };
+}
+
+// Everything of the member leaves the phone (logging out, revoked, another member): the database goes.
+// The service worker and its copy of the shell stay (no one's data in them), so the app still opens
+// offline; ``note`` (what happened, counts and the names of the households refused) is kept to say so.
+export async function forget(note = null) {
   if (connection) (await connection).close();
   connection = null;
   await deleteDB(DB_NAME);
-  if (!everything) return;
-  if (self.caches) {
-    for (const name of await caches.keys()) await caches.delete(name);
-  }
-  if (navigator.serviceWorker) {
-    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
-  }
+  if (note) await setSetting("signedOut", note);
 }

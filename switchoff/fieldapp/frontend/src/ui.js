@@ -55,3 +55,19 @@ export function uuid() {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+// "10:05:30" in Vietnam's time: when the app tries again.
+export function formatClock(iso) {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+}
+
+// Text without diacritics, lower case ("Nguyễn Đức" -> "nguyen duc"): what a member types on a phone's keyboard.
+export function fold(text) {
+  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+}
+
+// The digits of a number as dialled in Vietnam (+84 9x, 84 9x -> 09x).
+export function dialDigits(text) {
+  const digits = String(text || "").replace(/\D/g, "");
+  return digits.startsWith("84") && digits.length >= 11 ? `0${digits.slice(2)}` : digits;
+}
