@@ -130,7 +130,8 @@ def page_post(world: World, campaign: Campaign, **fields: Any) -> Any:
         "description": "",
         "evidence_url": "",
     } | fields
-    url = reverse("reports:activities", args=[campaign.pk, world.committee_a.pk])
+    # The page logs into the month it shows (the form's July day, on July's page).
+    url = reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]) + "?month=2024-07"
     return logged_in(world.reporter_a).post(url, data)
 
 
