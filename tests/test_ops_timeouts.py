@@ -114,3 +114,28 @@ def test_a_request_behind_an_imports_lock_answers_503_at_once(world: World, shor
     assert response["Retry-After"] == "10"
     assert response.json()["error"]["code"] == "busy"
     assert not Subscriber.objects.exists()
+
+
+def test_a_connection_the_database_dropped_is_replaced_at_the_next_request(transactional_db: None) -> None:
+    """The database restarted (or failed over) between two requests: the connection kept from the first is found
+    dead when the next request starts (CONN_HEALTH_CHECKS) and replaced, instead of that request answering 500."""
+    from django.db import close_old_connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0  # kept between requests
+    with psycopg_admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    close_old_connections()  # what every request's start does (request_started)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone() != (pid,)
+
+
+def psycopg_admin() -> Any:
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None,
+                           host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, autocommit=True)  # fmt: skip
