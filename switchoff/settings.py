@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.env import env_bool, env_float, env_int, env_list, env_str
+from switchoff.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SWITCHOFF_VAR_DIR", str(BASE_DIR / "var")))
@@ -235,7 +237,7 @@ STATICFILES_DIRS = [
 WHITENOISE_IMMUTABLE_FILE_TEST = r"(\.[0-9a-f]{12}\.[^/.]+$)|(^/static/field/[^/]+\.[A-Z0-9]{8}\.(js|css)$)"
 MEDIA_ROOT = VAR_DIR / "uploads"
 MEDIA_URL = "/media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -248,7 +250,14 @@ STORAGES = {
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis fails a page (and the health check) within seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
 else:
     # A file cache is shared by the web process and the worker, which the
     # login throttle needs; the in-memory cache would not be.
@@ -316,13 +325,97 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "switchoff <noreply@localhost
 DEMO_REQUESTED = env_bool("SWITCHOFF_DEMO", False)
 DEMO_MODE = DEMO_REQUESTED and not PRODUCTION
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
-
 # The registry's page index carries search_name as a non-key column on PostgreSQL; SQLite,
 # the embedded default, simply has the index without it (subscribers.models).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Operations (issue 24): running on several machines. Health, logs, metrics, errors, time limits on the database.
+# ---------------------------------------------------------------------------------------------------------------
+
+# Shared services. In production every app server and worker must share the cache (login throttle, job progress,
+# workers' heartbeats) and the queue: a file cache and an SQLite queue under SWITCHOFF_VAR_DIR are one machine's.
+# A deployment that is one machine says so with SWITCHOFF_SINGLE_MACHINE=1.
+SINGLE_MACHINE = env_bool("SWITCHOFF_SINGLE_MACHINE", False)
+if PRODUCTION and not SINGLE_MACHINE:
+    # What several machines need, each with the variable that provides it. (The storage half of issue 24 adds
+    # the object storage settings here.)
+    _missing_shared = [name for name, value in [("REDIS_URL", REDIS_URL)] if not value]
+    if _missing_shared:
+        raise ImproperlyConfigured(
+            f"{' and '.join(_missing_shared)} is required in production (SWITCHOFF_ENV=production): app servers "
+            "and workers on several machines share the cache and the queue through it. If this deployment is one "
+            "machine only, set SWITCHOFF_SINGLE_MACHINE=1 to keep them in files under SWITCHOFF_VAR_DIR."
+        )
+
+# Connections that last. One kept between requests (DB_CONN_MAX_AGE) is checked before it is reused, so a
+# database that dropped its sessions (a restart, a fail-over) costs no request a 500. On PostgreSQL, TCP
+# keepalives notice a peer gone behind a firewall, and every connection starts with the web's time limits:
+# a statement past DB_STATEMENT_TIMEOUT_MS (below gunicorn's 30 s) or a lock not had within DB_LOCK_TIMEOUT_MS
+# ends in a clear 503 instead of a hang (switchoff.ops.requests). Jobs take the longer DB_JOB_* limits inside
+# switchoff.lib.db.long_running(); 0 means no limit.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 25_000)
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5_000)
+DB_JOB_STATEMENT_TIMEOUT_MS = env_int("DB_JOB_STATEMENT_TIMEOUT_MS", IMPORT_JOB_TIMEOUT_S * 1000)
+DB_JOB_LOCK_TIMEOUT_MS = env_int("DB_JOB_LOCK_TIMEOUT_MS", IMPORT_JOB_TIMEOUT_S * 1000)
+DB_CONNECT_TIMEOUT_S = env_int("DB_CONNECT_TIMEOUT_S", 5)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": DB_CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": env_int("DB_KEEPALIVES_IDLE_S", 60),
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS} -c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+    }
+# The same backends, counting queries, their time and errors for /metrics (django-prometheus).
+for _vendor in ("postgresql", "sqlite3"):
+    if DATABASES["default"]["ENGINE"] == f"django.db.backends.{_vendor}":
+        DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_vendor}"
+# Visits' photos are a named storage too (still the private folder FIELD_PHOTO_DIR, served by no URL), so that the
+# health check and the backups (deploy/backup.sh) reach them through the storage API like every other file.
+STORAGES["photos"] = {
+    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
+    "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
+}
+# A container image carries its collected static files outside the var folder (deploy/Dockerfile).
+STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
+
+INSTALLED_APPS += ["django_prometheus", "switchoff.ops"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id and the request's log line, around everything else (switchoff/ops/requests.py).
+    "switchoff.ops.requests.RequestLogMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Logs: one line per event, times in UTC (ISO 8601) for the app, gunicorn and the worker alike, with the
+# request id and the user id, never a name or a number. JSON in production, readable lines elsewhere
+# (LOG_FORMAT=json or plain overrides).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or plain.")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"))
+
+# Metrics: /metrics answers Prometheus only with "Authorization: Bearer <METRICS_TOKEN>"; without the variable it
+# is off (404). Several gunicorn workers share their counts through PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus_client itself). A worker serves its own (the import's rows) on WORKER_METRICS_PORT (0: off).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "127.0.0.1")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Errors to Sentry (or a compatible server such as GlitchTip) when SENTRY_DSN is set; nothing otherwise.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from switchoff.ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", ENVIRONMENT),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0),
+    )

@@ -4,6 +4,7 @@ from switchoff.api.root import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("switchoff.web.urls")),
+    path("", include("switchoff.ops.urls")),
     path("", include("switchoff.people.urls")),
     path("units/", include("switchoff.units.urls")),
     path("audit/", include("switchoff.audit.urls")),

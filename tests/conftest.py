@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.apps import apps
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.models import Model
@@ -273,10 +273,13 @@ class _WorldCache:
 
     def _restore(self) -> World:
         now = timezone.now()
-        for model, rows in self.rows:
-            stamped = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
-            stamped += [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
-            model._default_manager.bulk_create([model(**{**row, **dict.fromkeys(stamped, now)}) for row in rows])
+        # One transaction: a transactional test has none around it, and PostgreSQL checks each table's foreign
+        # keys when its insert commits, before the tables it points to were written again.
+        with transaction.atomic():
+            for model, rows in self.rows:
+                stamped = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+                stamped += [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
+                model._default_manager.bulk_create([model(**{**row, **dict.fromkeys(stamped, now)}) for row in rows])
         assert self.world is not None
         return copy.deepcopy(self.world)
 

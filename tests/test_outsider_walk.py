@@ -43,7 +43,10 @@ if TYPE_CHECKING:
 
 # Pages open to anyone (they show nothing of any unit).
 PUBLIC = {
-    "web:health",
+    # Operations: whether the site works (no data of anyone), and Prometheus's metrics behind a bearer token.
+    "ops:health",
+    "ops:live",
+    "ops:metrics",
     "people:login",
     "people:login_verify",
     "people:logout",

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    hidden = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "SWITCHOFF_SINGLE_MACHINE", "LOG_FORMAT"}
+    clean = {k: v for k, v in os.environ.items() if k not in hidden}
     return subprocess.run(
         [
             sys.executable,
@@ -41,17 +42,41 @@ def test_malformed_boolean_fails_clearly(tmp_path: Path) -> None:
     assert "DEBUG='maybe' is not a yes/no value" in result.stderr
 
 
+def production(tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
+        "SWITCHOFF_ENV": "production",
+        "SWITCHOFF_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "switchoff.example.vn",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        **more,
+    }
+
+
 def test_production_with_its_variables_starts(tmp_path: Path) -> None:
-    result = start(
-        {
-            "SWITCHOFF_ENV": "production",
-            "SWITCHOFF_VAR_DIR": str(tmp_path),
-            "SECRET_KEY": "x" * 60,
-            "ALLOWED_HOSTS": "switchoff.example.vn",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-        }
-    )
+    result = start(production(tmp_path, REDIS_URL="redis://127.0.0.1:6379/8"))
     assert result.returncode == 0, result.stderr
+
+
+def test_production_without_redis_refuses_to_start_naming_the_variable(tmp_path: Path) -> None:
+    result = start(production(tmp_path))
+    assert result.returncode != 0
+    assert "REDIS_URL is required in production" in result.stderr
+    assert "SWITCHOFF_SINGLE_MACHINE=1" in result.stderr
+
+
+def test_production_on_one_machine_says_so_and_starts_without_redis(tmp_path: Path) -> None:
+    result = start(production(tmp_path, SWITCHOFF_SINGLE_MACHINE="1"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_needs_no_redis(tmp_path: Path) -> None:
+    assert start({"SWITCHOFF_VAR_DIR": str(tmp_path)}).returncode == 0
+
+
+def test_an_unknown_log_format_fails_clearly(tmp_path: Path) -> None:
+    result = start({"SWITCHOFF_VAR_DIR": str(tmp_path), "LOG_FORMAT": "xml"})
+    assert "LOG_FORMAT='xml': use json or plain." in result.stderr
 
 
 def test_argon2_is_the_production_hasher() -> None:

@@ -36,6 +36,10 @@ def _bench_import():  # type: ignore[no-untyped-def]
 
 def child(path: Path, label: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+    # The bench builds and reads tables of millions of rows outside any job: not under the web's time limits
+    # (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS), which would cancel them.
+    os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")
+    os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "0")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -36,6 +36,10 @@ workdir = tempfile.mkdtemp(prefix="switchoff-bench-devices-")
 os.environ.setdefault("SWITCHOFF_VAR_DIR", workdir)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+# The bench builds and reads tables of millions of rows outside any job: not under the web's time limits
+# (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS), which would cancel them.
+os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")
+os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "0")
 
 import django  # noqa: E402
 

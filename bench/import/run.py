@@ -120,6 +120,10 @@ def sqlite_registry_like(cursor: Any, name: str) -> None:
 def setup_child() -> Any:
     """Django, a migrated database and the Lạng Sơn units; the operator branch."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+    # The bench builds and reads tables of millions of rows outside any job: not under the web's time limits
+    # (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS), which would cancel them.
+    os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")
+    os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "0")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -15,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from switchoff.api.base import DeviceRevoked, TokenAuth, error
+from switchoff.lib.db import timeout_kind
 from switchoff.lib.throttle import Throttled
 from switchoff.subscribers.guards import ImportRefusal
 
@@ -112,6 +114,21 @@ def on_missing(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return error(request, 429, "throttled", exc.message, exc.details)
+
+
+@api.exception_handler(DatabaseError)
+def on_database_gave_up(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """A statement past DB_STATEMENT_TIMEOUT_MS, or a lock not had within DB_LOCK_TIMEOUT_MS: nothing was
+    written, try again shortly (503 with Retry-After). Any other database error is the server's error (500)."""
+    kind = timeout_kind(exc)
+    if kind is None:
+        raise exc
+    request.database_gave_up = kind  # type: ignore[attr-defined]  # said on the request's log line
+    response = error(
+        request, 503, "busy", _("The database did not answer in time. Nothing was changed; try again in a minute.")
+    )
+    response["Retry-After"] = "10"
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from django.db import connection, transaction
 
 from switchoff.counts.models import Count
+from switchoff.lib.db import long_running
 
 BATCH = 5_000  # groups (unit, key, dimension, day) per transaction
 
@@ -48,7 +49,8 @@ def squash_counts(*, batch: int = BATCH) -> int:
     """Squash every count row not yet squashed, a batch of groups per transaction; the number of groups squashed."""
     squashed = 0
     while True:
-        with transaction.atomic(), connection.cursor() as cursor:
+        # A job's time limits (lib.db), not the web's: a backlog of counts after a large import is long to squash.
+        with transaction.atomic(), long_running(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(_SQUASH_POSTGRESQL, [batch])
                 groups = cursor.fetchone()[0]

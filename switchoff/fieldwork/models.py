@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -212,8 +212,8 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("A private file has no public URL: serve it through its checked view.")
 
 
-def photo_storage() -> PrivateStorage:
-    return PrivateStorage(location=settings.FIELD_PHOTO_DIR, allow_overwrite=True)
+def photo_storage() -> Storage:
+    return storages["photos"]  # settings.STORAGES: the private folder FIELD_PHOTO_DIR
 
 
 def photo_path(photo: VisitPhoto, _filename: str) -> str:

@@ -49,6 +49,13 @@ def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address.version == net.version and address in net for net in networks)
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """The request came in through one of our reverse proxies, so the headers it added can be believed."""
+    remote = _address(str(request.META.get("REMOTE_ADDR") or ""))
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    return remote is not None and bool(networks) and _trusted(remote, networks)
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address of the client: the right-most forwarded address that is not one of our proxies.
 

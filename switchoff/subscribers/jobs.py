@@ -33,9 +33,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchoff.lib.db import long_running
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.sheets import ProblemLines, UnreadableFile, read_file, read_problem_lines
 from switchoff.lib.uploads import find_upload
+from switchoff.ops.metrics import record_import
 from switchoff.subscribers.guards import ImportRefusal, Review
 from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
@@ -194,9 +196,10 @@ def run_check(job: ImportJob) -> None:
         with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
             sink = ProblemLines(problems)
             mapping = {name: int(column) for name, column in job.mapping.items()} or None
-            check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
-                               file_name=job.file_name, mapping=mapping, encoding=job.encoding,
-                               separator=job.separator, progress=report, rows_to=rows, sink=sink)  # fmt: skip
+            with long_running():  # the job's time limits, not the web's
+                check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
+                                   file_name=job.file_name, mapping=mapping, encoding=job.encoding,
+                                   separator=job.separator, progress=report, rows_to=rows, sink=sink)  # fmt: skip
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -256,20 +259,21 @@ def run_job(job_id: int) -> None:
             else read_file(content, job.file_name, encoding=job.encoding or None, separator=job.separator or None)
         )
         mapping = {name: int(column) for name, column in job.mapping.items()} or None
-        result = list_write(
-            read,
-            content=content,
-            actor=job.created_by,
-            operator=job.operator,
-            area=job.area,
-            as_of=job.as_of,
-            mapping=mapping,
-            file_name=job.file_name,
-            refuse_errors=job.refuse_errors,
-            allow_mass_leave=job.allow_mass_leave,
-            progress=report,
-            saved=saved,
-        )
+        with long_running():  # the job's time limits, not the web's
+            result = list_write(
+                read,
+                content=content,
+                actor=job.created_by,
+                operator=job.operator,
+                area=job.area,
+                as_of=job.as_of,
+                mapping=mapping,
+                file_name=job.file_name,
+                refuse_errors=job.refuse_errors,
+                allow_mass_leave=job.allow_mass_leave,
+                progress=report,
+                saved=saved,
+            )
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -292,6 +296,8 @@ def run_job(job_id: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=code)
         return
     total = result.checked.rows_read
+    if not result.already_imported:
+        record_import(rows=total, seconds=time.monotonic() - started)
     cache.set(progress_key(job_id), {"phase": "done", "done": total, "total": total, "started": started}, 3600)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE,

@@ -27,7 +27,7 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Er
                 id="switchoff.E001",
             )
         )
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if settings.DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # Django's, or django-prometheus's
         errors.append(
             Error(
                 "The database is SQLite, the embedded default for a laptop.",

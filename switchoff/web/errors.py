@@ -27,7 +27,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return HttpResponseServerError(loader.get_template("errors/500.html").render({}))
+    # The request's id (switchoff.ops.requests), to find the error's log line and its trace.
+    context = {"request_id": getattr(request, "request_id", "")}
+    return HttpResponseServerError(loader.get_template("errors/500.html").render(context))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -98,6 +98,11 @@ def test_a_server_error_is_the_projects_own_page(db: None) -> None:
     [
         ({"PRODUCTION": False}, "switchoff.E001"),
         ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}}, "switchoff.E002"),
+        # The same SQLite behind django-prometheus's counting backend, as settings.py sets it.
+        (
+            {"DATABASES": {"default": {"ENGINE": "django_prometheus.db.backends.sqlite3", "NAME": ":memory:"}}},
+            "switchoff.E002",
+        ),
         ({"DEMO_REQUESTED": True}, "switchoff.E003"),
         ({"TWO_FACTOR_ENFORCED": False}, "switchoff.E004"),
         ({"ALLOWED_HOSTS": ["*"]}, "switchoff.E005"),

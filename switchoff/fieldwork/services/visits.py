@@ -29,6 +29,7 @@ from switchoff.fieldwork.cases import campaigns_for, teams_of
 from switchoff.fieldwork.counts import CaseDeltas, case_key
 from switchoff.fieldwork.models import Case, FieldDevice, HouseholdEntry, Visit
 from switchoff.lib.phones import normalize_phone
+from switchoff.ops.metrics import record_visits
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -518,4 +519,5 @@ def record_batch(
                 **({"time_corrected": n} if (n := sum(1 for v in batch.visits if v.phone_visited_at)) else {}),
             },
         )
+    transaction.on_commit(lambda: record_visits(r.result for r in results))  # /metrics: visits received
     return results

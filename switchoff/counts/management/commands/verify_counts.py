@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from switchoff.counts.verify import find_differences, fix_differences, unit_names
+from switchoff.lib.db import long_running
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--fix", action="store_true", help="Write a correcting delta for each difference.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        differences = find_differences()
+        with long_running():  # every counter rebuilt from the raw rows: a job's time limits, not the web's
+            differences = find_differences()
         names = unit_names(differences)
         for difference in differences:
             self.stdout.write(difference.describe(names))
@@ -24,7 +26,8 @@ class Command(BaseCommand):
             self.stdout.write("No difference.")
             return
         if options["fix"]:
-            fixed = fix_differences(differences)
+            with long_running():
+                fixed = fix_differences(differences)
             self.stdout.write(f"Fixed {fixed} of {len(differences)} differences.")
             if fixed == len(differences):
                 return

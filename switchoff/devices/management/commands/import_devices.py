@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from switchoff.devices.importer import NoTacColumn, check_table
 from switchoff.devices.services import devices_import
+from switchoff.lib.db import long_running
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.sheets import read_file
 
@@ -33,5 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(f"rows read {checked.rows_read}, good {len(checked.rows)}, errors {checked.errors}")
         if options["check"] or not checked.rows:
             return
-        result = devices_import(actor=None, checked=checked, source=path.name)
+        with long_running():  # it classifies the registry's subscribers of the models it changed
+            result = devices_import(actor=None, checked=checked, source=path.name)
         self.stdout.write(f"created {result.created}, replaced {result.replaced}, unchanged {result.unchanged}")

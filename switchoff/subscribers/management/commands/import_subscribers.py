@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from switchoff.lib.db import long_running
 from switchoff.lib.sheets import ReadResult, UnreadableFile, header_words, read_file
 from switchoff.lib.text import fold
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, NoGoodRows, refuse_future
@@ -136,8 +137,10 @@ class Command(BaseCommand):
             read = read_file(content, path.name)
             mapping = parse_columns(columns or [], read) or None
             # The check keeps its cleaned rows: the write streams them, as the page's confirmation does.
-            check = list_check(operator=branch, area=area_unit, as_of=day, content=content, file_name=path.name,
-                               read=read, mapping=mapping, progress=bar, save_rows=True)  # fmt: skip
+            with long_running():  # a national list takes far longer than a web request may
+                check = list_check(operator=branch, area=area_unit, as_of=day, content=content,
+                                   file_name=path.name, read=read, mapping=mapping, progress=bar,
+                                   save_rows=True)  # fmt: skip
         except UnreadableFile as exc:
             raise CommandError(NoGoodRows().message if exc.reason == "empty" else exc.message) from None
         except NoGoodRows as exc:
@@ -177,18 +180,19 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         bar = Bar(sys.stderr)
         try:
-            result = list_import(
-                actor=None,
-                operator=branch,
-                area=area_unit,
-                as_of=day,
-                check=check,
-                content=content,
-                file_name=path.name,
-                refuse_errors=refuse_errors,
-                allow_mass_leave=allow_mass_leave,
-                progress=bar,
-            )
+            with long_running():
+                result = list_import(
+                    actor=None,
+                    operator=branch,
+                    area=area_unit,
+                    as_of=day,
+                    check=check,
+                    content=content,
+                    file_name=path.name,
+                    refuse_errors=refuse_errors,
+                    allow_mass_leave=allow_mass_leave,
+                    progress=bar,
+                )
         except Refused:
             raise CommandError("Refused: the file has errors (--refuse-errors).") from None
         except ImportRefusal as exc:
