@@ -295,6 +295,11 @@ SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 20_000_000)
 WORKBOOK_MAX_ROWS = env_int("WORKBOOK_MAX_ROWS", 10_000)
 SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 100)
 FIELD_MAX_CHARS = env_int("FIELD_MAX_CHARS", 10_000)
+# A workbook's sheet from A1 to its last cell (a reader allocates the whole grid, 40 bytes a cell): a
+# million rows of 30 columns. A workbook is first read in a child process whose address space is limited
+# to FILE_READER_MAX_BYTES, so that a file needing more ends that child, not the web or worker process.
+SHEET_MAX_CELLS = env_int("SHEET_MAX_CELLS", 32_000_000)
+FILE_READER_MAX_BYTES = env_int("FILE_READER_MAX_BYTES", 3 * 1024 * 1024 * 1024)
 # The device check's bulk file is read and answered within the request: rows (header included) and size.
 DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
 DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
