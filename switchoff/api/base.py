@@ -51,7 +51,12 @@ class TokenAuth(HttpBearer):
 
 
 class DeviceRevoked(Exception):
-    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data."""
+    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data;
+    or, revoked by a new password (``password``), the phone keeps its data and asks to log in again."""
+
+    def __init__(self, *, password: bool = False) -> None:
+        super().__init__("device_revoked")
+        self.password = password
 
 
 class DeviceAuth(HttpAuthBase):
@@ -71,7 +76,7 @@ class DeviceAuth(HttpAuthBase):
             return None
         now = timezone.now()
         if device.revoked_at is not None or not device.user.is_active:
-            raise DeviceRevoked
+            raise DeviceRevoked(password=device.revoked_with_password and device.user.is_active)
         if device.expires_at <= now:
             return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
         user = device.user
