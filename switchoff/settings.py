@@ -313,7 +313,12 @@ UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)
 # that no URL serves: the case page shows them through a view that checks access and logs each view.
 FIELD_PHOTO_MAX_BYTES = env_int("FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 FIELD_PHOTO_MAX_SIDE = env_int("FIELD_PHOTO_MAX_SIDE", 1280)
-FIELD_PHOTO_MAX_PIXELS = env_int("FIELD_PHOTO_MAX_PIXELS", 50_000_000)
+# The pixels decoded: the app sends at most 1280 px a side; a camera's JPEG sent by the page's form is
+# decoded at a reduced scale (1/2 to 1/8) to under twice 1280 px a side, so four times 1280 × 1280 is
+# every real photo. Their bytes decoded (pixels × bytes per pixel) are bounded too: a PNG or WebP of
+# 7000 × 7000 weighs a few KB and would decode to 200 MB (1.3 GB at 16 bits a channel).
+FIELD_PHOTO_MAX_PIXELS = env_int("FIELD_PHOTO_MAX_PIXELS", 4 * 1280 * 1280)
+FIELD_PHOTO_MAX_DECODED_BYTES = env_int("FIELD_PHOTO_MAX_DECODED_BYTES", 4 * 4 * 1280 * 1280)
 FIELD_PHOTOS_PER_VISIT = env_int("FIELD_PHOTOS_PER_VISIT", 3)
 FIELD_PHOTO_DIR = Path(env_str("SWITCHOFF_FIELD_PHOTO_DIR", str(VAR_DIR / "private" / "photos")))
 

@@ -272,3 +272,40 @@ HOSTILE_WORKBOOKS = (
     HostileFile("shared_strings.xlsx", shared_strings_xlsx(40_000, 200), "chữ"),
     HostileFile("entity_bomb.xlsx", entity_bomb_xlsx(), "Không đọc được tệp Excel"),
 )
+
+
+def png_bomb(width: int, height: int, *, bit_depth: int = 1, colour_type: int = 0) -> bytes:
+    """A PNG of ``width`` × ``height`` pixels, all zero, written without decoding anything: a few KB that
+    decode to width × height × bytes per pixel (``colour_type`` 6 at 16 bits: eight bytes a pixel)."""
+    import struct
+    import zlib
+
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = b"\x00" * (1 + (width * channels * bit_depth + 7) // 8)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def webp_bomb(width: int, height: int) -> bytes:
+    """A lossless WebP of one colour: a few hundred bytes for millions of pixels."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), 0).convert("RGB").save(out, "WEBP", lossless=True, quality=0, method=0)
+    return out.getvalue()
+
+
+@functools.cache
+def photo_bombs() -> tuple[HostileFile, ...]:
+    """Photos under the old 50-megapixel limit that would decode to hundreds of MB (issue 21, finding 3)."""
+    return (
+        HostileFile("png_1bit_7000.png", png_bomb(7000, 7000), None),
+        HostileFile("png_rgba16_3000.png", png_bomb(3000, 3000, bit_depth=16, colour_type=6), None),
+        HostileFile("webp_4000x2000.webp", webp_bomb(4000, 2000), None),
+    )
