@@ -105,9 +105,8 @@ def test_real_photos_still_pass(size: tuple[int, int]) -> None:
 @override_settings(FIELD_PHOTO_MAX_PIXELS=50_000_000)
 def test_the_decoded_bytes_are_bounded_on_their_own() -> None:
     """With the old pixel limit, the 16-bit RGBA PNG is still refused by what it decodes to."""
-    with override_settings(FIELD_PHOTO_MAX_DECODED_BYTES=20 * MB):
-        with pytest.raises(TooManyPixels, match="bytes"):
-            prepare_photo(BOMBS[1].content, keep_location=False)
+    with override_settings(FIELD_PHOTO_MAX_DECODED_BYTES=20 * MB), pytest.raises(TooManyPixels, match="bytes"):
+        prepare_photo(BOMBS[1].content, keep_location=False)
     out = io.BytesIO()
     Image.new("RGB", (1280, 960), "blue").save(out, "PNG")
     assert prepare_photo(out.getvalue(), keep_location=False).width == 1280
