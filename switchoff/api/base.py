@@ -17,6 +17,7 @@ from ninja.security.http import HttpAuthBase
 
 from switchoff.fieldwork.models import FieldDevice
 from switchoff.fieldwork.services.devices import device_touch
+from switchoff.lib.text import is_id
 from switchoff.people.access import act_by_token, acts_as_superuser
 from switchoff.people.models import ApiToken, token_digest
 from switchoff.people.services import api_token_touch
@@ -92,7 +93,7 @@ class DeviceAuth(HttpAuthBase):
 def _unsent(request: HttpRequest) -> int | None:
     """What the phone says it still holds unsent (``X-Field-Unsent``), for its team leader's page."""
     value = request.headers.get("X-Field-Unsent", "")
-    return min(int(value), 1_000_000) if value.isdigit() else None
+    return min(int(value), 1_000_000) if is_id(value) else None
 
 
 class RevokedDeviceAuth(HttpAuthBase):

@@ -34,6 +34,7 @@ from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.sheets import column_letter, read_file
+from switchoff.lib.text import is_id
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.people.access import can, require
@@ -148,7 +149,7 @@ def import_table(request: HttpRequest) -> HttpResponse:
         file_name = upload.name or "file"
     else:
         return render(request, "devices/import.html", context)
-    chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if request.POST.get(f"map-{n}", "").isdigit()}
+    chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if is_id(request.POST.get(f"map-{n}", ""))}
     try:
         checked = check_table(read_file(stored.read_bytes(), file_name), columns=chosen or None)
     except (FileRefused, NoTacColumn) as exc:

@@ -38,7 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from switchoff.lib.phones import normalize_phone
-from switchoff.lib.text import fold
+from switchoff.lib.text import fold, is_id
 from switchoff.people.models import User
 
 DEVICE_COOKIE = "switchoff_device"
@@ -76,7 +76,7 @@ def known_accounts(request: HttpRequest) -> list[int]:
     value = request.get_signed_cookie(
         DEVICE_COOKIE, default="", salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_DAYS * 86400
     )
-    return [int(part) for part in str(value).split(".") if part.isdigit()]
+    return [int(part) for part in str(value).split(".") if is_id(part)]
 
 
 def remember_device(request: HttpRequest, response: HttpResponse, user: User) -> None:
