@@ -321,6 +321,10 @@ def test_stored_uploads_and_what_their_checks_saved_expire(world: World, setting
         storage.save(rows_name(stored), ContentFile(b"rows"))
         storage.save(problems_name(stored), ContentFile(b"[]\n"))
         names[job.pk] = [stored, rows_name(stored), problems_name(stored)]
+    # The small files kept between a check and its confirmation expire too, never confirmed or not yet.
+    for kind in ("units", "activities", "devices"):
+        names[old.pk].append(store_upload(kind, 7, SimpleUploadedFile("sheet.xlsx", b"PK"))[1])
+        names[recent.pk].append(store_upload(kind, 7, SimpleUploadedFile("sheet.xlsx", b"PK"))[1])
     week_ago = time.time() - 8 * 24 * 3600
     for name in names[old.pk]:
         os.utime(storage.path(name), (week_ago, week_ago))
