@@ -35,6 +35,14 @@ class Bucket:
             **s3_storages(bucket=self.name, endpoint_url=self.endpoint, **KEYS),
         }
 
+    def env(self) -> dict[str, str]:
+        """The environment that configures a process (an app server, a worker) for this bucket."""
+        return {
+            "STORAGE_S3_BUCKET": self.name, "STORAGE_S3_ENDPOINT_URL": self.endpoint,
+            "STORAGE_S3_ACCESS_KEY": KEYS["access_key"], "STORAGE_S3_SECRET_KEY": KEYS["secret_key"],
+            "STORAGE_S3_REGION": KEYS["region"],
+        }  # fmt: skip
+
     def client(self) -> Any:
         return boto3.client(
             "s3", endpoint_url=self.endpoint, aws_access_key_id=KEYS["access_key"],

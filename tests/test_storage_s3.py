@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,8 @@ from tests.s3 import Bucket, files_under, machine, new_bucket
 from tests.test_fieldwork_photos import jpeg, recorded
 from tests.test_registry_api import client_for
 from tests.test_workbook import workbook
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # An operator's list as it comes: a number without its 0, a repeated number, a number that is not one.
 LIST = (
@@ -184,6 +189,20 @@ def test_a_backup_of_the_bucket_is_restored_into_an_empty_one(
     assert empty.keys() == s3_bucket.keys() and len(empty.keys()) == 3
     with machine(s3_bucket, tmp_path / "a"), photo.file.open("rb") as original:
         assert b"".join(answer.streaming_content) == original.read()  # type: ignore[attr-defined]
+
+
+def test_a_process_configured_by_the_environment_reads_what_another_wrote(s3_bucket: Bucket, tmp_path: Path) -> None:
+    with machine(s3_bucket, tmp_path / "a"):
+        _id, name = store_upload("devices", 7, SimpleUploadedFile("may.csv", "Mã TAC;Hãng\n35000001;Nokia\n".encode()))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SWITCHOFF_", "STORAGE_S3_"))}
+    env.update(s3_bucket.env(), SWITCHOFF_VAR_DIR=str(tmp_path / "b"), DJANGO_SETTINGS_MODULE="switchoff.settings")
+    script = "import sys, django; django.setup(); from switchoff.lib.uploads import read_upload; "
+    script += "sys.stdout.buffer.write(read_upload(sys.argv[1]))"
+    read = subprocess.run([sys.executable, "-c", script, name], env=env, cwd=ROOT, capture_output=True, timeout=120,
+                          check=False)  # fmt: skip
+    assert read.returncode == 0, read.stderr.decode()
+    assert read.stdout.decode() == "Mã TAC;Hãng\n35000001;Nokia\n"
+    assert not (tmp_path / "b" / "imports").exists()
 
 
 @pytest.mark.django_db
