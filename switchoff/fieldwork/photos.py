@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -78,10 +79,10 @@ def sweep_orphan_photos(*, older_than: datetime.timedelta) -> int:
     from switchoff.fieldwork.models import VisitPhoto, photo_storage
 
     storage = photo_storage()
-    old = list(written_before(storage, "", timezone.now() - older_than))
+    # The storage's listing (a folder walked, or a bucket listed a thousand objects per request), 500 at a time.
+    old = written_before(storage, "", timezone.now() - older_than)
     removed = 0
-    for start in range(0, len(old), 500):
-        batch = old[start : start + 500]
+    while batch := list(itertools.islice(old, 500)):
         kept = set(VisitPhoto.objects.filter(file__in=batch).values_list("file", flat=True))
         for name in batch:
             if name not in kept:

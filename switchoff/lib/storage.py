@@ -78,6 +78,13 @@ def walk(storage: Storage, folder: str = "") -> Iterator[str]:
 
 def written_before(storage: Storage, folder: str, cutoff: datetime.datetime) -> Iterator[str]:
     """The files below ``folder`` last written before ``cutoff`` (an aware time)."""
+    from storages.backends.s3 import S3Storage
+
+    if isinstance(storage, S3Storage):
+        from switchoff.lib.storage_s3 import s3_written_before
+
+        yield from s3_written_before(storage, folder, cutoff)
+        return
     for name in walk(storage, folder):
         try:
             modified = storage.get_modified_time(name)
