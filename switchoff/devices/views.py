@@ -72,7 +72,7 @@ def public_check(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/check.html", context)
     limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
-    if hit(f"device-check:{client_ip(request)}", window_s=CHECK_WINDOW_S) > limit:
+    if hit(f"device-check:{client_ip(request)}", window_s=CHECK_WINDOW_S, limit=limit) > limit:
         context["throttled"] = _("Too many checks from this connection in a minute. Wait a minute and try again.")
         return render(request, "devices/check.html", context, status=429)
     stops = campaign_stops(campaign)
