@@ -58,7 +58,10 @@ def find_province(name_or_code: str) -> Province:
 
 
 def _title(division: str, name: str) -> str:
-    return f"{division[:1].upper()}{division[1:]} {name}" if not fold(name).startswith(fold(division)) else name
+    # "Thành phố Hồ Chí Minh" is a "thành phố trung ương" already named as a city.
+    if fold(name).startswith(fold(division)) or fold(name).split()[:2] == fold(division).split()[:2]:
+        return name
+    return f"{division[:1].upper()}{division[1:]} {name}"
 
 
 def _upsert(
