@@ -225,3 +225,54 @@ def test_a_national_viewer_reads_every_provinces_figures_a_province_official_onl
 
     Count.objects.filter(dimension=99).delete()  # counters without their rows: not left for verify_counts
     CountTotal.objects.filter(dimension=99).delete()
+
+
+def test_the_national_report_adds_up_by_province_only_the_accepted_reports(world: object) -> None:
+    from switchoff.campaigns.services import assignments_add, campaign_create
+    from switchoff.reports import services
+    from switchoff.reports.aggregate import build_aggregate
+    from switchoff.units.services import unit_create
+    from tests.reporting import make_campaign
+    from tests.test_review_and_aggregate import JULY, at, log, submitted
+
+    country = load_country().country
+    ha_noi = Unit.objects.get(code_system="2025", code="01")
+    ba_dinh = Unit.objects.get(code_system="2025", code="00004")
+    committee_hn = unit_create(
+        actor=None, kind=UnitKind.objects.get(code="people_committee"), name="UBND phường Ba Đình", parent=ba_dinh
+    )
+    w = world
+    for moved in (w.office, w.province, w.committee_a, w.committee_b):  # type: ignore[attr-defined]
+        moved.refresh_from_db()  # now under the country
+    campaign = campaign_create(
+        actor=None,
+        name="Lộ trình dừng công nghệ di động 2G (toàn quốc)",
+        area=country,
+        coordinating_unit=w.office,  # type: ignore[attr-defined]
+        recipient_name="Bộ Khoa học và Công nghệ",
+        issuing_body="BỘ KHOA HỌC VÀ CÔNG NGHỆ|CỤC VIỄN THÔNG",
+        place_name="Hà Nội",
+        start_date=datetime.date(2024, 7, 1),
+        end_date=datetime.date(2024, 12, 31),
+        cutoff_date=datetime.date(2024, 9, 16),
+    )
+    for within in (ha_noi, w.province):  # type: ignore[attr-defined]
+        assignments_add(actor=None, campaign=campaign, kind_codes=["people_committee"], within=within)
+    for unit, n in ((w.committee_a, 5), (w.committee_b, 7), (committee_hn, 11)):  # type: ignore[attr-defined]
+        log(w, campaign, unit, "loudspeaker", n, datetime.date(2024, 7, 3))  # type: ignore[arg-type]
+    for unit in (w.committee_a, committee_hn):  # type: ignore[attr-defined]
+        services.report_accept(actor=w.coordinator, report=submitted(w, campaign, unit, JULY, at(2024, 8, 2)))  # type: ignore[arg-type, attr-defined]
+    submitted(w, campaign, w.committee_b, JULY, at(2024, 8, 3))  # type: ignore[arg-type, attr-defined]
+    national = build_aggregate(campaign=campaign, month=JULY, now=at(2024, 8, 20))
+    # One line per province: Đông Kinh's report, not accepted, is not in Lạng Sơn's.
+    assert [(t.unit, t.counts["loudspeaker"]) for t in national.by_unit] == [
+        ("Thành phố Hà Nội", 11),
+        ("Tỉnh Lạng Sơn", 5),
+    ]
+    # A province's own campaign keeps a line per reporting unit.
+    provincial = make_campaign(world)  # type: ignore[arg-type]
+    log(w, provincial, w.committee_a, "loudspeaker", 2, datetime.date(2024, 7, 3))  # type: ignore[arg-type, attr-defined]
+    services.report_accept(actor=w.coordinator, report=submitted(w, provincial, w.committee_a, JULY, at(2024, 8, 2)))  # type: ignore[arg-type, attr-defined]
+    assert [t.unit for t in build_aggregate(campaign=provincial, month=JULY, now=at(2024, 8, 20)).by_unit] == [
+        w.committee_a.name  # type: ignore[attr-defined]
+    ]
