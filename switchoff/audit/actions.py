@@ -332,6 +332,7 @@ def _a(label: Promise, summary: Summary | None = None) -> Action:
 ACTIONS: dict[str, Action] = {
     # units
     "units.province.loaded": _a(gettext_lazy("Province's units loaded"), _province_loaded),
+    "units.country.loaded": _a(gettext_lazy("Country's units loaded"), _province_loaded),
     "units.unit.created": _a(gettext_lazy("Unit created")),
     "units.unit.updated": _a(gettext_lazy("Unit changed"), _unit_updated),
     "units.unit.merged": _a(gettext_lazy("Unit merged"), _unit_merged),
