@@ -121,6 +121,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "subscribers:job_cancel": ("post", lambda w: {"job_id": w.job.pk}),
     "subscribers:job_restart": ("post", lambda w: {"job_id": w.job.pk}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "privacy:retention": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "privacy:figures": ("get", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:synonyms": ("post", lambda w: {"campaign_id": w.campaign.pk}),
