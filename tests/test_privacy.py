@@ -73,9 +73,11 @@ def _files(storage: object, folder: str = "") -> list[str]:
 
 def all_files() -> set[str]:
     return {
-        f"{alias}:{name}" for alias in settings.STORAGES if alias != "staticfiles" and _exists(alias)
+        f"{alias}:{name}"
+        for alias in settings.STORAGES
+        if alias != "staticfiles" and _exists(alias)
         for name in _files(storages[alias])
-    }  # fmt: skip
+    }
 
 
 def _exists(alias: str) -> bool:
@@ -132,8 +134,12 @@ def _run_campaign(world: World) -> tuple[Campaign, list[VisitPhoto]]:
     an_sub, hoa_sub = an.subscriber, hoa.subscriber
     assert an_sub is not None and hoa_sub is not None
     household_confirm(actor=world.reporter_a, unit=world.ward_a, subscriber_ids=[an_sub.pk, hoa_sub.pk])
-    household_dismiss(actor=world.reporter_a, unit=world.ward_a, search_name="tran van binh",
-                      address="Số 9, Khối 2, Phường Lương Văn Tri")  # fmt: skip
+    household_dismiss(
+        actor=world.reporter_a,
+        unit=world.ward_a,
+        search_name="tran van binh",
+        address="Số 9, Khối 2, Phường Lương Văn Tri",
+    )
     number_reveal(actor=world.leader_a, subscriber=an_sub)
     running = make_campaign(world, start_date=today, end_date=today + datetime.timedelta(days=3 * 365))
     Campaign.objects.filter(pk=running.pk).update(area=world.ward_b, name="Đông Kinh")
@@ -211,3 +217,66 @@ def test_the_coordinator_sets_the_period_within_the_limits_and_is_told_two_weeks
 
     figures = client.get(f"/personal-data/campaigns/{campaign.pk}/figures.xlsx")
     assert figures.status_code == 200 and figures.content[:2] == b"PK"
+
+
+def _sheets(content: bytes) -> dict[str, list[list[object]]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_official_answers_a_persons_request_then_erases_them(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from switchoff.privacy.models import PersonRequest
+    from switchoff.subscribers.models import NumberView
+    from tests.conftest import logged_in
+
+    before = frozenset(all_files())
+    _run_campaign(world)
+    counters = _counters()
+    client = logged_in(world.coordinator)
+    # A clerk types the number as the person wrote it.
+    answer = client.post("/personal-data/requests/", {"number": "0868.123.456", "reference": "Đơn số 12/2026"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    made = PersonRequest.objects.get()
+    assert "868123456" not in str(PersonRequest.objects.values().get())  # the number only as a digest
+    assert NumberView.objects.filter(user=world.coordinator, purpose="request").count() == 1
+    assert AuditEvent.objects.filter(action="privacy.person.looked_up", actor=world.coordinator).exists()
+
+    page = client.get(answer["Location"]).content.decode()
+    assert "Nguyễn Văn An" in page and "hẹn con trai" in page and "Leader A" in page  # who revealed the number
+    # Nobody else sees the answer: another official, a ward's reporter.
+    assert logged_in(world.admin).get(answer["Location"]).status_code == 404
+    assert logged_in(world.reporter_a).get(answer["Location"]).status_code in (403, 404)
+    assert logged_in(world.reporter_a).get("/personal-data/requests/").status_code == 403
+
+    sheets = _sheets(client.get(f"/personal-data/requests/{made.pk}/file.xlsx").content)
+    flat = str(sheets)
+    assert "Nguyễn Văn An" in flat and "hẹn con trai" in flat and "Leader A" in flat
+    kinds = [row[0] for row in next(iter(sheets.values()))[1:]]
+    assert len(sheets) == len(kinds) + 1  # a sheet per kind of record, and the summary
+    assert AuditEvent.objects.filter(action="privacy.person.exported").count() == 1
+
+    corrected = client.post(
+        f"/personal-data/requests/{made.pk}/correct/",
+        {"field": "address", "value": "Số 7, Khối 1", "reason": "Người dân báo chuyển nhà"},
+    )
+    assert corrected.status_code == 302
+    assert Subscriber.objects.get(msisdn="+84868123456").address == "Số 7, Khối 1"
+
+    refused = client.post(f"/personal-data/requests/{made.pk}/erase/", {"reason": "Theo đơn"})  # not confirmed
+    assert refused.status_code == 302 and Subscriber.objects.filter(msisdn="+84868123456").exists()
+    erased = client.post(f"/personal-data/requests/{made.pk}/erase/", {"reason": "Theo đơn", "confirm": "on"})
+    assert erased.status_code == 302
+    client.post(f"/personal-data/requests/{made.pk}/erase/", {"reason": "Theo đơn", "confirm": "on"})  # retried
+    assert Erasure.objects.filter(rule="person_request").count() == 1
+    an = ["Nguyễn Văn An", "nguyen van an", "868123456", "hẹn con trai", "Số 7, Khối 1"]
+    assert scan_tables(an) == [] and scan_files(an, besides=before)[0] == []
+    assert not VisitPhoto.objects.exists()
+    # Everyone else stays, and so do the figures.
+    assert Subscriber.objects.filter(name="Nguyễn Thị Hoa").exists()
+    assert _counters() == counters and differences() == []

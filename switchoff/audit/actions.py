@@ -435,6 +435,10 @@ ACTIONS: dict[str, Action] = {
     "privacy.retention.set": _a(gettext_lazy("Retention of a campaign's personal data set"), _retention_set),
     "privacy.retention.warned": _a(gettext_lazy("Coordinators told a campaign's personal data goes soon"), _erase_from),
     "privacy.campaign.erased": _a(gettext_lazy("Personal data of a campaign erased"), _erased),
+    "privacy.person.looked_up": _a(gettext_lazy("Person looked up for their request"), _looked_up),
+    "privacy.person.exported": _a(gettext_lazy("File of what is held about a person downloaded"), _looked_up),
+    "privacy.person.corrected": _a(gettext_lazy("Person's data corrected at their request"), _corrected),
+    "privacy.person.erased": _a(gettext_lazy("Person's data erased at their request"), _erased),
     # demo
     "demo.data.loaded": _a(gettext_lazy("Demo data loaded")),
 }

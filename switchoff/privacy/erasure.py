@@ -58,7 +58,9 @@ def erase_scope(scope: Scope) -> tuple[Counter[str], int]:
         pks = [hit.pk for hit in hits] if entry.files else hits
         if entry.files:
             files.append((hits, entry.files))
-        if entry.delete_rows:
+        if entry.apply is not None:
+            entry.apply(scope, pks)
+        elif entry.delete_rows:
             manager.filter(pk__in=pks).delete()
         elif entry.erase:
             manager.filter(pk__in=pks).update(**entry.erase)

@@ -18,8 +18,9 @@ class CampaignRetention(models.Model):
         "campaigns.Campaign", on_delete=models.CASCADE, primary_key=True, related_name="retention"
     )
     months = models.PositiveSmallIntegerField(_("months personal data is kept after the campaign's end"), null=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")  # fmt: skip
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     set_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -37,8 +38,9 @@ class Erasure(models.Model):
 
     at = models.DateTimeField(auto_now_add=True)
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
-    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")  # fmt: skip
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rows = models.JSONField(default=dict)  # model label -> rows erased
     files = models.PositiveIntegerField(default=0)
 

@@ -42,11 +42,16 @@ class PersonalData:
     erase: dict[str, Any] = field(default_factory=dict)
     # File fields: their stored files are deleted through the field's own storage, and the rows with them.
     files: tuple[str, ...] = ()
+    # Erasing that needs more than one UPDATE (called with the scope and the rows' ids, instead of ``erase``).
+    apply: Callable[[Scope, list[Any]], None] | None = None
     # The rows themselves go (files, or rows that are nothing but personal data); never rows that counters count.
     delete_rows: bool = False
-    # What a person's file shows of each row (the fields, in this order), and the kind's name.
+    # What a person's file shows of each row (the fields, in this order: a name, or a name and its heading when the
+    # field has no verbose name), and the kind's name.
     label: Promise | str = ""
-    shown: tuple[str, ...] = ()
+    shown: tuple[str | tuple[str, Promise], ...] = ()
+    # The rows a person's file lists, when they are more than those erased (a household kept for its other members).
+    held: Rows | None = None
     # Run before the others (rows found through fields that others erase, such as a name).
     early: bool = False
 

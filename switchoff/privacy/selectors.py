@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from switchoff.campaigns.models import Campaign
@@ -14,6 +15,7 @@ from switchoff.fieldwork.rules import Outcome, Status
 from switchoff.lib import xlsx
 from switchoff.privacy import retention
 from switchoff.privacy.models import CampaignRetention, Erasure
+from switchoff.privacy.person import Held, Look
 
 
 @dataclass(frozen=True)
@@ -72,4 +74,25 @@ def figures_workbook(campaign: Campaign) -> bytes:
         by_unit.setdefault(name, {})[outcome] = n
     for name in sorted(by_unit):
         xlsx.append(visits, [name, *(by_unit[name].get(o.value, 0) for o in outcomes), sum(by_unit[name].values())])
+    return xlsx.to_bytes(book)
+
+
+def person_workbook(kinds: list[Held], looks: list[Look]) -> bytes:
+    """What is held about a person: one sheet per kind of record (every kind, empty ones too), and who looked."""
+    book = xlsx.new_workbook()
+    summary = book.active
+    summary.title = _("Summary")
+    xlsx.append(summary, [_("Kind of record"), _("Records")])
+    for kind in kinds:
+        xlsx.append(summary, [kind.label, len(kind.rows)])
+    xlsx.append(summary, [_("Who looked at the person's data"), len(looks)])
+    for index, kind in enumerate(kinds, start=1):
+        sheet = book.create_sheet(f"{index}. {kind.label}"[:31])
+        xlsx.append(sheet, kind.columns)
+        for row in kind.rows:
+            xlsx.append(sheet, row)
+    sheet = book.create_sheet(_("Who looked")[:31])
+    xlsx.append(sheet, [_("When"), _("Who"), _("What")])
+    for look in looks:
+        xlsx.append(sheet, [timezone.localtime(look.at).strftime("%d/%m/%Y %H:%M"), look.who, look.what])
     return xlsx.to_bytes(book)

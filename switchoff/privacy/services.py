@@ -15,13 +15,18 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
+from switchoff.fieldwork.models import Case
 from switchoff.lib.db import long_running
+from switchoff.lib.phones import mask_phone, normalize_phone
+from switchoff.lib.text import fold
 from switchoff.people.models import User
 from switchoff.privacy import retention
 from switchoff.privacy.erasure import erase_scope
-from switchoff.privacy.models import CampaignRetention, Erasure
+from switchoff.privacy.models import CampaignRetention, Erasure, PersonRequest
+from switchoff.privacy.person import held, person_scope
 from switchoff.privacy.registry import Scope, chunks
 from switchoff.reports.notify import coordinators_of, notify
+from switchoff.subscribers.models import NumberView, Subscriber
 
 WARNING = _(
     "The personal data of the campaign %(campaign)s (names, numbers, addresses, visits' notes and photos) will be "
@@ -69,12 +74,22 @@ def retention_warn(*, campaign: Campaign) -> int:
         "day": day.strftime("%d/%m/%Y"),
         "months": retention.retention_months(campaign),
     }
-    told = notify(coordinators_of(campaign), WARNING, values, subject=WARNING_SUBJECT,
-                  url=reverse("privacy:retention", args=[campaign.pk]))  # fmt: skip
+    told = notify(
+        coordinators_of(campaign),
+        WARNING,
+        values,
+        subject=WARNING_SUBJECT,
+        url=reverse("privacy:retention", args=[campaign.pk]),
+    )
     row.warned_at = timezone.now()
     row.save(update_fields=["warned_at"])
-    log_action("privacy.retention.warned", actor=None, obj=campaign, unit=campaign.area,
-               data={"erase_from": day.isoformat(), "told": told})  # fmt: skip
+    log_action(
+        "privacy.retention.warned",
+        actor=None,
+        obj=campaign,
+        unit=campaign.area,
+        data={"erase_from": day.isoformat(), "told": told},
+    )
     return told
 
 
@@ -104,8 +119,13 @@ def campaign_erase(*, campaign: Campaign, today: datetime.date) -> Erasure:
         erasure = Erasure.objects.create(
             rule=Erasure.Rule.CAMPAIGN_RETENTION, campaign=campaign, rows=dict(rows), files=files
         )
-        log_action("privacy.campaign.erased", actor=None, obj=campaign, unit=campaign.area,
-                   data={"rows": sum(rows.values()), "files": files, "rule": erasure.rule})  # fmt: skip
+        log_action(
+            "privacy.campaign.erased",
+            actor=None,
+            obj=campaign,
+            unit=campaign.area,
+            data={"rows": sum(rows.values()), "files": files, "rule": erasure.rule},
+        )
     return erasure
 
 
@@ -126,3 +146,118 @@ def retention_run(*, today: datetime.date | None = None) -> list[Erasure]:
 def number_digest(e164: str) -> str:
     """A keyed digest of a number: the same number gives the same digest, the digest never gives the number."""
     return hmac.new(settings.SECRET_KEY.encode(), f"person-request:{e164}".encode(), hashlib.sha256).hexdigest()
+
+
+class RequestError(ValueError):
+    pass
+
+
+@transaction.atomic
+def person_lookup(*, actor: User, number: str, reference: str) -> PersonRequest:
+    """An official looks a number up for the person's request: logged like a reveal (who, when, whom it found).
+
+    The request keeps the number as a keyed digest only, and whom it found as ids.
+    """
+    e164 = normalize_phone(number)
+    if e164 is None:
+        raise RequestError(_("“%(value)s” is not a Vietnamese phone number.") % {"value": number[:40]})
+    scope = person_scope(actor, e164)
+    request = PersonRequest.objects.create(
+        by=actor,
+        reference=reference.strip()[:100],
+        number_digest=number_digest(e164),
+        subscriber_ids=sorted(scope.subscriber_ids),
+        case_ids=sorted(scope.case_ids),
+    )
+    NumberView.objects.create(user=actor, purpose="request", subscriber_ids=sorted(scope.subscriber_ids))
+    records = sum(len(kind.rows) for kind in held(scope))
+    log_action(
+        "privacy.person.looked_up",
+        actor=actor,
+        obj=request,
+        data={"number": mask_phone(e164), "records": records, "request": request.pk},
+    )
+    return request
+
+
+def request_scope(request: PersonRequest) -> Scope:
+    return Scope(subscriber_ids=frozenset(request.subscriber_ids), case_ids=frozenset(request.case_ids))
+
+
+@transaction.atomic
+def person_file_record(*, actor: User, request: PersonRequest, records: int) -> None:
+    """The file of what is held, downloaded: a disclosure like an export (the one write of its GET)."""
+    NumberView.objects.create(user=actor, purpose="request", subscriber_ids=list(request.subscriber_ids))
+    log_action("privacy.person.exported", actor=actor, obj=request, data={"records": records, "request": request.pk})
+
+
+# What an official may correct: (model label, field) -> the kind's rows in the request.
+CORRECTABLE = {
+    "name": ("subscribers.subscriber", "name"),
+    "address": ("subscribers.subscriber", "address"),
+    "found_name": ("fieldwork.case", "found_name"),
+    "found_address": ("fieldwork.case", "found_address"),
+}
+
+
+@transaction.atomic
+def person_correct(*, actor: User, request: PersonRequest, field: str, value: str, reason: str) -> int:
+    """Correct one field of the person's records (every row of theirs that holds it), with a reason; rows changed."""
+    if field not in CORRECTABLE:
+        raise RequestError(_("This field cannot be corrected here."))
+    if not reason.strip():
+        raise RequestError(_("Say why (the person's request)."))
+    if request.closed_at is not None:
+        raise RequestError(_("This request was closed by an erasure."))
+    scope = request_scope(request)
+    label, name = CORRECTABLE[field]
+    if label == "subscribers.subscriber":
+        changes: dict[str, str] = {name: value.strip()[:200]}
+        if name == "name":
+            changes["search_name"] = fold(value.strip())[:200]
+        changed = Subscriber.objects.filter(pk__in=scope.subscriber_ids).update(**changes)
+    else:
+        changed = Case.objects.filter(pk__in=scope.case_ids, found_in_field=True).update(**{name: value.strip()[:200]})
+    PersonRequest.objects.create(
+        kind=PersonRequest.Kind.CORRECTION,
+        by=actor,
+        reference=request.reference,
+        number_digest=request.number_digest,
+        subscriber_ids=request.subscriber_ids,
+        case_ids=request.case_ids,
+        reason=reason.strip()[:300],
+        answer={"field": field, "rows": changed, "request": request.pk},
+        closed_at=timezone.now(),
+    )
+    # The value itself stays out of the trail: the record is which field, how many rows, why.
+    log_action(
+        "privacy.person.corrected",
+        actor=actor,
+        obj=request,
+        data={"field": field, "rows": changed, "reason": reason.strip()[:300]},
+    )
+    return changed
+
+
+@transaction.atomic
+def person_erase(*, actor: User, request: PersonRequest, reason: str) -> Erasure:
+    """Erase everything held about the person in every table (the figures stay), with a reason; the request is
+    closed, keeping the keyed digest of the number, the reference, who answered and when."""
+    if not reason.strip():
+        raise RequestError(_("Say why (the person's request)."))
+    locked = PersonRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.erasure is not None:
+        return locked.erasure  # a retried request erases nothing twice
+    rows, files = erase_scope(request_scope(locked))
+    erasure = Erasure.objects.create(rule=Erasure.Rule.PERSON_REQUEST, rows=dict(rows), files=files)
+    locked.kind, locked.erasure, locked.closed_at = PersonRequest.Kind.ERASURE, erasure, timezone.now()
+    locked.reason = reason.strip()[:300]
+    locked.answer = {**locked.answer, "rows": sum(rows.values()), "files": files}
+    locked.save(update_fields=["kind", "erasure", "closed_at", "reason", "answer"])
+    log_action(
+        "privacy.person.erased",
+        actor=actor,
+        obj=locked,
+        data={"rows": sum(rows.values()), "files": files, "rule": erasure.rule},
+    )
+    return erasure

@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from switchoff.people.access import access_campaign
+from switchoff.people.access import access_campaign, can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.privacy import selectors, services
-from switchoff.privacy.forms import RetentionForm
+from switchoff.privacy import person, selectors, services
+from switchoff.privacy.forms import CorrectForm, EraseForm, LookupForm, RetentionForm
+from switchoff.privacy.models import PersonRequest
 
 
 def _user(request: HttpRequest) -> User:
@@ -51,3 +53,105 @@ def retention_figures(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-figures.xlsx"'
     return response
+
+
+def _request(user: User, request_id: int) -> PersonRequest:
+    """A request the user looked up, while they still answer requests; anyone else gets a 404."""
+    if not can(user, Perm.ANSWER_REQUESTS):
+        raise Http404
+    found = PersonRequest.objects.filter(pk=request_id, by=user, kind=PersonRequest.Kind.ACCESS).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def requests_page(request: HttpRequest) -> HttpResponse:
+    """A person's request: look their number up (logged like a reveal), then see, correct or erase."""
+    user = _user(request)
+    require(user, Perm.ANSWER_REQUESTS)
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.person_lookup(actor=user, **form.cleaned_data)
+        except services.RequestError as exc:
+            form.add_error("number", str(exc))
+        else:
+            return redirect("privacy:request", request_id=made.pk)
+    mine = PersonRequest.objects.filter(by=user).select_related("erasure")[:50]
+    return render(request, "privacy/requests.html", {"form": form, "requests": mine})
+
+
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    found = _request(user, request_id)
+    scope = services.request_scope(found)
+    context = {
+        "req": found,
+        "held": person.held(scope),
+        "looks": person.looks(scope),
+        "correct_form": CorrectForm(),
+        "erase_form": EraseForm(),
+    }
+    return render(request, "privacy/request.html", context)
+
+
+@login_required
+def request_file(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Everything held about the person as one Excel file (a sheet per kind, and who looked); logged."""
+    user = _user(request)
+    found = _request(user, request_id)
+    scope = services.request_scope(found)
+    kinds, looks = person.held(scope), person.looks(scope)
+    services.person_file_record(actor=user, request=found, records=sum(len(kind.rows) for kind in kinds))
+    response = HttpResponse(
+        selectors.person_workbook(kinds, looks),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="request-{found.pk}.xlsx"'
+    return response
+
+
+@login_required
+def request_correct(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    found = _request(user, request_id)
+    if request.method != "POST":
+        return redirect("privacy:request", request_id=found.pk)
+    form = CorrectForm(request.POST)
+    if form.is_valid():
+        try:
+            rows = services.person_correct(actor=user, request=found, **form.cleaned_data)
+        except services.RequestError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, ngettext("%(n)s record corrected.", "%(n)s records corrected.", rows) % {"n": rows}
+            )
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("privacy:request", request_id=found.pk)
+
+
+@login_required
+def request_erase(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    found = _request(user, request_id)
+    if request.method != "POST":
+        return redirect("privacy:request", request_id=found.pk)
+    form = EraseForm(request.POST)
+    if form.is_valid():
+        try:
+            erasure = services.person_erase(actor=user, request=found, reason=form.cleaned_data["reason"])
+        except services.RequestError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Everything held about the person was erased: %(rows)s rows, %(files)s files. The figures stay.")
+                % {"rows": erasure.total_rows, "files": erasure.files},
+            )
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("privacy:request", request_id=found.pk)

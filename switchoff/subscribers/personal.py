@@ -26,9 +26,24 @@ def _subscribers(scope: Scope) -> QuerySet[Subscriber]:
 
 
 def _households(scope: Scope) -> QuerySet[Household]:
-    # A household goes with its last member still holding data: one kept member keeps its name and address.
-    kept = Subscriber.objects.exclude(pk__in=scope.subscriber_ids).exclude(msisdn__startswith=ERASED_PREFIX)
-    return Household.objects.filter(members__in=scope.subscriber_ids).exclude(members__in=kept).distinct()
+    return Household.objects.filter(members__in=scope.subscriber_ids).distinct()
+
+
+def _households_erase(scope: Scope, pks: list[int]) -> None:
+    """A household goes with its last member still holding data; while others remain, it takes the name of one of
+    them (it was named after whoever was confirmed first) and keeps the address they share."""
+    kept = (
+        Subscriber.objects.filter(household_id__in=pks)
+        .exclude(pk__in=scope.subscriber_ids)
+        .exclude(msisdn__startswith=ERASED_PREFIX)
+        .order_by("pk")
+    )
+    remaining: dict[int, str] = {}
+    for household_id, name in kept.values_list("household_id", "name"):
+        remaining.setdefault(household_id, name)
+    Household.objects.filter(pk__in=pks).exclude(pk__in=list(remaining)).update(name="", address="")
+    for household_id, name in remaining.items():
+        Household.objects.filter(pk=household_id).update(name=name)
 
 
 def dismissals_of(scope: Scope) -> QuerySet[HouseholdDismissal]:
@@ -64,14 +79,14 @@ register(
         rows=lambda scope: SubscriberEvent.objects.filter(subscriber_id__in=scope.subscriber_ids),
         erase={"data": {}},
         label=_("Line of a subscriber's history"),
-        shown=("kind", "as_of", "data"),
+        shown=(("kind", _("Change")), ("as_of", _("As of")), ("data", _("Details"))),
     ),
     PersonalData(
         model=Household,
         rows=_households,
-        erase={"name": "", "address": ""},
+        apply=_households_erase,
         label=_("Household"),
-        shown=("name", "address", "confirmed_at"),
+        shown=("name", "address", ("confirmed_at", _("Confirmed"))),
         early=True,
     ),
     PersonalData(
@@ -79,7 +94,7 @@ register(
         rows=dismissals_of,
         delete_rows=True,
         label=_("Household suggestion dismissed"),
-        shown=("search_name", "address", "dismissed_at"),
+        shown=(("search_name", _("Name")), ("address", _("Address")), ("dismissed_at", _("Dismissed"))),
         early=True,
     ),
 )
