@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case
+from switchoff.lib.phones import display_phone
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -49,6 +50,8 @@ class Held:
 
 def _value(row: Any, name: str) -> Any:
     value = getattr(row, name)
+    if name in ("msisdn", "found_msisdn") and str(value).startswith("+"):
+        return display_phone(value)
     display = getattr(row, f"get_{name}_display", None)
     if display is not None:
         return str(display())

@@ -91,8 +91,8 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "req": found,
         "held": person.held(scope),
         "looks": person.looks(scope),
-        "correct_form": CorrectForm(),
-        "erase_form": EraseForm(),
+        "correct_form": CorrectForm(prefix="correct"),
+        "erase_form": EraseForm(prefix="erase"),
     }
     return render(request, "privacy/request.html", context)
 
@@ -119,7 +119,7 @@ def request_correct(request: HttpRequest, request_id: int) -> HttpResponse:
     found = _request(user, request_id)
     if request.method != "POST":
         return redirect("privacy:request", request_id=found.pk)
-    form = CorrectForm(request.POST)
+    form = CorrectForm(request.POST, prefix="correct")
     if form.is_valid():
         try:
             rows = services.person_correct(actor=user, request=found, **form.cleaned_data)
@@ -140,7 +140,7 @@ def request_erase(request: HttpRequest, request_id: int) -> HttpResponse:
     found = _request(user, request_id)
     if request.method != "POST":
         return redirect("privacy:request", request_id=found.pk)
-    form = EraseForm(request.POST)
+    form = EraseForm(request.POST, prefix="erase")
     if form.is_valid():
         try:
             erasure = services.person_erase(actor=user, request=found, reason=form.cleaned_data["reason"])
