@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 
 import pytest
@@ -59,11 +58,11 @@ def test_an_official_answers_a_request_with_the_file_of_everything_then_erases_t
 
     with page.expect_download() as download:
         page.locator("#person-file").click()
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: PTH123, SIM115
+    book = load_workbook(download.value.path())
     kinds = [entry for entry in declared() if entry.label and entry.shown]
     assert len(book.worksheets) == len(kinds) + 2  # the summary, a sheet per kind, who looked
     summary = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
-    assert summary[: len(kinds)] == [str(entry.label) for entry in kinds] or len(summary) == len(kinds) + 1
+    assert len(summary) == len(kinds) + 1  # each kind, and who looked
     everything = str([list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets])
     assert "Nguyễn Văn An" in everything and "hẹn con trai" in everything and "Leader A" in everything
 
