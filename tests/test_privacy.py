@@ -287,3 +287,30 @@ def test_an_official_answers_a_persons_request_then_erases_them(world: World) ->
     # Everyone else stays, and so do the figures.
     assert Subscriber.objects.filter(name="Nguyễn Thị Hoa").exists()
     assert _counters() == counters and differences() == []
+
+
+def test_the_audit_page_answers_who_looked_at_a_number_and_what_a_person_looked_at(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from tests.conftest import logged_in
+
+    import_rows(world, LIST, timezone.localdate() - datetime.timedelta(days=3))
+    an = Subscriber.objects.get(msisdn="+84868123456")
+    number_reveal(actor=world.leader_a, subscriber=an)
+    number_reveal(actor=world.member_a, subscriber=Subscriber.objects.get(msisdn="+84868123459"))
+    client = logged_in(world.coordinator)
+
+    page = client.get("/audit/", {"number": "0868 123 456"}).content.decode()
+    who = page.split('id="who-looked"')[1].split("</section>")[0]
+    assert "Leader A" in who and "Xem số đầy đủ" in who and "Member A" not in who
+    # The look-up itself is a search by a full number: logged, with whom it found.
+    searched = AuditEvent.objects.get(action="subscribers.number.searched", actor=world.coordinator)
+    assert searched.data["matches"] == [an.pk] and searched.data["via"] == "audit"
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).strftime("%d/%m/%Y")
+    earlier = client.get("/audit/", {"number": "0868123456", "to": yesterday}).content.decode()
+    assert "Leader A" not in earlier.split('id="who-looked"')[1].split("</section>")[0]
+    wrong = client.get("/audit/", {"number": "12345"}).content.decode()
+    assert "không phải số điện thoại Việt Nam" in wrong
+
+    what = client.get("/audit/", {"actor": "member"}).content.decode().split('id="what-looked"')[1]
+    what = what.split("</section>")[0]
+    assert "Member A" in what and "086****459" in what and "086****456" not in what

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case
-from switchoff.lib.phones import display_phone
+from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -27,9 +27,9 @@ from switchoff.privacy.registry import PersonalData, Scope, declared
 from switchoff.subscribers.models import NumberView, Subscriber
 
 
-def person_scope(user: User, e164: str) -> Scope:
-    """Whom ``e164`` names in the units where ``user`` answers requests."""
-    units = visible_units(user, Perm.ANSWER_REQUESTS)
+def person_scope(user: User, e164: str, perm: Perm = Perm.ANSWER_REQUESTS) -> Scope:
+    """Whom ``e164`` names in the units where ``user`` holds ``perm`` (answers requests, or reads the audit trail)."""
+    units = visible_units(user, perm)
     subscribers = Subscriber.objects.filter(msisdn=e164).filter(
         Q(unit__in=units) | Q(unit__isnull=True, list_area__in=units)
     )
@@ -112,8 +112,9 @@ def _number_views(subscriber_ids: frozenset[int]) -> list[NumberView]:
     return [view for view in views if subscriber_ids.intersection(view.subscriber_ids)]
 
 
-def looks(scope: Scope) -> list[Look]:
-    """Who viewed or exported the person's data, and when: the disclosure log and the audit rows about them."""
+def looks(scope: Scope, *, since: datetime.date | None = None, until: datetime.date | None = None) -> list[Look]:
+    """Who viewed or exported the person's data, and when (between ``since`` and ``until``, days included): the
+    disclosure log and the audit rows about them."""
     found = [
         Look(
             at=view.at,
@@ -128,7 +129,45 @@ def looks(scope: Scope) -> list[Look]:
     for event in AuditEvent.objects.filter(about, action="fieldwork.photo.viewed").select_related("actor"):
         who = (event.actor.full_name or event.actor.username) if event.actor else ""
         found.append(Look(at=event.at, who=who, what=str(PURPOSES["photo"])))
+    found = [
+        look
+        for look in found
+        if (since is None or timezone.localdate(look.at) >= since)
+        and (until is None or timezone.localdate(look.at) <= until)
+    ]
     return sorted(found, key=lambda look: look.at, reverse=True)
+
+
+@dataclass(frozen=True)
+class Viewed:
+    at: datetime.datetime
+    who: str
+    what: str
+    people: int
+    numbers: list[str]  # masked, the first few
+
+
+def viewed_by(users: Any, *, since: datetime.date | None, until: datetime.date | None) -> list[Viewed]:
+    """What the people ``users`` looked at (reveals, searches, exports, calls, downloads, photos): when, how many
+    people each time, their numbers masked (the first 10). The latest 200."""
+    views = NumberView.objects.filter(user__in=users).select_related("user").order_by("-at")
+    if since is not None:
+        views = views.filter(at__date__gte=since)
+    if until is not None:
+        views = views.filter(at__date__lte=until)
+    found = list(views[:200])
+    ids = {pk for view in found for pk in view.subscriber_ids[:10]}
+    numbers = dict(Subscriber.objects.filter(pk__in=ids, msisdn__startswith="+").values_list("pk", "msisdn"))
+    return [
+        Viewed(
+            at=view.at,
+            who=view.user.full_name or view.user.username,
+            what=str(PURPOSES.get(view.purpose, view.purpose)),
+            people=len(view.subscriber_ids),
+            numbers=[mask_phone(numbers[pk]) for pk in view.subscriber_ids[:10] if pk in numbers],
+        )
+        for view in found
+    ]
 
 
 def held(scope: Scope) -> list[Held]:
