@@ -122,7 +122,7 @@ def test_a_password_reset_signs_the_field_phones_out_and_tells_them(world: World
     # The shape the field app reads (tests/test_browser_field_sync.py): it keeps what it holds and asks to log in.
     body = answer.json()["error"]
     assert body["code"] == "device_revoked" and body["details"] == {"reason": "password_changed"}
-    assert "password" in body["message"]
+    assert "Mật khẩu" in body["message"]  # in the member's language, Vietnamese by default
     assert "Clear-Site-Data" not in answer, "the member's unsent visits are not wiped by their own new password"
     event = AuditEvent.objects.get(action="people.api_token.revoked_with_password")
     assert event.data["reason"] == "reset" and event.data["devices"] == [raw[:8]]
