@@ -150,6 +150,33 @@ def test_a_photo_recorded_on_one_machine_is_viewed_on_another_and_orphans_are_sw
     assert files_under(tmp_path) == []
 
 
+def test_evidence_logged_on_one_machine_is_downloaded_on_another_by_who_sees_the_log(
+    world: World, s3_bucket: Bucket, tmp_path: Path
+) -> None:
+    from switchoff.reports.services import activity_create
+    from tests.reporting import make_campaign
+
+    campaign = make_campaign(world)
+    with machine(s3_bucket, tmp_path / "a"):
+        activity, _ = activity_create(
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, day=datetime.date(2024, 7, 5),
+            form=campaign.forms.get(code="loudspeaker"), count=3, client_key="evidence",
+            evidence_file=SimpleUploadedFile("bien-ban.txt", "Biên bản phát thanh 05/7".encode()),
+        )  # fmt: skip
+    (key,) = s3_bucket.objects("media/evidence/")
+    url = reverse("reports:activity_evidence", args=[campaign.pk, world.committee_a.pk, activity.pk])
+    with machine(s3_bucket, tmp_path / "b"):
+        page = logged_in(world.reporter_a).get(
+            reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]), {"month": "2024-07"}
+        )
+        assert url in page.content.decode() and s3_bucket.endpoint not in page.content.decode()
+        answer = logged_in(world.reporter_a).get(url)
+        assert answer.status_code == 200 and answer["Content-Disposition"].startswith("attachment")
+        assert b"".join(answer.streaming_content).decode() == "Biên bản phát thanh 05/7"  # type: ignore[attr-defined]
+        assert logged_in(world.reporter_b).get(url).status_code in {403, 404}
+    assert key.startswith("media/evidence/") and files_under(tmp_path) == []
+
+
 def test_every_kind_of_upload_expires_from_the_bucket(world: World, s3_bucket: Bucket, tmp_path: Path) -> None:
     with machine(s3_bucket, tmp_path):
         names = [store_upload(kind, 7, SimpleUploadedFile("f.xlsx", b"PK"))[1] for kind in KINDS]
