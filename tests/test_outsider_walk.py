@@ -144,6 +144,10 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "reports:grid": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_import": ("post", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_template": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:activity_evidence": (
+        "get",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},
+    ),
     "reports:activity_delete": (
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},
