@@ -314,3 +314,34 @@ def test_the_audit_page_answers_who_looked_at_a_number_and_what_a_person_looked_
     what = client.get("/audit/", {"actor": "member"}).content.decode().split('id="what-looked"')[1]
     what = what.split("</section>")[0]
     assert "Member A" in what and "086****459" in what and "086****456" not in what
+
+
+def test_the_disclosure_log_is_rolled_up_by_month_after_its_period_and_the_trail_ends(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from switchoff.privacy.models import DisclosureMonth
+    from switchoff.privacy.services import disclosure_log_roll_up
+    from switchoff.subscribers.models import NumberView
+
+    today = datetime.date(2026, 12, 7)
+    old = timezone.make_aware(datetime.datetime(2024, 11, 20, 10))  # more than 24 months before December 2026
+    recent = timezone.make_aware(datetime.datetime(2024, 12, 2, 10))
+    for at, ids in ((old, [1, 2, 3]), (old, [4]), (recent, [5])):
+        view = NumberView.objects.create(user=world.leader_a, purpose="reveal", subscriber_ids=ids)
+        NumberView.objects.filter(pk=view.pk).update(at=at)
+    AuditEvent.objects.create(action="people.user.logged_in", actor=world.leader_a)
+    AuditEvent.objects.filter().update(at=timezone.make_aware(datetime.datetime(2021, 11, 30, 10)))
+    expired = AuditEvent.objects.count()
+    AuditEvent.objects.create(action="people.user.logged_in", actor=world.leader_a)
+
+    assert disclosure_log_roll_up(today=today, batch=1) == (2, expired)
+    assert list(NumberView.objects.values_list("subscriber_ids", flat=True)) == [[5]]
+    month = DisclosureMonth.objects.get()
+    assert (month.user, month.month, month.purpose, month.views, month.people) == (
+        world.leader_a,
+        datetime.date(2024, 11, 1),
+        "reveal",
+        2,
+        4,
+    )
+    assert AuditEvent.objects.count() == 1
+    assert disclosure_log_roll_up(today=today) == (0, 0)

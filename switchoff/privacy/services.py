@@ -13,16 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.audit.models import AuditEvent
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
 from switchoff.fieldwork.models import Case
 from switchoff.lib.db import long_running
+from switchoff.lib.months import add_months
 from switchoff.lib.phones import mask_phone, normalize_phone
 from switchoff.lib.text import fold
 from switchoff.people.models import User
 from switchoff.privacy import retention
 from switchoff.privacy.erasure import erase_scope
-from switchoff.privacy.models import CampaignRetention, Erasure, PersonRequest
+from switchoff.privacy.models import CampaignRetention, DisclosureMonth, Erasure, PersonRequest
 from switchoff.privacy.person import held, person_scope
 from switchoff.privacy.registry import Scope, chunks
 from switchoff.reports.notify import coordinators_of, notify
@@ -261,3 +263,54 @@ def person_erase(*, actor: User, request: PersonRequest, reason: str) -> Erasure
         data={"rows": sum(rows.values()), "files": files, "rule": erasure.rule},
     )
     return erasure
+
+
+def disclosure_log_roll_up(*, today: datetime.date | None = None, batch: int = 5000) -> tuple[int, int]:
+    """Roll the disclosure log (``NumberView``) older than ``NUMBER_VIEW_KEEP_MONTHS`` up into ``DisclosureMonth``
+    (per person, month, kind: looks and people named) and delete it; delete audit rows older than
+    ``AUDIT_KEEP_MONTHS``. Batches of ``batch`` rows, each its own transaction. Returns (views rolled up, audit rows
+    deleted)."""
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    views_before = datetime.datetime.combine(
+        add_months(today.replace(day=1), -settings.NUMBER_VIEW_KEEP_MONTHS), datetime.time.min, tzinfo=zone
+    )
+    audit_before = datetime.datetime.combine(
+        add_months(today.replace(day=1), -settings.AUDIT_KEEP_MONTHS), datetime.time.min, tzinfo=zone
+    )
+    rolled = 0
+    while True:
+        with transaction.atomic():
+            old = list(
+                NumberView.objects.select_for_update(skip_locked=True)
+                .filter(at__lt=views_before)
+                .order_by("pk")
+                .values_list("pk", "user_id", "at", "purpose", "subscriber_ids")[:batch]
+            )
+            if not old:
+                break
+            sums: dict[tuple[int, datetime.date, str], list[int]] = {}
+            for _pk, user_id, at, purpose, ids in old:
+                key = (user_id, timezone.localtime(at, zone).date().replace(day=1), purpose)
+                total = sums.setdefault(key, [0, 0])
+                total[0] += 1
+                total[1] += len(ids)
+            for (user_id, month, purpose), (views, people) in sums.items():
+                row, _created = DisclosureMonth.objects.select_for_update().get_or_create(
+                    user_id=user_id, month=month, purpose=purpose
+                )
+                row.views += views
+                row.people += people
+                row.save(update_fields=["views", "people"])
+            NumberView.objects.filter(pk__in=[row[0] for row in old]).delete()
+            rolled += len(old)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                AuditEvent.objects.filter(at__lt=audit_before).order_by("pk").values_list("pk", flat=True)[:batch]
+            )
+            if not pks:
+                break
+            deleted += AuditEvent.objects.filter(pk__in=pks).delete()[0]
+    return rolled, deleted
