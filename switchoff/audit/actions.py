@@ -256,11 +256,19 @@ def _token_revoked(data: dict[str, Any]) -> str:
 
 
 def _tokens_revoked_with_password(data: dict[str, Any]) -> str:
-    prefixes = data["prefixes"]
-    return ngettext("%(n)s token: %(prefixes)s", "%(n)s tokens: %(prefixes)s", len(prefixes)) % {
-        "n": _n(len(prefixes)),
-        "prefixes": ", ".join(f"{p}…" for p in prefixes),
-    }
+    prefixes, phones = data["prefixes"], data.get("devices", [])
+    parts = []
+    if prefixes or not phones:
+        parts.append(
+            ngettext("%(n)s token: %(prefixes)s", "%(n)s tokens: %(prefixes)s", len(prefixes))
+            % {"n": _n(len(prefixes)), "prefixes": ", ".join(f"{p}…" for p in prefixes)}
+        )
+    if phones:
+        parts.append(
+            ngettext("%(n)s field phone: %(prefixes)s", "%(n)s field phones: %(prefixes)s", len(phones))
+            % {"n": _n(len(phones)), "prefixes": ", ".join(f"{p}…" for p in phones)}
+        )
+    return "; ".join(parts)
 
 
 def _reminder_sent(data: dict[str, Any]) -> str:
@@ -347,6 +355,7 @@ def _a(label: Promise, summary: Summary | None = None) -> Action:
 ACTIONS: dict[str, Action] = {
     # units
     "units.province.loaded": _a(gettext_lazy("Province's units loaded"), _province_loaded),
+    "units.country.loaded": _a(gettext_lazy("Country's units loaded"), _province_loaded),
     "units.unit.created": _a(gettext_lazy("Unit created")),
     "units.unit.updated": _a(gettext_lazy("Unit changed"), _unit_updated),
     "units.unit.merged": _a(gettext_lazy("Unit merged"), _unit_merged),
@@ -429,7 +438,7 @@ ACTIONS: dict[str, Action] = {
     "people.api_token.created": _a(gettext_lazy("API token created"), _token_created),
     "people.api_token.revoked": _a(gettext_lazy("API token revoked"), _token_revoked),
     "people.api_token.revoked_with_password": _a(
-        gettext_lazy("API tokens revoked with the password"), _tokens_revoked_with_password
+        gettext_lazy("API tokens and field phones revoked with the password"), _tokens_revoked_with_password
     ),
     # privacy
     "privacy.retention.set": _a(gettext_lazy("Retention of a campaign's personal data set"), _retention_set),
