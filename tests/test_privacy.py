@@ -345,3 +345,24 @@ def test_the_disclosure_log_is_rolled_up_by_month_after_its_period_and_the_trail
     )
     assert AuditEvent.objects.count() == 1
     assert disclosure_log_roll_up(today=today) == (0, 0)
+
+
+def test_an_official_finds_the_person_by_their_name_without_diacritics_and_picks_them(world: World) -> None:
+    from switchoff.privacy.models import PersonRequest
+    from tests.conftest import logged_in
+
+    import_rows(world, LIST, timezone.localdate() - datetime.timedelta(days=3))
+    client = logged_in(world.coordinator)
+    listed = client.post("/personal-data/requests/", {"number": "nguyen van an", "reference": "Đơn 3"})
+    page = listed.content.decode()
+    assert listed.status_code == 200 and "Nguyễn Văn An" in page and "086****456" in page
+    assert "0868123456" not in page and "+84868123456" not in page and "Nguyễn Thị Hoa" not in page
+    an = Subscriber.objects.get(msisdn="+84868123456")
+    picked = client.post(
+        "/personal-data/requests/", {"number": "nguyen van an", "reference": "Đơn 3", "pick": f"s{an.pk}"}
+    )
+    assert picked.status_code == 302 and PersonRequest.objects.get().subscriber_ids == [an.pk]
+    # A pick outside the official's area is refused (a ward's subscriber asked by another ward's official cannot be).
+    assert "Số 5, Khối 1" in client.get(picked["Location"]).content.decode()
+    refused = client.post("/personal-data/requests/", {"number": "x", "pick": "s999999"})
+    assert refused.status_code == 200 and PersonRequest.objects.count() == 1

@@ -25,7 +25,7 @@ from switchoff.people.models import User
 from switchoff.privacy import retention
 from switchoff.privacy.erasure import erase_scope
 from switchoff.privacy.models import CampaignRetention, DisclosureMonth, Erasure, PersonRequest
-from switchoff.privacy.person import held, person_scope
+from switchoff.privacy.person import Candidate, candidates, candidates_by_pick, held, person_scope
 from switchoff.privacy.registry import Scope, chunks
 from switchoff.reports.notify import coordinators_of, notify
 from switchoff.subscribers.models import NumberView, Subscriber
@@ -155,12 +155,31 @@ class RequestError(ValueError):
 
 
 @transaction.atomic
-def person_lookup(*, actor: User, number: str, reference: str) -> PersonRequest:
-    """An official looks a number up for the person's request: logged like a reveal (who, when, whom it found).
+def person_candidates(*, actor: User, name: str) -> list[Candidate]:
+    """The people of the official's area with this name (written with or without diacritics), for the official to
+    pick the one who asks; logged like a search (who searched, whom it showed)."""
+    found = candidates(actor, name)
+    NumberView.objects.create(user=actor, purpose="request", subscriber_ids=[c.pk for c in found if c.kind == "s"])
+    log_action("privacy.person.looked_up", actor=actor, data={"number": "", "records": len(found), "by_name": True})
+    return found
+
+
+def _picked_number(actor: User, pick: str) -> str:
+    """The number of the person the official picked among the candidates (checked to be in their area)."""
+    numbers = candidates_by_pick(actor, pick)
+    if not numbers:
+        raise RequestError(_("This person is not in your area."))
+    return numbers[0]
+
+
+@transaction.atomic
+def person_lookup(*, actor: User, number: str, reference: str, pick: str = "") -> PersonRequest:
+    """An official looks a number up for the person's request (or picks them among the people of a name): logged
+    like a reveal (who, when, whom it found).
 
     The request keeps the number as a keyed digest only, and whom it found as ids.
     """
-    e164 = normalize_phone(number)
+    e164 = _picked_number(actor, pick) if pick else normalize_phone(number)
     if e164 is None:
         raise RequestError(_("“%(value)s” is not a Vietnamese phone number.") % {"value": number[:40]})
     scope = person_scope(actor, e164)
