@@ -366,3 +366,48 @@ def test_an_official_finds_the_person_by_their_name_without_diacritics_and_picks
     assert "Số 5, Khối 1" in client.get(picked["Location"]).content.decode()
     refused = client.post("/personal-data/requests/", {"number": "x", "pick": "s999999"})
     assert refused.status_code == 200 and PersonRequest.objects.count() == 1
+
+
+# Fields that look like a person's data, and the models holding them that are not the people of a campaign.
+PERSONAL_LOOKING = {
+    "name", "full_name", "search_name", "msisdn", "msisdn_original", "phone", "address", "imei", "note",
+    "found_name", "found_msisdn", "found_address", "moved_to", "owner_name", "owner_phone", "owner", "recipient",
+}  # fmt: skip
+NOT_A_CAMPAIGNS_PEOPLE = {
+    "people.user": "the officials and team members who use switchoff (their accounts, not the people visited)",
+    "people.apitoken": "a token's name",
+    "units.unitkind": "a kind of unit",
+    "units.unit": "a unit's name",
+    "campaigns.campaign": "a campaign's name",
+    "campaigns.medium": "a medium of the catalogue",
+    "campaigns.communicationform": "a form of the catalogue",
+    "reports.activity": "an activity's evidence (a unit's event, kept with the monthly reports)",
+    "devices.devicemodel": "a phone model",
+    "devices.devicemodelversion": "a phone model",
+    "fieldwork.fielddevice": "a phone's name",
+    "auth.permission": "Django's",
+    "auth.group": "Django's",
+    "otp_totp.totpdevice": "an official's authenticator",
+}
+
+
+def test_every_model_holding_what_looks_like_a_persons_data_declares_its_personal_fields() -> None:
+    """A new kind of personal data (programmes, shops' owners, messages, scans) gets its retention when it is built:
+    its app declares it in its ``personal.py``, or it is named here with why it is not a campaign's people."""
+    from switchoff.privacy.registry import declared
+
+    declared_keys = {entry.key for entry in declared()}
+    missing = []
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        fields = [
+            f.name for f in model._meta.concrete_fields if f.name in PERSONAL_LOOKING or isinstance(f, models.FileField)
+        ]
+        label = model._meta.label_lower
+        if fields and label not in declared_keys and label not in NOT_A_CAMPAIGNS_PEOPLE:
+            missing.append(f"{label}: {fields}")
+    assert missing == [], "declare these in the app's personal.py (privacy.registry), or say why not here"
+    for entry in declared():
+        for name in [*entry.erase, *entry.files]:
+            entry.model._meta.get_field(name)  # a declared field that was renamed fails here
