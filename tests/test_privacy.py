@@ -411,3 +411,17 @@ def test_every_model_holding_what_looks_like_a_persons_data_declares_its_persona
     for entry in declared():
         for name in [*entry.erase, *entry.files]:
             entry.model._meta.get_field(name)  # a declared field that was renamed fails here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erased_a_row_at_a_time_the_campaign_leaves_nothing_either(world: World) -> None:
+    """The job erases in chunks, each its own transaction: a household split over two chunks goes all the same."""
+    from switchoff.privacy.services import campaign_erase
+
+    before = frozenset(all_files())
+    ended, _photos = _run_campaign(world)
+    counters = _counters()
+    campaign_erase(campaign=ended, today=retention.erase_from(ended), chunk_size=1)
+    assert scan_tables(_needles()) == [] and scan_files(_needles(), besides=before)[0] == []
+    assert _counters() == counters and differences() == []
+    assert Subscriber.objects.get(name=KEPT_NAME).msisdn.endswith(KEPT_NUMBER)

@@ -95,7 +95,7 @@ def retention_warn(*, campaign: Campaign) -> int:
     return told
 
 
-def campaign_erase(*, campaign: Campaign, today: datetime.date) -> Erasure:
+def campaign_erase(*, campaign: Campaign, today: datetime.date, chunk_size: int = 2000) -> Erasure:
     """Erase the campaign's personal data (``retention`` says whose), a chunk per transaction, then record it.
 
     A run stopped half-way is taken up by the next: erased subscribers are left out, erased fields stay erased.
@@ -104,12 +104,12 @@ def campaign_erase(*, campaign: Campaign, today: datetime.date) -> Erasure:
     files = 0
     subscriber_ids = list(retention.erasable_subscriber_ids(campaign, today))
     case_ids = list(retention.campaign_case_ids(campaign))
-    for batch in chunks(case_ids):
+    for batch in chunks(case_ids, chunk_size):
         with long_running(), transaction.atomic():
             done, deleted = erase_scope(Scope(case_ids=batch))
             rows.update(done)
             files += deleted
-    for batch in chunks(subscriber_ids):
+    for batch in chunks(subscriber_ids, chunk_size):
         with long_running(), transaction.atomic():
             done, deleted = erase_scope(Scope(subscriber_ids=batch))
             rows.update(done)
