@@ -425,3 +425,20 @@ def test_erased_a_row_at_a_time_the_campaign_leaves_nothing_either(world: World)
     assert scan_tables(_needles()) == [] and scan_files(_needles(), besides=before)[0] == []
     assert _counters() == counters and differences() == []
     assert Subscriber.objects.get(name=KEPT_NAME).msisdn.endswith(KEPT_NUMBER)
+
+
+def test_the_worker_erases_and_rolls_up_on_its_schedule(world: World) -> None:
+    from switchoff.schedule import erase_expired_personal_data, roll_up_disclosure_log
+
+    # Daily: 01:10 UTC (08:10 in Vietnam) and 19:40 UTC (02:40).
+    assert erase_expired_personal_data.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 1, 10))
+    assert not erase_expired_personal_data.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 2, 10))
+    assert roll_up_disclosure_log.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 19, 40))
+    today = timezone.localdate()
+    ended = make_campaign(
+        world, start_date=today - datetime.timedelta(days=900), end_date=today - datetime.timedelta(days=400)
+    )
+    import_rows(world, LIST, today - datetime.timedelta(days=3))  # listed since; the campaign's own are older
+    erase_expired_personal_data.call_local()
+    assert Erasure.objects.get().campaign == ended and CampaignRetention.objects.get().erased_at is not None
+    roll_up_disclosure_log.call_local()
