@@ -14,7 +14,7 @@ from huey.contrib.djhuey import db_periodic_task
 from switchoff.counts.squash import squash_counts
 from switchoff.fieldwork.photos import sweep_orphan_photos
 from switchoff.lib.uploads import expire_uploads
-from switchoff.privacy.services import retention_run
+from switchoff.privacy.services import disclosure_log_roll_up, retention_run
 from switchoff.reports.reminders import send_reminders
 
 
@@ -49,3 +49,10 @@ def sweep_visit_photos() -> None:
 def erase_expired_personal_data() -> None:
     """Warn coordinators two weeks before a campaign's personal data goes; erase it once its period has passed."""
     retention_run()
+
+
+@db_periodic_task(crontab(hour="19", minute="40"))
+def roll_up_disclosure_log() -> None:
+    """Roll the disclosure log past NUMBER_VIEW_KEEP_MONTHS up by person and month; drop audit rows past
+    AUDIT_KEEP_MONTHS (02:40 in Vietnam, when nobody works)."""
+    disclosure_log_roll_up()

@@ -179,6 +179,10 @@ RETENTION_MONTHS_DEFAULT = env_int("RETENTION_MONTHS_DEFAULT", 12)
 RETENTION_MONTHS_MIN = env_int("RETENTION_MONTHS_MIN", 1)
 RETENTION_MONTHS_MAX = env_int("RETENTION_MONTHS_MAX", 36)
 RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 14)
+# The disclosure log (who saw which number) is kept in full this many months, then rolled up by person and month;
+# the audit trail is kept this many months.
+NUMBER_VIEW_KEEP_MONTHS = env_int("NUMBER_VIEW_KEEP_MONTHS", 24)
+AUDIT_KEEP_MONTHS = env_int("AUDIT_KEEP_MONTHS", 60)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

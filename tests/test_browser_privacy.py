@@ -49,7 +49,7 @@ def test_an_official_answers_a_request_with_the_file_of_everything_then_erases_t
     page = _coordinator(browser, base, world, width)
     page.goto(f"{base}/personal-data/requests/")
     expect(page.get_by_role("heading", name="Yêu cầu của người dân về dữ liệu cá nhân")).to_be_visible()
-    page.get_by_label("Số điện thoại của người yêu cầu").fill("0868 123 456")
+    page.get_by_label("Số điện thoại hoặc họ tên đầy đủ của người yêu cầu").fill("0868 123 456")
     page.get_by_label("Số hiệu yêu cầu").fill("Đơn số 12/2026")
     page.get_by_role("button", name="Tra cứu").click()
     expect(page.get_by_role("heading", name="Dữ liệu đang lưu về người này")).to_be_visible()

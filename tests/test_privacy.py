@@ -314,3 +314,131 @@ def test_the_audit_page_answers_who_looked_at_a_number_and_what_a_person_looked_
     what = client.get("/audit/", {"actor": "member"}).content.decode().split('id="what-looked"')[1]
     what = what.split("</section>")[0]
     assert "Member A" in what and "086****459" in what and "086****456" not in what
+
+
+def test_the_disclosure_log_is_rolled_up_by_month_after_its_period_and_the_trail_ends(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from switchoff.privacy.models import DisclosureMonth
+    from switchoff.privacy.services import disclosure_log_roll_up
+    from switchoff.subscribers.models import NumberView
+
+    today = datetime.date(2026, 12, 7)
+    old = timezone.make_aware(datetime.datetime(2024, 11, 20, 10))  # more than 24 months before December 2026
+    recent = timezone.make_aware(datetime.datetime(2024, 12, 2, 10))
+    for at, ids in ((old, [1, 2, 3]), (old, [4]), (recent, [5])):
+        view = NumberView.objects.create(user=world.leader_a, purpose="reveal", subscriber_ids=ids)
+        NumberView.objects.filter(pk=view.pk).update(at=at)
+    AuditEvent.objects.create(action="people.user.logged_in", actor=world.leader_a)
+    AuditEvent.objects.filter().update(at=timezone.make_aware(datetime.datetime(2021, 11, 30, 10)))
+    expired = AuditEvent.objects.count()
+    AuditEvent.objects.create(action="people.user.logged_in", actor=world.leader_a)
+
+    assert disclosure_log_roll_up(today=today, batch=1) == (2, expired)
+    assert list(NumberView.objects.values_list("subscriber_ids", flat=True)) == [[5]]
+    month = DisclosureMonth.objects.get()
+    assert (month.user, month.month, month.purpose, month.views, month.people) == (
+        world.leader_a,
+        datetime.date(2024, 11, 1),
+        "reveal",
+        2,
+        4,
+    )
+    assert AuditEvent.objects.count() == 1
+    assert disclosure_log_roll_up(today=today) == (0, 0)
+
+
+def test_an_official_finds_the_person_by_their_name_without_diacritics_and_picks_them(world: World) -> None:
+    from switchoff.privacy.models import PersonRequest
+    from tests.conftest import logged_in
+
+    import_rows(world, LIST, timezone.localdate() - datetime.timedelta(days=3))
+    client = logged_in(world.coordinator)
+    listed = client.post("/personal-data/requests/", {"number": "nguyen van an", "reference": "Đơn 3"})
+    page = listed.content.decode()
+    assert listed.status_code == 200 and "Nguyễn Văn An" in page and "086****456" in page
+    assert "0868123456" not in page and "+84868123456" not in page and "Nguyễn Thị Hoa" not in page
+    an = Subscriber.objects.get(msisdn="+84868123456")
+    picked = client.post(
+        "/personal-data/requests/", {"number": "nguyen van an", "reference": "Đơn 3", "pick": f"s{an.pk}"}
+    )
+    assert picked.status_code == 302 and PersonRequest.objects.get().subscriber_ids == [an.pk]
+    # A pick outside the official's area is refused (a ward's subscriber asked by another ward's official cannot be).
+    assert "Số 5, Khối 1" in client.get(picked["Location"]).content.decode()
+    refused = client.post("/personal-data/requests/", {"number": "x", "pick": "s999999"})
+    assert refused.status_code == 200 and PersonRequest.objects.count() == 1
+
+
+# Fields that look like a person's data, and the models holding them that are not the people of a campaign.
+PERSONAL_LOOKING = {
+    "name", "full_name", "search_name", "msisdn", "msisdn_original", "phone", "address", "imei", "note",
+    "found_name", "found_msisdn", "found_address", "moved_to", "owner_name", "owner_phone", "owner", "recipient",
+}  # fmt: skip
+NOT_A_CAMPAIGNS_PEOPLE = {
+    "people.user": "the officials and team members who use switchoff (their accounts, not the people visited)",
+    "people.apitoken": "a token's name",
+    "units.unitkind": "a kind of unit",
+    "units.unit": "a unit's name",
+    "campaigns.campaign": "a campaign's name",
+    "campaigns.medium": "a medium of the catalogue",
+    "campaigns.communicationform": "a form of the catalogue",
+    "reports.activity": "an activity's evidence (a unit's event, kept with the monthly reports)",
+    "devices.devicemodel": "a phone model",
+    "devices.devicemodelversion": "a phone model",
+    "fieldwork.fielddevice": "a phone's name",
+    "auth.permission": "Django's",
+    "auth.group": "Django's",
+    "otp_totp.totpdevice": "an official's authenticator",
+}
+
+
+def test_every_model_holding_what_looks_like_a_persons_data_declares_its_personal_fields() -> None:
+    """A new kind of personal data (programmes, shops' owners, messages, scans) gets its retention when it is built:
+    its app declares it in its ``personal.py``, or it is named here with why it is not a campaign's people."""
+    from switchoff.privacy.registry import declared
+
+    declared_keys = {entry.key for entry in declared()}
+    missing = []
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        fields = [
+            f.name for f in model._meta.concrete_fields if f.name in PERSONAL_LOOKING or isinstance(f, models.FileField)
+        ]
+        label = model._meta.label_lower
+        if fields and label not in declared_keys and label not in NOT_A_CAMPAIGNS_PEOPLE:
+            missing.append(f"{label}: {fields}")
+    assert missing == [], "declare these in the app's personal.py (privacy.registry), or say why not here"
+    for entry in declared():
+        for name in [*entry.erase, *entry.files]:
+            entry.model._meta.get_field(name)  # a declared field that was renamed fails here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erased_a_row_at_a_time_the_campaign_leaves_nothing_either(world: World) -> None:
+    """The job erases in chunks, each its own transaction: a household split over two chunks goes all the same."""
+    from switchoff.privacy.services import campaign_erase
+
+    before = frozenset(all_files())
+    ended, _photos = _run_campaign(world)
+    counters = _counters()
+    campaign_erase(campaign=ended, today=retention.erase_from(ended), chunk_size=1)
+    assert scan_tables(_needles()) == [] and scan_files(_needles(), besides=before)[0] == []
+    assert _counters() == counters and differences() == []
+    assert Subscriber.objects.get(name=KEPT_NAME).msisdn.endswith(KEPT_NUMBER)
+
+
+def test_the_worker_erases_and_rolls_up_on_its_schedule(world: World) -> None:
+    from switchoff.schedule import erase_expired_personal_data, roll_up_disclosure_log
+
+    # Daily: 01:10 UTC (08:10 in Vietnam) and 19:40 UTC (02:40).
+    assert erase_expired_personal_data.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 1, 10))
+    assert not erase_expired_personal_data.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 2, 10))
+    assert roll_up_disclosure_log.task_class.validate_datetime(None, datetime.datetime(2026, 1, 5, 19, 40))
+    today = timezone.localdate()
+    ended = make_campaign(
+        world, start_date=today - datetime.timedelta(days=900), end_date=today - datetime.timedelta(days=400)
+    )
+    import_rows(world, LIST, today - datetime.timedelta(days=3))  # listed since; the campaign's own are older
+    erase_expired_personal_data.call_local()
+    assert Erasure.objects.get().campaign == ended and CampaignRetention.objects.get().erased_at is not None
+    roll_up_disclosure_log.call_local()

@@ -18,7 +18,7 @@ class RetentionForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    number = forms.CharField(label=_("The person's phone number"), max_length=40)
+    number = forms.CharField(label=_("The person's phone number, or their full name"), max_length=100)
     reference = forms.CharField(
         label=_("Request reference (letter, form or ticket number)"), max_length=100, required=False
     )

@@ -83,3 +83,23 @@ class PersonRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class DisclosureMonth(models.Model):
+    """What remains of the disclosure log (``NumberView``) after ``NUMBER_VIEW_KEEP_MONTHS``: per person, month and
+    kind of look, how many looks and how many people they named. Who looked at whom goes; how much each looked stays.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    purpose = models.CharField(max_length=20)
+    views = models.PositiveIntegerField(default=0)
+    people = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month", "purpose"], name="disclosure_month_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m} {self.purpose}: {self.views}"

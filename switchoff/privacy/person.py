@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case
 from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.text import fold
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -36,6 +37,68 @@ def person_scope(user: User, e164: str, perm: Perm = Perm.ANSWER_REQUESTS) -> Sc
     subscriber_ids = set(subscribers.values_list("pk", flat=True))
     cases = Case.objects.filter(Q(subscriber_id__in=subscriber_ids) | Q(found_msisdn=e164, unit__in=units))
     return Scope(subscriber_ids=frozenset(subscriber_ids), case_ids=frozenset(cases.values_list("pk", flat=True)))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person of the official's area with the name asked for: enough to tell namesakes apart, the number masked."""
+
+    kind: str  # "s": a subscriber, "c": a person found at the door
+    pk: int
+    name: str
+    number: str
+    address: str
+    unit: str
+
+    @property
+    def pick(self) -> str:
+        return f"{self.kind}{self.pk}"
+
+
+def candidates(user: User, name: str) -> list[Candidate]:
+    """Subscribers and people found at the door named ``name`` (diacritics optional) where ``user`` answers
+    requests; at most 50."""
+    folded = fold(name)
+    if not folded:
+        return []
+    units = visible_units(user, Perm.ANSWER_REQUESTS)
+    subscribers = (
+        Subscriber.objects.filter(search_name=folded)
+        .filter(Q(unit__in=units) | Q(unit__isnull=True, list_area__in=units))
+        .select_related("unit", "list_area")
+        .order_by("pk")[:50]
+    )
+    found = [
+        Candidate("s", s.pk, s.name, mask_phone(s.msisdn), s.address, (s.unit or s.list_area).name) for s in subscribers
+    ]
+    at_door = Case.objects.filter(found_in_field=True, unit__in=units).exclude(found_msisdn="").select_related("unit")
+    found += [
+        Candidate("c", c.pk, c.found_name, mask_phone(c.found_msisdn), c.found_address, c.unit.name)
+        for c in at_door.filter(found_name__icontains=name.strip()[:100]).order_by("pk")[:50]
+        if fold(c.found_name) == folded
+    ]
+    return found
+
+
+def candidates_by_pick(user: User, pick: str) -> list[str]:
+    """The full number of the candidate ``pick`` ("s12", "c7"), when they are in ``user``'s area."""
+    units = visible_units(user, Perm.ANSWER_REQUESTS)
+    kind, digits = pick[:1], pick[1:]
+    if not digits.isdigit():
+        return []
+    if kind == "s":
+        return list(
+            Subscriber.objects.filter(pk=int(digits))
+            .filter(Q(unit__in=units) | Q(unit__isnull=True, list_area__in=units))
+            .values_list("msisdn", flat=True)
+        )
+    if kind == "c":
+        return list(
+            Case.objects.filter(pk=int(digits), found_in_field=True, unit__in=units).values_list(
+                "found_msisdn", flat=True
+            )
+        )
+    return []
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.audit.models import AuditEvent
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
 from switchoff.fieldwork.models import Case
 from switchoff.lib.db import long_running
+from switchoff.lib.months import add_months
 from switchoff.lib.phones import mask_phone, normalize_phone
 from switchoff.lib.text import fold
 from switchoff.people.models import User
 from switchoff.privacy import retention
 from switchoff.privacy.erasure import erase_scope
-from switchoff.privacy.models import CampaignRetention, Erasure, PersonRequest
-from switchoff.privacy.person import held, person_scope
+from switchoff.privacy.models import CampaignRetention, DisclosureMonth, Erasure, PersonRequest
+from switchoff.privacy.person import Candidate, candidates, candidates_by_pick, held, person_scope
 from switchoff.privacy.registry import Scope, chunks
 from switchoff.reports.notify import coordinators_of, notify
 from switchoff.subscribers.models import NumberView, Subscriber
@@ -93,7 +95,7 @@ def retention_warn(*, campaign: Campaign) -> int:
     return told
 
 
-def campaign_erase(*, campaign: Campaign, today: datetime.date) -> Erasure:
+def campaign_erase(*, campaign: Campaign, today: datetime.date, chunk_size: int = 2000) -> Erasure:
     """Erase the campaign's personal data (``retention`` says whose), a chunk per transaction, then record it.
 
     A run stopped half-way is taken up by the next: erased subscribers are left out, erased fields stay erased.
@@ -102,12 +104,12 @@ def campaign_erase(*, campaign: Campaign, today: datetime.date) -> Erasure:
     files = 0
     subscriber_ids = list(retention.erasable_subscriber_ids(campaign, today))
     case_ids = list(retention.campaign_case_ids(campaign))
-    for batch in chunks(case_ids):
+    for batch in chunks(case_ids, chunk_size):
         with long_running(), transaction.atomic():
             done, deleted = erase_scope(Scope(case_ids=batch))
             rows.update(done)
             files += deleted
-    for batch in chunks(subscriber_ids):
+    for batch in chunks(subscriber_ids, chunk_size):
         with long_running(), transaction.atomic():
             done, deleted = erase_scope(Scope(subscriber_ids=batch))
             rows.update(done)
@@ -153,12 +155,31 @@ class RequestError(ValueError):
 
 
 @transaction.atomic
-def person_lookup(*, actor: User, number: str, reference: str) -> PersonRequest:
-    """An official looks a number up for the person's request: logged like a reveal (who, when, whom it found).
+def person_candidates(*, actor: User, name: str) -> list[Candidate]:
+    """The people of the official's area with this name (written with or without diacritics), for the official to
+    pick the one who asks; logged like a search (who searched, whom it showed)."""
+    found = candidates(actor, name)
+    NumberView.objects.create(user=actor, purpose="request", subscriber_ids=[c.pk for c in found if c.kind == "s"])
+    log_action("privacy.person.looked_up", actor=actor, data={"number": "", "records": len(found), "by_name": True})
+    return found
+
+
+def _picked_number(actor: User, pick: str) -> str:
+    """The number of the person the official picked among the candidates (checked to be in their area)."""
+    numbers = candidates_by_pick(actor, pick)
+    if not numbers:
+        raise RequestError(_("This person is not in your area."))
+    return numbers[0]
+
+
+@transaction.atomic
+def person_lookup(*, actor: User, number: str, reference: str, pick: str = "") -> PersonRequest:
+    """An official looks a number up for the person's request (or picks them among the people of a name): logged
+    like a reveal (who, when, whom it found).
 
     The request keeps the number as a keyed digest only, and whom it found as ids.
     """
-    e164 = normalize_phone(number)
+    e164 = _picked_number(actor, pick) if pick else normalize_phone(number)
     if e164 is None:
         raise RequestError(_("“%(value)s” is not a Vietnamese phone number.") % {"value": number[:40]})
     scope = person_scope(actor, e164)
@@ -261,3 +282,54 @@ def person_erase(*, actor: User, request: PersonRequest, reason: str) -> Erasure
         data={"rows": sum(rows.values()), "files": files, "rule": erasure.rule},
     )
     return erasure
+
+
+def disclosure_log_roll_up(*, today: datetime.date | None = None, batch: int = 5000) -> tuple[int, int]:
+    """Roll the disclosure log (``NumberView``) older than ``NUMBER_VIEW_KEEP_MONTHS`` up into ``DisclosureMonth``
+    (per person, month, kind: looks and people named) and delete it; delete audit rows older than
+    ``AUDIT_KEEP_MONTHS``. Batches of ``batch`` rows, each its own transaction. Returns (views rolled up, audit rows
+    deleted)."""
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    views_before = datetime.datetime.combine(
+        add_months(today.replace(day=1), -settings.NUMBER_VIEW_KEEP_MONTHS), datetime.time.min, tzinfo=zone
+    )
+    audit_before = datetime.datetime.combine(
+        add_months(today.replace(day=1), -settings.AUDIT_KEEP_MONTHS), datetime.time.min, tzinfo=zone
+    )
+    rolled = 0
+    while True:
+        with transaction.atomic():
+            old = list(
+                NumberView.objects.select_for_update(skip_locked=True)
+                .filter(at__lt=views_before)
+                .order_by("pk")
+                .values_list("pk", "user_id", "at", "purpose", "subscriber_ids")[:batch]
+            )
+            if not old:
+                break
+            sums: dict[tuple[int, datetime.date, str], list[int]] = {}
+            for _pk, user_id, at, purpose, ids in old:
+                key = (user_id, timezone.localtime(at, zone).date().replace(day=1), purpose)
+                total = sums.setdefault(key, [0, 0])
+                total[0] += 1
+                total[1] += len(ids)
+            for (user_id, month, purpose), (views, people) in sums.items():
+                row, _created = DisclosureMonth.objects.select_for_update().get_or_create(
+                    user_id=user_id, month=month, purpose=purpose
+                )
+                row.views += views
+                row.people += people
+                row.save(update_fields=["views", "people"])
+            NumberView.objects.filter(pk__in=[row[0] for row in old]).delete()
+            rolled += len(old)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                AuditEvent.objects.filter(at__lt=audit_before).order_by("pk").values_list("pk", flat=True)[:batch]
+            )
+            if not pks:
+                break
+            deleted += AuditEvent.objects.filter(pk__in=pks).delete()[0]
+    return rolled, deleted

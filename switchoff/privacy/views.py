@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from switchoff.lib.phones import normalize_phone
 from switchoff.people.access import access_campaign, can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -71,15 +72,21 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Perm.ANSWER_REQUESTS)
     form = LookupForm(request.POST or None)
+    found = None
     if request.method == "POST" and form.is_valid():
-        try:
-            made = services.person_lookup(actor=user, **form.cleaned_data)
-        except services.RequestError as exc:
-            form.add_error("number", str(exc))
+        typed, pick = form.cleaned_data["number"], request.POST.get("pick", "")
+        if not pick and normalize_phone(typed) is None and any(ch.isalpha() for ch in typed):
+            # A name: the people of the area who bear it, for the official to pick the one who asks.
+            found = services.person_candidates(actor=user, name=typed)
         else:
-            return redirect("privacy:request", request_id=made.pk)
+            try:
+                made = services.person_lookup(actor=user, pick=pick, **form.cleaned_data)
+            except services.RequestError as exc:
+                form.add_error("number", str(exc))
+            else:
+                return redirect("privacy:request", request_id=made.pk)
     mine = PersonRequest.objects.filter(by=user).select_related("erasure")[:50]
-    return render(request, "privacy/requests.html", {"form": form, "requests": mine})
+    return render(request, "privacy/requests.html", {"form": form, "requests": mine, "candidates": found})
 
 
 @login_required

@@ -7,7 +7,7 @@ lists a new subscriber. Events keep their kind and date, not what they said of t
 
 from __future__ import annotations
 
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
@@ -47,14 +47,14 @@ def _households_erase(scope: Scope, pks: list[int]) -> None:
 
 
 def dismissals_of(scope: Scope) -> QuerySet[HouseholdDismissal]:
-    # Found by the name and address they repeat, before the subscribers' own are erased (``early``).
+    # Found by the name and address they repeat, before the subscribers' own are erased (``early``): by name in the
+    # database, then the pair (one OR per pair would pass SQLite's limit on a chunk of thousands).
     pairs = set(_subscribers(scope).exclude(search_name="").values_list("search_name", "address"))
     if not pairs:
         return HouseholdDismissal.objects.none()
-    match = Q()
-    for name, address in pairs:
-        match |= Q(search_name=name, address=address)
-    return HouseholdDismissal.objects.filter(match)
+    named = HouseholdDismissal.objects.filter(search_name__in={name for name, _address in pairs})
+    ids = [pk for pk, name, address in named.values_list("pk", "search_name", "address") if (name, address) in pairs]
+    return HouseholdDismissal.objects.filter(pk__in=ids)
 
 
 register(
