@@ -13,8 +13,8 @@ from switchoff.counts.services import count_add
 from switchoff.people.models import Membership
 from switchoff.people.roles import Role
 from switchoff.subscribers import counts as keys
-from switchoff.units.loaders import load_country
 from switchoff.units.kinds import ensure_default_kinds
+from switchoff.units.loaders import load_country
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import CHROMIUM, PASSWORD
 from tests.test_browser import SCREENSHOTS, log_in
