@@ -282,10 +282,10 @@ def test_the_national_report_adds_up_by_province_only_the_accepted_reports(world
 
     from tests.conftest import logged_in
 
-    national = User.objects.create_user(username="national", password="x" * 20)
-    Membership.objects.create(user=national, unit=country, role=Role.VIEWER)
+    ministry = User.objects.create_user(username="national", password="x" * 20)
+    Membership.objects.create(user=ministry, unit=country, role=Role.VIEWER)
     url = reverse("reports:completeness", args=[campaign.pk])
-    page = logged_in(national).get(url, {"month": "2024-07"}).content.decode()
+    page = logged_in(ministry).get(url, {"month": "2024-07"}).content.decode()
     table = page[page.index('id="by-province"') : page.index("</table>", page.index('id="by-province"'))]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
     assert cells == ["Thành phố Hà Nội", "1", "1 (100,0 %)", "1", "1", "Tỉnh Lạng Sơn", "2", "2 (100,0 %)", "2", "1"]
