@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import time
 
 import pytest
@@ -276,3 +277,17 @@ def test_the_national_report_adds_up_by_province_only_the_accepted_reports(world
     assert [t.unit for t in build_aggregate(campaign=provincial, month=JULY, now=at(2024, 8, 20)).by_unit] == [
         w.committee_a.name  # type: ignore[attr-defined]
     ]
+    # The completeness page of the national campaign: each province's part first, for whoever sees it.
+    from django.urls import reverse
+
+    from tests.conftest import logged_in
+
+    ministry = User.objects.create_user(username="national", password="x" * 20)
+    Membership.objects.create(user=ministry, unit=country, role=Role.VIEWER)
+    url = reverse("reports:completeness", args=[campaign.pk])
+    page = logged_in(ministry).get(url, {"month": "2024-07"}).content.decode()
+    table = page[page.index('id="by-province"') : page.index("</table>", page.index('id="by-province"'))]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
+    assert cells == ["Thành phố Hà Nội", "1", "1 (100,0 %)", "1", "1", "Tỉnh Lạng Sơn", "2", "2 (100,0 %)", "2", "1"]
+    page = logged_in(w.viewer).get(url, {"month": "2024-07"}).content.decode()  # type: ignore[attr-defined]
+    assert "Thành phố Hà Nội" not in page  # a province's viewer: nothing of another province

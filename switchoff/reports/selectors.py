@@ -154,6 +154,36 @@ def _name(unit: Unit) -> str:
     return unit.name
 
 
+@dataclass(frozen=True)
+class AreaCompleteness:
+    """One area's part of a month's completeness (a province's, on a national campaign's page)."""
+
+    area: Unit
+    expected: int
+    actual: int
+    on_time: int
+    accepted: int
+
+    @property
+    def completeness_rate(self) -> float:
+        return _rate(self.actual, self.expected)
+
+
+def completeness_by_area(result: Completeness, areas: list[Unit]) -> list[AreaCompleteness]:
+    """``result`` added up by the area each unit rolls up into (the provinces of a national campaign), no query."""
+    tallies: dict[int, list[int]] = {a.pk: [0, 0, 0, 0] for a in areas}
+    for row in result.rows:
+        area = next((a for a in areas if row.unit.rollup_path.startswith(a.rollup_path)), None)
+        if area is None:
+            continue
+        tally = tallies[area.pk]
+        tally[0] += 1
+        tally[1] += int(row.submitted)
+        tally[2] += int(row.submitted and not row.late)
+        tally[3] += int(row.status == UnitStatus.ACCEPTED)
+    return [AreaCompleteness(a, *tallies[a.pk]) for a in areas if tallies[a.pk][0]]
+
+
 def completeness(
     *, campaign: Campaign, month: datetime.date, now: datetime.datetime, units: UnitQuerySet | None = None
 ) -> Completeness:

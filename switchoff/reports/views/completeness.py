@@ -24,9 +24,9 @@ from switchoff.reports import reminders, services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
 from switchoff.reports.models import MonthlyReport, Reminder
-from switchoff.reports.selectors import STATUS_LABELS, completeness
+from switchoff.reports.selectors import STATUS_LABELS, completeness, completeness_by_area
 from switchoff.reports.views.common import month_shown, user_of
-from switchoff.units.models import UnitKind
+from switchoff.units.models import Unit, UnitKind
 
 FORMATS = {"docx", "xlsx", "json", "dhis2.json", "adx.xml"}
 
@@ -57,6 +57,16 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     ]
     expected = sum(c.expected for c in overall)
     can_review = can(user, Perm.REVIEW, campaign.area)
+    # A national campaign's page first gives each province's part (the country over the provinces).
+    provinces = (
+        list(
+            Unit.objects.current()
+            .filter(parent=campaign.area, kind__category=UnitKind.Category.PROVINCE)
+            .order_by(vi_order("name"))
+        )
+        if campaign.area.kind.category == UnitKind.Category.COUNTRY and not area.isdigit()
+        else []
+    )
     context = {
         "campaign": campaign,
         "month": month,
@@ -76,6 +86,7 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         .order_by("depth", vi_order("name")),
         "kind": kind,
         "area": area,
+        "by_province": completeness_by_area(result, provinces),
         "deadline_text": campaign.deadline_text(month),
         "reminded_today": set(
             Reminder.objects.filter(
