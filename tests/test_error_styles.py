@@ -55,7 +55,7 @@ def test_every_element_marked_as_an_error_or_a_warning_is_coloured_as_such() -> 
             continue  # .card.warning, a bordered card: its own rule
         colour = "var(--bad)" if word == "error" else "var(--warn)"
         declared = styles.get(f"{tag}.{word}", "") + styles.get(f"{tag}.{word} td", "")
-        assert colour in declared, f"<{tag} class=\"{word}\"> has no {colour} in app.css"
+        assert colour in declared, f'<{tag} class="{word}"> has no {colour} in app.css'
     # An error is never styled as a warning, nor the reverse; the rule that painted every problem red is gone.
     assert "var(--warn)" not in styles["tr.error td"] and "var(--bad)" not in styles["tr.warning td"]
     assert ".problems td:nth-child(5)" not in styles
