@@ -206,3 +206,19 @@ def test_a_check_with_thousands_of_problems_is_paged_whole_in_the_readers_langua
     with translation.override("en"):
         english = client.get(f"/api/v1/registry/files/{check['upload_id']}", {**params, "offset": 2501}).json()
     assert english["problems"][0]["reason"] == "The same number is on an earlier row of this file (row 2)."
+
+
+def test_the_job_of_an_already_imported_list_answers_its_own_counts(world: World) -> None:
+    """Issue 21, finding 11: it repeated the earlier import's counts (3 new), as if it had imported them again."""
+    client = client_for(world.operator_staff)
+    first = client.get(f"/api/v1/registry/jobs/{upload(client, world, confirm='true').json()['id']}").json()
+    assert first["code"] == "" and first["counts"]["new"] == 3
+    queued = upload(client, world, confirm="true")
+    assert queued.status_code == 202, queued.content
+    again = client.get(f"/api/v1/registry/jobs/{queued.json()['id']}").json()
+    assert again["status"] == "done" and again["code"] == "already_imported"
+    counts = again["counts"]
+    assert (counts["new"], counts["relisted"], counts["moved"], counts["left"]) == (0, 0, 0, 0)
+    assert counts["rows_read"] == first["counts"]["rows_read"] and counts["unchanged"] == counts["good"] == 3
+    # The first job still answers what it did.
+    assert client.get(f"/api/v1/registry/jobs/{first['id']}").json()["counts"]["new"] == 3
