@@ -112,6 +112,9 @@ class CommuneOut(Schema):
     name: str
     subscribers: int
     in_area: bool  # false: a commune outside the area the list is about
+    previous: int | None  # the operator's subscribers listed there now (None: no previous list of the area)
+    change: int | None  # subscribers - previous
+    jump: bool  # the commune's count halves or doubles (or appears or empties): look before confirming
 
 
 class ImportOut(Schema):
@@ -225,7 +228,7 @@ def _problem(p: Problem) -> dict[str, Any]:
 
 
 def _communes(checked: CheckedList) -> list[dict[str, Any]]:
-    return [c._asdict() for c in checked.communes]
+    return [c._asdict() | {"change": c.change, "jump": c.jump} for c in checked.communes]
 
 
 @router.post(
