@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "switchoff.devices",
     "switchoff.fieldwork",
     "switchoff.fieldapp",
+    "switchoff.privacy",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -172,6 +173,12 @@ NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
 DEVICE_CHECK_LIMIT_PER_MIN = env_int("DEVICE_CHECK_LIMIT_PER_MIN", 30)
 # The audit page points out people with more searches by full number than this in 24 hours.
 NUMBER_SEARCH_UNUSUAL_PER_DAY = env_int("NUMBER_SEARCH_UNUSUAL_PER_DAY", 100)
+# Personal data of a campaign is erased this many months after its end (the coordinator chooses within the limits),
+# and its coordinators are told this many days before.
+RETENTION_MONTHS_DEFAULT = env_int("RETENTION_MONTHS_DEFAULT", 12)
+RETENTION_MONTHS_MIN = env_int("RETENTION_MONTHS_MIN", 1)
+RETENTION_MONTHS_MAX = env_int("RETENTION_MONTHS_MAX", 36)
+RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 14)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)

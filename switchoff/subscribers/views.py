@@ -91,7 +91,12 @@ SEPARATOR_LABELS = [
     ("\t", gettext_lazy("tab")),
     ("|", gettext_lazy("vertical bar (|)")),
 ]
-GEOGRAPHIC = [UnitKind.Category.PROVINCE, UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE]
+GEOGRAPHIC = [
+    UnitKind.Category.COUNTRY,
+    UnitKind.Category.PROVINCE,
+    UnitKind.Category.COMMUNE,
+    UnitKind.Category.VILLAGE,
+]
 
 
 def _user(request: HttpRequest) -> User:
