@@ -119,7 +119,9 @@ def test_verdicts_from_capabilities_and_the_campaign_dates() -> None:
     g3 = datetime.date(2028, 1, 1)
     both = Stops(g2=CUTOFF, g3=g3)
     assert verdict_of(int(G), both).verdict == Verdict.STOPS and verdict_of(int(G), both).on == CUTOFF
-    assert verdict_of(int(G), both).uncertified and not verdict_of(int(G), both, certified_2g_only=True).uncertified
+    assert verdict_of(int(G), both, certified_2g_only=False).uncertified
+    # Unknown (the table does not say) is not "no": nothing is said of certification.
+    assert not verdict_of(int(G), both).uncertified and not verdict_of(int(G), both, certified_2g_only=True).uncertified
     assert verdict_of(int(G | U), both).verdict == Verdict.UNTIL_3G and verdict_of(int(G | U), both).on == g3
     assert verdict_of(int(G | U), STOPS).on is None
     assert verdict_of(int(G | U | L), both).verdict == Verdict.CALLS_STOP
@@ -275,7 +277,7 @@ def test_public_page_answers_each_kind_of_phone(table: World) -> None:
     assert client.get(reverse("devices:check")).status_code == 200
     assert "16/09/2024" in _check(client, imei=imei_of("35000001"))
     page = _check(client, imei=imei_of("35000001"))
-    assert "verdict bad" in page and 'id="uncertified"' in page
+    assert "verdict bad" in page and 'id="uncertified"' not in page  # a GSMA export says nothing of certification
     assert "verdict warn" in _check(client, imei=imei_of("35000002"))
     assert "2G/3G" in _check(client, imei=imei_of("35000003"))
     assert "verdict good" in _check(client, imei=imei_of("35000004"))
@@ -302,8 +304,8 @@ def test_public_page_searches_the_model_asked_for_and_answers_an_empty_check(tab
     # An IMEI left in its box by the check before does not hide the model searched for.
     page = _check(client, imei=imei_of("35000001"), model="acme beacon", by="model")
     assert 'id="models"' in page and "Beacon" in page and 'id="answer"' not in page
-    # A 2G-only model found by name carries the same warning as by IMEI when it is not on the certified list.
-    assert 'class="error uncertified"' in _check(client, model="acme torch", by="model")
+    # A 2G-only model of a GSMA export (no certification column) found by name: nothing said of certification.
+    assert "uncertified" not in _check(client, model="acme torch", by="model")
     page = _check(client, imei=imei_of("35000001"), by="imei")
     assert 'id="answer"' in page and "Torch" in page
     # Nothing typed: the page says so, and nothing is counted.

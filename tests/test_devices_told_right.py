@@ -82,3 +82,43 @@ def test_the_api_reads_an_imeisv_only_when_told(table: World) -> None:
         "/api/v1/devices/classify", {"imeis": [imeisv, TORCH], "imeisv": True}, content_type="application/json"
     ).json()
     assert [r["verdict"] for r in batch["results"]] == ["stops", "stops"]
+
+
+# Finding 8 ------------------------------------------------------------------------------------------------
+
+# A ministry-style table: a certification column ("Hợp chuẩn"), the 2G-only Torch not on the list, Lamp on it.
+MINISTRY = (
+    "DANH SÁCH THIẾT BỊ\n"
+    "Mã TAC;Hãng sản xuất;Tên thương mại;2G;3G;4G;VoLTE;Hợp chuẩn\n"
+    "35000001;Acme;Torch;Có;Không;Không;Không;Không\n"
+    "35000011;Acme;Lamp;Có;Không;Không;Không;Có\n"
+).encode()
+NOT_LISTED = "không có trong danh sách điện thoại được Bộ cho phép"
+
+
+@pytest.mark.django_db
+def test_a_gsma_export_says_nothing_of_certification_on_any_path(table: World) -> None:
+    page = Client().post(reverse("devices:check"), {"imei": TORCH}).content.decode()
+    assert "verdict bad" in page and "uncertified" not in page and NOT_LISTED not in page
+    by_model = Client().post(reverse("devices:check"), {"model": "acme torch", "by": "model"}).content.decode()
+    assert "uncertified" not in by_model
+    answer = logged_in(table.reporter_a).post(
+        reverse("devices:bulk"), {"file": SimpleUploadedFile("may.csv", f"IMEI\n{TORCH}\n".encode())}
+    )
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    assert [c for c in next(sheet.iter_rows(min_row=2, values_only=True))][3] in (None, "")
+    _token, raw = api_token_create(user=table.operator_staff, name="shop")
+    one = Client(headers={"Authorization": f"Bearer {raw}"}).get(f"/api/v1/devices/imei/{TORCH}").json()
+    assert one["verdict"] == "stops" and one["uncertified"] is False
+
+
+@pytest.mark.django_db
+def test_where_the_table_says_so_the_warning_is_plain_and_a_warning_not_an_error(world: World) -> None:
+    make_campaign(world)
+    _import(MINISTRY, name="bo-tt.csv")
+    page = Client().post(reverse("devices:check"), {"imei": TORCH}).content.decode()
+    assert '<p class="warning" id="uncertified">' in page and NOT_LISTED in page
+    assert "chứng nhận" not in page.split('id="uncertified"')[1].split("</p>")[0]  # no jargon
+    lamp = Client().post(reverse("devices:check"), {"imei": imei_of("35000011")}).content.decode()
+    assert "verdict bad" in lamp and 'id="uncertified"' not in lamp

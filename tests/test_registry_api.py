@@ -206,3 +206,43 @@ def test_a_check_with_thousands_of_problems_is_paged_whole_in_the_readers_langua
     with translation.override("en"):
         english = client.get(f"/api/v1/registry/files/{check['upload_id']}", {**params, "offset": 2501}).json()
     assert english["problems"][0]["reason"] == "The same number is on an earlier row of this file (row 2)."
+
+
+def test_the_job_of_an_already_imported_list_answers_its_own_counts(world: World) -> None:
+    """Issue 21, finding 11: it repeated the earlier import's counts (3 new), as if it had imported them again."""
+    client = client_for(world.operator_staff)
+    first = client.get(f"/api/v1/registry/jobs/{upload(client, world, confirm='true').json()['id']}").json()
+    assert first["code"] == "" and first["counts"]["new"] == 3
+    queued = upload(client, world, confirm="true")
+    assert queued.status_code == 202, queued.content
+    again = client.get(f"/api/v1/registry/jobs/{queued.json()['id']}").json()
+    assert again["status"] == "done" and again["code"] == "already_imported"
+    counts = again["counts"]
+    assert (counts["new"], counts["relisted"], counts["moved"], counts["left"]) == (0, 0, 0, 0)
+    assert counts["rows_read"] == first["counts"]["rows_read"] and counts["unchanged"] == counts["good"] == 3
+    # The first job still answers what it did.
+    assert client.get(f"/api/v1/registry/jobs/{first['id']}").json()["counts"]["new"] == 3
+
+
+def _people(start: int, count: int, address: str) -> str:
+    return "".join(f"{n};08681{n:05d};Người {n};{address}\n" for n in range(start, start + count))
+
+
+def test_the_check_shows_each_communes_change_against_the_previous_lists(world: World) -> None:
+    """Issue 21, finding 9 (part): a wrong placement stands out as a jump against the operator's previous lists."""
+    client = client_for(world.operator_staff)
+    august = "STT;SĐT;Họ tên;Địa chỉ\n" + _people(1, 60, "Khối 1, Phường Lương Văn Tri")
+    first = upload(client, world, august.encode()).json()
+    assert all(c["previous"] is None and not c["jump"] for c in first["communes"]), "no previous list: no change"
+    confirm(client, world, first["upload_id"])
+    # September: the same people, but 50 of them now written with an address the resolver puts in Đông Kinh.
+    september = (
+        "STT;SĐT;Họ tên;Địa chỉ\n"
+        + _people(1, 10, "Khối 1, Phường Lương Văn Tri")
+        + _people(11, 50, "Phường Đông Kinh")
+    )
+    check = upload(client, world, september.encode(), as_of="2024-09-01").json()
+    by_name = {c["name"]: c for c in check["communes"]}
+    ward_a, ward_b = by_name[world.ward_a.name], by_name[world.ward_b.name]
+    assert (ward_a["subscribers"], ward_a["previous"], ward_a["change"], ward_a["jump"]) == (10, 60, -50, True)
+    assert (ward_b["subscribers"], ward_b["previous"], ward_b["change"], ward_b["jump"]) == (50, 0, 50, True)

@@ -34,7 +34,10 @@ class VerdictOut(Schema):
         description="Why an IMEI is invalid: empty | letters | length | short (14 digits) | long (16 digits, "
         "not said to be an IMEISV) | luhn; '' otherwise."
     )
-    uncertified: bool = Field(description="A 2G-only model not on the ministry's list of certified models.")
+    uncertified: bool = Field(
+        description="A 2G-only model the device table says is not on the ministry's list of certified models "
+        "(false where the table does not say: a GSMA export has no such column)."
+    )
     message: str = Field(description="The verdict (or the reason) in plain words, in the caller's language.")
 
 

@@ -72,8 +72,8 @@ def _plain_digits(imeis: Sequence[str]) -> tuple[npt.NDArray[np.uint8], npt.NDAr
 class Classifier:
     """The device table as sorted arrays: TAC → verdict index and uncertified flag."""
 
-    def __init__(self, rows: Iterable[tuple[str, int, bool]], stops: Stops) -> None:
-        by_kind: dict[tuple[int, bool], Answer] = {}
+    def __init__(self, rows: Iterable[tuple[str, int, bool | None]], stops: Stops) -> None:
+        by_kind: dict[tuple[int, bool | None], Answer] = {}
         tacs: list[int] = []
         codes: list[int] = []
         flags: list[bool] = []

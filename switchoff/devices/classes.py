@@ -77,4 +77,4 @@ def answer_of_class(device_class: int, stops: Stops) -> Answer | None:
     bits = _BITS.get(DeviceClass(device_class))
     if bits is None:
         return Answer(Verdict.UNKNOWN)
-    return verdict_of(int(bits), stops, certified_2g_only=True)
+    return verdict_of(int(bits), stops, certified_2g_only=None)

@@ -79,7 +79,7 @@ class DeviceRow:
     model: str
     radio: int
     device_type: str
-    certified_2g_only: bool
+    certified_2g_only: bool | None
 
 
 @dataclass
@@ -178,14 +178,13 @@ def _check_row(checked: CheckedTable, sheet: str, row_number: int, cells: list[o
             bits |= bit
     if not bits & (Radio.GSM | Radio.UMTS | Radio.LTE | Radio.NR):
         add("tac", tac, "no_radio")
-    certified = yes_no(cell("certified")) if "certified" in cols else False
-    if certified is None:
+    # Without a certification column (a GSMA export) the table says nothing of it: unknown, not "no".
+    certified = yes_no(cell("certified")) if "certified" in cols else None
+    if certified is None and "certified" in cols:
         add("certified", cell("certified"), "yes_no")
     brand = next((_text(cell(n)) for n in _BRAND_CHOICE if _text(cell(n))), "")
     model = next((_text(cell(n)) for n in _MODEL_CHOICE if _text(cell(n))), "")
-    checked.rows.append(
-        DeviceRow(tac, brand[:120], model[:200], bits, _text(cell("device_type"))[:60], bool(certified))
-    )
+    checked.rows.append(DeviceRow(tac, brand[:120], model[:200], bits, _text(cell("device_type"))[:60], certified))
 
 
 def search_name(brand: str, model: str) -> str:

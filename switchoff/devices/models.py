@@ -25,7 +25,10 @@ class DeviceFields(models.Model):
     # Bits of radio.Radio: GSM=1, UMTS=2, LTE=4, VOLTE=8, NR=16.
     radio = models.IntegerField(_("radio capabilities"), default=0)
     device_type = models.CharField(_("device type"), max_length=60, blank=True)
-    certified_2g_only = models.BooleanField(_("on the ministry's list of certified 2G-only models"), default=False)
+    # None: the table said nothing of it (a GSMA export has no such column); unknown is not "no".
+    certified_2g_only = models.BooleanField(
+        _("on the ministry's list of certified 2G-only models"), null=True, blank=True, default=None
+    )
     is_demo = models.BooleanField(_("fictitious demo row"), default=False)
     source = models.CharField(_("source file"), max_length=255)
     imported_at = models.DateTimeField(_("imported at"))

@@ -85,7 +85,7 @@ def classified_xlsx(table: BulkTable, classifier: Classifier) -> tuple[bytes, di
     header = [*(table.header or [""] * width), *[""] * (width - len(table.header))]
     if not table.header:
         header[table.column] = "IMEI"
-    xlsx.append(sheet, [*header, _("Verdict"), _("What it means"), _("Not on the certified 2G-only list")])
+    xlsx.append(sheet, [*header, _("Verdict"), _("What it means"), _("Not on the Ministry's list of approved phones")])
     words: dict[tuple[int, int, bool], tuple[str, str]] = {}
     totals: dict[str, int] = {}
     for i, row in enumerate(table.rows):

@@ -38,7 +38,7 @@ class Answer:
     verdict: Verdict
     # When the phone stops working (STOPS, UNTIL_3G) or stops making calls (CALLS_STOP); None if not known.
     on: datetime.date | None = None
-    # A 2G-only model not on the ministry's list of certified 2G-only models.
+    # A 2G-only model the device table says is not on the ministry's list of certified 2G-only models.
     uncertified: bool = False
 
 
@@ -56,7 +56,7 @@ def _later(*dates: datetime.date | None) -> datetime.date | None:
     return max(d for d in dates if d is not None)
 
 
-def verdict_of(bits: int | None, stops: Stops, *, certified_2g_only: bool = False) -> Answer:
+def verdict_of(bits: int | None, stops: Stops, *, certified_2g_only: bool | None = None) -> Answer:
     """What a model with radio ``bits`` does when the campaign's networks stop (None: the TAC is not known)."""
     if not bits or not bits & (Radio.GSM | Radio.UMTS | Radio.LTE | Radio.NR):
         return Answer(Verdict.UNKNOWN)
@@ -68,4 +68,5 @@ def verdict_of(bits: int | None, stops: Stops, *, certified_2g_only: bool = Fals
         return Answer(Verdict.CALLS_STOP, _later(*present) if present else None)
     if bits & Radio.UMTS:
         return Answer(Verdict.UNTIL_3G, stops.g3)
-    return Answer(Verdict.STOPS, stops.g2, uncertified=not certified_2g_only)
+    # Said only where the table says the model is not on the list (None: it does not say).
+    return Answer(Verdict.STOPS, stops.g2, uncertified=certified_2g_only is False)

@@ -112,6 +112,9 @@ class CommuneOut(Schema):
     name: str
     subscribers: int
     in_area: bool  # false: a commune outside the area the list is about
+    previous: int | None  # the operator's subscribers listed there now (None: no previous list of the area)
+    change: int | None  # subscribers - previous
+    jump: bool  # the commune's count halves or doubles (or appears or empties): look before confirming
 
 
 class ImportOut(Schema):
@@ -175,7 +178,8 @@ class JobOut(Schema):
     code: str  # what the job stored: "", "already_imported", "crashed", "mass_leave:…", a file-limit code…
     message: str  # what the code means, in the token owner's language
     list_id: int | None
-    counts: JobCounts | None  # once done: what the list it imported (or found already imported) did
+    # Once done: what this job did (for a list already imported, nothing: no new and none left).
+    counts: JobCounts | None
 
 
 # The classes as integers, in the order of devices.classes.DeviceClass.
@@ -224,7 +228,7 @@ def _problem(p: Problem) -> dict[str, Any]:
 
 
 def _communes(checked: CheckedList) -> list[dict[str, Any]]:
-    return [c._asdict() for c in checked.communes]
+    return [c._asdict() | {"change": c.change, "jump": c.jump} for c in checked.communes]
 
 
 @router.post(
@@ -440,6 +444,10 @@ def _job(job: ImportJob) -> dict[str, Any]:
     if summary is not None:
         names = ("rows_read", "good", "new", "relisted", "moved", "unchanged", "left")
         counts = {name: int(summary.get(name, 0)) for name in names} | {"rejected": summary.get("rejected", {})}
+        if job.message == "already_imported":
+            # The same content as the list it found: the same rows read, good and rejected, but this job
+            # changed nothing (its own counts, not the earlier import's): every good row was already there.
+            counts |= {"new": 0, "relisted": 0, "moved": 0, "left": 0, "unchanged": counts["good"]}
     return {
         "id": job.pk,
         "status": job.status,

@@ -14,7 +14,7 @@ from typing import IO
 from switchoff.lib.sheets import Problem, ReadResult
 from switchoff.lib.text import fold
 from switchoff.subscribers.importer import cleaning, parallel
-from switchoff.subscribers.importer.checked import CheckedList, commune_counts
+from switchoff.subscribers.importer.checked import CheckedList, commune_counts, listed_by_unit
 from switchoff.subscribers.importer.cleaning import (
     _expected_carrier,
 )
@@ -89,7 +89,7 @@ def check_list(
     if result.problems:
         order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
         result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
-    result.communes = commune_counts(result.by_unit, area)
+    result.communes = commune_counts(result.by_unit, area, previous=listed_by_unit(operator=operator, area=area))
     return result
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.sheets import Problem
@@ -22,6 +23,7 @@ from switchoff.subscribers.importer.rows import (
     CleanRow,
 )
 from switchoff.subscribers.importer.seen import SeenNumbers, first_rows
+from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit
 
 
@@ -191,25 +193,76 @@ class CommuneCount(NamedTuple):
     name: str
     subscribers: int
     in_area: bool  # inside the area the list is about
+    # The operator's subscribers listed there now, from its previous lists (None: it has none in the area yet).
+    previous: int | None = None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.subscribers - self.previous
+
+    @property
+    def jump(self) -> bool:
+        """A change a person should look at before confirming: the commune's count halves or doubles (from 10
+        subscribers), or a commune of 50 or more appears or disappears: a wrong placement shows here."""
+        if self.previous is None:
+            return False
+        if self.previous == 0 or self.subscribers == 0:
+            return max(self.previous, self.subscribers) >= JUMP_FROM_NOTHING
+        return self.previous >= JUMP_FROM and not self.previous / 2 <= self.subscribers <= self.previous * 2
 
 
-def commune_counts(by_unit: Counter[int | None], area: Unit) -> list[CommuneCount]:
-    """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out.
+JUMP_FROM = 10
+JUMP_FROM_NOTHING = 50
 
-    A unit's current commune is the second step of its rollup path (province,
-    commune, village…): a legacy commune or a village recorded under it rolls
-    up into its successor, as the counts do.
-    """
-    communes: Counter[int] = Counter()
-    ids = [pk for pk in by_unit if pk is not None]
+
+def _by_commune(by_unit: Counter[int], counted: Counter[int]) -> None:
+    """Add ``by_unit`` into ``counted`` by current commune: the second step of a unit's rollup path (province,
+    commune, village…), so that a legacy commune or a village recorded under it rolls up into its successor,
+    as the counts do."""
+    ids = list(by_unit)
     for start in range(0, len(ids), CHUNK):
         for pk, rollup in Unit.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "rollup_path"):
             steps = rollup.strip("/").split("/")
-            communes[int(steps[1]) if len(steps) > 1 else pk] += by_unit[pk]
-    units = Unit.objects.in_bulk(list(communes))
+            counted[int(steps[1]) if len(steps) > 1 else pk] += by_unit[pk]
+
+
+def commune_counts(
+    by_unit: Counter[int | None], area: Unit, *, previous: Counter[int] | None = None
+) -> list[CommuneCount]:
+    """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out;
+    with ``previous`` (the operator's listed subscribers by unit, before this list), each commune's change
+    against the previous lists, a commune they had and this list empties included."""
+    communes: Counter[int] = Counter()
+    _by_commune(Counter({pk: n for pk, n in by_unit.items() if pk is not None}), communes)
+    before: Counter[int] | None = None
+    if previous:
+        before = Counter()
+        _by_commune(previous, before)
+    keys = set(communes) | set(before or ())
+    units = Unit.objects.in_bulk(list(keys))
     rows = [
-        CommuneCount(pk, units[pk].name, n, units[pk].rollup_path.startswith(area.rollup_path))
-        for pk, n in communes.items()
+        CommuneCount(
+            pk,
+            units[pk].name,
+            communes.get(pk, 0),
+            units[pk].rollup_path.startswith(area.rollup_path),
+            None if before is None else before.get(pk, 0),
+        )
+        for pk in keys
         if pk in units
     ]
-    return sorted(rows, key=lambda row: (-row.subscribers, row.name))
+    return sorted(rows, key=lambda row: (-row.subscribers, -(row.previous or 0), row.name))
+
+
+def listed_by_unit(*, operator: Unit, area: Unit) -> Counter[int]:
+    """The operator's subscribers listed in the area now (what its previous lists left), by their unit."""
+    rows = (
+        Subscriber.objects.filter(
+            operator=operator, status=Subscriber.Status.LISTED, list_area__rollup_path__startswith=area.rollup_path
+        )
+        .exclude(unit__isnull=True)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return Counter({row["unit_id"]: row["n"] for row in rows})
