@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchoff.jobs.lease import HandedBack, Lease, LeaseLost
 from switchoff.lib.db import long_running
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.sheets import ProblemLines, UnreadableFile, read_file, read_problem_lines
@@ -107,10 +108,12 @@ def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
 REPORT_EVERY_S = 0.25  # the progress bar's step: a report per batch cost a cache write each (0.7 s a million rows)
 
 
-def _reporter(job_id: int, started: float) -> Callable[[str, int, int], None]:
+def _reporter(job_id: int, started: float, lease: Lease | None = None) -> Callable[[str, int, int], None]:
     last: dict[str, Any] = {"at": 0.0, "phase": ""}
 
     def report(phase: str, done: int, total: int) -> None:
+        if lease is not None:
+            lease.check()  # handed back (the worker stops) or taken over: roll back now
         now = time.monotonic()
         if phase == last["phase"] and done < total and now - last["at"] < REPORT_EVERY_S:
             return
@@ -178,14 +181,14 @@ def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None
     yield from read_problem_lines(job_files(stored)[1], offset=offset, limit=limit)
 
 
-def run_check(job: ImportJob) -> None:
+def run_check(job: ImportJob, lease: Lease | None = None) -> None:
     """The check as a step of the job: every row read and checked, the cleaned rows and problems saved."""
     from switchoff.subscribers.services import list_check  # the one check every path makes
 
     started = time.monotonic()
     # Marked as a check under way: started again after a failure, the job checks again (``import_job_restart``).
     ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), message="", checked={"step": "check"})
-    report = _reporter(job.pk, started)
+    report = _reporter(job.pk, started, lease)
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if stored is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
@@ -200,6 +203,9 @@ def run_check(job: ImportJob) -> None:
                 check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
                                    file_name=job.file_name, mapping=mapping, encoding=job.encoding,
                                    separator=job.separator, progress=report, rows_to=rows, sink=sink)  # fmt: skip
+    except (HandedBack, LeaseLost):
+        logger.info("Import job %s stops here; another worker takes it up.", job.pk)
+        return
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -221,21 +227,22 @@ def run_check(job: ImportJob) -> None:
     )
 
 
-def run_job(job_id: int) -> None:
+def run_job(job_id: int, lease: Lease | None = None) -> None:
     """Check the job's file, or write it once confirmed. Safe to run again after a crash: nothing half-written
-    remains."""
+    remains. Under a ``lease`` (the task's), the job stops, rolled back and left as it was for the next worker,
+    when the worker hands it back or lost it."""
     # services imports this module (cancel flags); the job calls the one write path of services.
     from switchoff.subscribers.services import list_write
 
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
     if job.status == ImportJob.Status.CHECKING:
-        run_check(job)
+        run_check(job, lease)
         return
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.CHECKED}:
         return
     started = time.monotonic()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
-    report = _reporter(job_id, started)
+    report = _reporter(job_id, started, lease)
     stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if stored is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
@@ -274,6 +281,9 @@ def run_job(job_id: int) -> None:
                 progress=report,
                 saved=saved,
             )
+    except (HandedBack, LeaseLost):
+        logger.info("Import job %s stops here; another worker takes it up.", job.pk)
+        return
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -308,6 +318,13 @@ def run_job(job_id: int) -> None:
     _remove(stored, rows_path, problems_path)
 
 
+def give_up(job_id: int) -> None:
+    """The job lost its worker ``JOB_MAX_ATTEMPTS`` times (the reaper's last word): failed, to be restarted by a
+    person."""
+    active = {ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}
+    ImportJob.objects.filter(pk=job_id, status__in=active).update(status=ImportJob.Status.FAILED, message="worker_lost")
+
+
 def _remove(*paths: Path) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -319,6 +336,11 @@ def message_of(job: ImportJob) -> str:
         return FileRefused.from_code(job.message).message
     if job.message == "crashed":
         return _("An unexpected error stopped the import. The administrators can find the details in the log.")
+    if job.message == "worker_lost":
+        return _(
+            "The workers running this import stopped %(n)s times without finishing it. Start it again; if it "
+            "stops again, tell the administrators."
+        ) % {"n": settings.JOB_MAX_ATTEMPTS}
     if job.message == "timed_out":
         return _("The import took longer than %(s)s seconds (limit IMPORT_JOB_TIMEOUT_S).") % {
             "s": settings.IMPORT_JOB_TIMEOUT_S

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.devices.classes import DeviceClass
+from switchoff.jobs.models import LeasedJob
 from switchoff.lib.phones import mask_phone
 
 
@@ -201,7 +202,7 @@ class NumberView(models.Model):
         return f"{self.user_id} {self.purpose} {len(self.subscriber_ids)}"
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     """An uploaded list in the background worker: checked (``CHECKING`` → ``CHECKED``), then, once the person
     confirms, written (``QUEUED`` → ``RUNNING`` → ``DONE``)."""
 

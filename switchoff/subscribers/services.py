@@ -415,7 +415,8 @@ def import_job_restart(*, actor: User, job: ImportJob) -> ImportJob:
     # A job that never finished its check checks again; a checked one writes what its check saved.
     checking = locked.status == ImportJob.Status.CHECKING or locked.checked.get("step") == "check"
     locked.status = ImportJob.Status.CHECKING if checking else ImportJob.Status.QUEUED
-    locked.save(update_fields=["status"])
+    locked.attempts = 0  # a person's restart gives the job its JOB_MAX_ATTEMPTS runs again
+    locked.save(update_fields=["status", "attempts"])
     log_action("subscribers.import.restarted", actor=actor, obj=locked, unit=job.area)
     transaction.on_commit(partial(clear_cancel, locked.pk))
     _start_after_commit(locked.pk)
