@@ -306,6 +306,8 @@ IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
 JOB_LEASE_S = env_int("JOB_LEASE_S", 60)
 JOB_REAP_EVERY_S = env_int("JOB_REAP_EVERY_S", 30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# The counters are squashed every this many minutes (a divisor of 60), by the scheduler (run_scheduler).
+SQUASH_EVERY_MIN = env_int("SQUASH_EVERY_MIN", 5)
 # Uploaded lists and what their checks saved beside them (checks, cleaned rows, problems) are removed this
 # long after they were written, by the periodic job in switchoff/schedule.py.
 UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)

@@ -122,3 +122,27 @@ def test_a_stopping_worker_hands_its_job_back_at_once(world: World, monkeypatch:
     import_job_task(job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and Subscriber.objects.count() == ROWS
+
+
+def test_the_api_restarts_a_job_as_the_page_does_for_the_same_people(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    from switchoff.people.services import api_token_create
+
+    job = lapsed_job(world, attempts=3)
+    lease.reap()  # failed: it lost its worker three times
+    url = f"/api/v1/registry/jobs/{job.pk}/restart"
+    _token, outsider = api_token_create(user=world.reporter_b, name="script")
+    assert Client(headers={"Authorization": f"Bearer {outsider}"}).post(url).status_code == 404
+    _token, raw = api_token_create(user=world.operator_staff, name="script")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(url)
+    assert answer.status_code == 202
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Subscriber.objects.count() == ROWS
+    again = api.post(url)  # done: answered as it is, nothing runs twice
+    assert (again.status_code, again.json()["status"]) == (202, "done")
+    assert SubscriberList.objects.count() == 1

@@ -39,6 +39,7 @@ from switchoff.subscribers.selectors import RegistryFilters, import_choices, reg
 from switchoff.subscribers.services import (
     ListCheck,
     import_job_create,
+    import_job_restart,
     list_check,
     list_import,
     number_search_admit,
@@ -450,6 +451,24 @@ def _job(job: ImportJob) -> dict[str, Any]:
 @router.get("/jobs/{job_id}", response=JobOut, summary="An import's status and progress")
 def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     return _job(access_import_job(_user(request), job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/restart",
+    response={202: JobOut},
+    summary="Start again an import that stalled, failed or was cancelled",
+    description=(
+        'The same as the job page\'s "start again", for the same people (whoever may follow the job). A job whose '
+        "worker died is queued again by itself once its lease lapses (JOB_LEASE_S); this is for one that failed "
+        "after JOB_MAX_ATTEMPTS, or was cancelled. A job running or done is answered as it is, unchanged: a "
+        "retried request does nothing twice."
+    ),
+)
+def restart_job(request: HttpRequest, job_id: Id) -> Status[dict[str, Any]]:
+    user = _user(request)
+    job = import_job_restart(actor=user, job=access_import_job(user, job_id))
+    job.refresh_from_db()  # the worker starts once the restart is committed (in tests, already run)
+    return Status(202, _job(job))
 
 
 @router.get(
