@@ -16,7 +16,8 @@ from django.utils import timezone
 from switchoff.jobs import lease
 from switchoff.subscribers import jobs, services
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from switchoff.subscribers.tasks import IMPORT, import_job_task
+from switchoff.subscribers.progress import IMPORT_KIND as IMPORT
+from switchoff.subscribers.tasks import import_job_task
 from tests.conftest import World
 from tests.test_import_jobs import ROWS, big_list, make_job, registry_state
 

@@ -68,6 +68,11 @@ def register(kind: Kind) -> None:
     KINDS[kind.name] = kind
 
 
+def enqueue(kind: str, pk: int) -> None:
+    """Queue the task of a job (services call this, never a task module: the calls run task → job → service)."""
+    KINDS[kind].enqueue(pk)
+
+
 def lease_s() -> float:
     return float(settings.JOB_LEASE_S)
 

@@ -20,7 +20,6 @@ A failed job keeps a code as its message, shown in the reader's language.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -44,8 +43,15 @@ from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
 from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import ImportJob
-
-STALLED_AFTER = datetime.timedelta(minutes=2)
+from switchoff.subscribers.progress import STALLED_AFTER as STALLED_AFTER
+from switchoff.subscribers.progress import clear_cancel as clear_cancel
+from switchoff.subscribers.progress import is_stalled as is_stalled
+from switchoff.subscribers.progress import job_timeout as job_timeout
+from switchoff.subscribers.progress import owner_key as owner_key
+from switchoff.subscribers.progress import progress as progress
+from switchoff.subscribers.progress import progress_key as progress_key
+from switchoff.subscribers.progress import request_cancel as request_cancel
+from switchoff.subscribers.progress import review_of as review_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,53 +62,6 @@ class Cancelled(Exception):
 
 class TimedOut(Exception):
     """The import ran longer than IMPORT_JOB_TIMEOUT_S; the transaction is rolled back."""
-
-
-def job_timeout() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.IMPORT_JOB_TIMEOUT_S)
-
-
-def owner_key(operator_id: int, area_id: int) -> int:
-    return operator_id * 1_000_000_000 + area_id
-
-
-def progress_key(job_id: int) -> str:
-    return f"subscribers:import-job:{job_id}"
-
-
-def progress(job_id: int) -> dict[str, Any]:
-    return cache.get(progress_key(job_id)) or {"phase": "waiting", "done": 0, "total": 0, "started": None}
-
-
-def request_cancel(job_id: int) -> None:
-    cache.set(progress_key(job_id) + ":cancel", True, timeout=3600)
-
-
-def clear_cancel(job_id: int) -> None:
-    """Before starting a cancelled job again."""
-    cache.delete(progress_key(job_id) + ":cancel")
-
-
-def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
-    """A running job whose worker has not been heard of for a while (killed, or its machine restarted),
-    or that has been running longer than IMPORT_JOB_TIMEOUT_S. A check is stalled once it started and fell silent."""
-    now = now or timezone.now()
-    if job.status == ImportJob.Status.CHECKING:
-        heard = progress(job.pk).get("beat")
-        return (
-            heard is not None and now - datetime.datetime.fromtimestamp(float(heard), tz=datetime.UTC) > STALLED_AFTER
-        )
-    if job.status != ImportJob.Status.RUNNING:
-        return False
-    # The stored heartbeat is written when the job starts running (the import's own
-    # transaction hides later writes), so it tells how long the job has been running.
-    if job.heartbeat and now - job.heartbeat > job_timeout():
-        return True
-    beats = [job.heartbeat] if job.heartbeat else []
-    beat = progress(job.pk).get("beat")
-    if beat:
-        beats.append(datetime.datetime.fromtimestamp(float(beat), tz=datetime.UTC))
-    return not beats or now - max(beats) > STALLED_AFTER
 
 
 REPORT_EVERY_S = 0.25  # the progress bar's step: a report per batch cost a cache write each (0.7 s a million rows)
@@ -158,19 +117,6 @@ def checked_data(check: Any) -> dict[str, Any]:
         "separator": check.read.separator,
         "problems": checked.error_count + checked.warning_count,
     }
-
-
-def review_of(data: dict[str, Any]) -> Review:
-    """The stored review of a checked job, to show and to enforce at the confirmation."""
-    review = data["review"]
-    return Review(
-        as_of=datetime.date.fromisoformat(review["as_of"]),
-        good=review["good"],
-        leaving=review["leaving"],
-        current=review["current"],
-        newer=datetime.date.fromisoformat(review["newer"]) if review["newer"] else None,
-        already_imported=review["already_imported"],
-    )
 
 
 def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
+from switchoff.jobs.lease import enqueue
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.sheets import ReadResult, UnreadableFile, read_file
 from switchoff.lib.text import fold
@@ -53,7 +54,6 @@ from switchoff.subscribers.importer import (
     remembered_columns,
 )
 from switchoff.subscribers.importer.columns import propose_mapping
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, progress_key, request_cancel, review_of
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
@@ -63,8 +63,15 @@ from switchoff.subscribers.models import (
     Subscriber,
     SubscriberEvent,
 )
+from switchoff.subscribers.progress import (
+    IMPORT_KIND,
+    clear_cancel,
+    is_stalled,
+    progress_key,
+    request_cancel,
+    review_of,
+)
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
-from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
 
@@ -230,7 +237,7 @@ def list_write(
 def _start_after_commit(job_id: int) -> None:
     # Queued inside the transaction, the task could start (another worker, or Huey's immediate mode)
     # before the job's row exists for other connections, or for a row that then rolls back.
-    transaction.on_commit(partial(import_job_task, job_id))
+    transaction.on_commit(partial(enqueue, IMPORT_KIND, job_id))
 
 
 @transaction.atomic

@@ -5,8 +5,7 @@ from huey.contrib.djhuey import db_task
 from switchoff.jobs.lease import Kind, hold, register
 from switchoff.subscribers.jobs import give_up, run_job
 from switchoff.subscribers.models import ImportJob
-
-IMPORT = "subscribers.import"
+from switchoff.subscribers.progress import IMPORT_KIND as IMPORT
 
 
 @db_task()
