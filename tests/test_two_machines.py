@@ -1,6 +1,6 @@
 """Two machines on loopback: two app servers (``runserver``) and two worker hosts (``run_huey`` and
 ``run_scheduler`` each) as processes with var folders of their own, sharing PostgreSQL (the test's database),
-Redis (db 13 of 127.0.0.1:6379) and the uploaded files.
+Redis (db 13 of 127.0.0.1:6379) and an S3-compatible server (moto's, on loopback: ``tests/s3.py``).
 
 A list uploaded through A is checked and confirmed through B; the worker that runs its import is killed with
 ``kill -9`` and the import completes on the other worker by itself (its lease lapses after JOB_LEASE_S=3 s, the
@@ -36,6 +36,7 @@ from switchoff.jobs.models import PeriodicRun
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
 from tests.conftest import World
+from tests.s3 import Bucket, files_under
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -85,7 +86,7 @@ def _wait(what: str, condition: Callable[[], Any], timeout: float, every: float 
 
 
 @pytest.fixture
-def machines(transactional_db: None, tmp_path: Path) -> Iterator[dict[str, Machine]]:
+def machines(transactional_db: None, tmp_path: Path, s3_bucket: Bucket) -> Iterator[dict[str, Machine]]:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL, which the machines share: .ci/run's PostgreSQL pass runs it")
     import redis
@@ -94,12 +95,10 @@ def machines(transactional_db: None, tmp_path: Path) -> Iterator[dict[str, Machi
         redis.Redis.from_url(REDIS_URL).flushdb()  # db 13 is this test's own: the queue and cache of the machines
     except redis.RedisError as exc:
         pytest.skip(f"needs Redis on 127.0.0.1:6379 ({exc})")
-    shared = tmp_path / "shared-files"  # stands for the bucket until the storages move to S3
-    shared.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "HUEY_IMMEDIATE"}}
     env.update(DATABASE_URL=_database_url(), REDIS_URL=REDIS_URL, SWITCHOFF_ENV="development", LOG_FORMAT="json",
                JOB_LEASE_S=str(LEASE_S), JOB_REAP_EVERY_S="1", SQUASH_EVERY_MIN="1", DB_CONN_MAX_AGE="0",
-               PYTHONUNBUFFERED="1")  # fmt: skip
+               PYTHONUNBUFFERED="1", **s3_bucket.env())  # fmt: skip
     for name in ("WORKER_METRICS_PORT", "PROMETHEUS_MULTIPROC_DIR", "SENTRY_DSN"):
         env.pop(name, None)
     found: dict[str, Machine] = {}
@@ -113,7 +112,6 @@ def machines(transactional_db: None, tmp_path: Path) -> Iterator[dict[str, Machi
         for name, roles in commands.items():
             machine = found[name] = Machine(name, tmp_path / name)
             machine.var.mkdir()
-            (machine.var / "uploads").symlink_to(shared)
             for role, args in roles.items():
                 if role == "app":
                     machine.port = _free_port()
@@ -234,3 +232,6 @@ def test_two_machines_share_the_work_and_a_killed_worker_loses_nothing(
         runs = [m for m in (machines["w1"], machines["w2"]) for line in m.lines("scheduler") if line["message"] == ran]
         assert len(runs) == 1, period
     assert PeriodicRun.objects.filter(task="squash_counts_often").count() >= len(done)
+    # Nothing another machine needed was kept on one machine's disk: every file went to the bucket.
+    for machine in machines.values():
+        assert files_under(machine.var / "uploads") == [], machine.name
