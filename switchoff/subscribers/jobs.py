@@ -195,6 +195,23 @@ def _check_file(job: ImportJob, name: str, stored: Path, folder: Path, started: 
     )
 
 
+def _confirmed_after_check(job_id: int) -> bool:
+    """The API's ``confirm=true``: a checked list that passes its rules is queued for writing at once; one they
+    refuse fails with the rule's code (its check stays readable)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKED:
+        return False
+    try:
+        review_of(job.checked).enforce(allow_mass_leave=job.allow_mass_leave)
+    except ImportRefusal as exc:
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
+            status=ImportJob.Status.FAILED, message=exc.job_code
+        )
+        return False
+    queued = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED)
+    return queued.update(status=ImportJob.Status.QUEUED, heartbeat=timezone.now()) == 1
+
+
 def run_job(job_id: int, lease: Lease | None = None) -> None:
     """Check the job's file, or write it once confirmed. Safe to run again after a crash: nothing half-written
     remains. Under a ``lease`` (the task's), the job stops, rolled back and left as it was for the next worker,
@@ -202,6 +219,8 @@ def run_job(job_id: int, lease: Lease | None = None) -> None:
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
     if job.status == ImportJob.Status.CHECKING:
         run_check(job, lease)
+        if job.confirm_after_check and _confirmed_after_check(job.pk):
+            run_job(job_id, lease)  # the write, in the same task and under the same lease
         return
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.CHECKED}:
         return

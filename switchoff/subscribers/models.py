@@ -222,6 +222,7 @@ class ImportJob(LeasedJob):
     file_name = models.CharField(max_length=255)
     refuse_errors = models.BooleanField(default=False)
     allow_mass_leave = models.BooleanField(default=False)  # confirmed although many would leave (guards.MassLeave)
+    confirm_after_check = models.BooleanField(default=False)  # the API's confirm=true: written once the check passes
     mapping = models.JSONField(default=dict, blank=True)  # field -> column, as the person corrected it
     encoding = models.CharField(max_length=12, blank=True)  # chosen by the person; empty: guessed
     separator = models.CharField(max_length=2, blank=True)

@@ -312,9 +312,14 @@ def import_check_create(
     mapping: dict[str, int] | None = None,
     encoding: str = "",
     separator: str = "",
+    confirm_after_check: bool = False,
+    allow_mass_leave: bool = False,
+    refuse_errors: bool = False,
 ) -> ImportJob:
-    """Queue the check of an uploaded list as a job (the import page): the worker reads and checks every row
-    and saves what it found; nothing is written to the registry until the person confirms (``import_job_confirm``).
+    """Queue the check of an uploaded list as a job (the import page, the API's file): the worker reads and
+    checks every row and saves what it found; nothing is written to the registry until the person confirms
+    (``import_job_confirm``), or, with ``confirm_after_check`` (the API's ``confirm=true``), as soon as the check
+    passes the list's rules (``Review.enforce``, with ``allow_mass_leave``).
     """
     _may_import(actor, operator, area)
     job = ImportJob.objects.create(
@@ -327,10 +332,14 @@ def import_check_create(
         encoding=encoding,
         separator=separator,
         status=ImportJob.Status.CHECKING,
+        confirm_after_check=confirm_after_check,
+        allow_mass_leave=allow_mass_leave,
+        refuse_errors=refuse_errors,
         heartbeat=timezone.now(),
         created_by=actor,
     )
-    log_action("subscribers.import.checking", actor=actor, obj=job, unit=area, data={"file": file_name, "via": via})
+    log_action("subscribers.import.checking", actor=actor, obj=job, unit=area,
+               data={"file": file_name, "via": via, "confirm": confirm_after_check})  # fmt: skip
     _start_after_commit(job.pk)
     return job
 
@@ -380,7 +389,8 @@ def import_job_confirm(
         RememberedMapping.objects.update_or_create(operator=locked.operator, defaults={"headers": folded})
     locked.status, locked.heartbeat = ImportJob.Status.QUEUED, timezone.now()
     locked.refuse_errors, locked.allow_mass_leave = refuse_errors, allow_mass_leave
-    locked.save(update_fields=["status", "heartbeat", "refuse_errors", "allow_mass_leave"])
+    locked.attempts = 0  # the write's runs are counted apart from the check's
+    locked.save(update_fields=["status", "heartbeat", "refuse_errors", "allow_mass_leave", "attempts"])
     log_action("subscribers.import.queued", actor=actor, obj=locked, unit=locked.area,
                data={"file": locked.file_name, "via": "page"})  # fmt: skip
     transaction.on_commit(partial(_forget_progress, locked.pk))
