@@ -15,6 +15,7 @@ from switchoff.counts.squash import squash_counts
 from switchoff.fieldwork.photos import sweep_orphan_photos
 from switchoff.jobs.periodic import periodic
 from switchoff.lib.uploads import expire_uploads
+from switchoff.privacy.services import retention_run
 from switchoff.reports.reminders import send_reminders
 
 
@@ -43,3 +44,10 @@ def expire_stored_uploads() -> None:
 def sweep_visit_photos() -> None:
     """Remove photo files left without their row by a rolled-back request (hours old, so none is under way)."""
     sweep_orphan_photos(older_than=datetime.timedelta(hours=1))
+
+
+# 01:10 UTC: 08:10 in Vietnam, after the reminders.
+@periodic(crontab(hour="1", minute="10"), every_minutes=24 * 60)
+def erase_expired_personal_data() -> None:
+    """Warn coordinators two weeks before a campaign's personal data goes; erase it once its period has passed."""
+    retention_run()

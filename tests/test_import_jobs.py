@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from switchoff.counts.models import Count
+from switchoff.counts.models import Count, CountTotal
 from switchoff.counts.verify import find_differences
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.subscribers import importer, jobs, services
@@ -185,6 +185,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         SubscriberEvent.objects.all().delete()
         Subscriber.objects.all().delete()
         Count.objects.all().delete()
+        CountTotal.objects.all().delete()
         SubscriberList.objects.all().delete()
         with connection.cursor() as cursor:
             assert connection.introspection.get_constraints(cursor, table) == indexes
