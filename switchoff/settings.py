@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "switchoff.people",
     "switchoff.units",
     "switchoff.counts",
+    "switchoff.jobs",
     "switchoff.audit",
     "switchoff.campaigns",
     "switchoff.reports",
@@ -317,6 +318,13 @@ DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
 DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # A background import running longer than this is shown as stalled (and stops itself).
 IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
+# A long job's lease (switchoff/jobs/lease.py): extended every third of it while its worker lives; once lapsed,
+# every worker's reaper (each JOB_REAP_EVERY_S) queues the job again, up to JOB_MAX_ATTEMPTS runs.
+JOB_LEASE_S = env_int("JOB_LEASE_S", 60)
+JOB_REAP_EVERY_S = env_int("JOB_REAP_EVERY_S", 30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# The counters are squashed every this many minutes (a divisor of 60), by the scheduler (run_scheduler).
+SQUASH_EVERY_MIN = env_int("SQUASH_EVERY_MIN", 5)
 # Uploaded lists and what their checks saved beside them (checks, cleaned rows, problems) are removed this
 # long after they were written, by the periodic job in switchoff/schedule.py.
 UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)

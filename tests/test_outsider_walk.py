@@ -212,6 +212,7 @@ API_GUARDED = {
     ("GET", "/api/v1/registry/files/{upload_id}"),
     ("POST", "/api/v1/registry/files/{upload_id}/confirm"),
     ("GET", "/api/v1/registry/jobs/{job_id}"),
+    ("POST", "/api/v1/registry/jobs/{job_id}/restart"),
     ("GET", "/api/v1/registry/subscribers"),
 }
 API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}

@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from switchoff.api.base import DeviceRevoked, TokenAuth, error
 from switchoff.lib.db import timeout_kind
 from switchoff.lib.throttle import Throttled
+from switchoff.subscribers.api import StillChecking
 from switchoff.subscribers.guards import ImportRefusal
 
 # The answers every operation may give besides its success, all in the one error shape. They are
@@ -94,6 +95,13 @@ def on_django_validation(request: HttpRequest, exc: ValidationError) -> HttpResp
 def on_import_refused(request: HttpRequest, exc: ImportRefusal) -> HttpResponse:
     """A list the registry's rules refuse (guards): the code says which rule, the details which field."""
     return error(request, 422, exc.code, exc.api_message, exc.details)
+
+
+@api.exception_handler(StillChecking)
+def on_still_checking(request: HttpRequest, exc: StillChecking) -> HttpResponse:
+    return error(
+        request, 409, "checking", _("The file is still being checked; follow its job."), {"job_id": exc.job_id}
+    )
 
 
 @api.exception_handler(AuthenticationError)
