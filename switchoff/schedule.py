@@ -53,7 +53,7 @@ def erase_expired_personal_data() -> None:
     retention_run()
 
 
-@db_periodic_task(crontab(hour="19", minute="40"))
+@periodic(crontab(hour="19", minute="40"), every_minutes=24 * 60)
 def roll_up_disclosure_log() -> None:
     """Roll the disclosure log past NUMBER_VIEW_KEEP_MONTHS up by person and month; drop audit rows past
     AUDIT_KEEP_MONTHS (02:40 in Vietnam, when nobody works)."""
