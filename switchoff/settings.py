@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "switchoff.devices",
     "switchoff.fieldwork",
     "switchoff.fieldapp",
+    "switchoff.programmes",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",

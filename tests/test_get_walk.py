@@ -44,6 +44,7 @@ from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
+from switchoff.programmes.models import Programme, Referral
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import World, logged_in
@@ -113,6 +114,8 @@ def _page_urls(user: User) -> Iterator[str]:
         # The demo's photo, and one that does not exist.
         "photo_id": [*VisitPhoto.objects.values_list("pk", flat=True)[:1], uuid.uuid4()],
         "action": ["accept"],
+        "programme_id": [*Programme.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        "referral_id": [*Referral.objects.order_by("pk").values_list("pk", flat=True)[:3], 10**9],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:

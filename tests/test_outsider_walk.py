@@ -25,6 +25,7 @@ from tests.conftest import World, logged_in
 if TYPE_CHECKING:
     from switchoff.campaigns.models import Campaign
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
+    from switchoff.programmes.models import Programme, Referral
     from switchoff.reports.models import Activity
     from switchoff.subscribers.models import ImportJob, Subscriber
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
         case_a: Case
         device_a: FieldDevice
         photo_a: VisitPhoto
+        programme_a: Programme
+        referral_a: Referral
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -165,6 +168,11 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
     "fieldwork:held": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
+    "programmes:new": ("post", lambda w: {}),
+    "programmes:detail": ("get", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:edit": ("post", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:refer": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "programmes:referral": ("post", lambda w: {"referral_id": w.referral_a.pk}),
 }
 
 # Lists scoped to the user: the outsider gets 200 but nothing of ward A.
@@ -175,6 +183,7 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
     "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
     "fieldwork:cases": ({}, "Hoàng Thị Bình"),
+    "programmes:list": ({}, "Chương trình riêng của Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -302,10 +311,36 @@ def walk(world: World) -> Any:
         "subscribers", owner_key(world.operator.pk, world.ward_a.pk), SimpleUploadedFile("a.csv", content)
     )
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
+    programme_a, referral_a = _programme_of_ward_a(world, campaign, case_a)
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
-        upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
+        upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a, programme_a=programme_a,
+        referral_a=referral_a,
     )  # fmt: skip
+
+
+def _programme_of_ward_a(world: World, campaign: Any, case: Any) -> tuple[Any, Any]:
+    """An operator's programme for ward A only, and member A's referral of ward A's case to it."""
+    from django.utils import timezone
+
+    from switchoff.programmes.services import programme_create, referral_create
+
+    today = timezone.localdate()
+    programme = programme_create(
+        actor=world.operator_staff,
+        campaign=campaign,
+        fields={
+            "name": "Chương trình riêng của Lương Văn Tri",
+            "sponsor": "operator",
+            "sponsor_name": "Viettel",
+            "owner": world.operator,
+            "benefit": "feature_phone",
+            "area": world.ward_a,
+            "starts_on": today,
+            "ends_on": today,
+        },
+    )
+    return programme, referral_create(actor=world.member_a, programme=programme, case=case)
 
 
 def _photo_of_a_visit(world: World, case: Any) -> Any:

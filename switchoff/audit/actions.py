@@ -317,6 +317,24 @@ def _team_member(data: dict[str, Any]) -> str:
     return f"{data['person']} ({Role(data['role']).label})"
 
 
+def _programme(data: dict[str, Any]) -> str:
+    return str(data.get("name") or data.get("programme") or "")
+
+
+def _delivery(data: dict[str, Any]) -> str:
+    return _parts(str(data["programme"]), _day(data["day"]), str(data.get("verdict") or ""))
+
+
+def _shop(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["name"]),
+        ngettext("%(n)s phone without 4G", "%(n)s phones without 4G", data.get("found", 0))
+        % {"n": data.get("found", 0)}
+        if "found" in data
+        else "",
+    )
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -361,6 +379,13 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.held.discarded": _a(gettext_lazy("Visits of a revoked phone discarded by the team leader"), _held),
     "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
     "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
+    # programmes
+    "programmes.programme.created": _a(gettext_lazy("Support programme defined"), _programme),
+    "programmes.programme.updated": _a(gettext_lazy("Support programme changed"), _programme),
+    "programmes.referral.created": _a(gettext_lazy("Person referred to a support programme"), _programme),
+    "programmes.referral.approved": _a(gettext_lazy("Referral to a support programme approved"), _programme),
+    "programmes.referral.refused": _a(gettext_lazy("Referral to a support programme refused"), _programme),
+    "programmes.delivery.recorded": _a(gettext_lazy("Support programme delivery recorded"), _delivery),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from switchoff.programmes import views
+
+app_name = "programmes"
+urlpatterns = [
+    path("", views.programme_list, name="list"),
+    path("new/", views.programme_new, name="new"),
+    path("<int:programme_id>/", views.programme_detail, name="detail"),
+    path("<int:programme_id>/edit/", views.programme_edit, name="edit"),
+    path("cases/<int:case_id>/refer/", views.refer, name="refer"),
+    path("referrals/<int:referral_id>/", views.referral, name="referral"),
+]
