@@ -202,8 +202,17 @@ API_GUARDED = {
     ("POST", "/api/v1/registry/files/{upload_id}/confirm"),
     ("GET", "/api/v1/registry/jobs/{job_id}"),
     ("GET", "/api/v1/registry/subscribers"),
+    ("GET", "/api/v1/programmes/{programme_id}"),
+    ("POST", "/api/v1/programmes/{programme_id}/referrals"),
+    ("POST", "/api/v1/programmes/{programme_id}/deliveries"),
+    ("POST", "/api/v1/programmes/referrals/{referral_id}/decision"),
 }
-API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
+API_SCOPED = {
+    ("GET", "/api/v1/units/"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/campaigns/"),
+    ("GET", "/api/v1/programmes/"),
+}
 # Any token: answered from the device table alone, nothing of any unit (checked below).
 API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
 # The field API: the caller's own and their teams' cases only (walked below as another team's member).
@@ -218,7 +227,10 @@ API_FIELD = {
     # Only with a revoked phone's token; its visits go nowhere but to its leader's page (tests/test_field_sync.py).
     ("POST", "/api/v1/field/revoked/visits"),
 }
-API_BODIES: dict[str, dict[str, Any]] = {
+API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
+    "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
+    "/api/v1/programmes/{programme_id}/deliveries": {"number": "0868123456", "delivered_on": "2024-09-01"},
+    "/api/v1/programmes/referrals/{referral_id}/decision": {"approve": True},
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
         "operator_id": 1,
@@ -244,6 +256,8 @@ def api_url(path: str, w: Any) -> str:
         .replace("{job_id}", str(w.job.pk))
         .replace("{upload_id}", w.upload_id)
         .replace("{imei}", "868123456789012")
+        .replace("{programme_id}", str(getattr(w, "programme_a", w).pk))
+        .replace("{referral_id}", str(getattr(w, "referral_a", w).pk))
         + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 
@@ -470,7 +484,8 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
             }
             response = client.post(api_url(path, world), upload)
         else:
-            fields = API_BODIES.get(path, {})
+            given = API_BODIES.get(path, {})
+            fields = given(world) if callable(given) else given
             if path.endswith("/confirm"):  # the check stored for ward A's operator and area
                 fields = {"operator_id": world.operator.pk, "area_id": world.ward_a.pk}
             body = json.dumps(fields)
@@ -479,6 +494,7 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
         assert response.json()["error"]["code"] in {"not_found", "forbidden"}
     campaigns = client.get("/api/v1/campaigns/").json()
     assert world.campaign_b.pk not in {c["id"] for c in campaigns}
+    assert world.programme_a.pk not in {p["id"] for p in client.get("/api/v1/programmes/").json()}
     listed = client.get("/api/v1/units/", {"limit": 500}).json()["items"]
     assert listed, "the outsider sees their own ward"
     assert world.ward_a.pk not in {u["id"] for u in listed}

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from switchoff.audit.models import AuditEvent
@@ -306,3 +307,61 @@ def test_outsider_cannot_see_a_referral(world: World, field: Field) -> None:
     referral = services.referral_create(actor=world.member_a, programme=programme, case=field.an)
     assert logged_in(world.reporter_b).get(f"/programmes/referrals/{referral.pk}/").status_code == 404
     assert logged_in(world.reporter_a).get(f"/programmes/referrals/{referral.pk}/").status_code == 200
+
+
+# API ----------------------------------------------------------------------------------------------------
+
+
+def _api(user: object) -> Client:
+    from switchoff.people.services import api_token_create
+
+    _token, raw = api_token_create(user=user, name="operator system")  # type: ignore[arg-type]
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.django_db
+def test_the_operators_system_posts_a_delivery_and_a_second_one_is_refused_naming_the_first(
+    world: World, field: Field
+) -> None:
+    _one_household(world, field)
+    programme = _programme(world, field)
+    client = _api(world.operator_staff)
+    url = f"/api/v1/programmes/{programme.pk}/deliveries"
+    body = {
+        "number": "086 812 3456",
+        "delivered_on": timezone.localdate().isoformat(),
+        "imei": FINE_IMEI,
+        "key": str(uuid.uuid4()),
+    }
+    first = client.post(url, body, content_type="application/json")
+    assert first.status_code == 201, first.content
+    again = client.post(url, body, content_type="application/json")
+    assert again.json()["id"] == first.json()["id"]
+    hoa = {**body, "number": "+84868123459", "key": str(uuid.uuid4()), "imei": imei_of("35000004", "654321")}
+    refused = client.post(url, hoa, content_type="application/json")
+    assert refused.status_code == 422
+    assert f"lần trao số {first.json()['id']}" in refused.json()["error"]["message"]
+    assert Delivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_2g_only_phone_with_its_reason(world: World, field: Field) -> None:
+    programme = _programme(world, field)
+    answer = _api(world.operator_staff).post(
+        f"/api/v1/programmes/{programme.pk}/deliveries",
+        {"number": "0868123460", "delivered_on": timezone.localdate().isoformat(), "imei": TWO_G_IMEI},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    assert "2G" in " ".join(answer.json()["error"]["details"]["imei"])
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_referral_through_the_api_answers_every_reason(world: World, field: Field) -> None:
+    programme = _programme(world, field, categories=[Category.POOR])
+    answer = _api(world.reporter_a).post(
+        f"/api/v1/programmes/{programme.pk}/referrals", {"case_id": field.an.pk}, content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert "danh sách của xã" in answer.json()["error"]["message"]

@@ -332,3 +332,57 @@ def _case_switched(actor: User, delivery: Delivery) -> None:
         scope=Case.objects.filter(pk=delivery.case_id),
         villages=lambda: visible_units(actor, Perm.VISIT),
     )
+
+
+def cases_by_number(programme: Programme, numbers: Sequence[str]) -> dict[str, Case]:
+    """The programme's campaign's cases in its area for these E.164 numbers (a number listed twice: its first case)."""
+    found: dict[str, Case] = {}
+    rows = (
+        Case.objects.filter(
+            campaign=programme.campaign,
+            subscriber__msisdn__in=list(numbers),
+            unit__rollup_path__startswith=programme.area.rollup_path,
+        )
+        .select_related("subscriber", "unit")
+        .order_by("pk")
+    )
+    for case in rows:
+        assert case.subscriber is not None
+        found.setdefault(case.subscriber.msisdn, case)
+    return found
+
+
+@transaction.atomic
+def delivery_from_operator(
+    *, actor: User, programme: Programme, case: Case, given: DeliveryInput, source: str = "api"
+) -> Delivery:
+    """A delivery the sponsor's own system reports (the API, an operator's list): the phone was handed over in
+    its store, so no earlier referral is needed; the household's open one is used, else one is made, approved.
+    The same checks as on the page: once per household (naming the first), a phone that keeps working, stock.
+    """
+    if not may_approve(actor, programme, case.unit):
+        raise PermissionDenied
+    if given.client_key is not None:
+        existing = Delivery.objects.filter(client_key=given.client_key).first()
+        if existing is not None:
+            if existing.programme_id != programme.pk or existing.case_id != case.pk:
+                raise ValidationError(_("This key was already used for another delivery."))
+            return existing
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()
+    key = household_key(case)
+    earlier = earlier_delivery(programme, key)
+    if earlier is not None:
+        raise ValidationError(delivered_message(earlier))
+    referral = (
+        Referral.objects.filter(programme=programme, household_key=key).exclude(state=Referral.State.REFUSED).first()
+    )
+    now = timezone.now()
+    if referral is None:
+        referral = Referral.objects.create(
+            programme=programme, case=case, unit=case.unit, household_key=key, state=Referral.State.APPROVED,
+            referred_by=actor, decided_by=actor, decided_at=now, note=_("Reported by the sponsor with its delivery."),
+        )  # fmt: skip
+    elif referral.state == Referral.State.REFERRED:
+        referral.state, referral.decided_by, referral.decided_at = Referral.State.APPROVED, actor, now
+        referral.save(update_fields=["state", "decided_by", "decided_at"])
+    return delivery_record(actor=actor, referral=referral, given=given, source=source, check_access=False)
