@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "switchoff.fieldwork",
     "switchoff.fieldapp",
     "switchoff.programmes",
+    "switchoff.shops",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",

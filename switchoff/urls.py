@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("fieldwork/", include("switchoff.fieldwork.urls")),
     path("field/", include("switchoff.fieldapp.urls")),
     path("programmes/", include("switchoff.programmes.urls")),
+    path("shops/", include("switchoff.shops.urls")),
     path("api/v1/", api.urls),
 ]
 

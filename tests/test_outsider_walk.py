@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
     from switchoff.programmes.models import Programme, Referral
     from switchoff.reports.models import Activity
+    from switchoff.shops.models import Inspection, Shop
     from switchoff.subscribers.models import ImportJob, Subscriber
 
     class Walk(World):
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
         photo_a: VisitPhoto
         programme_a: Programme
         referral_a: Referral
+        shop_a: Shop
+        inspection_a: Inspection
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -169,6 +172,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:held": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
     "programmes:new": ("post", lambda w: {}),
+    "shops:detail": ("post", lambda w: {"shop_id": w.shop_a.pk}),
+    "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),
     "programmes:detail": ("get", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:edit": ("post", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:refer": ("post", lambda w: {"case_id": w.case_a.pk}),
@@ -184,6 +189,9 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
     "fieldwork:cases": ({}, "Hoàng Thị Bình"),
     "programmes:list": ({}, "Chương trình riêng của Lương Văn Tri"),
+    "shops:list": ({}, "Cửa hàng của Lương Văn Tri"),
+    # The outsider registers shops of their own ward: the form offers none of ward A's places.
+    "shops:new": ({}, "Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -326,11 +334,24 @@ def walk(world: World) -> Any:
     )
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
     programme_a, referral_a = _programme_of_ward_a(world, campaign, case_a)
+    shop_a, inspection_a = _shop_of_ward_a(world)
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
         upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a, programme_a=programme_a,
-        referral_a=referral_a,
+        referral_a=referral_a, shop_a=shop_a, inspection_a=inspection_a,
     )  # fmt: skip
+
+
+def _shop_of_ward_a(world: World) -> tuple[Any, Any]:
+    """A shop of ward A, inspected, with a scan of its commitment."""
+    from django.utils import timezone
+
+    from switchoff.shops.services import InspectionInput, ShopInput, inspection_record, shop_register
+
+    shop = shop_register(actor=world.reporter_a, place=world.ward_a, given=ShopInput(name="Cửa hàng của Lương Văn Tri"))
+    scan = SimpleUploadedFile("scan.jpg", b"scan")
+    given = InspectionInput(inspected_on=timezone.localdate(), informed=True, commitment_signed=True, commitment=scan)
+    return shop, inspection_record(actor=world.reporter_a, shop=shop, given=given)
 
 
 def _programme_of_ward_a(world: World, campaign: Any, case: Any) -> tuple[Any, Any]:

@@ -386,6 +386,10 @@ ACTIONS: dict[str, Action] = {
     "programmes.referral.approved": _a(gettext_lazy("Referral to a support programme approved"), _programme),
     "programmes.referral.refused": _a(gettext_lazy("Referral to a support programme refused"), _programme),
     "programmes.delivery.recorded": _a(gettext_lazy("Support programme delivery recorded"), _delivery),
+    # shops
+    "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),
+    "shops.inspection.recorded": _a(gettext_lazy("Phone shop inspected"), _shop),
+    "shops.commitment.viewed": _a(gettext_lazy("Shop's signed commitment shown"), _shop),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

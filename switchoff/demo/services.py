@@ -116,6 +116,7 @@ def load_demo() -> bool:
     _demo_field(units)
     _demo_devices()
     _demo_programmes(units)
+    _demo_shops(units)
     log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
 
@@ -441,4 +442,54 @@ def _demo_programmes(units: dict[str, Unit]) -> None:
     programmes.referral_decide(actor=viettel, referral=approved, approve=True)
     programmes.referral_create(
         actor=member, programme=phones, case=cases["Dương Thị Hạnh"], note="Máy cũ hỏng, cần máy 4G."
+    )
+
+
+def _demo_shops(units: dict[str, Unit]) -> None:
+    """Lương Văn Tri's phone shops: one never told, one found selling 2G-only phones (a follow-up due), one fine."""
+    from django.core.files.base import ContentFile
+    from stdnum import luhn
+
+    from switchoff.shops import services as shops
+
+    ward = Unit.objects.get(code_system=SYSTEM_2025, code="05983")
+    official = User.objects.get(username="reporter.lvt")
+    member = User.objects.get(username="member.lvt")
+    today = timezone.localdate()
+    khoi_1 = Unit.objects.get(parent=ward, name="Khối 1")
+    khoi_2 = Unit.objects.get(parent=ward, name="Khối 2")
+
+    def shop(place: Unit, name: str, owner: str, address: str, dealer: Unit | None = None) -> object:
+        given = shops.ShopInput(name=name, owner_name=owner, address=address, phone="0912345001", dealer_of=dealer)
+        return shops.shop_register(actor=official, place=place, given=given)
+
+    def imei(tac: str, serial: str) -> str:
+        return tac + serial + luhn.calc_check_digit(tac + serial)
+
+    shop(ward, "Điện thoại Phú Lộc", "Nguyễn Phú Lộc", "Số 40 Bà Triệu")
+    seller = shop(khoi_1, "Cửa hàng Minh Anh Mobile", "Lê Minh Anh", "Số 12 Lê Lợi, Khối 1")
+    shops.inspection_record(
+        actor=member,
+        shop=seller,  # type: ignore[arg-type]
+        given=shops.InspectionInput(
+            inspected_on=today - datetime.timedelta(days=5),
+            informed=True,
+            commitment_signed=False,
+            phones=[imei("99000001", "338812"), imei("99000002", "118820"), "Demo Phổ thông 3G"],
+            follow_up_on=today - datetime.timedelta(days=1),
+            note="Chủ cửa hàng hứa trả hàng 2G cho nhà phân phối.",
+        ),
+    )
+    compliant = shop(
+        khoi_2, "Viettel Store Lương Văn Tri", "Chi nhánh Viettel", "Số 5 Trần Đăng Ninh", units["Viettel Lạng Sơn"]
+    )
+    shops.inspection_record(
+        actor=official,
+        shop=compliant,  # type: ignore[arg-type]
+        given=shops.InspectionInput(
+            inspected_on=today - datetime.timedelta(days=3),
+            informed=True,
+            commitment_signed=True,
+            commitment=ContentFile(b"%PDF-1.4 demo commitment", name="cam-ket.pdf"),  # type: ignore[arg-type]
+        ),
     )
