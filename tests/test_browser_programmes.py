@@ -113,7 +113,7 @@ def test_a_programme_from_definition_to_delivery_and_a_shop_inspection(
     phone.locator("#id_informed").check()
     phone.locator("#id_phones").fill(f"{imei_of('35000001')}\n{imei_of('35000001', '777777')}")
     phone.locator("#inspection-form button").click()
-    expect(phone.locator("#inspections .verdict")).to_have_count(2)
+    expect(phone.locator("#inspections .item-verdict")).to_have_count(2)
     expect(phone.locator("#inspections")).to_contain_text("2 máy không có 4G")
     phone.screenshot(path=str(SCREENSHOTS / "shop-inspection-360.png"), full_page=True)
     desk.goto(f"{base}/shops/?which=non_compliant")

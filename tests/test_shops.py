@@ -120,7 +120,7 @@ def test_a_member_records_an_inspection_with_a_scan_on_the_page_and_the_scan_vie
     )
     assert answer.status_code == 302
     page = client.get(f"/shops/{shop.pk}/").content.decode()
-    assert page.count('class="tag legacy verdict"') == 2  # both 2G-only phones, each with its verdict
+    assert page.count('class="tag legacy item-verdict"') == 2  # both 2G-only phones, each with its verdict
     inspection = Inspection.objects.get()
     assert client.get(f"/shops/inspections/{inspection.pk}/commitment/").status_code == 200
     assert AuditEvent.objects.filter(action="shops.commitment.viewed").count() == 1
