@@ -176,6 +176,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),
     "programmes:detail": ("get", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:edit": ("post", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:deliveries_import": ("post", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:refer": ("post", lambda w: {"case_id": w.case_a.pk}),
     "programmes:referral": ("post", lambda w: {"referral_id": w.referral_a.pk}),
 }

@@ -365,3 +365,56 @@ def test_a_referral_through_the_api_answers_every_reason(world: World, field: Fi
     )
     assert answer.status_code == 422
     assert "danh sách của xã" in answer.json()["error"]["message"]
+
+
+# An operator's delivery list ----------------------------------------------------------------------------
+
+
+def _list(rows: str) -> bytes:
+    return ("DANH SÁCH KHÁCH HÀNG NHẬN MÁY 4G\n"
+            "STT;Số thuê bao;IMEI máy;Ngày giao máy;Cửa hàng\n" + rows).encode()  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_operators_list_is_imported_and_unmatched_rows_are_listed_not_dropped(world: World, field: Field) -> None:
+    from switchoff.programmes.deliveries import check_deliveries, deliveries_import
+
+    _one_household(world, field)
+    programme = _programme(world, field)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    content = _list(
+        f"1;0868123456;{FINE_IMEI};{today};CH Viettel Lương Văn Tri\n"
+        f"2;0868 123 459;{imei_of('35000004', '222222')};{today};CH Viettel Lương Văn Tri\n"  # An's household
+        f"3;0912999999;{imei_of('35000004', '333333')};{today};CH Viettel\n"  # no such case
+        f"4;0868123460;{TWO_G_IMEI};{today};CH Viettel\n"  # a 2G-only phone
+        f"5;abc;{FINE_IMEI};{today};CH Viettel\n"  # not a number
+        f"6;0868123457;{imei_of('35000004', '444444')};31/02/2025;CH Viettel\n"  # not a date
+    )
+    checked = check_deliveries(read_file(content, "giao_may.csv"))
+    result = deliveries_import(actor=world.operator_staff, programme=programme, checked=checked, file_name="x.csv")
+    assert result.delivered == 1
+    where = {(p.row, p.column, p.code) for p in result.problems}
+    assert where == {
+        (4, "", "delivery_refused"),
+        (5, "B", "delivery_unmatched"),
+        (6, "", "delivery_refused"),
+        (7, "B", "delivery_number"),
+        (8, "D", "delivery_day"),
+    }
+    household = next(p for p in result.problems if p.row == 4)
+    assert "lần trao số" in household.reason
+    assert Delivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_delivery_list_page_lists_the_unmatched_rows(world: World, field: Field) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    programme = _programme(world, field)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    upload = SimpleUploadedFile("giao_may.csv", _list(f"1;0912999999;{FINE_IMEI};{today};CH Viettel\n"))
+    page = logged_in(world.operator_staff).post(f"/programmes/{programme.pk}/deliveries/import/", {"file": upload})
+    assert page.status_code == 200
+    assert "0912999999" in page.content.decode().replace("+84", "0")
+    # The province-wide programme is seen by the other ward, which may not import its deliveries.
+    assert logged_in(world.reporter_b).get(f"/programmes/{programme.pk}/deliveries/import/").status_code == 403

@@ -325,6 +325,14 @@ def _delivery(data: dict[str, Any]) -> str:
     return _parts(str(data["programme"]), _day(data["day"]), str(data.get("verdict") or ""))
 
 
+def _deliveries_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["programme"]),
+        ngettext("%(n)s delivery", "%(n)s deliveries", int(data["delivered"])) % {"n": _n(data["delivered"])},
+        ngettext("%(n)s row left", "%(n)s rows left", int(data["left"])) % {"n": _n(data["left"])},
+    )
+
+
 def _shop(data: dict[str, Any]) -> str:
     return _parts(
         str(data["name"]),
@@ -386,6 +394,7 @@ ACTIONS: dict[str, Action] = {
     "programmes.referral.approved": _a(gettext_lazy("Referral to a support programme approved"), _programme),
     "programmes.referral.refused": _a(gettext_lazy("Referral to a support programme refused"), _programme),
     "programmes.delivery.recorded": _a(gettext_lazy("Support programme delivery recorded"), _delivery),
+    "programmes.deliveries.imported": _a(gettext_lazy("Operator's delivery list imported"), _deliveries_imported),
     # shops
     "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),
     "shops.inspection.recorded": _a(gettext_lazy("Phone shop inspected"), _shop),

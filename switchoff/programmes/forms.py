@@ -176,3 +176,10 @@ class DeliveryForm(forms.Form):
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
     imei = forms.CharField(label=gettext_lazy("IMEI of the phone (15 digits)"), max_length=40, required=False)
     key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class DeliveryListForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("The list (XLSX, XLS, CSV or TXT)"),
+        help_text=gettext_lazy("Columns: number, IMEI, date, store (the header's words may differ)."),
+    )

@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from switchoff.fieldwork.access import access_case
-from switchoff.people.access import visible_campaigns
+from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.sheets import UnreadableFile, read_file
+from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import User
-from switchoff.programmes import services
+from switchoff.people.roles import Perm
+from switchoff.programmes import deliveries, services
 from switchoff.programmes.access import (
     access_programme,
     access_referral,
@@ -27,8 +30,9 @@ from switchoff.programmes.access import (
     owner_units,
     visible_programmes,
 )
+from switchoff.programmes.deliveries import check_deliveries
 from switchoff.programmes.eligibility import household_category, reasons_not
-from switchoff.programmes.forms import DecideForm, DeliveryForm, ProgrammeForm, ReferForm, stock_text
+from switchoff.programmes.forms import DecideForm, DeliveryForm, DeliveryListForm, ProgrammeForm, ReferForm, stock_text
 from switchoff.programmes.models import Category, Programme, Referral
 from switchoff.programmes.selectors import programme_history, programme_stock, referrals_of
 from switchoff.units.models import Unit
@@ -260,4 +264,30 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             "deliver": deliver,
             "delivery": delivery,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deliveries_import(request: HttpRequest, programme_id: int) -> HttpResponse:
+    """The sponsor's list of the phones its stores handed over: each row matched and recorded, or listed."""
+    user = _user(request)
+    programme = access_programme(user, programme_id)
+    if not (may_manage(user, programme) or can(user, Perm.APPROVE_SUPPORT, programme.owner)):
+        raise PermissionDenied
+    form = DeliveryListForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            read = read_file(upload.read(), upload.name or "list")
+        except (UnreadableFile, FileRefused) as error:
+            form.add_error("file", str(getattr(error, "message", error)))
+        else:
+            checked = check_deliveries(read)
+            result = deliveries.deliveries_import(
+                actor=user, programme=programme, checked=checked, file_name=upload.name or ""
+            )
+    return render(
+        request, "programmes/deliveries_import.html", {"programme": programme, "form": form, "result": result}
     )
