@@ -26,8 +26,8 @@ cells = st.one_of(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(cells, min_size=0, max_size=7), max_size=25), st.booleans())
 def test_the_delivery_reader_never_fails_and_names_every_problem(rows: list[list[object]], with_header: bool) -> None:
-    table = [HEADER, *rows] if with_header else rows
-    sheet = Sheet.from_rows("Sheet1", [list(r) for r in table])
+    header: list[list[object]] = [list(HEADER)] if with_header else []
+    sheet = Sheet.from_rows("Sheet1", [*header, *rows])
     checked = check_deliveries(ReadResult(sheets=[sheet]))
     for problem in checked.problems:
         assert problem.reason
