@@ -177,6 +177,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "programmes:detail": ("get", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:edit": ("post", lambda w: {"programme_id": w.programme_a.pk}),
     "programmes:deliveries_import": ("post", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:households": ("post", _unit_target(lambda w: w.ward_a)),
     "programmes:refer": ("post", lambda w: {"case_id": w.case_a.pk}),
     "programmes:referral": ("post", lambda w: {"referral_id": w.referral_a.pk}),
 }

@@ -418,3 +418,49 @@ def test_the_delivery_list_page_lists_the_unmatched_rows(world: World, field: Fi
     assert "0912999999" in page.content.decode().replace("+84", "0")
     # The province-wide programme is seen by the other ward, which may not import its deliveries.
     assert logged_in(world.reporter_b).get(f"/programmes/{programme.pk}/deliveries/import/").status_code == 403
+
+
+# The commune's poor-household workbook -------------------------------------------------------------------
+
+
+def _workbook() -> bytes:
+    from switchoff.lib import xlsx
+
+    book = xlsx.new_workbook()
+    sheet = book.active
+    sheet.append(["UBND PHƯỜNG LƯƠNG VĂN TRI"])
+    sheet.append(["DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2025"])
+    sheet.append(["STT", "Họ tên chủ hộ", "Địa chỉ", "Thôn/Tổ", "Phân loại hộ", "Số GCN", "Năm"])
+    sheet.append([1, "Nguyễn Văn An", "Số 5", "Khối 1", "Hộ nghèo", "HN-01", 2025])
+    sheet.append([2, "Trần Văn Bình", "Số 9", "Khối 2", "Cận nghèo", "CN-02", 2025])
+    sheet.append([3, "", "Số 1", "Khối 1", "Hộ nghèo", "HN-03", 2025])
+    sheet.append([4, "Lê Thị Dung", "Số 2", "Khối 9", "hộ khá", "X", 2025])
+    sheet.append([5, "Hoàng Văn Em", "Số 3", "Khối 99", "HCN", "CN-05", "năm ngoái"])
+    return xlsx.to_bytes(book)
+
+
+@pytest.mark.django_db
+def test_the_commune_imports_its_poor_household_workbook_and_an_now_qualifies(world: World, field: Field) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from switchoff.programmes.households import check_households, commune_villages
+
+    checked = check_households(read_file(_workbook(), "ho_ngheo.xlsx"), world.ward_a, commune_villages(world.ward_a))
+    assert {(p.row, p.column, p.code) for p in checked.problems} == {
+        (6, "B", "household_head"),
+        (7, "E", "household_category"),
+        (8, "G", "household_year"),
+    }
+    upload = SimpleUploadedFile("ho_ngheo.xlsx", _workbook())
+    page = logged_in(world.reporter_a).post(
+        f"/programmes/households/{world.ward_a.pk}/", {"file": upload, "year": 2025}
+    )
+    assert page.status_code == 200
+    an = HouseholdCategory.objects.get(head_name="Nguyễn Văn An")
+    assert (an.category, an.subscriber_id, an.village_id) == ("poor", field.an.subscriber_id, world.villages_a[0].pk)
+    assert HouseholdCategory.objects.get(head_name="Trần Văn Bình").category == "near_poor"
+    assert AuditEvent.objects.filter(action="programmes.households.imported").exists()
+    programme = _programme(world, field, categories=[Category.POOR])
+    assert services.referral_create(actor=world.member_a, programme=programme, case=field.an).state == "referred"
+    assert logged_in(world.reporter_b).get(f"/programmes/households/{world.ward_a.pk}/").status_code == 404
+    assert logged_in(world.member_a).get(f"/programmes/households/{world.ward_a.pk}/").status_code in {403, 404}

@@ -35,3 +35,22 @@ def test_the_delivery_reader_never_fails_and_names_every_problem(rows: list[list
             assert problem.row >= 2
             assert problem.column in {"B", "D"}
     assert len(checked.rows) + len([p for p in checked.problems if p.row]) <= len(rows)
+
+
+HOUSEHOLD_HEADER = ["STT", "Họ tên chủ hộ", "Địa chỉ", "Thôn", "Loại hộ", "Số GCN", "Năm"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(cells, min_size=0, max_size=8), max_size=25), st.booleans())
+def test_the_household_reader_never_fails_and_names_every_problem(rows: list[list[object]], with_header: bool) -> None:
+    from switchoff.programmes.households import check_households
+    from switchoff.units.models import Unit
+
+    header: list[list[object]] = [list(HOUSEHOLD_HEADER)] if with_header else []
+    sheet = Sheet.from_rows("Sheet1", [*header, *rows])
+    checked = check_households(ReadResult(sheets=[sheet]), Unit(name="Phường X"), {"khoi 1": 1})
+    for problem in checked.problems:
+        assert problem.reason
+        if problem.code != "household_no_header":
+            assert problem.row >= 2
+            assert problem.column in {"B", "D", "E", "G"}

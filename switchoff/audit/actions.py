@@ -333,6 +333,15 @@ def _deliveries_imported(data: dict[str, Any]) -> str:
     )
 
 
+def _households_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["year"]),
+        ngettext("%(n)s household", "%(n)s households", int(data["rows"])) % {"n": _n(data["rows"])},
+        ngettext("%(n)s matched to the registry", "%(n)s matched to the registry", int(data["matched"]))
+        % {"n": _n(data["matched"])},
+    )
+
+
 def _shop(data: dict[str, Any]) -> str:
     return _parts(
         str(data["name"]),
@@ -394,6 +403,9 @@ ACTIONS: dict[str, Action] = {
     "programmes.referral.approved": _a(gettext_lazy("Referral to a support programme approved"), _programme),
     "programmes.referral.refused": _a(gettext_lazy("Referral to a support programme refused"), _programme),
     "programmes.delivery.recorded": _a(gettext_lazy("Support programme delivery recorded"), _delivery),
+    "programmes.households.imported": _a(
+        gettext_lazy("Commune's list of poor and near-poor households imported"), _households_imported
+    ),
     "programmes.deliveries.imported": _a(gettext_lazy("Operator's delivery list imported"), _deliveries_imported),
     # shops
     "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),

@@ -183,3 +183,14 @@ class DeliveryListForm(forms.Form):
         label=gettext_lazy("The list (XLSX, XLS, CSV or TXT)"),
         help_text=gettext_lazy("Columns: number, IMEI, date, store (the header's words may differ)."),
     )
+
+
+class HouseholdListForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("The commune's workbook (XLSX, XLS, CSV or TXT)"),
+        help_text=gettext_lazy(
+            "Columns: head of household, address, village, category, certificate number, year"
+            " (the header's words may differ)."
+        ),
+    )
+    year = forms.IntegerField(label=gettext_lazy("Year of the list"), min_value=2000, max_value=2100)

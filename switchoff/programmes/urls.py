@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:programme_id>/deliveries/import/", views.deliveries_import, name="deliveries_import"),
     path("cases/<int:case_id>/refer/", views.refer, name="refer"),
     path("referrals/<int:referral_id>/", views.referral, name="referral"),
+    path("households/<int:unit_id>/", views.households, name="households"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from switchoff.fieldwork.access import access_case
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.sheets import UnreadableFile, read_file
-from switchoff.people.access import can, visible_campaigns
+from switchoff.people.access import access_unit, can, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.programmes import deliveries, services
@@ -32,10 +32,19 @@ from switchoff.programmes.access import (
 )
 from switchoff.programmes.deliveries import check_deliveries
 from switchoff.programmes.eligibility import household_category, reasons_not
-from switchoff.programmes.forms import DecideForm, DeliveryForm, DeliveryListForm, ProgrammeForm, ReferForm, stock_text
+from switchoff.programmes.forms import (
+    DecideForm,
+    DeliveryForm,
+    DeliveryListForm,
+    HouseholdListForm,
+    ProgrammeForm,
+    ReferForm,
+    stock_text,
+)
+from switchoff.programmes.households import category_counts, check_households, commune_villages, households_import
 from switchoff.programmes.models import Category, Programme, Referral
 from switchoff.programmes.selectors import programme_history, programme_stock, referrals_of
-from switchoff.units.models import Unit
+from switchoff.units.models import Unit, UnitKind
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,6 +72,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
         {
             "programmes": programmes,
             "can_define": owner_units(user).exists(),
+            "communes": visible_units(user, Perm.MANAGE_FIELD).filter(
+                kind__category=UnitKind.Category.COMMUNE, valid_to__isnull=True
+            )[:50],
             "referrals": referrals_of(user)[:50],
             "today": timezone.localdate(),
         },
@@ -290,4 +302,38 @@ def deliveries_import(request: HttpRequest, programme_id: int) -> HttpResponse:
             )
     return render(
         request, "programmes/deliveries_import.html", {"programme": programme, "form": form, "result": result}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def households(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The commune's list of poor, near-poor and policy households: its counts, and its workbook imported."""
+    user = _user(request)
+    commune = access_unit(user, unit_id, Perm.MANAGE_FIELD)
+    if commune.kind.category != UnitKind.Category.COMMUNE:
+        raise Http404
+    form = HouseholdListForm(request.POST or None, request.FILES or None, initial={"year": timezone.localdate().year})
+    result, problems = None, []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            read = read_file(upload.read(), upload.name or "list")
+        except (UnreadableFile, FileRefused) as error:
+            form.add_error("file", str(getattr(error, "message", error)))
+        else:
+            checked = check_households(read, commune, commune_villages(commune))
+            problems = checked.problems
+            result = households_import(actor=user, commune=commune, checked=checked, year=form.cleaned_data["year"])
+    counts = category_counts(commune)
+    return render(
+        request,
+        "programmes/households.html",
+        {
+            "commune": commune,
+            "form": form,
+            "result": result,
+            "problems": problems,
+            "counts": [(Category(c).label, counts.get(c, 0)) for c in Category],
+        },
     )
