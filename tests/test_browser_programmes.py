@@ -6,6 +6,7 @@ delivery, and a member records a shop selling two 2G-only phones, whose verdicts
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -36,7 +37,7 @@ def field_world(transactional_db: None) -> tuple[World, Field]:
 
 
 def test_a_programme_from_definition_to_delivery_and_a_shop_inspection(
-    browser: Browser, live_server: object, field_world: tuple[World, Field]
+    browser: Browser, live_server: object, field_world: tuple[World, Field], tmp_path: Path
 ) -> None:
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -70,6 +71,22 @@ def test_a_programme_from_definition_to_delivery_and_a_shop_inspection(
     expect(desk.locator("#stock")).to_contain_text("100")
     desk.screenshot(path=str(SCREENSHOTS / "programme-detail-1366.png"), full_page=True)
     programme = Programme.objects.get()
+
+    # The commune's official imports the ward's list of poor and near-poor households.
+    from tests.test_programmes import _workbook
+
+    workbook = tmp_path / "ho_ngheo_2025.xlsx"
+    workbook.write_bytes(_workbook())
+    official = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN").new_page()
+    log_in(official, base, "reporter.a")
+    official.goto(f"{base}/programmes/")
+    official.locator("#household-lists a").first.click()
+    official.locator("#id_file").set_input_files(str(workbook))
+    official.locator("#households-form button").click()
+    expect(official.locator("#import-result")).to_contain_text("Đã nhập 2 hộ")
+    expect(official.locator("#import-problems")).to_contain_text("Họ tên chủ hộ đang để trống")
+    expect(official.locator("#category-counts")).to_contain_text("Hộ nghèo: 1")
+    official.screenshot(path=str(SCREENSHOTS / "programme-households-import-1366.png"), full_page=True)
 
     # The member, on their phone, refers An from An's case.
     phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()

@@ -459,6 +459,9 @@ def test_the_commune_imports_its_poor_household_workbook_and_an_now_qualifies(wo
     an = HouseholdCategory.objects.get(head_name="Nguyễn Văn An")
     assert (an.category, an.subscriber_id, an.village_id) == ("poor", field.an.subscriber_id, world.villages_a[0].pk)
     assert HouseholdCategory.objects.get(head_name="Trần Văn Bình").category == "near_poor"
+    again = SimpleUploadedFile("ho_ngheo.xlsx", _workbook())
+    logged_in(world.reporter_a).post(f"/programmes/households/{world.ward_a.pk}/", {"file": again, "year": 2026})
+    assert HouseholdCategory.objects.count() == 2  # the 2025 list replaced, not doubled
     assert AuditEvent.objects.filter(action="programmes.households.imported").exists()
     programme = _programme(world, field, categories=[Category.POOR])
     assert services.referral_create(actor=world.member_a, programme=programme, case=field.an).state == "referred"

@@ -150,7 +150,9 @@ def households_import(*, actor: User, commune: Unit, checked: HouseholdCheck, ye
         unit__rollup_path__startswith=commune.rollup_path, search_name__in=names, status=Subscriber.Status.LISTED
     ).values_list("pk", "search_name", "household_id"):
         found.setdefault(name, []).append((subscriber_pk, household_pk))
-    HouseholdCategory.objects.filter(unit=commune, year=year).delete()
+    # The rows' own years (a list imported again replaces itself), or the year given for rows without one.
+    years = {r.year or year for r in checked.rows} or {year}
+    HouseholdCategory.objects.filter(unit=commune, year__in=years).delete()
     result = HouseholdImport()
     rows = []
     for r in checked.rows:
