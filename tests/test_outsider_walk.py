@@ -216,12 +216,14 @@ API_GUARDED = {
     ("POST", "/api/v1/programmes/{programme_id}/referrals"),
     ("POST", "/api/v1/programmes/{programme_id}/deliveries"),
     ("POST", "/api/v1/programmes/referrals/{referral_id}/decision"),
+    ("POST", "/api/v1/shops/{shop_id}/inspections"),
 }
 API_SCOPED = {
     ("GET", "/api/v1/units/"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/campaigns/"),
     ("GET", "/api/v1/programmes/"),
+    ("GET", "/api/v1/shops/"),
 }
 # Any token: answered from the device table alone, nothing of any unit (checked below).
 API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
@@ -241,6 +243,7 @@ API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
     "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
     "/api/v1/programmes/{programme_id}/deliveries": {"number": "0868123456", "delivered_on": "2024-09-01"},
     "/api/v1/programmes/referrals/{referral_id}/decision": {"approve": True},
+    "/api/v1/shops/{shop_id}/inspections": {"inspected_on": "2024-09-01", "informed": True},
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
         "operator_id": 1,
@@ -268,6 +271,7 @@ def api_url(path: str, w: Any) -> str:
         .replace("{imei}", "868123456789012")
         .replace("{programme_id}", str(getattr(w, "programme_a", w).pk))
         .replace("{referral_id}", str(getattr(w, "referral_a", w).pk))
+        .replace("{shop_id}", str(getattr(w, "shop_a", w).pk))
         + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 
@@ -518,6 +522,7 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
     campaigns = client.get("/api/v1/campaigns/").json()
     assert world.campaign_b.pk not in {c["id"] for c in campaigns}
     assert world.programme_a.pk not in {p["id"] for p in client.get("/api/v1/programmes/").json()}
+    assert world.shop_a.pk not in {s["id"] for s in client.get("/api/v1/shops/").json()}
     listed = client.get("/api/v1/units/", {"limit": 500}).json()["items"]
     assert listed, "the outsider sees their own ward"
     assert world.ward_a.pk not in {u["id"] for u in listed}

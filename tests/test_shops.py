@@ -125,3 +125,23 @@ def test_a_member_records_an_inspection_with_a_scan_on_the_page_and_the_scan_vie
     assert client.get(f"/shops/inspections/{inspection.pk}/commitment/").status_code == 200
     assert AuditEvent.objects.filter(action="shops.commitment.viewed").count() == 1
     assert logged_in(world.reporter_b).get(f"/shops/inspections/{inspection.pk}/commitment/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_inspection_through_the_api_answers_each_verdict(world: World, devices: None) -> None:
+    from django.test import Client
+
+    from switchoff.people.services import api_token_create
+
+    shop = _shop(world)
+    _token, raw = api_token_create(user=world.reporter_a, name="app")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    body = {"inspected_on": timezone.localdate().isoformat(), "informed": True,
+            "phones": [imei_of("35000001"), imei_of("35000004")], "key": str(uuid.uuid4())}  # fmt: skip
+    answer = client.post(f"/api/v1/shops/{shop.pk}/inspections", body, content_type="application/json")
+    assert answer.status_code == 201
+    assert [i["verdict"] for i in answer.json()["items"]] == ["stops", "fine"]
+    again = client.post(f"/api/v1/shops/{shop.pk}/inspections", body, content_type="application/json")
+    assert again.json()["id"] == answer.json()["id"]
+    listed = client.get("/api/v1/shops/", {"which": "non_compliant"}).json()
+    assert [s["id"] for s in listed] == [shop.pk]

@@ -141,6 +141,7 @@ from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.programmes.api import router as programmes_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
+from switchoff.shops.api import router as shops_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
@@ -151,6 +152,7 @@ api.add_router("/registry", subscribers_router, tags=["2G-only subscriber regist
 api.add_router("/devices", devices_router, tags=["device check"])
 api.add_router("/field", field_router, tags=["field"])
 api.add_router("/programmes", programmes_router, tags=["support programmes"])
+api.add_router("/shops", shops_router, tags=["phone shops"])
 
 
 @api.exception_handler(DeviceRevoked)
