@@ -44,6 +44,7 @@ from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
+from switchoff.privacy.models import PersonRequest
 from switchoff.programmes.models import Programme, Referral
 from switchoff.shops.models import Inspection, Shop
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
@@ -120,6 +121,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "referral_id": [*Referral.objects.order_by("pk").values_list("pk", flat=True)[:3], 10**9],
         "shop_id": [*Shop.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
         "inspection_id": [*Inspection.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        # A person's request looked up by this person, and one that is not theirs.
+        "request_id": [*PersonRequest.objects.filter(by=user).values_list("pk", flat=True)[:1], 10**9],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:

@@ -42,6 +42,10 @@ class Perm(models.TextChoices):
     MANAGE_PROGRAMMES = "programmes.manage", _("Define support programmes (phones, tariffs, cash) and their stock")
     APPROVE_SUPPORT = "programmes.approve", _("Approve referrals to support programmes and record deliveries")
     INSPECT_SHOPS = "shops.inspect", _("Register phone shops and record their inspections")
+    ANSWER_REQUESTS = (
+        "privacy.requests",
+        _("Answer a person's request about their data: what is held, a correction, an erasure (each logged)"),
+    )
 
 
 _ALL = set(Perm)
