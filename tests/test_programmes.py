@@ -467,3 +467,22 @@ def test_the_commune_imports_its_poor_household_workbook_and_an_now_qualifies(wo
     assert services.referral_create(actor=world.member_a, programme=programme, case=field.an).state == "referred"
     assert logged_in(world.reporter_b).get(f"/programmes/households/{world.ward_a.pk}/").status_code == 404
     assert logged_in(world.member_a).get(f"/programmes/households/{world.ward_a.pk}/").status_code in {403, 404}
+
+
+@pytest.mark.django_db
+def test_erasing_a_persons_data_clears_their_referral_and_delivery_but_keeps_the_household_delivered(
+    world: World, field: Field
+) -> None:
+    from switchoff.privacy.erasure import erase_scope
+    from switchoff.privacy.registry import Scope
+
+    programme = _programme(world, field)
+    referral = services.referral_create(actor=world.member_a, programme=programme, case=field.an, note="Hộ neo đơn")
+    services.referral_decide(actor=world.operator_staff, referral=referral, approve=True)
+    delivery = _deliver(world, referral)
+    erase_scope(Scope(subscriber_ids=frozenset({field.an.subscriber_id or 0}), case_ids=frozenset({field.an.pk})))
+    delivery.refresh_from_db()
+    referral.refresh_from_db()
+    assert (referral.note, delivery.imei, delivery.place) == ("", "", "")
+    with pytest.raises(services.NotEligible):  # still delivered once to this household
+        services.referral_create(actor=world.member_a, programme=programme, case=field.an)
