@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "switchoff.devices",
     "switchoff.fieldwork",
     "switchoff.fieldapp",
+    "switchoff.programmes",
+    "switchoff.shops",
     "switchoff.privacy",
     "switchoff.web",
     "switchoff.demo",

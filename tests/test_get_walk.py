@@ -45,6 +45,8 @@ from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
 from switchoff.privacy.models import PersonRequest
+from switchoff.programmes.models import Programme, Referral
+from switchoff.shops.models import Inspection, Shop
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import World, logged_in
@@ -59,6 +61,7 @@ DISCLOSURE_ACTIONS = {
     "units.commune.workbook_exported",
     "fieldwork.cases.downloaded",
     "fieldwork.photo.viewed",
+    "shops.commitment.viewed",
 }
 # Bookkeeping of the credential itself, like the session's expiry (kept apart from the data).
 IGNORED_FIELDS = {("ApiToken", "last_used_at")}
@@ -114,6 +117,10 @@ def _page_urls(user: User) -> Iterator[str]:
         # The demo's photo, and one that does not exist.
         "photo_id": [*VisitPhoto.objects.values_list("pk", flat=True)[:1], uuid.uuid4()],
         "action": ["accept"],
+        "programme_id": [*Programme.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        "referral_id": [*Referral.objects.order_by("pk").values_list("pk", flat=True)[:3], 10**9],
+        "shop_id": [*Shop.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        "inspection_id": [*Inspection.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
         # A person's request looked up by this person, and one that is not theirs.
         "request_id": [*PersonRequest.objects.filter(by=user).values_list("pk", flat=True)[:1], 10**9],
     }

@@ -147,7 +147,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 from switchoff.devices.api import router as devices_router  # noqa: E402
 from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
+from switchoff.programmes.api import router as programmes_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
+from switchoff.shops.api import router as shops_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
@@ -157,6 +159,8 @@ api.add_router("/campaigns", reports_router, tags=["campaigns and reports"])
 api.add_router("/registry", subscribers_router, tags=["2G-only subscriber registry"])
 api.add_router("/devices", devices_router, tags=["device check"])
 api.add_router("/field", field_router, tags=["field"])
+api.add_router("/programmes", programmes_router, tags=["support programmes"])
+api.add_router("/shops", shops_router, tags=["phone shops"])
 
 
 @api.exception_handler(DeviceRevoked)
