@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "switchoff.subscribers",
     "switchoff.devices",
     "switchoff.fieldwork",
+    "switchoff.banners",
     "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
@@ -380,6 +381,12 @@ for _vendor in ("postgresql", "sqlite3"):
 STORAGES["photos"] = {
     "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
     "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
+}
+# Photos of banners and posters hung (switchoff/banners): private too, apart from the visits' photos, whose
+# sweep of orphans knows only its own rows.
+STORAGES["banners"] = {
+    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "private" / "banners"), "allow_overwrite": True},
 }
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).
 STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))

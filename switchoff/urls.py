@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("device/", include("switchoff.devices.urls")),
     path("fieldwork/", include("switchoff.fieldwork.urls")),
     path("field/", include("switchoff.fieldapp.urls")),
+    path("banners/", include("switchoff.banners.urls")),
     path("api/v1/", api.urls),
 ]
 

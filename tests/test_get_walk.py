@@ -35,6 +35,7 @@ from PIL import Image
 
 from switchoff.api.root import api
 from switchoff.audit.models import AuditEvent
+from switchoff.banners.models import Placement
 from switchoff.campaigns.models import Campaign
 from switchoff.demo.services import load_demo
 from switchoff.fieldwork.access import visible_cases
@@ -113,6 +114,8 @@ def _page_urls(user: User) -> Iterator[str]:
         # The demo's photo, and one that does not exist.
         "photo_id": [*VisitPhoto.objects.values_list("pk", flat=True)[:1], uuid.uuid4()],
         "action": ["accept"],
+        # The demo's banners, and a placement that does not exist.
+        "placement_id": [*Placement.objects.order_by("pk").values_list("pk", flat=True)[:1], uuid.uuid4()],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:

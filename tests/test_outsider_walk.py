@@ -23,6 +23,7 @@ from switchoff.people.services import api_token_create
 from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
+    from switchoff.banners.models import Placement
     from switchoff.campaigns.models import Campaign
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
     from switchoff.reports.models import Activity
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         case_a: Case
         device_a: FieldDevice
         photo_a: VisitPhoto
+        placement_a: Placement
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -108,6 +110,10 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         lambda w: {"person_id": w.reporter_a.pk, "membership_id": w.reporter_a.memberships.get().pk},
     ),
     "people:token_revoke": ("post", lambda w: {"token_id": ApiToken.objects.get(user=w.reporter_a).pk}),
+    "banners:unit": ("get", _unit_target(lambda w: w.ward_a)),
+    "banners:record": ("post", _unit_target(lambda w: w.committee_a)),
+    "banners:take_down": ("post", lambda w: {"placement_id": w.placement_a.pk}),
+    "banners:photo": ("get", lambda w: {"placement_id": w.placement_a.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
@@ -208,6 +214,11 @@ API_FIELD = {
     ("POST", "/api/v1/field/visits/{visit_id}/photos"),
     # Only with a revoked phone's token; its visits go nowhere but to its leader's page (tests/test_field_sync.py).
     ("POST", "/api/v1/field/revoked/visits"),
+    # Banners and posters the member's teams hung (tests/test_banners.py walks them as another team's member).
+    ("GET", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners/{placement_id}/photo"),
+    ("POST", "/api/v1/field/banners/{placement_id}/take-down"),
 }
 API_BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
@@ -288,6 +299,7 @@ def walk(world: World) -> Any:
     case_a = Case.objects.get(subscriber=subscriber_a)
     device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     photo_a = _photo_of_a_visit(world, case_a)
+    placement_a = _placement_of_ward_a(world, campaign)
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -305,7 +317,25 @@ def walk(world: World) -> Any:
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
         upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
+        placement_a=placement_a,
     )  # fmt: skip
+
+
+def _placement_of_ward_a(world: World, campaign: Any) -> Any:
+    """Ward A's committee's banners in Khối 1, with their photo."""
+    import io
+
+    from PIL import Image
+
+    from switchoff.banners.services import PlacementInput, placement_record_from_page
+
+    content = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(content, "JPEG")
+    data = PlacementInput(id=uuid.uuid4(), kind="bang_ron", quantity=2, place_id=world.villages_a[0].pk,
+                          start=datetime.date(2024, 8, 5))  # fmt: skip
+    return placement_record_from_page(
+        actor=world.reporter_a, campaign=campaign, unit=world.committee_a, data=data, photo=content.getvalue()
+    ).placement
 
 
 def _photo_of_a_visit(world: World, case: Any) -> Any:

@@ -317,6 +317,11 @@ def _team_member(data: dict[str, Any]) -> str:
     return f"{data['person']} ({Role(data['role']).label})"
 
 
+def _placement(data: dict[str, Any]) -> str:
+    kinds = dict(apps.get_model("banners", "Placement").Kind.choices)
+    return _("%(n)s × %(kind)s") % {"n": _n(data["quantity"]), "kind": kinds.get(data["kind"], data["kind"])}
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -350,6 +355,9 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
     "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
     "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "banners.placement.recorded": _a(gettext_lazy("Banners or posters recorded as hung"), _placement),
+    "banners.placement.taken_down": _a(gettext_lazy("Banners or posters checked off as taken down"), _placement),
+    "banners.photo.added": _a(gettext_lazy("Photo of banners or posters kept")),
     "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
     "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
