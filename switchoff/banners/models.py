@@ -32,7 +32,7 @@ class Placement(models.Model):
     class Kind(models.TextChoices):
         CLOTH_BANNER = "bang_ron", _("Cloth banner (băng rôn)")
         STREAMER = "phuon", _("Streamer (phướn)")
-        BANNER = "banner", _("Banner")
+        BANNER = "banner", _("Vinyl banner")
         BILLBOARD = "pano", _("Billboard (pano)")
         POSTER = "ap_phich", _("Poster (áp phích)")
 
