@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "switchoff.devices",
     "switchoff.fieldwork",
     "switchoff.banners",
+    "switchoff.library",
     "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
@@ -388,6 +389,14 @@ STORAGES["banners"] = {
     "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
     "OPTIONS": {"location": str(VAR_DIR / "private" / "banners"), "allow_overwrite": True},
 }
+# The campaign's content library (switchoff/library): private, downloaded through a checked view that records who.
+STORAGES["library"] = {
+    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "private" / "library"), "allow_overwrite": True},
+}
+# Words (Vietnamese syllables) a minute read on the loudspeakers at a normal broadcast pace.
+LIBRARY_READING_WPM = env_int("LIBRARY_READING_WPM", 160)
+LIBRARY_UPLOAD_MAX_BYTES = env_int("LIBRARY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).
 STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
 

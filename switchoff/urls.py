@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("fieldwork/", include("switchoff.fieldwork.urls")),
     path("field/", include("switchoff.fieldapp.urls")),
     path("banners/", include("switchoff.banners.urls")),
+    path("library/", include("switchoff.library.urls")),
     path("api/v1/", api.urls),
 ]
 

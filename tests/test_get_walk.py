@@ -41,6 +41,7 @@ from switchoff.demo.services import load_demo
 from switchoff.fieldwork.access import visible_cases
 from switchoff.fieldwork.models import Case, FieldDevice, Visit, VisitPhoto
 from switchoff.fieldwork.services import device_enrol, visit_photo_add
+from switchoff.library.models import Material, MaterialVersion
 from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
@@ -116,6 +117,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "action": ["accept"],
         # The demo's banners, and a placement that does not exist.
         "placement_id": [*Placement.objects.order_by("pk").values_list("pk", flat=True)[:1], uuid.uuid4()],
+        "material_id": [*Material.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
+        "version_id": [*MaterialVersion.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:

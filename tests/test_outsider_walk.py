@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from switchoff.banners.models import Placement
     from switchoff.campaigns.models import Campaign
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
+    from switchoff.library.models import Material
     from switchoff.reports.models import Activity
     from switchoff.subscribers.models import ImportJob, Subscriber
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         device_a: FieldDevice
         photo_a: VisitPhoto
         placement_a: Placement
+        material_a: Material
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -114,6 +116,12 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "banners:record": ("post", _unit_target(lambda w: w.committee_a)),
     "banners:take_down": ("post", lambda w: {"placement_id": w.placement_a.pk}),
     "banners:photo": ("get", lambda w: {"placement_id": w.placement_a.pk}),
+    # The library of the campaign only ward A's area runs.
+    "library:list": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:new": ("post", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:material": ("get", lambda w: {"material_id": w.material_a.pk}),
+    "library:remind": ("post", lambda w: {"material_id": w.material_a.pk}),
+    "library:download": ("post", lambda w: {"version_id": w.material_a.versions.get().pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
@@ -300,6 +308,7 @@ def walk(world: World) -> Any:
     device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     photo_a = _photo_of_a_visit(world, case_a)
     placement_a = _placement_of_ward_a(world, campaign)
+    material_a = _material_of_ward_a(world, campaign_b)
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -317,7 +326,7 @@ def walk(world: World) -> Any:
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
         upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
-        placement_a=placement_a,
+        placement_a=placement_a, material_a=material_a,
     )  # fmt: skip
 
 
@@ -336,6 +345,14 @@ def _placement_of_ward_a(world: World, campaign: Any) -> Any:
     return placement_record_from_page(
         actor=world.reporter_a, campaign=campaign, unit=world.committee_a, data=data, photo=content.getvalue()
     ).placement
+
+
+def _material_of_ward_a(world: World, campaign: Any) -> Any:
+    """A script in the library of the campaign only ward A's area runs."""
+    from switchoff.library.services import VersionInput, material_create
+
+    return material_create(actor=world.admin, campaign=campaign, title="Bài phát thanh", kind="script", forms=[],
+                           first=VersionInput(dated=datetime.date(2024, 8, 1), text="Thông báo."))  # fmt: skip
 
 
 def _photo_of_a_visit(world: World, case: Any) -> Any:

@@ -322,6 +322,10 @@ def _placement(data: dict[str, Any]) -> str:
     return _("%(n)s × %(kind)s") % {"n": _n(data["quantity"]), "kind": kinds.get(data["kind"], data["kind"])}
 
 
+def _material(data: dict[str, Any]) -> str:
+    return _("%(title)s, version %(n)s") % {"title": data["title"], "n": data["version"]}
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -358,6 +362,10 @@ ACTIONS: dict[str, Action] = {
     "banners.placement.recorded": _a(gettext_lazy("Banners or posters recorded as hung"), _placement),
     "banners.placement.taken_down": _a(gettext_lazy("Banners or posters checked off as taken down"), _placement),
     "banners.photo.added": _a(gettext_lazy("Photo of banners or posters kept")),
+    "library.material.created": _a(gettext_lazy("Material added to the content library"), _material),
+    "library.version.added": _a(gettext_lazy("New version of a material"), _material),
+    "library.version.downloaded": _a(gettext_lazy("Material downloaded"), _material),
+    "library.material.reminded": _a(gettext_lazy("Units reminded to download a material"), _material),
     "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
     "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
