@@ -32,8 +32,9 @@ def squash_counts_often() -> None:
 
 @db_periodic_task(crontab(minute="17"))
 def expire_stored_uploads() -> None:
-    """Remove uploaded lists never imported, and the checks, cleaned rows and problems saved beside them."""
-    expire_uploads("subscribers", older_than=datetime.timedelta(hours=settings.UPLOAD_KEEP_HOURS))
+    """Remove uploads never confirmed (lists, villages workbooks, activity sheets, device tables), and the checks,
+    cleaned rows and problems saved beside them."""
+    expire_uploads(older_than=datetime.timedelta(hours=settings.UPLOAD_KEEP_HOURS))
 
 
 @db_periodic_task(crontab(minute="43"))

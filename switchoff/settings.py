@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.lib.env import env_bool, env_float, env_int, env_list, env_str
+from switchoff.lib.s3config import s3_storages
 from switchoff.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -340,15 +341,19 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # workers' heartbeats) and the queue: a file cache and an SQLite queue under SWITCHOFF_VAR_DIR are one machine's.
 # A deployment that is one machine says so with SWITCHOFF_SINGLE_MACHINE=1.
 SINGLE_MACHINE = env_bool("SWITCHOFF_SINGLE_MACHINE", False)
+# The S3-compatible bucket of the named storages (below, after the photos' folder): none, the folders.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
 if PRODUCTION and not SINGLE_MACHINE:
-    # What several machines need, each with the variable that provides it. (The storage half of issue 24 adds
-    # the object storage settings here.)
-    _missing_shared = [name for name, value in [("REDIS_URL", REDIS_URL)] if not value]
+    # What several machines need, each with the variable that provides it.
+    _missing_shared = [
+        name for name, value in [("REDIS_URL", REDIS_URL), ("STORAGE_S3_BUCKET", STORAGE_S3_BUCKET)] if not value
+    ]
     if _missing_shared:
         raise ImproperlyConfigured(
-            f"{' and '.join(_missing_shared)} is required in production (SWITCHOFF_ENV=production): app servers "
-            "and workers on several machines share the cache and the queue through it. If this deployment is one "
-            "machine only, set SWITCHOFF_SINGLE_MACHINE=1 to keep them in files under SWITCHOFF_VAR_DIR."
+            f"{' and '.join(_missing_shared)} {'is' if len(_missing_shared) == 1 else 'are'} required in production "
+            "(SWITCHOFF_ENV=production): app servers and workers on several machines share the cache and the "
+            "queue through Redis, and the files through an S3-compatible bucket. If this deployment is one machine "
+            "only, set SWITCHOFF_SINGLE_MACHINE=1 to keep them in files under SWITCHOFF_VAR_DIR."
         )
 
 # Connections that last. One kept between requests (DB_CONN_MAX_AGE) is checked before it is reused, so a
@@ -377,23 +382,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 for _vendor in ("postgresql", "sqlite3"):
     if DATABASES["default"]["ENGINE"] == f"django.db.backends.{_vendor}":
         DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_vendor}"
-# Visits' photos are a named storage too (still the private folder FIELD_PHOTO_DIR, served by no URL), so that the
-# health check and the backups (deploy/backup.sh) reach them through the storage API like every other file.
-STORAGES["photos"] = {
-    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
-    "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
-}
-# Photos of banners and posters hung (switchoff/banners): private too, apart from the visits' photos, whose
-# sweep of orphans knows only its own rows.
-STORAGES["banners"] = {
-    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
-    "OPTIONS": {"location": str(VAR_DIR / "private" / "banners"), "allow_overwrite": True},
-}
-# The campaign's content library (switchoff/library): private, downloaded through a checked view that records who.
-STORAGES["library"] = {
-    "BACKEND": "switchoff.fieldwork.models.PrivateStorage",
-    "OPTIONS": {"location": str(VAR_DIR / "private" / "library"), "allow_overwrite": True},
-}
+# Files: every one through a named storage (switchoff/lib/storage.py), so that any machine reads what another
+# wrote. "default": activity evidence; "uploads": files kept between a check and its confirmation (lists, villages
+# workbooks, activity sheets, device tables) with the checks, cleaned rows and problems saved beside them;
+# "photos": visits' photos, "banners": banners' photos, "library": the content library, served by no URL. Folders
+# under SWITCHOFF_VAR_DIR by default (one machine); with STORAGE_S3_BUCKET, one S3-compatible bucket (MinIO,
+# Garage, SeaweedFS, AWS S3...) with a prefix per storage.
+if STORAGE_S3_BUCKET:
+    STORAGES.update(
+        s3_storages(
+            bucket=STORAGE_S3_BUCKET,
+            endpoint_url=env_str("STORAGE_S3_ENDPOINT_URL", ""),
+            access_key=env_str("STORAGE_S3_ACCESS_KEY", ""),
+            secret_key=env_str("STORAGE_S3_SECRET_KEY", ""),
+            region=env_str("STORAGE_S3_REGION", ""),
+            addressing_style=env_str("STORAGE_S3_ADDRESSING_STYLE", "path"),
+        )
+    )
+else:
+    STORAGES["uploads"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "imports"), "allow_overwrite": True},
+    }
+    STORAGES["photos"] = {
+        "BACKEND": "switchoff.lib.storage.PrivateStorage",
+        "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
+    }
+    # Photos of banners hung (switchoff/banners) and the campaign's content library (switchoff/library): private
+    # too, each apart (the visits' photos' sweep of orphans knows only its own rows).
+    for _alias in ("banners", "library"):
+        STORAGES[_alias] = {
+            "BACKEND": "switchoff.lib.storage.PrivateStorage",
+            "OPTIONS": {"location": str(VAR_DIR / "private" / _alias), "allow_overwrite": True},
+        }
 # Words (Vietnamese syllables) a minute read on the loudspeakers at a normal broadcast pace.
 LIBRARY_READING_WPM = env_int("LIBRARY_READING_WPM", 160)
 LIBRARY_UPLOAD_MAX_BYTES = env_int("LIBRARY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)

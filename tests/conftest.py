@@ -38,6 +38,7 @@ from switchoff.people.roles import Role
 from switchoff.units.kinds import ensure_default_kinds
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create, unit_merge
+from tests.s3 import s3_bucket, s3_server  # noqa: F401  # fixtures: the S3-compatible server of the tests
 
 # Property tests check what is parsed, not how fast: no per-example deadline (the first example
 # loads phonenumbers' metadata, which takes long on a busy machine with browser tests running).

@@ -115,15 +115,17 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
     seen: set[int] = set()
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not page.locator("#check-summary").count():
-        bar = page.locator("progress")
-        if bar.count():
-            value = bar.get_attribute("value")
-            if value is not None and value.isdigit():
-                seen.add(int(value))
-                if 0 < int(value) < 100:
-                    rate = page.locator("#job-card").text_content() or ""
-                    assert "dòng/giây" in rate and "còn khoảng" in rate, rate  # the rate and the time left
-                    page.screenshot(path=str(SCREENSHOTS / "registry-checking-1366.png"))
+        # The bar and the card's text read in one go: the page's polling may swap the card out in between.
+        state = page.evaluate(
+            "() => { const bar = document.querySelector('progress'), card = document.querySelector('#job-card');"
+            " return bar && card ? [bar.getAttribute('value'), card.textContent] : null; }"
+        )
+        if state is not None and state[0] is not None and state[0].isdigit():
+            value, rate = int(state[0]), state[1] or ""
+            seen.add(value)
+            if 0 < value < 100:
+                assert "dòng/giây" in rate and "còn khoảng" in rate, rate  # the rate and the time left
+                page.screenshot(path=str(SCREENSHOTS / "registry-checking-1366.png"))
         page.wait_for_timeout(150)
     assert any(0 < value < 100 for value in seen), seen
     summary = page.locator("#check-summary")

@@ -306,26 +306,32 @@ def test_the_seen_numbers_take_a_bit_each_and_find_the_first_row_of_a_duplicate(
 def test_stored_uploads_and_what_their_checks_saved_expire(world: World, settings: Any) -> None:
     import os
 
-    from switchoff.lib.uploads import expire_uploads
+    from django.core.files.base import ContentFile
+
+    from switchoff.lib.uploads import expire_uploads, problems_name, rows_name, upload_storage
     from switchoff.schedule import expire_stored_uploads
 
     old, recent = make_job(world, big_list()), make_job(world, big_list())
     owner = jobs.owner_key(world.operator.pk, world.province.pk)
-    paths = {}
+    storage = upload_storage()
+    names = {}
     for job in (old, recent):
         stored = find_upload("subscribers", owner, job.upload_id)
         assert stored is not None
-        rows, problems = jobs.job_files(stored)
-        rows.write_bytes(b"rows")
-        problems.write_text("[]\n")
-        paths[job.pk] = [stored, rows, problems]
+        storage.save(rows_name(stored), ContentFile(b"rows"))
+        storage.save(problems_name(stored), ContentFile(b"[]\n"))
+        names[job.pk] = [stored, rows_name(stored), problems_name(stored)]
+    # The small files kept between a check and its confirmation expire too, never confirmed or not yet.
+    for kind in ("units", "activities", "devices"):
+        names[old.pk].append(store_upload(kind, 7, SimpleUploadedFile("sheet.xlsx", b"PK"))[1])
+        names[recent.pk].append(store_upload(kind, 7, SimpleUploadedFile("sheet.xlsx", b"PK"))[1])
     week_ago = time.time() - 8 * 24 * 3600
-    for path in paths[old.pk]:
-        os.utime(path, (week_ago, week_ago))
+    for name in names[old.pk]:
+        os.utime(storage.path(name), (week_ago, week_ago))
     settings.UPLOAD_KEEP_HOURS = 24 * 7
     expire_stored_uploads.call_local()
-    assert not any(path.exists() for path in paths[old.pk])
-    assert all(path.exists() for path in paths[recent.pk])
+    assert not any(storage.exists(name) for name in names[old.pk])
+    assert all(storage.exists(name) for name in names[recent.pk])
     jobs.run_job(old.pk)  # confirmed after its file expired: it says so
     old.refresh_from_db()
     assert (old.status, old.message) == (ImportJob.Status.FAILED, "file_gone")

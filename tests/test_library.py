@@ -3,6 +3,7 @@ who, the coordinator sees who has not taken the current version and reminds them
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from switchoff.library.models import Material, MaterialDownload, MaterialVersion
 from switchoff.reports.models import Notification
 from tests.conftest import World, logged_in
 from tests.reporting import make_campaign
+from tests.s3 import Bucket, files_under, machine
 
 # 320 words: two minutes on the loudspeakers at 160 words a minute.
 SCRIPT = ("Thông báo dừng công nghệ di động 2G từ ngày 16 tháng 9 năm 2024 tỉnh. " * 20).strip()
@@ -130,3 +132,43 @@ def test_another_campaigns_unit_sees_nothing(world: World, campaign: Campaign) -
     assert other.get(f"/library/materials/{material.pk}/").status_code == 404
     assert other.post(f"/library/versions/{version.pk}/download/").status_code == 404
     assert not MaterialDownload.objects.exists()
+
+
+def test_files_written_on_one_machine_are_read_on_another_from_the_bucket(
+    world: World, campaign: Campaign, s3_bucket: Bucket, tmp_path: Path
+) -> None:
+    """A library file and a banner's photo go to the S3-compatible store, each under its own private prefix."""
+    import datetime
+    import io
+    import uuid
+
+    from PIL import Image
+
+    from switchoff.banners.services import PlacementInput, placement_record_from_page
+
+    leaflet = SimpleUploadedFile("to-roi.pdf", b"%PDF-1.4 to roi", content_type="application/pdf")
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(image, "JPEG")
+    with machine(s3_bucket, tmp_path / "a"):
+        material = add_script(world, campaign)
+        coordinator = logged_in(world.coordinator)
+        assert coordinator.post(f"/library/materials/{material.pk}/", {"dated": "2024-08-20", "text": SCRIPT,
+                                                                       "file": leaflet}).status_code == 302  # fmt: skip
+        placement = placement_record_from_page(
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a,
+            data=PlacementInput(id=uuid.uuid4(), kind="pano", quantity=1, place_id=world.ward_a.pk,
+                                start=datetime.date(2024, 9, 1)),
+            photo=image.getvalue(),
+        ).placement  # fmt: skip
+        assert placement is not None
+    with machine(s3_bucket, tmp_path / "b"):
+        version = MaterialVersion.objects.get(number=2)
+        got = logged_in(world.reporter_b).post(f"/library/versions/{version.pk}/download/")
+        assert b"".join(got.streaming_content) == b"%PDF-1.4 to roi"  # type: ignore[attr-defined]
+        shown = logged_in(world.reporter_a).get(f"/banners/{placement.pk}/photo/")
+        assert b"".join(shown.streaming_content)[:2] == b"\xff\xd8"  # type: ignore[attr-defined]
+        with pytest.raises(ValueError, match="no public URL"):
+            version.file.url  # noqa: B018
+    assert s3_bucket.keys("library/") == [f"library/{version.file.name}"]
+    assert s3_bucket.keys("banners/") == [f"banners/{placement.photo.name}"]
+    assert files_under(tmp_path) == []

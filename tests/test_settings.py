@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     hidden = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "SWITCHOFF_SINGLE_MACHINE", "LOG_FORMAT"}
-    clean = {k: v for k, v in os.environ.items() if k not in hidden}
+    clean = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith("STORAGE_S3_")}
     return subprocess.run(
         [
             sys.executable,
@@ -53,16 +53,28 @@ def production(tmp_path: Path, **more: str) -> dict[str, str]:
     }
 
 
+SHARED = {"REDIS_URL": "redis://127.0.0.1:6379/8", "STORAGE_S3_BUCKET": "switchoff"}
+
+
 def test_production_with_its_variables_starts(tmp_path: Path) -> None:
-    result = start(production(tmp_path, REDIS_URL="redis://127.0.0.1:6379/8"))
+    result = start(production(tmp_path, **SHARED))
     assert result.returncode == 0, result.stderr
 
 
 def test_production_without_redis_refuses_to_start_naming_the_variable(tmp_path: Path) -> None:
-    result = start(production(tmp_path))
+    result = start(production(tmp_path, STORAGE_S3_BUCKET="switchoff"))
     assert result.returncode != 0
     assert "REDIS_URL is required in production" in result.stderr
     assert "SWITCHOFF_SINGLE_MACHINE=1" in result.stderr
+
+
+def test_production_without_object_storage_refuses_to_start_naming_the_variable(tmp_path: Path) -> None:
+    result = start(production(tmp_path, REDIS_URL="redis://127.0.0.1:6379/8"))
+    assert result.returncode != 0
+    assert "STORAGE_S3_BUCKET is required in production" in result.stderr
+    assert "SWITCHOFF_SINGLE_MACHINE=1" in result.stderr
+    neither = start(production(tmp_path))
+    assert "REDIS_URL and STORAGE_S3_BUCKET are required in production" in neither.stderr
 
 
 def test_production_on_one_machine_says_so_and_starts_without_redis(tmp_path: Path) -> None:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.storage import NamedStorage
+
 EXPIRING_DAYS = 7  # a placement whose last day is this close is listed as expiring
 
 
+BANNERS = NamedStorage("banners")  # settings.STORAGES: a private folder or the bucket's "banners/", no URL
+
+
 def banner_storage() -> Storage:
-    return storages["banners"]  # settings.STORAGES: a private folder, served by no URL
+    return BANNERS  # type: ignore[return-value]  # a lazy Storage
 
 
 def banner_photo_path(placement: Placement, _filename: str) -> str:

@@ -246,4 +246,5 @@ def placement_record_from_page(
     result = placement_record(actor=actor, campaign=campaign, unit=unit, data=data)
     if photo is not None and result.placement is not None:
         placement_photo_add(actor=actor, placement=result.placement, content=photo)
+        result.placement.refresh_from_db(fields=["photo", "photo_digest"])
     return result

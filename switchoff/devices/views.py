@@ -35,7 +35,7 @@ from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.sheets import column_letter, read_file
 from switchoff.lib.throttle import hit
-from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
 from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -150,12 +150,13 @@ def import_table(request: HttpRequest) -> HttpResponse:
         return render(request, "devices/import.html", context)
     chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if request.POST.get(f"map-{n}", "").isdigit()}
     try:
-        checked = check_table(read_file(stored.read_bytes(), file_name), columns=chosen or None)
+        checked = check_table(read_file(read_upload(stored), file_name), columns=chosen or None)
     except (FileRefused, NoTacColumn) as exc:
         messages.error(request, exc.message)
         return render(request, "devices/import.html", context)
     if request.POST.get("confirm") and checked.rows:
         result = devices_import(actor=user, checked=checked, source=file_name)
+        remove_upload(stored)
         messages.success(
             request,
             _("Device table imported: %(new)s new, %(replaced)s replaced, %(same)s unchanged.")

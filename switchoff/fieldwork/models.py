@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from switchoff.fieldwork import limits
 from switchoff.fieldwork.rules import Outcome, Stage, Status
 from switchoff.lib.phones import mask_phone
+from switchoff.lib.storage import NamedStorage
 from switchoff.lib.text import fold
 
 
@@ -205,15 +206,11 @@ class Resolution(models.Model):
         return f"{self.case_id} {self.from_status}→{self.status}"
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files no URL serves (visits' photos): read only through a view that checks access and logs the view."""
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("A private file has no public URL: serve it through its checked view.")
+PHOTOS = NamedStorage("photos")  # settings.STORAGES: the private folder FIELD_PHOTO_DIR, or the bucket's "photos/"
 
 
 def photo_storage() -> Storage:
-    return storages["photos"]  # settings.STORAGES: the private folder FIELD_PHOTO_DIR
+    return PHOTOS  # type: ignore[return-value]  # a lazy Storage
 
 
 def photo_path(photo: VisitPhoto, _filename: str) -> str:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime
 import io
-import time
+import itertools
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from switchoff.lib.storage import written_before
 
 # What a phone's camera or its browser's canvas makes (the JPEG reader also opens MPO, a JPEG with a preview inside).
 FORMATS = ("JPEG", "PNG", "WEBP")
@@ -74,24 +76,16 @@ def sweep_orphan_photos(*, older_than: datetime.timedelta) -> int:
     file is someone's picture kept for no purpose: it goes. A recent file may still belong to
     a request under way, so only old ones are looked at. Returns how many files went.
     """
-    from switchoff.fieldwork.models import VisitPhoto
+    from switchoff.fieldwork.models import VisitPhoto, photo_storage
 
-    root = Path(settings.FIELD_PHOTO_DIR)
-    if not root.is_dir():
-        return 0
-    cutoff = time.time() - older_than.total_seconds()
-    old = {
-        path.relative_to(root).as_posix(): path
-        for path in root.rglob("*")
-        if path.is_file() and path.stat().st_mtime < cutoff
-    }
+    storage = photo_storage()
+    # The storage's listing (a folder walked, or a bucket listed a thousand objects per request), 500 at a time.
+    old = written_before(storage, "", timezone.now() - older_than)
     removed = 0
-    names = sorted(old)
-    for start in range(0, len(names), 500):
-        batch = names[start : start + 500]
+    while batch := list(itertools.islice(old, 500)):
         kept = set(VisitPhoto.objects.filter(file__in=batch).values_list("file", flat=True))
         for name in batch:
             if name not in kept:
-                old[name].unlink(missing_ok=True)
+                storage.delete(name)
                 removed += 1
     return removed

@@ -5,14 +5,18 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import Storage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.lib.storage import NamedStorage
+
+LIBRARY = NamedStorage("library")  # settings.STORAGES: a private folder or the bucket's "library/", no URL
+
 
 def library_storage() -> Storage:
-    return storages["library"]  # settings.STORAGES: a private folder, served by no URL
+    return LIBRARY  # type: ignore[return-value]  # a lazy Storage
 
 
 def version_path(version: MaterialVersion, filename: str) -> str:

@@ -14,14 +14,15 @@ import io
 import json
 import tarfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import storages
+
+from switchoff.lib.storage import walk
 
 MANIFEST = "MANIFEST.json"
 CHUNK = 1024 * 1024
@@ -33,18 +34,6 @@ class ArchiveError(Exception):
 
 def backed_up_storages() -> list[str]:
     return [alias for alias in settings.STORAGES if alias != "staticfiles"]
-
-
-def walk(storage: Storage, folder: str = "") -> Iterator[str]:
-    """Every file's name in a storage, below ``folder``."""
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from walk(storage, f"{folder}/{sub}" if folder else sub)
 
 
 class _Hashing(io.RawIOBase):

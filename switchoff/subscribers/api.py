@@ -3,7 +3,7 @@
 Files and rows go through the one import path of ``services`` (``list_check``,
 then ``import_job_create`` or ``list_import``), as the page and the command do.
 An uploaded file's check is stored beside it (``lib/uploads.store_check``),
-its problems one JSON line each (``check_problems_path``), under the operator
+its problems one JSON line each (``lib.uploads.problem_lines``), under the operator
 and area it was checked for, until it is confirmed.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,14 +27,23 @@ from switchoff.devices.classes import DeviceClass
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.sheets import ProblemLines, ReadResult, Sheet, UnreadableFile, read_problem_lines
-from switchoff.lib.uploads import check_problems_path, find_check, store_check, store_upload
+from switchoff.lib.storage import local_file
+from switchoff.lib.uploads import (
+    find_check,
+    problem_lines,
+    remove_upload,
+    store_check,
+    store_upload,
+    upload_name,
+    upload_storage,
+)
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import access_import_job
 from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, refuse_future
 from switchoff.subscribers.importer import CheckedList, Problem
-from switchoff.subscribers.jobs import is_stalled, job_files, message_of, owner_key, progress
+from switchoff.subscribers.jobs import is_stalled, keep_check_files, message_of, owner_key, progress
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.services import (
@@ -297,8 +307,8 @@ def _check_data(
 def _check_page(data: dict[str, Any], *, owner: int, offset: int, limit: int) -> dict[str, Any]:
     """The stored check with a page of its problems, read from their file (in the reader's language)."""
     offset, limit = max(offset, 0), max(1, min(limit, 1000))
-    path = check_problems_path(UPLOADS, owner, data["upload_id"])
-    page = [_problem(p) for p in read_problem_lines(path, offset=offset, limit=limit)] if path else []
+    name = upload_name(UPLOADS, owner, data["upload_id"])
+    page = [_problem(p) for p in read_problem_lines(problem_lines(name), offset=offset, limit=limit)] if name else []
     more = offset + limit < data.get("problems_total", 0)
     return {**data, "problems": page, "next_offset": offset + limit if more else None}
 
@@ -336,39 +346,35 @@ def post_file(
             raise NoGoodRows from None
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
     owner = owner_key(operator.pk, area.pk)
-    upload_id, path = store_upload(UPLOADS, owner, file)
+    upload_id, name = store_upload(UPLOADS, owner, file)
     file_name = file.name or "api"
     # The check saves its cleaned rows beside the upload: the confirmed write streams them (as the page's does);
-    # its problems go to their own file as they are found, to be read a page at a time.
-    rows_path = job_files(path)[0]
-    problems_path = check_problems_path(UPLOADS, owner, upload_id)
-    assert problems_path is not None, "an id made by store_upload"
-    try:
-        with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
-            sink = ProblemLines(problems)
-            check = list_check(operator=operator, area=area, as_of=as_of, content=path, file_name=file_name,
-                               rows_to=rows, sink=sink)  # fmt: skip
-        refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
-        if refusal is not None:
-            raise refusal
-    except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
-        _remove(path, rows_path, problems_path)
-        raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
-    except ImportRefusal:
-        _remove(path, rows_path, problems_path)
-        raise
+    # its problems go to their own file as they are found, to be read a page at a time. Both are written here,
+    # then kept in the uploads storage for whichever machine confirms or pages them.
+    with local_file(upload_storage(), name) as path, tempfile.TemporaryDirectory(prefix="switchoff-") as folder:
+        rows_path, problems_path = Path(folder) / "rows", Path(folder) / "problems"
+        try:
+            with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
+                sink = ProblemLines(problems)
+                check = list_check(operator=operator, area=area, as_of=as_of, content=path, file_name=file_name,
+                                   rows_to=rows, sink=sink)  # fmt: skip
+            refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
+            if refusal is not None:
+                raise refusal
+        except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
+            remove_upload(name)
+            raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
+        except ImportRefusal:
+            remove_upload(name)
+            raise
+        # With confirm the answer is the job: nobody pages these problems.
+        keep_check_files(name, rows_path, problems_path if not confirm else None)
     data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of, problems=sink.count)
     if confirm:
-        problems_path.unlink(missing_ok=True)  # the answer is the job: nobody pages these problems
         return Status(202, _queue(user, operator, area, data, allow_mass_leave=allow_mass_leave,
                                   refuse_errors=refuse_errors))  # fmt: skip
     store_check(UPLOADS, owner, upload_id, data)
     return Status(200, _check_page(data, owner=owner, offset=0, limit=PROBLEMS_PAGE))
-
-
-def _remove(*paths: Path) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
 
 
 def _queue(user: User, operator: Unit, area: Unit, data: dict[str, Any], *, allow_mass_leave: bool,

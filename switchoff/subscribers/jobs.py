@@ -20,8 +20,10 @@ A failed job keeps a code as its message, shown in the reader's language.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,7 +38,16 @@ from django.utils.translation import gettext as _
 from switchoff.lib.db import long_running
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.sheets import ProblemLines, UnreadableFile, read_file, read_problem_lines
-from switchoff.lib.uploads import find_upload
+from switchoff.lib.storage import local_file, save_local
+from switchoff.lib.uploads import (
+    find_upload,
+    problem_lines,
+    problems_name,
+    remove_upload,
+    rows_name,
+    upload_name,
+    upload_storage,
+)
 from switchoff.ops.metrics import record_import
 from switchoff.subscribers.guards import ImportRefusal, Review
 from switchoff.subscribers.guards import job_message as guard_message
@@ -125,9 +136,12 @@ def _reporter(job_id: int, started: float) -> Callable[[str, int, int], None]:
     return report
 
 
-def job_files(stored: Path) -> tuple[Path, Path]:
-    """Beside the upload: the check's cleaned rows, and its problems (one JSON line each)."""
-    return stored.with_name(stored.name + ".rows"), stored.with_name(stored.name + ".problems")
+def keep_check_files(name: str, rows: Path, problems: Path | None) -> None:
+    """Keep a check's cleaned rows and problems, written to local files, beside the upload in its storage."""
+    storage = upload_storage()
+    save_local(storage, rows_name(name), rows)
+    if problems is not None:
+        save_local(storage, problems_name(name), problems)
 
 
 def checked_data(check: Any) -> dict[str, Any]:
@@ -172,25 +186,32 @@ def review_of(data: dict[str, Any]) -> Review:
 
 def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:
     """The problems the job's check found, in file order, from ``offset``; errors only with ``errors_only``."""
-    stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
-    if stored is None:
+    name = upload_name("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if name is None:
         return
-    yield from read_problem_lines(job_files(stored)[1], offset=offset, limit=limit)
+    yield from read_problem_lines(problem_lines(name), offset=offset, limit=limit)
 
 
 def run_check(job: ImportJob) -> None:
     """The check as a step of the job: every row read and checked, the cleaned rows and problems saved."""
-    from switchoff.subscribers.services import list_check  # the one check every path makes
-
     started = time.monotonic()
     # Marked as a check under way: started again after a failure, the job checks again (``import_job_restart``).
     ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), message="", checked={"step": "check"})
     report = _reporter(job.pk, started)
-    stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
-    if stored is None:
+    name = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if name is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
         return
-    rows_path, problems_path = job_files(stored)
+    # The file read on this machine's disk (a copy of an object), the rows and problems written there, then kept
+    # in the storage beside the upload for whichever machine confirms or pages them.
+    with local_file(upload_storage(), name) as stored, tempfile.TemporaryDirectory(prefix="switchoff-") as folder:
+        _check_file(job, name, stored, Path(folder), started, report)
+
+
+def _check_file(job: ImportJob, name: str, stored: Path, folder: Path, started: float, report: Any) -> None:
+    from switchoff.subscribers.services import list_check  # the one check every path makes
+
+    rows_path, problems_path = folder / "rows", folder / "problems"
     try:
         report("checking", 0, 0)  # taken by a worker: the page stops saying that none is running
         with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
@@ -215,6 +236,7 @@ def run_check(job: ImportJob) -> None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=code)
         return
     total = check.checked.rows_read
+    keep_check_files(name, rows_path, problems_path)
     cache.set(progress_key(job.pk), {"phase": "checked", "done": total, "total": total, "started": started}, 3600)
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
         status=ImportJob.Status.CHECKED, checked=checked_data(check), heartbeat=timezone.now()
@@ -224,9 +246,6 @@ def run_check(job: ImportJob) -> None:
 def run_job(job_id: int) -> None:
     """Check the job's file, or write it once confirmed. Safe to run again after a crash: nothing half-written
     remains."""
-    # services imports this module (cancel flags); the job calls the one write path of services.
-    from switchoff.subscribers.services import list_write
-
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
     if job.status == ImportJob.Status.CHECKING:
         run_check(job)
@@ -236,13 +255,27 @@ def run_job(job_id: int) -> None:
     started = time.monotonic()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
     report = _reporter(job_id, started)
-    stored = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
-    if stored is None:
+    name = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
+    if name is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
         return
-    rows_path, problems_path = job_files(stored)
-    # The check saved its cleaned rows: the write streams them and does not read the file again.
-    saved = SavedCheck(rows_path, job.checked["state"]) if job.checked.get("state") and rows_path.exists() else None
+    # The check saved its cleaned rows: the write streams them (a local copy) and does not read the file again.
+    storage = upload_storage()
+    with contextlib.ExitStack() as local:
+        stored = local.enter_context(local_file(storage, name))
+        state = job.checked.get("state")
+        saved = None
+        if state and storage.exists(rows_name(name)):
+            saved = SavedCheck(local.enter_context(local_file(storage, rows_name(name))), state)
+        _write_file(job, name, stored, saved, started, report)
+
+
+def _write_file(job: ImportJob, name: str, stored: Path, saved: SavedCheck | None, started: float,
+                report: Any) -> None:  # fmt: skip
+    # services imports this module (cancel flags); the job calls the one write path of services.
+    from switchoff.subscribers.services import list_write
+
+    job_id = job.pk
     try:
         content = stored
         earlier = same_list_imported(operator=job.operator, area=job.area, as_of=job.as_of, content=content,
@@ -251,7 +284,7 @@ def run_job(job_id: int) -> None:
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportJob.Status.DONE, result=earlier, message="already_imported", heartbeat=timezone.now()
             )
-            _remove(stored, rows_path, problems_path)
+            remove_upload(name)
             return
         read = (
             None
@@ -305,12 +338,7 @@ def run_job(job_id: int) -> None:
         message="already_imported" if result.already_imported else "",
         heartbeat=timezone.now(),
     )
-    _remove(stored, rows_path, problems_path)
-
-
-def _remove(*paths: Path) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+    remove_upload(name)
 
 
 def message_of(job: ImportJob) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from switchoff.fieldwork.access import may_lead
 from switchoff.fieldwork.services import team_villages_set
 from switchoff.lib.collation import vi_order
-from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
@@ -247,10 +248,9 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
         if stored is None:
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect("units:workbook_import", unit_id=commune.pk)
-        with stored.open("rb") as handle:
-            confirmed = spreadsheets.parse_workbook(handle, commune)
+        confirmed = spreadsheets.parse_workbook(io.BytesIO(read_upload(stored)), commune)
         outcome = spreadsheets.apply_workbook(actor=user, commune=commune, parsed=confirmed)
-        stored.unlink(missing_ok=True)
+        remove_upload(stored)
         messages.success(
             request,
             _("Imported: %(v)s new villages, %(t)s new teams, %(u)s teams with changed villages.")
@@ -261,8 +261,7 @@ def workbook_import(request: HttpRequest, unit_id: int) -> HttpResponse:
     new_id = ""
     if request.method == "POST" and form.is_valid():
         new_id, stored = store_upload("units", commune.pk, form.cleaned_data["file"])
-        with stored.open("rb") as handle:
-            parsed = spreadsheets.parse_workbook(handle, commune)
+        parsed = spreadsheets.parse_workbook(io.BytesIO(read_upload(stored)), commune)
     context = {"form": form, "unit": commune, "parsed": parsed, "upload_id": new_id}
     return render(request, "units/import.html", context)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -121,15 +121,20 @@ class ProblemLines:
         self.count += 1
 
 
-def read_problem_lines(path: Path, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:
-    """The problems ``ProblemLines`` wrote, from the ``offset``-th, at most ``limit`` of them."""
-    if not path.exists():
+def read_problem_lines(
+    source: Path | Iterable[bytes], *, offset: int = 0, limit: int | None = None
+) -> Iterator[Problem]:
+    """The problems ``ProblemLines`` wrote (to a file, or the lines of a stored one: ``lib.uploads.problem_lines``),
+    from the ``offset``-th, at most ``limit`` of them."""
+    if isinstance(source, Path):
+        if source.exists():
+            with source.open("rb") as lines:
+                yield from read_problem_lines(lines, offset=offset, limit=limit)
         return
-    with path.open(encoding="utf-8") as lines:
-        stop = None if limit is None else offset + limit
-        for line in itertools.islice(lines, offset, stop):
-            sheet, row, column, value, code, params, cells = json.loads(line)
-            yield Problem(sheet, row, column, value, code, params, cells)
+    stop = None if limit is None else offset + limit
+    for line in itertools.islice(source, offset, stop):
+        sheet, row, column, value, code, params, cells = json.loads(line)
+        yield Problem(sheet, row, column, value, code, params, cells)
 
 
 def errors_of(problems: list[Problem]) -> int:

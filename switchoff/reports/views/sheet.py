@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
 from switchoff.campaigns.models import Campaign
-from switchoff.lib.uploads import find_upload, store_upload
+from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
 from switchoff.people.access import access_campaign, access_reporting_unit, can
 from switchoff.people.roles import Perm
 from switchoff.reports import services
@@ -125,7 +125,7 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
             return redirect("reports:activity_import", campaign_id=campaign.pk, unit_id=unit.pk)
         taught = _posted_taught(request, campaign)
         parsed = parse_activity_sheet(
-            stored.read_bytes(),
+            read_upload(stored),
             file_name,
             campaign=campaign,
             unit=unit,
@@ -155,7 +155,7 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
                 except ValidationError as exc:
                     messages.error(request, " ".join(exc.messages))
                 else:
-                    stored.unlink(missing_ok=True)
+                    remove_upload(stored)
                     messages.success(request, _imported_message(done))
                     # The log of the month the sheet's rows fall in (its last, when they span several).
                     shown = f"?month={done.sheet_import.months[-1]}" if done.sheet_import.months else ""
@@ -164,7 +164,7 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
         upload = form.cleaned_data["file"]
         file_name = (upload.name or "")[:255]
         upload_id, stored = store_upload("activities", owner, upload)
-        parsed = parse_activity_sheet(stored.read_bytes(), file_name, campaign=campaign, unit=unit)
+        parsed = parse_activity_sheet(read_upload(stored), file_name, campaign=campaign, unit=unit)
     context = {
         "form": form,
         "campaign": campaign,
