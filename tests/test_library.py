@@ -36,7 +36,7 @@ def add_script(world: World, campaign: Campaign, text: str = SCRIPT) -> Material
          "dated": "2024-08-01", "text": text},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
-    return Material.objects.get(title="Bài phát thanh dừng 2G")
+    return Material.objects.get(title="Bài phát thanh dừng 2G", campaign=campaign)
 
 
 def test_the_coordinator_uploads_a_script_and_its_reading_time_shows(world: World, campaign: Campaign) -> None:
@@ -172,3 +172,37 @@ def test_files_written_on_one_machine_are_read_on_another_from_the_bucket(
     assert s3_bucket.keys("library/") == [f"library/{version.file.name}"]
     assert s3_bucket.keys("banners/") == [f"banners/{placement.photo.name}"]
     assert files_under(tmp_path) == []
+
+
+def test_an_activity_names_the_material_it_used_and_the_library_counts_the_uses(
+    world: World, campaign: Campaign
+) -> None:
+    import uuid
+
+    material = add_script(world, campaign)
+    version = material.versions.get()
+    reporter = logged_in(world.reporter_a)
+    url = f"/campaigns/{campaign.pk}/units/{world.committee_a.pk}/activities/?month=2024-08"
+    page = reporter.get(url).content.decode()
+    assert "Tài liệu trong thư viện đã dùng (không bắt buộc)" in page and "Bài phát thanh dừng 2G v1" in page
+    loudspeaker = campaign.forms.get(code="loudspeaker")
+    for count in (3, 2):
+        answer = reporter.post(url, {"client_key": uuid.uuid4().hex, "month": "2024-08", "date": "05/08/2024",
+                                     "form": loudspeaker.pk, "count": count, "material": version.pk})  # fmt: skip
+        assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert "đã dùng: Bài phát thanh dừng 2G v1" in reporter.get(url).content.decode()
+    usage = logged_in(world.coordinator).get(f"/library/campaigns/{campaign.pk}/").content.decode()
+    row = usage.split('id="usage"')[1]
+    assert "<td>Bài phát thanh dừng 2G v1</td><td>2</td><td>5</td>" in row
+    # Another campaign's material is refused, naming the field.
+    other = make_campaign(world)
+    foreign = add_script(world, other, text="Khác.").versions.get()
+    from django.core.exceptions import ValidationError
+
+    from switchoff.reports.services import activity_create
+
+    with pytest.raises(ValidationError) as refused:
+        activity_create(actor=world.reporter_a, campaign=campaign, unit=world.committee_a,
+                        day=__import__("datetime").date(2024, 8, 6), form=loudspeaker, count=1,
+                        client_key="x", material=foreign)  # fmt: skip
+    assert "material" in refused.value.message_dict

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.collation import vi_order
 from switchoff.library.models import Material, MaterialDownload, MaterialVersion
+from switchoff.reports.models import Activity
 from switchoff.units.models import Unit
 
 
@@ -60,3 +61,23 @@ def units_with(version: MaterialVersion) -> list[Taken]:
         first.setdefault(unit_id, at)
     units = {u.pk: u for u in Unit.objects.filter(pk__in=first).select_related("kind")}
     return sorted((Taken(units[i], at) for i, at in first.items()), key=lambda t: t.unit.name)
+
+
+@dataclass(frozen=True)
+class Use:
+    version: MaterialVersion
+    activities: int
+    count: int  # what those activities count (broadcasts, leaflets…)
+
+
+def usage(campaign: Campaign) -> list[Use]:
+    """How often each version was named by an activity of the campaign's log, most used first (one query each)."""
+    rows = (
+        Activity.objects.filter(campaign=campaign, material__isnull=False)
+        .values("material")
+        .annotate(activities=Count("pk"), total=Sum("count"))
+    )
+    counts = {r["material"]: (r["activities"], r["total"] or 0) for r in rows}
+    versions = MaterialVersion.objects.filter(pk__in=counts).select_related("material")
+    uses = [Use(v, *counts[v.pk]) for v in versions]
+    return sorted(uses, key=lambda u: (-u.activities, u.version.material.title, -u.version.number))

@@ -59,9 +59,10 @@ def library(request: HttpRequest, campaign_id: int) -> HttpResponse:
     materials = list(selectors.materials_of(campaign))
     current = selectors.current_versions(materials)
     rows = [(m, current.get(m.pk)) for m in materials]
-    return render(
-        request, "library/list.html", {"campaign": campaign, "rows": rows, "manages": _manages(user, campaign)}
-    )
+    context: dict[str, object] = {"campaign": campaign, "rows": rows, "manages": _manages(user, campaign)}
+    if can(user, Perm.VIEW_REPORTS, campaign.area):
+        context["usage"] = selectors.usage(campaign)
+    return render(request, "library/list.html", context)
 
 
 @login_required
