@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "switchoff.fieldwork",
     "switchoff.banners",
     "switchoff.library",
+    "switchoff.sms",
     "switchoff.fieldapp",
     "switchoff.web",
     "switchoff.demo",
@@ -418,6 +419,8 @@ else:
 # Words (Vietnamese syllables) a minute read on the loudspeakers at a normal broadcast pace.
 LIBRARY_READING_WPM = env_int("LIBRARY_READING_WPM", 160)
 LIBRARY_UPLOAD_MAX_BYTES = env_int("LIBRARY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# A subscriber's reply that stops every later SMS to them (switchoff/sms).
+SMS_OPT_OUT_KEYWORD = env_str("SMS_OPT_OUT_KEYWORD", "TC")
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).
 STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
 

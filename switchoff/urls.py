@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("field/", include("switchoff.fieldapp.urls")),
     path("banners/", include("switchoff.banners.urls")),
     path("library/", include("switchoff.library.urls")),
+    path("sms/", include("switchoff.sms.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
     from switchoff.library.models import Material
     from switchoff.reports.models import Activity
+    from switchoff.sms.models import SmsBatch
     from switchoff.subscribers.models import ImportJob, Subscriber
 
     class Walk(World):
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         photo_a: VisitPhoto
         placement_a: Placement
         material_a: Material
+        sms_batch: SmsBatch
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -122,6 +124,10 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "library:material": ("get", lambda w: {"material_id": w.material_a.pk}),
     "library:remind": ("post", lambda w: {"material_id": w.material_a.pk}),
     "library:download": ("post", lambda w: {"version_id": w.material_a.versions.get().pk}),
+    # SMS: only the operator's own staff (the outsider, another ward's reporter, is not).
+    "sms:compose": ("post", lambda w: {"operator_id": w.operator.pk}),
+    "sms:preview": ("get", lambda w: {"operator_id": w.operator.pk}),
+    "sms:batch": ("get", lambda w: {"batch_id": w.sms_batch.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
@@ -309,6 +315,10 @@ def walk(world: World) -> Any:
     photo_a = _photo_of_a_visit(world, case_a)
     placement_a = _placement_of_ward_a(world, campaign)
     material_a = _material_of_ward_a(world, campaign_b)
+    from switchoff.sms.services import sms_batch_create
+
+    sms_batch = sms_batch_create(actor=world.operator_staff, campaign=campaign, operator=world.operator,
+                                 area=world.ward_a, audience="listed", text="Đổi máy 4G.")  # fmt: skip
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -326,7 +336,7 @@ def walk(world: World) -> Any:
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
         upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
-        placement_a=placement_a, material_a=material_a,
+        placement_a=placement_a, material_a=material_a, sms_batch=sms_batch,
     )  # fmt: skip
 
 
