@@ -128,6 +128,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "sms:compose": ("post", lambda w: {"operator_id": w.operator.pk}),
     "sms:preview": ("get", lambda w: {"operator_id": w.operator.pk}),
     "sms:batch": ("get", lambda w: {"batch_id": w.sms_batch.pk}),
+    "sms:case": ("get", lambda w: {"case_id": w.case_a.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),

@@ -55,6 +55,15 @@ def test_an_operator_messages_its_subscribers_not_yet_visited_and_its_report_cou
     assert activity.unit == world.operator and activity.count == 3 and batch.activity == activity
     page = staff.get(f"/sms/batches/{batch.pk}/").content.decode()
     assert "kênh ghi nhật ký" in page and "086****456" not in page
+    # The case's page shows the messages its person received; An, visited, received none.
+    binh = logged_in(world.leader_a).get(f"/sms/cases/{field.binh.pk}/").content.decode()
+    assert "Từ 16/9 nhà mạng dừng sóng 2G" in binh and "Đã gửi" in binh
+    assert "Chưa có tin nhắn nào." in logged_in(world.leader_a).get(f"/sms/cases/{field.an.pk}/").content.decode()
+    assert (
+        f'hx-get="/sms/cases/{field.binh.pk}/"'
+        in logged_in(world.leader_a).get(f"/fieldwork/cases/{field.binh.pk}/").content.decode()
+    )
+    assert logged_in(world.reporter_b).get(f"/sms/cases/{field.binh.pk}/").status_code == 404
 
 
 def test_a_subscriber_who_replied_tc_is_skipped(

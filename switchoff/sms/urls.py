@@ -7,4 +7,5 @@ urlpatterns = [
     path("operators/<int:operator_id>/", views.compose, name="compose"),
     path("operators/<int:operator_id>/preview/", views.preview, name="preview"),
     path("batches/<int:batch_id>/", views.batch, name="batch"),
+    path("cases/<int:case_id>/", views.case_messages, name="case"),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from switchoff.fieldwork.access import access_case
 from switchoff.fieldwork.selectors import campaign_for
 from switchoff.lib.collation import vi_order
 from switchoff.lib.phones import mask_phone
@@ -112,3 +113,18 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     context = {"batch": found, "states": [(labels[s], states.get(s, 0)) for s in SmsMessage.State.values],
                "rows": rows, "now": timezone.now()}  # fmt: skip
     return render(request, "sms/batch.html", context)
+
+
+@login_required
+def case_messages(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The messages the case's person received (the case's page loads them), for whoever may see the case."""
+    case = access_case(_user(request), case_id)
+    received = (
+        SmsMessage.objects.filter(subscriber_id=case.subscriber_id)
+        .exclude(state=SmsMessage.State.SKIPPED)
+        .select_related("batch", "batch__operator")
+        .order_by("-batch__send_at")[:50]
+        if case.subscriber_id
+        else []
+    )
+    return render(request, "sms/_case.html", {"received": received})
