@@ -14,6 +14,7 @@ from huey.contrib.djhuey import db_periodic_task
 from switchoff.counts.squash import squash_counts
 from switchoff.fieldwork.photos import sweep_orphan_photos
 from switchoff.lib.uploads import expire_uploads
+from switchoff.privacy.services import retention_run
 from switchoff.reports.reminders import send_reminders
 
 
@@ -41,3 +42,10 @@ def expire_stored_uploads() -> None:
 def sweep_visit_photos() -> None:
     """Remove photo files left without their row by a rolled-back request (hours old, so none is under way)."""
     sweep_orphan_photos(older_than=datetime.timedelta(hours=1))
+
+
+# 01:10 UTC: 08:10 in Vietnam, after the reminders.
+@db_periodic_task(crontab(hour="1", minute="10"))
+def erase_expired_personal_data() -> None:
+    """Warn coordinators two weeks before a campaign's personal data goes; erase it once its period has passed."""
+    retention_run()

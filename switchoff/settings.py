@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "switchoff.library",
     "switchoff.sms",
     "switchoff.fieldapp",
+    "switchoff.privacy",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -175,6 +176,12 @@ NUMBER_SEARCH_LIMIT_PER_MIN = env_int("NUMBER_SEARCH_LIMIT_PER_MIN", 30)
 DEVICE_CHECK_LIMIT_PER_MIN = env_int("DEVICE_CHECK_LIMIT_PER_MIN", 30)
 # The audit page points out people with more searches by full number than this in 24 hours.
 NUMBER_SEARCH_UNUSUAL_PER_DAY = env_int("NUMBER_SEARCH_UNUSUAL_PER_DAY", 100)
+# Personal data of a campaign is erased this many months after its end (the coordinator chooses within the limits),
+# and its coordinators are told this many days before.
+RETENTION_MONTHS_DEFAULT = env_int("RETENTION_MONTHS_DEFAULT", 12)
+RETENTION_MONTHS_MIN = env_int("RETENTION_MONTHS_MIN", 1)
+RETENTION_MONTHS_MAX = env_int("RETENTION_MONTHS_MAX", 36)
+RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 14)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Units are reminded this many days before a report is due.
 REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 3)
@@ -299,6 +306,11 @@ SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 20_000_000)
 WORKBOOK_MAX_ROWS = env_int("WORKBOOK_MAX_ROWS", 10_000)
 SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 100)
 FIELD_MAX_CHARS = env_int("FIELD_MAX_CHARS", 10_000)
+# A workbook's sheet from A1 to its last cell (a reader allocates the whole grid, 40 bytes a cell): a
+# million rows of 30 columns. A workbook is first read in a child process whose address space is limited
+# to FILE_READER_MAX_BYTES, so that a file needing more ends that child, not the web or worker process.
+SHEET_MAX_CELLS = env_int("SHEET_MAX_CELLS", 32_000_000)
+FILE_READER_MAX_BYTES = env_int("FILE_READER_MAX_BYTES", 3 * 1024 * 1024 * 1024)
 # The device check's bulk file is read and answered within the request: rows (header included) and size.
 DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
 DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
@@ -312,7 +324,12 @@ UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)
 # that no URL serves: the case page shows them through a view that checks access and logs each view.
 FIELD_PHOTO_MAX_BYTES = env_int("FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 FIELD_PHOTO_MAX_SIDE = env_int("FIELD_PHOTO_MAX_SIDE", 1280)
-FIELD_PHOTO_MAX_PIXELS = env_int("FIELD_PHOTO_MAX_PIXELS", 50_000_000)
+# The pixels decoded: the app sends at most 1280 px a side; a camera's JPEG sent by the page's form is
+# decoded at a reduced scale (1/2 to 1/8) to under twice 1280 px a side, so four times 1280 × 1280 is
+# every real photo. Their bytes decoded (pixels × bytes per pixel) are bounded too: a PNG or WebP of
+# 7000 × 7000 weighs a few KB and would decode to 200 MB (1.3 GB at 16 bits a channel).
+FIELD_PHOTO_MAX_PIXELS = env_int("FIELD_PHOTO_MAX_PIXELS", 4 * 1280 * 1280)
+FIELD_PHOTO_MAX_DECODED_BYTES = env_int("FIELD_PHOTO_MAX_DECODED_BYTES", 4 * 4 * 1280 * 1280)
 FIELD_PHOTOS_PER_VISIT = env_int("FIELD_PHOTOS_PER_VISIT", 3)
 FIELD_PHOTO_DIR = Path(env_str("SWITCHOFF_FIELD_PHOTO_DIR", str(VAR_DIR / "private" / "photos")))
 

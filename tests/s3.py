@@ -49,7 +49,7 @@ class Bucket:
             aws_secret_access_key=KEYS["secret_key"], region_name=KEYS["region"],
         )  # fmt: skip
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def objects(self, prefix: str = "") -> list[str]:
         found = self.client().list_objects_v2(Bucket=self.name, Prefix=prefix).get("Contents", [])
         return sorted(item["Key"] for item in found)
 

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from switchoff.counts.models import Count
+from switchoff.counts.models import Count, CountTotal
 from switchoff.counts.selectors import count_totals
 from switchoff.counts.services import Delta, count_add, counts_add_many
 from switchoff.counts.squash import squash_counts
@@ -119,7 +119,9 @@ def test_squashing_keeps_every_total_and_leaves_one_row_per_day(world: World) ->
     counts_add_many([Delta(unit_id=unit, key="test.zero", delta=n, day=AUG) for n in (2, -2)])
     before = count_totals(unit=world.province, keys=["test.k", "test.zero"])
     assert before == {("test.k", 0): 10, ("test.k", 7): 5}
-    assert squash_counts(batch=2) == 4  # in batches: (k, 0, AUG), (k, 0, SEP), (k, 7, SEP), (zero, 0, AUG)
+    # In batches: (k, 0, AUG), (k, 0, SEP), (k, 7, SEP), (zero, 0, AUG); then the three non-zero ones
+    # rolled up into the ward and the province.
+    assert squash_counts(batch=2) == 4 + 3 * 2
     assert count_totals(unit=world.province, keys=["test.k", "test.zero"]) == before
     assert count_totals(unit=world.province, keys=["test.k"], until=AUG) == {("test.k", 0): 6}
     rows = Count.objects.filter(key__startswith="test.").order_by("day", "dimension")
@@ -129,10 +131,16 @@ def test_squashing_keeps_every_total_and_leaves_one_row_per_day(world: World) ->
         (SEP, 7, 5, True),
     ]
     count_add(unit_id=unit, key="test.k", delta=-6, day=AUG)
-    assert squash_counts() == 1
+    assert squash_counts() == 1 + 2
     assert list(rows.values_list("day", "delta")) == [(SEP, 4), (SEP, 5)]
     assert squash_counts() == 0
+    totals = CountTotal.objects.filter(key__startswith="test.", unit=world.province)
+    assert list(totals.order_by("day", "dimension").values_list("day", "delta", "is_squashed")) == [
+        (SEP, 4, True),
+        (SEP, 5, True),
+    ]
     Count.objects.filter(key__startswith="test.").delete()
+    CountTotal.objects.filter(key__startswith="test.").delete()
 
 
 def test_verify_counts_names_each_difference_and_fixes_them(world: World) -> None:
@@ -154,6 +162,14 @@ def test_verify_counts_names_each_difference_and_fixes_them(world: World) -> Non
         call_command("verify_counts", "--fix", stdout=StringIO())
     assert [d.key for d in find_differences()] == ["forgotten.feature"]
     Count.objects.filter(key="forgotten.feature").delete()
+    # Its rolled-up totals now count what is no longer below them: named, and fixed.
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_counts", stdout=out)
+    assert f"{world.ward_b.pk} {world.ward_b.name} (rolled up), forgotten.feature, 0: counted 1, actual 0" in (
+        out.getvalue().splitlines()
+    )
+    call_command("verify_counts", "--fix", stdout=StringIO())
     out = StringIO()
     call_command("verify_counts", stdout=out)
     assert out.getvalue().strip() == "No difference."
@@ -168,6 +184,7 @@ def test_counts_are_written_only_inside_the_transaction_of_their_change() -> Non
     with transaction.atomic():
         count_add(unit_id=world.ward_a.pk, key="test.k", delta=1)
     Count.objects.all().delete()
+    CountTotal.objects.all().delete()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -224,7 +241,7 @@ def test_a_squash_beside_an_uncommitted_writer_counts_each_row_once() -> None:
                 "VALUES (%s, 'test.k', 0, %s, 5, FALSE)",
                 [unit, AUG],
             )
-            assert squash_counts() == 1  # does not wait for, nor see, the other's row
+            assert squash_counts() == 1 + 2  # does not wait for, nor see, the other's row (+ the ward's, province's)
             other.commit()
     finally:
         other.close()
@@ -233,6 +250,7 @@ def test_a_squash_beside_an_uncommitted_writer_counts_each_row_once() -> None:
     assert squash_counts() == 1
     assert list(rows.values_list("delta", "is_squashed")) == [(8, True)]
     Count.objects.all().delete()
+    CountTotal.objects.all().delete()
 
 
 def test_the_worker_squashes_counts_on_its_schedule(world: World) -> None:

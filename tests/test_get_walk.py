@@ -46,6 +46,7 @@ from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
+from switchoff.privacy.models import PersonRequest
 from switchoff.sms.models import SmsBatch
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
@@ -122,6 +123,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "version_id": [*MaterialVersion.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
         "operator_id": sorted(u.pk for u in own_units if u.kind.code == "operator_branch") or [1],
         "batch_id": [*SmsBatch.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
+        # A person's request looked up by this person, and one that is not theirs.
+        "request_id": [*PersonRequest.objects.filter(by=user).values_list("pk", flat=True)[:1], 10**9],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from switchoff.counts.models import Count
+from switchoff.counts.models import Count, CountTotal
 from switchoff.counts.verify import find_differences
 from switchoff.lib.uploads import find_upload, store_upload
 from switchoff.subscribers import importer, jobs, services
@@ -185,6 +185,7 @@ def test_a_second_process_reads_large_files_with_the_same_result(world: World, m
         SubscriberEvent.objects.all().delete()
         Subscriber.objects.all().delete()
         Count.objects.all().delete()
+        CountTotal.objects.all().delete()
         SubscriberList.objects.all().delete()
         with connection.cursor() as cursor:
             assert connection.introspection.get_constraints(cursor, table) == indexes
@@ -336,3 +337,15 @@ def test_stored_uploads_and_what_their_checks_saved_expire(world: World, setting
     old.refresh_from_db()
     assert (old.status, old.message) == (ImportJob.Status.FAILED, "file_gone")
     assert expire_uploads("subscribers", older_than=datetime.timedelta(0)) >= 3
+
+
+@pytest.mark.parametrize("status", [ImportJob.Status.CHECKING, ImportJob.Status.QUEUED])
+def test_a_file_removed_between_the_look_and_the_copy_fails_the_job_as_gone(
+    world: World, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    job = make_job(world, big_list())
+    ImportJob.objects.filter(pk=job.pk).update(status=status, checked={"state": {"digest": "x"}})
+    monkeypatch.setattr(jobs, "find_upload", lambda *args: "subscribers/expired-meanwhile")
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.message) == (ImportJob.Status.FAILED, "file_gone")

@@ -169,8 +169,8 @@ def test_files_written_on_one_machine_are_read_on_another_from_the_bucket(
         assert b"".join(shown.streaming_content)[:2] == b"\xff\xd8"  # type: ignore[attr-defined]
         with pytest.raises(ValueError, match="no public URL"):
             version.file.url  # noqa: B018
-    assert s3_bucket.keys("library/") == [f"library/{version.file.name}"]
-    assert s3_bucket.keys("banners/") == [f"banners/{placement.photo.name}"]
+    assert s3_bucket.objects("library/") == [f"library/{version.file.name}"]
+    assert s3_bucket.objects("banners/") == [f"banners/{placement.photo.name}"]
     assert files_under(tmp_path) == []
 
 

@@ -96,6 +96,14 @@ def _unit_target(pick: Callable[[World], Any]) -> Callable[[World], dict[str, An
 
 # Pages addressed to an object of ward A: the outsider must get 403 or 404.
 # name -> (method, kwargs builder)
+def _person_request(w: Walk) -> int:
+    """A request looked up by the coordinator (nobody else may read or act on it)."""
+    from switchoff.privacy.models import PersonRequest
+
+    made, _new = PersonRequest.objects.get_or_create(by=w.coordinator, defaults={"number_digest": "0" * 64})
+    return made.pk
+
+
 GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "units:detail": ("get", _unit_target(lambda w: w.ward_a)),
     "units:add_child": ("post", _unit_target(lambda w: w.ward_a)),
@@ -142,6 +150,14 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "subscribers:job_cancel": ("post", lambda w: {"job_id": w.job.pk}),
     "subscribers:job_restart": ("post", lambda w: {"job_id": w.job.pk}),
     "campaigns:rule": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "privacy:retention": ("post", lambda w: {"campaign_id": w.campaign.pk}),
+    "privacy:figures": ("get", lambda w: {"campaign_id": w.campaign.pk}),
+    # A person's request: only who answers requests, and each answer only to the official who looked it up.
+    "privacy:requests": ("post", lambda w: {}),
+    "privacy:request": ("get", lambda w: {"request_id": _person_request(w)}),
+    "privacy:request_file": ("get", lambda w: {"request_id": _person_request(w)}),
+    "privacy:request_correct": ("post", lambda w: {"request_id": _person_request(w)}),
+    "privacy:request_erase": ("post", lambda w: {"request_id": _person_request(w)}),
     "campaigns:assignments": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:catalogue": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "campaigns:synonyms": ("post", lambda w: {"campaign_id": w.campaign.pk}),
@@ -149,6 +165,10 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "reports:grid": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_import": ("post", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
     "reports:activity_template": ("get", lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk}),
+    "reports:activity_evidence": (
+        "get",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},
+    ),
     "reports:activity_delete": (
         "post",
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "activity_id": w.activity.pk},

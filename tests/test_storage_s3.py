@@ -83,7 +83,7 @@ def test_a_list_uploaded_on_one_machine_is_checked_by_another_and_confirmed_on_a
     assert (job.status, job.message) == (ImportJob.Status.DONE, "")
     assert sorted(Subscriber.objects.values_list("name", flat=True)) == ["Hà Thị Hoa", "Lò Văn Em"]
     # Done: the upload, its rows and problems are gone from the bucket; no machine kept a file of it.
-    assert s3_bucket.keys("uploads/") == []
+    assert s3_bucket.objects("uploads/") == []
     assert files_under(a) == files_under(b) == files_under(worker) == []
 
 
@@ -124,7 +124,7 @@ def test_a_villages_workbook_checked_on_one_machine_is_confirmed_on_another(
         done = logged_in(world.reporter_a).post(url, {"upload_id": page.context["upload_id"]})
     assert done.status_code == 302, done.content
     assert Unit.objects.filter(name="Khối 7", parent=world.ward_a).count() == 1
-    assert s3_bucket.keys("uploads/") == [] and files_under(tmp_path) == []
+    assert s3_bucket.objects("uploads/") == [] and files_under(tmp_path) == []
 
 
 def test_a_photo_recorded_on_one_machine_is_viewed_on_another_and_orphans_are_swept_from_the_bucket(
@@ -145,9 +145,36 @@ def test_a_photo_recorded_on_one_machine_is_viewed_on_another_and_orphans_are_sw
             VisitPhoto.objects.get().file.url  # noqa: B018
         assert sweep_orphan_photos(older_than=datetime.timedelta(hours=1)) == 0  # too recent to judge
         assert sweep_orphan_photos(older_than=datetime.timedelta(0)) == 1
-    remaining = s3_bucket.keys()
-    assert s3_bucket.keys("photos/") == [f"photos/{photo.file.name}"] and f"photos/{orphan}" not in remaining
+    remaining = s3_bucket.objects()
+    assert s3_bucket.objects("photos/") == [f"photos/{photo.file.name}"] and f"photos/{orphan}" not in remaining
     assert files_under(tmp_path) == []
+
+
+def test_evidence_logged_on_one_machine_is_downloaded_on_another_by_who_sees_the_log(
+    world: World, s3_bucket: Bucket, tmp_path: Path
+) -> None:
+    from switchoff.reports.services import activity_create
+    from tests.reporting import make_campaign
+
+    campaign = make_campaign(world)
+    with machine(s3_bucket, tmp_path / "a"):
+        activity, _ = activity_create(
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, day=datetime.date(2024, 7, 5),
+            form=campaign.forms.get(code="loudspeaker"), count=3, client_key="evidence",
+            evidence_file=SimpleUploadedFile("bien-ban.txt", "Biên bản phát thanh 05/7".encode()),
+        )  # fmt: skip
+    (key,) = s3_bucket.objects("media/evidence/")
+    url = reverse("reports:activity_evidence", args=[campaign.pk, world.committee_a.pk, activity.pk])
+    with machine(s3_bucket, tmp_path / "b"):
+        page = logged_in(world.reporter_a).get(
+            reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]), {"month": "2024-07"}
+        )
+        assert url in page.content.decode() and s3_bucket.endpoint not in page.content.decode()
+        answer = logged_in(world.reporter_a).get(url)
+        assert answer.status_code == 200 and answer["Content-Disposition"].startswith("attachment")
+        assert b"".join(answer.streaming_content).decode() == "Biên bản phát thanh 05/7"  # type: ignore[attr-defined]
+        assert logged_in(world.reporter_b).get(url).status_code in {403, 404}
+    assert key.startswith("media/evidence/") and files_under(tmp_path) == []
 
 
 def test_every_kind_of_upload_expires_from_the_bucket(world: World, s3_bucket: Bucket, tmp_path: Path) -> None:
@@ -158,7 +185,7 @@ def test_every_kind_of_upload_expires_from_the_bucket(world: World, s3_bucket: B
             find_upload(kind, 7, name.split("/")[1][:36]) == name for kind, name in zip(KINDS, names, strict=True)
         )
         assert expire_uploads(older_than=datetime.timedelta(0)) == len(KINDS)
-    assert s3_bucket.keys() == []
+    assert s3_bucket.objects() == []
 
 
 def test_a_worker_reads_an_object_through_a_temporary_copy_removed_after(s3_bucket: Bucket, tmp_path: Path) -> None:
@@ -186,7 +213,7 @@ def test_a_backup_of_the_bucket_is_restored_into_an_empty_one(
         with storages["default"].open("evidence/loa-phuong.txt") as evidence:
             assert evidence.read().decode() == "Phát thanh ngày 05/8"
     assert answer.status_code == 200
-    assert empty.keys() == s3_bucket.keys() and len(empty.keys()) == 3
+    assert empty.objects() == s3_bucket.objects() and len(empty.objects()) == 3
     with machine(s3_bucket, tmp_path / "a"), photo.file.open("rb") as original:
         assert b"".join(answer.streaming_content) == original.read()  # type: ignore[attr-defined]
 

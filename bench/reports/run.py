@@ -49,7 +49,7 @@ def build() -> tuple[object, object]:
 
     kinds = {k.code: k for k in UnitKind.objects.all()}
     with transaction.atomic():
-        country = Unit.objects.create(kind=kinds["province"], name="Việt Nam (bench)", path="/", rollup_path="/")
+        country = Unit.objects.create(kind=kinds["country"], name="Việt Nam (bench)", path="/", rollup_path="/")
         country.path = country.rollup_path = f"/{country.pk}/"
         country.save()
         provinces = []

@@ -17,6 +17,7 @@ from ninja.security.http import HttpAuthBase
 
 from switchoff.fieldwork.models import FieldDevice
 from switchoff.fieldwork.services.devices import device_touch
+from switchoff.lib.text import is_id
 from switchoff.people.access import act_by_token, acts_as_superuser
 from switchoff.people.models import ApiToken, token_digest
 from switchoff.people.services import api_token_touch
@@ -51,7 +52,12 @@ class TokenAuth(HttpBearer):
 
 
 class DeviceRevoked(Exception):
-    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data."""
+    """A revoked field device (or one whose member can no longer work): 401, and the phone clears its data;
+    or, revoked by a new password (``password``), the phone keeps its data and asks to log in again."""
+
+    def __init__(self, *, password: bool = False) -> None:
+        super().__init__("device_revoked")
+        self.password = password
 
 
 class DeviceAuth(HttpAuthBase):
@@ -71,7 +77,7 @@ class DeviceAuth(HttpAuthBase):
             return None
         now = timezone.now()
         if device.revoked_at is not None or not device.user.is_active:
-            raise DeviceRevoked
+            raise DeviceRevoked(password=device.revoked_with_password and device.user.is_active)
         if device.expires_at <= now:
             return None  # expired: sign in again, nothing is cleared (unsent visits stay on the phone)
         user = device.user
@@ -87,7 +93,7 @@ class DeviceAuth(HttpAuthBase):
 def _unsent(request: HttpRequest) -> int | None:
     """What the phone says it still holds unsent (``X-Field-Unsent``), for its team leader's page."""
     value = request.headers.get("X-Field-Unsent", "")
-    return min(int(value), 1_000_000) if value.isdigit() else None
+    return min(int(value), 1_000_000) if is_id(value) else None
 
 
 class RevokedDeviceAuth(HttpAuthBase):

@@ -155,7 +155,19 @@ api.add_router("/field/banners", banners_router, tags=["field"])
 
 @api.exception_handler(DeviceRevoked)
 def on_device_revoked(request: HttpRequest, exc: DeviceRevoked) -> HttpResponse:
-    """A lost phone, revoked by its team leader: refused, and told to forget the cases and visits it holds."""
+    """A lost phone, revoked by its team leader: refused, and told to forget the cases and visits it holds.
+
+    A phone signed out by its member's new password is told so (``details.reason``): it keeps what it holds
+    (nothing is lost: it was its member's own) and asks to log in again, which sends what waits.
+    """
+    if exc.password:
+        return error(
+            request,
+            401,
+            "device_revoked",
+            _("Your password was changed, so this phone was signed out: log in again on it. Nothing on it is lost."),
+            {"reason": "password_changed"},
+        )
     response = error(
         request, 401, "device_revoked", _("This phone was signed out of field work. Ask your team leader.")
     )

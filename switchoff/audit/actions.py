@@ -256,11 +256,19 @@ def _token_revoked(data: dict[str, Any]) -> str:
 
 
 def _tokens_revoked_with_password(data: dict[str, Any]) -> str:
-    prefixes = data["prefixes"]
-    return ngettext("%(n)s token: %(prefixes)s", "%(n)s tokens: %(prefixes)s", len(prefixes)) % {
-        "n": _n(len(prefixes)),
-        "prefixes": ", ".join(f"{p}…" for p in prefixes),
-    }
+    prefixes, phones = data["prefixes"], data.get("devices", [])
+    parts = []
+    if prefixes or not phones:
+        parts.append(
+            ngettext("%(n)s token: %(prefixes)s", "%(n)s tokens: %(prefixes)s", len(prefixes))
+            % {"n": _n(len(prefixes)), "prefixes": ", ".join(f"{p}…" for p in prefixes)}
+        )
+    if phones:
+        parts.append(
+            ngettext("%(n)s field phone: %(prefixes)s", "%(n)s field phones: %(prefixes)s", len(phones))
+            % {"n": _n(len(phones)), "prefixes": ", ".join(f"{p}…" for p in phones)}
+        )
+    return "; ".join(parts)
 
 
 def _reminder_sent(data: dict[str, Any]) -> str:
@@ -326,6 +334,29 @@ def _material(data: dict[str, Any]) -> str:
     return _("%(title)s, version %(n)s") % {"title": data["title"], "n": data["version"]}
 
 
+def _retention_set(data: dict[str, Any]) -> str:
+    return _("%(months)s months, erased from %(day)s") % {"months": _n(data["months"]), "day": _day(data["erase_from"])}
+
+
+def _erase_from(data: dict[str, Any]) -> str:
+    return _("erased from %(day)s") % {"day": _day(data["erase_from"])}
+
+
+def _erased(data: dict[str, Any]) -> str:
+    return _parts(
+        ngettext("%(n)s row", "%(n)s rows", int(data["rows"])) % {"n": _n(data["rows"])},
+        ngettext("%(n)s file", "%(n)s files", int(data["files"])) % {"n": _n(data["files"])},
+    )
+
+
+def _looked_up(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s record", "%(n)s records", int(data["records"])) % {"n": _n(data["records"])}
+
+
+def _corrected(data: dict[str, Any]) -> str:
+    return _parts(str(data["field"]), str(data.get("reason", "")))
+
+
 def _a(label: Promise, summary: Summary | None = None) -> Action:
     return Action(label=label, summary=summary)
 
@@ -333,6 +364,7 @@ def _a(label: Promise, summary: Summary | None = None) -> Action:
 ACTIONS: dict[str, Action] = {
     # units
     "units.province.loaded": _a(gettext_lazy("Province's units loaded"), _province_loaded),
+    "units.country.loaded": _a(gettext_lazy("Country's units loaded"), _province_loaded),
     "units.unit.created": _a(gettext_lazy("Unit created")),
     "units.unit.updated": _a(gettext_lazy("Unit changed"), _unit_updated),
     "units.unit.merged": _a(gettext_lazy("Unit merged"), _unit_merged),
@@ -425,8 +457,16 @@ ACTIONS: dict[str, Action] = {
     "people.api_token.created": _a(gettext_lazy("API token created"), _token_created),
     "people.api_token.revoked": _a(gettext_lazy("API token revoked"), _token_revoked),
     "people.api_token.revoked_with_password": _a(
-        gettext_lazy("API tokens revoked with the password"), _tokens_revoked_with_password
+        gettext_lazy("API tokens and field phones revoked with the password"), _tokens_revoked_with_password
     ),
+    # privacy
+    "privacy.retention.set": _a(gettext_lazy("Retention of a campaign's personal data set"), _retention_set),
+    "privacy.retention.warned": _a(gettext_lazy("Coordinators told a campaign's personal data goes soon"), _erase_from),
+    "privacy.campaign.erased": _a(gettext_lazy("Personal data of a campaign erased"), _erased),
+    "privacy.person.looked_up": _a(gettext_lazy("Person looked up for their request"), _looked_up),
+    "privacy.person.exported": _a(gettext_lazy("File of what is held about a person downloaded"), _looked_up),
+    "privacy.person.corrected": _a(gettext_lazy("Person's data corrected at their request"), _corrected),
+    "privacy.person.erased": _a(gettext_lazy("Person's data erased at their request"), _erased),
     # demo
     "demo.data.loaded": _a(gettext_lazy("Demo data loaded")),
 }

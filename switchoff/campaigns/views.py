@@ -14,6 +14,7 @@ from switchoff.campaigns import services
 from switchoff.campaigns.models import CatalogueSynonym, CommunicationForm, Medium, SynonymProposal
 from switchoff.lib.collation import vi_order
 from switchoff.lib.months import add_months, first_of_month
+from switchoff.lib.text import is_id
 from switchoff.people.access import access_campaign, can, reporting_units, require, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -200,7 +201,7 @@ def campaign_synonyms(request: HttpRequest, campaign_id: int) -> HttpResponse:
     ]
     if request.method == "POST":
         decide = request.POST.get("accept", "") or request.POST.get("dismiss", "")
-        if decide.isdigit():
+        if is_id(decide):
             proposal = SynonymProposal.objects.filter(campaign=campaign, pk=int(decide)).first()
             if proposal is not None:
                 accept = "accept" in request.POST
@@ -210,7 +211,7 @@ def campaign_synonyms(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 )
             return redirect("campaigns:synonyms", campaign_id=campaign.pk)
         delete = request.POST.get("delete", "")
-        if delete.isdigit():
+        if is_id(delete):
             synonym = CatalogueSynonym.objects.filter(campaign=campaign, pk=int(delete)).first()
             if synonym is not None:
                 services.synonym_delete(actor=user, synonym=synonym)

@@ -7,6 +7,13 @@ while the database is consistent. Reads sum the deltas over a unit's rollup
 (the unit, everything below it and the legacy units merged into any of them);
 the squash job replaces the many rows of one (unit, key, dimension, day) by one
 row of their sum, so that reads stay small.
+
+``CountTotal`` keeps the same deltas rolled up: each delta of a unit is
+written once more for the unit and for every unit above it on its roll-up path
+(its commune, its province, the country; a legacy unit's successor and the
+successor's ancestors), in the same transaction. A figure then reads the rows
+of one unit only, so the country's costs what a ward's does; the squash job
+keeps those rows few. ``verify_counts`` rebuilds them from ``Count``.
 """
 
 from __future__ import annotations
@@ -44,3 +51,29 @@ class Count(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.key}[{self.dimension}] {self.day}: {self.delta:+}"
+
+
+class CountTotal(models.Model):
+    """A delta of a unit's roll-up: what ``Count`` holds below (and at) ``unit``, summed on read for that unit only."""
+
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    key = models.CharField(max_length=64)
+    dimension = models.BigIntegerField(default=0)
+    day = models.DateField()
+    delta = models.BigIntegerField()
+    is_squashed = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit", "key", "dimension", "day"], name="counttotal_unit_key"),
+            models.Index(
+                fields=["unit", "key", "dimension", "day"],
+                condition=models.Q(is_squashed=False),
+                name="counttotal_unsquashed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} total {self.key}[{self.dimension}] {self.day}: {self.delta:+}"

@@ -1,4 +1,4 @@
-"""Reading counts: the sum of the deltas over a unit's rollup, in one query."""
+"""Reading counts: the sum of a unit's rolled-up deltas (``CountTotal``), in one query on that unit's rows only."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from collections.abc import Iterable
 
 from django.db.models import Sum
 
-from switchoff.counts.models import Count
+from switchoff.counts.models import CountTotal
 from switchoff.units.models import Unit
 
 
 def count_totals(*, unit: Unit, keys: Iterable[str], until: datetime.date | None = None) -> dict[tuple[str, int], int]:
     """Totals of ``keys`` under ``unit`` (everything below it and legacy units merged in), by key and dimension.
 
-    One query whatever the depth of the tree: the rollup is a subquery on the
-    units' ``rollup_path``. Keys without any count are absent; sum the
-    dimensions for a key's total (``total``).
+    One query on the unit's own rolled-up rows, whatever lies below it: the
+    country's figure costs what a ward's does. Keys without any count are
+    absent; sum the dimensions for a key's total (``total``).
     """
-    rows = Count.objects.filter(unit__in=Unit.objects.rolling_into(unit).values("pk"), key__in=list(keys))
+    rows = CountTotal.objects.filter(unit=unit, key__in=list(keys))
     if until is not None:
         rows = rows.filter(day__lte=until)
     totals = rows.values_list("key", "dimension").annotate(total=Sum("delta")).order_by()
@@ -34,7 +34,7 @@ def count_by_day(
     *, unit: Unit, key: str, since: datetime.date, dimensions: Iterable[int] | None = None
 ) -> dict[datetime.date, int]:
     """One key's totals under ``unit`` per day from ``since`` (optionally only some dimensions), in one query."""
-    rows = Count.objects.filter(unit__in=Unit.objects.rolling_into(unit).values("pk"), key=key, day__gte=since)
+    rows = CountTotal.objects.filter(unit=unit, key=key, day__gte=since)
     if dimensions is not None:
         rows = rows.filter(dimension__in=list(dimensions))
     return {day: int(n) for day, n in rows.values_list("day").annotate(n=Sum("delta")).order_by() if n}

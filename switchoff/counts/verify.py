@@ -6,6 +6,10 @@ that counts its raw rows the way its services count them, with four values:
 ``verify_counts`` compares each family's counters with its rebuild in one
 statement (so that a concurrent import, committed or not, is on both sides or
 on neither) and, asked to fix, writes the difference as one more delta.
+
+The rolled-up totals (``CountTotal``) are checked against ``Count`` itself,
+each unit's counts summed into the unit and every unit above it, both read in
+one statement; a difference there is fixed by a delta of the roll-up only.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
-from switchoff.counts.models import Count
-from switchoff.counts.services import Delta, counts_add_many
+from switchoff.counts.models import Count, CountTotal
+from switchoff.counts.services import Delta, counts_add_many, rollup_ids
 from switchoff.units.models import Unit
 
 Rebuild = Callable[[], QuerySet[Any, Any]]
@@ -43,10 +48,11 @@ class Difference:
     dimension: int
     counted: int
     actual: int | None  # None: no rebuild is registered for the key
+    rolled_up: bool = False  # a unit's rolled-up total (``CountTotal``) against the counts below it
 
     def describe(self, units: dict[int, str]) -> str:
         actual = "no rebuild registered" if self.actual is None else f"actual {self.actual}"
-        unit = f"{self.unit_id} {units.get(self.unit_id, '?')}"
+        unit = f"{self.unit_id} {units.get(self.unit_id, '?')}" + (" (rolled up)" if self.rolled_up else "")
         return f"{unit}, {self.key}, {self.dimension}: counted {self.counted}, {actual}"
 
 
@@ -83,24 +89,70 @@ def _unregistered() -> list[Difference]:
     return [Difference(u, k, d, int(n), None) for u, k, d, n in totals if n]
 
 
+_OWN_AND_ROLLED = (
+    "SELECT 0, unit_id, key, dimension, SUM(delta) FROM counts_count GROUP BY unit_id, key, dimension "
+    "UNION ALL SELECT 1, unit_id, key, dimension, SUM(delta) FROM counts_counttotal GROUP BY unit_id, key, dimension"
+)
+
+
+def rollup_differences() -> list[Difference]:
+    """Every rolled-up total that differs from the counts of its unit and of the units below it.
+
+    The counts and the totals are read in one statement (one snapshot); the roll-up is rebuilt here,
+    each unit's counts added to the unit and to every unit on its roll-up path.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_AND_ROLLED)
+        rows = cursor.fetchall()
+    paths = dict(Unit.objects.values_list("pk", "rollup_path"))
+    expected: dict[tuple[int, str, int], int] = {}
+    counted: dict[tuple[int, str, int], int] = {}
+    for rolled, unit_id, key, dimension, n in rows:
+        if rolled:
+            counted[(unit_id, key, dimension)] = counted.get((unit_id, key, dimension), 0) + int(n)
+            continue
+        for ancestor in rollup_ids(paths.get(unit_id, f"/{unit_id}/")):
+            expected[(ancestor, key, dimension)] = expected.get((ancestor, key, dimension), 0) + int(n)
+    return [
+        Difference(u, k, d, counted.get((u, k, d), 0), expected.get((u, k, d), 0), rolled_up=True)
+        for u, k, d in sorted(counted.keys() | expected.keys())
+        if counted.get((u, k, d), 0) != expected.get((u, k, d), 0)
+    ]
+
+
 def find_differences() -> list[Difference]:
-    """Every counter that differs from its rebuild from the raw rows: one query per family of keys, and one more."""
+    """Every counter that differs from its rebuild from the raw rows (one query per family of keys, and one
+    more), then every rolled-up total that differs from the counts below it."""
     differences: list[Difference] = []
     for prefix, rebuild in sorted(FAMILIES.items()):
         differences += _family_differences(prefix, rebuild)
-    return differences + _unregistered()
+    return differences + _unregistered() + rollup_differences()
 
 
 def fix_differences(differences: list[Difference], *, day: datetime.date | None = None) -> int:
-    """Write each difference (of a registered family) as one more delta, so the counters equal the rebuild."""
+    """Write each difference (of a registered family) as one more delta, so the counters equal the rebuild.
+
+    A counter's correction rolls up with it; the rolled-up totals are then checked again and their own
+    differences written to them alone.
+    """
     deltas = [
         Delta(unit_id=d.unit_id, key=d.key, dimension=d.dimension, delta=d.actual - d.counted, day=day)
         for d in differences
-        if d.actual is not None
+        if d.actual is not None and not d.rolled_up
     ]
     with transaction.atomic():
         counts_add_many(deltas)
-    return len(deltas)
+        rolled = rollup_differences()
+        today = day or timezone.localdate()
+        CountTotal.objects.bulk_create(
+            [
+                CountTotal(unit_id=d.unit_id, key=d.key, dimension=d.dimension, day=today, delta=d.actual - d.counted)
+                for d in rolled
+                if d.actual is not None
+            ],
+            batch_size=1000,
+        )
+    return len(deltas) + len([d for d in differences if d.rolled_up])
 
 
 def unit_names(differences: list[Difference]) -> dict[int, str]:

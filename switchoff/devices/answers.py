@@ -39,6 +39,8 @@ def explain(answer: Answer, *, reason: str = "") -> Words:
             str(REASONS["empty"]),
             _("Type the 15 digits of the IMEI (dial *#06# to see them), or search by the brand and model."),
         )
+    if v == Verdict.INVALID and reason in ("short", "long"):
+        return Words("unknown", str(REASONS[reason]), _("Type the 15 digits again."))
     if v == Verdict.INVALID:
         return Words("unknown", str(REASONS.get(reason, REASONS["letters"])), _("Check the 15 digits and try again."))
     if v == Verdict.STOPS:

@@ -22,12 +22,18 @@ router = Router()
 
 class ImeisIn(Schema):
     imeis: list[str] = Field(max_length=BATCH_MAX, description=f"Up to {BATCH_MAX:,} IMEIs as typed or read.")
+    imeisv: bool = Field(
+        default=False, description="The numbers are IMEISVs: 16 digits are read as their IMEI (else 'long')."
+    )
 
 
 class VerdictOut(Schema):
     imei: str
     verdict: str = Field(description="stops | until_3g | calls_stop | fine | unknown | invalid")
-    reason: str = Field(description="Why an IMEI is invalid: empty | letters | length | luhn; '' otherwise.")
+    reason: str = Field(
+        description="Why an IMEI is invalid: empty | letters | length | short (14 digits) | long (16 digits, "
+        "not said to be an IMEISV) | luhn; '' otherwise."
+    )
     uncertified: bool = Field(description="A 2G-only model not on the ministry's list of certified models.")
     message: str = Field(description="The verdict (or the reason) in plain words, in the caller's language.")
 
@@ -37,8 +43,8 @@ class BatchOut(Schema):
     totals: dict[str, int]
 
 
-def _classify(imeis: list[str], classifier: Classifier, *, tally: bool) -> BatchOut:
-    result = classifier.classify(imeis)
+def _classify(imeis: list[str], classifier: Classifier, *, tally: bool, imeisv: bool = False) -> BatchOut:
+    result = classifier.classify(imeis, imeisv=imeisv)
     words: dict[tuple[int, int, bool], str] = {}
     out = []
     totals: Counter[str] = Counter()
@@ -58,12 +64,13 @@ def _classify(imeis: list[str], classifier: Classifier, *, tally: bool) -> Batch
 
 
 @router.get("/imei/{imei}", response=VerdictOut, summary="Classify one IMEI")
-def classify_one(request: HttpRequest, imei: str) -> VerdictOut:
-    """One IMEI, one query. A read: not added to the counts per verdict (a GET writes nothing)."""
+def classify_one(request: HttpRequest, imei: str, imeisv: bool = False) -> VerdictOut:
+    """One IMEI, one query (``imeisv``: a 16-digit IMEISV, read as its IMEI). A read: not added to the counts per
+    verdict (a GET writes nothing)."""
     if len(imei) > 40:
         raise HttpError(422, "imei")
     stops = campaign_stops(current_campaign())
-    checked = check_imei(imei, stops)
+    checked = check_imei(imei, stops, imeisv=imeisv)
     reason = checked.parsed.reason if checked.parsed else ""
     return VerdictOut(
         imei=imei,
@@ -78,4 +85,6 @@ def classify_one(request: HttpRequest, imei: str) -> VerdictOut:
 def classify_batch(request: HttpRequest, payload: ImeisIn) -> BatchOut:
     if any(len(i) > 40 for i in payload.imeis):
         raise HttpError(422, "imei")
-    return _classify(payload.imeis, build_classifier(campaign_stops(current_campaign())), tally=True)
+    return _classify(
+        payload.imeis, build_classifier(campaign_stops(current_campaign())), tally=True, imeisv=payload.imeisv
+    )

@@ -3,7 +3,7 @@
 A million IMEIs are one string join, one reshape into a matrix of digits, the
 Luhn sum as two column sums, the TAC as a dot product and one binary search in
 the sorted TACs: no loop per IMEI in Python and no query. IMEIs that are not
-15 plain ASCII characters (spaces, dashes, 14 or 16 digits, letters) are few
+15 plain ASCII characters (spaces, dashes, 14 or 16 digits, an IMEISV, letters) are few
 and go through ``imei.parse_imei`` one by one; a test holds both paths equal to
 python-stdnum.
 """
@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from stdnum import luhn
 
 from switchoff.devices.imei import clean, parse_imei
 from switchoff.devices.verdicts import Answer, Stops, Verdict, verdict_of
 
 VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
-REASON_CODES: tuple[str, ...] = ("", "empty", "letters", "length", "luhn")
+REASON_CODES: tuple[str, ...] = ("", "empty", "letters", "length", "luhn", "short", "long")
 _V = {v: i for i, v in enumerate(VERDICTS)}
 _R = {r: i for i, r in enumerate(REASON_CODES)}
 _INVALID = _V[Verdict.INVALID]
@@ -125,8 +124,9 @@ class Classifier:
         codes, flags = self._lookup(tac)
         return ~bad, good, codes, flags
 
-    def classify(self, imeis: Sequence[str]) -> Classified:
-        """The verdict of each IMEI (text as typed or read from a file)."""
+    def classify(self, imeis: Sequence[str], *, imeisv: bool = False) -> Classified:
+        """The verdict of each IMEI (text as typed or read from a file); ``imeisv``: the numbers are IMEISVs
+        (a column or the API says so), 16 digits read as their IMEI."""
         n = len(imeis)
         verdicts = np.full(n, _INVALID, dtype=np.uint8)
         reasons = np.zeros(n, dtype=np.uint8)
@@ -149,11 +149,10 @@ class Classifier:
                 again.append(i)
                 texts.append(compact)
                 continue
-            parsed = parse_imei(compact)
+            parsed = parse_imei(compact, imeisv=imeisv)
             if parsed.valid:
                 again.append(i)
-                # A valid 14- or 16-digit number (no check digit to test): its TAC, with a filler that passes.
-                texts.append(_with_check(parsed.imei[:8]))
+                texts.append(parsed.imei)  # an IMEISV's IMEI, its check digit made
             else:
                 reasons[i] = _R[parsed.reason]
         if again:
@@ -164,8 +163,3 @@ class Classifier:
             uncertified[index] = good & flags
             reasons[index] = np.where(good, 0, _R["luhn"])
         return Classified(verdicts, reasons, uncertified)
-
-
-def _with_check(tac: str) -> str:
-    body = tac + "000000"
-    return body + luhn.calc_check_digit(body)

@@ -46,9 +46,9 @@ def check_device(device: DeviceModel | None, stops: Stops) -> Answer:
     return verdict_of(device.radio, stops, certified_2g_only=device.certified_2g_only)
 
 
-def check_imei(text: str, stops: Stops) -> Check:
+def check_imei(text: str, stops: Stops, *, imeisv: bool = False) -> Check:
     """The verdict for an IMEI as typed: refused with its reason, or the verdict of its TAC's model."""
-    parsed = parse_imei(text)
+    parsed = parse_imei(text, imeisv=imeisv)
     if not parsed.valid:
         return Check(Answer(Verdict.INVALID), parsed)
     device = DeviceModel.objects.filter(tac=parsed.tac).first()

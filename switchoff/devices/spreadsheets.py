@@ -15,6 +15,8 @@ from switchoff.lib.sheets import HEADER_LOOK, ReadResult, header_words
 from switchoff.lib.sheets import cell_text as _text
 
 _IMEI_HEADERS = {"imei", "so imei", "ma imei", "imei number", "imei 1", "imei1"}
+# A column of IMEISVs (16 digits: the IMEI's 14 and a software version): read as their IMEIs.
+_IMEISV_HEADERS = {"imeisv", "imei sv", "so imeisv", "ma imeisv"}
 
 
 @dataclass
@@ -22,6 +24,7 @@ class BulkTable:
     header: list[object]
     rows: list[list[object]]
     column: int  # of the IMEIs
+    imeisv: bool = False  # the column's header says IMEISV
 
 
 class NoImeiColumn(ValueError):
@@ -42,8 +45,11 @@ def read_bulk(read: ReadResult) -> BulkTable:
     sheet = read.sheets[0]
     for index, row in enumerate(sheet.head[:HEADER_LOOK]):
         for column, cell in enumerate(row):
-            if cell not in (None, "") and header_words(str(cell)[:80]) in _IMEI_HEADERS:
-                return _table(sheet.rows(), index, column)
+            words = header_words(str(cell)[:80]) if cell not in (None, "") else ""
+            if words in _IMEI_HEADERS or words in _IMEISV_HEADERS:
+                table = _table(sheet.rows(), index, column)
+                table.imeisv = words in _IMEISV_HEADERS
+                return table
     for row in sheet.head[:HEADER_LOOK]:
         for column, cell in enumerate(row):
             if _looks_like_imei(cell):
@@ -72,7 +78,7 @@ def bulk_imeis(table: BulkTable) -> list[str]:
 def classified_xlsx(table: BulkTable, classifier: Classifier) -> tuple[bytes, dict[str, int]]:
     """The file back with three more columns (verdict, what it means, certified), and the count per verdict."""
     imeis = bulk_imeis(table)
-    result = classifier.classify(imeis)
+    result = classifier.classify(imeis, imeisv=table.imeisv)
     book = xlsx.new_workbook(write_only=True)
     sheet = book.create_sheet(_("Verdicts"))
     width = max(1, len(table.header), *(len(r) for r in table.rows[:1000]))

@@ -34,6 +34,7 @@ from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib.filelimits import FileRefused, bulk_limits
 from switchoff.lib.request_context import client_ip
 from switchoff.lib.sheets import column_letter, read_file
+from switchoff.lib.text import is_id
 from switchoff.lib.throttle import hit
 from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
 from switchoff.people.access import can, require
@@ -71,7 +72,7 @@ def public_check(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return render(request, "devices/check.html", context)
     limit = settings.DEVICE_CHECK_LIMIT_PER_MIN
-    if hit(f"device-check:{client_ip(request)}", window_s=CHECK_WINDOW_S) > limit:
+    if hit(f"device-check:{client_ip(request)}", window_s=CHECK_WINDOW_S, limit=limit) > limit:
         context["throttled"] = _("Too many checks from this connection in a minute. Wait a minute and try again.")
         return render(request, "devices/check.html", context, status=429)
     stops = campaign_stops(campaign)
@@ -148,7 +149,7 @@ def import_table(request: HttpRequest) -> HttpResponse:
         file_name = upload.name or "file"
     else:
         return render(request, "devices/import.html", context)
-    chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if request.POST.get(f"map-{n}", "").isdigit()}
+    chosen = {n: int(request.POST[f"map-{n}"]) for n in FIELDS if is_id(request.POST.get(f"map-{n}", ""))}
     try:
         checked = check_table(read_file(read_upload(stored), file_name), columns=chosen or None)
     except (FileRefused, NoTacColumn) as exc:

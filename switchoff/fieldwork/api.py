@@ -49,7 +49,10 @@ def _auth() -> list[Any]:
 
 
 def _in_utc(moment: datetime.datetime) -> datetime.datetime:
-    return moment.astimezone(datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 0001-01-01T00:00+23:59 is before the year 1 in UTC: a 422, not a 500
+        raise ValueError("the time is out of range once taken in UTC") from None
 
 
 # A time with its offset, taken in UTC: a phone may send any offset pydantic accepts (up to ±24 h), while

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.fieldwork import limits
 from switchoff.fieldwork.rules import Outcome, resolution_choices
+from switchoff.lib.text import is_id
 from switchoff.people.roles import Role
 
 
@@ -111,7 +112,7 @@ class AssignForm(forms.Form):
             )
         if data.get("scope") == "filter" and not data.get("confirm"):
             raise forms.ValidationError(_("Tick the confirmation to hand over every case of this list."))
-        data["team_id"] = member_team if member_team is not None else (int(team) if team and team.isdigit() else None)
+        data["team_id"] = member_team if member_team is not None else (int(team) if team and is_id(team) else None)
         data["member_id"] = member_id
         return data
 

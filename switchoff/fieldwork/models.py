@@ -305,6 +305,8 @@ class FieldDevice(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Revoked by a new password (people.services): the phone keeps what it holds and asks to log in again.
+    revoked_with_password = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

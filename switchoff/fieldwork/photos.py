@@ -26,8 +26,24 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 QUALITY = 75
 
 
+# Bytes a pixel takes decoded, by Pillow's mode ("RGB" is held in four, as "RGBA"; "I;16" modes in two).
+MODE_BYTES = {"1": 1, "L": 1, "P": 1}
+
+
 class NotAnImage(ValueError):
     """The bytes are not a photo this server keeps (not an image, an unknown format, or too many pixels)."""
+
+
+class TooManyPixels(NotAnImage):
+    """An image that would decode to more than ``FIELD_PHOTO_MAX_PIXELS`` pixels or
+    ``FIELD_PHOTO_MAX_DECODED_BYTES`` bytes: refused before it is decoded."""
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """What the image takes once decoded, at the size it will be decoded at (a JPEG's draft scale)."""
+    width, height = image.size
+    per_pixel = MODE_BYTES.get(image.mode, 2 if image.mode.startswith("I;16") else 4)
+    return width * height * per_pixel
 
 
 @dataclass(frozen=True)
@@ -46,11 +62,14 @@ def prepare_photo(content: bytes, *, keep_location: bool) -> Prepared:
             # Pillow warns, then refuses, past its own pixel limit; ours below is lower and refuses at once.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(content), formats=FORMATS)
+            gps = dict(opened.getexif().get_ifd(ExifTags.IFD.GPSInfo)) if keep_location else {}
+            # A JPEG decodes straight at a smaller scale (its size says so from here); nothing else does.
+            opened.draft("RGB", (side, side))
             width, height = opened.size
             if width * height > settings.FIELD_PHOTO_MAX_PIXELS:
-                raise NotAnImage("too many pixels")
-            gps = dict(opened.getexif().get_ifd(ExifTags.IFD.GPSInfo)) if keep_location else {}
-            opened.draft("RGB", (side, side))  # a JPEG decodes straight at a smaller scale
+                raise TooManyPixels(f"{width} × {height} pixels")
+            if decoded_bytes(opened) > settings.FIELD_PHOTO_MAX_DECODED_BYTES:
+                raise TooManyPixels(f"{decoded_bytes(opened)} bytes decoded")
             image = ImageOps.exif_transpose(opened)
             image = image.convert("RGB")
             image.thumbnail((side, side), Image.Resampling.LANCZOS)

@@ -26,6 +26,7 @@ from switchoff.fieldwork.forms import KEEP, NO_TEAM, AssignForm, FoundForm, Memb
 from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
 from switchoff.fieldwork.rules import OPEN, Outcome, Stage, Status, resolution_choices
 from switchoff.lib.phones import display_phone
+from switchoff.lib.text import is_id
 from switchoff.people.access import access_unit, can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
@@ -163,13 +164,13 @@ def device_revoke(request: HttpRequest, device_id: int) -> HttpResponse:
             )
             % {"name": device.name},
         )
-        return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
+        return redirect("fieldwork:team", int(target)) if is_id(target) else redirect("web:home")
     services.device_revoke(actor=user, device=device)
     messages.success(
         request,
         _("The phone “%(name)s” is signed out; it forgets its cases at its next contact.") % {"name": device.name},
     )
-    return redirect("fieldwork:team", int(target)) if target.isdigit() else redirect("web:home")
+    return redirect("fieldwork:team", int(target)) if is_id(target) else redirect("web:home")
 
 
 @login_required
@@ -227,7 +228,7 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
     """The cases the user may see, narrowed by the list's filters (also the set a bulk reassignment acts on)."""
     cases = visible_cases(user)
     chosen: dict[str, Any] = {}
-    if (unit_id := params.get("unit", "")).isdigit():
+    if is_id(unit_id := params.get("unit", "")):
         unit = access_unit(user, int(unit_id))
         chosen["unit"] = unit
         if unit.kind.category == UnitKind.Category.TEAM:
@@ -263,7 +264,7 @@ def _filtered(user: User, params: Any) -> tuple[QuerySet[Case], dict[str, Any]]:
     if params.get("found") == "1":
         cases = cases.filter(found_in_field=True)
         chosen["found"] = True
-    if (member := params.get("member", "")).isdigit():
+    if is_id(member := params.get("member", "")):
         cases = cases.filter(member_id=int(member))
         chosen["member"] = int(member)
     elif member == "none":
@@ -317,7 +318,7 @@ def cases(request: HttpRequest) -> HttpResponse:
                 if "unit" in chosen and chosen["unit"].kind.category == UnitKind.Category.VILLAGE:
                     how = "village"
             else:
-                ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
+                ids = [int(i) for i in request.POST.getlist("case") if is_id(i)]
                 target, how = found.filter(pk__in=ids), "hand"
             if form.cleaned_data["team"] == KEEP and team_id is None:
                 # Each case keeps its team: one handover per team (its member taken off).

@@ -34,3 +34,10 @@ def excel_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def is_id(text: str) -> bool:
+    """Whether a value typed or sent (a query parameter, a form field, a cookie) is a whole number that ``int``
+    reads and a database column holds: ASCII digits only ("²" is a digit to ``str.isdigit``, not to ``int``), at
+    most 18 of them (within a 64-bit integer: 10²⁵ is past every id column and breaks hand-written SQL)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18

@@ -39,6 +39,10 @@ class Perm(models.TextChoices):
     VISIT = "fieldwork.visit", _("Visit and call the team's cases, record visits, use a phone for field work")
     LEAD_TEAM = "fieldwork.lead", _("Lead a team: hand its cases to members, resolve conflicts, revoke its phones")
     MANAGE_FIELD = "fieldwork.manage", _("Assign the area's cases to teams, set teams' villages and members")
+    ANSWER_REQUESTS = (
+        "privacy.requests",
+        _("Answer a person's request about their data: what is held, a correction, an erasure (each logged)"),
+    )
 
 
 _ALL = set(Perm)

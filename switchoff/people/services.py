@@ -171,16 +171,23 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 
 def _revoke_tokens_with_password(*, user: User, reason: str) -> None:
-    """A new password ends every token: whoever took the old one may have made them."""
+    """A new password ends every token, the phones signed in for field work too: whoever took the old one may
+    have made them. A phone so signed out keeps what it holds and asks its member to log in again."""
+    now = timezone.now()
     tokens = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
     prefixes = list(tokens.values_list("prefix", flat=True))
+    devices = user.field_devices.select_for_update().filter(revoked_at__isnull=True)
+    phones = list(devices.values_list("prefix", flat=True))
     if prefixes:
-        tokens.update(revoked_at=timezone.now())
+        tokens.update(revoked_at=now)
+    if phones:
+        devices.update(revoked_at=now, revoked_by=user, revoked_with_password=True)
+    if prefixes or phones:
         log_action(
             "people.api_token.revoked_with_password",
             actor=user,
             obj=user,
-            data={"reason": reason, "prefixes": prefixes},
+            data={"reason": reason, "prefixes": prefixes, "devices": phones},
         )
 
 

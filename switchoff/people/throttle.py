@@ -23,7 +23,8 @@ The account is the resolved user (whatever form of the name or number was
 typed), or the typed identifier folded when no account has it, so that a
 missing account is throttled exactly like an existing one. Counters live in
 the cache (a file cache by default, Redis in production) as one small
-counter per slice of the window, so the web processes share them.
+counter per slice of the window, so the web processes share them
+(``lib/throttle``: the one mechanism of every limit).
 """
 
 from __future__ import annotations
@@ -33,21 +34,18 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from switchoff.lib import throttle
 from switchoff.lib.phones import normalize_phone
-from switchoff.lib.text import fold
+from switchoff.lib.text import fold, is_id
 from switchoff.people.models import User
 
 DEVICE_COOKIE = "switchoff_device"
 _DEVICE_SALT = "switchoff.people.throttle.device"
 # A browser remembers this many accounts at most (a shared office PC).
 _DEVICE_ACCOUNTS = 10
-# The window is counted in this many slices: a failure counts for one slice longer
-# than the window at most, never shorter.
-_SLICES = 15
 
 
 def now() -> float:
@@ -76,7 +74,7 @@ def known_accounts(request: HttpRequest) -> list[int]:
     value = request.get_signed_cookie(
         DEVICE_COOKIE, default="", salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_DAYS * 86400
     )
-    return [int(part) for part in str(value).split(".") if part.isdigit()]
+    return [int(part) for part in str(value).split(".") if is_id(part)]
 
 
 def remember_device(request: HttpRequest, response: HttpResponse, user: User) -> None:
@@ -99,30 +97,16 @@ def attempt_for(request: HttpRequest, *, user: User | None, identifier: str, ip:
     return Attempt(account=account_key(user, identifier), ip=ip, known_device=known)
 
 
-def _slice_s() -> int:
-    return max(1, settings.LOGIN_FAILURE_WINDOW_S // _SLICES)
-
-
-def _keys(name: str) -> list[str]:
-    size = _slice_s()
-    current = int(now() // size)
-    return [f"login-fail:{name}:{n}" for n in range(current - _SLICES, current + 1)]
+def _clock() -> float:
+    return now()  # read through this module, so that moving ``throttle.now`` moves the login throttle
 
 
 def _count(name: str) -> int:
-    return sum(int(v) for v in cache.get_many(_keys(name)).values())
+    return throttle.count(f"login-fail:{name}", window_s=settings.LOGIN_FAILURE_WINDOW_S, clock=_clock)
 
 
 def _add(name: str) -> None:
-    key = _keys(name)[-1]
-    timeout = settings.LOGIN_FAILURE_WINDOW_S + 2 * _slice_s()
-    if not cache.add(key, 1, timeout=timeout):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=timeout)
-        # Some backends (the file cache) give an incremented key the default timeout.
-        cache.touch(key, timeout=timeout)
+    throttle.add(f"login-fail:{name}", window_s=settings.LOGIN_FAILURE_WINDOW_S, clock=_clock)
 
 
 def _names(attempt: Attempt) -> tuple[str, str, str]:
@@ -161,4 +145,4 @@ def record_failure(attempt: Attempt) -> None:
 def record_success(attempt: Attempt) -> None:
     """The account and address start afresh; the address's and new browsers' failures still count."""
     pair, _ip, _new = _names(attempt)
-    cache.delete_many(_keys(pair))
+    throttle.forget(f"login-fail:{pair}", window_s=settings.LOGIN_FAILURE_WINDOW_S, clock=_clock)

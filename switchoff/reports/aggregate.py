@@ -22,7 +22,7 @@ from switchoff.lib.collation import vi_key, vi_sorted
 from switchoff.lib.months import first_of_month
 from switchoff.reports.models import MonthlyReport, ReportLine
 from switchoff.reports.selectors import period_statuses
-from switchoff.units.models import Unit, UnitQuerySet
+from switchoff.units.models import Unit, UnitKind, UnitQuerySet
 
 
 def _partial(count: int, people: int | None, covers: int | None) -> bool:
@@ -191,6 +191,7 @@ def build_aggregate(
     per_unit: dict[int, dict[str, int]] = {}
     for row in lines.values("report__unit", "form").annotate(count=Sum("count")):
         per_unit.setdefault(row["report__unit"], {})[form_by_id[row["form"]].code] = row["count"] or 0
+    per_unit = _by_level_below(campaign, per_unit)
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
     months = [m for m in campaign.months() if month_from <= m <= month]
@@ -235,6 +236,25 @@ def build_aggregate(
         include_submitted=include_submitted,
         unreviewed=unreviewed,
     )
+
+
+def _by_level_below(campaign: Campaign, per_unit: dict[int, dict[str, int]]) -> dict[int, dict[str, int]]:
+    """A national campaign's figures by province: each reporting unit's accepted figures added into the province
+    (of the level below the country) it rolls up into, as the ministry reads them; a unit directly under the
+    country keeps its own line. Other campaigns keep one line per reporting unit."""
+    area = campaign.area
+    if area.kind.category != UnitKind.Category.COUNTRY or not per_unit:
+        return per_unit
+    below = area.rollup_path.count("/")  # the components of a rollup path one level below the area
+    paths = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "rollup_path"))
+    grouped: dict[int, dict[str, int]] = {}
+    for uid, counts in per_unit.items():
+        parts = paths[uid].strip("/").split("/")
+        group = int(parts[below - 1]) if len(parts) >= below and paths[uid].startswith(area.rollup_path) else uid
+        into = grouped.setdefault(group, {})
+        for code, count in counts.items():
+            into[code] = into.get(code, 0) + count
+    return grouped
 
 
 def _unit(total: UnitTotal) -> str:

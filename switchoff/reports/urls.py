@@ -13,6 +13,11 @@ urlpatterns = [
         name="activity_template",
     ),
     path(
+        "<int:campaign_id>/units/<int:unit_id>/activities/<int:activity_id>/evidence/",
+        log.activity_evidence,
+        name="activity_evidence",
+    ),
+    path(
         "<int:campaign_id>/units/<int:unit_id>/activities/<int:activity_id>/delete/",
         log.activity_delete,
         name="activity_delete",

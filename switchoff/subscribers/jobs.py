@@ -204,8 +204,11 @@ def run_check(job: ImportJob) -> None:
         return
     # The file read on this machine's disk (a copy of an object), the rows and problems written there, then kept
     # in the storage beside the upload for whichever machine confirms or pages them.
-    with local_file(upload_storage(), name) as stored, tempfile.TemporaryDirectory(prefix="switchoff-") as folder:
-        _check_file(job, name, stored, Path(folder), started, report)
+    try:
+        with local_file(upload_storage(), name) as stored, tempfile.TemporaryDirectory(prefix="switchoff-") as tmp:
+            _check_file(job, name, stored, Path(tmp), started, report)
+    except FileNotFoundError:  # removed (expired) between the look and the copy
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
 
 
 def _check_file(job: ImportJob, name: str, stored: Path, folder: Path, started: float, report: Any) -> None:
@@ -261,13 +264,16 @@ def run_job(job_id: int) -> None:
         return
     # The check saved its cleaned rows: the write streams them (a local copy) and does not read the file again.
     storage = upload_storage()
-    with contextlib.ExitStack() as local:
-        stored = local.enter_context(local_file(storage, name))
-        state = job.checked.get("state")
-        saved = None
-        if state and storage.exists(rows_name(name)):
-            saved = SavedCheck(local.enter_context(local_file(storage, rows_name(name))), state)
-        _write_file(job, name, stored, saved, started, report)
+    try:
+        with contextlib.ExitStack() as local:
+            stored = local.enter_context(local_file(storage, name))
+            state = job.checked.get("state")
+            saved = None
+            if state and storage.exists(rows_name(name)):
+                saved = SavedCheck(local.enter_context(local_file(storage, rows_name(name))), state)
+            _write_file(job, name, stored, saved, started, report)
+    except FileNotFoundError:  # removed (expired) between the look and the copy
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
 
 
 def _write_file(job: ImportJob, name: str, stored: Path, saved: SavedCheck | None, started: float,

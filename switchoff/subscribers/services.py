@@ -545,7 +545,7 @@ def number_search_admit(*, actor: User, unit: Unit | None) -> None:
     trail, where the administrators' panel of unusual search volume shows it.
     """
     limit = settings.NUMBER_SEARCH_LIMIT_PER_MIN
-    hits = hit(f"number-search:{actor.pk}", window_s=NUMBER_SEARCH_WINDOW_S)
+    hits = hit(f"number-search:{actor.pk}", window_s=NUMBER_SEARCH_WINDOW_S, limit=limit)
     if hits <= limit:
         return
     if hits == limit + 1:

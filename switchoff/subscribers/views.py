@@ -26,6 +26,7 @@ from switchoff.lib.collation import vi_order
 from switchoff.lib.months import parse_day
 from switchoff.lib.phones import mask_phone
 from switchoff.lib.sheets import ENCODINGS, SEPARATORS, column_letter
+from switchoff.lib.text import is_id
 from switchoff.lib.throttle import Throttled
 from switchoff.lib.uploads import store_upload
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
@@ -90,7 +91,12 @@ SEPARATOR_LABELS = [
     ("\t", gettext_lazy("tab")),
     ("|", gettext_lazy("vertical bar (|)")),
 ]
-GEOGRAPHIC = [UnitKind.Category.PROVINCE, UnitKind.Category.COMMUNE, UnitKind.Category.VILLAGE]
+GEOGRAPHIC = [
+    UnitKind.Category.COUNTRY,
+    UnitKind.Category.PROVINCE,
+    UnitKind.Category.COMMUNE,
+    UnitKind.Category.VILLAGE,
+]
 
 
 def _user(request: HttpRequest) -> User:
@@ -102,10 +108,10 @@ def _filters(request: HttpRequest) -> RegistryFilters:
     device_class = request.GET.get("class", "")
     return RegistryFilters(
         status=request.GET.get("status", "listed"),
-        operator=int(operator) if operator.isdigit() else None,
+        operator=int(operator) if is_id(operator) else None,
         device=request.GET.get("device", "").strip()[:60],
         # A class that does not exist is no filter, like an unknown status.
-        device_class=int(device_class) if device_class.isdigit() and int(device_class) in DeviceClass.values else None,
+        device_class=int(device_class) if is_id(device_class) and int(device_class) in DeviceClass.values else None,
         first_seen_from=parse_day(request.GET.get("from", "")),
         first_seen_to=parse_day(request.GET.get("to", "")),
         query=request.GET.get("q", "").replace("\x00", "").strip()[:100],
@@ -119,7 +125,7 @@ def _scope(request: HttpRequest, user: User) -> tuple[Unit | None, list[Unit]]:
         Unit.objects.filter(pk__in=user.memberships.filter(role=Role.OPERATOR_STAFF).values("unit_id"))
     )
     unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
+    if is_id(unit_id):
         return access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS), operator_units
     unit = scope_roots(user).filter(kind__category__in=GEOGRAPHIC).order_by("depth", "pk").first()
     return unit, operator_units
@@ -133,7 +139,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     unit, operator_units = _scope(request, user)
     filters = _filters(request)
     after = request.GET.get("after", "")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = int(after) if is_id(after) else 0
     number = filters.searched_number
     refused = False
     if number is not None:
@@ -246,7 +252,7 @@ def households(request: HttpRequest) -> HttpResponse:
     """Numbers with the same name and address under a unit, suggested as households for a person to confirm."""
     user = _user(request)
     unit_id = request.GET.get("unit") or request.POST.get("unit", "")
-    if not str(unit_id).isdigit():
+    if not is_id(str(unit_id)):
         raise Http404
     unit = access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS)
     require(user, Perm.REPORT, unit)
@@ -260,7 +266,7 @@ def households(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Noted: these numbers are not one household; they will not be suggested again."))
         return redirect(f"{reverse('subscribers:households')}?unit={unit.pk}")
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("subscriber") if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("subscriber") if is_id(v)]
         try:
             household = household_confirm(actor=user, unit=unit, subscriber_ids=ids)
         except ValidationError as exc:
@@ -316,7 +322,7 @@ def subscriber_assign_view(request: HttpRequest, subscriber_id: int) -> HttpResp
     if not may_place(user, subscriber):
         return HttpResponse(status=403)
     unit_id = request.POST.get("unit", "")
-    unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+    unit = Unit.objects.filter(pk=int(unit_id)).first() if is_id(unit_id) else None
     if unit is None:
         messages.error(request, _("Choose a unit."))
     else:
@@ -504,15 +510,13 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
         return response
     if job.status == ImportJob.Status.CHECKED:
         offset = request.GET.get("offset", "")
-        context.update(_check_context(job, int(offset) if offset.isdigit() else 0))
+        context.update(_check_context(job, int(offset) if is_id(offset) else 0))
     return render(request, "subscribers/job.html", context)
 
 
 def _columns(request: HttpRequest) -> tuple[dict[str, int], str, str]:
     """The person's corrections: the columns, and a text file's encoding and separator."""
-    chosen = {
-        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
-    }
+    chosen = {name: int(request.POST[f"map-{name}"]) for name in FIELDS if is_id(request.POST.get(f"map-{name}", ""))}
     encoding = request.POST.get("encoding", "")
     separator = {"tab": "\t"}.get(request.POST.get("separator", ""), request.POST.get("separator", ""))
     return chosen, encoding if encoding in ENCODINGS else "", separator if separator in SEPARATORS else ""

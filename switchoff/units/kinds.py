@@ -6,6 +6,7 @@ from typing import Any
 
 # (code, Vietnamese name, English name, category, covers_area, order)
 DEFAULT_KINDS: list[tuple[str, str, str, str, bool, int]] = [
+    ("country", "Quốc gia", "Country", "country", False, 5),
     ("province", "Tỉnh/thành phố", "Province", "province", False, 10),
     ("district", "Huyện/thành phố thuộc tỉnh (trước 7/2025)", "District (before 7/2025)", "district", False, 20),
     ("commune", "Xã/phường/đặc khu", "Commune/ward", "commune", False, 30),

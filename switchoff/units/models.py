@@ -28,6 +28,7 @@ class UnitKind(models.Model):
     """
 
     class Category(models.TextChoices):
+        COUNTRY = "country", _("Country")
         PROVINCE = "province", _("Province")
         DISTRICT = "district", _("District (before 7/2025)")
         COMMUNE = "commune", _("Commune / ward")
@@ -61,6 +62,7 @@ class UnitKind(models.Model):
     @property
     def is_geographic(self) -> bool:
         return self.category in {
+            self.Category.COUNTRY,
             self.Category.PROVINCE,
             self.Category.DISTRICT,
             self.Category.COMMUNE,

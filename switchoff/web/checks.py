@@ -4,7 +4,8 @@ Django's deploy checks know nothing of this project: a production server on
 the embedded SQLite, with the demo accounts' conveniences, or without the
 two-factor that coordinators must use, would start without a word. Each of
 these is an error with its fix, so that the README's deployment steps stop
-there.
+there; a setting that works but hurts (the proxy's address taken for every
+client's) is a warning.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    errors: list[Error] = []
+def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     if not settings.PRODUCTION:
         errors.append(
             Error(
@@ -68,6 +69,16 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Er
                 "DEBUG is on.",
                 hint="Remove DEBUG=1: debug pages show settings, code and personal data to anyone.",
                 id="switchoff.E006",
+            )
+        )
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.TRUSTED_PROXIES:
+        errors.append(
+            Warning(
+                "BEHIND_PROXY is on but TRUSTED_PROXIES is empty.",
+                hint="Set TRUSTED_PROXIES to the reverse proxy's address (e.g. TRUSTED_PROXIES=127.0.0.1): "
+                "without it every request seems to come from the proxy, so 20 failed logins from anyone "
+                "lock every first-time login out for 15 minutes, and the audit trail names the proxy.",
+                id="switchoff.W001",
             )
         )
     return errors

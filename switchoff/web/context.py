@@ -28,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("people:list"), _("People")))
     if can(user, Perm.VIEW_AUDIT):
         items.append((reverse("audit:list"), _("Audit trail")))
+    if can(user, Perm.ANSWER_REQUESTS):
+        items.append((reverse("privacy:requests"), _("A person's request")))
     if can(user, Perm.MERGE_UNITS):
         items.append((reverse("units:kinds"), _("Unit kinds")))
     # Classifying IMEIs is open to every signed-in person (it shows nothing of any unit).

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from switchoff.fieldwork.selectors import waiting_for_leader
 from switchoff.fieldwork.views import managed_unassigned
+from switchoff.lib.text import is_id
 from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
@@ -61,7 +62,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (``id``), or all of them; then back where the person was."""
     user: User = request.user  # type: ignore[assignment]
     raw = request.POST.get("id", "")
-    marked = notifications_mark_read(user=user, notification_id=int(raw) if raw.isdigit() else None)
+    marked = notifications_mark_read(user=user, notification_id=int(raw) if is_id(raw) else None)
     if not raw and marked:
         messages.success(request, _("All notifications were marked as read."))
     target = request.POST.get("next", "")

@@ -175,4 +175,137 @@ def corpus() -> tuple[HostileFile, ...]:
         HostileFile("utf16_without_bom.csv", csv_text([HEADER, ROW]).encode("utf-16-le"), None),
         HostileFile("only_separators.csv", b";;;;\n" * 50, None),
         HostileFile("nul_bytes.csv", b"\x00" * 4096, None),
+        *HOSTILE_WORKBOOKS,
+    )
+
+
+def sheet_xlsx(sheet_xml: bytes, *, shared_strings: bytes | None = None) -> bytes:
+    """A workbook of one sheet whose XML is given as it is (cell references, ``<dimension>`` or none)."""
+    buffer = io.BytesIO()
+    types = CONTENT_TYPES
+    rels = WORKBOOK_RELS
+    if shared_strings is not None:
+        types = types.replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        rels = rels.replace(
+            "</Relationships>",
+            '<Relationship Id="rId2" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", rels)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        if shared_strings is not None:
+            archive.writestr("xl/sharedStrings.xml", shared_strings)
+    return buffer.getvalue()
+
+
+SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
+
+
+def sparse_xlsx(far: str, *, dimension: str | None = None) -> bytes:
+    """A sheet holding ``A1`` and one far cell (``XFD1048576``: Excel's last), with or without ``<dimension>``:
+    a few hundred bytes whose grid, read whole, is ``far``'s row times its column."""
+    row = int("".join(ch for ch in far if ch.isdigit()))
+    dim = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
+    return sheet_xlsx(
+        SHEET_START + dim + b"<sheetData>"
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>STT</t></is></c></row>'
+        + f'<row r="{row}"><c r="{far}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+        + b"</sheetData></worksheet>"
+    )
+
+
+def dimension_only_xlsx(dimension: str) -> bytes:
+    """A sheet of two cells whose ``<dimension>`` claims the whole grid."""
+    return sheet_xlsx(
+        SHEET_START + f'<dimension ref="{dimension}"/>'.encode() + b"<sheetData>"
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>STT</t></is></c>'
+        b'<c r="B1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>'
+    )
+
+
+def shared_strings_xlsx(count: int, length: int) -> bytes:
+    """A one-cell sheet with ``count`` distinct shared strings of ``length`` characters (random: no zip bomb)."""
+    rng = random.Random(7)  # test data, not secrets
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    head = f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}">'.encode()
+    parts = [head]
+    for _ in range(count):
+        parts.append(b"<si><t>" + "".join(rng.choices(letters, k=length)).encode() + b"</t></si>")
+    parts.append(b"</sst>")
+    sheet = SHEET_START + b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    return sheet_xlsx(sheet, shared_strings=b"".join(parts))
+
+
+def entity_bomb_xlsx() -> bytes:
+    """A sheet XML bomb: nested entities ("billion laughs") that would expand to gigabytes of text."""
+    entities = '<!ENTITY l0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY l{n} "{("&l" + str(n - 1) + ";") * 10}">' for n in range(1, 10)
+    )
+    return sheet_xlsx(
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [' + entities.encode() + b"]>"
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>'
+    )
+
+
+# Workbooks that would make a reader allocate far more than they weigh (issue 21): each refused before any
+# reader opens it, whichever import reads it.
+SPARSE = "hầu như trống"  # the sparse sheet's refusal
+HOSTILE_WORKBOOKS = (
+    HostileFile("far_cell.xlsx", sparse_xlsx("XFD1048576"), "SHEET_MAX_COLUMNS"),
+    HostileFile("far_cell_dimension.xlsx", sparse_xlsx("XFD1048576", dimension="A1:XFD1048576"), "SHEET_MAX_COLUMNS"),
+    HostileFile("far_row.xlsx", sparse_xlsx("CV150000"), SPARSE),
+    HostileFile("far_row_dimension.xlsx", sparse_xlsx("CV150000", dimension="A1:CV150000"), SPARSE),
+    HostileFile("dimension_only.xlsx", dimension_only_xlsx("A1:CV150000"), SPARSE),
+    HostileFile("shared_strings.xlsx", shared_strings_xlsx(40_000, 200), "chữ"),
+    HostileFile("entity_bomb.xlsx", entity_bomb_xlsx(), "Không đọc được tệp Excel"),
+)
+
+
+def png_bomb(width: int, height: int, *, bit_depth: int = 1, colour_type: int = 0) -> bytes:
+    """A PNG of ``width`` × ``height`` pixels, all zero, written without decoding anything: a few KB that
+    decode to width × height × bytes per pixel (``colour_type`` 6 at 16 bits: eight bytes a pixel)."""
+    import struct
+    import zlib
+
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = b"\x00" * (1 + (width * channels * bit_depth + 7) // 8)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def webp_bomb(width: int, height: int) -> bytes:
+    """A lossless WebP of one colour: a few hundred bytes for millions of pixels."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), 0).convert("RGB").save(out, "WEBP", lossless=True, quality=0, method=0)
+    return out.getvalue()
+
+
+@functools.cache
+def photo_bombs() -> tuple[HostileFile, ...]:
+    """Photos under the old 50-megapixel limit that would decode to hundreds of MB (issue 21, finding 3)."""
+    return (
+        HostileFile("png_1bit_7000.png", png_bomb(7000, 7000), None),
+        HostileFile("png_rgba16_3000.png", png_bomb(3000, 3000, bit_depth=16, colour_type=6), None),
+        HostileFile("webp_4000x2000.webp", webp_bomb(4000, 2000), None),
     )

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.core.checks import run_checks
+from django.core.checks import WARNING, run_checks
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -107,6 +107,8 @@ def test_a_server_error_is_the_projects_own_page(db: None) -> None:
         ({"TWO_FACTOR_ENFORCED": False}, "switchoff.E004"),
         ({"ALLOWED_HOSTS": ["*"]}, "switchoff.E005"),
         ({"DEBUG": True}, "switchoff.E006"),
+        # Issue 21, finding 6: behind the proxy (BEHIND_PROXY=1 sets the header) without its address.
+        ({"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"), "TRUSTED_PROXIES": []}, "switchoff.W001"),
     ],
 )
 def test_check_deploy_names_each_unsafe_setting(overrides: dict[str, object], code: str) -> None:
@@ -117,9 +119,13 @@ def test_check_deploy_names_each_unsafe_setting(overrides: dict[str, object], co
         "TWO_FACTOR_ENFORCED": True,
         "ALLOWED_HOSTS": ["switchoff.example.gov.vn"],
         "DEBUG": False,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "TRUSTED_PROXIES": ["127.0.0.1"],
     }
     with override_settings(**safe):
         assert not [m for m in run_checks(include_deployment_checks=True) if (m.id or "").startswith("switchoff.")]
     with override_settings(**{**safe, **overrides}):
-        found = {m.id for m in run_checks(include_deployment_checks=True) if (m.id or "").startswith("switchoff.")}
-    assert found == {code}
+        messages = [m for m in run_checks(include_deployment_checks=True) if (m.id or "").startswith("switchoff.")]
+    assert {m.id for m in messages} == {code}
+    if code == "switchoff.W001":  # a warning (the site works), naming the variable to set
+        assert messages[0].level == WARNING and "TRUSTED_PROXIES" in f"{messages[0].msg} {messages[0].hint}"

@@ -8,14 +8,18 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from switchoff.audit.actions import ACTIONS
 from switchoff.audit.models import AuditEvent
+from switchoff.fieldwork.models import FieldDevice
+from switchoff.fieldwork.services import device_revoke
 from switchoff.people.models import ApiToken, User
 from switchoff.people.roles import Role
 from switchoff.people.services import api_token_create, membership_grant, password_change
 from tests.conftest import PASSWORD, World, logged_in
+from tests.fieldwork_helpers import device_client, open_field
 from tests.reporting import make_campaign
 
 
@@ -96,3 +100,44 @@ def test_the_token_list_shows_last_use_and_expiry_in_vietnam_time(
     assert "31/05/2026" in page  # expires, 90 days after it was made
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
     assert "hết hạn" in logged_in(world.reporter_a).get(reverse("people:account")).content.decode()
+
+
+def _reset_by_link(world: World, user: User) -> None:
+    coordinator = logged_in(world.coordinator)
+    coordinator.post(reverse("people:reset_link", args=[user.pk]))
+    page = coordinator.get(reverse("people:person", args=[user.pk])).content.decode()
+    link = re.search(r"http://testserver(/link/[^<\s]+/)", page)
+    assert link
+    Client().post(link.group(1), {"password": "mot-mat-khau-moi-dai", "password2": "mot-mat-khau-moi-dai"})
+
+
+def test_a_password_reset_signs_the_field_phones_out_and_tells_them(world: World) -> None:
+    """Issue 21, finding 2: the phone's ``Device fd_…`` token read full numbers for a year after a reset."""
+    open_field(world)
+    phone, raw = device_client(world.member_a)
+    assert phone.get("/api/v1/field/cases").status_code == 200
+    _reset_by_link(world, world.member_a)
+    answer = phone.get("/api/v1/field/cases")
+    assert answer.status_code == 401
+    # The shape the field app reads (tests/test_browser_field_sync.py): it keeps what it holds and asks to log in.
+    body = answer.json()["error"]
+    assert body["code"] == "device_revoked" and body["details"] == {"reason": "password_changed"}
+    assert "Mật khẩu" in body["message"]  # in the member's language, Vietnamese by default
+    assert "Clear-Site-Data" not in answer, "the member's unsent visits are not wiped by their own new password"
+    event = AuditEvent.objects.get(action="people.api_token.revoked_with_password")
+    assert event.data["reason"] == "reset" and event.data["devices"] == [raw[:8]]
+    with translation.override("en"):
+        assert ACTIONS[event.action].describe(event.data) == f"1 field phone: {raw[:8]}…"
+
+
+def test_a_password_change_signs_the_field_phones_out(world: World) -> None:
+    open_field(world)
+    phone, _raw = device_client(world.member_a)
+    password_change(user=world.member_a, old_password=PASSWORD, new_password="mot-mat-khau-moi-dai")
+    assert phone.get("/api/v1/field/cases").json()["error"]["details"] == {"reason": "password_changed"}
+    # A phone its team leader signs out is still told to forget everything (Clear-Site-Data).
+    other, _ = device_client(world.member_a)
+    device = FieldDevice.objects.get(revoked_at__isnull=True, user=world.member_a)
+    device_revoke(actor=world.member_a, device=device)
+    lost = other.get("/api/v1/field/cases")
+    assert lost.status_code == 401 and lost.json()["error"]["details"] is None and lost["Clear-Site-Data"]

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.fieldwork.access import team_cases
 from switchoff.fieldwork.models import Visit, VisitPhoto, photo_path
-from switchoff.fieldwork.photos import NotAnImage, Prepared, prepare_photo
+from switchoff.fieldwork.photos import NotAnImage, Prepared, TooManyPixels, prepare_photo
 from switchoff.fieldwork.services.visits import VisitInput, VisitResult, visits_record
 from switchoff.people.models import User
 from switchoff.subscribers.models import NumberView
@@ -64,6 +65,16 @@ def photo_prepare(content: bytes, *, keep_location: bool) -> Prepared:
     photo_check_size(len(content))
     try:
         return prepare_photo(content, keep_location=keep_location)
+    except TooManyPixels:
+        raise PhotoRefused(
+            "too_many_pixels",
+            422,
+            _(
+                "The photo has too many pixels to be a phone's photo (at most %(pixels)s megapixels): take it "
+                "again with the camera, or send it from the field app, which makes it smaller."
+            )
+            % {"pixels": number_format(settings.FIELD_PHOTO_MAX_PIXELS / 1_000_000, decimal_pos=1)},
+        ) from None
     except NotAnImage:
         raise PhotoRefused(
             "not_an_image", 422, _("This file is not a photo (JPEG, PNG or WebP): nothing was kept.")

@@ -11,12 +11,17 @@ import csv
 import functools
 import io
 import itertools
+import json
+import os
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
 
+from django.conf import settings
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from switchoff.lib.filelimits import FileRefused, Limits, check_sheet_size, check_zipped_workbook, list_limits
@@ -192,6 +197,49 @@ def _text_rows(lines: Iterator[str], separator: str, limits: Limits) -> Iterator
         raise FileRefused("broken_text", row=first_line) from None
 
 
+CHILD = Path(__file__).with_name("child.py")
+
+
+@dataclass(frozen=True)
+class ChildRead:
+    """How the child process's reading of a workbook went: ``peak_bytes`` is its largest resident memory
+    (as the child measured it: the ``ru_maxrss`` of a child counts what its parent held when it started)."""
+
+    peak_bytes: int
+
+
+def read_in_child(content: bytes, *, memory_bytes: int | None = None) -> ChildRead:
+    """Read a workbook whole in a child process whose address space is limited to ``memory_bytes``
+    (by default ``FILE_READER_MAX_BYTES``): a file it cannot read within that, or that ends it (a native
+    abort, a signal), is a ``FileRefused``; the calling process is never the one that runs out."""
+    limit = memory_bytes or settings.FILE_READER_MAX_BYTES
+    child = subprocess.Popen(  # noqa: S603 (this interpreter running this project's script)
+        [sys.executable, "-I", str(CHILD), str(limit)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={"PATH": os.environ.get("PATH", ""), "RUST_BACKTRACE": "0"},
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        child.stdin.write(content)
+        child.stdin.close()
+    except BrokenPipeError:  # ended before it read the whole file
+        pass
+    answer = child.stdout.read()
+    child.stdout.close()
+    child.wait()
+    try:
+        told = json.loads(answer) if child.returncode == 0 else {"error": "memory"}
+    except ValueError:
+        told = {"error": "memory"}
+    if told.get("error") == "workbook":
+        raise UnreadableFile("workbook")
+    if told.get("error"):
+        raise FileRefused("memory", limit="FILE_READER_MAX_BYTES", value=limit)
+    return ChildRead(peak_bytes=int(told.get("peak", 0)))
+
+
 def read_file(
     content: bytes | Path,
     file_name: str,
@@ -229,6 +277,7 @@ def read_file(
             content = content.read_bytes()  # a workbook is read whole by calamine anyway
         if zipped:
             check_zipped_workbook(content, limits)
+        read_in_child(content)  # a file that would end this process ends a child instead
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(content))
             sheets = []

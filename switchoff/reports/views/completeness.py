@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from switchoff.lib.collation import vi_order
 from switchoff.lib.months import parse_month
+from switchoff.lib.text import is_id
 from switchoff.people.access import access_campaign, can, visible_units
 from switchoff.people.roles import Perm
 from switchoff.reports import reminders, services
@@ -41,7 +42,7 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     area = request.GET.get("area", "")
     if kind:
         units = units.filter(kind__code=kind)
-    if area.isdigit():
+    if is_id(area):
         within = visible_units(user, Perm.VIEW_REPORTS).filter(pk=int(area)).first()
         if within is not None:
             units = units.filter(rollup_path__startswith=within.rollup_path)
@@ -102,7 +103,7 @@ def completeness_remind(request: HttpRequest, campaign_id: int) -> HttpResponse:
     units = visible_units(user, Perm.REVIEW)
     chosen = request.POST.get("unit", "")
     if chosen:
-        units = units.filter(pk=int(chosen)) if chosen.isdigit() else units.none()
+        units = units.filter(pk=int(chosen)) if is_id(chosen) else units.none()
     run = reminders.units_remind(actor=user, campaign=campaign, month=month, units=units)
     if run.reminded:
         messages.success(
@@ -121,7 +122,7 @@ def completeness_accept(request: HttpRequest, campaign_id: int) -> HttpResponse:
     user = user_of(request)
     campaign = access_campaign(user, campaign_id, Perm.REVIEW)
     month = month_shown(campaign, request.POST.get("month"))
-    ids = [int(pk) for pk in request.POST.getlist("report") if pk.isdigit()]
+    ids = [int(pk) for pk in request.POST.getlist("report") if is_id(pk)]
     reports = list(
         MonthlyReport.objects.filter(
             campaign=campaign, month=month, pk__in=ids, unit__in=visible_units(user, Perm.REVIEW)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.campaigns.models import CommunicationForm, Medium
 from switchoff.lib.months import last_of_month
+from switchoff.lib.text import is_id
 from switchoff.people.access import access_campaign, access_reporting_unit
 from switchoff.people.roles import Perm
 from switchoff.reports import services
@@ -66,7 +67,7 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
                 # even if someone logged an activity of that day meanwhile.
                 if raw == request.POST.get(f"o-{day:%Y%m%d}-{form.pk}", "").strip():
                     continue
-                if raw and not raw.isdigit():
+                if raw and not is_id(raw):
                     errors.append(
                         _("%(day)s, %(form)s: “%(value)s” is not a whole number.")
                         % {"day": day.strftime("%d/%m/%Y"), "form": form.shown_name, "value": raw}

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.lib.collation import vi_order
 from switchoff.lib.months import last_of_month
@@ -117,6 +118,28 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
         ),
     }
     return render(request, "reports/activities.html", context)
+
+
+@login_required
+@require_GET
+def activity_evidence(request: HttpRequest, campaign_id: int, unit_id: int, activity_id: int) -> FileResponse:
+    """An activity's evidence file, for whoever may see the unit's log: read through its storage (a folder or the
+    bucket) by this server, never from a URL of the storage itself. Downloaded, never shown inline."""
+    user = user_of(request)
+    campaign = access_campaign(user, campaign_id)
+    unit = access_reporting_unit(user, campaign, unit_id)
+    activity = get_object_or_404(Activity, pk=activity_id, campaign=campaign, unit=unit)
+    if not activity.evidence_file:
+        raise Http404
+    try:
+        handle = activity.evidence_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = PurePosixPath(activity.evidence_file.name or "evidence").name
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from switchoff.lib.months import parse_month
+from switchoff.lib.text import is_id
 from switchoff.people.access import access_campaign, access_reporting_unit, can
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -70,7 +71,7 @@ def _whole_or_none(raw: str | None, what: str) -> int | None:
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not is_id(text):
         raise ValidationError(_("%(what)s: “%(value)s” is not a whole number.") % {"what": what, "value": text})
     return int(text)
 

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
 from switchoff.campaigns.models import Campaign
+from switchoff.lib.text import is_id
 from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
 from switchoff.people.access import access_campaign, access_reporting_unit, can
 from switchoff.people.roles import Perm
@@ -40,11 +41,9 @@ TEACH_MOST = 50  # wordings taught in one check
 def _posted_mapping(request: HttpRequest) -> ActivityMapping | None:
     """The sheet, header row and columns the person chose on the preview page."""
     sheet, header = request.POST.get("sheet", ""), request.POST.get("header_row", "")
-    if not sheet.isdigit() or not header.isdigit():
+    if not is_id(sheet) or not is_id(header):
         return None
-    columns = {
-        name: int(request.POST[f"map-{name}"]) for name in FIELDS if request.POST.get(f"map-{name}", "").isdigit()
-    }
+    columns = {name: int(request.POST[f"map-{name}"]) for name in FIELDS if is_id(request.POST.get(f"map-{name}", ""))}
     return ActivityMapping(sheet=int(sheet), header_row=int(header), columns=columns)
 
 
@@ -54,10 +53,10 @@ def _posted_taught(request: HttpRequest, campaign: Campaign) -> list[services.Ta
     media = {m.pk: m for m in campaign.media.all()}
     taught = []
     count = request.POST.get("teach-n", "")
-    for index in range(min(int(count) if count.isdigit() else 0, TEACH_MOST)):
+    for index in range(min(int(count) if is_id(count) else 0, TEACH_MOST)):
         words, text = request.POST.get(f"teach-{index}-words", ""), request.POST.get(f"teach-{index}-text", "")
         target = request.POST.get(f"teach-{index}-target", "")
-        if not words or not target.isdigit():
+        if not words or not is_id(target):
             continue
         if request.POST.get(f"teach-{index}-kind") == "medium" and int(target) in media:
             taught.append(services.Taught(text=text[:160], words=words[:160], medium=media[int(target)]))
@@ -149,7 +148,7 @@ def activity_import(request: HttpRequest, campaign_id: int, unit_id: int) -> Htt
                         digest=parsed.digest,
                         headers=mapping_headers(parsed.mapping),
                         file_name=file_name,
-                        also={int(n) for n in request.POST.getlist("also") if n.isdigit()},
+                        also={int(n) for n in request.POST.getlist("also") if is_id(n)},
                         taught=taught,
                     )
                 except ValidationError as exc:

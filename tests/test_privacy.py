@@ -1,0 +1,316 @@
+"""Personal data after the campaign: retention, the daily erasure, what stays (issue 28)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils import timezone
+
+from switchoff.campaigns.models import Campaign
+from switchoff.counts.models import Count
+from switchoff.counts.verify import find_differences as differences
+from switchoff.fieldwork.models import Case, Visit, VisitPhoto
+from switchoff.fieldwork.services import FoundPerson, visit_photo_add, visits_record
+from switchoff.privacy import retention
+from switchoff.privacy.models import CampaignRetention, Erasure
+from switchoff.privacy.services import RetentionError, retention_run, retention_set
+from switchoff.reports.aggregate import build_aggregate
+from switchoff.reports.models import Notification
+from switchoff.subscribers.models import Subscriber
+from switchoff.subscribers.services import household_confirm, household_dismiss, number_reveal
+from tests.conftest import World
+from tests.fieldwork_helpers import LIST, import_rows, visit
+from tests.reporting import make_campaign
+from tests.test_fieldwork_photos import jpeg
+
+END = timezone.localdate() + datetime.timedelta(days=10)
+NAMES = ["Nguyễn Văn An", "Nguyễn Thị Hoa", "Trần Văn Bình", "Nguyễn Văn Bảo", "Bà Lò Thị Mai"]
+NUMBERS = ["868123456", "868123459", "868123460", "868123457", "912777888"]
+KEPT_NAME, KEPT_NUMBER = "Nguyễn Thị Cúc", "868123458"  # Nà Chuông, also in the running campaign of Đông Kinh
+
+
+def _needles() -> list[str]:
+    from switchoff.lib.text import fold
+
+    return [*NAMES, *(fold(name) for name in NAMES), *NUMBERS]
+
+
+def _text_columns() -> list[tuple[type[models.Model], str]]:
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, (models.CharField, models.TextField, models.JSONField, models.FileField)):
+                found.append((model, field.attname))
+    return found
+
+
+def scan_tables(needles: list[str]) -> list[str]:
+    """Every text column of every table, read whole: where any needle still is."""
+    hits = []
+    for model, column in _text_columns():
+        for pk, value in model._default_manager.values_list("pk", column):
+            text = str(value)
+            hits += [f"{model._meta.label}.{column} #{pk}: {n}" for n in needles if n in text]
+    return hits
+
+
+def _files(storage: object, folder: str = "") -> list[str]:
+    folders, names = storage.listdir(folder)  # type: ignore[attr-defined]
+    found = [f"{folder}{name}" for name in names]
+    for sub in folders:
+        found += _files(storage, f"{folder}{sub}/")
+    return found
+
+
+def all_files() -> set[str]:
+    return {
+        f"{alias}:{name}"
+        for alias in settings.STORAGES
+        if alias != "staticfiles" and _exists(alias)
+        for name in _files(storages[alias])
+    }
+
+
+def _exists(alias: str) -> bool:
+    try:
+        storages[alias].listdir("")
+    except (FileNotFoundError, NotImplementedError):
+        return False
+    return True
+
+
+def scan_files(needles: list[str], *, besides: frozenset[str] = frozenset()) -> tuple[list[str], int]:
+    """Every file of every named storage (the static files apart, and ``besides``: other tests' files there
+    before this one started): where a needle is, and how many files."""
+    hits, count = [], 0
+    for alias in settings.STORAGES:
+        if alias == "staticfiles":
+            continue
+        storage = storages[alias]
+        if not _exists(alias):
+            continue
+        for name in _files(storage):
+            if f"{alias}:{name}" in besides:
+                continue
+            count += 1
+            with storage.open(name) as handle:
+                data = handle.read()
+            hits += [f"{alias}:{name}: {n}" for n in needles if n.encode() in data or n.encode("utf-16-le") in data]
+    return hits, count
+
+
+def _run_campaign(world: World) -> tuple[Campaign, list[VisitPhoto]]:
+    """A campaign over the province ending in ten days, worked door to door, and a longer one of Đông Kinh."""
+    today = timezone.localdate()
+    ended = make_campaign(world, start_date=today - datetime.timedelta(days=200), end_date=END)
+    import_rows(world, LIST, today - datetime.timedelta(days=100))
+    cases = {c.name: c for c in Case.objects.select_related("subscriber")}
+    an, hoa, binh = cases["Nguyễn Văn An"], cases["Nguyễn Thị Hoa"], cases["Trần Văn Bình"]
+    results = visits_record(
+        actor=world.member_a,
+        visits=[
+            visit(an, "agrees", note="Anh Nguyễn Văn An hẹn con trai về, gọi lại 0868123456", consent_photo=True),
+            visit(hoa, "moved", moved_to="Ở với con gái, Số 5, Khối 1", reason="Nguyễn Thị Hoa chuyển nhà"),
+            visit(binh, "informed", lat=21.85, lon=106.76, consent_location=True, note="Trần Văn Bình"),
+            visit(
+                None,
+                "informed",
+                found=FoundPerson(
+                    name="Bà Lò Thị Mai",
+                    number="0912777888",
+                    address="Khối 2, Phường Lương Văn Tri",
+                    village_id=world.villages_a[1].pk,
+                ),
+            ),
+        ],
+    )
+    assert all(r.result == "created" for r in results), results
+    photo = visit_photo_add(actor=world.member_a, visit_id=results[0].id, photo_id=uuid.uuid4(), content=jpeg())
+    an_sub, hoa_sub = an.subscriber, hoa.subscriber
+    assert an_sub is not None and hoa_sub is not None
+    household_confirm(actor=world.reporter_a, unit=world.ward_a, subscriber_ids=[an_sub.pk, hoa_sub.pk])
+    household_dismiss(
+        actor=world.reporter_a,
+        unit=world.ward_a,
+        search_name="tran van binh",
+        address="Số 9, Khối 2, Phường Lương Văn Tri",
+    )
+    number_reveal(actor=world.leader_a, subscriber=an_sub)
+    running = make_campaign(world, start_date=today, end_date=today + datetime.timedelta(days=3 * 365))
+    Campaign.objects.filter(pk=running.pk).update(area=world.ward_b, name="Đông Kinh")
+    return ended, [photo.photo]
+
+
+def _counters() -> dict[tuple[int, str, int], int]:
+    totals: dict[tuple[int, str, int], int] = {}
+    for unit, key, dimension, delta in Count.objects.values_list("unit_id", "key", "dimension", "delta"):
+        totals[(unit, key, dimension)] = totals.get((unit, key, dimension), 0) + delta
+    return {k: v for k, v in totals.items() if v}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_past_its_retention_a_campaigns_personal_data_is_nowhere_and_its_figures_stay(world: World) -> None:
+    before = frozenset(all_files())
+    ended, photos = _run_campaign(world)
+    assert scan_tables(_needles()), "the campaign's names and numbers are held before"
+    assert scan_files(["JFIF"], besides=before)[0] and photos[0].file.storage.exists(str(photos[0].file.name))
+    counters, aggregate = _counters(), repr(build_aggregate(campaign=ended, month=END))
+    visits, cases = Visit.objects.count(), Case.objects.count()
+    assert differences() == []
+
+    day = retention.erase_from(ended)  # 12 months after its end, from the day after
+    assert day - END in (datetime.timedelta(days=366), datetime.timedelta(days=367))
+    assert retention_run(today=day - datetime.timedelta(days=1)) == []  # the day before: nothing goes
+    erasures = retention_run(today=day)
+    assert len(erasures) == 1 and erasures[0].campaign_id == ended.pk
+
+    assert scan_tables(_needles()) == []
+    assert scan_files(_needles(), besides=before)[0] == []
+    assert not photos[0].file.storage.exists(str(photos[0].file.name)) and not VisitPhoto.objects.exists()
+    # The figures stay: every counter, the aggregated report, every case and visit row with its status.
+    assert _counters() == counters and differences() == []
+    assert repr(build_aggregate(campaign=ended, month=END)) == aggregate
+    assert (Visit.objects.count(), Case.objects.count()) == (visits, cases)
+    # Cúc lives in Đông Kinh, whose campaign runs: her number and name stay.
+    kept = Subscriber.objects.get(name=KEPT_NAME)
+    assert kept.msisdn.endswith(KEPT_NUMBER)
+    # The erasure says what, how many, when and by which rule; never who.
+    erasure = Erasure.objects.get()
+    assert erasure.rule == "campaign_retention" and erasure.files == 1
+    assert erasure.rows["subscribers.subscriber"] == 4 and erasure.rows["fieldwork.visit"] == 4
+    assert CampaignRetention.objects.get(campaign=ended).erased_at is not None
+    # The next day's run erases nothing more.
+    assert retention_run(today=day + datetime.timedelta(days=1)) == []
+
+
+def test_the_coordinator_sets_the_period_within_the_limits_and_is_told_two_weeks_before(world: World) -> None:
+    from tests.conftest import logged_in
+
+    today = timezone.localdate()
+    campaign = make_campaign(world, start_date=today - datetime.timedelta(days=400), end_date=END)
+    client = logged_in(world.coordinator)
+    page = client.get(f"/personal-data/campaigns/{campaign.pk}/")
+    assert page.status_code == 200 and "12" in page.content.decode()
+    refused = client.post(f"/personal-data/campaigns/{campaign.pk}/", {"months": "99"})
+    assert refused.status_code == 200 and not CampaignRetention.objects.exists()
+    assert "36" in refused.content.decode()  # the limit is named
+    saved = client.post(f"/personal-data/campaigns/{campaign.pk}/", {"months": "6"})
+    assert saved.status_code == 302 and retention.retention_months(campaign) == 6
+    with pytest.raises(RetentionError):
+        retention_set(actor=world.coordinator, campaign=campaign, months=0)
+    # A reporter of a ward does not set it.
+    assert logged_in(world.reporter_a).get(f"/personal-data/campaigns/{campaign.pk}/").status_code in (403, 404)
+
+    day = retention.erase_from(campaign)
+    assert retention_run(today=day - datetime.timedelta(days=15)) == [] and not Notification.objects.exists()
+    retention_run(today=day - datetime.timedelta(days=14))
+    told = Notification.objects.get()
+    assert told.user == world.coordinator and day.strftime("%d/%m/%Y") in told.text
+    assert told.url == f"/personal-data/campaigns/{campaign.pk}/"
+    retention_run(today=day - datetime.timedelta(days=13))
+    assert Notification.objects.count() == 1  # told once
+
+    figures = client.get(f"/personal-data/campaigns/{campaign.pk}/figures.xlsx")
+    assert figures.status_code == 200 and figures.content[:2] == b"PK"
+
+
+def _sheets(content: bytes) -> dict[str, list[list[object]]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_official_answers_a_persons_request_then_erases_them(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from switchoff.privacy.models import PersonRequest
+    from switchoff.subscribers.models import NumberView
+    from tests.conftest import logged_in
+
+    before = frozenset(all_files())
+    _run_campaign(world)
+    counters = _counters()
+    client = logged_in(world.coordinator)
+    # A clerk types the number as the person wrote it.
+    answer = client.post("/personal-data/requests/", {"number": "0868.123.456", "reference": "Đơn số 12/2026"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    made = PersonRequest.objects.get()
+    assert "868123456" not in str(PersonRequest.objects.values().get())  # the number only as a digest
+    assert NumberView.objects.filter(user=world.coordinator, purpose="request").count() == 1
+    assert AuditEvent.objects.filter(action="privacy.person.looked_up", actor=world.coordinator).exists()
+
+    page = client.get(answer["Location"]).content.decode()
+    assert "Nguyễn Văn An" in page and "hẹn con trai" in page and "Leader A" in page  # who revealed the number
+    # Nobody else sees the answer: another official, a ward's reporter.
+    assert logged_in(world.admin).get(answer["Location"]).status_code == 404
+    assert logged_in(world.reporter_a).get(answer["Location"]).status_code in (403, 404)
+    assert logged_in(world.reporter_a).get("/personal-data/requests/").status_code == 403
+
+    sheets = _sheets(client.get(f"/personal-data/requests/{made.pk}/file.xlsx").content)
+    flat = str(sheets)
+    assert "Nguyễn Văn An" in flat and "hẹn con trai" in flat and "Leader A" in flat
+    kinds = [row[0] for row in next(iter(sheets.values()))[1:]]
+    assert len(sheets) == len(kinds) + 1  # a sheet per kind of record, and the summary
+    assert AuditEvent.objects.filter(action="privacy.person.exported").count() == 1
+
+    corrected = client.post(
+        f"/personal-data/requests/{made.pk}/correct/",
+        {"correct-field": "address", "correct-value": "Số 7, Khối 1", "correct-reason": "Người dân báo chuyển nhà"},
+    )
+    assert corrected.status_code == 302
+    assert Subscriber.objects.get(msisdn="+84868123456").address == "Số 7, Khối 1"
+
+    refused = client.post(f"/personal-data/requests/{made.pk}/erase/", {"erase-reason": "Theo đơn"})  # not confirmed
+    assert refused.status_code == 302 and Subscriber.objects.filter(msisdn="+84868123456").exists()
+    erased = client.post(
+        f"/personal-data/requests/{made.pk}/erase/", {"erase-reason": "Theo đơn", "erase-confirm": "on"}
+    )
+    assert erased.status_code == 302
+    client.post(
+        f"/personal-data/requests/{made.pk}/erase/", {"erase-reason": "Theo đơn", "erase-confirm": "on"}
+    )  # retried
+    assert Erasure.objects.filter(rule="person_request").count() == 1
+    an = ["Nguyễn Văn An", "nguyen van an", "868123456", "hẹn con trai", "Số 7, Khối 1"]
+    assert scan_tables(an) == [] and scan_files(an, besides=before)[0] == []
+    assert not VisitPhoto.objects.exists()
+    # Everyone else stays, and so do the figures.
+    assert Subscriber.objects.filter(name="Nguyễn Thị Hoa").exists()
+    assert _counters() == counters and differences() == []
+
+
+def test_the_audit_page_answers_who_looked_at_a_number_and_what_a_person_looked_at(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from tests.conftest import logged_in
+
+    import_rows(world, LIST, timezone.localdate() - datetime.timedelta(days=3))
+    an = Subscriber.objects.get(msisdn="+84868123456")
+    number_reveal(actor=world.leader_a, subscriber=an)
+    number_reveal(actor=world.member_a, subscriber=Subscriber.objects.get(msisdn="+84868123459"))
+    client = logged_in(world.coordinator)
+
+    page = client.get("/audit/", {"number": "0868 123 456"}).content.decode()
+    who = page.split('id="who-looked"')[1].split("</section>")[0]
+    assert "Leader A" in who and "Xem số đầy đủ" in who and "Member A" not in who
+    # The look-up itself is a search by a full number: logged, with whom it found.
+    searched = AuditEvent.objects.get(action="subscribers.number.searched", actor=world.coordinator)
+    assert searched.data["matches"] == [an.pk] and searched.data["via"] == "audit"
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).strftime("%d/%m/%Y")
+    earlier = client.get("/audit/", {"number": "0868123456", "to": yesterday}).content.decode()
+    assert "Leader A" not in earlier.split('id="who-looked"')[1].split("</section>")[0]
+    wrong = client.get("/audit/", {"number": "12345"}).content.decode()
+    assert "không phải số điện thoại Việt Nam" in wrong
+
+    what = client.get("/audit/", {"actor": "member"}).content.decode().split('id="what-looked"')[1]
+    what = what.split("</section>")[0]
+    assert "Member A" in what and "086****459" in what and "086****456" not in what
