@@ -107,3 +107,21 @@ def test_nobody_messages_another_operators_subscribers(world: World, field: Fiel
                              area=world.ward_a, audience="listed", text="x", send_at=timezone.now()
                              + datetime.timedelta(days=1))  # fmt: skip
     assert other.get(f"/sms/batches/{batch.pk}/").status_code == 404
+
+
+def test_erasing_a_persons_data_takes_their_number_from_the_messages_and_their_opt_out(
+    world: World, field: Field, django_capture_on_commit_callbacks: Any
+) -> None:
+    from switchoff.privacy.erasure import erase_scope
+    from switchoff.privacy.registry import Scope
+    from switchoff.sms.models import OptOut
+
+    binh = field.binh.subscriber
+    assert binh is not None
+    sms_reply_receive(operator=world.operator, msisdn=binh.msisdn, text="TC")
+    batch = send(logged_in(world.operator_staff), world, django_capture_on_commit_callbacks)
+    erase_scope(Scope(subscriber_ids=frozenset({binh.pk})))
+    assert not OptOut.objects.exists()
+    message = batch.messages.get(subscriber=binh)
+    assert message.msisdn == "" and message.state == "skipped"
+    assert batch.messages.exclude(msisdn="").count() == 3
