@@ -40,6 +40,7 @@ def test_an_operator_messages_its_subscribers_not_yet_visited_and_its_report_cou
 ) -> None:
     visits_record(actor=world.member_a, visits=[visit(field.an, "informed")])
     staff = logged_in(world.operator_staff)
+    assert f'href="/sms/operators/{world.operator.pk}/"' in staff.get("/").content.decode()
     preview = staff.get(
         f"/sms/operators/{world.operator.pk}/preview/",
         {"area": str(world.ward_a.pk), "audience": "not_visited", "text": "Đổi máy 4G trước ngày 16/9."},
