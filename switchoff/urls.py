@@ -16,6 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("field/", include("switchoff.fieldapp.urls")),
     path("programmes/", include("switchoff.programmes.urls")),
     path("shops/", include("switchoff.shops.urls")),
+    path("banners/", include("switchoff.banners.urls")),
+    path("library/", include("switchoff.library.urls")),
+    path("sms/", include("switchoff.sms.urls")),
     path("personal-data/", include("switchoff.privacy.urls")),
     path("api/v1/", api.urls),
 ]

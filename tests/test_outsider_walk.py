@@ -23,11 +23,14 @@ from switchoff.people.services import api_token_create
 from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
+    from switchoff.banners.models import Placement
     from switchoff.campaigns.models import Campaign
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
+    from switchoff.library.models import Material
     from switchoff.programmes.models import Programme, Referral
     from switchoff.reports.models import Activity
     from switchoff.shops.models import Inspection, Shop
+    from switchoff.sms.models import SmsBatch
     from switchoff.subscribers.models import ImportJob, Subscriber
 
     class Walk(World):
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
         referral_a: Referral
         shop_a: Shop
         inspection_a: Inspection
+        placement_a: Placement
+        material_a: Material
+        sms_batch: SmsBatch
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -122,6 +128,21 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         lambda w: {"person_id": w.reporter_a.pk, "membership_id": w.reporter_a.memberships.get().pk},
     ),
     "people:token_revoke": ("post", lambda w: {"token_id": ApiToken.objects.get(user=w.reporter_a).pk}),
+    "banners:unit": ("get", _unit_target(lambda w: w.ward_a)),
+    "banners:record": ("post", _unit_target(lambda w: w.committee_a)),
+    "banners:take_down": ("post", lambda w: {"placement_id": w.placement_a.pk}),
+    "banners:photo": ("get", lambda w: {"placement_id": w.placement_a.pk}),
+    # The library of the campaign only ward A's area runs.
+    "library:list": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:new": ("post", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:material": ("get", lambda w: {"material_id": w.material_a.pk}),
+    "library:remind": ("post", lambda w: {"material_id": w.material_a.pk}),
+    "library:download": ("post", lambda w: {"version_id": w.material_a.versions.get().pk}),
+    # SMS: only the operator's own staff (the outsider, another ward's reporter, is not).
+    "sms:compose": ("post", lambda w: {"operator_id": w.operator.pk}),
+    "sms:preview": ("get", lambda w: {"operator_id": w.operator.pk}),
+    "sms:batch": ("get", lambda w: {"batch_id": w.sms_batch.pk}),
+    "sms:case": ("get", lambda w: {"case_id": w.case_a.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
@@ -259,6 +280,11 @@ API_FIELD = {
     ("POST", "/api/v1/field/visits/{visit_id}/photos"),
     # Only with a revoked phone's token; its visits go nowhere but to its leader's page (tests/test_field_sync.py).
     ("POST", "/api/v1/field/revoked/visits"),
+    # Banners and posters the member's teams hung (tests/test_banners.py walks them as another team's member).
+    ("GET", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners/{placement_id}/photo"),
+    ("POST", "/api/v1/field/banners/{placement_id}/take-down"),
 }
 API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
     "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
@@ -346,6 +372,12 @@ def walk(world: World) -> Any:
     case_a = Case.objects.get(subscriber=subscriber_a)
     device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     photo_a = _photo_of_a_visit(world, case_a)
+    placement_a = _placement_of_ward_a(world, campaign)
+    material_a = _material_of_ward_a(world, campaign_b)
+    from switchoff.sms.services import sms_batch_create
+
+    sms_batch = sms_batch_create(actor=world.operator_staff, campaign=campaign, operator=world.operator,
+                                 area=world.ward_a, audience="listed", text="Đổi máy 4G.")  # fmt: skip
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -366,6 +398,7 @@ def walk(world: World) -> Any:
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
         upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a, programme_a=programme_a,
         referral_a=referral_a, shop_a=shop_a, inspection_a=inspection_a,
+        placement_a=placement_a, material_a=material_a, sms_batch=sms_batch,
     )  # fmt: skip
 
 
@@ -403,6 +436,31 @@ def _programme_of_ward_a(world: World, campaign: Any, case: Any) -> tuple[Any, A
         },
     )
     return programme, referral_create(actor=world.member_a, programme=programme, case=case)
+
+
+def _placement_of_ward_a(world: World, campaign: Any) -> Any:
+    """Ward A's committee's banners in Khối 1, with their photo."""
+    import io
+
+    from PIL import Image
+
+    from switchoff.banners.services import PlacementInput, placement_record_from_page
+
+    content = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(content, "JPEG")
+    data = PlacementInput(id=uuid.uuid4(), kind="bang_ron", quantity=2, place_id=world.villages_a[0].pk,
+                          start=datetime.date(2024, 8, 5))  # fmt: skip
+    return placement_record_from_page(
+        actor=world.reporter_a, campaign=campaign, unit=world.committee_a, data=data, photo=content.getvalue()
+    ).placement
+
+
+def _material_of_ward_a(world: World, campaign: Any) -> Any:
+    """A script in the library of the campaign only ward A's area runs."""
+    from switchoff.library.services import VersionInput, material_create
+
+    return material_create(actor=world.admin, campaign=campaign, title="Bài phát thanh", kind="script", forms=[],
+                           first=VersionInput(dated=datetime.date(2024, 8, 1), text="Thông báo."))  # fmt: skip
 
 
 def _photo_of_a_visit(world: World, case: Any) -> Any:

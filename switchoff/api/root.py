@@ -144,6 +144,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, "error", str(exc))
 
 
+from switchoff.banners.api import router as banners_router  # noqa: E402
 from switchoff.devices.api import router as devices_router  # noqa: E402
 from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
@@ -161,6 +162,7 @@ api.add_router("/devices", devices_router, tags=["device check"])
 api.add_router("/field", field_router, tags=["field"])
 api.add_router("/programmes", programmes_router, tags=["support programmes"])
 api.add_router("/shops", shops_router, tags=["phone shops"])
+api.add_router("/field/banners", banners_router, tags=["field"])
 
 
 @api.exception_handler(DeviceRevoked)

@@ -360,6 +360,15 @@ def _shop(data: dict[str, Any]) -> str:
     )
 
 
+def _placement(data: dict[str, Any]) -> str:
+    kinds = dict(apps.get_model("banners", "Placement").Kind.choices)
+    return _("%(n)s × %(kind)s") % {"n": _n(data["quantity"]), "kind": kinds.get(data["kind"], data["kind"])}
+
+
+def _material(data: dict[str, Any]) -> str:
+    return _("%(title)s, version %(n)s") % {"title": data["title"], "n": data["version"]}
+
+
 def _retention_set(data: dict[str, Any]) -> str:
     return _("%(months)s months, erased from %(day)s") % {"months": _n(data["months"]), "day": _day(data["erase_from"])}
 
@@ -417,6 +426,16 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
     "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
     "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "banners.placement.recorded": _a(gettext_lazy("Banners or posters recorded as hung"), _placement),
+    "banners.placement.taken_down": _a(gettext_lazy("Banners or posters checked off as taken down"), _placement),
+    "banners.photo.added": _a(gettext_lazy("Photo of banners or posters kept")),
+    "library.material.created": _a(gettext_lazy("Material added to the content library"), _material),
+    "library.version.added": _a(gettext_lazy("New version of a material"), _material),
+    "library.version.downloaded": _a(gettext_lazy("Material downloaded"), _material),
+    "library.material.reminded": _a(gettext_lazy("Units reminded to download a material"), _material),
+    "sms.batch.created": _a(gettext_lazy("SMS to subscribers prepared")),
+    "sms.batch.sent": _a(gettext_lazy("SMS to subscribers sent")),
+    "sms.number.opted_out": _a(gettext_lazy("A number asked for no more SMS")),
     "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
     "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
