@@ -388,6 +388,14 @@ NOT_A_CAMPAIGNS_PEOPLE = {
     "auth.permission": "Django's",
     "auth.group": "Django's",
     "otp_totp.totpdevice": "an official's authenticator",
+    "banners.placement": "where a banner hangs and its photo (a street, not a person)",
+    "library.materialversion": "the campaign's own materials (scripts, leaflets)",
+    "programmes.programme": "a programme's name and the operator branch that runs it",
+    "shops.inspectionitem": "the IMEI of a phone on a shop's shelf, not of a person's phone",
+    # A shop's owner is a business contact, not one of the campaign's people (shops/personal.py); the retention of
+    # shops' owners' names and signed commitments with a campaign's area is still open in issue 28.
+    "shops.shop": "a shop, a business contact",
+    "shops.inspection": "a shop's inspection and its signed commitment",
 }
 
 
