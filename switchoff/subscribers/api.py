@@ -115,6 +115,7 @@ class CommuneOut(Schema):
     previous: int | None  # the operator's subscribers listed there now (None: no previous list of the area)
     change: int | None  # subscribers - previous
     jump: bool  # the commune's count halves or doubles (or appears or empties): look before confirming
+    partial: int  # of subscribers, those placed by a partial match of their address: for a person to confirm
 
 
 class ImportOut(Schema):

@@ -59,6 +59,7 @@ class CheckedList:
     # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
     codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
     by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
+    partial_by_unit: Counter[int] = field(default_factory=Counter)  # rows placed by a partial match, by commune
     restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
     below_footer: bool = False  # the last sheet read ended below a signature block or a note
@@ -147,6 +148,11 @@ class CheckedList:
         """Good rows whose address named no unit (or several): they count under the list's area."""
         return self.by_unit[None]
 
+    @property
+    def partly_placed(self) -> bool:
+        """Whether a commune of the check has rows placed by a partial match (the table then shows them)."""
+        return any(c.partial for c in self.communes)
+
     def summary(self) -> dict[str, Any]:
         """The counts a person reads before confirming (and a job's status names), as plain data."""
         levels = {code: REASONS[code][0] for code in self.codes}
@@ -195,6 +201,7 @@ class CommuneCount(NamedTuple):
     in_area: bool  # inside the area the list is about
     # The operator's subscribers listed there now, from its previous lists (None: it has none in the area yet).
     previous: int | None = None
+    partial: int = 0  # of ``subscribers``, those placed by a partial match of their address, for a person to confirm
 
     @property
     def change(self) -> int | None:
@@ -227,7 +234,11 @@ def _by_commune(by_unit: Counter[int], counted: Counter[int]) -> None:
 
 
 def commune_counts(
-    by_unit: Counter[int | None], area: Unit, *, previous: Counter[int] | None = None
+    by_unit: Counter[int | None],
+    area: Unit,
+    *,
+    previous: Counter[int] | None = None,
+    partial: Counter[int] | None = None,
 ) -> list[CommuneCount]:
     """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out;
     with ``previous`` (the operator's listed subscribers by unit, before this list), each commune's change
@@ -238,6 +249,9 @@ def commune_counts(
     if previous:
         before = Counter()
         _by_commune(previous, before)
+    partly: Counter[int] = Counter()
+    if partial:
+        _by_commune(partial, partly)
     keys = set(communes) | set(before or ())
     units = Unit.objects.in_bulk(list(keys))
     rows = [
@@ -247,6 +261,7 @@ def commune_counts(
             communes.get(pk, 0),
             units[pk].rollup_path.startswith(area.rollup_path),
             None if before is None else before.get(pk, 0),
+            partly.get(pk, 0),
         )
         for pk in keys
         if pk in units
