@@ -231,3 +231,23 @@ def test_the_check_flags_an_address_placed_by_a_partial_match(world: World) -> N
     assert "<td>2</td><td>C</td><td>Chợ Đông Kinh, ki ốt 12</td>" in problems
     assert "Đặt vào Phường Đông Kinh theo một phần các từ của địa chỉ" in problems
     assert problems.count("theo một phần các từ") == 1
+
+
+def test_the_check_shows_the_legacy_commune_written_beside_its_successor(world: World) -> None:
+    """Issue 21, finding 9: the address's own unit as written (a 2024 ward, its district) beside its 2025 ward."""
+    client = logged_in(world.operator_staff)
+    content = (
+        "Số thuê bao;Họ và tên;Địa chỉ\n"
+        "0912345678;Nguyễn Văn An;Khối 1, Phường Chi Lăng, TP Lạng Sơn\n"
+        "0912345679;Hoàng Thị Bình;Khối 2, P. Chi Lăng\n"
+        "0912345680;Lý Văn Cường;Khối 1, Phường Lương Văn Tri\n"
+    ).encode()
+    form = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    assert page.status_code == 200
+    [commune] = page.context["checked"].communes
+    assert (commune.name, commune.subscribers) == ("Phường Lương Văn Tri", 3)
+    assert [tuple(w) for w in commune.written] == [("Phường Chi Lăng (2024), Thành phố Lạng Sơn", 2)]
+    body = page.content.decode()
+    table = body[body.index('id="by-commune"') :]
+    assert "Phường Chi Lăng (2024), Thành phố Lạng Sơn → Phường Lương Văn Tri: 2" in table[: table.index("</table>")]

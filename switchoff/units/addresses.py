@@ -186,6 +186,8 @@ class AddressResolver:
         # Forms placed by words found inside the text, not by a commune named as such ("Chợ Đông Kinh, ki ốt 12"):
         # the commune they were placed in, for a person to confirm.
         self._partial: dict[tuple[str, object, object, object], int] = {}
+        # Forms that name a legacy commune (a 2024 ward, in its district): that commune, shown beside its successor.
+        self._legacy: dict[tuple[str, object, object, object], int] = {}
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
         """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
@@ -218,6 +220,15 @@ class AddressResolver:
         except TypeError:
             return None
 
+    def legacy_commune(
+        self, address: str, village: object = "", commune: object = "", district: object = ""
+    ) -> int | None:
+        """The legacy commune a resolved form names, as written (None: it names a current one, or either)."""
+        try:
+            return self._legacy.get((address, village, commune, district))
+        except TypeError:
+            return None
+
     def _resolve(self, key: tuple[str, object, object, object]) -> int | None:
         address, village_cell, commune_cell, district_cell = (_text(part) for part in key)
         reading = self._read(address, village=village_cell, commune=commune_cell, district=district_cell)
@@ -247,9 +258,12 @@ class AddressResolver:
             with contextlib.suppress(TypeError):  # a cell that cannot be a key
                 self._candidates[key] = targets
             return None
-        if partial:
-            with contextlib.suppress(TypeError):  # a cell that cannot be a key
+        with contextlib.suppress(TypeError):  # a cell that cannot be a key
+            if partial:
                 self._partial[key] = targets[0]
+            legacy = {entry.pk for entry in best if entry.pk != entry.target or entry.district is not None}
+            if len(legacy) == 1 and len(best) == 1:
+                self._legacy[key] = best[0].pk
         village = self._village(best, reading.villages)
         return village if village is not None else targets[0]
 

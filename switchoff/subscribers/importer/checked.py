@@ -24,7 +24,7 @@ from switchoff.subscribers.importer.rows import (
 )
 from switchoff.subscribers.importer.seen import SeenNumbers, first_rows
 from switchoff.subscribers.models import Subscriber
-from switchoff.units.models import Unit
+from switchoff.units.models import Unit, UnitKind
 
 
 @dataclass
@@ -60,6 +60,7 @@ class CheckedList:
     codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
     by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
     partial_by_unit: Counter[int] = field(default_factory=Counter)  # rows placed by a partial match, by commune
+    legacy_by_unit: Counter[int] = field(default_factory=Counter)  # rows naming a legacy commune, by that commune
     restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
     below_footer: bool = False  # the last sheet read ended below a signature block or a note
@@ -202,6 +203,9 @@ class CommuneCount(NamedTuple):
     # The operator's subscribers listed there now, from its previous lists (None: it has none in the area yet).
     previous: int | None = None
     partial: int = 0  # of ``subscribers``, those placed by a partial match of their address, for a person to confirm
+    # The legacy communes their addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), and
+    # how many each: where a wrong placement shows.
+    written: list[tuple[str, int]] = []  # noqa: RUF012  # a NamedTuple's default, never changed
 
     @property
     def change(self) -> int | None:
@@ -239,6 +243,7 @@ def commune_counts(
     *,
     previous: Counter[int] | None = None,
     partial: Counter[int] | None = None,
+    legacy: Counter[int] | None = None,
 ) -> list[CommuneCount]:
     """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out;
     with ``previous`` (the operator's listed subscribers by unit, before this list), each commune's change
@@ -252,6 +257,7 @@ def commune_counts(
     partly: Counter[int] = Counter()
     if partial:
         _by_commune(partial, partly)
+    written = _written(legacy) if legacy else {}
     keys = set(communes) | set(before or ())
     units = Unit.objects.in_bulk(list(keys))
     rows = [
@@ -262,11 +268,29 @@ def commune_counts(
             units[pk].rollup_path.startswith(area.rollup_path),
             None if before is None else before.get(pk, 0),
             partly.get(pk, 0),
+            written.get(pk, []),
         )
         for pk in keys
         if pk in units
     ]
     return sorted(rows, key=lambda row: (-row.subscribers, -(row.previous or 0), row.name))
+
+
+def _written(legacy: Counter[int]) -> dict[int, list[tuple[str, int]]]:
+    """Legacy communes, each as written (its name, the year of its structure, its district) with its count, by the
+    current commune they roll up into, the most first."""
+    written: dict[int, list[tuple[str, int]]] = {}
+    units = Unit.objects.select_related("parent__kind").in_bulk(list(legacy))
+    for pk, n in legacy.most_common():
+        unit = units.get(pk)
+        if unit is None:
+            continue
+        steps = unit.rollup_path.strip("/").split("/")
+        label = f"{unit.name} ({unit.code_system or '2024'})"
+        if unit.parent is not None and unit.parent.kind.category == UnitKind.Category.DISTRICT:
+            label = f"{label}, {unit.parent.name}"
+        written.setdefault(int(steps[1]) if len(steps) > 1 else pk, []).append((label, n))
+    return written
 
 
 def listed_by_unit(*, operator: Unit, area: Unit) -> Counter[int]:

@@ -228,10 +228,13 @@ def clean_rows(
                 unit_id = resolve(*parts)
             if unit_id is None:
                 add(_unresolved(resolver, parts, Problem(name_of_sheet, index + 1, address_letter, address, "")))
-            elif (partial := resolver.partial_match(*parts)) is not None:
-                result.partial_by_unit[partial] += 1
-                add(Problem(name_of_sheet, index + 1, address_letter, address, "address_partial",
-                            {"unit": resolver.labels[partial]}))  # fmt: skip
+            else:
+                if (partial := resolver.partial_match(*parts)) is not None:
+                    result.partial_by_unit[partial] += 1
+                    add(Problem(name_of_sheet, index + 1, address_letter, address, "address_partial",
+                                {"unit": resolver.labels[partial]}))  # fmt: skip
+                if (legacy := resolver.legacy_commune(*parts)) is not None:
+                    result.legacy_by_unit[legacy] += 1
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
             row = (
                 msisdn, original, name, search_name, address[:300], unit_id, imei,
