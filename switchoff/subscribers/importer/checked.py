@@ -205,7 +205,7 @@ class CommuneCount(NamedTuple):
     partial: int = 0  # of ``subscribers``, those placed by a partial match of their address, for a person to confirm
     # The legacy communes their addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), and
     # how many each: where a wrong placement shows.
-    written: list[tuple[str, int]] = []  # noqa: RUF012  # a NamedTuple's default, never changed
+    written: tuple[tuple[str, int], ...] = ()
 
     @property
     def change(self) -> int | None:
@@ -268,7 +268,7 @@ def commune_counts(
             units[pk].rollup_path.startswith(area.rollup_path),
             None if before is None else before.get(pk, 0),
             partly.get(pk, 0),
-            written.get(pk, []),
+            tuple(written.get(pk, ())),
         )
         for pk in keys
         if pk in units

@@ -233,8 +233,8 @@ def clean_rows(
                     result.partial_by_unit[partial] += 1
                     add(Problem(name_of_sheet, index + 1, address_letter, address, "address_partial",
                                 {"unit": resolver.labels[partial]}))  # fmt: skip
-                if (legacy := resolver.legacy_commune(*parts)) is not None:
-                    result.legacy_by_unit[legacy] += 1
+                if (old_commune := resolver.legacy_commune(*parts)) is not None:
+                    result.legacy_by_unit[old_commune] += 1
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
             row = (
                 msisdn, original, name, search_name, address[:300], unit_id, imei,
