@@ -40,7 +40,7 @@ run: install
 	SWITCHOFF_DEMO=1 $(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "switchoff: http://127.0.0.1:8000  (demo logins in README.md)"
-	SWITCHOFF_DEMO=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py run_huey & $(PY) manage.py runserver 127.0.0.1:8000'
+	SWITCHOFF_DEMO=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py run_huey & $(PY) manage.py run_scheduler & $(PY) manage.py runserver 127.0.0.1:8000'
 
 test: install browser
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)

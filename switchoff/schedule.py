@@ -1,4 +1,5 @@
-"""Every periodic job of switchoff, in one place. Huey's worker runs them (``manage.py run_huey``).
+"""Every periodic job of switchoff, in one place. The scheduler runs them (``manage.py run_scheduler``), on
+a queue of their own, each once per period however many schedulers run (``switchoff/jobs/periodic.py``).
 
 Jobs are thin: they call a tested service with no model instances.
 """
@@ -9,49 +10,50 @@ import datetime
 
 from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from switchoff.counts.squash import squash_counts
 from switchoff.fieldwork.photos import sweep_orphan_photos
+from switchoff.jobs.periodic import periodic
 from switchoff.lib.uploads import expire_uploads
 from switchoff.privacy.services import disclosure_log_roll_up, retention_run
 from switchoff.reports.reminders import send_reminders
 
 
 # Huey reads crontabs in UTC: 00:30 UTC is 07:30 in Vietnam, the start of an office day.
-@db_periodic_task(crontab(hour="0", minute="30"))
+@periodic(crontab(hour="0", minute="30"), every_minutes=24 * 60)
 def daily_report_reminders() -> None:
     """Remind units before and after the monthly deadline; the service sends each reminder once."""
     send_reminders()
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic(crontab(minute=f"*/{settings.SQUASH_EVERY_MIN}"), every_minutes=settings.SQUASH_EVERY_MIN)
 def squash_counts_often() -> None:
-    """Sum the count rows written since the last run, so that count reads stay small; safe beside writers."""
+    """Every SQUASH_EVERY_MIN minutes (5): sum the count rows written since the last run, so that count reads
+    stay small; safe beside writers."""
     squash_counts()
 
 
-@db_periodic_task(crontab(minute="17"))
+@periodic(crontab(minute="17"), every_minutes=60)
 def expire_stored_uploads() -> None:
     """Remove uploads never confirmed (lists, villages workbooks, activity sheets, device tables), and the checks,
     cleaned rows and problems saved beside them."""
     expire_uploads(older_than=datetime.timedelta(hours=settings.UPLOAD_KEEP_HOURS))
 
 
-@db_periodic_task(crontab(minute="43"))
+@periodic(crontab(minute="43"), every_minutes=60)
 def sweep_visit_photos() -> None:
     """Remove photo files left without their row by a rolled-back request (hours old, so none is under way)."""
     sweep_orphan_photos(older_than=datetime.timedelta(hours=1))
 
 
 # 01:10 UTC: 08:10 in Vietnam, after the reminders.
-@db_periodic_task(crontab(hour="1", minute="10"))
+@periodic(crontab(hour="1", minute="10"), every_minutes=24 * 60)
 def erase_expired_personal_data() -> None:
     """Warn coordinators two weeks before a campaign's personal data goes; erase it once its period has passed."""
     retention_run()
 
 
-@db_periodic_task(crontab(hour="19", minute="40"))
+@periodic(crontab(hour="19", minute="40"), every_minutes=24 * 60)
 def roll_up_disclosure_log() -> None:
     """Roll the disclosure log past NUMBER_VIEW_KEEP_MONTHS up by person and month; drop audit rows past
     AUDIT_KEEP_MONTHS (02:40 in Vietnam, when nobody works)."""

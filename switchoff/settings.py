@@ -41,13 +41,19 @@ INSTALLED_APPS = [
     "switchoff.people",
     "switchoff.units",
     "switchoff.counts",
+    "switchoff.jobs",
     "switchoff.audit",
     "switchoff.campaigns",
     "switchoff.reports",
     "switchoff.subscribers",
     "switchoff.devices",
     "switchoff.fieldwork",
+    "switchoff.banners",
+    "switchoff.library",
+    "switchoff.sms",
     "switchoff.fieldapp",
+    "switchoff.programmes",
+    "switchoff.shops",
     "switchoff.privacy",
     "switchoff.web",
     "switchoff.demo",
@@ -317,6 +323,13 @@ DEVICE_BULK_MAX_ROWS = env_int("DEVICE_BULK_MAX_ROWS", 100_000)
 DEVICE_BULK_UPLOAD_MAX_BYTES = env_int("DEVICE_BULK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 # A background import running longer than this is shown as stalled (and stops itself).
 IMPORT_JOB_TIMEOUT_S = env_int("IMPORT_JOB_TIMEOUT_S", 3 * 3600)
+# A long job's lease (switchoff/jobs/lease.py): extended every third of it while its worker lives; once lapsed,
+# every worker's reaper (each JOB_REAP_EVERY_S) queues the job again, up to JOB_MAX_ATTEMPTS runs.
+JOB_LEASE_S = env_int("JOB_LEASE_S", 60)
+JOB_REAP_EVERY_S = env_int("JOB_REAP_EVERY_S", 30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# The counters are squashed every this many minutes (a divisor of 60), by the scheduler (run_scheduler).
+SQUASH_EVERY_MIN = env_int("SQUASH_EVERY_MIN", 5)
 # Uploaded lists and what their checks saved beside them (checks, cleaned rows, problems) are removed this
 # long after they were written, by the periodic job in switchoff/schedule.py.
 UPLOAD_KEEP_HOURS = env_int("UPLOAD_KEEP_HOURS", 7 * 24)
@@ -404,8 +417,9 @@ for _vendor in ("postgresql", "sqlite3"):
 # Files: every one through a named storage (switchoff/lib/storage.py), so that any machine reads what another
 # wrote. "default": activity evidence; "uploads": files kept between a check and its confirmation (lists, villages
 # workbooks, activity sheets, device tables) with the checks, cleaned rows and problems saved beside them;
-# "photos": visits' photos, served by no URL. Folders under SWITCHOFF_VAR_DIR by default (one machine); with
-# STORAGE_S3_BUCKET, one S3-compatible bucket (MinIO, Garage, SeaweedFS, AWS S3...) with a prefix per storage.
+# "photos": visits' photos, "banners": banners' photos, "library": the content library, served by no URL. Folders
+# under SWITCHOFF_VAR_DIR by default (one machine); with STORAGE_S3_BUCKET, one S3-compatible bucket (MinIO,
+# Garage, SeaweedFS, AWS S3...) with a prefix per storage.
 if STORAGE_S3_BUCKET:
     STORAGES.update(
         s3_storages(
@@ -426,6 +440,18 @@ else:
         "BACKEND": "switchoff.lib.storage.PrivateStorage",
         "OPTIONS": {"location": str(FIELD_PHOTO_DIR), "allow_overwrite": True},
     }
+    # Photos of banners hung (switchoff/banners) and the campaign's content library (switchoff/library): private
+    # too, each apart (the visits' photos' sweep of orphans knows only its own rows).
+    for _alias in ("banners", "library"):
+        STORAGES[_alias] = {
+            "BACKEND": "switchoff.lib.storage.PrivateStorage",
+            "OPTIONS": {"location": str(VAR_DIR / "private" / _alias), "allow_overwrite": True},
+        }
+# Words (Vietnamese syllables) a minute read on the loudspeakers at a normal broadcast pace.
+LIBRARY_READING_WPM = env_int("LIBRARY_READING_WPM", 160)
+LIBRARY_UPLOAD_MAX_BYTES = env_int("LIBRARY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# A subscriber's reply that stops every later SMS to them (switchoff/sms).
+SMS_OPT_OUT_KEYWORD = env_str("SMS_OPT_OUT_KEYWORD", "TC")
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).
 STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
 

@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("device/", include("switchoff.devices.urls")),
     path("fieldwork/", include("switchoff.fieldwork.urls")),
     path("field/", include("switchoff.fieldapp.urls")),
+    path("programmes/", include("switchoff.programmes.urls")),
+    path("shops/", include("switchoff.shops.urls")),
+    path("banners/", include("switchoff.banners.urls")),
+    path("library/", include("switchoff.library.urls")),
+    path("sms/", include("switchoff.sms.urls")),
     path("personal-data/", include("switchoff.privacy.urls")),
     path("api/v1/", api.urls),
 ]

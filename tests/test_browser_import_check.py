@@ -3,6 +3,7 @@ summary shows where the subscribers were placed, and confirming writes the saved
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -13,8 +14,10 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
-from switchoff.subscribers import jobs, services
+from switchoff.jobs import lease
+from switchoff.subscribers import jobs
 from switchoff.subscribers.models import ImportJob, Subscriber
+from switchoff.subscribers.progress import IMPORT_KIND
 from tests.conftest import CHROMIUM, World, build_world
 from tests.importing import count_cleanings
 from tests.test_browser import SCREENSHOTS, log_in
@@ -76,7 +79,7 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     worker = Worker()
-    monkeypatch.setattr(services, "import_job_task", worker)
+    monkeypatch.setitem(lease.KINDS, IMPORT_KIND, dataclasses.replace(lease.KINDS[IMPORT_KIND], enqueue=worker))
     if connection.vendor == "sqlite":
         # The pages read through the test's connection (shared with the live server) while the check's thread
         # writes the job: in SQLite's shared in-memory cache a reader's table lock makes that write fail at once
@@ -89,8 +92,8 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
     # waits a little so that the page's one-second polling sees the bar between its ends.
     real_reporter = jobs._reporter
 
-    def slower_reporter(job_id: int, started: float) -> Any:
-        report = real_reporter(job_id, started)
+    def slower_reporter(job_id: int, started: float, held: lease.Lease | None = None) -> Any:
+        report = real_reporter(job_id, started, held)
 
         def slowly(phase: str, done: int, total: int) -> None:
             report(phase, done, total)

@@ -39,13 +39,14 @@ def test_the_compose_file_runs_every_piece_with_one_image() -> None:
     assert len({services[s]["image"] for s in ours}) == 1
     assert all(services[s]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"} for s in ours)
     assert (DEPLOY / "Dockerfile").is_file()
-    # N app servers and M workers, set by variables; exactly one scheduler, the only one with periodic tasks.
+    # N app servers and M workers, set by variables; one scheduler, the periodic tasks on their own queue.
     assert services["app"]["deploy"]["replicas"] == "${APP_REPLICAS:-2}"
     assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-2}"
     assert services["scheduler"]["deploy"]["replicas"] == 1
     assert "--no-periodic" in services["worker"]["command"]
-    assert "--no-periodic" not in services["scheduler"]["command"]
-    assert services["worker"]["stop_signal"] == services["scheduler"]["stop_signal"] == "SIGINT"
+    assert services["scheduler"]["command"][:3] == ["python", "manage.py", "run_scheduler"]
+    # A worker stopped hands its jobs back at once (SIGTERM); the scheduler finishes its short task (SIGINT).
+    assert (services["worker"]["stop_signal"], services["scheduler"]["stop_signal"]) == ("SIGTERM", "SIGINT")
     assert services["app"]["command"] == ["gunicorn", "switchoff.wsgi", "-c", "deploy/gunicorn.conf.py"]
     assert "/health/live" in " ".join(services["app"]["healthcheck"]["test"])
     # Migrations first: nothing of ours starts before they completed.
@@ -94,11 +95,11 @@ def test_the_systemd_units_run_the_app_the_workers_and_one_scheduler() -> None:
     assert "PROMETHEUS_MULTIPROC_DIR=/run/switchoff-web" in web["Environment"][0]
     assert web["RuntimeDirectory"] == ["switchoff-web"]  # emptied at each start
     assert "run_huey --no-periodic" in worker["ExecStart"][0]
-    assert "run_huey" in scheduler["ExecStart"][0] and "--no-periodic" not in scheduler["ExecStart"][0]
+    assert "manage.py run_scheduler" in scheduler["ExecStart"][0]
     for each in (web, worker, scheduler):
         assert each["EnvironmentFile"] == ["/etc/switchoff/switchoff.env"]
         assert each["User"] == ["switchoff"] and each["Restart"] == ["always"]
-    assert worker["KillSignal"] == scheduler["KillSignal"] == ["SIGINT"]
+    assert (worker["KillSignal"], scheduler["KillSignal"]) == (["SIGTERM"], ["SIGINT"])
     backup = unit("switchoff-backup.service")
     assert backup["ExecStart"] == ["/bin/bash deploy/backup.sh"]
     assert unit("switchoff-backup.timer")["OnCalendar"]

@@ -35,16 +35,21 @@ from PIL import Image
 
 from switchoff.api.root import api
 from switchoff.audit.models import AuditEvent
+from switchoff.banners.models import Placement
 from switchoff.campaigns.models import Campaign
 from switchoff.demo.services import load_demo
 from switchoff.fieldwork.access import visible_cases
 from switchoff.fieldwork.models import Case, FieldDevice, Visit, VisitPhoto
 from switchoff.fieldwork.services import device_enrol, visit_photo_add
+from switchoff.library.models import Material, MaterialVersion
 from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
 from switchoff.people.services import api_token_create
 from switchoff.privacy.models import PersonRequest
+from switchoff.programmes.models import Programme, Referral
+from switchoff.shops.models import Inspection, Shop
+from switchoff.sms.models import SmsBatch
 from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import World, logged_in
@@ -59,6 +64,7 @@ DISCLOSURE_ACTIONS = {
     "units.commune.workbook_exported",
     "fieldwork.cases.downloaded",
     "fieldwork.photo.viewed",
+    "shops.commitment.viewed",
 }
 # Bookkeeping of the credential itself, like the session's expiry (kept apart from the data).
 IGNORED_FIELDS = {("ApiToken", "last_used_at")}
@@ -114,6 +120,16 @@ def _page_urls(user: User) -> Iterator[str]:
         # The demo's photo, and one that does not exist.
         "photo_id": [*VisitPhoto.objects.values_list("pk", flat=True)[:1], uuid.uuid4()],
         "action": ["accept"],
+        "programme_id": [*Programme.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        "referral_id": [*Referral.objects.order_by("pk").values_list("pk", flat=True)[:3], 10**9],
+        "shop_id": [*Shop.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        "inspection_id": [*Inspection.objects.order_by("pk").values_list("pk", flat=True)[:2], 10**9],
+        # The demo's banners, and a placement that does not exist.
+        "placement_id": [*Placement.objects.order_by("pk").values_list("pk", flat=True)[:1], uuid.uuid4()],
+        "material_id": [*Material.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
+        "version_id": [*MaterialVersion.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
+        "operator_id": sorted(u.pk for u in own_units if u.kind.code == "operator_branch") or [1],
+        "batch_id": [*SmsBatch.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
         # A person's request looked up by this person, and one that is not theirs.
         "request_id": [*PersonRequest.objects.filter(by=user).values_list("pk", flat=True)[:1], 10**9],
     }

@@ -1,4 +1,5 @@
-"""Imports run one way: no module of the field work, the field app or the API imports one that imports it back.
+"""Imports run one way: no module of the field work, the field app, the API, the registry or the jobs imports one
+that imports it back (the registry's calls run task → job → service → importer → guards).
 
 Every ``import`` counts, those inside a function too (a late import hides a cycle, it does not remove it).
 ``fieldwork.access`` is at the bottom of the field work; the API's authentications and error helper live in
@@ -11,7 +12,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "switchoff"
-CHECKED = ("switchoff.fieldwork", "switchoff.fieldapp", "switchoff.api")
+CHECKED = ("switchoff.fieldwork", "switchoff.fieldapp", "switchoff.api", "switchoff.subscribers", "switchoff.jobs")
 
 
 def _graph() -> dict[str, set[str]]:
@@ -86,6 +87,15 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_field_work_the_field_app_and_the_api_import_one_way() -> None:
     cycles = [c for c in _cycles(_graph()) if any(m.startswith(CHECKED) for m in c)]
     assert cycles == []
+
+
+def test_the_registry_calls_run_task_job_service_importer_guards() -> None:
+    graph = _graph()
+    sub = "switchoff.subscribers."
+    assert sub + "jobs" in graph[sub + "tasks"] and sub + "services" in graph[sub + "jobs"]
+    assert not {sub + "tasks", sub + "jobs"} & graph[sub + "services"]  # services queue by the lease's kind
+    assert not {m for m in graph[sub + "guards"] if m.startswith(sub + "importer") and m != sub + "importer.checked"}
+    assert not {m for m in graph if m.startswith(sub + "importer") and sub + "services" in graph[m]}
 
 
 def test_the_checker_sees_a_late_import_cycle() -> None:

@@ -75,9 +75,11 @@ def test_the_same_list_through_the_page_the_api_and_the_command_gives_identical_
     def api_file() -> dict[str, Any]:
         client = api_client(world.operator_staff)
         fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": AS_OF}
-        check = client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("ds.csv", CONTENT), **fields})
-        assert check.status_code == 200, check.content
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the worker checks it once the job commits
+            uploaded = client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("ds.csv", CONTENT), **fields})
+        assert uploaded.status_code == 202, uploaded.content
         body = {"operator_id": world.operator.pk, "area_id": world.province.pk}
+        check = client.get(f"/api/v1/registry/files/{uploaded.json()['upload_id']}", body)
         with TestCase.captureOnCommitCallbacks(execute=True):
             url = f"/api/v1/registry/files/{check.json()['upload_id']}/confirm"
             assert client.post(url, body, content_type="application/json").status_code == 202
@@ -179,7 +181,10 @@ def test_a_check_by_the_api_client_is_the_check_of_the_page(world: World) -> Non
     )
     client: Client = api_client(world.operator_staff)
     fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": AS_OF}
-    api = client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("ds.csv", CONTENT), **fields}).json()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        uploaded = client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("ds.csv", CONTENT), **fields})
+    query = {"operator_id": world.operator.pk, "area_id": world.province.pk}
+    api = client.get(f"/api/v1/registry/files/{uploaded.json()['upload_id']}", query).json()
     assert api["summary"] == page.context["summary"]
     assert [(c["name"], c["subscribers"]) for c in api["communes"]] == [
         (c.name, c.subscribers) for c in page.context["checked"].communes

@@ -23,9 +23,14 @@ from switchoff.people.services import api_token_create
 from tests.conftest import World, logged_in
 
 if TYPE_CHECKING:
+    from switchoff.banners.models import Placement
     from switchoff.campaigns.models import Campaign
     from switchoff.fieldwork.models import Case, FieldDevice, VisitPhoto
+    from switchoff.library.models import Material
+    from switchoff.programmes.models import Programme, Referral
     from switchoff.reports.models import Activity
+    from switchoff.shops.models import Inspection, Shop
+    from switchoff.sms.models import SmsBatch
     from switchoff.subscribers.models import ImportJob, Subscriber
 
     class Walk(World):
@@ -39,6 +44,13 @@ if TYPE_CHECKING:
         case_a: Case
         device_a: FieldDevice
         photo_a: VisitPhoto
+        programme_a: Programme
+        referral_a: Referral
+        shop_a: Shop
+        inspection_a: Inspection
+        placement_a: Placement
+        material_a: Material
+        sms_batch: SmsBatch
 
 
 # Pages open to anyone (they show nothing of any unit).
@@ -116,6 +128,21 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         lambda w: {"person_id": w.reporter_a.pk, "membership_id": w.reporter_a.memberships.get().pk},
     ),
     "people:token_revoke": ("post", lambda w: {"token_id": ApiToken.objects.get(user=w.reporter_a).pk}),
+    "banners:unit": ("get", _unit_target(lambda w: w.ward_a)),
+    "banners:record": ("post", _unit_target(lambda w: w.committee_a)),
+    "banners:take_down": ("post", lambda w: {"placement_id": w.placement_a.pk}),
+    "banners:photo": ("get", lambda w: {"placement_id": w.placement_a.pk}),
+    # The library of the campaign only ward A's area runs.
+    "library:list": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:new": ("post", lambda w: {"campaign_id": w.campaign_b.pk}),
+    "library:material": ("get", lambda w: {"material_id": w.material_a.pk}),
+    "library:remind": ("post", lambda w: {"material_id": w.material_a.pk}),
+    "library:download": ("post", lambda w: {"version_id": w.material_a.versions.get().pk}),
+    # SMS: only the operator's own staff (the outsider, another ward's reporter, is not).
+    "sms:compose": ("post", lambda w: {"operator_id": w.operator.pk}),
+    "sms:preview": ("get", lambda w: {"operator_id": w.operator.pk}),
+    "sms:batch": ("get", lambda w: {"batch_id": w.sms_batch.pk}),
+    "sms:case": ("get", lambda w: {"case_id": w.case_a.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
@@ -185,6 +212,15 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
     "fieldwork:held": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
+    "programmes:new": ("post", lambda w: {}),
+    "shops:detail": ("post", lambda w: {"shop_id": w.shop_a.pk}),
+    "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),
+    "programmes:detail": ("get", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:edit": ("post", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:deliveries_import": ("post", lambda w: {"programme_id": w.programme_a.pk}),
+    "programmes:households": ("post", _unit_target(lambda w: w.ward_a)),
+    "programmes:refer": ("post", lambda w: {"case_id": w.case_a.pk}),
+    "programmes:referral": ("post", lambda w: {"referral_id": w.referral_a.pk}),
 }
 
 # Lists scoped to the user: the outsider gets 200 but nothing of ward A.
@@ -195,6 +231,10 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "campaigns:list": ({}, "Chiến dịch riêng của Lương Văn Tri"),
     "subscribers:registry": ({"q": "hoang thi"}, "Hoàng Thị Bình"),
     "fieldwork:cases": ({}, "Hoàng Thị Bình"),
+    "programmes:list": ({}, "Chương trình riêng của Lương Văn Tri"),
+    "shops:list": ({}, "Cửa hàng của Lương Văn Tri"),
+    # The outsider registers shops of their own ward: the form offers none of ward A's places.
+    "shops:new": ({}, "Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -212,9 +252,21 @@ API_GUARDED = {
     ("GET", "/api/v1/registry/files/{upload_id}"),
     ("POST", "/api/v1/registry/files/{upload_id}/confirm"),
     ("GET", "/api/v1/registry/jobs/{job_id}"),
+    ("POST", "/api/v1/registry/jobs/{job_id}/restart"),
     ("GET", "/api/v1/registry/subscribers"),
+    ("GET", "/api/v1/programmes/{programme_id}"),
+    ("POST", "/api/v1/programmes/{programme_id}/referrals"),
+    ("POST", "/api/v1/programmes/{programme_id}/deliveries"),
+    ("POST", "/api/v1/programmes/referrals/{referral_id}/decision"),
+    ("POST", "/api/v1/shops/{shop_id}/inspections"),
 }
-API_SCOPED = {("GET", "/api/v1/units/"), ("GET", "/api/v1/me"), ("GET", "/api/v1/campaigns/")}
+API_SCOPED = {
+    ("GET", "/api/v1/units/"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/campaigns/"),
+    ("GET", "/api/v1/programmes/"),
+    ("GET", "/api/v1/shops/"),
+}
 # Any token: answered from the device table alone, nothing of any unit (checked below).
 API_ANY_TOKEN = {("GET", "/api/v1/devices/imei/{imei}"), ("POST", "/api/v1/devices/classify")}
 # The field API: the caller's own and their teams' cases only (walked below as another team's member).
@@ -228,8 +280,17 @@ API_FIELD = {
     ("POST", "/api/v1/field/visits/{visit_id}/photos"),
     # Only with a revoked phone's token; its visits go nowhere but to its leader's page (tests/test_field_sync.py).
     ("POST", "/api/v1/field/revoked/visits"),
+    # Banners and posters the member's teams hung (tests/test_banners.py walks them as another team's member).
+    ("GET", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners"),
+    ("POST", "/api/v1/field/banners/{placement_id}/photo"),
+    ("POST", "/api/v1/field/banners/{placement_id}/take-down"),
 }
-API_BODIES: dict[str, dict[str, Any]] = {
+API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
+    "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
+    "/api/v1/programmes/{programme_id}/deliveries": {"number": "0868123456", "delivered_on": "2024-09-01"},
+    "/api/v1/programmes/referrals/{referral_id}/decision": {"approve": True},
+    "/api/v1/shops/{shop_id}/inspections": {"inspected_on": "2024-09-01", "informed": True},
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
         "operator_id": 1,
@@ -255,6 +316,9 @@ def api_url(path: str, w: Any) -> str:
         .replace("{job_id}", str(w.job.pk))
         .replace("{upload_id}", w.upload_id)
         .replace("{imei}", "868123456789012")
+        .replace("{programme_id}", str(getattr(w, "programme_a", w).pk))
+        .replace("{referral_id}", str(getattr(w, "referral_a", w).pk))
+        .replace("{shop_id}", str(getattr(w, "shop_a", w).pk))
         + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 
@@ -308,6 +372,12 @@ def walk(world: World) -> Any:
     case_a = Case.objects.get(subscriber=subscriber_a)
     device_a, _raw = device_enrol(actor=world.member_a, name="A's phone")
     photo_a = _photo_of_a_visit(world, case_a)
+    placement_a = _placement_of_ward_a(world, campaign)
+    material_a = _material_of_ward_a(world, campaign_b)
+    from switchoff.sms.services import sms_batch_create
+
+    sms_batch = sms_batch_create(actor=world.operator_staff, campaign=campaign, operator=world.operator,
+                                 area=world.ward_a, audience="listed", text="Đổi máy 4G.")  # fmt: skip
     job = ImportJob.objects.create(
         operator=world.operator,
         area=world.ward_a,
@@ -322,10 +392,75 @@ def walk(world: World) -> Any:
         "subscribers", owner_key(world.operator.pk, world.ward_a.pk), SimpleUploadedFile("a.csv", content)
     )
     store_check("subscribers", owner_key(world.operator.pk, world.ward_a.pk), upload_id, {"job_id": None})
+    programme_a, referral_a = _programme_of_ward_a(world, campaign, case_a)
+    shop_a, inspection_a = _shop_of_ward_a(world)
     return SimpleNamespace(
         **vars(world), campaign=campaign, activity=activity, campaign_b=campaign_b, subscriber_a=subscriber_a, job=job,
-        upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a,
+        upload_id=upload_id, case_a=case_a, device_a=device_a, photo_a=photo_a, programme_a=programme_a,
+        referral_a=referral_a, shop_a=shop_a, inspection_a=inspection_a,
+        placement_a=placement_a, material_a=material_a, sms_batch=sms_batch,
     )  # fmt: skip
+
+
+def _shop_of_ward_a(world: World) -> tuple[Any, Any]:
+    """A shop of ward A, inspected, with a scan of its commitment."""
+    from django.utils import timezone
+
+    from switchoff.shops.services import InspectionInput, ShopInput, inspection_record, shop_register
+
+    shop = shop_register(actor=world.reporter_a, place=world.ward_a, given=ShopInput(name="Cửa hàng của Lương Văn Tri"))
+    scan = SimpleUploadedFile("scan.jpg", b"scan")
+    given = InspectionInput(inspected_on=timezone.localdate(), informed=True, commitment_signed=True, commitment=scan)
+    return shop, inspection_record(actor=world.reporter_a, shop=shop, given=given)
+
+
+def _programme_of_ward_a(world: World, campaign: Any, case: Any) -> tuple[Any, Any]:
+    """An operator's programme for ward A only, and member A's referral of ward A's case to it."""
+    from django.utils import timezone
+
+    from switchoff.programmes.services import programme_create, referral_create
+
+    today = timezone.localdate()
+    programme = programme_create(
+        actor=world.operator_staff,
+        campaign=campaign,
+        fields={
+            "name": "Chương trình riêng của Lương Văn Tri",
+            "sponsor": "operator",
+            "sponsor_name": "Viettel",
+            "owner": world.operator,
+            "benefit": "feature_phone",
+            "area": world.ward_a,
+            "starts_on": today,
+            "ends_on": today,
+        },
+    )
+    return programme, referral_create(actor=world.member_a, programme=programme, case=case)
+
+
+def _placement_of_ward_a(world: World, campaign: Any) -> Any:
+    """Ward A's committee's banners in Khối 1, with their photo."""
+    import io
+
+    from PIL import Image
+
+    from switchoff.banners.services import PlacementInput, placement_record_from_page
+
+    content = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(content, "JPEG")
+    data = PlacementInput(id=uuid.uuid4(), kind="bang_ron", quantity=2, place_id=world.villages_a[0].pk,
+                          start=datetime.date(2024, 8, 5))  # fmt: skip
+    return placement_record_from_page(
+        actor=world.reporter_a, campaign=campaign, unit=world.committee_a, data=data, photo=content.getvalue()
+    ).placement
+
+
+def _material_of_ward_a(world: World, campaign: Any) -> Any:
+    """A script in the library of the campaign only ward A's area runs."""
+    from switchoff.library.services import VersionInput, material_create
+
+    return material_create(actor=world.admin, campaign=campaign, title="Bài phát thanh", kind="script", forms=[],
+                           first=VersionInput(dated=datetime.date(2024, 8, 1), text="Thông báo."))  # fmt: skip
 
 
 def _photo_of_a_visit(world: World, case: Any) -> Any:
@@ -455,7 +590,8 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
             }
             response = client.post(api_url(path, world), upload)
         else:
-            fields = API_BODIES.get(path, {})
+            given = API_BODIES.get(path, {})
+            fields = given(world) if callable(given) else given
             if path.endswith("/confirm"):  # the check stored for ward A's operator and area
                 fields = {"operator_id": world.operator.pk, "area_id": world.ward_a.pk}
             body = json.dumps(fields)
@@ -464,6 +600,8 @@ def test_outsider_api_sees_nothing_of_the_other_ward(walk: Any) -> None:
         assert response.json()["error"]["code"] in {"not_found", "forbidden"}
     campaigns = client.get("/api/v1/campaigns/").json()
     assert world.campaign_b.pk not in {c["id"] for c in campaigns}
+    assert world.programme_a.pk not in {p["id"] for p in client.get("/api/v1/programmes/").json()}
+    assert world.shop_a.pk not in {s["id"] for s in client.get("/api/v1/shops/").json()}
     listed = client.get("/api/v1/units/", {"limit": 500}).json()["items"]
     assert listed, "the outsider sees their own ward"
     assert world.ward_a.pk not in {u["id"] for u in listed}

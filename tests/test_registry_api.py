@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 
 from switchoff.people.services import api_token_create
-from switchoff.subscribers.models import ImportJob, Subscriber
+from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
 from tests.conftest import World
 from tests.security._importguard import FOUR, listing, load_four
 
@@ -32,6 +32,13 @@ def upload(client: Client, world: World, content: bytes = LIST, **extra: Any) ->
     fields = {"operator_id": world.operator.pk, "area_id": world.province.pk, "as_of": "2024-08-01"}
     with TestCase.captureOnCommitCallbacks(execute=True):  # a job, if one is queued, runs once it commits
         return client.post("/api/v1/registry/files", {"file": SimpleUploadedFile("a.csv", content), **fields, **extra})
+
+
+def check_of(client: Client, world: World, uploaded: Any, **params: Any) -> Any:
+    """The upload's check, done by the worker (at once in the tests): ``GET /files/{upload_id}``."""
+    assert uploaded.status_code == 202, uploaded.content
+    query = {"operator_id": world.operator.pk, "area_id": world.province.pk, **params}
+    return client.get(f"/api/v1/registry/files/{uploaded.json()['upload_id']}", query)
 
 
 def confirm(client: Client, world: World, upload_id: str, **extra: Any) -> Any:
@@ -72,11 +79,17 @@ def test_operator_posts_rows_as_json_field_by_field(world: World) -> None:
     assert Subscriber.objects.count() == 1
 
 
-def test_an_upload_answers_its_check_and_writes_nothing_until_confirmed(world: World) -> None:
+def test_an_upload_is_checked_in_the_background_and_writes_nothing_until_confirmed(world: World) -> None:
     client = client_for(world.operator_staff)
-    response = upload(client, world)
+    uploaded = upload(client, world)
+    assert uploaded.status_code == 202, uploaded.content
+    assert uploaded.json()["status"] == "checking"  # answered before the commit that starts the worker
+    job = client.get(f"/api/v1/registry/jobs/{uploaded.json()['id']}").json()
+    assert job["status"] == "checked" and job["upload_id"] == uploaded.json()["upload_id"]
+    response = check_of(client, world, uploaded)
     assert response.status_code == 200, response.content
     check = response.json()
+    assert check["job_id"] == job["id"]
     assert check["summary"] | {"rejected": None, "warned": None} == {
         "rows_read": 4, "good": 3, "errors": 1, "warnings": check["summary"]["warnings"], "restored_zero": 1,
         "legacy_converted": 1, "resolved": 2, "unresolved": 1, "rejected": None, "warned": None,
@@ -88,7 +101,7 @@ def test_an_upload_answers_its_check_and_writes_nothing_until_confirmed(world: W
     ]  # fmt: skip
     assert check["already_imported"] is False and check["mass_leave"] is False
     assert check["problems_total"] == len(check["problems"]) and check["next_offset"] is None
-    assert not Subscriber.objects.exists() and not ImportJob.objects.exists()
+    assert not Subscriber.objects.exists() and ImportJob.objects.get().status == ImportJob.Status.CHECKED
     # The problems a page at a time, from the stored check (the file is not read again).
     params = {"operator_id": world.operator.pk, "area_id": world.province.pk, "limit": 1}
     first = client.get(f"/api/v1/registry/files/{check['upload_id']}", params).json()
@@ -113,6 +126,7 @@ def test_an_upload_answers_its_check_and_writes_nothing_until_confirmed(world: W
 def test_a_check_is_found_only_under_its_operator_and_area(world: World) -> None:
     staff = client_for(world.operator_staff)
     upload_id = upload(staff, world).json()["upload_id"]
+    assert check_of(staff, world, upload(staff, world)).status_code == 200
     other_area = {"operator_id": world.operator.pk, "area_id": world.ward_a.pk}
     assert staff.get(f"/api/v1/registry/files/{upload_id}", other_area).status_code == 404
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -124,14 +138,14 @@ def test_a_check_is_found_only_under_its_operator_and_area(world: World) -> None
     mine = {"operator_id": world.operator.pk, "area_id": world.province.pk}
     assert reporter.get(f"/api/v1/registry/files/{upload_id}", mine).status_code == 403
     assert staff.get("/api/v1/registry/files/not-an-id", mine).status_code == 404
-    assert not ImportJob.objects.exists()
+    assert set(ImportJob.objects.values_list("status", flat=True)) == {ImportJob.Status.CHECKED}
 
 
 def test_confirm_true_checks_and_queues_in_one_call(world: World) -> None:
     client = client_for(world.operator_staff)
     response = upload(client, world, confirm="true")
     assert response.status_code == 202, response.content
-    assert response.json()["status"] == "queued"
+    assert response.json()["status"] == "checking"
     job = client.get(f"/api/v1/registry/jobs/{response.json()['id']}").json()
     assert job["status"] == "done" and job["counts"]["new"] == 3
 
@@ -139,12 +153,16 @@ def test_confirm_true_checks_and_queues_in_one_call(world: World) -> None:
 def test_a_mass_leave_is_said_at_the_check_and_needs_allow_mass_leave_at_the_confirm(world: World) -> None:
     load_four(world)
     client = client_for(world.operator_staff)
-    check = upload(client, world, HALF, as_of="2024-09-01")
+    check = check_of(client, world, upload(client, world, HALF, as_of="2024-09-01"))
     assert check.status_code == 200, check.content
     assert (check.json()["mass_leave"], check.json()["leaving"], check.json()["current"]) == (True, 2, 4)
     refused = confirm(client, world, check.json()["upload_id"])
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "mass_leave"
-    assert not ImportJob.objects.exists()
+    assert ImportJob.objects.get().status == ImportJob.Status.CHECKED
+    # With confirm=true and no allow_mass_leave, the job refuses it once checked, and says why.
+    held = upload(client, world, HALF, as_of="2024-09-01", confirm="true").json()
+    failed = client.get(f"/api/v1/registry/jobs/{held['id']}").json()
+    assert (failed["status"], failed["code"]) == ("failed", "mass_leave:2:4") and "2" in failed["message"]
     accepted = confirm(client, world, check.json()["upload_id"], allow_mass_leave=True)
     assert accepted.status_code == 202
     assert client.get(f"/api/v1/registry/jobs/{accepted.json()['id']}").json()["counts"]["left"] == 2
@@ -154,11 +172,12 @@ def test_a_mass_leave_is_said_at_the_check_and_needs_allow_mass_leave_at_the_con
 def test_the_check_says_a_list_was_already_imported_or_is_older_than_the_last(world: World) -> None:
     client = client_for(world.operator_staff)
     confirm(client, world, upload(client, world).json()["upload_id"])
-    again = upload(client, world)
+    again = check_of(client, world, upload(client, world))
     assert again.status_code == 200 and again.json()["already_imported"] is True
     older = upload(client, world, as_of="2024-07-01")
-    assert older.status_code == 422 and older.json()["error"]["code"] == "out_of_order"
-    assert ImportJob.objects.count() == 1
+    refused = confirm(client, world, older.json()["upload_id"])
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "out_of_order"
+    assert SubscriberList.objects.count() == 1
 
 
 def test_reporter_cannot_import_and_reads_masked_numbers(world: World) -> None:
@@ -187,7 +206,7 @@ def test_a_check_with_thousands_of_problems_is_paged_whole_in_the_readers_langua
     lines += [f"{n};abc{n};Người {n}" for n in range(2, 2502)]  # 2,500 rows with a number of letters
     lines += ["2502;0868000001;Trùng Số"]  # a duplicate of row 2, found once the whole file is read
     client = client_for(world.operator_staff)
-    check = upload(client, world, "\n".join(lines).encode()).json()
+    check = check_of(client, world, upload(client, world, "\n".join(lines).encode())).json()
     # Row 2's address is not recognised (a warning); 2,500 errors; the duplicate.
     assert check["problems_total"] == 2502 and len(check["problems"]) == 100 and check["next_offset"] == 100
     params = {"operator_id": world.operator.pk, "area_id": world.province.pk, "limit": 1000}
@@ -234,7 +253,7 @@ def test_the_check_shows_each_communes_change_against_the_previous_lists(world: 
     """Issue 21, finding 9 (part): a wrong placement stands out as a jump against the operator's previous lists."""
     client = client_for(world.operator_staff)
     august = "STT;SĐT;Họ tên;Địa chỉ\n" + _people(1, 60, "Khối 1, Phường Lương Văn Tri")
-    first = upload(client, world, august.encode()).json()
+    first = check_of(client, world, upload(client, world, august.encode())).json()
     assert all(c["previous"] is None and not c["jump"] for c in first["communes"]), "no previous list: no change"
     confirm(client, world, first["upload_id"])
     # September: the same people, but 50 of them now written with an address the resolver puts in Đông Kinh.
@@ -243,7 +262,7 @@ def test_the_check_shows_each_communes_change_against_the_previous_lists(world: 
         + _people(1, 10, "Khối 1, Phường Lương Văn Tri")
         + _people(11, 50, "Phường Đông Kinh")
     )
-    check = upload(client, world, september.encode(), as_of="2024-09-01").json()
+    check = check_of(client, world, upload(client, world, september.encode(), as_of="2024-09-01")).json()
     by_name = {c["name"]: c for c in check["communes"]}
     ward_a, ward_b = by_name[world.ward_a.name], by_name[world.ward_b.name]
     assert (ward_a["subscribers"], ward_a["previous"], ward_a["change"], ward_a["jump"]) == (10, 60, -50, True)

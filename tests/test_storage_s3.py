@@ -91,11 +91,11 @@ def test_the_apis_upload_on_one_machine_is_read_and_confirmed_on_another(
     world: World, s3_bucket: Bucket, tmp_path: Path
 ) -> None:
     fields = {"operator_id": world.operator.pk, "area_id": world.province.pk}
-    with machine(s3_bucket, tmp_path / "a"):
+    with machine(s3_bucket, tmp_path / "a"), TestCase.captureOnCommitCallbacks(execute=True):  # and A's worker
         checked = client_for(world.operator_staff).post(
             "/api/v1/registry/files", {"file": SimpleUploadedFile("a.csv", LIST), **fields, "as_of": "2024-08-01"}
         )
-    assert checked.status_code == 200, checked.content
+    assert checked.status_code == 202, checked.content
     upload_id = checked.json()["upload_id"]
     with machine(s3_bucket, tmp_path / "b"):
         client = client_for(world.operator_staff)

@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from switchoff.api.base import DeviceRevoked, TokenAuth, error
 from switchoff.lib.db import timeout_kind
 from switchoff.lib.throttle import Throttled
+from switchoff.subscribers.api import StillChecking
 from switchoff.subscribers.guards import ImportRefusal
 
 # The answers every operation may give besides its success, all in the one error shape. They are
@@ -96,6 +97,13 @@ def on_import_refused(request: HttpRequest, exc: ImportRefusal) -> HttpResponse:
     return error(request, 422, exc.code, exc.api_message, exc.details)
 
 
+@api.exception_handler(StillChecking)
+def on_still_checking(request: HttpRequest, exc: StillChecking) -> HttpResponse:
+    return error(
+        request, 409, "checking", _("The file is still being checked; follow its job."), {"job_id": exc.job_id}
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error(request, 401, "unauthenticated", _("A valid API token is required."))
@@ -136,10 +144,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, "error", str(exc))
 
 
+from switchoff.banners.api import router as banners_router  # noqa: E402
 from switchoff.devices.api import router as devices_router  # noqa: E402
 from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
+from switchoff.programmes.api import router as programmes_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
+from switchoff.shops.api import router as shops_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
@@ -149,6 +160,9 @@ api.add_router("/campaigns", reports_router, tags=["campaigns and reports"])
 api.add_router("/registry", subscribers_router, tags=["2G-only subscriber registry"])
 api.add_router("/devices", devices_router, tags=["device check"])
 api.add_router("/field", field_router, tags=["field"])
+api.add_router("/programmes", programmes_router, tags=["support programmes"])
+api.add_router("/shops", shops_router, tags=["phone shops"])
+api.add_router("/field/banners", banners_router, tags=["field"])
 
 
 @api.exception_handler(DeviceRevoked)

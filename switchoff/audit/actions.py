@@ -325,6 +325,50 @@ def _team_member(data: dict[str, Any]) -> str:
     return f"{data['person']} ({Role(data['role']).label})"
 
 
+def _programme(data: dict[str, Any]) -> str:
+    return str(data.get("name") or data.get("programme") or "")
+
+
+def _delivery(data: dict[str, Any]) -> str:
+    return _parts(str(data["programme"]), _day(data["day"]), str(data.get("verdict") or ""))
+
+
+def _deliveries_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["programme"]),
+        ngettext("%(n)s delivery", "%(n)s deliveries", int(data["delivered"])) % {"n": _n(data["delivered"])},
+        ngettext("%(n)s row left", "%(n)s rows left", int(data["left"])) % {"n": _n(data["left"])},
+    )
+
+
+def _households_imported(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["year"]),
+        ngettext("%(n)s household", "%(n)s households", int(data["rows"])) % {"n": _n(data["rows"])},
+        ngettext("%(n)s matched to the registry", "%(n)s matched to the registry", int(data["matched"]))
+        % {"n": _n(data["matched"])},
+    )
+
+
+def _shop(data: dict[str, Any]) -> str:
+    return _parts(
+        str(data["name"]),
+        ngettext("%(n)s phone without 4G", "%(n)s phones without 4G", data.get("found", 0))
+        % {"n": data.get("found", 0)}
+        if "found" in data
+        else "",
+    )
+
+
+def _placement(data: dict[str, Any]) -> str:
+    kinds = dict(apps.get_model("banners", "Placement").Kind.choices)
+    return _("%(n)s × %(kind)s") % {"n": _n(data["quantity"]), "kind": kinds.get(data["kind"], data["kind"])}
+
+
+def _material(data: dict[str, Any]) -> str:
+    return _("%(title)s, version %(n)s") % {"title": data["title"], "n": data["version"]}
+
+
 def _retention_set(data: dict[str, Any]) -> str:
     return _("%(months)s months, erased from %(day)s") % {"months": _n(data["months"]), "day": _day(data["erase_from"])}
 
@@ -382,6 +426,16 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
     "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
     "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "banners.placement.recorded": _a(gettext_lazy("Banners or posters recorded as hung"), _placement),
+    "banners.placement.taken_down": _a(gettext_lazy("Banners or posters checked off as taken down"), _placement),
+    "banners.photo.added": _a(gettext_lazy("Photo of banners or posters kept")),
+    "library.material.created": _a(gettext_lazy("Material added to the content library"), _material),
+    "library.version.added": _a(gettext_lazy("New version of a material"), _material),
+    "library.version.downloaded": _a(gettext_lazy("Material downloaded"), _material),
+    "library.material.reminded": _a(gettext_lazy("Units reminded to download a material"), _material),
+    "sms.batch.created": _a(gettext_lazy("SMS to subscribers prepared")),
+    "sms.batch.sent": _a(gettext_lazy("SMS to subscribers sent")),
+    "sms.number.opted_out": _a(gettext_lazy("A number asked for no more SMS")),
     "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
     "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),
@@ -393,6 +447,21 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.held.discarded": _a(gettext_lazy("Visits of a revoked phone discarded by the team leader"), _held),
     "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
     "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
+    # programmes
+    "programmes.programme.created": _a(gettext_lazy("Support programme defined"), _programme),
+    "programmes.programme.updated": _a(gettext_lazy("Support programme changed"), _programme),
+    "programmes.referral.created": _a(gettext_lazy("Person referred to a support programme"), _programme),
+    "programmes.referral.approved": _a(gettext_lazy("Referral to a support programme approved"), _programme),
+    "programmes.referral.refused": _a(gettext_lazy("Referral to a support programme refused"), _programme),
+    "programmes.delivery.recorded": _a(gettext_lazy("Support programme delivery recorded"), _delivery),
+    "programmes.households.imported": _a(
+        gettext_lazy("Commune's list of poor and near-poor households imported"), _households_imported
+    ),
+    "programmes.deliveries.imported": _a(gettext_lazy("Operator's delivery list imported"), _deliveries_imported),
+    # shops
+    "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),
+    "shops.inspection.recorded": _a(gettext_lazy("Phone shop inspected"), _shop),
+    "shops.commitment.viewed": _a(gettext_lazy("Shop's signed commitment shown"), _shop),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

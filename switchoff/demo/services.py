@@ -115,6 +115,8 @@ def load_demo() -> bool:
     _demo_subscribers(units)
     _demo_field(units)
     _demo_devices()
+    _demo_programmes(units)
+    _demo_shops(units)
     log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
 
@@ -361,3 +363,133 @@ def _demo_field(units: dict[str, Unit]) -> None:
         found=FoundPerson("Nông Thị Xuân", "0888200099", "Số 5 ngõ 12, Khối 1", khoi_1.pk),
     )])  # fmt: skip
     device_enrol(actor=member, name="Điện thoại Android của Mai")
+
+
+def _demo_programmes(units: dict[str, Unit]) -> None:
+    """Viettel's free 4G phones for poor and near-poor households (one delivered, one approved, one waiting), the
+    public fund's cash, and Lương Văn Tri's list of poor and near-poor households."""
+    from stdnum import luhn
+
+    from switchoff.fieldwork.models import Case
+    from switchoff.programmes import services as programmes
+    from switchoff.programmes.models import HouseholdCategory
+
+    ward = Unit.objects.get(code_system=SYSTEM_2025, code="05983")
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+    viettel = User.objects.get(username="viettel")
+    coordinator = User.objects.get(username="coordinator")
+    member = User.objects.get(username="member.lvt")
+    khoi_1 = Unit.objects.get(parent=ward, name="Khối 1")
+    khoi_2 = Unit.objects.get(parent=ward, name="Khối 2")
+    HouseholdCategory.objects.bulk_create([
+        HouseholdCategory(unit=ward, village=khoi_1, head_name="Hoàng Văn Tám", search_name="hoang van tam",
+                          address="Số 3 ngõ 12, Khối 1", category="poor", certificate="HN-2025-0112", year=2025),
+        HouseholdCategory(unit=ward, village=khoi_2, head_name="Mã Văn Quý", search_name="ma van quy",
+                          address="Số 21, Khối 2", category="near_poor", certificate="CN-2025-0087", year=2025),
+        HouseholdCategory(unit=ward, village=khoi_2, head_name="Dương Thị Hạnh", search_name="duong thi hanh",
+                          address="Số 15, Khối 2", category="poor", certificate="HN-2025-0121", year=2025),
+    ])  # fmt: skip
+    phones = programmes.programme_create(
+        actor=viettel,
+        campaign=campaign,
+        fields={
+            "name": "Tặng điện thoại 4G cho hộ nghèo, hộ cận nghèo",
+            "sponsor": "operator",
+            "sponsor_name": "Viettel",
+            "owner": units["Viettel Lạng Sơn"],
+            "benefit": "feature_phone",
+            "benefit_detail": "Miễn phí, kèm gói cước 6 tháng",
+            "categories": ["poor", "near_poor"],
+            "conditions": "Cam kết dùng SIM Viettel 6 tháng.",
+            "documents": "CCCD của chủ hộ; giấy chứng nhận hộ nghèo/cận nghèo",
+            "area": units["province"],
+            "starts_on": today - datetime.timedelta(days=30),
+            "ends_on": today + datetime.timedelta(days=90),
+        },
+        stock=[programmes.StockLine(unit=ward, quantity=50)],
+    )
+    programmes.programme_create(
+        actor=coordinator,
+        campaign=campaign,
+        fields={
+            "name": "Hỗ trợ 500.000 đồng đổi máy 4G",
+            "sponsor": "public_fund",
+            "sponsor_name": "Quỹ Dịch vụ viễn thông công ích Việt Nam",
+            "owner": units["coordinating_office"],
+            "benefit": "cash",
+            "benefit_detail": "500.000 đồng một hộ",
+            "categories": ["poor"],
+            "documents": "CCCD của chủ hộ; giấy chứng nhận hộ nghèo",
+            "area": units["province"],
+            "starts_on": today - datetime.timedelta(days=10),
+            "ends_on": today + datetime.timedelta(days=120),
+        },
+    )
+    cases = {c.name: c for c in Case.objects.select_related("subscriber", "unit").filter(unit__parent=ward)}
+    delivered = programmes.referral_create(actor=member, programme=phones, case=cases["Hoàng Văn Tám"])
+    programmes.referral_decide(actor=viettel, referral=delivered, approve=True)
+    programmes.delivery_record(
+        actor=viettel,
+        referral=delivered,
+        given=programmes.DeliveryInput(
+            delivered_on=today - datetime.timedelta(days=2),
+            place="Cửa hàng Viettel Lương Văn Tri",
+            imei="99000005004217" + luhn.calc_check_digit("99000005004217"),
+        ),
+    )
+    approved = programmes.referral_create(actor=member, programme=phones, case=cases["Mã Văn Quý"])
+    programmes.referral_decide(actor=viettel, referral=approved, approve=True)
+    programmes.referral_create(
+        actor=member, programme=phones, case=cases["Dương Thị Hạnh"], note="Máy cũ hỏng, cần máy 4G."
+    )
+
+
+def _demo_shops(units: dict[str, Unit]) -> None:
+    """Lương Văn Tri's phone shops: one never told, one found selling 2G-only phones (a follow-up due), one fine."""
+    from django.core.files.base import ContentFile
+    from stdnum import luhn
+
+    from switchoff.shops import services as shops
+
+    ward = Unit.objects.get(code_system=SYSTEM_2025, code="05983")
+    official = User.objects.get(username="reporter.lvt")
+    member = User.objects.get(username="member.lvt")
+    today = timezone.localdate()
+    khoi_1 = Unit.objects.get(parent=ward, name="Khối 1")
+    khoi_2 = Unit.objects.get(parent=ward, name="Khối 2")
+
+    def shop(place: Unit, name: str, owner: str, address: str, dealer: Unit | None = None) -> object:
+        given = shops.ShopInput(name=name, owner_name=owner, address=address, phone="0912345001", dealer_of=dealer)
+        return shops.shop_register(actor=official, place=place, given=given)
+
+    def imei(tac: str, serial: str) -> str:
+        return tac + serial + luhn.calc_check_digit(tac + serial)
+
+    shop(ward, "Điện thoại Phú Lộc", "Nguyễn Phú Lộc", "Số 40 Bà Triệu")
+    seller = shop(khoi_1, "Cửa hàng Minh Anh Mobile", "Lê Minh Anh", "Số 12 Lê Lợi, Khối 1")
+    shops.inspection_record(
+        actor=member,
+        shop=seller,  # type: ignore[arg-type]
+        given=shops.InspectionInput(
+            inspected_on=today - datetime.timedelta(days=5),
+            informed=True,
+            commitment_signed=False,
+            phones=[imei("99000001", "338812"), imei("99000002", "118820"), "Demo Phổ thông 3G"],
+            follow_up_on=today - datetime.timedelta(days=1),
+            note="Chủ cửa hàng hứa trả hàng 2G cho nhà phân phối.",
+        ),
+    )
+    compliant = shop(
+        khoi_2, "Viettel Store Lương Văn Tri", "Chi nhánh Viettel", "Số 5 Trần Đăng Ninh", units["Viettel Lạng Sơn"]
+    )
+    shops.inspection_record(
+        actor=official,
+        shop=compliant,  # type: ignore[arg-type]
+        given=shops.InspectionInput(
+            inspected_on=today - datetime.timedelta(days=3),
+            informed=True,
+            commitment_signed=True,
+            commitment=ContentFile(b"%PDF-1.4 demo commitment", name="cam-ket.pdf"),  # type: ignore[arg-type]
+        ),
+    )

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.banners.models import Placement
 from switchoff.fieldwork.rules import Status
 
 STRINGS: dict[str, Promise] = {
@@ -80,6 +81,28 @@ STRINGS: dict[str, Promise] = {
     "save_visit": _("Save the visit"),
     "saved": _("Visit saved on this phone."),
     "add_found": _("Add a person found at the door"),
+    "banners_title": _("Banners and posters"),
+    "banners_none": _("None of your teams' banners is listed as hanging."),
+    "banners_unsent": _("{n} placements not sent yet"),
+    "banner_new": _("Record banners hung"),
+    "banner_kind": _("Kind"),
+    "banner_quantity": _("How many"),
+    "banner_quantity_needed": _("Enter how many (at least 1)."),
+    "banner_where": _("Where exactly (street, building)"),
+    "banner_start": _("Hung on"),
+    "banner_last_day": _("Last day (optional)"),
+    "banner_until_help": _("Empty: until the switch-off date, which the server keeps current."),
+    "banner_until": _("until {day}"),
+    "banner_expiring": _("expiring"),
+    "banner_expired": _("expired, still hanging"),
+    "banner_taken_down": _("Taken down"),
+    "banner_down_unsent": _("taken down (not sent yet)"),
+    "banner_down_saved": _("Take-down kept on this phone: it is sent with the visits."),
+    "banner_photo": _("Photo of the banners"),
+    "banner_photo_taken": _("Photo kept on this phone: it is sent with the placement."),
+    "banner_save": _("Save the placement"),
+    "banner_saved": _("Placement saved on this phone: it is sent with the visits."),
+    **{f"banner_kind_{code}": label for code, label in Placement.Kind.choices},
     "found_help": _("Someone who still uses a 2G-only phone and is on no list: they become a new case."),
     "full_name": _("Full name"),
     "phone_number": _("Phone number"),

@@ -15,7 +15,8 @@ def s3_storages(
     region: str | None = None,
     addressing_style: str = "path",
 ) -> dict[str, dict[str, Any]]:
-    """The storages "default" (activity evidence), "uploads" and "photos", each under its own prefix of ``bucket``."""
+    """The storages "default" (activity evidence), "uploads", "photos", "banners" and "library" (the three last
+    private), each under its own prefix of ``bucket``."""
     options = {
         "bucket_name": bucket,
         "endpoint_url": endpoint_url or None,
@@ -32,8 +33,8 @@ def s3_storages(
     return {
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**options, "location": "media"}},
         "uploads": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**options, "location": "uploads"}},
-        "photos": {
-            "BACKEND": "switchoff.lib.storage_s3.PrivateS3Storage",
-            "OPTIONS": {**options, "location": "photos"},
+        **{
+            alias: {"BACKEND": "switchoff.lib.storage_s3.PrivateS3Storage", "OPTIONS": {**options, "location": alias}}
+            for alias in ("photos", "banners", "library")
         },
     }

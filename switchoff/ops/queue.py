@@ -169,3 +169,8 @@ def connect() -> None:
     HUEY.on_startup("switchoff_heartbeat")(start_heartbeat)
     HUEY.on_startup("switchoff_metrics")(start_worker_exporter)
     HUEY.on_shutdown("switchoff_heartbeat")(stop_heartbeat)
+    # The scheduler's queue (periodic tasks): their lines carry the task's id too.
+    from switchoff.jobs.periodic import PERIODIC
+
+    PERIODIC.signal(SIGNAL_EXECUTING)(_executing)
+    PERIODIC.post_execute("switchoff_context")(_executed)

@@ -39,6 +39,9 @@ class Perm(models.TextChoices):
     VISIT = "fieldwork.visit", _("Visit and call the team's cases, record visits, use a phone for field work")
     LEAD_TEAM = "fieldwork.lead", _("Lead a team: hand its cases to members, resolve conflicts, revoke its phones")
     MANAGE_FIELD = "fieldwork.manage", _("Assign the area's cases to teams, set teams' villages and members")
+    MANAGE_PROGRAMMES = "programmes.manage", _("Define support programmes (phones, tariffs, cash) and their stock")
+    APPROVE_SUPPORT = "programmes.approve", _("Approve referrals to support programmes and record deliveries")
+    INSPECT_SHOPS = "shops.inspect", _("Register phone shops and record their inspections")
     ANSWER_REQUESTS = (
         "privacy.requests",
         _("Answer a person's request about their data: what is held, a correction, an erasure (each logged)"),
@@ -60,6 +63,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REPORT,
             Perm.VIEW_SUBSCRIBERS,
             Perm.MANAGE_FIELD,
+            Perm.APPROVE_SUPPORT,
+            Perm.INSPECT_SHOPS,
         }
     ),
     Role.TEAM_LEADER: frozenset(
@@ -71,10 +76,13 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REVEAL_NUMBERS,
             Perm.VISIT,
             Perm.LEAD_TEAM,
+            Perm.INSPECT_SHOPS,
         }
     ),
     # Field workers call and visit the people on their villages' list.
-    Role.TEAM_MEMBER: frozenset({Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS, Perm.VISIT}),
+    Role.TEAM_MEMBER: frozenset(
+        {Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.REVEAL_NUMBERS, Perm.VISIT, Perm.INSPECT_SHOPS}
+    ),
     Role.OPERATOR_STAFF: frozenset(
         {
             Perm.VIEW_UNITS,
@@ -83,6 +91,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_SUBSCRIBERS,
             Perm.REVEAL_NUMBERS,
             Perm.IMPORT_SUBSCRIBERS,
+            Perm.MANAGE_PROGRAMMES,
+            Perm.APPROVE_SUPPORT,
         }
     ),
     # The province's read-only viewer is there to follow the campaign: its reports and their aggregate.

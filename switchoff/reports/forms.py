@@ -26,6 +26,9 @@ class ActivityForm(forms.Form):
         label=_("Evidence: a link"), required=False, assume_scheme="https", validators=[validate_http_url]
     )
     evidence_file = forms.FileField(label=_("Evidence: a photo or file"), required=False)
+    material = forms.TypedChoiceField(
+        label=_("Material of the library used (optional)"), coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, month: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

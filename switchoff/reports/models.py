@@ -37,6 +37,15 @@ class Activity(models.Model):
     description = models.CharField(_("description"), max_length=500, blank=True)
     evidence_url = models.URLField(_("evidence (link)"), blank=True)
     evidence_file = models.FileField(_("evidence (photo or file)"), upload_to="evidence/%Y/%m/", blank=True)
+    # The version of the library's material it used ("read script v3 on the loudspeakers").
+    material = models.ForeignKey(
+        "library.MaterialVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("material used"),
+    )
     # A retried submission carries the same key and finds the first one.
     client_key = models.CharField(max_length=64, unique=True)
     source = models.CharField(_("logged through"), max_length=8, choices=Source.choices, default=Source.FORM)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,29 +24,23 @@ from switchoff.api.types import Id
 from switchoff.devices.classes import DeviceClass
 from switchoff.lib.filelimits import FileRefused, check_upload, list_limits
 from switchoff.lib.phones import mask_phone
-from switchoff.lib.sheets import ProblemLines, ReadResult, Sheet, UnreadableFile, read_problem_lines
-from switchoff.lib.storage import local_file
+from switchoff.lib.sheets import ReadResult, Sheet
 from switchoff.lib.uploads import (
-    find_check,
-    problem_lines,
-    remove_upload,
-    store_check,
     store_upload,
-    upload_name,
-    upload_storage,
 )
 from switchoff.people.access import access_unit, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.subscribers.access import access_import_job
-from switchoff.subscribers.guards import ImportRefusal, MassLeave, NoGoodRows, refuse_future
+from switchoff.subscribers.guards import ImportRefusal, NoGoodRows, refuse_future
 from switchoff.subscribers.importer import CheckedList, Problem
-from switchoff.subscribers.jobs import is_stalled, keep_check_files, message_of, owner_key, progress
+from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress, review_of, stored_problems
 from switchoff.subscribers.models import ImportJob
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, registry_page
 from switchoff.subscribers.services import (
-    ListCheck,
-    import_job_create,
+    import_check_create,
+    import_job_confirm,
+    import_job_restart,
     list_check,
     list_import,
     number_search_admit,
@@ -152,6 +144,7 @@ class CheckOut(Schema):
     problems: list[ProblemOut]
     problems_total: int
     next_offset: int | None  # GET /files/{upload_id}?offset=… for the next page of problems
+    job_id: int  # the job that checked it, and writes it once confirmed
 
 
 class ConfirmIn(Schema):
@@ -174,6 +167,7 @@ class JobCounts(Schema):
 
 class JobOut(Schema):
     id: int
+    upload_id: str  # the file it checks or writes: GET /files/{upload_id}, POST /files/{upload_id}/confirm
     status: str
     stalled: bool  # running, but its worker is gone or it ran past the time-out: it can be started again
     done: int
@@ -285,52 +279,91 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
     return answer
 
 
-def _check_data(
-    check: ListCheck, *, upload_id: str, file_name: str, as_of: datetime.date, problems: int
-) -> dict[str, Any]:
-    """The check as stored beside the upload and answered (its ``problems`` are paged from their own file)."""
-    checked, review = check.checked, check.review
+class StillChecking(Exception):
+    """The upload's check has not finished: its job says how far it got (409 ``checking``)."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(job_id)
+        self.job_id = job_id
+
+
+class CheckFailed(ImportRefusal):
+    """The upload's check refused the list (no good row, an older list, an unreadable file…): 422 with the code
+    the job stored and its message, as the check in the request used to answer."""
+
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job.message)
+        self.code, self.text, self.job_id = job.message or "refused", message_of(job), job.pk
+
+    @property
+    def message(self) -> str:
+        return self.text
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"field": "file", "job_id": self.job_id}
+
+
+def _upload_job(user: User, upload_id: str, operator_id: int, area_id: int) -> ImportJob:
+    """The job that checks an upload, found only under the operator and area it was uploaded for (else 404)."""
+    operator, area = _operator_and_area(user, operator_id, area_id)
+    job = ImportJob.objects.filter(operator=operator, area=area, upload_id=upload_id).order_by("-pk").first()
+    if job is None:
+        raise Http404
+    return access_import_job(user, job.pk)
+
+
+def _checked(job: ImportJob) -> dict[str, Any]:
+    """The job's check once the worker finished it, else ``StillChecking`` or ``CheckFailed``."""
+    if "state" in job.checked:
+        return job.checked
+    if job.status == ImportJob.Status.FAILED:
+        raise CheckFailed(job)
+    raise StillChecking(job.pk)
+
+
+def _check_page(job: ImportJob, *, offset: int, limit: int) -> dict[str, Any]:
+    """The job's check with a page of its problems, read from their file (in the reader's language)."""
+    data = _checked(job)
+    offset, limit = max(offset, 0), max(1, min(limit, 1000))
+    review = review_of(data)
+    checked = CheckedList.from_state(data["state"])
+    total = int(data.get("problems", 0))
+    more = offset + limit < total
     return {
-        "upload_id": upload_id,
-        "file_name": file_name,
-        "as_of": as_of.isoformat(),
-        "summary": checked.summary(),
+        "upload_id": job.upload_id,
+        "file_name": job.file_name,
+        "as_of": job.as_of,
+        "summary": data["summary"],
         "communes": _communes(checked),
         "column_warnings": checked.column_warnings(),
-        "columns": next(iter(checked.mappings.values()), {}),
-        "mapping": check.mapping or {},
-        "encoding": check.read.encoding,
-        "separator": check.read.separator,
+        "columns": data["columns"],
+        "encoding": data["encoding"] or "",
+        "separator": data["separator"] or "",
         "already_imported": review.already_imported,
         "current": review.current,
         "leaving": review.leaving,
         "mass_leave": review.mass_leave,
-        "problems_total": problems,
-        "job_id": None,
-        "state": checked.state(),  # what the write needs of the check, beside its saved rows
+        "problems": [_problem(p) for p in stored_problems(job, offset=offset, limit=limit)],
+        "problems_total": total,
+        "next_offset": offset + limit if more else None,
+        "job_id": job.pk,
     }
-
-
-def _check_page(data: dict[str, Any], *, owner: int, offset: int, limit: int) -> dict[str, Any]:
-    """The stored check with a page of its problems, read from their file (in the reader's language)."""
-    offset, limit = max(offset, 0), max(1, min(limit, 1000))
-    name = upload_name(UPLOADS, owner, data["upload_id"])
-    page = [_problem(p) for p in read_problem_lines(problem_lines(name), offset=offset, limit=limit)] if name else []
-    more = offset + limit < data.get("problems_total", 0)
-    return {**data, "problems": page, "next_offset": offset + limit if more else None}
 
 
 @router.post(
     "/files",
-    response={200: CheckOut, 202: JobOut},
-    summary="Upload an operator's file: answers its check; with confirm=true, queues its import",
+    response={202: JobOut},
+    summary="Upload an operator's file: its check runs in the background (202 and the job)",
     description=(
-        "Every row is checked as on the import page and the command line (the same service): the answer is the "
-        "check's summary (numbers restored or converted, addresses resolved per commune or not), the columns read, "
-        "whether the list was already imported, how many would leave, and the first page of problems. Nothing is "
-        "written until `POST /files/{upload_id}/confirm`, or at once with `confirm=true` (202 and the job). A date "
-        "after today, a list without a good row, an older list than the last one, an unreadable file: 422 (413 "
-        "beyond UPLOAD_MAX_BYTES)."
+        "The file is stored and a worker checks every row as on the import page and the command line (the same "
+        "service); the answer is the job at once (`status` `checking`, its `upload_id`). Follow it at "
+        "`GET /jobs/{id}` (`checked` once the check is done, with its progress meanwhile), then read the check at "
+        "`GET /files/{upload_id}` (the summary, the columns read, whether the list was already imported, how many "
+        "would leave, the problems a page at a time) and write it with `POST /files/{upload_id}/confirm`. With "
+        "`confirm=true` the job writes the list as soon as its check passes. A date after today, an empty file: "
+        "422 at once (413 beyond UPLOAD_MAX_BYTES); a list without a good row, older than the last one, or "
+        "unreadable: the job fails with that code, and `GET /files/{upload_id}` answers it as 422."
     ),
 )
 def post_file(
@@ -352,70 +385,27 @@ def post_file(
         if exc.reason == "empty":  # an empty file is a list without a good row, as on the page and the command
             raise NoGoodRows from None
         raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
-    owner = owner_key(operator.pk, area.pk)
-    upload_id, name = store_upload(UPLOADS, owner, file)
-    file_name = file.name or "api"
-    # The check saves its cleaned rows beside the upload: the confirmed write streams them (as the page's does);
-    # its problems go to their own file as they are found, to be read a page at a time. Both are written here,
-    # then kept in the uploads storage for whichever machine confirms or pages them.
-    with local_file(upload_storage(), name) as path, tempfile.TemporaryDirectory(prefix="switchoff-") as folder:
-        rows_path, problems_path = Path(folder) / "rows", Path(folder) / "problems"
-        try:
-            with rows_path.open("wb") as rows, problems_path.open("w", encoding="utf-8") as problems:
-                sink = ProblemLines(problems)
-                check = list_check(operator=operator, area=area, as_of=as_of, content=path, file_name=file_name,
-                                   rows_to=rows, sink=sink)  # fmt: skip
-            refusal = check.refusal(allow_mass_leave=allow_mass_leave or not confirm)
-            if refusal is not None:
-                raise refusal
-        except UnreadableFile as exc:  # a file limit, or neither a workbook nor text in a known encoding
-            remove_upload(name)
-            raise HttpError(413 if exc.reason == "upload" else 422, exc.message) from None
-        except ImportRefusal:
-            remove_upload(name)
-            raise
-        # With confirm the answer is the job: nobody pages these problems.
-        keep_check_files(name, rows_path, problems_path if not confirm else None)
-    data = _check_data(check, upload_id=upload_id, file_name=file_name, as_of=as_of, problems=sink.count)
-    if confirm:
-        return Status(202, _queue(user, operator, area, data, allow_mass_leave=allow_mass_leave,
-                                  refuse_errors=refuse_errors))  # fmt: skip
-    store_check(UPLOADS, owner, upload_id, data)
-    return Status(200, _check_page(data, owner=owner, offset=0, limit=PROBLEMS_PAGE))
-
-
-def _queue(user: User, operator: Unit, area: Unit, data: dict[str, Any], *, allow_mass_leave: bool,
-           refuse_errors: bool) -> dict[str, Any]:  # fmt: skip
-    job = import_job_create(actor=user, operator=operator, area=area, as_of=datetime.date.fromisoformat(data["as_of"]),
-                            upload_id=data["upload_id"], file_name=data["file_name"], via="api",
-                            mapping=data["mapping"], encoding=data["encoding"], separator=data["separator"],
-                            refuse_errors=refuse_errors, allow_mass_leave=allow_mass_leave,
-                            checked={"state": data["state"]} if "state" in data else None)  # fmt: skip
-    # The worker starts once the job is committed: in the answer it is queued (or, in tests, already run).
-    job.refresh_from_db()
-    return _job(job)
-
-
-def _stored_check(user: User, upload_id: str, operator_id: int, area_id: int) -> tuple[Unit, Unit, dict[str, Any]]:
-    """An upload's stored check, found only under the operator and area it was checked for (else a 404)."""
-    operator, area = _operator_and_area(user, operator_id, area_id)
-    data = find_check(UPLOADS, owner_key(operator.pk, area.pk), upload_id)
-    if data is None:
-        raise Http404
-    return operator, area, data
+    upload_id, _name = store_upload(UPLOADS, owner_key(operator.pk, area.pk), file)
+    job = import_check_create(actor=user, operator=operator, area=area, as_of=as_of, upload_id=upload_id,
+                              file_name=file.name or "api", via="api", confirm_after_check=confirm,
+                              allow_mass_leave=allow_mass_leave, refuse_errors=refuse_errors)  # fmt: skip
+    job.refresh_from_db()  # the worker starts once the job is committed (in the tests, it already ran)
+    return Status(202, _job(job))
 
 
 @router.get(
     "/files/{upload_id}",
     response=CheckOut,
     summary="An uploaded file's check, with a page of its problems",
-    description="`operator_id` and `area_id` are those of the upload: a check is found only under them.",
+    description=(
+        "`operator_id` and `area_id` are those of the upload: a check is found only under them. 409 `checking` "
+        "while the worker still checks it; 422 with the job's code when the check refused the list."
+    ),
 )
 def get_file(
     request: HttpRequest, upload_id: str, operator_id: Id, area_id: Id, offset: int = 0, limit: int = PROBLEMS_PAGE
 ) -> dict[str, Any]:
-    operator, area, data = _stored_check(_user(request), upload_id, operator_id, area_id)
-    return _check_page(data, owner=owner_key(operator.pk, area.pk), offset=offset, limit=limit)
+    return _check_page(_upload_job(_user(request), upload_id, operator_id, area_id), offset=offset, limit=limit)
 
 
 @router.post(
@@ -424,20 +414,20 @@ def get_file(
     summary="Import a checked file in the background (its check is not run again)",
     description=(
         "A list that would mark more than REGISTRY_MASS_LEAVE_SHARE of the area's subscribers as left needs "
-        "`allow_mass_leave=true` (else 422 `mass_leave`). Confirming again answers the same job."
+        "`allow_mass_leave=true` (else 422 `mass_leave`). Confirming again answers the same job. 409 `checking` "
+        "while the worker still checks the file."
     ),
 )
 def confirm_file(request: HttpRequest, upload_id: str, payload: ConfirmIn) -> Status[dict[str, Any]]:
     user = _user(request)
-    operator, area, data = _stored_check(user, upload_id, payload.operator_id, payload.area_id)
-    if data["job_id"] is not None:  # a retried confirmation: the job it queued
-        return Status(202, _job(access_import_job(user, int(data["job_id"]))))
-    if data["mass_leave"] and not payload.allow_mass_leave:
-        raise MassLeave(int(data["leaving"]), int(data["current"]))
-    job = _queue(user, operator, area, data, allow_mass_leave=payload.allow_mass_leave,
-                 refuse_errors=payload.refuse_errors)  # fmt: skip
-    store_check(UPLOADS, owner_key(operator.pk, area.pk), upload_id, {**data, "job_id": job["id"]})
-    return Status(202, job)
+    job = _upload_job(user, upload_id, payload.operator_id, payload.area_id)
+    if job.status in {ImportJob.Status.CHECKING, ImportJob.Status.CHECKED, ImportJob.Status.FAILED}:
+        _checked(job)  # still checking (409), or its check refused the list (422)
+    if job.status == ImportJob.Status.CHECKED:
+        job = import_job_confirm(actor=user, job=job, refuse_errors=payload.refuse_errors,
+                                 allow_mass_leave=payload.allow_mass_leave)  # fmt: skip
+    job.refresh_from_db()  # a retried confirmation: the job it queued, as it is now
+    return Status(202, _job(job))
 
 
 def _job(job: ImportJob) -> dict[str, Any]:
@@ -453,6 +443,7 @@ def _job(job: ImportJob) -> dict[str, Any]:
             counts |= {"new": 0, "relisted": 0, "moved": 0, "left": 0, "unchanged": counts["good"]}
     return {
         "id": job.pk,
+        "upload_id": job.upload_id,
         "status": job.status,
         "stalled": is_stalled(job),
         "done": int(state.get("done") or 0),
@@ -467,6 +458,24 @@ def _job(job: ImportJob) -> dict[str, Any]:
 @router.get("/jobs/{job_id}", response=JobOut, summary="An import's status and progress")
 def get_job(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     return _job(access_import_job(_user(request), job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/restart",
+    response={202: JobOut},
+    summary="Start again an import that stalled, failed or was cancelled",
+    description=(
+        'The same as the job page\'s "start again", for the same people (whoever may follow the job). A job whose '
+        "worker died is queued again by itself once its lease lapses (JOB_LEASE_S); this is for one that failed "
+        "after JOB_MAX_ATTEMPTS, or was cancelled. A job running or done is answered as it is, unchanged: a "
+        "retried request does nothing twice."
+    ),
+)
+def restart_job(request: HttpRequest, job_id: Id) -> Status[dict[str, Any]]:
+    user = _user(request)
+    job = import_job_restart(actor=user, job=access_import_job(user, job_id))
+    job.refresh_from_db()  # the worker starts once the restart is committed (in tests, already run)
+    return Status(202, _job(job))
 
 
 @router.get(

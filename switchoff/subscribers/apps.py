@@ -8,4 +8,8 @@ class SubscribersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers how verify_counts rebuilds the registry's counters.
-        from switchoff.subscribers import counts  # noqa: F401
+        # Registers the import job's kind of lease (its task), which the services queue by name.
+        from switchoff.subscribers import (
+            counts,  # noqa: F401
+            tasks,  # noqa: F401
+        )

@@ -31,7 +31,7 @@ from switchoff.subscribers.models import Subscriber, SubscriberList
 from switchoff.units.models import Unit
 
 if TYPE_CHECKING:
-    from switchoff.subscribers.importer import CheckedList
+    from switchoff.subscribers.importer.checked import CheckedList
 
 
 def _day(day: datetime.date) -> str:

@@ -21,7 +21,6 @@ A failed job keeps a code as its message, shown in the reader's language.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import logging
 import tempfile
 import time
@@ -35,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchoff.jobs.lease import HandedBack, Lease, LeaseLost
 from switchoff.lib.db import long_running
 from switchoff.lib.filelimits import FileRefused, is_refusal_code
 from switchoff.lib.sheets import ProblemLines, UnreadableFile, read_file, read_problem_lines
@@ -54,8 +54,15 @@ from switchoff.subscribers.guards import job_message as guard_message
 from switchoff.subscribers.importer import CheckedList, Problem, Refused, SavedCheck, same_list_imported
 from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import ImportJob
-
-STALLED_AFTER = datetime.timedelta(minutes=2)
+from switchoff.subscribers.progress import STALLED_AFTER as STALLED_AFTER
+from switchoff.subscribers.progress import clear_cancel as clear_cancel
+from switchoff.subscribers.progress import is_stalled as is_stalled
+from switchoff.subscribers.progress import job_timeout as job_timeout
+from switchoff.subscribers.progress import owner_key as owner_key
+from switchoff.subscribers.progress import progress as progress
+from switchoff.subscribers.progress import progress_key as progress_key
+from switchoff.subscribers.progress import request_cancel as request_cancel
+from switchoff.subscribers.progress import review_of as review_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,60 +75,15 @@ class TimedOut(Exception):
     """The import ran longer than IMPORT_JOB_TIMEOUT_S; the transaction is rolled back."""
 
 
-def job_timeout() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.IMPORT_JOB_TIMEOUT_S)
-
-
-def owner_key(operator_id: int, area_id: int) -> int:
-    return operator_id * 1_000_000_000 + area_id
-
-
-def progress_key(job_id: int) -> str:
-    return f"subscribers:import-job:{job_id}"
-
-
-def progress(job_id: int) -> dict[str, Any]:
-    return cache.get(progress_key(job_id)) or {"phase": "waiting", "done": 0, "total": 0, "started": None}
-
-
-def request_cancel(job_id: int) -> None:
-    cache.set(progress_key(job_id) + ":cancel", True, timeout=3600)
-
-
-def clear_cancel(job_id: int) -> None:
-    """Before starting a cancelled job again."""
-    cache.delete(progress_key(job_id) + ":cancel")
-
-
-def is_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
-    """A running job whose worker has not been heard of for a while (killed, or its machine restarted),
-    or that has been running longer than IMPORT_JOB_TIMEOUT_S. A check is stalled once it started and fell silent."""
-    now = now or timezone.now()
-    if job.status == ImportJob.Status.CHECKING:
-        heard = progress(job.pk).get("beat")
-        return (
-            heard is not None and now - datetime.datetime.fromtimestamp(float(heard), tz=datetime.UTC) > STALLED_AFTER
-        )
-    if job.status != ImportJob.Status.RUNNING:
-        return False
-    # The stored heartbeat is written when the job starts running (the import's own
-    # transaction hides later writes), so it tells how long the job has been running.
-    if job.heartbeat and now - job.heartbeat > job_timeout():
-        return True
-    beats = [job.heartbeat] if job.heartbeat else []
-    beat = progress(job.pk).get("beat")
-    if beat:
-        beats.append(datetime.datetime.fromtimestamp(float(beat), tz=datetime.UTC))
-    return not beats or now - max(beats) > STALLED_AFTER
-
-
 REPORT_EVERY_S = 0.25  # the progress bar's step: a report per batch cost a cache write each (0.7 s a million rows)
 
 
-def _reporter(job_id: int, started: float) -> Callable[[str, int, int], None]:
+def _reporter(job_id: int, started: float, lease: Lease | None = None) -> Callable[[str, int, int], None]:
     last: dict[str, Any] = {"at": 0.0, "phase": ""}
 
     def report(phase: str, done: int, total: int) -> None:
+        if lease is not None:
+            lease.check()  # handed back (the worker stops) or taken over: roll back now
         now = time.monotonic()
         if phase == last["phase"] and done < total and now - last["at"] < REPORT_EVERY_S:
             return
@@ -171,19 +133,6 @@ def checked_data(check: Any) -> dict[str, Any]:
     }
 
 
-def review_of(data: dict[str, Any]) -> Review:
-    """The stored review of a checked job, to show and to enforce at the confirmation."""
-    review = data["review"]
-    return Review(
-        as_of=datetime.date.fromisoformat(review["as_of"]),
-        good=review["good"],
-        leaving=review["leaving"],
-        current=review["current"],
-        newer=datetime.date.fromisoformat(review["newer"]) if review["newer"] else None,
-        already_imported=review["already_imported"],
-    )
-
-
 def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None) -> Iterator[Problem]:
     """The problems the job's check found, in file order, from ``offset``; errors only with ``errors_only``."""
     name = upload_name("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
@@ -192,12 +141,12 @@ def stored_problems(job: ImportJob, *, offset: int = 0, limit: int | None = None
     yield from read_problem_lines(problem_lines(name), offset=offset, limit=limit)
 
 
-def run_check(job: ImportJob) -> None:
+def run_check(job: ImportJob, lease: Lease | None = None) -> None:
     """The check as a step of the job: every row read and checked, the cleaned rows and problems saved."""
     started = time.monotonic()
     # Marked as a check under way: started again after a failure, the job checks again (``import_job_restart``).
     ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), message="", checked={"step": "check"})
-    report = _reporter(job.pk, started)
+    report = _reporter(job.pk, started, lease)
     name = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if name is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
@@ -224,6 +173,9 @@ def _check_file(job: ImportJob, name: str, stored: Path, folder: Path, started: 
                 check = list_check(operator=job.operator, area=job.area, as_of=job.as_of, content=stored,
                                    file_name=job.file_name, mapping=mapping, encoding=job.encoding,
                                    separator=job.separator, progress=report, rows_to=rows, sink=sink)  # fmt: skip
+    except (HandedBack, LeaseLost):
+        logger.info("Import job %s stops here; another worker takes it up.", job.pk)
+        return
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -246,18 +198,38 @@ def _check_file(job: ImportJob, name: str, stored: Path, folder: Path, started: 
     )
 
 
-def run_job(job_id: int) -> None:
+def _confirmed_after_check(job_id: int) -> bool:
+    """The API's ``confirm=true``: a checked list that passes its rules is queued for writing at once; one they
+    refuse fails with the rule's code (its check stays readable)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKED:
+        return False
+    try:
+        review_of(job.checked).enforce(allow_mass_leave=job.allow_mass_leave)
+    except ImportRefusal as exc:
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
+            status=ImportJob.Status.FAILED, message=exc.job_code
+        )
+        return False
+    queued = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED)
+    return queued.update(status=ImportJob.Status.QUEUED, heartbeat=timezone.now()) == 1
+
+
+def run_job(job_id: int, lease: Lease | None = None) -> None:
     """Check the job's file, or write it once confirmed. Safe to run again after a crash: nothing half-written
-    remains."""
+    remains. Under a ``lease`` (the task's), the job stops, rolled back and left as it was for the next worker,
+    when the worker hands it back or lost it."""
     job = ImportJob.objects.select_related("operator", "area", "created_by").get(pk=job_id)
     if job.status == ImportJob.Status.CHECKING:
-        run_check(job)
+        run_check(job, lease)
+        if job.confirm_after_check and _confirmed_after_check(job.pk):
+            run_job(job_id, lease)  # the write, in the same task and under the same lease
         return
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.CHECKED}:
         return
     started = time.monotonic()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat=timezone.now(), message="")
-    report = _reporter(job_id, started)
+    report = _reporter(job_id, started, lease)
     name = find_upload("subscribers", owner_key(job.operator_id, job.area_id), job.upload_id)
     if name is None:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message="file_gone")
@@ -313,6 +285,9 @@ def _write_file(job: ImportJob, name: str, stored: Path, saved: SavedCheck | Non
                 progress=report,
                 saved=saved,
             )
+    except (HandedBack, LeaseLost):
+        logger.info("Import job %s stops here; another worker takes it up.", job.pk)
+        return
     except Cancelled:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED)
         return
@@ -347,12 +322,24 @@ def _write_file(job: ImportJob, name: str, stored: Path, saved: SavedCheck | Non
     remove_upload(name)
 
 
+def give_up(job_id: int) -> None:
+    """The job lost its worker ``JOB_MAX_ATTEMPTS`` times (the reaper's last word): failed, to be restarted by a
+    person."""
+    active = {ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING}
+    ImportJob.objects.filter(pk=job_id, status__in=active).update(status=ImportJob.Status.FAILED, message="worker_lost")
+
+
 def message_of(job: ImportJob) -> str:
     """The job's message in the active language: jobs keep a code, the reader may speak another language."""
     if is_refusal_code(job.message):
         return FileRefused.from_code(job.message).message
     if job.message == "crashed":
         return _("An unexpected error stopped the import. The administrators can find the details in the log.")
+    if job.message == "worker_lost":
+        return _(
+            "The workers running this import stopped %(n)s times without finishing it. Start it again; if it "
+            "stops again, tell the administrators."
+        ) % {"n": settings.JOB_MAX_ATTEMPTS}
     if job.message == "timed_out":
         return _("The import took longer than %(s)s seconds (limit IMPORT_JOB_TIMEOUT_S).") % {
             "s": settings.IMPORT_JOB_TIMEOUT_S

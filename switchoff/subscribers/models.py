@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.devices.classes import DeviceClass
+from switchoff.jobs.models import LeasedJob
 from switchoff.lib.phones import mask_phone
 
 
@@ -201,7 +202,7 @@ class NumberView(models.Model):
         return f"{self.user_id} {self.purpose} {len(self.subscriber_ids)}"
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     """An uploaded list in the background worker: checked (``CHECKING`` → ``CHECKED``), then, once the person
     confirms, written (``QUEUED`` → ``RUNNING`` → ``DONE``)."""
 
@@ -221,6 +222,7 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=255)
     refuse_errors = models.BooleanField(default=False)
     allow_mass_leave = models.BooleanField(default=False)  # confirmed although many would leave (guards.MassLeave)
+    confirm_after_check = models.BooleanField(default=False)  # the API's confirm=true: written once the check passes
     mapping = models.JSONField(default=dict, blank=True)  # field -> column, as the person corrected it
     encoding = models.CharField(max_length=12, blank=True)  # chosen by the person; empty: guessed
     separator = models.CharField(max_length=2, blank=True)

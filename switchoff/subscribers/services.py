@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
 from switchoff.counts.services import Delta, counts_add_many
+from switchoff.jobs.lease import enqueue
 from switchoff.lib.phones import display_phone, mask_phone
 from switchoff.lib.sheets import ReadResult, UnreadableFile, read_file
 from switchoff.lib.text import fold
@@ -53,7 +54,6 @@ from switchoff.subscribers.importer import (
     remembered_columns,
 )
 from switchoff.subscribers.importer.columns import propose_mapping
-from switchoff.subscribers.jobs import clear_cancel, is_stalled, progress_key, request_cancel, review_of
 from switchoff.subscribers.models import (
     Household,
     HouseholdDismissal,
@@ -63,8 +63,15 @@ from switchoff.subscribers.models import (
     Subscriber,
     SubscriberEvent,
 )
+from switchoff.subscribers.progress import (
+    IMPORT_KIND,
+    clear_cancel,
+    is_stalled,
+    progress_key,
+    request_cancel,
+    review_of,
+)
 from switchoff.subscribers.selectors import RegistryFilters, import_choices, unit_subscribers
-from switchoff.subscribers.tasks import import_job_task
 from switchoff.units.models import Unit, UnitKind
 
 
@@ -230,7 +237,7 @@ def list_write(
 def _start_after_commit(job_id: int) -> None:
     # Queued inside the transaction, the task could start (another worker, or Huey's immediate mode)
     # before the job's row exists for other connections, or for a row that then rolls back.
-    transaction.on_commit(partial(import_job_task, job_id))
+    transaction.on_commit(partial(enqueue, IMPORT_KIND, job_id))
 
 
 @transaction.atomic
@@ -305,9 +312,14 @@ def import_check_create(
     mapping: dict[str, int] | None = None,
     encoding: str = "",
     separator: str = "",
+    confirm_after_check: bool = False,
+    allow_mass_leave: bool = False,
+    refuse_errors: bool = False,
 ) -> ImportJob:
-    """Queue the check of an uploaded list as a job (the import page): the worker reads and checks every row
-    and saves what it found; nothing is written to the registry until the person confirms (``import_job_confirm``).
+    """Queue the check of an uploaded list as a job (the import page, the API's file): the worker reads and
+    checks every row and saves what it found; nothing is written to the registry until the person confirms
+    (``import_job_confirm``), or, with ``confirm_after_check`` (the API's ``confirm=true``), as soon as the check
+    passes the list's rules (``Review.enforce``, with ``allow_mass_leave``).
     """
     _may_import(actor, operator, area)
     job = ImportJob.objects.create(
@@ -320,10 +332,14 @@ def import_check_create(
         encoding=encoding,
         separator=separator,
         status=ImportJob.Status.CHECKING,
+        confirm_after_check=confirm_after_check,
+        allow_mass_leave=allow_mass_leave,
+        refuse_errors=refuse_errors,
         heartbeat=timezone.now(),
         created_by=actor,
     )
-    log_action("subscribers.import.checking", actor=actor, obj=job, unit=area, data={"file": file_name, "via": via})
+    log_action("subscribers.import.checking", actor=actor, obj=job, unit=area,
+               data={"file": file_name, "via": via, "confirm": confirm_after_check})  # fmt: skip
     _start_after_commit(job.pk)
     return job
 
@@ -373,7 +389,8 @@ def import_job_confirm(
         RememberedMapping.objects.update_or_create(operator=locked.operator, defaults={"headers": folded})
     locked.status, locked.heartbeat = ImportJob.Status.QUEUED, timezone.now()
     locked.refuse_errors, locked.allow_mass_leave = refuse_errors, allow_mass_leave
-    locked.save(update_fields=["status", "heartbeat", "refuse_errors", "allow_mass_leave"])
+    locked.attempts = 0  # the write's runs are counted apart from the check's
+    locked.save(update_fields=["status", "heartbeat", "refuse_errors", "allow_mass_leave", "attempts"])
     log_action("subscribers.import.queued", actor=actor, obj=locked, unit=locked.area,
                data={"file": locked.file_name, "via": "page"})  # fmt: skip
     transaction.on_commit(partial(_forget_progress, locked.pk))
@@ -415,7 +432,8 @@ def import_job_restart(*, actor: User, job: ImportJob) -> ImportJob:
     # A job that never finished its check checks again; a checked one writes what its check saved.
     checking = locked.status == ImportJob.Status.CHECKING or locked.checked.get("step") == "check"
     locked.status = ImportJob.Status.CHECKING if checking else ImportJob.Status.QUEUED
-    locked.save(update_fields=["status"])
+    locked.attempts = 0  # a person's restart gives the job its JOB_MAX_ATTEMPTS runs again
+    locked.save(update_fields=["status", "attempts"])
     log_action("subscribers.import.restarted", actor=actor, obj=locked, unit=job.area)
     transaction.on_commit(partial(clear_cancel, locked.pk))
     _start_after_commit(locked.pk)

@@ -1,10 +1,18 @@
-"""Huey tasks of the registry: ids in, a service call, done."""
+"""Huey tasks of the registry: ids in, a service call, done. Each runs under the job's lease (``jobs.lease``)."""
 
 from huey.contrib.djhuey import db_task
 
-from switchoff.subscribers.jobs import run_job
+from switchoff.jobs.lease import Kind, hold, register
+from switchoff.subscribers.jobs import give_up, run_job
+from switchoff.subscribers.models import ImportJob
+from switchoff.subscribers.progress import IMPORT_KIND as IMPORT
 
 
 @db_task()
 def import_job_task(job_id: int) -> None:
-    run_job(job_id)
+    with hold(IMPORT, job_id) as lease:
+        if lease is not None:  # else another live worker runs it: a task queued twice runs once
+            run_job(job_id, lease)
+
+
+register(Kind(IMPORT, ImportJob, enqueue=import_job_task, give_up=give_up))

@@ -24,6 +24,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("subscribers:registry"), _("2G-only subscribers")))
     if can(user, Perm.VISIT) or can(user, Perm.MANAGE_FIELD):
         items.append((reverse("fieldwork:cases"), _("Door to door")))
+    if can(user, Perm.VISIT) or can(user, Perm.MANAGE_PROGRAMMES) or can(user, Perm.APPROVE_SUPPORT):
+        items.append((reverse("programmes:list"), _("Support programmes")))
+    if can(user, Perm.INSPECT_SHOPS):
+        items.append((reverse("shops:list"), _("Phone shops")))
     if can(user, Perm.VIEW_PEOPLE):
         items.append((reverse("people:list"), _("People")))
     if can(user, Perm.VIEW_AUDIT):

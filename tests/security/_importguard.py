@@ -49,8 +49,16 @@ def api_client(user: User) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 
+def api_job(client: Client, uploaded: Any) -> dict[str, Any]:
+    """The job an upload answered (202), as it is now: it checked (and wrote, or refused) once the upload committed."""
+    assert uploaded.status_code == 202, uploaded.content
+    job: dict[str, Any] = client.get(f"/api/v1/registry/jobs/{uploaded.json()['id']}").json()
+    return job
+
+
 def post_file(client: Client, world: World, content: bytes, as_of: str = "2024-09-01", **extra: Any) -> Any:
-    """Upload through the API with confirm=true; the job it queues runs (Huey immediate) once the request commits."""
+    """Upload through the API with confirm=true; the job checks and writes (Huey immediate) once the request
+    commits."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(
             "/api/v1/registry/files",

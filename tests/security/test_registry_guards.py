@@ -29,6 +29,7 @@ from tests.security._importguard import (
     HEADER,
     SEP,
     api_client,
+    api_job,
     listing,
     load_four,
     messages_of,
@@ -88,8 +89,8 @@ def test_a_list_without_good_rows_is_refused_everywhere(world: World, tmp_path: 
     load_four(world)
     before = statuses()
     api = api_client(world.operator_staff)
-    response = post_file(api, world, content)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "no_good_rows"
+    job = api_job(api, post_file(api, world, content))  # checked in the background: the job refuses it
+    assert (job["status"], job["code"]) == ("failed", "no_good_rows")
     client = logged_in(world.operator_staff)
     page = page_check(client, world, content)
     assert page.status_code == 200 and page.context["blocked"]
@@ -177,12 +178,19 @@ def test_a_job_without_the_allowance_is_refused_when_it_runs(world: World) -> No
 def test_the_api_refuses_a_mass_leave_unless_allow_mass_leave(world: World) -> None:
     load_four(world)
     api = api_client(world.operator_staff)
-    for response in (post_file(api, world, HALF), post_rows(api, world, list(FOUR[:2]))):
+    # A file is checked in the background: with confirm=true its job refuses it; confirmed later, the API says why.
+    uploaded = post_file(api, world, HALF)
+    assert api_job(api, uploaded)["code"] == "mass_leave:2:4"
+    ids = {"operator_id": world.operator.pk, "area_id": world.province.pk}
+    later = post_file(api, world, HALF, confirm="false")
+    confirmed = api.post(f"/api/v1/registry/files/{later.json()['upload_id']}/confirm", ids,
+                         content_type="application/json")  # fmt: skip
+    for response in (confirmed, post_rows(api, world, list(FOUR[:2]))):
         assert response.status_code == 422, response.content
         error = response.json()["error"]
         assert error["code"] == "mass_leave" and "allow_mass_leave" in error["message"]
         assert error["details"] == {"field": "allow_mass_leave", "leaving": 2, "current": 4, "share": 0.3}
-    assert nobody_left() and not ImportJob.objects.exists()
+    assert nobody_left() and not ImportJob.objects.filter(status=ImportJob.Status.DONE).exists()
     accepted = post_rows(api, world, list(FOUR[:2]), allow_mass_leave=True)
     assert accepted.status_code == 200 and accepted.json()["left"] == 2
     # A retry is recognised as the same list, with or without the allowance.
@@ -193,8 +201,8 @@ def test_an_uploaded_file_leaving_half_is_imported_with_allow_mass_leave(world: 
     load_four(world)
     response = post_file(api_client(world.operator_staff), world, HALF, allow_mass_leave="true")
     assert response.status_code == 202, response.content
-    # The answer is written before the commit starts the worker: queued, then done.
-    assert response.json()["status"] == "queued"
+    # The answer is written before the commit starts the worker: checking, then checked and written.
+    assert response.json()["status"] == "checking"
     assert ImportJob.objects.get(pk=response.json()["id"]).status == ImportJob.Status.DONE
     assert Subscriber.objects.filter(status="left").count() == 2
 

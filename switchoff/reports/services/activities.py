@@ -20,6 +20,7 @@ from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.links import validate_http_url
 from switchoff.lib.months import first_of_month
+from switchoff.library.models import MaterialVersion
 from switchoff.reports.models import Activity, ActivityImport, MonthlyReport
 from switchoff.reports.selectors import activity_places
 from switchoff.units.models import Unit
@@ -89,8 +90,12 @@ def activity_create(
     source: str = Activity.Source.FORM,
     reference: str = "",
     sheet_import: ActivityImport | None = None,
+    material: MaterialVersion | None = None,
 ) -> tuple[Activity, bool]:
-    """Log an activity. A retried request (same ``client_key``) returns the first one, created False."""
+    """Log an activity. A retried request (same ``client_key``) returns the first one, created False.
+
+    ``material``: the version of the campaign's library material it used (another campaign's is refused).
+    """
     existing = Activity.objects.filter(client_key=client_key).first()
     if existing is not None:
         return existing, False
@@ -105,6 +110,8 @@ def activity_create(
     )
     if count < 1:
         raise ValidationError({"count": _("The count must be at least 1.")})
+    if material is not None and material.material.campaign_id != campaign.pk:
+        raise ValidationError({"material": _("This material belongs to another campaign.")})
     if month_is_closed(campaign, unit, day):
         raise ValidationError(
             {
@@ -127,6 +134,7 @@ def activity_create(
         source=source,
         reference=" ".join(reference.split())[:60],
         sheet_import=sheet_import,
+        material=material,
         created_by=actor,
     )
     if evidence_file is not None:

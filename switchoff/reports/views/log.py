@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from switchoff.lib.collation import vi_order
 from switchoff.lib.months import last_of_month
+from switchoff.library.models import MaterialVersion
 from switchoff.people.access import access_campaign, access_reporting_unit, can
 from switchoff.people.roles import Perm
 from switchoff.reports import services
@@ -61,6 +62,12 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
     form.fields["form"].choices = [(f.pk, f"{f.shown_name} ({f.shown_count_unit})") for f in forms]  # type: ignore[attr-defined]
     form.fields["medium"].choices = [("", "—")] + [(m.pk, m.shown_name) for m in media]  # type: ignore[attr-defined]
     form.fields["place"].choices = [("", "—")] + [(p.pk, p.name) for p in places]  # type: ignore[attr-defined]
+    materials = list(
+        MaterialVersion.objects.filter(material__campaign=campaign)
+        .select_related("material")
+        .order_by(vi_order("material__title"), "-number")
+    )
+    form.fields["material"].choices = [("", "—")] + [(v.pk, f"{v.material.title} v{v.number}") for v in materials]  # type: ignore[attr-defined]
     if request.method == "POST":
         if not can_report:
             return HttpResponse(status=403)
@@ -81,6 +88,7 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
                     evidence_url=data["evidence_url"],
                     evidence_file=data["evidence_file"],
                     client_key=data["client_key"],
+                    material=next((v for v in materials if v.pk == data["material"]), None),
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
@@ -91,7 +99,7 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
                 return redirect(url)
     log = (
         Activity.objects.filter(campaign=campaign, unit=unit, date__gte=month, date__lte=last_of_month(month))
-        .select_related("form", "medium", "place", "sheet_import")
+        .select_related("form", "medium", "place", "sheet_import", "material__material")
         .order_by("-date", "-pk")
     )
     context = {

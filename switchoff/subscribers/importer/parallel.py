@@ -14,13 +14,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from switchoff.subscribers.importer.writing import _Spool
-
 
 from switchoff.lib.filelimits import FileRefused
 from switchoff.lib.sheets import Problem, ReadResult, Sheet, column_letter
@@ -29,7 +25,7 @@ from switchoff.lib.sheets.reading import TextSplit, text_part, text_split
 from switchoff.subscribers.importer import cleaning
 from switchoff.subscribers.importer.checked import CheckedList
 from switchoff.subscribers.importer.problems import Refused
-from switchoff.subscribers.importer.rows import UNIT_OF_ROW, ProgressHook, _collector_paused
+from switchoff.subscribers.importer.rows import UNIT_OF_ROW, ProgressHook, _collector_paused, _Spool
 from switchoff.subscribers.importer.seen import NUMBERS_BELOW
 
 PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process

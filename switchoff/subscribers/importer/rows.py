@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import pickle
 from collections.abc import Callable, Iterator
 from operator import itemgetter
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 # The columns a row of the file fills, for a new subscriber and in the staging table alike.
 ROW_COLUMNS = ("msisdn", "msisdn_original", "name", "search_name", "address", "unit_id", "imei", "device")
@@ -63,3 +64,33 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+class _Spool:
+    """Rows set aside in a temporary file, a chunk at a time, to be read back once."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        self.buffer: list[tuple[object, ...]] = []
+        self.count = 0
+
+    def extend(self, rows: list[tuple[object, ...]]) -> None:
+        self.buffer += rows
+        self.count += len(rows)
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            pickle.dump(self.buffer, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.buffer = []
+
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
+        self.flush()
+        self.file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self.file)  # noqa: S301  # our own temporary file
+            except EOFError:
+                return
+            yield from chunk

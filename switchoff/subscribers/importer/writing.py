@@ -9,7 +9,6 @@ import contextlib
 import datetime
 import itertools
 import multiprocessing
-import pickle
 import tempfile
 from array import array
 from collections import defaultdict
@@ -50,12 +49,12 @@ from switchoff.subscribers.importer.problems import (
     Refused,
 )
 from switchoff.subscribers.importer.rows import (
-    CHUNK,
     ROW_COLUMNS,
     UNIT_OF_ROW,
     ProgressHook,
     _collector_paused,
     _no_progress,
+    _Spool,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
 from switchoff.units.addresses import AddressResolver
@@ -82,36 +81,6 @@ class ApplyResult:
     moved: int = 0
     unchanged: int = 0
     left: int = 0
-
-
-class _Spool:
-    """Rows set aside in a temporary file, a chunk at a time, to be read back once."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self.file = file
-        self.buffer: list[tuple[object, ...]] = []
-        self.count = 0
-
-    def extend(self, rows: list[tuple[object, ...]]) -> None:
-        self.buffer += rows
-        self.count += len(rows)
-        if len(self.buffer) >= CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            pickle.dump(self.buffer, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.buffer = []
-
-    def __iter__(self) -> Iterator[tuple[object, ...]]:
-        self.flush()
-        self.file.seek(0)
-        while True:
-            try:
-                chunk = pickle.load(self.file)  # noqa: S301  # our own temporary file
-            except EOFError:
-                return
-            yield from chunk
 
 
 @dataclass

@@ -4,6 +4,7 @@
 // (to correct or discard), unsent work is retried by itself, and a sign-out says what became of it.
 import * as store from "./db.js";
 import { SignedOut, handOver, sync } from "./sync.js";
+import { drawBannerNew, drawBanners } from "./banners.js";
 import { dialDigits, fold, formatClock, formatDate, formatTime, h, localIso, uuid } from "./ui.js";
 
 const STRINGS = JSON.parse(document.getElementById("field-strings").textContent);
@@ -378,6 +379,7 @@ async function drawList() {
     h("div", { className: "list-head" },
       h("h1", {}, t("my_cases"), " ", h("small", { id: "case-count" }, String(cases.length))),
       h("a", { className: "button", href: "#/found", id: "add-found" }, t("add_found"))),
+    h("a", { className: "button secondary", href: "#/banners", id: "banners" }, t("banners_title")),
     ...takeFlash(),
     ...sections,
     cases.length || found.length ? filterBar() : "",
@@ -866,7 +868,8 @@ async function leave(lost) {
 async function refresh() {
   if (!device || revokedToken) return draw();
   const route = location.hash.replace(/^#\/?/, "");
-  if (route) {
+  // The banners' list has nothing typed on it: drawn again with what the sync brought.
+  if (route && route !== "banners") {
     await drawStatus();
     return;
   }
@@ -904,7 +907,14 @@ async function draw() {
   if (screen === "case" && id) await drawCase(Number(id));
   else if (screen === "edit" && id) await drawEdit(id);
   else if (screen === "found") await drawFound();
+  else if (screen === "banners") await drawBanners(bannerApp());
+  else if (screen === "banner-new") await drawBannerNew(bannerApp());
   else await drawList();
+}
+
+// What the banners' screens (banners.js) use of the app.
+function bannerApp() {
+  return { t, show, syncNow, downscale, dataUrl, takeFlash, collator, root };
 }
 
 async function start() {

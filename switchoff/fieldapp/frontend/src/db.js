@@ -6,7 +6,7 @@ import { deleteDB, openDB } from "idb";
 export const DB_NAME = "switchoff-field";
 
 function open() {
-  return openDB(DB_NAME, 2, {
+  return openDB(DB_NAME, 3, {
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
         // "device": {token, member, device}; "language"; "lastSync"; "syncToken"; "clockOffset" (ms, the
@@ -19,6 +19,12 @@ function open() {
       // Photos taken with the person's consent, downscaled: {id, visit_id, blob, queuedAt, state, message};
       // each is sent once its visit has been accepted, then leaves the phone.
       if (oldVersion < 2) db.createObjectStore("photos", { keyPath: "id" });
+      // Banners hung, waiting to be sent: {id, placement, photo (a blob or null), queuedAt, state: pending |
+      // photo (recorded, its photo still to send) | refused, message}; take-downs waiting: {id, day, label}.
+      if (oldVersion < 3) {
+        db.createObjectStore("placements", { keyPath: "id" });
+        db.createObjectStore("takedowns", { keyPath: "id" });
+      }
     },
   });
 }
@@ -116,6 +122,29 @@ export async function unqueueCall(id) {
   return (await db()).delete("calls", id);
 }
 
+export async function queuedPlacements() {
+  const items = await (await db()).getAll("placements");
+  return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+}
+export async function queuePlacement(placement, photo) {
+  return (await db()).put("placements", { id: placement.id, placement, photo, queuedAt: new Date().toISOString(), state: "pending", message: null });
+}
+export async function updatePlacement(entry) {
+  return (await db()).put("placements", entry);
+}
+export async function unqueuePlacement(id) {
+  return (await db()).delete("placements", id);
+}
+export async function queuedTakedowns() {
+  return (await db()).getAll("takedowns");
+}
+export async function queueTakedown(entry) {
+  return (await db()).put("takedowns", entry);
+}
+export async function unqueueTakedown(id) {
+  return (await db()).delete("takedowns", id);
+}
+
 // What waits to be sent: visits and photos not sent, and those the server refused (shown apart).
 export async function unsentCounts() {
   const visits = await outbox();
@@ -123,7 +152,8 @@ export async function unsentCounts() {
   const pending = visits.filter((entry) => entry.state === "pending").length;
   const photosPending = photos.filter((photo) => photo.state === "pending").length;
   const refused = visits.length - pending + photos.length - photosPending;
-  return { pending, photosPending, refused, calls: (await queuedCalls()).length, total: visits.length + photos.length };
+  const banners = (await queuedPlacements()).filter((entry) => entry.state !== "refused").length + (await queuedTakedowns()).length;
+  return { pending, photosPending, refused, banners, calls: (await queuedCalls()).length, total: visits.length + photos.length + banners };
 }
 
 // Everything of the member leaves the phone (logging out, revoked, another member): the database goes.

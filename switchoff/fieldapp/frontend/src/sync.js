@@ -145,11 +145,55 @@ export async function sendCalls(token) {
   for (const result of answer.results) await store.unqueueCall(result.id);
 }
 
-// Everything the phone holds for the server (visits, photos, calls).
+// Banners hung (each once by its id: a retry answers "same"), then their photos, then the take-downs.
+export async function sendBanners(token) {
+  const pending = (await store.queuedPlacements()).filter((entry) => entry.state === "pending");
+  for (let start = 0; start < pending.length; start += BATCH) {
+    const batch = pending.slice(start, start + BATCH);
+    const answer = await json(await call(token, "POST", "/banners", { placements: batch.map((entry) => entry.placement) }));
+    for (const [index, result] of answer.results.entries()) {
+      const entry = batch[index];
+      if (result.result === "refused") await store.updatePlacement({ ...entry, state: "refused", message: result.message || "" });
+      else if (entry.photo) await store.updatePlacement({ ...entry, state: "photo" });
+      else await store.unqueuePlacement(entry.id);
+    }
+  }
+  for (const entry of (await store.queuedPlacements()).filter((item) => item.state === "photo")) {
+    const body = new FormData();
+    body.append("photo", entry.photo, `${entry.id}.jpg`);
+    const response = await fetch(`${API}/banners/${entry.id}/photo`, {
+      method: "POST",
+      headers: { Authorization: `Device ${token}`, Accept: "application/json" },
+      body,
+      cache: "no-store",
+      credentials: "omit",
+    });
+    if (response.status === 401) throw await signedOut(response);
+    if (response.ok) await store.unqueuePlacement(entry.id);
+    else if ([404, 409, 413, 422].includes(response.status)) {
+      const answer = await response.json().catch(() => ({}));
+      await store.updatePlacement({ ...entry, state: "refused", photoOnly: true, message: (answer.error || {}).message || `HTTP ${response.status}` });
+    } else throw new ServerError(response.status);
+  }
+  for (const down of await store.queuedTakedowns()) {
+    const response = await call(token, "POST", `/banners/${down.id}/take-down`, { day: down.day });
+    // 404 (no longer the team's) and 422 (a day the server refuses) will never go through: dropped.
+    if (response.ok || [404, 422].includes(response.status)) await store.unqueueTakedown(down.id);
+    else throw new ServerError(response.status);
+  }
+}
+
+// The banners the member's teams hung and that still hang, with the kinds' names.
+export async function pullBanners(token) {
+  await store.setSetting("banners", await json(await call(token, "GET", "/banners")));
+}
+
+// Everything the phone holds for the server (visits, photos, calls, banners).
 export async function sendAll(token) {
   const notices = await sendVisits(token);
   await sendPhotos(token);
   await sendCalls(token);
+  await sendBanners(token);
   return notices;
 }
 
@@ -210,6 +254,7 @@ export async function pullCases(token) {
 export async function sync(token) {
   const notices = await sendAll(token);
   await pullCases(token);
+  await pullBanners(token);
   return notices;
 }
 

@@ -1,0 +1,35 @@
+"""The page's form for banners or posters hung."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.banners.models import Placement
+
+
+class PlacementForm(forms.Form):
+    # Made with the form, so that sending it twice records one placement.
+    id = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Placement.Kind.choices)
+    quantity = forms.IntegerField(label=_("How many"), min_value=1, max_value=10_000, initial=1)
+    place = forms.TypedChoiceField(label=_("Commune or village"), coerce=int)
+    address = forms.CharField(label=_("Where exactly (street, building)"), max_length=200, required=False)
+    start = forms.DateField(label=_("Hung on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty: until the switch-off date (it follows the date if it moves)."),
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def __init__(self, *args: Any, places: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = places  # type: ignore[attr-defined]

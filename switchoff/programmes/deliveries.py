@@ -1,0 +1,169 @@
+"""An operator's list of the phones its stores handed over: read through the shared reader, checked, then written.
+
+Columns are found by their headers (number, IMEI, date, store; in Vietnamese or English, with or without
+diacritics). Every problem is named by row and column; a row whose number matches no case of the
+campaign in the programme's area is listed as unmatched, never dropped; each matched row goes through
+the one delivery service (``services.delivery_from_operator``), so a second delivery to a household,
+a 2G-only phone or an empty stock is refused with the same sentence as on the page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from switchoff.audit.services import log_action
+from switchoff.lib.phones import parse_subscriber_number
+from switchoff.lib.sheets import Aliases, Problem, ReadResult, cell_text, column_letter, find_header, reasons
+from switchoff.people.models import User
+from switchoff.programmes import services
+from switchoff.programmes.models import Programme
+
+ALIASES = Aliases({
+    "number": {"so thue bao", "so dien thoai", "sdt", "so tb", "thue bao", "msisdn", "number", "phone number",
+               "so thue bao nhan may", "dien thoai"},
+    "imei": {"imei", "so imei", "ma imei", "imei may", "imei 1", "imei1"},
+    "day": {"ngay", "ngay giao", "ngay giao may", "ngay ban giao", "ngay nhan", "ngay trao", "date", "delivered on",
+            "delivery date"},
+    "store": {"cua hang", "diem giao", "dia diem", "cua hang giao", "diem ban", "store", "place", "shop"},
+})  # fmt: skip
+FIELD_LABELS = {"number": _("number"), "imei": _("IMEI"), "day": _("date"), "store": _("store")}
+
+REASONS = reasons({
+    "delivery_no_header": ("error", _("No header naming the number and the date was found in the first rows.")),
+    "delivery_number": ("error", _("Not a Vietnamese mobile number.")),
+    "delivery_day": ("error", _("Not a date (write it as dd/mm/yyyy).")),
+    "delivery_future": ("error", _("The date is in the future.")),
+    "delivery_repeated": ("error", _("This number is already on row %(row)s of the file.")),
+    "delivery_unmatched": ("error", _("No case of the campaign in the programme's area has this number.")),
+    "delivery_refused": ("error", lambda params: str(params["why"])),
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    row: int
+    e164: str
+    imei: str
+    day: datetime.date
+    store: str
+    cells: list[object]
+
+
+@dataclass
+class DeliveryCheck:
+    sheet: str = ""
+    rows: list[DeliveryRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, int] = field(default_factory=dict)
+
+
+def _day(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value).strip()
+    for pattern in ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def check_deliveries(read: ReadResult) -> DeliveryCheck:
+    """Every row of the first sheet read and judged by itself; nothing written."""
+    checked = DeliveryCheck()
+    if not read.sheets:
+        checked.problems.append(Problem("", 0, "", "", "delivery_no_header"))
+        return checked
+    sheet = read.sheets[0]
+    checked.sheet = sheet.name
+    header = find_header(sheet.head, ALIASES, needs=("number", "day"))
+    if header is None:
+        checked.problems.append(Problem(sheet.name, 0, "", "", "delivery_no_header"))
+        return checked
+    checked.columns = header.columns
+    today = timezone.localdate()
+    seen: dict[str, int] = {}
+
+    def cell(row: list[object], name: str) -> object:
+        column = header.columns.get(name)
+        return row[column] if column is not None and column < len(row) else None
+
+    def problem(row_no: int, name: str, value: object, code: str, **params: object) -> Problem:
+        column = header.columns.get(name)
+        letter = column_letter(column) if column is not None else ""
+        return Problem(sheet.name, row_no, letter, cell_text(value)[:100], code, dict(params))
+
+    for index, row in enumerate(sheet.rows()):
+        if index <= header.header_row or not any(c not in (None, "") for c in row):
+            continue
+        row_no = index + 1
+        number = parse_subscriber_number(cell(row, "number"))
+        if number.e164 is None:
+            checked.problems.append(problem(row_no, "number", cell(row, "number"), "delivery_number"))
+            continue
+        day = _day(cell(row, "day"))
+        if day is None:
+            checked.problems.append(problem(row_no, "day", cell(row, "day"), "delivery_day"))
+            continue
+        if day > today:
+            checked.problems.append(problem(row_no, "day", cell(row, "day"), "delivery_future"))
+            continue
+        if number.e164 in seen:
+            checked.problems.append(
+                problem(row_no, "number", cell(row, "number"), "delivery_repeated", row=seen[number.e164])
+            )
+            continue
+        seen[number.e164] = row_no
+        imei = "".join(ch for ch in cell_text(cell(row, "imei")) if not ch.isspace())
+        checked.rows.append(
+            DeliveryRow(row_no, number.e164, imei[:40], day, cell_text(cell(row, "store")).strip()[:200], list(row))
+        )
+    return checked
+
+
+@dataclass
+class DeliveryImport:
+    delivered: int = 0
+    problems: list[Problem] = field(default_factory=list)  # the check's, the unmatched and the refused rows
+
+
+@transaction.atomic
+def deliveries_import(*, actor: User, programme: Programme, checked: DeliveryCheck, file_name: str) -> DeliveryImport:
+    """Write the checked rows: each matched to its case and recorded through the one delivery service."""
+    result = DeliveryImport(problems=list(checked.problems))
+    cases = services.cases_by_number(programme, [r.e164 for r in checked.rows])
+    number_column = column_letter(checked.columns["number"]) if "number" in checked.columns else ""
+    for row in checked.rows:
+        case = cases.get(row.e164)
+        if case is None:
+            result.problems.append(Problem(checked.sheet, row.row, number_column, row.e164, "delivery_unmatched"))
+            continue
+        given = services.DeliveryInput(delivered_on=row.day, place=row.store, imei=row.imei)
+        try:
+            with transaction.atomic():
+                services.delivery_from_operator(actor=actor, programme=programme, case=case, given=given, source="list")
+        except ValidationError as error:
+            result.problems.append(
+                Problem(checked.sheet, row.row, "", row.e164, "delivery_refused", {"why": " ".join(error.messages)})
+            )
+        else:
+            result.delivered += 1
+    result.problems.sort(key=lambda p: (p.row, p.column))
+    log_action(
+        "programmes.deliveries.imported",
+        actor=actor,
+        obj=programme,
+        unit=programme.area,
+        data={"programme": programme.name, "file": file_name[:200], "delivered": result.delivered,
+              "left": len(result.problems)},
+    )  # fmt: skip
+    return result

@@ -1,0 +1,82 @@
+"""SMS from an operator to its own 2G-only subscribers on the lists (point 3 of the letter: "nhắn tin …")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Audience(models.TextChoices):
+    LISTED = "listed", _("Still on the list")
+    NOT_VISITED = "not_visited", _("Not visited yet")
+    REFUSED = "refused", _("Refused")
+
+
+class SmsBatch(models.Model):
+    """One message an operator's staff sends to its subscribers of an area: the text, who, when."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Sent")
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    text = models.TextField(_("text"))
+    send_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    channel = models.CharField(max_length=10, default="log")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    activity = models.OneToOneField(
+        "reports.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_batch"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} → {self.area_id} ({self.created_at:%d/%m/%Y})"
+
+
+class SmsMessage(models.Model):
+    """The message to one subscriber: queued, sent, delivered, failed (and why), or skipped (opted out)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (opted out)")
+
+    batch = models.ForeignKey(SmsBatch, on_delete=models.CASCADE, related_name="messages")
+    subscriber = models.ForeignKey("subscribers.Subscriber", on_delete=models.CASCADE, related_name="+")
+    msisdn = models.CharField(max_length=16)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    reason = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "subscriber"], name="sms_message_once")]
+        indexes = [models.Index(fields=["subscriber"], name="sms_message_subscriber")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.msisdn} {self.state}"
+
+
+class OptOut(models.Model):
+    """A number of an operator that is never messaged again: it replied with the keyword, or is on its list."""
+
+    operator = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    msisdn = models.CharField(max_length=16)
+    source = models.CharField(max_length=10)  # keyword | list
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operator", "msisdn"], name="sms_opt_out_once")]
+
+    def __str__(self) -> str:
+        return f"{self.operator_id} {self.msisdn}"
