@@ -256,3 +256,27 @@ def test_the_check_shows_the_legacy_commune_written_beside_its_successor(world: 
     body = page.content.decode()
     table = body[body.index('id="by-commune"') :]
     assert "Phường Chi Lăng (2024), Thành phố Lạng Sơn → Phường Lương Văn Tri: 2" in table[: table.index("</table>")]
+
+
+def test_a_list_for_a_legacy_city_marks_a_commune_outside_it(world: World) -> None:
+    """Issue 21, finding 9: the legacy city is offered as a list's area, its area is the 2025 communes its wards
+    went into, so a subscriber placed elsewhere is marked outside the list's area."""
+    client = logged_in(world.operator_staff)
+    content = (
+        "Số thuê bao;Họ và tên;Địa chỉ\n"
+        "0912345678;Nguyễn Văn An;Khối 1, Phường Chi Lăng, TP Lạng Sơn\n"
+        "0912345680;Lý Văn Cường;Thôn Nà Chuông, Phường Đông Kinh\n"
+    ).encode()
+    form = {"operator": world.operator.pk, "area": world.legacy_district.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    assert page.status_code == 200
+    assert {(c.name, c.in_area) for c in page.context["checked"].communes} == {
+        ("Phường Lương Văn Tri", True),
+        ("Phường Đông Kinh", False),
+    }
+    body = page.content.decode()
+    assert "Phường Đông Kinh (ngoài địa bàn của danh sách)" in body[body.index('id="by-commune"') :]
+    # Confirmed, the list for the city is written like any other, both subscribers kept.
+    assert confirm_on_page(client, page).status_code == 302
+    assert set(Subscriber.objects.values_list("list_area_id", flat=True)) == {world.legacy_district.pk}
+    assert Subscriber.objects.count() == 2

@@ -258,6 +258,7 @@ def commune_counts(
     if partial:
         _by_commune(partial, partly)
     written = _written(legacy) if legacy else {}
+    legacy_area = _legacy_area(area)
     keys = set(communes) | set(before or ())
     units = Unit.objects.in_bulk(list(keys))
     rows = [
@@ -265,7 +266,7 @@ def commune_counts(
             pk,
             units[pk].name,
             communes.get(pk, 0),
-            units[pk].rollup_path.startswith(area.rollup_path),
+            units[pk].rollup_path.startswith(area.rollup_path) or pk in legacy_area,
             None if before is None else before.get(pk, 0),
             partly.get(pk, 0),
             tuple(written.get(pk, ())),
@@ -274,6 +275,16 @@ def commune_counts(
         if pk in units
     ]
     return sorted(rows, key=lambda row: (-row.subscribers, -(row.previous or 0), row.name))
+
+
+def _legacy_area(area: Unit) -> set[int]:
+    """For a legacy city or district, the current communes its communes went into (none for another area)."""
+    if area.kind.category != UnitKind.Category.DISTRICT:
+        return set()
+    rollups = Unit.objects.filter(path__startswith=area.path, kind__category=UnitKind.Category.COMMUNE).values_list(
+        "rollup_path", flat=True
+    )
+    return {int(steps[1]) for steps in (r.strip("/").split("/") for r in rollups) if len(steps) > 1}
 
 
 def _written(legacy: Counter[int]) -> dict[int, list[tuple[str, int]]]:
