@@ -185,9 +185,9 @@ class AddressResolver:
         self._candidates: dict[tuple[str, object, object, object], list[int]] = {}
         # Forms placed by words found inside the text, not by a commune named as such ("Chợ Đông Kinh, ki ốt 12"):
         # the commune they were placed in, for a person to confirm.
-        self._partial: dict[tuple[str, object, object, object], int] = {}
+        self.partial_by_cells: dict[tuple[str, object, object, object], int] = {}
         # Forms that name a legacy commune (a 2024 ward, in its district): that commune, shown beside its successor.
-        self._legacy: dict[tuple[str, object, object, object], int] = {}
+        self.legacy_by_cells: dict[tuple[str, object, object, object], int] = {}
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
         """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
@@ -216,7 +216,7 @@ class AddressResolver:
     ) -> int | None:
         """The commune a resolved form was placed in by a partial match of its words (None: matched exactly)."""
         try:
-            return self._partial.get((address, village, commune, district))
+            return self.partial_by_cells.get((address, village, commune, district))
         except TypeError:
             return None
 
@@ -225,7 +225,7 @@ class AddressResolver:
     ) -> int | None:
         """The legacy commune a resolved form names, as written (None: it names a current one, or either)."""
         try:
-            return self._legacy.get((address, village, commune, district))
+            return self.legacy_by_cells.get((address, village, commune, district))
         except TypeError:
             return None
 
@@ -260,10 +260,10 @@ class AddressResolver:
             return None
         with contextlib.suppress(TypeError):  # a cell that cannot be a key
             if partial:
-                self._partial[key] = targets[0]
+                self.partial_by_cells[key] = targets[0]
             legacy = {entry.pk for entry in best if entry.pk != entry.target or entry.district is not None}
             if len(legacy) == 1 and len(best) == 1:
-                self._legacy[key] = best[0].pk
+                self.legacy_by_cells[key] = best[0].pk
         village = self._village(best, reading.villages)
         return village if village is not None else targets[0]
 
