@@ -229,3 +229,15 @@ def test_check_lists_the_candidates_of_an_ambiguous_address(world: World) -> Non
     [problem] = [p for p in checked.problems if p.code.startswith("address")]
     assert (problem.code, problem.column, problem.level) == ("address_ambiguous", "C", "warning")
     assert "(Phường Lương Văn Tri, Phường Lương Văn Tri (2024))" in problem.reason
+
+
+def test_an_address_naming_a_market_is_placed_by_a_partial_match(world: World) -> None:
+    """Issue 21, finding 9: a market named after the ward is placed by its words, and says so; a ward named
+    after its level word is an exact match."""
+    resolver = AddressResolver(world.province)
+    assert resolver.resolve("Chợ Đông Kinh, ki ốt 12") == world.ward_b.pk
+    assert resolver.partial_match("Chợ Đông Kinh, ki ốt 12") == world.ward_b.pk
+    assert resolver.resolve("Khoi 1 P Luong Van Tri Lang Son") == world.ward_a.pk
+    assert resolver.partial_match("Khoi 1 P Luong Van Tri Lang Son") is None
+    assert resolver.resolve("Khối 1, Phường Lương Văn Tri") == world.villages_a[0].pk
+    assert resolver.partial_match("Khối 1, Phường Lương Văn Tri") is None

@@ -209,3 +209,74 @@ def test_the_command_and_the_json_rows_write_from_their_check_without_cleaning_t
     answer = api_client(world.operator_staff).post("/api/v1/registry/rows", body, content_type="application/json")
     assert answer.status_code == 200, answer.content
     assert answer.json()["left"] == 1 and len(readings) == 2
+
+
+def test_the_check_flags_an_address_placed_by_a_partial_match(world: World) -> None:
+    """Issue 21, finding 9: a market named after a ward is placed there by its words, counted per commune and
+    listed (sheet row, address, where placed) for a person to confirm; an address naming its ward is not."""
+    client = logged_in(world.operator_staff)
+    content = (
+        "Số thuê bao;Họ và tên;Địa chỉ\n"
+        "0912345678;Nguyễn Văn An;Chợ Đông Kinh, ki ốt 12\n"
+        "0912345679;Hoàng Thị Bình;Khối 1, Phường Lương Văn Tri\n"
+        "0912345680;Lý Văn Cường;Phường Đông Kinh\n"
+    ).encode()
+    form = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    assert page.status_code == 200
+    checked = page.context["checked"]
+    assert {(c.name, c.subscribers, c.partial) for c in checked.communes} == {
+        ("Phường Đông Kinh", 2, 1),
+        ("Phường Lương Văn Tri", 1, 0),
+    }
+    body = page.content.decode()
+    table = body[body.index('id="by-commune"') :]
+    assert "Đặt theo khớp một phần, cần xác nhận" in table[: table.index("</table>")]
+    problems = body[body.index('class="problems"') :]
+    assert "<td>2</td><td>C</td><td>Chợ Đông Kinh, ki ốt 12</td>" in problems
+    assert "Đặt vào Phường Đông Kinh theo một phần các từ của địa chỉ" in problems
+    assert problems.count("theo một phần các từ") == 1
+
+
+def test_the_check_shows_the_legacy_commune_written_beside_its_successor(world: World) -> None:
+    """Issue 21, finding 9: the address's own unit as written (a 2024 ward, its district) beside its 2025 ward."""
+    client = logged_in(world.operator_staff)
+    content = (
+        "Số thuê bao;Họ và tên;Địa chỉ\n"
+        "0912345678;Nguyễn Văn An;Khối 1, Phường Chi Lăng, TP Lạng Sơn\n"
+        "0912345679;Hoàng Thị Bình;Khối 2, P. Chi Lăng\n"
+        "0912345680;Lý Văn Cường;Khối 1, Phường Lương Văn Tri\n"
+    ).encode()
+    form = {"operator": world.operator.pk, "area": world.province.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    assert page.status_code == 200
+    [commune] = page.context["checked"].communes
+    assert (commune.name, commune.subscribers) == ("Phường Lương Văn Tri", 3)
+    assert [tuple(w) for w in commune.written] == [("Phường Chi Lăng (2024), Thành phố Lạng Sơn", 2)]
+    body = page.content.decode()
+    table = body[body.index('id="by-commune"') :]
+    assert "Phường Chi Lăng (2024), Thành phố Lạng Sơn → Phường Lương Văn Tri: 2" in table[: table.index("</table>")]
+
+
+def test_a_list_for_a_legacy_city_marks_a_commune_outside_it(world: World) -> None:
+    """Issue 21, finding 9: the legacy city is offered as a list's area, its area is the 2025 communes its wards
+    went into, so a subscriber placed elsewhere is marked outside the list's area."""
+    client = logged_in(world.operator_staff)
+    content = (
+        "Số thuê bao;Họ và tên;Địa chỉ\n"
+        "0912345678;Nguyễn Văn An;Khối 1, Phường Chi Lăng, TP Lạng Sơn\n"
+        "0912345680;Lý Văn Cường;Thôn Nà Chuông, Phường Đông Kinh\n"
+    ).encode()
+    form = {"operator": world.operator.pk, "area": world.legacy_district.pk, "as_of": "01/08/2024"}
+    page = check_on_page(client, form, SimpleUploadedFile("ds.csv", content))
+    assert page.status_code == 200
+    assert {(c.name, c.in_area) for c in page.context["checked"].communes} == {
+        ("Phường Lương Văn Tri", True),
+        ("Phường Đông Kinh", False),
+    }
+    body = page.content.decode()
+    assert "Phường Đông Kinh (ngoài địa bàn của danh sách)" in body[body.index('id="by-commune"') :]
+    # Confirmed, the list for the city is written like any other, both subscribers kept.
+    assert confirm_on_page(client, page).status_code == 302
+    assert set(Subscriber.objects.values_list("list_area_id", flat=True)) == {world.legacy_district.pk}
+    assert Subscriber.objects.count() == 2

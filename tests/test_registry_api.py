@@ -70,16 +70,9 @@ def test_operator_posts_rows_as_json_field_by_field(world: World) -> None:
     assert [(p["row"], p["code"]) for p in data["problems"]] == [(2, "number_duplicate"), (3, "number_not_a_number")]
     assert data["summary"]["rejected"] == {"number_duplicate": 1, "number_not_a_number": 1}
     assert data["communes"] == [
-        {
-            "unit_id": world.ward_a.pk,
-            "name": "Phường Lương Văn Tri",
-            "subscribers": 1,
-            "in_area": True,
-            "previous": None,
-            "change": None,
-            "jump": False,
-        }
-    ]
+        {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 1, "in_area": True,
+         "previous": None, "change": None, "jump": False, "partial": 0, "written": []}
+    ]  # fmt: skip
     assert Subscriber.objects.get().unit == world.villages_a[1]
     again = client.post("/api/v1/registry/rows", body, content_type="application/json").json()
     assert again["already_imported"] is True
@@ -103,16 +96,9 @@ def test_an_upload_is_checked_in_the_background_and_writes_nothing_until_confirm
     }  # fmt: skip
     assert check["summary"]["rejected"] == {"number_not_a_number": 1}
     assert check["communes"] == [
-        {
-            "unit_id": world.ward_a.pk,
-            "name": "Phường Lương Văn Tri",
-            "subscribers": 2,
-            "in_area": True,
-            "previous": None,
-            "change": None,
-            "jump": False,
-        }
-    ]
+        {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 2, "in_area": True,
+         "previous": None, "change": None, "jump": False, "partial": 0, "written": []}
+    ]  # fmt: skip
     assert check["already_imported"] is False and check["mass_leave"] is False
     assert check["problems_total"] == len(check["problems"]) and check["next_offset"] is None
     assert not Subscriber.objects.exists() and ImportJob.objects.get().status == ImportJob.Status.CHECKED
@@ -281,3 +267,4 @@ def test_the_check_shows_each_communes_change_against_the_previous_lists(world: 
     ward_a, ward_b = by_name[world.ward_a.name], by_name[world.ward_b.name]
     assert (ward_a["subscribers"], ward_a["previous"], ward_a["change"], ward_a["jump"]) == (10, 60, -50, True)
     assert (ward_b["subscribers"], ward_b["previous"], ward_b["change"], ward_b["jump"]) == (50, 0, 50, True)
+    assert ward_b["partial"] == 0, "a ward named after its level word is an exact match"

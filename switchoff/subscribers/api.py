@@ -107,6 +107,9 @@ class CommuneOut(Schema):
     previous: int | None  # the operator's subscribers listed there now (None: no previous list of the area)
     change: int | None  # subscribers - previous
     jump: bool  # the commune's count halves or doubles (or appears or empties): look before confirming
+    partial: int  # of subscribers, those placed by a partial match of their address: for a person to confirm
+    # The legacy communes the addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), with a count
+    written: list[tuple[str, int]]
 
 
 class ImportOut(Schema):

@@ -100,7 +100,9 @@ def unit_counts(unit: Unit, *, until: datetime.date | None = None, operator: int
 def import_choices(user: User) -> tuple[QuerySet[Unit], QuerySet[Unit]]:
     """The operators whose lists the user may import, and the areas such a list may cover.
 
-    Operator staff import their own branch's lists for its province or any of its communes.
+    Operator staff import their own branch's lists for its province or any of its communes, or for a legacy city
+    or district of the province (lists still written for the 2024 structure), whose area is the 2025 communes its
+    legacy communes went into (``importer.checked.commune_counts``).
     """
     if not (user.is_authenticated and (user.is_superuser or Membership.objects.filter(user=user).exists())):
         return Unit.objects.none(), Unit.objects.none()
@@ -112,8 +114,11 @@ def import_choices(user: User) -> tuple[QuerySet[Unit], QuerySet[Unit]]:
     within = Q(pk__in=[a.pk for a in anchors])
     for anchor in anchors:
         within |= Q(parent=anchor, kind__category="commune", valid_to__isnull=True)
+        within |= Q(parent=anchor, kind__category="district")
+    visible = visible_units(user, Perm.IMPORT_SUBSCRIBERS)
     areas = (
-        visible_units(user, Perm.IMPORT_SUBSCRIBERS).current().filter(kind__category__in=["province", "commune"])
+        visible.current().filter(kind__category__in=["province", "commune"])
+        | visible.filter(kind__category="district")
         | Unit.objects.filter(within)
     ).distinct()
     return operators, areas

@@ -183,6 +183,11 @@ class AddressResolver:
         self._area_communes = [e for entries in self._communes.values() for e in entries if e.target == area.pk]
         self.by_cells: dict[tuple[str, object, object, object], int | None] = {}
         self._candidates: dict[tuple[str, object, object, object], list[int]] = {}
+        # Forms placed by words found inside the text, not by a commune named as such ("Chợ Đông Kinh, ki ốt 12"):
+        # the commune they were placed in, for a person to confirm.
+        self.partial_by_cells: dict[tuple[str, object, object, object], int] = {}
+        # Forms that name a legacy commune (a 2024 ward, in its district): that commune, shown beside its successor.
+        self.legacy_by_cells: dict[tuple[str, object, object, object], int] = {}
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
         """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
@@ -206,6 +211,24 @@ class AddressResolver:
         except TypeError:
             return []
 
+    def partial_match(
+        self, address: str, village: object = "", commune: object = "", district: object = ""
+    ) -> int | None:
+        """The commune a resolved form was placed in by a partial match of its words (None: matched exactly)."""
+        try:
+            return self.partial_by_cells.get((address, village, commune, district))
+        except TypeError:
+            return None
+
+    def legacy_commune(
+        self, address: str, village: object = "", commune: object = "", district: object = ""
+    ) -> int | None:
+        """The legacy commune a resolved form names, as written (None: it names a current one, or either)."""
+        try:
+            return self.legacy_by_cells.get((address, village, commune, district))
+        except TypeError:
+            return None
+
     def _resolve(self, key: tuple[str, object, object, object]) -> int | None:
         address, village_cell, commune_cell, district_cell = (_text(part) for part in key)
         reading = self._read(address, village=village_cell, commune=commune_cell, district=district_cell)
@@ -221,8 +244,9 @@ class AddressResolver:
             matched = self._matches(level, name, districts)
             if matched or not reading.bare_communes:
                 break
+        partial = False
         if not reading.communes:
-            matched = self._fallback(address or ", ".join(p for p in (commune_cell, district_cell) if p))
+            matched, partial = self._fallback(address or ", ".join(p for p in (commune_cell, district_cell) if p))
         if not matched:
             if not reading.communes and self._area_communes:
                 # A ward's list that names only the village: the village of the ward, if it knows one.
@@ -234,6 +258,12 @@ class AddressResolver:
             with contextlib.suppress(TypeError):  # a cell that cannot be a key
                 self._candidates[key] = targets
             return None
+        with contextlib.suppress(TypeError):  # a cell that cannot be a key
+            if partial:
+                self.partial_by_cells[key] = targets[0]
+            legacy = {entry.pk for entry in best if entry.pk != entry.target or entry.district is not None}
+            if len(legacy) == 1 and len(best) == 1:
+                self.legacy_by_cells[key] = best[0].pk
         village = self._village(best, reading.villages)
         return village if village is not None else targets[0]
 
@@ -297,35 +327,42 @@ class AddressResolver:
                     return next(iter(found)) if len(found) == 1 else None
         return None
 
-    def _fallback(self, text: str) -> list[_Commune]:
-        """vietnamadminunits' reading of a text this parser could not split, if it agrees with the words written."""
+    def _fallback(self, text: str) -> tuple[list[_Commune], bool]:
+        """vietnamadminunits' reading of a text this parser could not split, if it agrees with the words written,
+        and whether it was partial: no commune's name follows its level word, the name was found among other
+        words (a market or a landmark named after the ward)."""
         if not text:
-            return []
+            return [], False
         folded = fold(text)
         if fold(self.province_name) not in folded:
             text = f"{text}, {self.province_name}"
         found: list[_Commune] = []
+        named = False
         for mode, level, system in ((ParseMode.FROM_2025, 2, "2025"), (ParseMode.LEGACY, 3, "2024")):
             try:
                 parsed = parse_address(text, mode=mode, level=level)
             except Exception:  # noqa: S112  # the library raises on text it cannot read
                 continue
             entry = self._codes.get((system, getattr(parsed, "ward_code", None) or ""))
-            if entry is not None and entry not in found and self._written(entry, folded):
+            written = self._written(entry, folded) if entry is not None and entry not in found else None
+            if entry is not None and written is not None:
                 found.append(entry)
-        return found
+                named = named or written
+        return found, bool(found) and not named
 
-    def _written(self, entry: _Commune, folded: str) -> bool:
-        """Whether the text names the commune after its own level word, or after none."""
+    def _written(self, entry: _Commune, folded: str) -> bool | None:
+        """Whether the text names the commune after its own level word (True), after none (False), or not (None)."""
         name = self._keys[entry.pk]
+        bare = False
         for match in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", folded):
             before = _ENDING.search(folded[: match.start()])
             if before is None:
-                return True
+                bare = True
+                continue
             kind, level = _ENDINGS[before.group(1)]
             if kind == "commune" and (not entry.level or level == entry.level):
                 return True
-        return False
+        return False if bare else None
 
 
 def _text(value: object) -> str:

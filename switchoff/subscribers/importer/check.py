@@ -89,7 +89,13 @@ def check_list(
     if result.problems:
         order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
         result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
-    result.communes = commune_counts(result.by_unit, area, previous=listed_by_unit(operator=operator, area=area))
+    result.communes = commune_counts(
+        result.by_unit,
+        area,
+        previous=listed_by_unit(operator=operator, area=area),
+        partial=result.partial_by_unit,
+        legacy=result.legacy_by_unit,
+    )
     return result
 
 

@@ -24,7 +24,7 @@ from switchoff.subscribers.importer.rows import (
 )
 from switchoff.subscribers.importer.seen import SeenNumbers, first_rows
 from switchoff.subscribers.models import Subscriber
-from switchoff.units.models import Unit
+from switchoff.units.models import Unit, UnitKind
 
 
 @dataclass
@@ -59,6 +59,8 @@ class CheckedList:
     # What the summary tells besides errors and warnings, counted per batch or by the rare rows concerned.
     codes: Counter[str] = field(default_factory=Counter)  # problems by code (kept or not)
     by_unit: Counter[int | None] = field(default_factory=Counter)  # good rows by the unit of their address
+    partial_by_unit: Counter[int] = field(default_factory=Counter)  # rows placed by a partial match, by commune
+    legacy_by_unit: Counter[int] = field(default_factory=Counter)  # rows naming a legacy commune, by that commune
     restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
     below_footer: bool = False  # the last sheet read ended below a signature block or a note
@@ -147,6 +149,11 @@ class CheckedList:
         """Good rows whose address named no unit (or several): they count under the list's area."""
         return self.by_unit[None]
 
+    @property
+    def partly_placed(self) -> bool:
+        """Whether a commune of the check has rows placed by a partial match (the table then shows them)."""
+        return any(c.partial for c in self.communes)
+
     def summary(self) -> dict[str, Any]:
         """The counts a person reads before confirming (and a job's status names), as plain data."""
         levels = {code: REASONS[code][0] for code in self.codes}
@@ -195,6 +202,10 @@ class CommuneCount(NamedTuple):
     in_area: bool  # inside the area the list is about
     # The operator's subscribers listed there now, from its previous lists (None: it has none in the area yet).
     previous: int | None = None
+    partial: int = 0  # of ``subscribers``, those placed by a partial match of their address, for a person to confirm
+    # The legacy communes their addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), and
+    # how many each: where a wrong placement shows.
+    written: tuple[tuple[str, int], ...] = ()
 
     @property
     def change(self) -> int | None:
@@ -227,7 +238,12 @@ def _by_commune(by_unit: Counter[int], counted: Counter[int]) -> None:
 
 
 def commune_counts(
-    by_unit: Counter[int | None], area: Unit, *, previous: Counter[int] | None = None
+    by_unit: Counter[int | None],
+    area: Unit,
+    *,
+    previous: Counter[int] | None = None,
+    partial: Counter[int] | None = None,
+    legacy: Counter[int] | None = None,
 ) -> list[CommuneCount]:
     """``by_unit`` summed by current commune, the largest first: a commune the list is not about stands out;
     with ``previous`` (the operator's listed subscribers by unit, before this list), each commune's change
@@ -238,6 +254,11 @@ def commune_counts(
     if previous:
         before = Counter()
         _by_commune(previous, before)
+    partly: Counter[int] = Counter()
+    if partial:
+        _by_commune(partial, partly)
+    written = _written(legacy) if legacy else {}
+    legacy_area = _legacy_area(area)
     keys = set(communes) | set(before or ())
     units = Unit.objects.in_bulk(list(keys))
     rows = [
@@ -245,13 +266,42 @@ def commune_counts(
             pk,
             units[pk].name,
             communes.get(pk, 0),
-            units[pk].rollup_path.startswith(area.rollup_path),
+            units[pk].rollup_path.startswith(area.rollup_path) or pk in legacy_area,
             None if before is None else before.get(pk, 0),
+            partly.get(pk, 0),
+            tuple(written.get(pk, ())),
         )
         for pk in keys
         if pk in units
     ]
     return sorted(rows, key=lambda row: (-row.subscribers, -(row.previous or 0), row.name))
+
+
+def _legacy_area(area: Unit) -> set[int]:
+    """For a legacy city or district, the current communes its communes went into (none for another area)."""
+    if area.kind.category != UnitKind.Category.DISTRICT:
+        return set()
+    rollups = Unit.objects.filter(path__startswith=area.path, kind__category=UnitKind.Category.COMMUNE).values_list(
+        "rollup_path", flat=True
+    )
+    return {int(steps[1]) for steps in (r.strip("/").split("/") for r in rollups) if len(steps) > 1}
+
+
+def _written(legacy: Counter[int]) -> dict[int, list[tuple[str, int]]]:
+    """Legacy communes, each as written (its name, the year of its structure, its district) with its count, by the
+    current commune they roll up into, the most first."""
+    written: dict[int, list[tuple[str, int]]] = {}
+    units = Unit.objects.select_related("parent__kind").in_bulk(list(legacy))
+    for pk, n in legacy.most_common():
+        unit = units.get(pk)
+        if unit is None:
+            continue
+        steps = unit.rollup_path.strip("/").split("/")
+        label = f"{unit.name} ({unit.code_system or '2024'})"
+        if unit.parent is not None and unit.parent.kind.category == UnitKind.Category.DISTRICT:
+            label = f"{label}, {unit.parent.name}"
+        written.setdefault(int(steps[1]) if len(steps) > 1 else pk, []).append((label, n))
+    return written
 
 
 def listed_by_unit(*, operator: Unit, area: Unit) -> Counter[int]:

@@ -99,6 +99,7 @@ def clean_rows(
     add = result.add
     hold_duplicate = result.hold_duplicate
     resolve, by_cells = resolver.resolve_cells, resolver.by_cells
+    partial_of, legacy_of = resolver.partial_by_cells.get, resolver.legacy_by_cells.get
     text, name_of = _cached_text, _cached_name
     counting = known is not None
     known = known if known is not None else array("q")
@@ -228,6 +229,17 @@ def clean_rows(
                 unit_id = resolve(*parts)
             if unit_id is None:
                 add(_unresolved(resolver, parts, Problem(name_of_sheet, index + 1, address_letter, address, "")))
+            else:
+                try:  # straight to the resolver's dicts: a million rows
+                    partial, old_commune = partial_of(parts), legacy_of(parts)
+                except TypeError:  # a cell that cannot be a key
+                    partial, old_commune = resolver.partial_match(*parts), resolver.legacy_commune(*parts)
+                if partial is not None:
+                    result.partial_by_unit[partial] += 1
+                    add(Problem(name_of_sheet, index + 1, address_letter, address, "address_partial",
+                                {"unit": resolver.labels[partial]}))  # fmt: skip
+                if old_commune is not None:
+                    result.legacy_by_unit[old_commune] += 1
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
             row = (
                 msisdn, original, name, search_name, address[:300], unit_id, imei,

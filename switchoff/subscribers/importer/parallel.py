@@ -243,6 +243,7 @@ def _check_half(half: _Half, read: ReadResult, split: TextSplit, content: bytes 
 
 
 _HALF_STATE = ("rows_read", "good", "error_count", "warning_count", "codes", "by_unit", "restored_zero",
+               "partial_by_unit", "legacy_by_unit",
                "duplicate_numbers", "duplicate_rows", "duplicate_at",
                "below_footer")  # fmt: skip
 
@@ -418,6 +419,8 @@ def _merge(
     result.warning_count += warnings
     result.codes.update(codes)
     result.by_unit.update(by_unit)
+    result.partial_by_unit.update(state["partial_by_unit"])
+    result.legacy_by_unit.update(state["legacy_by_unit"])
     result.restored_zero += state["restored_zero"]
     result.codes = +result.codes  # no code left at zero
     result.below_footer = state["below_footer"]

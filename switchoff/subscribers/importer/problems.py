@@ -32,6 +32,11 @@ REASONS: dict[str, tuple[str, Any]] = reasons({
         "warning",
         _("The address matches several units (%(units)s); the subscriber is kept for a person to choose one."),
     ),
+    "address_partial": (
+        "warning",
+        _("Placed in %(unit)s by a partial match of the address's words (a market or a place named after it?): "
+          "a person should confirm it."),
+    ),
 })  # fmt: skip
 
 
