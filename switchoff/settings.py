@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "switchoff.web.compression.FieldGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "switchoff.web.middleware.NoStoreMiddleware",
+    "switchoff.web.middleware.RefuseNulMiddleware",
     "switchoff.lib.request_context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -113,7 +113,11 @@ def programme_update(
     *, actor: User, programme: Programme, fields: dict[str, Any], stock: Sequence[StockLine] | None = None
 ) -> Programme:
     """Change a programme; the row as it was is kept (``ProgrammeVersion``) and the audit names what changed."""
-    programme = Programme.objects.select_for_update().select_related("campaign", "area", "owner").get(pk=programme.pk)
+    programme = (
+        Programme.objects.select_for_update(of=("self",))
+        .select_related("campaign", "area", "owner")
+        .get(pk=programme.pk)
+    )
     if not may_manage(actor, programme):
         raise PermissionDenied
     before = snapshot(programme)
@@ -191,7 +195,7 @@ def referral_create(
 @transaction.atomic
 def referral_decide(*, actor: User, referral: Referral, approve: bool, reason: str = "") -> Referral:
     """Approve or refuse a waiting referral (a refusal says why). Approval checks eligibility again."""
-    referral = Referral.objects.select_for_update().select_related("programme", "unit").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("programme", "unit").get(pk=referral.pk)
     if not may_approve(actor, referral.programme, referral.unit):
         raise PermissionDenied
     if referral.state != Referral.State.REFERRED:
@@ -250,7 +254,7 @@ def delivery_record(
                 raise ValidationError(_("This key was already used for another delivery."))
             return existing
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("programme", "programme__campaign", "unit", "case", "case__unit", "case__subscriber")
         .get(pk=referral.pk)
     )
