@@ -17,6 +17,7 @@ from switchoff.jobs.periodic import periodic
 from switchoff.lib.uploads import expire_uploads
 from switchoff.privacy.services import disclosure_log_roll_up, retention_run
 from switchoff.reports.reminders import send_reminders
+from switchoff.sms.services import sms_batches_due
 
 
 # Huey reads crontabs in UTC: 00:30 UTC is 07:30 in Vietnam, the start of an office day.
@@ -58,3 +59,9 @@ def roll_up_disclosure_log() -> None:
     """Roll the disclosure log past NUMBER_VIEW_KEEP_MONTHS up by person and month; drop audit rows past
     AUDIT_KEEP_MONTHS (02:40 in Vietnam, when nobody works)."""
     disclosure_log_roll_up()
+
+
+@periodic(crontab(minute="*"), every_minutes=1)
+def send_scheduled_sms() -> None:
+    """Each minute: queue the text messages scheduled for now (a batch a worker holds is left to it)."""
+    sms_batches_due()

@@ -453,6 +453,29 @@ LIBRARY_READING_WPM = env_int("LIBRARY_READING_WPM", 160)
 LIBRARY_UPLOAD_MAX_BYTES = env_int("LIBRARY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 # A subscriber's reply that stops every later SMS to them (switchoff/sms).
 SMS_OPT_OUT_KEYWORD = env_str("SMS_OPT_OUT_KEYWORD", "TC")
+# An operator's SMSC over SMPP 3.4 (switchoff/sms/smpp.py; README "Text messages"). SMSC_OPERATORS lists the operator
+# branches (their unit ids, shown in the SMS page's address) that send through their SMSC; each reads SMSC_<id>_HOST,
+# _PORT, _SYSTEM_ID, _PASSWORD, _SOURCE (the sender shown on the phones), _TPS (messages a second, 0 = no limit)
+# and _WINDOW (submits awaiting their answer). An operator not listed sends through the "log" channel: recorded,
+# never sent.
+SMS_SMSC: dict[int, dict[str, object]] = {
+    int(_op): {
+        "host": env_str(f"SMSC_{_op}_HOST", required=True),
+        "port": env_int(f"SMSC_{_op}_PORT", 2775),
+        "system_id": env_str(f"SMSC_{_op}_SYSTEM_ID", required=True),
+        "password": env_str(f"SMSC_{_op}_PASSWORD", required=True),
+        "source": env_str(f"SMSC_{_op}_SOURCE", ""),
+        "tps": env_int(f"SMSC_{_op}_TPS", 50),
+        "window": env_int(f"SMSC_{_op}_WINDOW", 50),
+    }
+    for _op in env_list("SMSC_OPERATORS", [])
+}
+# How long a sending job waits for the SMSC's answers and, after the last submit, for delivery receipts; how many
+# times a message refused with ESME_RTHROTTLED is submitted again (waiting longer each time) before it is failed.
+SMS_SMPP_TIMEOUT_S = env_float("SMS_SMPP_TIMEOUT_S", 10.0, minimum=0.1)
+SMS_RECEIPT_WAIT_S = env_float("SMS_RECEIPT_WAIT_S", 60.0, minimum=0.0)
+SMS_THROTTLE_RETRIES = env_int("SMS_THROTTLE_RETRIES", 8)
+SMS_THROTTLE_BACKOFF_S = env_float("SMS_THROTTLE_BACKOFF_S", 0.5, minimum=0.0)
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).
 STATIC_ROOT = Path(env_str("SWITCHOFF_STATIC_ROOT", str(STATIC_ROOT)))
 

@@ -142,6 +142,7 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "sms:compose": ("post", lambda w: {"operator_id": w.operator.pk}),
     "sms:preview": ("get", lambda w: {"operator_id": w.operator.pk}),
     "sms:batch": ("get", lambda w: {"batch_id": w.sms_batch.pk}),
+    "sms:opt_outs": ("post", lambda w: {"operator_id": w.operator.pk}),
     "sms:case": ("get", lambda w: {"case_id": w.case_a.pk}),
     "audit:list": ("get", lambda w: {}),
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
@@ -259,6 +260,11 @@ API_GUARDED = {
     ("POST", "/api/v1/programmes/{programme_id}/deliveries"),
     ("POST", "/api/v1/programmes/referrals/{referral_id}/decision"),
     ("POST", "/api/v1/shops/{shop_id}/inspections"),
+    # SMS: only the operator's own staff.
+    ("POST", "/api/v1/sms/operators/{operator_id}/prepare"),
+    ("GET", "/api/v1/sms/operators/{operator_id}/count"),
+    ("POST", "/api/v1/sms/operators/{operator_id}/batches"),
+    ("GET", "/api/v1/sms/batches/{batch_id}"),
 }
 API_SCOPED = {
     ("GET", "/api/v1/units/"),
@@ -291,6 +297,8 @@ API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
     "/api/v1/programmes/{programme_id}/deliveries": {"number": "0868123456", "delivered_on": "2024-09-01"},
     "/api/v1/programmes/referrals/{referral_id}/decision": {"approve": True},
     "/api/v1/shops/{shop_id}/inspections": {"inspected_on": "2024-09-01", "informed": True},
+    "/api/v1/sms/operators/{operator_id}/prepare": {"text": "Đổi máy 4G"},
+    "/api/v1/sms/operators/{operator_id}/batches": lambda w: {"area_id": w.ward_a.pk, "text": "Đổi máy 4G"},
     "/api/v1/registry/files/{upload_id}/confirm": {"operator_id": 1, "area_id": 1},  # ward A's, in the walk
     "/api/v1/registry/rows": {
         "operator_id": 1,
@@ -319,6 +327,8 @@ def api_url(path: str, w: Any) -> str:
         .replace("{programme_id}", str(getattr(w, "programme_a", w).pk))
         .replace("{referral_id}", str(getattr(w, "referral_a", w).pk))
         .replace("{shop_id}", str(getattr(w, "shop_a", w).pk))
+        .replace("{operator_id}", str(w.operator.pk))
+        .replace("{batch_id}", str(getattr(w, "sms_batch", w).pk))
         + f"?month=2024-07&unit={w.ward_a.pk}&operator_id={w.operator.pk}&area_id={w.ward_a.pk}"
     )
 

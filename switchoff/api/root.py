@@ -151,6 +151,7 @@ from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.programmes.api import router as programmes_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
 from switchoff.shops.api import router as shops_router  # noqa: E402
+from switchoff.sms.api import router as sms_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
@@ -162,6 +163,7 @@ api.add_router("/devices", devices_router, tags=["device check"])
 api.add_router("/field", field_router, tags=["field"])
 api.add_router("/programmes", programmes_router, tags=["support programmes"])
 api.add_router("/shops", shops_router, tags=["phone shops"])
+api.add_router("/sms", sms_router, tags=["SMS to subscribers"])
 api.add_router("/field/banners", banners_router, tags=["field"])
 
 

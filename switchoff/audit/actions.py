@@ -436,6 +436,7 @@ ACTIONS: dict[str, Action] = {
     "sms.batch.created": _a(gettext_lazy("SMS to subscribers prepared")),
     "sms.batch.sent": _a(gettext_lazy("SMS to subscribers sent")),
     "sms.number.opted_out": _a(gettext_lazy("A number asked for no more SMS")),
+    "sms.opt_outs.imported": _a(gettext_lazy("Operator's list of numbers that want no more SMS imported")),
     "fieldwork.photo.added": _a(gettext_lazy("Photo of a visit kept (with the person's consent)"), _photo),
     "fieldwork.photo.viewed": _a(gettext_lazy("Photo of a visit shown"), _photo),
     "fieldwork.cases.assigned": _a(gettext_lazy("Cases handed to a team"), _cases_assigned),

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.jobs.models import LeasedJob
+
 
 class Audience(models.TextChoices):
     LISTED = "listed", _("Still on the list")
@@ -14,8 +16,9 @@ class Audience(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class SmsBatch(models.Model):
-    """One message an operator's staff sends to its subscribers of an area: the text, who, when."""
+class SmsBatch(LeasedJob):
+    """One message an operator's staff sends to its subscribers of an area: the text, who, when. The background job
+    that sends it holds a lease on this row (``switchoff/jobs/lease.py``): another worker goes on if it dies."""
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
@@ -47,6 +50,9 @@ class SmsMessage(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Handed to the SMSC, its answer not yet recorded. A job that finds one after a restart does not know
+        # whether the SMSC took it, and fails it rather than risk sending it twice.
+        SUBMITTING = "submitting", _("Being handed to the operator")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
@@ -57,11 +63,17 @@ class SmsMessage(models.Model):
     msisdn = models.CharField(max_length=16)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     reason = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=65, blank=True)  # the SMSC's id, which its delivery receipt names
+    throttled = models.PositiveSmallIntegerField(default=0)  # times the SMSC answered ESME_RTHROTTLED
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["batch", "subscriber"], name="sms_message_once")]
-        indexes = [models.Index(fields=["subscriber"], name="sms_message_subscriber")]
+        indexes = [
+            models.Index(fields=["subscriber"], name="sms_message_subscriber"),
+            models.Index(fields=["message_id"], name="sms_message_smsc_id"),
+            models.Index(fields=["batch", "state"], name="sms_message_batch_state"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.msisdn} {self.state}"

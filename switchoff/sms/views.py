@@ -14,16 +14,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from switchoff.fieldwork.access import access_case
 from switchoff.fieldwork.selectors import campaign_for
-from switchoff.lib.collation import vi_order
 from switchoff.lib.phones import mask_phone
+from switchoff.lib.sheets import UnreadableFile, read_file
 from switchoff.lib.sms_text import measure, unaccented
 from switchoff.people.models import User
-from switchoff.sms import services
-from switchoff.sms.models import Audience, SmsBatch, SmsMessage
-from switchoff.units.models import Unit, UnitKind
+from switchoff.sms import optouts, services
+from switchoff.sms.models import Audience, OptOut, SmsBatch, SmsMessage
+from switchoff.units.models import Unit
 
 
 def _user(request: HttpRequest) -> User:
@@ -31,11 +32,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _operator(user: User, operator_id: int) -> Unit:
-    """An operator on whose staff the person is, or 404: nobody messages another operator's subscribers."""
-    operator = services.staff_operators(user).filter(pk=operator_id).first()
-    if operator is None:
-        raise Http404
-    return operator
+    return services.access_operator(user, operator_id)
 
 
 class ComposeForm(forms.Form):
@@ -51,11 +48,7 @@ class ComposeForm(forms.Form):
 
 
 def _areas(operator: Unit) -> list[Unit]:
-    return list(
-        Unit.objects.filter(kind__category=UnitKind.Category.COMMUNE, valid_to__isnull=True)
-        .filter(rollup_path__startswith=operator.geographic_anchor().rollup_path)
-        .order_by(vi_order("name"))[:2000]
-    )
+    return services.operator_areas(operator)
 
 
 @login_required
@@ -128,3 +121,34 @@ def case_messages(request: HttpRequest, case_id: int) -> HttpResponse:
         else []
     )
     return render(request, "sms/_case.html", {"received": received})
+
+
+class OptOutListForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("The list (XLSX, XLS, CSV or TXT)"),
+        help_text=gettext_lazy("A column of numbers under a header such as “Số thuê bao”."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opt_outs(request: HttpRequest, operator_id: int) -> HttpResponse:
+    """The operator's numbers that want no more messages: how many, and its own list uploaded (problems by row)."""
+    user = _user(request)
+    operator = _operator(user, operator_id)
+    form = OptOutListForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            read = read_file(upload.read(), upload.name or "list")
+            checked = optouts.check_opt_outs(read)
+        except UnreadableFile as error:
+            form.add_error("file", str(getattr(error, "message", error)))
+        else:
+            new = optouts.opt_outs_import(actor=user, operator=operator, checked=checked, file_name=upload.name or "")
+            result = {"numbers": len(checked.numbers), "new": new, "problems": checked.problems}
+    by_source = dict(OptOut.objects.filter(operator=operator).values_list("source").annotate(n=Count("pk")).order_by())
+    context = {"operator": operator, "form": form, "result": result,
+               "keyword": by_source.get("keyword", 0), "listed": by_source.get("list", 0)}  # fmt: skip
+    return render(request, "sms/opt_outs.html", context)
