@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from switchoff.jobs.models import LeasedJob
 
@@ -54,7 +55,7 @@ class SmsMessage(models.Model):
         # whether the SMSC took it, and fails it rather than risk sending it twice.
         SUBMITTING = "submitting", _("Being handed to the operator")
         SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
+        DELIVERED = "delivered", pgettext_lazy("sms", "Delivered")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (opted out)")
 

@@ -104,8 +104,14 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     rows = [(mask_phone(m.msisdn), m.get_state_display(), m.reason) for m in found.messages.order_by("pk")[:200]]
     labels = dict(SmsMessage.State.choices)
     context = {"batch": found, "states": [(labels[s], states.get(s, 0)) for s in SmsMessage.State.values],
-               "rows": rows, "now": timezone.now()}  # fmt: skip
+               "rows": rows, "now": timezone.now(), "waiting": _waiting(found, states)}  # fmt: skip
     return render(request, "sms/batch.html", context)
+
+
+def _waiting(batch: SmsBatch, states: dict[str, int]) -> bool:
+    """Whether the page should look again: messages still to send, or sent through the SMSC without a receipt."""
+    pending = states.get(SmsMessage.State.QUEUED, 0) + states.get(SmsMessage.State.SUBMITTING, 0)
+    return bool(pending or (batch.channel == services.CHANNEL_SMPP and states.get(SmsMessage.State.SENT, 0)))
 
 
 @login_required
