@@ -150,3 +150,26 @@ def test_the_session_speaks_gsm7_and_long_texts(smsc: SmppServer) -> None:
     assert {status for status, _id in answers.values()} == {0}
     assert [decode(s.data, s.data_coding) for s in smsc.submitted] == ["Doi may 4G [ngay]", long]
     assert {r.message_id for r in session.receipts} == {mid for _s, mid in answers.values()}
+
+
+def test_the_throughput_limit_is_shared_per_operator_and_waits_for_the_next_second(monkeypatch: Any) -> None:
+    from switchoff.sms import smpp
+
+    class Clock:
+        now = 1_000_000.25
+        slept: list[float] = []
+
+        def time(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.slept.append(seconds)
+            self.now += seconds
+
+    clock = Clock()
+    monkeypatch.setattr(smpp, "time", clock)
+    assert smpp.take_tokens(991, 4, 5) == 4
+    assert smpp.take_tokens(991, 4, 5) == 1  # another worker of the same operator: what is left of the second
+    assert smpp.take_tokens(992, 4, 5) == 4  # another operator has its own limit
+    assert smpp.take_tokens(991, 4, 5) == 4 and clock.slept == [0.75]  # waited for the next second
+    assert smpp.take_tokens(991, 4, 0) == 4  # no limit

@@ -9,6 +9,7 @@ the protocol asks. Plain Python, no database: ``services`` records what this rep
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import select
@@ -75,6 +76,7 @@ class Reply:
     text: str
 
 
+@functools.lru_cache(maxsize=8)  # a batch's one text, submitted to every number
 def encode(text: str) -> tuple[bytes, int]:
     """The text's bytes and data_coding: GSM 03.38 (0) when every character is in it, else UCS-2 (8)."""
     if is_gsm7(text):
@@ -191,7 +193,7 @@ class Session:
         """Read until every submit of ``sequences`` is answered: sequence → (command_status, message_id)."""
         got: dict[int, tuple[int, str]] = {}
         while not sequences <= got.keys():
-            pdu = self._read(self.timeout)
+            pdu = self._read(None)
             if pdu is None:
                 raise SmscError(f"no answer to {len(sequences - got.keys())} submits in {self.timeout} s")
             if pdu.command in ("submit_sm_resp", "generic_nack") and pdu.sequence in sequences:
@@ -204,13 +206,18 @@ class Session:
         while self._read(wait) is not None:
             wait = 0.0
 
-    def _read(self, wait: float) -> Any:
-        """One PDU within ``wait`` seconds (None when none came), receipts and replies kept and answered."""
+    def _read(self, wait: float | None) -> Any:
+        """One PDU within ``wait`` seconds, or the session's timeout when None (None when none came); receipts and
+        replies kept and answered."""
         try:
-            ready, _w, _x = select.select([self.client._socket], [], [], wait)
-            if not ready:
+            if wait is not None:
+                ready, _w, _x = select.select([self.client._socket], [], [], wait)
+                if not ready:
+                    return None
+            try:
+                pdu = self.client.read_pdu()  # the socket's own timeout: no select per PDU while answers stream in
+            except TimeoutError:
                 return None
-            pdu = self.client.read_pdu()
             if pdu.command == "deliver_sm":
                 self._delivered(pdu)
                 resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=self.client)
