@@ -173,3 +173,19 @@ def test_the_throughput_limit_is_shared_per_operator_and_waits_for_the_next_seco
     assert smpp.take_tokens(992, 4, 5) == 4  # another operator has its own limit
     assert smpp.take_tokens(991, 4, 5) == 4 and clock.slept == [0.75]  # waited for the next second
     assert smpp.take_tokens(991, 4, 0) == 4  # no limit
+
+
+def test_a_batch_whose_worker_died_is_taken_up_by_another(world: World, field: Field, smsc: SmppServer) -> None:
+    from switchoff.jobs.lease import reap
+
+    batch = prepare(world, field)
+    smsc.reset()
+    lapsed = timezone.now() - datetime.timedelta(minutes=5)
+    SmsBatch.objects.filter(pk=batch.pk).update(
+        send_at=lapsed, leased_by="dead-host:1:x", lease_until=lapsed, attempts=1
+    )
+    assert sms_batches_due() == []  # held (for all the scheduler knows): left to the reaper
+    assert reap() == [(SMS_KIND, batch.pk, "requeued")]  # queued again; the tests' queue runs it at once
+    batch.refresh_from_db()
+    assert batch.state == "done" and batch.leased_by == "" and batch.attempts == 2
+    assert len(smsc.submitted) == batch.messages.count() == batch.messages.filter(state="delivered").count()
