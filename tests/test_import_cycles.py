@@ -12,7 +12,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "switchoff"
-CHECKED = ("switchoff.fieldwork", "switchoff.fieldapp", "switchoff.api", "switchoff.subscribers", "switchoff.jobs")
+CHECKED = (
+    "switchoff.fieldwork",
+    "switchoff.fieldapp",
+    "switchoff.api",
+    "switchoff.subscribers",
+    "switchoff.jobs",
+    "switchoff.ops",
+    "switchoff.devices",
+)
 
 
 def _graph() -> dict[str, set[str]]:
