@@ -20,7 +20,7 @@ from switchoff.devices.models import DeviceImportJob, DeviceModel, DeviceModelVe
 from switchoff.devices.registry import classify_imported
 from switchoff.jobs.lease import enqueue
 
-DEVICE_IMPORT = "devices_import"  # the kind of the job's lease (``jobs.lease``), registered by ``tasks.py``
+DEVICE_IMPORT = "devices.import"  # the kind of the job's lease (``jobs.lease``), registered by ``tasks.py``
 
 BATCH = 2000
 _COMPARED = ("brand", "model", "radio", "device_type", "certified_2g_only", "is_demo")
