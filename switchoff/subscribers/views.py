@@ -184,7 +184,10 @@ def registry(request: HttpRequest) -> HttpResponse:
         "params": query.urlencode(),
         # The export takes the page's query as it shows it (its unit, filters and search), in its form's body.
         "export_fields": [(name, value) for name in query for value in query.getlist(name)],
-        "exports": [(job, exporting.message_of(job)) for job in ExportJob.objects.filter(created_by=user)[:5]],
+        "exports": [
+            (job, exporting.message_of(job))
+            for job in ExportJob.objects.filter(created_by=user).select_related("unit")[:5]
+        ],
         "can_import": can(user, Perm.IMPORT_SUBSCRIBERS),
         "can_export_full": unit is not None and may_reveal_in(user, unit),
         "can_group": unit is not None and can(user, Perm.REPORT, unit),
