@@ -173,7 +173,7 @@ def device_import_job_write(
     """The job's write: the table and the registry's classes (``devices_import``), and the job marked done, in one
     transaction. ``None`` when the job was done already (a worker that died after the commit): nothing is
     written twice."""
-    job = DeviceImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+    job = DeviceImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
     if job.status == DeviceImportJob.Status.DONE:
         return None
     result = devices_import(actor=job.created_by, checked=checked, source=job.file_name, progress=progress)

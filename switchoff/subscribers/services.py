@@ -663,7 +663,7 @@ def registry_export_job_create(*, actor: User, unit: Unit, query: dict[str, str]
 def registry_export_job_done(*, job_id: int, subscriber_ids: list[int], stored: str) -> bool:
     """The worker made the export's file (``stored``): log it (a search by number too) and mark the job ready, in
     one transaction. False when it was done already (a worker that died after the commit): logged once."""
-    job = ExportJob.objects.select_for_update().select_related("created_by", "unit").get(pk=job_id)
+    job = ExportJob.objects.select_for_update(of=("self",)).select_related("created_by", "unit").get(pk=job_id)
     if job.status == ExportJob.Status.DONE:
         return False
     number = RegistryFilters.of(job.query).searched_number
