@@ -7,17 +7,21 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.utils import timezone
 
 from switchoff.audit.models import AuditEvent
 from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.lib.sheets import read_file
+from switchoff.programmes.reporting import counts_for
+from switchoff.reports.models import Activity
 from switchoff.shops import services
 from switchoff.shops.models import Inspection, InspectionItem, Shop
 from switchoff.shops.selectors import shop_counts, shop_list
 from tests.conftest import World, logged_in
 from tests.devices_helpers import gsma_table, imei_of
+from tests.reporting import make_campaign
 
 
 @pytest.fixture
@@ -145,3 +149,26 @@ def test_an_inspection_through_the_api_answers_each_verdict(world: World, device
     assert again.json()["id"] == answer.json()["id"]
     listed = client.get("/api/v1/shops/", {"which": "non_compliant"}).json()
     assert [s["id"] for s in listed] == [shop.pk]
+
+
+@pytest.mark.django_db
+def test_inspections_and_shops_informed_count_into_the_communes_report(world: World, devices: None) -> None:
+    campaign = make_campaign(world, end_date=timezone.localdate() + datetime.timedelta(days=365))
+    told, not_told = _shop(world), _shop(world, "Cửa hàng Hoa Mai")
+    today = timezone.localdate()
+    key = uuid.uuid4()
+    for shop, informed, phones in [(told, True, [imei_of("35000001")]), (not_told, False, [])]:
+        key = uuid.uuid4()
+        given = services.InspectionInput(
+            inspected_on=today, informed=informed, commitment_signed=False, phones=phones, client_key=key
+        )
+        services.inspection_record(actor=world.member_a, shop=shop, given=given)
+    services.inspection_record(  # a retry of the last one counts nothing more
+        actor=world.member_a, shop=not_told,
+        given=services.InspectionInput(inspected_on=today, informed=False, commitment_signed=False, client_key=key),
+    )  # fmt: skip
+    by_form = dict(Activity.objects.filter(unit=world.committee_a).values_list("form__code").annotate(n=Sum("count")))
+    assert by_form == {"shop_inspection": 2, "shop_informed": 1}
+    assert Activity.objects.filter(campaign=campaign).count() == 3
+    counts = counts_for(world.province)
+    assert [(s.unit_id, s.informed, s.non_compliant) for s in counts.shops] == [(world.ward_a.pk, 1, 1)]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from switchoff.fieldwork.access import access_case
 from switchoff.lib.filelimits import FileRefused
+from switchoff.lib.phones import mask_phone
 from switchoff.lib.sheets import UnreadableFile, read_file
 from switchoff.people.access import access_unit, can, visible_campaigns, visible_units
 from switchoff.people.models import User
@@ -41,8 +42,15 @@ from switchoff.programmes.forms import (
     ReferForm,
     stock_text,
 )
-from switchoff.programmes.households import category_counts, check_households, commune_villages, households_import
-from switchoff.programmes.models import Category, Programme, Referral
+from switchoff.programmes.households import (
+    category_counts,
+    check_households,
+    commune_villages,
+    household_match_decide,
+    households_import,
+    proposed_matches,
+)
+from switchoff.programmes.models import Category, HouseholdCategory, Programme, Referral
 from switchoff.programmes.selectors import programme_history, programme_stock, referrals_of
 from switchoff.units.models import Unit, UnitKind
 
@@ -313,6 +321,15 @@ def households(request: HttpRequest, unit_id: int) -> HttpResponse:
     commune = access_unit(user, unit_id, Perm.MANAGE_FIELD)
     if commune.kind.category != UnitKind.Category.COMMUNE:
         raise Http404
+    if request.method == "POST" and "match" in request.POST:
+        match = request.POST.get("match", "")
+        row = HouseholdCategory.objects.filter(unit=commune, pk=int(match)).first() if match.isdigit() else None
+        if row is None:
+            raise Http404
+        confirm = request.POST.get("decision") == "confirm"
+        household_match_decide(actor=user, row=row, confirm=confirm)
+        messages.success(request, _("Match confirmed.") if confirm else _("Match dismissed: it is not proposed again."))
+        return redirect("programmes:households", unit_id=commune.pk)
     form = HouseholdListForm(request.POST or None, request.FILES or None, initial={"year": timezone.localdate().year})
     result, problems = None, []
     if request.method == "POST" and form.is_valid():
@@ -335,5 +352,8 @@ def households(request: HttpRequest, unit_id: int) -> HttpResponse:
             "result": result,
             "problems": problems,
             "counts": [(Category(c).label, counts.get(c, 0)) for c in Category],
+            "proposals": [
+                (row, mask_phone(row.proposed.msisdn) if row.proposed else "") for row in proposed_matches(commune)
+            ],
         },
     )
