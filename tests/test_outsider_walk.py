@@ -235,6 +235,8 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "shops:list": ({}, "Cửa hàng của Lương Văn Tri"),
     # The outsider registers shops of their own ward: the form offers none of ward A's places.
     "shops:new": ({}, "Lương Văn Tri"),
+    # The same for the commune's workbook of shops: ward A is not among the communes offered.
+    "shops:import": ({}, "Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.

@@ -172,3 +172,48 @@ def test_inspections_and_shops_informed_count_into_the_communes_report(world: Wo
     assert Activity.objects.filter(campaign=campaign).count() == 3
     counts = counts_for(world.province)
     assert [(s.unit_id, s.informed, s.non_compliant) for s in counts.shops] == [(world.ward_a.pk, 1, 1)]
+
+
+def _shops_workbook() -> bytes:
+    from switchoff.lib import xlsx
+
+    book = xlsx.new_workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH CƠ SỞ KINH DOANH ĐIỆN THOẠI DI ĐỘNG"])
+    sheet.append(["STT", "Tên cửa hàng", "Chủ cửa hàng", "Địa chỉ", "Thôn/Tổ", "Số điện thoại", "Đại lý nhà mạng"])
+    sheet.append([1, "Minh Anh Mobile", "Lê Minh Anh", "Số 3", "Khối 1", "0912345678", "Viettel"])
+    sheet.append([2, "Điện thoại Hoa Mai", "Trần Hoa", "Số 8", "Khối 2", "", "Độc lập"])
+    sheet.append([3, "", "Ai đó", "", "Khối 1", "", ""])
+    sheet.append([4, "Minh Anh Mobile", "", "", "Khối 1", "", ""])
+    sheet.append([5, "Shop Lạ", "", "", "Khối 99", "", "Mạng lạ"])
+    return xlsx.to_bytes(book)
+
+
+@pytest.mark.django_db
+def test_the_communes_workbook_of_shops_is_imported_with_every_problem_by_row(world: World) -> None:
+    from switchoff.shops.models import Shop
+
+    upload = SimpleUploadedFile("cua_hang.xlsx", _shops_workbook())
+    official = logged_in(world.reporter_a)
+    page = official.post("/shops/import/", {"commune": world.ward_a.pk, "file": upload})
+    assert page.status_code == 200
+    problems = {(p.row, p.column, p.code) for p in page.context["problems"]}
+    assert problems == {(5, "B", "shop_name"), (6, "B", "shop_repeated"), (7, "E", "shop_village"),
+                        (7, "G", "shop_dealer")}  # fmt: skip
+    shops = {s.name: s for s in Shop.objects.filter(unit=world.ward_a)}
+    assert set(shops) == {"Minh Anh Mobile", "Điện thoại Hoa Mai", "Shop Lạ"}
+    assert (
+        shops["Minh Anh Mobile"].dealer_of == world.operator and shops["Minh Anh Mobile"].village == world.villages_a[0]
+    )
+    assert shops["Điện thoại Hoa Mai"].dealer_of is None and shops["Shop Lạ"].village is None
+    # Imported again: nothing doubled.
+    again = official.post(
+        "/shops/import/", {"commune": world.ward_a.pk, "file": SimpleUploadedFile("c.xlsx", _shops_workbook())}
+    )
+    assert again.context["result"].created == 0 and Shop.objects.count() == 3
+    assert AuditEvent.objects.filter(action="shops.shops.imported").count() == 2
+    # Another ward's official cannot import into ward A.
+    refused = logged_in(world.reporter_b).post(
+        "/shops/import/", {"commune": world.ward_a.pk, "file": SimpleUploadedFile("c.xlsx", _shops_workbook())}
+    )
+    assert refused.status_code == 200 and "commune" in refused.context["form"].errors

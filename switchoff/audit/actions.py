@@ -341,6 +341,12 @@ def _deliveries_imported(data: dict[str, Any]) -> str:
     )
 
 
+def _shops_imported(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s shop registered", "%(n)s shops registered", int(data["created"])) % {
+        "n": _n(data["created"])
+    }
+
+
 def _household_match(data: dict[str, Any]) -> str:
     return _parts(str(data.get("year") or ""), str(data.get("category") or ""))
 
@@ -472,6 +478,7 @@ ACTIONS: dict[str, Action] = {
     "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),
     "shops.inspection.recorded": _a(gettext_lazy("Phone shop inspected"), _shop),
     "shops.commitment.viewed": _a(gettext_lazy("Shop's signed commitment shown"), _shop),
+    "shops.shops.imported": _a(gettext_lazy("Commune's workbook of phone shops imported"), _shops_imported),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

@@ -23,6 +23,7 @@ from switchoff.devices.verdicts import Verdict
 from switchoff.people.models import User
 from switchoff.shops import services
 from switchoff.shops.access import access_shop
+from switchoff.shops.api import InspectionIn, inspection_input
 from switchoff.shops.models import Inspection
 from switchoff.shops.selectors import shop_list
 
@@ -72,15 +73,9 @@ def shops(request: HttpRequest) -> FieldShopsOut:
     )
 
 
-class FieldInspectionIn(BaseModel):
+class FieldInspectionIn(InspectionIn):
     id: uuid.UUID
     shop_id: int
-    inspected_on: datetime.date
-    informed: bool
-    commitment_signed: bool = False
-    phones: list[str] = Field(default_factory=list, max_length=services.MAX_ITEMS)
-    follow_up_on: datetime.date | None = None
-    note: str = Field("", max_length=500)
 
 
 class FieldInspectionsIn(BaseModel):
@@ -111,15 +106,7 @@ def _inspect(user: User, given: FieldInspectionIn) -> FieldInspectionResultOut:
     existing = Inspection.objects.filter(client_key=given.id).exists()
     try:
         shop = access_shop(user, given.shop_id)
-        inspection = services.inspection_record(
-            actor=user,
-            shop=shop,
-            given=services.InspectionInput(
-                inspected_on=given.inspected_on, informed=given.informed, commitment_signed=given.commitment_signed,
-                phones=[p[:100] for p in given.phones], follow_up_on=given.follow_up_on, note=given.note,
-                client_key=given.id,
-            ),
-        )  # fmt: skip
+        inspection = services.inspection_record(actor=user, shop=shop, given=inspection_input(given, key=given.id))
     except (Http404, PermissionDenied):
         return FieldInspectionResultOut(
             id=given.id, result="refused", code="not_found", message=_("This shop is no longer one you inspect.")
