@@ -248,6 +248,8 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "shops:list": ({}, "Cửa hàng của Lương Văn Tri"),
     # The outsider registers shops of their own ward: the form offers none of ward A's places.
     "shops:new": ({}, "Lương Văn Tri"),
+    # The same for the commune's workbook of shops: ward A is not among the communes offered.
+    "shops:import": ({}, "Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -298,6 +300,11 @@ API_FIELD = {
     ("POST", "/api/v1/field/banners"),
     ("POST", "/api/v1/field/banners/{placement_id}/photo"),
     ("POST", "/api/v1/field/banners/{placement_id}/take-down"),
+    # Referrals and shop inspections made on the phone (tests/test_field_support.py walks them as team B's member).
+    ("GET", "/api/v1/field/programmes"),
+    ("POST", "/api/v1/field/programmes/referrals"),
+    ("GET", "/api/v1/field/shops"),
+    ("POST", "/api/v1/field/shops/inspections"),
 }
 API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
     "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
