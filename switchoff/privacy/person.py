@@ -14,17 +14,19 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case
-from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.phones import display_phone, mask_phone, normalize_phone
 from switchoff.lib.text import fold
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.privacy.registry import PersonalData, Scope, declared
+from switchoff.shops.models import Shop
 from switchoff.subscribers.models import NumberView, Subscriber
 
 
@@ -36,7 +38,14 @@ def person_scope(user: User, e164: str, perm: Perm = Perm.ANSWER_REQUESTS) -> Sc
     )
     subscriber_ids = set(subscribers.values_list("pk", flat=True))
     cases = Case.objects.filter(Q(subscriber_id__in=subscriber_ids) | Q(found_msisdn=e164, unit__in=units))
-    return Scope(subscriber_ids=frozenset(subscriber_ids), case_ids=frozenset(cases.values_list("pk", flat=True)))
+    # A shop's phone is kept as the inspector wrote it (with dots or spaces): the shops whose phone ends with the
+    # number's last three digits, each then read as a number and compared whole.
+    shops = Shop.objects.filter(unit__in=units, phone__endswith=e164[-3:]).values_list("pk", "phone")
+    return Scope(
+        subscriber_ids=frozenset(subscriber_ids),
+        case_ids=frozenset(cases.values_list("pk", flat=True)),
+        shop_ids=frozenset(pk for pk, phone in shops if normalize_phone(phone) == e164),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,11 +122,13 @@ class Held:
 
 def _value(row: Any, name: str) -> Any:
     value = getattr(row, name)
-    if name in ("msisdn", "found_msisdn") and str(value).startswith("+"):
+    if name in ("msisdn", "found_msisdn", "phone") and str(value).startswith("+"):
         return display_phone(value)
     display = getattr(row, f"get_{name}_display", None)
     if display is not None:
         return str(display())
+    if isinstance(value, FieldFile):
+        return value.name or ""  # where the stored file is; the file itself is the official's to open
     if hasattr(value, "_meta"):
         return str(value)
     if isinstance(value, datetime.datetime):

@@ -1,12 +1,14 @@
 """The support programmes' personal fields (``privacy.registry``): a referral's note and decision, a delivery's
-place and IMEI, the commune's list entry matched to a subscriber.
+place and IMEI, the commune's list entry of a household (its head's name, address and certificate, and whom it was
+matched to), found through the subscriber it was matched to or, for a campaign, through its area.
 
 Referrals and deliveries keep their rows, programme, household key, states and dates: one household receives a
-programme once, after its data is gone too.
+programme once, after its data is gone too. A list entry keeps its commune, village, category and year.
 """
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.privacy.registry import PersonalData, register
@@ -29,8 +31,17 @@ register(
     ),
     PersonalData(
         model=HouseholdCategory,
-        rows=lambda scope: HouseholdCategory.objects.filter(subscriber_id__in=scope.subscriber_ids),
-        erase={"subscriber": None, "household": None},
+        rows=lambda scope: HouseholdCategory.objects.filter(
+            Q(subscriber_id__in=scope.subscriber_ids) | Q(pk__in=scope.category_ids)
+        ),
+        erase={
+            "head_name": "",
+            "search_name": "",
+            "address": "",
+            "certificate": "",
+            "subscriber": None,
+            "household": None,
+        },
         label=_("On the commune's list of poor and near-poor households"),
         shown=("head_name", "category", "year"),
     ),
