@@ -563,3 +563,24 @@ def test_a_shop_owner_is_found_by_their_phone_as_written_and_erased_with_their_s
     inspection.refresh_from_db()
     assert (shop.owner_name, shop.phone, shop.name, inspection.commitment.name) == ("", "", "Điện thoại Hùng Mai", "")
     assert inspection.commitment_signed and not inspection.commitment.storage.exists(str(scan))
+
+
+@pytest.mark.django_db
+def test_who_looked_at_a_number_is_read_through_its_index_on_postgresql(world: World) -> None:
+    from django.db import connection
+
+    from switchoff.privacy.person import views_naming
+    from switchoff.subscribers.models import NumberView
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the GIN index is PostgreSQL's (SQLite in development reads the rows)")
+    NumberView.objects.bulk_create(
+        NumberView(user=world.member_a, purpose="field", subscriber_ids=list(range(n, n + 500)))
+        for n in range(0, 20_000, 500)
+    )
+    assert views_naming(frozenset({700, 19_999})).count() == 2
+    with connection.cursor() as cursor:
+        # A table this small is cheaper to read whole: the test asks whether the index answers the query at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = views_naming(frozenset({700, 19_999})).explain()
+    assert "number_view_subscriber_ids" in plan and "Seq Scan" not in plan, plan
