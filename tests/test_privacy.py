@@ -249,6 +249,13 @@ def test_past_its_retention_a_campaigns_personal_data_is_nowhere_and_its_figures
     visits, cases = Visit.objects.count(), Case.objects.count()
     assert differences() == []
 
+    # The coordinator's page says what will go: the shop of its area (Đông Kinh's stays), both of its households on
+    # the communes' lists (Đông Kinh's stays), the activity's evidence and the banner's photo.
+    from tests.conftest import logged_in
+
+    page = logged_in(world.coordinator).get(f"/personal-data/campaigns/{ended.pk}/").content.decode()
+    assert "của 1 cửa hàng điện thoại" in page and "của 2 hộ trong danh sách" in page and "2 tệp minh chứng" in page
+
     day = retention.erase_from(ended)  # 12 months after its end, from the day after
     assert day - END in (datetime.timedelta(days=366), datetime.timedelta(days=367))
     assert retention_run(today=day - datetime.timedelta(days=1)) == []  # the day before: nothing goes
