@@ -591,3 +591,26 @@ def test_who_looked_at_a_number_is_read_through_its_index_on_postgresql(world: W
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = views_naming(frozenset({700, 19_999})).explain()
     assert "number_view_subscriber_ids" in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_shop_owner_is_found_by_their_name_without_diacritics_and_picked(world: World) -> None:
+    from switchoff.privacy.models import PersonRequest
+    from switchoff.shops.models import Shop
+    from tests.conftest import logged_in
+
+    shop = Shop.objects.create(
+        unit=world.ward_a, name="Điện thoại Hùng Mai", owner_name="Hoàng Văn Hùng", phone="0977 111 222",
+        created_by=world.reporter_a,
+    )  # fmt: skip
+    Shop.objects.create(unit=world.ward_b, name="Khác", owner_name="Hoàng Văn Hùng", phone="0966333444",
+                        created_by=world.reporter_b)  # fmt: skip
+    client = logged_in(world.reporter_a)
+    assert client.post("/personal-data/requests/", {"number": "hoang van hung"}).status_code == 403
+    client = logged_in(world.coordinator)
+    listed = client.post("/personal-data/requests/", {"number": "hoang van hung", "reference": "Đơn 9"})
+    page = listed.content.decode()
+    assert "Điện thoại Hùng Mai" in page and "097****222" in page and "0977 111 222" not in page
+    picked = client.post(
+        "/personal-data/requests/", {"number": "hoang van hung", "reference": "Đơn 9", "pick": f"p{shop.pk}"}
+    )
+    assert picked.status_code == 302 and shop.pk in PersonRequest.objects.get().shop_ids

@@ -52,7 +52,7 @@ def person_scope(user: User, e164: str, perm: Perm = Perm.ANSWER_REQUESTS) -> Sc
 class Candidate:
     """A person of the official's area with the name asked for: enough to tell namesakes apart, the number masked."""
 
-    kind: str  # "s": a subscriber, "c": a person found at the door
+    kind: str  # "s": a subscriber, "c": a person found at the door, "p": a phone shop's owner
     pk: int
     name: str
     number: str
@@ -65,8 +65,8 @@ class Candidate:
 
 
 def candidates(user: User, name: str) -> list[Candidate]:
-    """Subscribers and people found at the door named ``name`` (diacritics optional) where ``user`` answers
-    requests; at most 50."""
+    """Subscribers, people found at the door and shops' owners named ``name`` (diacritics optional) where ``user``
+    answers requests; at most 50 of each."""
     folded = fold(name)
     if not folded:
         return []
@@ -86,7 +86,19 @@ def candidates(user: User, name: str) -> list[Candidate]:
         for c in at_door.filter(found_name__icontains=name.strip()[:100]).order_by("pk")[:50]
         if fold(c.found_name) == folded
     ]
-    return found
+    # A shop's owner, when the shop has a phone (the request is answered by the number). The shops keep no folded
+    # name: the owners of the area's shops (a few thousand in a province) are folded here.
+    shops = Shop.objects.filter(unit__in=units).exclude(owner_name="").exclude(phone="").select_related("unit")
+    owners = [
+        Candidate("p", shop.pk, shop.owner_name, mask_phone(e164), _parts(shop.name, shop.address), shop.unit.name)
+        for shop in shops.order_by("pk").iterator()
+        if fold(shop.owner_name) == folded and (e164 := normalize_phone(shop.phone)) is not None
+    ]
+    return found + owners[:50]
+
+
+def _parts(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
 
 
 def candidates_by_pick(user: User, pick: str) -> list[str]:
@@ -107,6 +119,9 @@ def candidates_by_pick(user: User, pick: str) -> list[str]:
                 "found_msisdn", flat=True
             )
         )
+    if kind == "p":
+        phones = Shop.objects.filter(pk=int(digits), unit__in=units).values_list("phone", flat=True)
+        return [e164 for phone in phones if (e164 := normalize_phone(phone)) is not None]
     return []
 
 
