@@ -189,7 +189,7 @@ class Look:
 
 def views_naming(subscriber_ids: frozenset[int]) -> QuerySet[NumberView]:
     """On PostgreSQL, the disclosures naming any of the subscribers, by JSON containment: one scan of the GIN index
-    ``number_view_subscriber_ids`` per id (subscribers' migration 0013), never a read of every row's ids."""
+    ``number_view_subscriber_ids`` per id (subscribers' migration 0014), never a read of every row's ids."""
     match = Q()
     for pk in sorted(subscriber_ids):
         match |= Q(subscriber_ids__contains=[pk])

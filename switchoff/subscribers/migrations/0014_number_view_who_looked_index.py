@@ -32,7 +32,7 @@ def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 class Migration(migrations.Migration):
     atomic = False
     dependencies = [
-        ("subscribers", "0012_import_job_confirm_after_check"),
+        ("subscribers", "0013_export_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
     operations = [
