@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from switchoff.privacy.registry import PersonalData, Scope, register
 from switchoff.programmes.models import Delivery, HouseholdCategory, Referral
 
+
 def _categories_erase(scope: Scope, pks: list[int]) -> None:
     """The entries matched to the people in scope (or the campaign's) lose their names; every entry found loses its
     match and proposal."""
