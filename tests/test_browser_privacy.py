@@ -62,8 +62,15 @@ def test_an_official_answers_a_request_with_the_file_of_everything_then_erases_t
     book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     kinds = [entry for entry in declared() if entry.label and entry.shown]
     assert len(book.worksheets) == len(kinds) + 2  # the summary, a sheet per kind, who looked
-    summary = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
     assert len(summary) == len(kinds) + 1  # each kind, and who looked
+    # Every kind of record the campaign holds about An is in it: the list, the visit and its photo, the household,
+    # the programme's referral and delivery, the commune's list of poor households, the text message, the opt-out.
+    held = {str(entry.label) for entry in kinds}
+    assert {kind for kind, rows in summary.items() if rows and kind in held} == held - {
+        "Bỏ qua gợi ý hộ gia đình", "Lượt thăm gửi từ máy đã bị đăng xuất", "Xung đột do tổ trưởng giải quyết",
+        "Lần kiểm tra cửa hàng điện thoại", "Cửa hàng điện thoại (chủ cửa hàng)", "Dòng lịch sử của thuê bao",
+    }, summary  # fmt: skip
     everything = str([list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets])
     assert "Nguyễn Văn An" in everything and "hẹn con trai" in everything and "Leader A" in everything
 

@@ -19,7 +19,7 @@ from django.apps import apps
 from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from switchoff.audit.models import AuditEvent
 from switchoff.lib.text import fold
@@ -58,6 +58,17 @@ def _parts(*parts: str) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def _counted(key: str, text: Promise, *, length: bool = False) -> Summary:
+    """How many, read from ``data[key]`` (a number, or the length of a list), said by ``text``: a plural form
+    (``ngettext_lazy(singular, plural, "count")``) whose ``%(n)s`` shows the number grouped."""
+
+    def summary(data: dict[str, Any]) -> str:
+        n = len(data[key]) if length else int(data[key])
+        return str(text % {"count": n, "n": _n(n)})
+
+    return summary
+
+
 def _role(data: dict[str, Any]) -> str:
     role = data["role"]
     return str(Role(role).label) if role in Role.values else str(role)
@@ -83,11 +94,6 @@ def _unit_merged(data: dict[str, Any]) -> str:
     return _("into %(unit)s, last day %(day)s") % {"unit": data["into_name"], "day": _day(data["last_day"])}
 
 
-def _coverage_set(data: dict[str, Any]) -> str:
-    n = len(data["villages"])
-    return ngettext("covers %(n)s village", "covers %(n)s villages", n) % {"n": _n(n)}
-
-
 def _kind_updated(data: dict[str, Any]) -> str:
     before = data["before"]["name"]
     return _("formerly %(name)s") % {"name": before} if before != data["name"] else ""
@@ -99,11 +105,6 @@ def _workbook_imported(data: dict[str, Any]) -> str:
         "teams": _n(data["teams_created"]),
         "updated": _n(data["teams_updated"]),
     }
-
-
-def _household_confirmed(data: dict[str, Any]) -> str:
-    n = len(data["subscribers"])
-    return ngettext("%(n)s number", "%(n)s numbers", n) % {"n": _n(n)}
 
 
 def _search_throttled(data: dict[str, Any]) -> str:
@@ -238,11 +239,6 @@ def _rule_changed(data: dict[str, Any]) -> str:
     }
 
 
-def _assignments_added(data: dict[str, Any]) -> str:
-    n = int(data["added"])
-    return ngettext("%(n)s unit added", "%(n)s units added", n) % {"n": _n(n)}
-
-
 def _token_created(data: dict[str, Any]) -> str:
     return _("%(name)s (%(prefix)s…), expires %(day)s") % {
         "name": data["name"],
@@ -284,18 +280,6 @@ def _visits_recorded(data: dict[str, Any]) -> str:
         "n": _n(data["visits"]),
         "c": _n(data["conflicts"]),
     }
-
-
-def _held(data: dict[str, Any]) -> str:
-    return ngettext("%(n)s visit", "%(n)s visits", data["visits"]) % {"n": _n(data["visits"])}
-
-
-def _calls(data: dict[str, Any]) -> str:
-    return ngettext("%(n)s call", "%(n)s calls", data["calls"]) % {"n": _n(data["calls"])}
-
-
-def _cases_downloaded(data: dict[str, Any]) -> str:
-    return ngettext("%(n)s case", "%(n)s cases", data["cases"]) % {"n": _n(data["cases"])}
 
 
 def _photo(data: dict[str, Any]) -> str:
@@ -394,12 +378,12 @@ def _erased(data: dict[str, Any]) -> str:
     )
 
 
-def _looked_up(data: dict[str, Any]) -> str:
-    return ngettext("%(n)s record", "%(n)s records", int(data["records"])) % {"n": _n(data["records"])}
-
-
 def _corrected(data: dict[str, Any]) -> str:
     return _parts(str(data["field"]), str(data.get("reason", "")))
+
+
+_HELD = _counted("visits", ngettext_lazy("%(n)s visit", "%(n)s visits", "count"))
+_RECORDS = _counted("records", ngettext_lazy("%(n)s record", "%(n)s records", "count"))
 
 
 def _a(label: Promise, summary: Summary | None = None) -> Action:
@@ -413,12 +397,18 @@ ACTIONS: dict[str, Action] = {
     "units.unit.created": _a(gettext_lazy("Unit created")),
     "units.unit.updated": _a(gettext_lazy("Unit changed"), _unit_updated),
     "units.unit.merged": _a(gettext_lazy("Unit merged"), _unit_merged),
-    "units.team.coverage_set": _a(gettext_lazy("Team's villages set"), _coverage_set),
+    "units.team.coverage_set": _a(
+        gettext_lazy("Team's villages set"),
+        _counted("villages", ngettext_lazy("covers %(n)s village", "covers %(n)s villages", "count"), length=True),
+    ),
     "units.kind.updated": _a(gettext_lazy("Unit kind renamed"), _kind_updated),
     "units.commune.workbook_imported": _a(gettext_lazy("Villages and teams imported"), _workbook_imported),
     "units.commune.workbook_exported": _a(gettext_lazy("Villages and teams workbook downloaded")),
     # subscribers
-    "subscribers.household.confirmed": _a(gettext_lazy("Household confirmed"), _household_confirmed),
+    "subscribers.household.confirmed": _a(
+        gettext_lazy("Household confirmed"),
+        _counted("subscribers", ngettext_lazy("%(n)s number", "%(n)s numbers", "count"), length=True),
+    ),
     "subscribers.household.dismissed": _a(gettext_lazy("Household suggestion dismissed")),
     "subscribers.subscriber.assigned": _a(gettext_lazy("Subscriber put in a unit")),
     "subscribers.number.search_throttled": _a(
@@ -434,8 +424,14 @@ ACTIONS: dict[str, Action] = {
     "subscribers.import.restarted": _a(gettext_lazy("Import started again")),
     # field work
     "fieldwork.visits.recorded": _a(gettext_lazy("Visits recorded"), _visits_recorded),
-    "fieldwork.case.called": _a(gettext_lazy("Called from the field (number shown)"), _calls),
-    "fieldwork.cases.downloaded": _a(gettext_lazy("Cases with full numbers sent to a member"), _cases_downloaded),
+    "fieldwork.case.called": _a(
+        gettext_lazy("Called from the field (number shown)"),
+        _counted("calls", ngettext_lazy("%(n)s call", "%(n)s calls", "count")),
+    ),
+    "fieldwork.cases.downloaded": _a(
+        gettext_lazy("Cases with full numbers sent to a member"),
+        _counted("cases", ngettext_lazy("%(n)s case", "%(n)s cases", "count")),
+    ),
     "banners.placement.recorded": _a(gettext_lazy("Banners or posters recorded as hung"), _placement),
     "banners.placement.taken_down": _a(gettext_lazy("Banners or posters checked off as taken down"), _placement),
     "banners.photo.added": _a(gettext_lazy("Photo of banners or posters kept")),
@@ -453,9 +449,18 @@ ACTIONS: dict[str, Action] = {
     "fieldwork.case.resolved": _a(gettext_lazy("Case in conflict resolved"), _case_resolved),
     "fieldwork.device.enrolled": _a(gettext_lazy("Phone signed in for field work"), _device),
     "fieldwork.device.revoked": _a(gettext_lazy("Field phone revoked"), _device),
-    "fieldwork.visits.held": _a(gettext_lazy("Visits of a revoked phone held for the team leader"), _held),
-    "fieldwork.held.accepted": _a(gettext_lazy("Visits of a revoked phone accepted by the team leader"), _held),
-    "fieldwork.held.discarded": _a(gettext_lazy("Visits of a revoked phone discarded by the team leader"), _held),
+    "fieldwork.visits.held": _a(
+        gettext_lazy("Visits of a revoked phone held for the team leader"),
+        _HELD,
+    ),
+    "fieldwork.held.accepted": _a(
+        gettext_lazy("Visits of a revoked phone accepted by the team leader"),
+        _HELD,
+    ),
+    "fieldwork.held.discarded": _a(
+        gettext_lazy("Visits of a revoked phone discarded by the team leader"),
+        _HELD,
+    ),
     "fieldwork.team.member_added": _a(gettext_lazy("Person added to a team"), _team_member),
     "fieldwork.team.member_removed": _a(gettext_lazy("Person taken out of a team"), _team_member),
     # programmes
@@ -502,7 +507,10 @@ ACTIONS: dict[str, Action] = {
     "campaigns.campaign.created": _a(gettext_lazy("Campaign created")),
     "campaigns.campaign.rule_changed": _a(gettext_lazy("Campaign dates or reporting rule changed"), _rule_changed),
     "campaigns.campaign.device_check_changed": _a(gettext_lazy("Device check support contacts or 3G date changed")),
-    "campaigns.assignments.added": _a(gettext_lazy("Reporting units added"), _assignments_added),
+    "campaigns.assignments.added": _a(
+        gettext_lazy("Reporting units added"),
+        _counted("added", ngettext_lazy("%(n)s unit added", "%(n)s units added", "count")),
+    ),
     "campaigns.assignments.removed": _a(gettext_lazy("Reporting unit removed")),
     "campaigns.form.saved": _a(gettext_lazy("Communication form saved")),
     "campaigns.medium.added": _a(gettext_lazy("Medium added")),
@@ -531,8 +539,14 @@ ACTIONS: dict[str, Action] = {
     "privacy.retention.set": _a(gettext_lazy("Retention of a campaign's personal data set"), _retention_set),
     "privacy.retention.warned": _a(gettext_lazy("Coordinators told a campaign's personal data goes soon"), _erase_from),
     "privacy.campaign.erased": _a(gettext_lazy("Personal data of a campaign erased"), _erased),
-    "privacy.person.looked_up": _a(gettext_lazy("Person looked up for their request"), _looked_up),
-    "privacy.person.exported": _a(gettext_lazy("File of what is held about a person downloaded"), _looked_up),
+    "privacy.person.looked_up": _a(
+        gettext_lazy("Person looked up for their request"),
+        _RECORDS,
+    ),
+    "privacy.person.exported": _a(
+        gettext_lazy("File of what is held about a person downloaded"),
+        _RECORDS,
+    ),
     "privacy.person.corrected": _a(gettext_lazy("Person's data corrected at their request"), _corrected),
     "privacy.person.erased": _a(gettext_lazy("Person's data erased at their request"), _erased),
     # demo

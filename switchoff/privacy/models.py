@@ -72,6 +72,8 @@ class PersonRequest(models.Model):
     number_digest = models.CharField(max_length=64, db_index=True)
     subscriber_ids = models.JSONField(default=list)
     case_ids = models.JSONField(default=list)
+    # The phone shops whose owner's phone is the number.
+    shop_ids = models.JSONField(default=list)
     # What was done, as plain data: rows per kind in the file, the field corrected, the erasure.
     answer = models.JSONField(default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)

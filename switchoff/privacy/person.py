@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case
-from switchoff.lib.phones import display_phone, mask_phone
+from switchoff.lib.phones import display_phone, mask_phone, normalize_phone
 from switchoff.lib.text import fold
 from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.privacy.registry import PersonalData, Scope, declared
+from switchoff.shops.models import Shop
 from switchoff.subscribers.models import NumberView, Subscriber
 
 
@@ -36,14 +38,21 @@ def person_scope(user: User, e164: str, perm: Perm = Perm.ANSWER_REQUESTS) -> Sc
     )
     subscriber_ids = set(subscribers.values_list("pk", flat=True))
     cases = Case.objects.filter(Q(subscriber_id__in=subscriber_ids) | Q(found_msisdn=e164, unit__in=units))
-    return Scope(subscriber_ids=frozenset(subscriber_ids), case_ids=frozenset(cases.values_list("pk", flat=True)))
+    # A shop's phone is kept as the inspector wrote it (with dots or spaces): the shops whose phone ends with the
+    # number's last three digits, each then read as a number and compared whole.
+    shops = Shop.objects.filter(unit__in=units, phone__endswith=e164[-3:]).values_list("pk", "phone")
+    return Scope(
+        subscriber_ids=frozenset(subscriber_ids),
+        case_ids=frozenset(cases.values_list("pk", flat=True)),
+        shop_ids=frozenset(pk for pk, phone in shops if normalize_phone(phone) == e164),
+    )
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A person of the official's area with the name asked for: enough to tell namesakes apart, the number masked."""
 
-    kind: str  # "s": a subscriber, "c": a person found at the door
+    kind: str  # "s": a subscriber, "c": a person found at the door, "p": a phone shop's owner
     pk: int
     name: str
     number: str
@@ -56,8 +65,8 @@ class Candidate:
 
 
 def candidates(user: User, name: str) -> list[Candidate]:
-    """Subscribers and people found at the door named ``name`` (diacritics optional) where ``user`` answers
-    requests; at most 50."""
+    """Subscribers, people found at the door and shops' owners named ``name`` (diacritics optional) where ``user``
+    answers requests; at most 50 of each."""
     folded = fold(name)
     if not folded:
         return []
@@ -77,7 +86,19 @@ def candidates(user: User, name: str) -> list[Candidate]:
         for c in at_door.filter(found_name__icontains=name.strip()[:100]).order_by("pk")[:50]
         if fold(c.found_name) == folded
     ]
-    return found
+    # A shop's owner, when the shop has a phone (the request is answered by the number). The shops keep no folded
+    # name: the owners of the area's shops (a few thousand in a province) are folded here.
+    shops = Shop.objects.filter(unit__in=units).exclude(owner_name="").exclude(phone="").select_related("unit")
+    owners = [
+        Candidate("p", shop.pk, shop.owner_name, mask_phone(e164), _parts(shop.name, shop.address), shop.unit.name)
+        for shop in shops.order_by("pk").iterator()
+        if fold(shop.owner_name) == folded and (e164 := normalize_phone(shop.phone)) is not None
+    ]
+    return found + owners[:50]
+
+
+def _parts(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
 
 
 def candidates_by_pick(user: User, pick: str) -> list[str]:
@@ -98,6 +119,9 @@ def candidates_by_pick(user: User, pick: str) -> list[str]:
                 "found_msisdn", flat=True
             )
         )
+    if kind == "p":
+        phones = Shop.objects.filter(pk=int(digits), unit__in=units).values_list("phone", flat=True)
+        return [e164 for phone in phones if (e164 := normalize_phone(phone)) is not None]
     return []
 
 
@@ -113,11 +137,13 @@ class Held:
 
 def _value(row: Any, name: str) -> Any:
     value = getattr(row, name)
-    if name in ("msisdn", "found_msisdn") and str(value).startswith("+"):
+    if name in ("msisdn", "found_msisdn", "phone") and str(value).startswith("+"):
         return display_phone(value)
     display = getattr(row, f"get_{name}_display", None)
     if display is not None:
         return str(display())
+    if isinstance(value, FieldFile):
+        return value.name or ""  # where the stored file is; the file itself is the official's to open
     if hasattr(value, "_meta"):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -161,16 +187,22 @@ class Look:
     what: str
 
 
+def views_naming(subscriber_ids: frozenset[int]) -> QuerySet[NumberView]:
+    """On PostgreSQL, the disclosures naming any of the subscribers, by JSON containment: one scan of the GIN index
+    ``number_view_subscriber_ids`` per id (subscribers' migration 0014), never a read of every row's ids."""
+    match = Q()
+    for pk in sorted(subscriber_ids):
+        match |= Q(subscriber_ids__contains=[pk])
+    return NumberView.objects.filter(match)
+
+
 def _number_views(subscriber_ids: frozenset[int]) -> list[NumberView]:
     """Every disclosure naming one of the subscribers (a reveal, a search, an export, a call, a download)."""
     if not subscriber_ids:
         return []
     views = NumberView.objects.select_related("user").order_by("-at")
     if connection.vendor == "postgresql":
-        match = Q()
-        for pk in subscriber_ids:
-            match |= Q(subscriber_ids__contains=[pk])
-        return list(views.filter(match))
+        return list(views_naming(subscriber_ids).select_related("user").order_by("-at"))
     # SQLite (development) has no JSON containment: read the ids.
     return [view for view in views if subscriber_ids.intersection(view.subscriber_ids)]
 

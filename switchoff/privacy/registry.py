@@ -21,13 +21,18 @@ from django.utils.functional import Promise
 @dataclass(frozen=True)
 class Scope:
     """Whose data: subscribers (registry rows) and cases (a campaign's door-to-door rows, people found at the door
-    included). A campaign's erasure and one person's both come down to these two sets of ids."""
+    included), shops (their owners and signed commitments) and entries of the communes' lists of poor households.
+    A campaign's erasure and one person's both come down to these sets of ids; ``campaign_ids`` adds the files a
+    campaign's own rows hold (activities' evidence, banners' photos), which only a campaign's erasure reaches."""
 
     subscriber_ids: frozenset[int] = frozenset()
     case_ids: frozenset[int] = frozenset()
+    shop_ids: frozenset[int] = frozenset()
+    category_ids: frozenset[int] = frozenset()
+    campaign_ids: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.subscriber_ids or self.case_ids)
+        return any((self.subscriber_ids, self.case_ids, self.shop_ids, self.category_ids, self.campaign_ids))
 
 
 Rows = Callable[[Scope], QuerySet[Any, Any]]

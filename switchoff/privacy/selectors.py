@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from switchoff.banners.models import Placement
 from switchoff.campaigns.models import Campaign
 from switchoff.fieldwork.models import Case, Visit, VisitPhoto
 from switchoff.fieldwork.rules import Outcome, Status
@@ -16,6 +17,7 @@ from switchoff.lib import xlsx
 from switchoff.privacy import retention
 from switchoff.privacy.models import CampaignRetention, Erasure
 from switchoff.privacy.person import Held, Look
+from switchoff.reports.models import Activity
 
 
 @dataclass(frozen=True)
@@ -28,21 +30,31 @@ class RetentionState:
     cases: int
     visits: int
     photos: int
+    shops: int
+    households: int
+    files: int
     row: CampaignRetention | None
 
 
 def retention_state(campaign: Campaign, today: datetime.date) -> RetentionState:
     erased = Erasure.objects.filter(campaign=campaign, rule=Erasure.Rule.CAMPAIGN_RETENTION).first()
     cases = Case.objects.filter(campaign=campaign)
+    day = max(today, campaign.end_date)
     return RetentionState(
         months=retention.retention_months(campaign),
         erase_from=retention.erase_from(campaign),
         warn_from=retention.warn_from(campaign),
         erased=erased,
-        subscribers=0 if erased else retention.erasable_subscriber_ids(campaign, max(today, campaign.end_date)).count(),
+        subscribers=0 if erased else retention.erasable_subscriber_ids(campaign, day).count(),
         cases=cases.count(),
         visits=Visit.objects.filter(case__campaign=campaign).count(),
         photos=VisitPhoto.objects.filter(visit__case__campaign=campaign).count(),
+        shops=0 if erased else retention.erasable_shop_ids(campaign, day).count(),
+        households=0 if erased else retention.erasable_category_ids(campaign, day).count(),
+        files=(
+            Activity.objects.filter(campaign=campaign).exclude(evidence_file="").count()
+            + Placement.objects.filter(campaign=campaign).exclude(photo="").count()
+        ),
         row=CampaignRetention.objects.filter(campaign=campaign).first(),
     )
 

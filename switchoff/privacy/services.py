@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import hmac
 from collections import Counter
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -104,14 +105,21 @@ def campaign_erase(*, campaign: Campaign, today: datetime.date, chunk_size: int 
     files = 0
     subscriber_ids = list(retention.erasable_subscriber_ids(campaign, today))
     case_ids = list(retention.campaign_case_ids(campaign))
-    for batch in chunks(case_ids, chunk_size):
+    shop_ids = list(retention.erasable_shop_ids(campaign, today))
+
+    def scopes() -> Iterator[Scope]:
+        yield from (Scope(case_ids=batch) for batch in chunks(case_ids, chunk_size))
+        yield from (Scope(subscriber_ids=batch) for batch in chunks(subscriber_ids, chunk_size))
+        yield from (Scope(shop_ids=batch) for batch in chunks(shop_ids, chunk_size))
+        # Found once the subscribers' own are erased: an entry matched to one of them is not counted twice.
+        category_ids = list(retention.erasable_category_ids(campaign, today))
+        yield from (Scope(category_ids=batch) for batch in chunks(category_ids, chunk_size))
+        # The files of the campaign's own rows: its activities' evidence, its banners' photos.
+        yield Scope(campaign_ids=frozenset({campaign.pk}))
+
+    for scope in scopes():
         with long_running(), transaction.atomic():
-            done, deleted = erase_scope(Scope(case_ids=batch))
-            rows.update(done)
-            files += deleted
-    for batch in chunks(subscriber_ids, chunk_size):
-        with long_running(), transaction.atomic():
-            done, deleted = erase_scope(Scope(subscriber_ids=batch))
+            done, deleted = erase_scope(scope)
             rows.update(done)
             files += deleted
     with transaction.atomic():
@@ -189,6 +197,7 @@ def person_lookup(*, actor: User, number: str, reference: str, pick: str = "") -
         number_digest=number_digest(e164),
         subscriber_ids=sorted(scope.subscriber_ids),
         case_ids=sorted(scope.case_ids),
+        shop_ids=sorted(scope.shop_ids),
     )
     NumberView.objects.create(user=actor, purpose="request", subscriber_ids=sorted(scope.subscriber_ids))
     records = sum(len(kind.rows) for kind in held(scope))
@@ -202,7 +211,11 @@ def person_lookup(*, actor: User, number: str, reference: str, pick: str = "") -
 
 
 def request_scope(request: PersonRequest) -> Scope:
-    return Scope(subscriber_ids=frozenset(request.subscriber_ids), case_ids=frozenset(request.case_ids))
+    return Scope(
+        subscriber_ids=frozenset(request.subscriber_ids),
+        case_ids=frozenset(request.case_ids),
+        shop_ids=frozenset(request.shop_ids),
+    )
 
 
 @transaction.atomic
@@ -246,6 +259,7 @@ def person_correct(*, actor: User, request: PersonRequest, field: str, value: st
         number_digest=request.number_digest,
         subscriber_ids=request.subscriber_ids,
         case_ids=request.case_ids,
+        shop_ids=request.shop_ids,
         reason=reason.strip()[:300],
         answer={"field": field, "rows": changed, "request": request.pk},
         closed_at=timezone.now(),
