@@ -23,7 +23,8 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from vietnamadminunits import ParseMode, parse_address
 
@@ -96,6 +97,50 @@ def _name_key(name: str) -> str:
     return re.sub(r"\b0+(\d)", r"\1", folded)
 
 
+_COMMUNE_FIELDS = ("pk", "name", "parent_id", "merged_into_id", "code_system", "code", "rollup_path", "path")
+
+
+@dataclass(slots=True)
+class ProvinceUnits:
+    """The units of a province an ``AddressResolver`` indexes (the 2024 ones rolling into it included)."""
+
+    provinces: list[str] = field(default_factory=list)  # names: the province's and those merged into it
+    districts: list[tuple[int, str]] = field(default_factory=list)
+    communes: list[tuple[Any, ...]] = field(default_factory=list)  # ``_COMMUNE_FIELDS``
+    villages: list[tuple[int, int, str]] = field(default_factory=list)  # (pk, parent, name)
+
+    @classmethod
+    def of(cls, province: Unit) -> ProvinceUnits:
+        return cls.by_province(province.rollup_path, depth=len(province.rollup_path.strip("/").split("/")) - 1).get(
+            province.pk, cls()
+        )
+
+    @classmethod
+    def by_province(cls, rollup_path: str, *, depth: int) -> dict[int, ProvinceUnits]:
+        """Every unit under ``rollup_path`` in one query, by the province they roll into (the ``depth``-th step
+        of their rollup path): for a national list, the country's in one reading rather than one per province."""
+        found: dict[int, ProvinceUnits] = {}
+        categories = [UnitKind.Category.PROVINCE, UnitKind.Category.DISTRICT, UnitKind.Category.COMMUNE,
+                      UnitKind.Category.VILLAGE]  # fmt: skip
+        rows = Unit.objects.filter(rollup_path__startswith=rollup_path, kind__category__in=categories).values_list(
+            "kind__category", *_COMMUNE_FIELDS
+        )
+        for category, *row in rows:
+            steps = row[6].strip("/").split("/")
+            if len(steps) <= depth:
+                continue
+            units = found.setdefault(int(steps[depth]), cls())
+            if category == UnitKind.Category.PROVINCE:
+                units.provinces.append(row[1])
+            elif category == UnitKind.Category.DISTRICT:
+                units.districts.append((row[0], row[1]))
+            elif category == UnitKind.Category.COMMUNE:
+                units.communes.append(tuple(row))
+            else:
+                units.villages.append((row[0], row[2], row[1]))
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class _Commune:
     pk: int
@@ -126,27 +171,19 @@ class AddressResolver:
     that matched several units equally, the units a person may choose from.
     """
 
-    def __init__(self, area: Unit) -> None:
+    def __init__(self, area: Unit, *, units: ProvinceUnits | None = None) -> None:
         province = area
         while province.parent_id is not None and province.kind.category != UnitKind.Category.PROVINCE:
             province = province.parent  # type: ignore[assignment]
         self.province_name = province.name
         self.area = area
-        inside = Unit.objects.filter(rollup_path__startswith=province.rollup_path)
+        units = units if units is not None else ProvinceUnits.of(province)
         # Provinces merged into this one (2024 provinces) count as this province in an address.
-        self._provinces = {
-            split_level(name)[2] for name in inside.filter(kind__category=UnitKind.Category.PROVINCE).values_list(
-                "name", flat=True
-            )
-        }  # fmt: skip
+        self._provinces = {split_level(name)[2] for name in units.provinces}
         self._districts: dict[str, set[int]] = {}
-        for pk, name in inside.filter(kind__category=UnitKind.Category.DISTRICT).values_list("pk", "name"):
+        for pk, name in units.districts:
             self._districts.setdefault(split_level(name)[2], set()).add(pk)
-        rows = list(
-            inside.filter(kind__category=UnitKind.Category.COMMUNE).values_list(
-                "pk", "name", "parent_id", "merged_into_id", "code_system", "code", "rollup_path", "path"
-            )
-        )
+        rows = units.communes
         merged = {row[0]: row[3] for row in rows if row[3] is not None}
         # What a person reads among the candidates: a legacy unit with the year of its structure.
         self.labels = {
@@ -172,9 +209,7 @@ class AddressResolver:
                 self._codes[(system, code)] = entry
         # Villages under current and legacy communes: by (commune, level, name), and by name alone.
         self._villages: dict[tuple[int, str, str], set[int]] = {}
-        for pk, parent, name in inside.filter(kind__category=UnitKind.Category.VILLAGE).values_list(
-            "pk", "parent_id", "name"
-        ):
+        for pk, parent, name in units.villages:
             _kind, level, key = split_level(name)
             # A village named without a level word ("Nà Chuông") answers to any.
             keys = {(parent, level or "?", key), (parent, "", key), (parent, "", fold(name))}

@@ -19,7 +19,7 @@ import contextlib
 import re
 
 from switchoff.lib.text import fold
-from switchoff.units.addresses import _PARTS, AddressResolver, _text, split_level
+from switchoff.units.addresses import _PARTS, AddressResolver, ProvinceUnits, _text, split_level
 from switchoff.units.models import Unit, UnitKind
 
 # Names clerks write for provinces besides the official ones (folded).
@@ -69,8 +69,9 @@ class NationalResolver:
         self._ending = re.compile(
             r"(?:^|[\s,.;\-])(" + "|".join(re.escape(k) for k in sorted(self._names, key=len, reverse=True)) + r")\W*$"
         )
-        self.provinces = {unit.pk: unit for unit in Unit.objects.filter(pk__in=current)}
-        self.resolvers = {pk: AddressResolver(unit) for pk, unit in self.provinces.items()}
+        self.provinces = {unit.pk: unit for unit in Unit.objects.select_related("kind").filter(pk__in=current)}
+        units = ProvinceUnits.by_province(country.rollup_path, depth=depth)
+        self.resolvers = {pk: AddressResolver(unit, units=units.get(pk)) for pk, unit in self.provinces.items()}
         self.labels: dict[int, str] = {}
         for resolver in self.resolvers.values():
             self.labels.update(resolver.labels)
