@@ -161,7 +161,51 @@ class _Reading:
     other_province: bool
 
 
-class AddressResolver:
+Cells = tuple[str, object, object, object]
+
+
+class FormAnswers:
+    """What a resolver knows of each written form it met (an address's cells): the lookups the importer and
+    the check make, shared by ``AddressResolver`` and ``units.national.NationalResolver``."""
+
+    _candidates: dict[Cells, list[int]]
+    partial_by_cells: dict[Cells, int]
+    legacy_by_cells: dict[Cells, int]
+
+    def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
+        raise NotImplementedError
+
+    def resolve(self, address: str, *, village: str = "", commune: str = "", district: str = "") -> int | None:
+        """The unit of an address written in one text, or in parts."""
+        return self.resolve_cells(address, village, commune, district)
+
+    def candidates(self, address: str, village: object = "", commune: object = "", district: object = "") -> list[int]:
+        """The units an unresolved address matched equally (none when it matched nothing), current units."""
+        try:
+            return self._candidates.get((address, village, commune, district), [])
+        except TypeError:
+            return []
+
+    def partial_match(
+        self, address: str, village: object = "", commune: object = "", district: object = ""
+    ) -> int | None:
+        """The commune a resolved form was placed in by a partial match of its words (None: matched exactly)."""
+        try:
+            return self.partial_by_cells.get((address, village, commune, district))
+        except TypeError:
+            return None
+
+    def legacy_commune(
+        self, address: str, village: object = "", commune: object = "", district: object = ""
+    ) -> int | None:
+        """The legacy commune a resolved form names, as written (None: it names a current one, or either)."""
+        try:
+            return self.legacy_by_cells.get((address, village, commune, district))
+        except TypeError:
+            return None
+
+
+class AddressResolver(FormAnswers):
     """Addresses of a list for ``area`` to units, within the area's province.
 
     The communes and villages are read once, up front: an import sends rows to
@@ -234,35 +278,6 @@ class AddressResolver:
             return found
         except TypeError:  # a cell that cannot be a key
             return self._resolve(key)
-
-    def resolve(self, address: str, *, village: str = "", commune: str = "", district: str = "") -> int | None:
-        """The unit of an address written in one text, or in parts."""
-        return self.resolve_cells(address, village, commune, district)
-
-    def candidates(self, address: str, village: object = "", commune: object = "", district: object = "") -> list[int]:
-        """The units an unresolved address matched equally (none when it matched nothing), current units."""
-        try:
-            return self._candidates.get((address, village, commune, district), [])
-        except TypeError:
-            return []
-
-    def partial_match(
-        self, address: str, village: object = "", commune: object = "", district: object = ""
-    ) -> int | None:
-        """The commune a resolved form was placed in by a partial match of its words (None: matched exactly)."""
-        try:
-            return self.partial_by_cells.get((address, village, commune, district))
-        except TypeError:
-            return None
-
-    def legacy_commune(
-        self, address: str, village: object = "", commune: object = "", district: object = ""
-    ) -> int | None:
-        """The legacy commune a resolved form names, as written (None: it names a current one, or either)."""
-        try:
-            return self.legacy_by_cells.get((address, village, commune, district))
-        except TypeError:
-            return None
 
     def _resolve(self, key: tuple[str, object, object, object]) -> int | None:
         address, village_cell, commune_cell, district_cell = (_text(part) for part in key)

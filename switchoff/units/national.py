@@ -19,7 +19,7 @@ import contextlib
 import re
 
 from switchoff.lib.text import fold
-from switchoff.units.addresses import _PARTS, AddressResolver, ProvinceUnits, _text, split_level
+from switchoff.units.addresses import _PARTS, AddressResolver, Cells, FormAnswers, ProvinceUnits, _text, split_level
 from switchoff.units.models import Unit, UnitKind
 
 # Names clerks write for provinces besides the official ones (folded).
@@ -31,10 +31,8 @@ _T_DOT = re.compile(r"^t\.\s*(.+)$")
 NO_PROVINCE = "address_no_province"
 PROVINCE_AMBIGUOUS = "address_province_ambiguous"
 
-Cells = tuple[str, object, object, object]
 
-
-class NationalResolver:
+class NationalResolver(FormAnswers):
     """Addresses of a list for the country to units: the province named, then inside it.
 
     The same interface as ``AddressResolver`` (``resolve_cells`` and the dicts the
@@ -93,9 +91,6 @@ class NationalResolver:
             return self._resolve(key, keep=False)
         return self._resolve(key, keep=True)
 
-    def resolve(self, address: str, *, village: str = "", commune: str = "", district: str = "") -> int | None:
-        return self.resolve_cells(address, village, commune, district)
-
     def province_of(
         self, address: str, village: object = "", commune: object = "", district: object = ""
     ) -> int | None:
@@ -114,28 +109,6 @@ class NationalResolver:
             return self._problems.get((address, village, commune, district), NO_PROVINCE)
         except TypeError:
             return self._province(*(_text(part) for part in (address, village, commune, district)))[1] or NO_PROVINCE
-
-    def candidates(self, address: str, village: object = "", commune: object = "", district: object = "") -> list[int]:
-        try:
-            return self._candidates.get((address, village, commune, district), [])
-        except TypeError:
-            return []
-
-    def partial_match(
-        self, address: str, village: object = "", commune: object = "", district: object = ""
-    ) -> int | None:
-        try:
-            return self.partial_by_cells.get((address, village, commune, district))
-        except TypeError:
-            return None
-
-    def legacy_commune(
-        self, address: str, village: object = "", commune: object = "", district: object = ""
-    ) -> int | None:
-        try:
-            return self.legacy_by_cells.get((address, village, commune, district))
-        except TypeError:
-            return None
 
     def _resolve(self, key: Cells, *, keep: bool) -> int | None:
         texts = tuple(_text(part) for part in key)
