@@ -15,9 +15,12 @@ from django.template.loader import render_to_string
 from switchoff.counts.selectors import count_totals, total
 from switchoff.counts.verify import rollup_differences
 from switchoff.lib.sheets import read_file
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Role
 from switchoff.subscribers.counts import LEFT, LISTED
 from switchoff.subscribers.importer import check_list, import_list
 from switchoff.subscribers.models import Subscriber
+from switchoff.subscribers.selectors import import_choices
 from switchoff.units.loaders import load_country
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import unit_create
@@ -76,6 +79,11 @@ def test_a_national_list_is_split_by_province_and_a_later_province_list_replaces
     by_code = {unit.code: unit for unit in provinces}
     operator = unit_create(actor=None, kind=UnitKind.objects.get(code="operator_branch"), name="Viettel",
                            parent=country)  # fmt: skip
+    # The operator's national staff may import a list for the country (the import page's choice of area).
+    staff = User.objects.create_user(username="viettel.national", password="x" * 20)
+    Membership.objects.create(user=staff, unit=operator, role=Role.OPERATOR_STAFF)
+    operators, areas = import_choices(staff)
+    assert operator in operators and country in areas
     rows = [(n, name, a) for n, name, a, _p, _c in NATIONAL]
     content = csv([*rows[:10], NO_PROVINCE, TWO_PROVINCES])
     read = read_file(content, "viettel-toan-quoc.csv")
