@@ -7,6 +7,7 @@ it takes seconds, and every step below reads what the one before wrote.
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.db import transaction
@@ -18,7 +19,7 @@ from switchoff.lib.sheets import read_file
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.subscribers.counts import LEFT, LISTED
-from switchoff.subscribers.importer import check_list, import_list
+from switchoff.subscribers.importer import CheckedList, check_list, import_list
 from switchoff.subscribers.models import Subscriber
 from switchoff.subscribers.selectors import import_choices
 from switchoff.units.loaders import load_country
@@ -98,6 +99,12 @@ def test_a_national_list_is_split_by_province_and_a_later_province_list_replaces
         ("Tỉnh Lạng Sơn", 3, 1), ("Thành phố Hà Nội", 2, 0), ("Thành phố Hồ Chí Minh", 2, 0),
         ("Tỉnh Tuyên Quang", 1, 0), ("Tỉnh Thái Nguyên", 2, 1),
     }  # fmt: skip
+    # As a job keeps it for the page and the API (``CheckedList.state``).
+    kept = CheckedList.from_state(json.loads(json.dumps(checked.state())))
+    assert kept.provinces == checked.provinces
+    assert [(p, [c.unit_id for c in cs]) for p, cs in kept.by_province()] == [
+        (p, [c.unit_id for c in cs]) for p, cs in checked.by_province()
+    ]
     grouped = {p.name: {c.name: c.subscribers for c in communes} for p, communes in checked.by_province()}
     assert grouped["Thành phố Hà Nội"] == {"Phường Hoàn Kiếm": 1, "Phường Cửa Nam": 1}
     assert grouped["Tỉnh Lạng Sơn"] == {"Phường Lương Văn Tri": 1, "Phường Tam Thanh": 1}
