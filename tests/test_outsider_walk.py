@@ -744,7 +744,7 @@ def test_a_national_viewer_sees_every_provinces_figures_another_provinces_offici
     for unit in (other, country):
         assert official.get(reverse("subscribers:registry"), {"unit": unit.pk}).status_code in {403, 404}
         assert official.get(reverse("units:detail", args=[unit.pk])).status_code in {403, 404}
-        assert official.get(reverse("subscribers:export"), {"unit": unit.pk}).status_code in {403, 404}
+        assert official.post(reverse("subscribers:export"), {"unit": unit.pk}).status_code in {403, 404}
 
     national_api = Client(headers={"Authorization": f"Bearer {tokens['national.viewer']}"})
     official_api = Client(headers={"Authorization": f"Bearer {tokens['cao.bang.official']}"})
