@@ -702,3 +702,70 @@ def test_another_teams_member_sees_and_writes_nothing_of_team_a_through_the_fiel
     assert list(Visit.objects.all()) == [visit_of_a] and not Call.objects.exists()
     assert not VisitPhoto.objects.exists()
     assert Case.objects.get(pk=field.an.pk).version == field.an.version
+
+
+@pytest.mark.django_db
+def test_a_national_viewer_sees_every_provinces_figures_another_provinces_official_none_of_them() -> None:
+    """The walk one level up: an official of one province is an outsider to the other and to the country, by page
+    and by API; a viewer at the country sees both provinces. (Two small provinces: the rules are the same as for
+    the 34 of ``load_units --country``, tests/test_country.py.)"""
+    from django.db import transaction
+
+    from switchoff.counts.models import Count, CountTotal
+    from switchoff.counts.services import count_add
+    from switchoff.people.models import Membership, User
+    from switchoff.people.roles import Role
+    from switchoff.subscribers.counts import LISTED
+    from switchoff.units.models import UnitKind
+    from switchoff.units.services import unit_create
+
+    kinds = {kind.code: kind for kind in UnitKind.objects.all()}
+    country = unit_create(actor=None, kind=kinds["country"], name="Việt Nam", parent=None)
+    provinces, figures = [], {}
+    for name, commune_name, n in (
+        ("Tỉnh Cao Bằng", "Phường Thục Phán", 4321),
+        ("Tỉnh Điện Biên", "Xã Mường Nhé", 8765),
+    ):
+        province = unit_create(actor=None, kind=kinds["province"], name=name, parent=country)
+        commune = unit_create(actor=None, kind=kinds["commune"], name=commune_name, parent=province)
+        with transaction.atomic():
+            count_add(unit_id=commune.pk, key=LISTED, delta=n, dimension=98)
+        provinces.append(province)
+        figures[province.pk] = f"{n:,}".replace(",", ".")
+    own, other = provinces
+    people = {}
+    for username, unit in (("national.viewer", country), ("cao.bang.official", own)):
+        people[username] = User.objects.create_user(username=username, password="x" * 20)
+        Membership.objects.create(user=people[username], unit=unit, role=Role.VIEWER)
+        Membership.objects.create(user=people[username], unit=unit, role=Role.REPORTER)  # the API's role
+    tokens = {name: api_token_create(user=user, name="walk")[1] for name, user in people.items()}
+
+    national, official = logged_in(people["national.viewer"]), logged_in(people["cao.bang.official"])
+    page = national.get(reverse("subscribers:registry")).content.decode()
+    assert "13.086" in page, "the country's figure, by default"
+    for province in provinces:
+        assert (
+            figures[province.pk]
+            in national.get(reverse("subscribers:registry"), {"unit": province.pk}).content.decode()
+        )
+        assert national.get(reverse("units:detail", args=[province.pk])).status_code == 200
+    page = official.get(reverse("subscribers:registry")).content.decode()
+    assert figures[own.pk] in page and figures[other.pk] not in page and "13.086" not in page
+    for unit in (other, country):
+        assert official.get(reverse("subscribers:registry"), {"unit": unit.pk}).status_code in {403, 404}
+        assert official.get(reverse("units:detail", args=[unit.pk])).status_code in {403, 404}
+        assert official.post(reverse("subscribers:export"), {"unit": unit.pk}).status_code in {403, 404}
+
+    national_api = Client(headers={"Authorization": f"Bearer {tokens['national.viewer']}"})
+    official_api = Client(headers={"Authorization": f"Bearer {tokens['cao.bang.official']}"})
+    for province in provinces:
+        assert national_api.get(f"/api/v1/units/{province.pk}").status_code == 200
+        assert national_api.get("/api/v1/registry/subscribers", {"unit": province.pk}).status_code == 200
+    assert official_api.get(f"/api/v1/units/{own.pk}").status_code == 200
+    for unit in (other, country):
+        assert official_api.get(f"/api/v1/units/{unit.pk}").status_code == 404
+        assert official_api.get("/api/v1/registry/subscribers", {"unit": unit.pk}).status_code in {403, 404}
+    listed = {u["id"] for u in official_api.get("/api/v1/units/", {"limit": 500}).json()["items"]}
+    assert own.pk in listed and not listed & {other.pk, country.pk}
+    Count.objects.filter(dimension=98).delete()  # counters without their rows: not left for verify_counts
+    CountTotal.objects.filter(dimension=98).delete()

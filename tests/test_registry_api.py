@@ -71,8 +71,9 @@ def test_operator_posts_rows_as_json_field_by_field(world: World) -> None:
     assert data["summary"]["rejected"] == {"number_duplicate": 1, "number_not_a_number": 1}
     assert data["communes"] == [
         {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 1, "in_area": True,
-         "previous": None, "change": None, "jump": False, "partial": 0, "written": []}
+         "previous": None, "change": None, "jump": False, "partial": 0, "written": [], "province_id": world.province.pk}
     ]  # fmt: skip
+    assert data["provinces"] == []  # a list for a province: no split
     assert Subscriber.objects.get().unit == world.villages_a[1]
     again = client.post("/api/v1/registry/rows", body, content_type="application/json").json()
     assert again["already_imported"] is True
@@ -97,7 +98,7 @@ def test_an_upload_is_checked_in_the_background_and_writes_nothing_until_confirm
     assert check["summary"]["rejected"] == {"number_not_a_number": 1}
     assert check["communes"] == [
         {"unit_id": world.ward_a.pk, "name": "Phường Lương Văn Tri", "subscribers": 2, "in_area": True,
-         "previous": None, "change": None, "jump": False, "partial": 0, "written": []}
+         "previous": None, "change": None, "jump": False, "partial": 0, "written": [], "province_id": world.province.pk}
     ]  # fmt: skip
     assert check["already_imported"] is False and check["mass_leave"] is False
     assert check["problems_total"] == len(check["problems"]) and check["next_offset"] is None

@@ -14,7 +14,10 @@ database, in a child process with a fresh database:
 Then, end to end as a person waits on the import page (each in a fresh
 database): the uploaded file stored, the job's check step (which saves the
 cleaned rows), the confirmation, and the job's write of the saved rows, for
-the same list on both databases (``end_to_end_rows_per_s_*``), and for a list
+the same list on both databases (``end_to_end_rows_per_s_*``), for a national
+list of as many rows over the 34 provinces on PostgreSQL, split by province
+(``end_to_end_rows_per_s_pg_national``, and its share of ``db_only_rows_per_s_pg``),
+and for a list
 of BENCH_RSS_ROWS rows (default 5,000,000) on PostgreSQL, whose process's peak
 memory is ``peak_rss_mb_5m``.
 The last line prints key=value pairs. BENCH_ROWS changes the size;
@@ -84,6 +87,47 @@ def generate(path: Path, rows: int = ROWS) -> None:
         writer.writerow(["", "", "Tổng cộng", "", "", "", ""])
 
 
+def generate_national(path: Path, rows: int = ROWS) -> None:
+    """A national list: ``rows`` rows spread over the 34 provinces, a few hundred wards each, written as clerks
+    write them (level words abbreviated or left out, the province with or without its own, without diacritics
+    on one row in four), with the same share of messy numbers and duplicates as ``generate``."""
+    from vietnam_provinces import Province, Ward
+
+    sys.path.insert(0, str(ROOT))
+    from switchoff.lib.text import fold
+
+    def bare(name: str, division: str) -> str:  # "Phường Hoàn Kiếm" is "Hoàn Kiếm"
+        return name[len(division) + 1 :] if name.lower().startswith(division.lower() + " ") else name
+
+    places: list[tuple[str, str]] = []
+    for province in sorted(Province.iter_all(), key=lambda p: p.code.value):
+        wards = sorted(Ward.iter_by_province(province.code), key=lambda w: w.code.value)[::3]
+        city = province.name.startswith("Thành phố ")
+        province_name = bare(province.name, "Thành phố" if city else "Tỉnh")
+        short = "TP" if city else "T."
+        for n, ward in enumerate(wards):
+            division = ward.division_type.value
+            level = {"phường": "P.", "xã": "X.", "đặc khu": "Đặc khu"}.get(division.lower(), division)
+            where = f"{short} {province_name}" if n % 2 else province_name
+            places.append((f"{level} {bare(ward.name, division)}", where))
+    # And Lạng Sơn's addresses of 2024 (a ward, a commune in its city), as in ``generate``.
+    places += [(f"{commune}, {district}".strip(", "), "Lạng Sơn") for _v, commune, district in PLACES]
+    rng = random.Random(2025)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["DANH SÁCH THUÊ BAO 2G ONLY - VIETTEL TOÀN QUỐC"])
+        writer.writerow(["STT", "Số thuê bao", "Họ và tên", "Địa chỉ", "Loại máy"])
+        for n in range(1, rows + 1):
+            number = 868000000 + n
+            written = f"0{868000000 + n - 7:09d}" if n % 20 == 4 and n > 10 else f"0{number:09d}"
+            if n % 20 == 1:
+                written = str(number)  # Excel lost the leading 0
+            commune, province = places[n % len(places)]
+            address = f"Thôn {n % 12 + 1}, {commune}, {province}"
+            name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            writer.writerow([n, written, name, fold(address) if n % 4 == 0 else address, "Nokia 1280"])
+
+
 AS_OF = datetime.date(2024, 8, 1)
 COLUMNS = (
     "operator_id", "msisdn", "msisdn_original", "name", "search_name", "address", "unit_id", "list_area_id",
@@ -142,9 +186,33 @@ def setup_child() -> Any:
     return province, viettel
 
 
-def child_end_to_end(path: Path, label: str) -> None:
-    """From the uploaded bytes to the committed registry, as a person waits on the import page."""
-    province, viettel = setup_child()
+def setup_country() -> Any:
+    """Django, a migrated database, the country with its 2024 structure; a national operator branch."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "switchoff.settings")
+    os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")
+    os.environ.setdefault("DB_LOCK_TIMEOUT_MS", "0")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from switchoff.units.loaders import load_country
+    from switchoff.units.models import UnitKind
+    from switchoff.units.services import unit_create
+
+    call_command("migrate", verbosity=0)
+    country = load_country(legacy=True).country
+    viettel = unit_create(actor=None, kind=UnitKind.objects.get(code="operator_branch"), name="Viettel", parent=country)
+    return country, viettel
+
+
+def child_end_to_end(path: Path, label: str, *, national: bool = False) -> None:
+    """From the uploaded bytes to the committed registry, as a person waits on the import page.
+
+    ``national``: a list for the whole country, split by province (the country loaded first, not timed).
+    """
+    province, viettel = setup_country() if national else setup_child()
     from django.core.files.uploadedfile import UploadedFile
 
     from switchoff.lib.uploads import store_upload
@@ -173,7 +241,12 @@ def child_end_to_end(path: Path, label: str) -> None:
     rows = Subscriber.objects.count()
     assert job.result is not None and rows == job.result.summary["good"] == job.result.summary["new"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label}: rows={rows} e2e_check_s={check_s:.1f} e2e_s={total_s:.1f} peak_rss_mb={peak_mb:.0f}")
+    provinces = Subscriber.objects.values("list_area_id").distinct().count()
+    assert not national or provinces == 34, provinces
+    print(
+        f"{label}: rows={rows} e2e_check_s={check_s:.1f} e2e_s={total_s:.1f} peak_rss_mb={peak_mb:.0f} "
+        f"provinces={provinces}"
+    )
 
 
 def child(path: Path, label: str) -> None:
@@ -406,8 +479,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(Path(sys.argv[2]), sys.argv[3])
         return
-    if len(sys.argv) > 1 and sys.argv[1] == "--end-to-end":
-        child_end_to_end(Path(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) > 1 and sys.argv[1] in ("--end-to-end", "--national"):
+        child_end_to_end(Path(sys.argv[2]), sys.argv[3], national=sys.argv[1] == "--national")
         return
     workdir = tempfile.mkdtemp(prefix="switchoff-bench-import-")
     path = Path(workdir) / "viettel.csv"
@@ -422,6 +495,13 @@ def main() -> None:
     e2e = {"sqlite": run_child(path, "sqlite e2e", f"sqlite:///{workdir}/e2e.sqlite3", workdir, "--end-to-end")}
     if "pg" in results and fresh_pg():
         e2e["pg"] = run_child(path, "pg e2e", PG_URL, workdir, "--end-to-end")
+    # A national list of as many rows over the 34 provinces, end to end on PostgreSQL.
+    national = None
+    if "pg" in results and fresh_pg():
+        country_list = Path(workdir) / "viettel-national.csv"
+        generate_national(country_list)
+        national = run_child(country_list, "pg e2e national", PG_URL, workdir, "--national")
+        country_list.unlink()
     large = None
     if "pg" in results and RSS_ROWS and fresh_pg():
         big = Path(workdir) / "viettel-large.csv"
@@ -443,6 +523,11 @@ def main() -> None:
         parts.append(f"registry_page_ms_{ROWS // 1000}k_{label}={r['page_ms']:.1f}")
     for label, r in e2e.items():
         parts.append(f"end_to_end_rows_per_s_{label}={r['rows'] / r['e2e_s']:.0f}")
+    if national is not None:
+        per_s = national["rows"] / national["e2e_s"]
+        db_only = results["pg"]["rows"] / max(results["pg"]["db_only_s"], 1e-6)
+        parts.append(f"end_to_end_rows_per_s_pg_national={per_s:.0f}")
+        parts.append(f"national_over_db_only_pg={per_s / db_only:.2f}")
     if large is not None:
         parts.append(f"peak_rss_mb_{RSS_ROWS // 1_000_000}m={large['peak_rss_mb']:.0f}")
         parts.append(f"end_to_end_rows_per_s_pg_{RSS_ROWS // 1_000_000}m={large['rows'] / large['e2e_s']:.0f}")

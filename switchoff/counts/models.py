@@ -21,7 +21,9 @@ from __future__ import annotations
 from django.db import models
 
 
-class Count(models.Model):
+class CountRow(models.Model):
+    """A delta of one key for one unit on one day: what ``Count`` and ``CountTotal`` rows both are."""
+
     # No database constraint to the unit: the importer writes ids it has just read,
     # units are never deleted, and a trigger per row would cost every write.
     unit = models.ForeignKey(
@@ -38,42 +40,33 @@ class Count(models.Model):
     is_squashed = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [
-            # Reads: a unit's rollup (a subquery of unit ids) and some keys.
-            models.Index(fields=["unit", "key", "dimension", "day"], name="count_unit_key"),
-            # The squash job finds the rows still to squash without reading the others.
-            models.Index(
-                fields=["unit", "key", "dimension", "day"],
-                condition=models.Q(is_squashed=False),
-                name="count_unsquashed",
-            ),
-        ]
+        abstract = True
+
+
+def _indexes(prefix: str) -> list[models.Index]:
+    """Reads: a unit's rows of some keys; the squash job finds the rows still to squash without reading the others."""
+    fields = ["unit", "key", "dimension", "day"]
+    return [
+        models.Index(fields=fields, name=f"{prefix}_unit_key"),
+        models.Index(fields=fields, condition=models.Q(is_squashed=False), name=f"{prefix}_unsquashed"),
+    ]
+
+
+class Count(CountRow):
+    """A delta of a unit's own figure (the unit's rollup is summed on read, or through ``CountTotal``)."""
+
+    class Meta:
+        indexes = _indexes("count")
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.key}[{self.dimension}] {self.day}: {self.delta:+}"
 
 
-class CountTotal(models.Model):
+class CountTotal(CountRow):
     """A delta of a unit's roll-up: what ``Count`` holds below (and at) ``unit``, summed on read for that unit only."""
 
-    unit = models.ForeignKey(
-        "units.Unit", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    key = models.CharField(max_length=64)
-    dimension = models.BigIntegerField(default=0)
-    day = models.DateField()
-    delta = models.BigIntegerField()
-    is_squashed = models.BooleanField(default=False)
-
     class Meta:
-        indexes = [
-            models.Index(fields=["unit", "key", "dimension", "day"], name="counttotal_unit_key"),
-            models.Index(
-                fields=["unit", "key", "dimension", "day"],
-                condition=models.Q(is_squashed=False),
-                name="counttotal_unsquashed",
-            ),
-        ]
+        indexes = _indexes("counttotal")
 
     def __str__(self) -> str:
         return f"{self.unit_id} total {self.key}[{self.dimension}] {self.day}: {self.delta:+}"

@@ -110,6 +110,17 @@ class CommuneOut(Schema):
     partial: int  # of subscribers, those placed by a partial match of their address: for a person to confirm
     # The legacy communes the addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), with a count
     written: list[tuple[str, int]]
+    province_id: int | None  # the province it is in
+
+
+class ProvinceOut(Schema):
+    """A national list's part in one province: what becomes the province's snapshot."""
+
+    unit_id: int
+    name: str
+    subscribers: int
+    unplaced: int  # of subscribers, those whose commune was not recognised (counted in the province)
+    previous: int | None  # the operator's subscribers listed in the province now
 
 
 class ImportOut(Schema):
@@ -124,6 +135,7 @@ class ImportOut(Schema):
     unchanged: int
     summary: SummaryOut
     communes: list[CommuneOut]
+    provinces: list[ProvinceOut]  # a list for the country: by province (empty for any other list)
     problems: list[ProblemOut]
 
 
@@ -133,6 +145,7 @@ class CheckOut(Schema):
     as_of: datetime.date
     summary: SummaryOut
     communes: list[CommuneOut]
+    provinces: list[ProvinceOut]  # a list for the country: by province (empty for any other list)
     column_warnings: list[str]
     columns: dict[str, int]  # the column (0-based) read for each field
     encoding: str
@@ -256,6 +269,7 @@ def post_rows(request: HttpRequest, payload: RowsIn) -> dict[str, Any]:
         "already_imported": check.review.already_imported,
         "summary": checked.summary(),
         "communes": _communes(checked),
+        "provinces": [p._asdict() for p in checked.provinces],
         "problems": [_problem(p) for p in checked.problems],
     }
     if not payload.confirm:
@@ -336,6 +350,7 @@ def _check_page(job: ImportJob, *, offset: int, limit: int) -> dict[str, Any]:
         "as_of": job.as_of,
         "summary": data["summary"],
         "communes": _communes(checked),
+        "provinces": [p._asdict() for p in checked.provinces],
         "column_warnings": checked.column_warnings(),
         "columns": data["columns"],
         "encoding": data["encoding"] or "",

@@ -120,7 +120,7 @@ def import_choices(user: User) -> tuple[QuerySet[Unit], QuerySet[Unit]]:
         within |= Q(parent=anchor, kind__category="district")
     visible = visible_units(user, Perm.IMPORT_SUBSCRIBERS)
     areas = (
-        visible.current().filter(kind__category__in=["province", "commune"])
+        visible.current().filter(kind__category__in=["country", "province", "commune"])
         | visible.filter(kind__category="district")
         | Unit.objects.filter(within)
     ).distinct()

@@ -23,7 +23,8 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from vietnamadminunits import ParseMode, parse_address
 
@@ -96,6 +97,50 @@ def _name_key(name: str) -> str:
     return re.sub(r"\b0+(\d)", r"\1", folded)
 
 
+_COMMUNE_FIELDS = ("pk", "name", "parent_id", "merged_into_id", "code_system", "code", "rollup_path", "path")
+
+
+@dataclass(slots=True)
+class ProvinceUnits:
+    """The units of a province an ``AddressResolver`` indexes (the 2024 ones rolling into it included)."""
+
+    provinces: list[str] = field(default_factory=list)  # names: the province's and those merged into it
+    districts: list[tuple[int, str]] = field(default_factory=list)
+    communes: list[tuple[Any, ...]] = field(default_factory=list)  # ``_COMMUNE_FIELDS``
+    villages: list[tuple[int, int, str]] = field(default_factory=list)  # (pk, parent, name)
+
+    @classmethod
+    def of(cls, province: Unit) -> ProvinceUnits:
+        return cls.by_province(province.rollup_path, depth=len(province.rollup_path.strip("/").split("/")) - 1).get(
+            province.pk, cls()
+        )
+
+    @classmethod
+    def by_province(cls, rollup_path: str, *, depth: int) -> dict[int, ProvinceUnits]:
+        """Every unit under ``rollup_path`` in one query, by the province they roll into (the ``depth``-th step
+        of their rollup path): for a national list, the country's in one reading rather than one per province."""
+        found: dict[int, ProvinceUnits] = {}
+        categories = [UnitKind.Category.PROVINCE, UnitKind.Category.DISTRICT, UnitKind.Category.COMMUNE,
+                      UnitKind.Category.VILLAGE]  # fmt: skip
+        rows = Unit.objects.filter(rollup_path__startswith=rollup_path, kind__category__in=categories).values_list(
+            "kind__category", *_COMMUNE_FIELDS
+        )
+        for category, *row in rows:
+            steps = row[6].strip("/").split("/")
+            if len(steps) <= depth:
+                continue
+            units = found.setdefault(int(steps[depth]), cls())
+            if category == UnitKind.Category.PROVINCE:
+                units.provinces.append(row[1])
+            elif category == UnitKind.Category.DISTRICT:
+                units.districts.append((row[0], row[1]))
+            elif category == UnitKind.Category.COMMUNE:
+                units.communes.append(tuple(row))
+            else:
+                units.villages.append((row[0], row[2], row[1]))
+        return found
+
+
 @dataclass(frozen=True, slots=True)
 class _Commune:
     pk: int
@@ -116,89 +161,19 @@ class _Reading:
     other_province: bool
 
 
-class AddressResolver:
-    """Addresses of a list for ``area`` to units, within the area's province.
+Cells = tuple[str, object, object, object]
 
-    The communes and villages are read once, up front: an import sends rows to
-    the database while it reads them, and PostgreSQL takes no other query on a
-    connection during a COPY. Answers are cached per written form, as a list
-    repeats the same few hundred addresses. ``candidates`` gives, for a form
-    that matched several units equally, the units a person may choose from.
-    """
 
-    def __init__(self, area: Unit) -> None:
-        province = area
-        while province.parent_id is not None and province.kind.category != UnitKind.Category.PROVINCE:
-            province = province.parent  # type: ignore[assignment]
-        self.province_name = province.name
-        self.area = area
-        inside = Unit.objects.filter(rollup_path__startswith=province.rollup_path)
-        # Provinces merged into this one (2024 provinces) count as this province in an address.
-        self._provinces = {
-            split_level(name)[2] for name in inside.filter(kind__category=UnitKind.Category.PROVINCE).values_list(
-                "name", flat=True
-            )
-        }  # fmt: skip
-        self._districts: dict[str, set[int]] = {}
-        for pk, name in inside.filter(kind__category=UnitKind.Category.DISTRICT).values_list("pk", "name"):
-            self._districts.setdefault(split_level(name)[2], set()).add(pk)
-        rows = list(
-            inside.filter(kind__category=UnitKind.Category.COMMUNE).values_list(
-                "pk", "name", "parent_id", "merged_into_id", "code_system", "code", "rollup_path", "path"
-            )
-        )
-        merged = {row[0]: row[3] for row in rows if row[3] is not None}
-        # What a person reads among the candidates: a legacy unit with the year of its structure.
-        self.labels = {
-            row[0]: f"{row[1]} ({row[4]})" if row[0] in merged or row[4] == "2024" else row[1] for row in rows
-        }
-        self._keys: dict[int, str] = {}
-        self._communes: dict[str, list[_Commune]] = {}
-        self._codes: dict[tuple[str, str], _Commune] = {}
-        for pk, name, parent, _into, system, code, rollup, path in rows:
-            target = pk
-            for _ in range(10):  # a chain of mergers, never a loop
-                if target not in merged:
-                    break
-                target = merged[target]
-            _kind, level, key = split_level(name)
-            self._keys[pk] = key
-            legacy = pk in merged or system == "2024"
-            # In the area where it counts today, or in the structure of its time (a list for a 2024 district).
-            in_area = rollup.startswith(area.rollup_path) or path.startswith(area.path)
-            entry = _Commune(pk=pk, level=level, district=parent if legacy else None, target=target, in_area=in_area)
-            self._communes.setdefault(key, []).append(entry)
-            if code:
-                self._codes[(system, code)] = entry
-        # Villages under current and legacy communes: by (commune, level, name), and by name alone.
-        self._villages: dict[tuple[int, str, str], set[int]] = {}
-        for pk, parent, name in inside.filter(kind__category=UnitKind.Category.VILLAGE).values_list(
-            "pk", "parent_id", "name"
-        ):
-            _kind, level, key = split_level(name)
-            # A village named without a level word ("Nà Chuông") answers to any.
-            keys = {(parent, level or "?", key), (parent, "", key), (parent, "", fold(name))}
-            for index_key in keys:
-                self._villages.setdefault(index_key, set()).add(pk)
-        self._area_communes = [e for entries in self._communes.values() for e in entries if e.target == area.pk]
-        self.by_cells: dict[tuple[str, object, object, object], int | None] = {}
-        self._candidates: dict[tuple[str, object, object, object], list[int]] = {}
-        # Forms placed by words found inside the text, not by a commune named as such ("Chợ Đông Kinh, ki ốt 12"):
-        # the commune they were placed in, for a person to confirm.
-        self.partial_by_cells: dict[tuple[str, object, object, object], int] = {}
-        # Forms that name a legacy commune (a 2024 ward, in its district): that commune, shown beside its successor.
-        self.legacy_by_cells: dict[tuple[str, object, object, object], int] = {}
+class FormAnswers:
+    """What a resolver knows of each written form it met (an address's cells): the lookups the importer and
+    the check make, shared by ``AddressResolver`` and ``units.national.NationalResolver``."""
+
+    _candidates: dict[Cells, list[int]]
+    partial_by_cells: dict[Cells, int]
+    legacy_by_cells: dict[Cells, int]
 
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
-        """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
-        key = (address, village, commune, district)
-        try:
-            return self.by_cells[key]
-        except KeyError:
-            found = self.by_cells[key] = self._resolve(key)
-            return found
-        except TypeError:  # a cell that cannot be a key
-            return self._resolve(key)
+        raise NotImplementedError
 
     def resolve(self, address: str, *, village: str = "", commune: str = "", district: str = "") -> int | None:
         """The unit of an address written in one text, or in parts."""
@@ -228,6 +203,81 @@ class AddressResolver:
             return self.legacy_by_cells.get((address, village, commune, district))
         except TypeError:
             return None
+
+
+class AddressResolver(FormAnswers):
+    """Addresses of a list for ``area`` to units, within the area's province.
+
+    The communes and villages are read once, up front: an import sends rows to
+    the database while it reads them, and PostgreSQL takes no other query on a
+    connection during a COPY. Answers are cached per written form, as a list
+    repeats the same few hundred addresses. ``candidates`` gives, for a form
+    that matched several units equally, the units a person may choose from.
+    """
+
+    def __init__(self, area: Unit, *, units: ProvinceUnits | None = None) -> None:
+        province = area
+        while province.parent_id is not None and province.kind.category != UnitKind.Category.PROVINCE:
+            province = province.parent  # type: ignore[assignment]
+        self.province_name = province.name
+        self.area = area
+        units = units if units is not None else ProvinceUnits.of(province)
+        # Provinces merged into this one (2024 provinces) count as this province in an address.
+        self._provinces = {split_level(name)[2] for name in units.provinces}
+        self._districts: dict[str, set[int]] = {}
+        for pk, name in units.districts:
+            self._districts.setdefault(split_level(name)[2], set()).add(pk)
+        rows = units.communes
+        merged = {row[0]: row[3] for row in rows if row[3] is not None}
+        # What a person reads among the candidates: a legacy unit with the year of its structure.
+        self.labels = {
+            row[0]: f"{row[1]} ({row[4]})" if row[0] in merged or row[4] == "2024" else row[1] for row in rows
+        }
+        self._keys: dict[int, str] = {}
+        self._communes: dict[str, list[_Commune]] = {}
+        self._codes: dict[tuple[str, str], _Commune] = {}
+        for pk, name, parent, _into, system, code, rollup, path in rows:
+            target = pk
+            for _ in range(10):  # a chain of mergers, never a loop
+                if target not in merged:
+                    break
+                target = merged[target]
+            _kind, level, key = split_level(name)
+            self._keys[pk] = key
+            legacy = pk in merged or system == "2024"
+            # In the area where it counts today, or in the structure of its time (a list for a 2024 district).
+            in_area = rollup.startswith(area.rollup_path) or path.startswith(area.path)
+            entry = _Commune(pk=pk, level=level, district=parent if legacy else None, target=target, in_area=in_area)
+            self._communes.setdefault(key, []).append(entry)
+            if code:
+                self._codes[(system, code)] = entry
+        # Villages under current and legacy communes: by (commune, level, name), and by name alone.
+        self._villages: dict[tuple[int, str, str], set[int]] = {}
+        for pk, parent, name in units.villages:
+            _kind, level, key = split_level(name)
+            # A village named without a level word ("Nà Chuông") answers to any.
+            keys = {(parent, level or "?", key), (parent, "", key), (parent, "", fold(name))}
+            for index_key in keys:
+                self._villages.setdefault(index_key, set()).add(pk)
+        self._area_communes = [e for entries in self._communes.values() for e in entries if e.target == area.pk]
+        self.by_cells: dict[tuple[str, object, object, object], int | None] = {}
+        self._candidates: dict[tuple[str, object, object, object], list[int]] = {}
+        # Forms placed by words found inside the text, not by a commune named as such ("Chợ Đông Kinh, ki ốt 12"):
+        # the commune they were placed in, for a person to confirm.
+        self.partial_by_cells: dict[tuple[str, object, object, object], int] = {}
+        # Forms that name a legacy commune (a 2024 ward, in its district): that commune, shown beside its successor.
+        self.legacy_by_cells: dict[tuple[str, object, object, object], int] = {}
+
+    def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
+        """The unit of a row's address parts, as the cells hold them (cached on exactly that)."""
+        key = (address, village, commune, district)
+        try:
+            return self.by_cells[key]
+        except KeyError:
+            found = self.by_cells[key] = self._resolve(key)
+            return found
+        except TypeError:  # a cell that cannot be a key
+            return self._resolve(key)
 
     def _resolve(self, key: tuple[str, object, object, object]) -> int | None:
         address, village_cell, commune_cell, district_cell = (_text(part) for part in key)

@@ -158,6 +158,14 @@ def load_province(name_or_code: str, *, legacy: bool = False, actor: Any | None 
     return result
 
 
+def _upsert_legacy(result: LoadResult, kind: UnitKind, name: str, parent: Unit | None, code: str) -> Unit:
+    """A unit of the 2024 structure (valid until the reform), created or brought up to date, and counted."""
+    unit, created = _upsert(result, kind=kind, name=name, parent=parent, code=code, system=SYSTEM_2024,
+                            valid_from=None, valid_to=LAST_LEGACY_DAY)  # fmt: skip
+    result.legacy_created += int(created)
+    return unit
+
+
 def _load_legacy(result: LoadResult, kinds: dict[str, UnitKind], province_unit: Unit) -> None:
     new_key = query(
         f"SELECT DISTINCT provinceKey FROM admin_units WHERE provinceCode = '{province_unit.code}'"  # noqa: S608
@@ -181,45 +189,15 @@ def _load_legacy(result: LoadResult, kinds: dict[str, UnitKind], province_unit: 
                 # 2024 districts hang under the current province.
                 old_province = province_unit
             else:
-                old_province, created = _upsert(
-                    result,
-                    kind=kinds["province"],
-                    name=row["province"],
-                    parent=None,
-                    code=row["provinceCode"],
-                    system=SYSTEM_2024,
-                    valid_from=None,
-                    valid_to=LAST_LEGACY_DAY,
-                )
-                result.legacy_created += int(created)
+                old_province = _upsert_legacy(result, kinds["province"], row["province"], None, row["provinceCode"])
                 if old_province.merged_into_id is None:
                     unit_merge(actor=None, unit=old_province, into=province_unit, last_day=LAST_LEGACY_DAY, log=False)
             old_provinces[row["provinceCode"]] = old_province
         district = districts.get(row["districtCode"])
         if district is None:
-            district, created = _upsert(
-                result,
-                kind=kinds["district"],
-                name=row["district"],
-                parent=old_province,
-                code=row["districtCode"],
-                system=SYSTEM_2024,
-                valid_from=None,
-                valid_to=LAST_LEGACY_DAY,
-            )
-            result.legacy_created += int(created)
+            district = _upsert_legacy(result, kinds["district"], row["district"], old_province, row["districtCode"])
             districts[row["districtCode"]] = district
-        ward, created = _upsert(
-            result,
-            kind=kinds["commune"],
-            name=row["ward"],
-            parent=district,
-            code=row["wardCode"],
-            system=SYSTEM_2024,
-            valid_from=None,
-            valid_to=LAST_LEGACY_DAY,
-        )
-        result.legacy_created += int(created)
+        ward = _upsert_legacy(result, kinds["commune"], row["ward"], district, row["wardCode"])
         if ward.merged_into_id is None:
             converted = convert_address(f"{row['ward']}, {row['district']}, {row['province']}")
             # The two libraries number a few 2025 communes differently

@@ -14,7 +14,7 @@ from typing import IO
 from switchoff.lib.sheets import Problem, ReadResult
 from switchoff.lib.text import fold
 from switchoff.subscribers.importer import cleaning, parallel
-from switchoff.subscribers.importer.checked import CheckedList, commune_counts, listed_by_unit
+from switchoff.subscribers.importer.checked import CheckedList, commune_counts, listed_by_unit, province_counts
 from switchoff.subscribers.importer.cleaning import (
     _expected_carrier,
 )
@@ -27,8 +27,8 @@ from switchoff.subscribers.importer.rows import (
     _collector_paused,
     _no_progress,
 )
-from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
+from switchoff.units.national import is_national, resolver_for
 
 
 def content_digest(content: bytes | Path) -> str:
@@ -61,7 +61,7 @@ def check_list(
     """
     digest = content_digest(content)
     result = CheckedList(digest=digest, sink=sink)
-    resolver, carrier = AddressResolver(area), _expected_carrier(operator)
+    resolver, carrier = resolver_for(area), _expected_carrier(operator)
     # A long text list: each half read and checked in a process of its own (both cores), merged as one reading.
     start = rows_to.tell() if rows_to is not None else 0
     halves = not keep_rows and parallel.check_in_two(read, result, content=content, rows_to=rows_to,
@@ -89,6 +89,8 @@ def check_list(
     if result.problems:
         order = {sheet.name: index for index, sheet in enumerate(read.sheets)}
         result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))
+    if is_national(area):
+        result.provinces = province_counts(result.by_unit, operator=operator, area=area)
     result.communes = commune_counts(
         result.by_unit,
         area,

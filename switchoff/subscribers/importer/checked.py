@@ -63,6 +63,7 @@ class CheckedList:
     legacy_by_unit: Counter[int] = field(default_factory=Counter)  # rows naming a legacy commune, by that commune
     restored_zero: int = 0  # numbers written without their leading 0 (Excel numbers)
     communes: list[CommuneCount] = field(default_factory=list)  # by_unit by current commune (check_list)
+    provinces: list[ProvinceCount] = field(default_factory=list)  # a national list's: by_unit by province
     below_footer: bool = False  # the last sheet read ended below a signature block or a note
 
     def pack_seen(self) -> None:
@@ -146,8 +147,16 @@ class CheckedList:
 
     @property
     def unresolved(self) -> int:
-        """Good rows whose address named no unit (or several): they count under the list's area."""
-        return self.by_unit[None]
+        """Good rows whose address named no unit (or several): they count under the list's area (a national
+        list's: under the province the address names), each with its warning."""
+        return self.codes["address_unresolved"] + self.codes["address_ambiguous"]
+
+    def by_province(self, communes_each: int = 10) -> list[tuple[ProvinceCount, list[CommuneCount]]]:
+        """A national list's provinces, each with its largest communes below it (what the check shows)."""
+        below: dict[int | None, list[CommuneCount]] = {}
+        for commune in self.communes:  # the largest first already
+            below.setdefault(commune.province_id, []).append(commune)
+        return [(province, below.get(province.unit_id, [])[:communes_each]) for province in self.provinces]
 
     @property
     def partly_placed(self) -> bool:
@@ -180,6 +189,7 @@ class CheckedList:
             "codes": dict(self.codes),
             "by_unit": [[pk, n] for pk, n in self.by_unit.items()],
             "communes": [list(c) for c in self.communes],
+            "provinces": [list(p) for p in self.provinces],
         }
 
     @classmethod
@@ -190,6 +200,7 @@ class CheckedList:
         checked.codes = Counter(state["codes"])
         checked.by_unit = Counter({pk: n for pk, n in state["by_unit"]})
         checked.communes = [CommuneCount(*c) for c in state["communes"]]
+        checked.provinces = [ProvinceCount(*p) for p in state.get("provinces", ())]
         return checked
 
 
@@ -206,6 +217,7 @@ class CommuneCount(NamedTuple):
     # The legacy communes their addresses name, as written ("Phường Chi Lăng (2024), Thành phố Lạng Sơn"), and
     # how many each: where a wrong placement shows.
     written: tuple[tuple[str, int], ...] = ()
+    province_id: int | None = None  # the province it is in (a national list's check groups communes by it)
 
     @property
     def change(self) -> int | None:
@@ -226,15 +238,62 @@ JUMP_FROM = 10
 JUMP_FROM_NOTHING = 50
 
 
-def _by_commune(by_unit: Counter[int], counted: Counter[int]) -> None:
-    """Add ``by_unit`` into ``counted`` by current commune: the second step of a unit's rollup path (province,
-    commune, village…), so that a legacy commune or a village recorded under it rolls up into its successor,
-    as the counts do."""
-    ids = list(by_unit)
+class ProvinceCount(NamedTuple):
+    """A national list's good rows in one province: the part of the list that becomes the province's snapshot."""
+
+    unit_id: int
+    name: str
+    subscribers: int
+    unplaced: int  # of ``subscribers``, those whose commune was not found (counted in the province)
+    previous: int | None = None  # the operator's subscribers listed in the province now
+
+
+def _countries() -> set[int]:
+    return set(Unit.objects.filter(kind__category=UnitKind.Category.COUNTRY).values_list("pk", flat=True))
+
+
+def _steps(rollup: str, countries: set[int]) -> list[int]:
+    """A rollup path's steps from the province down (province, commune, village…), without the country above."""
+    steps = [int(step) for step in rollup.strip("/").split("/")]
+    return steps[1:] if steps and steps[0] in countries else steps
+
+
+def _by_level(by_unit: Counter[int], counted: Counter[int], level: int) -> None:
+    """Add ``by_unit`` into ``counted`` by the unit at ``level`` of their rollup path (0: the province, 1: the
+    current commune), so that a legacy commune or a village recorded under it rolls up into its successor, as
+    the counts do; a unit above that level counts as itself."""
+    ids, countries = list(by_unit), _countries()
     for start in range(0, len(ids), CHUNK):
         for pk, rollup in Unit.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "rollup_path"):
-            steps = rollup.strip("/").split("/")
-            counted[int(steps[1]) if len(steps) > 1 else pk] += by_unit[pk]
+            steps = _steps(rollup, countries)
+            counted[steps[level] if len(steps) > level else pk] += by_unit[pk]
+
+
+def _by_commune(by_unit: Counter[int], counted: Counter[int]) -> None:
+    _by_level(by_unit, counted, 1)
+
+
+def province_counts(by_unit: Counter[int | None], *, operator: Unit, area: Unit) -> list[ProvinceCount]:
+    """A national list's good rows (``by_unit``, by the unit each counts in) summed by province, the largest
+    first, beside the operator's subscribers listed in each province now."""
+    counted: Counter[int] = Counter()
+    _by_level(Counter({pk: n for pk, n in by_unit.items() if pk is not None}), counted, 0)
+    listed = (
+        Subscriber.objects.filter(
+            operator=operator, status=Subscriber.Status.LISTED, list_area__rollup_path__startswith=area.rollup_path
+        )
+        .values("list_area_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    before: Counter[int] = Counter()
+    _by_level(Counter({row["list_area_id"]: row["n"] for row in listed}), before, 0)
+    units = Unit.objects.in_bulk(list(set(counted) | set(before)))
+    rows = [
+        ProvinceCount(pk, unit.name, counted.get(pk, 0), by_unit.get(pk, 0), before.get(pk, 0))
+        for pk, unit in units.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.subscribers, -(row.previous or 0), row.name))
 
 
 def commune_counts(
@@ -260,7 +319,9 @@ def commune_counts(
     written = _written(legacy) if legacy else {}
     legacy_area = _legacy_area(area)
     keys = set(communes) | set(before or ())
-    units = Unit.objects.in_bulk(list(keys))
+    # A national list's rows placed only in their province are shown by province (``province_counts``).
+    units = Unit.objects.exclude(kind__category=UnitKind.Category.PROVINCE).in_bulk(list(keys))
+    countries = _countries()
     rows = [
         CommuneCount(
             pk,
@@ -270,6 +331,7 @@ def commune_counts(
             None if before is None else before.get(pk, 0),
             partly.get(pk, 0),
             tuple(written.get(pk, ())),
+            _steps(units[pk].rollup_path, countries)[0],
         )
         for pk in keys
         if pk in units
@@ -284,7 +346,8 @@ def _legacy_area(area: Unit) -> set[int]:
     rollups = Unit.objects.filter(path__startswith=area.path, kind__category=UnitKind.Category.COMMUNE).values_list(
         "rollup_path", flat=True
     )
-    return {int(steps[1]) for steps in (r.strip("/").split("/") for r in rollups) if len(steps) > 1}
+    countries = _countries()
+    return {steps[1] for steps in (_steps(r, countries) for r in rollups) if len(steps) > 1}
 
 
 def _written(legacy: Counter[int]) -> dict[int, list[tuple[str, int]]]:
@@ -292,15 +355,16 @@ def _written(legacy: Counter[int]) -> dict[int, list[tuple[str, int]]]:
     current commune they roll up into, the most first."""
     written: dict[int, list[tuple[str, int]]] = {}
     units = Unit.objects.select_related("parent__kind").in_bulk(list(legacy))
+    countries = _countries()
     for pk, n in legacy.most_common():
         unit = units.get(pk)
         if unit is None:
             continue
-        steps = unit.rollup_path.strip("/").split("/")
+        steps = _steps(unit.rollup_path, countries)
         label = f"{unit.name} ({unit.code_system or '2024'})"
         if unit.parent is not None and unit.parent.kind.category == UnitKind.Category.DISTRICT:
             label = f"{label}, {unit.parent.name}"
-        written.setdefault(int(steps[1]) if len(steps) > 1 else pk, []).append((label, n))
+        written.setdefault(steps[1] if len(steps) > 1 else pk, []).append((label, n))
     return written
 
 

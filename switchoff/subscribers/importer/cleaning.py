@@ -23,10 +23,12 @@ from switchoff.subscribers.importer.rows import (
     UNIT_OF_ROW,
     Batch,
     ProgressHook,
+    counted_unit,
 )
 from switchoff.subscribers.importer.seen import SeenNumbers
 from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
+from switchoff.units.national import NationalResolver
 
 OPERATOR_CARRIERS = {"viettel": "Viettel", "vnpt": "Vinaphone", "vinaphone": "Vinaphone", "mobifone": "MobiFone",
                      "vietnamobile": "Vietnamobile", "gmobile": "G-Mobile"}  # fmt: skip
@@ -66,7 +68,7 @@ def clean_rows(
     read: ReadResult,
     result: CheckedList,
     *,
-    resolver: AddressResolver,
+    resolver: AddressResolver | NationalResolver,
     carrier: str | None,
     mapping: dict[str, int] | None,
     progress: ProgressHook,
@@ -102,6 +104,11 @@ def clean_rows(
     partial_of, legacy_of = resolver.partial_by_cells.get, resolver.legacy_by_cells.get
     text, name_of = _cached_text, _cached_name
     counting = known is not None
+    # A list for the country: each row names its province, or is refused (``units.national``).
+    national = getattr(resolver, "national", False)
+    province_of = getattr(resolver, "province_by_cells", {}).__getitem__
+    province: int | None = None
+    unit_of = counted_unit if national else UNIT_OF_ROW
     known = known if known is not None else array("q")
     sorting = len(known) > 0
     new_rows: list[tuple[object, ...]] = []
@@ -117,9 +124,9 @@ def clean_rows(
         result.rows_read = data - blank
         result.good = result.rows_read - bad
         if counting:
-            result.new_by_unit.update(map(UNIT_OF_ROW, new_rows))
-        result.by_unit.update(map(UNIT_OF_ROW, new_rows))
-        result.by_unit.update(map(UNIT_OF_ROW, known_rows))
+            result.new_by_unit.update(map(unit_of, new_rows))
+        result.by_unit.update(map(unit_of, new_rows))
+        result.by_unit.update(map(unit_of, known_rows))
         result.restored_zero = restored
         progress(phase, done, done if last else max(total, done))
         batch = Batch(new_rows, known_rows)
@@ -190,6 +197,29 @@ def clean_rows(
                 number = int(msisdn[3:])
                 original = parsed.original
                 original = original[:40] if original.isprintable() else " ".join(original.split())[:40]
+            # The address is placed before the number is marked as met: a national list refuses a row whose
+            # address names no province, and a later row with the same number is then not its duplicate.
+            address = text(cells[c_address]) if c_address < width else ""
+            parts = (
+                address,
+                cells[c_village] if c_village < width else "",
+                cells[c_commune] if c_commune < width else "",
+                cells[c_district] if c_district < width else "",
+            )
+            try:
+                unit_id = by_cells[parts]
+            except (KeyError, TypeError):
+                unit_id = resolve(*parts)
+            if national:
+                try:
+                    province = province_of(parts)
+                except TypeError:  # a cell that cannot be a key
+                    province = resolver.province_of(*parts)  # type: ignore[union-attr]
+                if province is None:
+                    bad += 1
+                    add(Problem(name_of_sheet, index + 1, address_letter, address,
+                                resolver.problem(*parts), {}, cells))  # type: ignore[union-attr]  # fmt: skip
+                    continue
             if met(number):
                 bad += 1
                 # Its earlier row is found once the file is read (``pack_seen``).
@@ -216,17 +246,6 @@ def clean_rows(
                         imei = stdnum_imei.compact(imei_text)[:15]
                     else:
                         add(Problem(name_of_sheet, index + 1, column_letter(c_imei), imei_text, "imei_invalid"))
-            address = text(cells[c_address]) if c_address < width else ""
-            parts = (
-                address,
-                cells[c_village] if c_village < width else "",
-                cells[c_commune] if c_commune < width else "",
-                cells[c_district] if c_district < width else "",
-            )
-            try:
-                unit_id = by_cells[parts]
-            except (KeyError, TypeError):
-                unit_id = resolve(*parts)
             if unit_id is None:
                 add(_unresolved(resolver, parts, Problem(name_of_sheet, index + 1, address_letter, address, "")))
             else:
@@ -241,10 +260,12 @@ def clean_rows(
                 if old_commune is not None:
                     result.legacy_by_unit[old_commune] += 1
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
-            row = (
+            row: tuple[object, ...] = (
                 msisdn, original, name, search_name, address[:300], unit_id, imei,
                 text(cells[c_device])[:120] if c_device < width else "",
             )  # fmt: skip
+            if national:  # the province whose snapshot the row belongs to (``rows.LIST_AREA``)
+                row = (*row, province)
             if sorting and _known(known, number):
                 known_append(row)
             else:
@@ -257,7 +278,9 @@ def clean_rows(
     yield batch_done(done_before, data_before, last=True)
 
 
-def _unresolved(resolver: AddressResolver, parts: tuple[str, object, object, object], problem: Problem) -> Problem:
+def _unresolved(
+    resolver: AddressResolver | NationalResolver, parts: tuple[str, object, object, object], problem: Problem
+) -> Problem:
     """The warning of an address not resolved: not recognised, or matching several units (named)."""
     candidates = resolver.candidates(*parts)
     problem.code = "address_ambiguous" if candidates else "address_unresolved"

@@ -25,7 +25,7 @@ from switchoff.lib.sheets.reading import TextSplit, text_part, text_split
 from switchoff.subscribers.importer import cleaning
 from switchoff.subscribers.importer.checked import CheckedList
 from switchoff.subscribers.importer.problems import Refused
-from switchoff.subscribers.importer.rows import UNIT_OF_ROW, ProgressHook, _collector_paused, _Spool
+from switchoff.subscribers.importer.rows import ProgressHook, _collector_paused, _Spool, counted_unit
 from switchoff.subscribers.importer.seen import NUMBERS_BELOW
 
 PARALLEL_FROM = 50_000  # rows (about): from here on SQLite imports read the file in a second process
@@ -358,7 +358,7 @@ def _merge(
         kept = []
         for row in batch:
             if row[0] in late_msisdns:
-                by_unit[UNIT_OF_ROW(row)] -= 1
+                by_unit[counted_unit(row)] -= 1
             else:
                 kept.append(row)
         if rows_to is not None and kept:

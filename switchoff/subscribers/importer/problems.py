@@ -32,6 +32,15 @@ REASONS: dict[str, tuple[str, Any]] = reasons({
         "warning",
         _("The address matches several units (%(units)s); the subscriber is kept for a person to choose one."),
     ),
+    "address_no_province": (
+        "error",
+        _("A list for the whole country: the address names no province, so the row belongs to no province's "
+          "list. Add the province to the address."),
+    ),
+    "address_province_ambiguous": (
+        "error",
+        _("A list for the whole country: the address names more than one province. Correct the address."),
+    ),
     "address_partial": (
         "warning",
         _("Placed in %(unit)s by a partial match of the address's words (a market or a place named after it?): "

@@ -47,6 +47,17 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 
 
 UNIT_OF_ROW = itemgetter(ROW_COLUMNS.index("unit_id"))
+# A national list's rows carry one more value: the province whose snapshot they belong to (the subscriber's
+# ``list_area``), for each province's part to be replaced by a later list of that province alone.
+LIST_AREA = len(ROW_COLUMNS)
+_UNIT = ROW_COLUMNS.index("unit_id")
+NATIONAL_COLUMNS = (*ROW_COLUMNS, "list_area_id")
+
+
+def counted_unit(row: tuple[object, ...]) -> int | None:
+    """The unit a row counts in (``subscribers.counts.counted_in``): its own, or its list area without one."""
+    unit = row[_UNIT]
+    return unit if unit is not None or len(row) <= LIST_AREA else row[LIST_AREA]  # type: ignore[return-value]
 
 
 @contextlib.contextmanager

@@ -49,16 +49,18 @@ from switchoff.subscribers.importer.problems import (
     Refused,
 )
 from switchoff.subscribers.importer.rows import (
+    NATIONAL_COLUMNS,
     ROW_COLUMNS,
     UNIT_OF_ROW,
     ProgressHook,
     _collector_paused,
     _no_progress,
     _Spool,
+    counted_unit,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
-from switchoff.units.addresses import AddressResolver
 from switchoff.units.models import Unit
+from switchoff.units.national import is_national, resolver_for
 
 STAGING = "subscribers_import_rows"
 
@@ -196,7 +198,7 @@ def _write(
     operator, area = source.operator, source.area
     # Everything the rows need from the database is read before the copy starts.
     known = _known_numbers(operator)
-    resolver, carrier = AddressResolver(area), _expected_carrier(operator)
+    resolver, carrier = resolver_for(area), _expected_carrier(operator)
     batches: Iterator[list[tuple[object, ...]]]
     # Two cores: PostgreSQL's own server process already takes the second one, while SQLite
     # stores rows in this process; there, a forked child reads and checks the file meanwhile.
@@ -238,6 +240,7 @@ def _write_saved(
     """Write the rows a check saved: no reading, no cleaning; only new and known are told apart, by the registry now."""
     known = _known_numbers(source.operator)
     total = checked.good
+    unit_of = counted_unit if is_national(source.area) else UNIT_OF_ROW
 
     def batches() -> Iterator[list[tuple[object, ...]]]:
         done = 0
@@ -250,7 +253,7 @@ def _write_saved(
                 spool.extend(seen)
             else:
                 new = batch
-            checked.new_by_unit.update(map(UNIT_OF_ROW, new))
+            checked.new_by_unit.update(map(unit_of, new))
             done += len(batch)
             progress("importing", done, total)
             yield new
@@ -280,17 +283,20 @@ def _store(
     # New subscribers go in through the database's bulk path while the file is read.
     constants = {"operator_id": operator.pk, "list_area_id": area.pk, "status": Subscriber.Status.LISTED.value,
                  "first_seen": day, "last_listed": day, "left_on": None, "first_list_id": source.pk}  # fmt: skip
+    columns: tuple[str, ...] = ROW_COLUMNS
+    if is_national(area):  # each row's list area is its province (``rows.LIST_AREA``)
+        del constants["list_area_id"]
+        columns = NATIONAL_COLUMNS
     # A list mostly of subscribers new to a registry smaller than it: SQLite builds its indexes after.
     expected_new = size - len(known)
     rebuild = (
         connection.vendor == "sqlite" and expected_new > REBUILD_FROM and expected_new > Subscriber.objects.count()
     )
     rows: Iterator[tuple[object, ...]] = itertools.chain.from_iterable(batches)
-    columns: tuple[str, ...] = ROW_COLUMNS
     if imei:
         classes, fingerprint = device_classes()
         rows = ((*row, class_of_imei(classes, row[IMEI])) for row in rows)  # type: ignore[arg-type]
-        columns = (*ROW_COLUMNS, "device_class")
+        columns = (*columns, "device_class")
     with indexes_built_after(Subscriber._meta.db_table) if rebuild else contextlib.nullcontext():
         bulk_insert(Subscriber._meta.db_table, columns, rows, constants)
     new_by_unit = checked.new_by_unit
@@ -330,9 +336,9 @@ def _apply_known(
         cursor.execute(
             f"CREATE TEMPORARY TABLE {STAGING} (msisdn varchar(16) NOT NULL, msisdn_original varchar(40) NOT NULL, "
             "name varchar(200) NOT NULL, search_name varchar(200) NOT NULL, address varchar(300) NOT NULL, "
-            "unit_id bigint NULL, imei varchar(15) NOT NULL, device varchar(120) NOT NULL)"
+            "unit_id bigint NULL, imei varchar(15) NOT NULL, device varchar(120) NOT NULL, list_area_id bigint NULL)"
         )
-    bulk_insert(STAGING, ROW_COLUMNS, iter(spool))
+    bulk_insert(STAGING, NATIONAL_COLUMNS if is_national(source.area) else ROW_COLUMNS, iter(spool))
     data = _json_object("'unit'", "COALESCE(r.unit_id, s.unit_id)", "'from'", "s.unit_id")
     join = f"FROM {STAGING} r JOIN {subscribers} s ON s.msisdn = r.msisdn AND s.operator_id = %s"
     changed = "s.status = 'left' OR (r.unit_id IS NOT NULL AND (s.unit_id IS NULL OR s.unit_id <> r.unit_id))"
@@ -342,13 +348,13 @@ def _apply_known(
         else:
             cursor.execute(f"CREATE INDEX {STAGING}_msisdn ON {STAGING} (msisdn)")
         cursor.execute(
-            f"SELECT s.status, s.unit_id, COALESCE(r.unit_id, s.unit_id), s.list_area_id, COUNT(*) {join} "
-            "GROUP BY 1, 2, 3, 4",
-            [source.operator_id],
+            f"SELECT s.status, s.unit_id, COALESCE(r.unit_id, s.unit_id), s.list_area_id, "
+            f"COALESCE(r.list_area_id, %s), COUNT(*) {join} GROUP BY 1, 2, 3, 4, 5",
+            [source.area_id, source.operator_id],
         )
-        for status, old, new, old_area, n in cursor.fetchall():
+        for status, old, new, old_area, new_area, n in cursor.fetchall():
             # Counted in their unit, or while they have none in the area of the list that named them last.
-            counted_before, counted_now = counted_in(old, old_area), counted_in(new, source.area_id)
+            counted_before, counted_now = counted_in(old, old_area), counted_in(new, new_area)
             if status == Subscriber.Status.LEFT:
                 result.relisted += n
                 deltas[(counted_before, LEFT)] -= n
@@ -370,7 +376,8 @@ def _apply_known(
         keep = "CASE WHEN r.{0} <> '' THEN r.{0} ELSE {1}.{0} END"
         cursor.execute(
             f"UPDATE {subscribers} SET status = 'listed', left_on = NULL, "  # noqa: S608
-            f"unit_id = COALESCE(r.unit_id, {subscribers}.unit_id), list_area_id = %s, last_listed = %s, "
+            f"unit_id = COALESCE(r.unit_id, {subscribers}.unit_id), list_area_id = COALESCE(r.list_area_id, %s), "
+            "last_listed = %s, "
             + ", ".join(
                 f"{column} = {keep.format(column, subscribers)}"
                 for column in ("name", "search_name", "address", "imei", "device")
