@@ -16,7 +16,7 @@ from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Status
-from switchoff.lib.sheets import read_file
+from switchoff.lib.sheets import Problem, read_file
 from switchoff.programmes import services
 from switchoff.programmes.models import Benefit, Category, Delivery, HouseholdCategory, Programme, Referral, Sponsor
 from switchoff.programmes.reporting import counts_for
@@ -564,14 +564,14 @@ def _state_of_deliveries(programme: Programme) -> dict[str, object]:
     }
 
 
-def _named(problems: list[object], programme: Programme) -> list[tuple[object, ...]]:
+def _named(problems: list[Problem], programme: Programme) -> list[tuple[int, str, str, str]]:
     cases = dict(Delivery.objects.filter(programme=programme).values_list("pk", "case_id"))
     out = []
     for p in problems:
-        reason = str(p.reason)  # type: ignore[attr-defined]
+        reason = str(p.reason)
         for pk, case_id in cases.items():
             reason = reason.replace(f" {pk} ", f" <case {case_id}> ")
-        out.append((p.row, p.column, p.code, reason))  # type: ignore[attr-defined]
+        out.append((p.row, p.column, p.code, reason))
     return out
 
 
@@ -581,7 +581,6 @@ def test_the_batched_list_import_and_the_one_row_service_agree_on_a_mixed_list(w
     the set-based import and the one-row service, row after row, leave the same rows, words and records."""
     from django.db import transaction
 
-    from switchoff.lib.sheets import Problem
     from switchoff.programmes.deliveries import check_deliveries, deliveries_import
 
     _one_household(world, field)
