@@ -61,13 +61,13 @@ def count_many_into_report(
     form = campaign.forms.filter(code=form_code).first()
     if form is None:
         return [None] * len(items)
-    reporting: dict[int, Unit | None] = {}
+    reporting: dict[int, Unit | None] = {}  # per place
     out: list[Activity | None] = []
     for place, day, key, description in items:
-        commune = place.parent if place.kind.category == UnitKind.Category.VILLAGE and place.parent else place
-        if commune.pk not in reporting:
-            reporting[commune.pk] = reporting_unit_for(campaign, commune)
-        unit = reporting[commune.pk]
+        if place.pk not in reporting:
+            commune = place.parent if place.kind.category == UnitKind.Category.VILLAGE and place.parent else place
+            reporting[place.pk] = reporting_unit_for(campaign, commune)
+        unit = reporting[place.pk]
         if unit is None:
             out.append(None)
             continue
