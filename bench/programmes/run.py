@@ -13,6 +13,14 @@ household checks, IMEIs, stock, referrals, visits, report counts, audit rows), i
 The raw figure: the rows the import delivered, copied by COPY (``lib.bulk.bulk_insert``) into the same
 table with its indexes and constraints, for a second programme, in the same run.
 The last line: ``delivery_import_rows_per_s=… ratio_to_raw=…`` (the target: ratio ≤ 2).
+BENCH_PROFILE=1 prints the import's profile (cumulative) on stderr.
+
+Measured on the 2-core machine (7 December 2026): 1,007,001 cases, 100,000 rows, 90,341 delivered, 6,783
+households refused as served, 1,876 2G phones, 1,000 unmatched; import 75 s (1,332 rows/s) against 2.8 s
+raw: ratio 27, not the target. Where the time goes (profile): the "switched" visits through the field
+work's ``record_batch`` about 44 %, the audit rows 13 %, matching numbers to cases (cases with their
+subscribers and units as objects) 10 %, the rest the deliveries' and referrals' ``bulk_create``. The raw
+COPY writes one table; the import writes five (deliveries, referrals, visits, cases, audit) and reads three.
 """
 
 from __future__ import annotations
