@@ -16,7 +16,7 @@ from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Status
-from switchoff.lib.sheets import read_file
+from switchoff.lib.sheets import Problem, read_file
 from switchoff.programmes import services
 from switchoff.programmes.models import Benefit, Category, Delivery, HouseholdCategory, Programme, Referral, Sponsor
 from switchoff.programmes.reporting import counts_for
@@ -547,3 +547,91 @@ def test_a_dismissed_match_no_longer_qualifies_that_subscriber_by_name(world: Wo
     with pytest.raises(services.NotEligible) as refused:
         services.referral_create(actor=world.member_a, programme=programme, case=field.binh)
     assert "list" in " ".join(refused.value.reasons) or "danh sách" in " ".join(refused.value.reasons)
+
+
+def _state_of_deliveries(programme: Programme) -> dict[str, object]:
+    """What an import leaves behind, with the delivery numbers replaced by their cases (ids differ between runs)."""
+    deliveries = list(Delivery.objects.filter(programme=programme).order_by("case_id"))
+    return {
+        "deliveries": [(d.case_id, d.household_key, d.imei, d.verdict, d.place, d.source) for d in deliveries],
+        "stock": sorted(programme.stocks.values_list("unit_id", "quantity", "delivered")),
+        "referrals": sorted(Referral.objects.filter(programme=programme).values_list("case_id", "state", "note")),
+        "visits": sorted(
+            Visit.objects.filter(case__in=[d.case_id for d in deliveries]).values_list("case_id", "outcome")
+        ),
+        "counted": Activity.objects.filter(client_key__startswith="delivery:").count(),
+        "audited": AuditEvent.objects.filter(action="programmes.delivery.recorded").count(),
+    }
+
+
+def _named(problems: list[Problem], programme: Programme) -> list[tuple[int, str, str, str]]:
+    cases = dict(Delivery.objects.filter(programme=programme).values_list("pk", "case_id"))
+    out = []
+    for p in problems:
+        reason = str(p.reason)
+        for pk, case_id in cases.items():
+            reason = reason.replace(f" {pk} ", f" <case {case_id}> ")
+        out.append((p.row, p.column, p.code, reason))
+    return out
+
+
+@pytest.mark.django_db
+def test_the_batched_list_import_and_the_one_row_service_agree_on_a_mixed_list(world: World, field: Field) -> None:
+    """Duplicates in the list, a household served before, a 2G phone, an unknown number, the stock run out:
+    the set-based import and the one-row service, row after row, leave the same rows, words and records."""
+    from django.db import transaction
+
+    from switchoff.programmes.deliveries import check_deliveries, deliveries_import
+
+    _one_household(world, field)
+    programme = _programme(world, field)  # 2 phones in the ward of An, Hoa, Bình and Bảo
+    _deliver(world, _approved(world, programme, field.binh))  # served before the list: one phone left
+
+    def local(case: Case) -> str:
+        assert case.subscriber is not None
+        return "0" + case.subscriber.msisdn.removeprefix("+84")
+
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    content = _list(
+        f"1;{local(field.cuc)};{TWO_G_IMEI};{today};CH 1\n"  # a 2G-only phone
+        f"2;{local(field.an)};{FINE_IMEI};{today};CH 1\n"  # delivered: the last phone of the ward
+        f"3;{local(field.hoa)};{imei_of('35000004', '222222')};{today};CH 2\n"  # An's household, in this list
+        f"4;{local(field.binh)};{imei_of('35000004', '333333')};{today};CH 2\n"  # served before the list
+        f"5;0912999999;{FINE_IMEI};{today};CH 3\n"  # no such case
+        f"6;{local(field.an)};{FINE_IMEI};{today};CH 3\n"  # the same number twice in the file
+        f"7;{local(field.bao)};{imei_of('35000004', '555555')};{today};CH 3\n"  # the stock is out
+    )
+    checked = check_deliveries(read_file(content, "giao_may.csv"))
+
+    with transaction.atomic():  # the one-row service, row after row, as the import did before it was batched
+        problems: list[Problem] = list(checked.problems)
+        cases = services.cases_by_number(programme, [r.e164 for r in checked.rows])
+        delivered = 0
+        for row in checked.rows:
+            case = cases.get(row.e164)
+            if case is None:
+                problems.append(Problem(checked.sheet, row.row, "B", row.e164, "delivery_unmatched"))
+                continue
+            given = services.DeliveryInput(delivered_on=row.day, place=row.store, imei=row.imei)
+            try:
+                with transaction.atomic():
+                    services.delivery_from_operator(
+                        actor=world.operator_staff, programme=programme, case=case, given=given, source="list"
+                    )
+                delivered += 1
+            except ValidationError as error:
+                problems.append(
+                    Problem(checked.sheet, row.row, "", row.e164, "delivery_refused", {"why": " ".join(error.messages)})
+                )
+        problems.sort(key=lambda p: (p.row, p.column))
+        one_by_one = (delivered, _named(problems, programme), _state_of_deliveries(programme))
+        transaction.set_rollback(True)
+
+    result = deliveries_import(actor=world.operator_staff, programme=programme, checked=checked, file_name="x.csv")
+    batched = (result.delivered, _named(result.problems, programme), _state_of_deliveries(programme))
+    assert batched == one_by_one
+    assert result.delivered == 1
+    reasons = {p.row: p.reason for p in result.problems}
+    assert set(reasons) == {3, 5, 6, 7, 8, 9}  # the file's rows (the title and the header come first)
+    assert "lần trao số" in reasons[5] and "lần trao số" in reasons[6]
+    assert "2G" in reasons[3] and "Đã hết" in reasons[9]  # a 2G phone, then the stock run out

@@ -33,8 +33,12 @@ def _day(day: datetime.date) -> str:
 
 def stock_for(programme: Programme, case: Case) -> Stock | None:
     """The stock of the narrowest area holding the case's unit (None: the programme keeps no stock there)."""
-    path = case.unit.rollup_path
-    found = [s for s in programme.stocks.select_related("unit") if path.startswith(s.unit.rollup_path)]
+    return narrowest_stock(list(programme.stocks.select_related("unit")), case.unit.rollup_path)
+
+
+def narrowest_stock(stocks: list[Stock], path: str) -> Stock | None:
+    """Of ``stocks`` (their units loaded), the one of the narrowest area holding the unit at ``path``."""
+    found = [s for s in stocks if path.startswith(s.unit.rollup_path)]
     return max(found, key=lambda s: len(s.unit.rollup_path)) if found else None
 
 
@@ -62,6 +66,13 @@ def household_category(case: Case) -> HouseholdCategory | None:
 
 def earlier_delivery(programme: Programme, key: str) -> Delivery | None:
     return Delivery.objects.filter(programme=programme, household_key=key).first()
+
+
+def no_stock_message(stock: Stock | None) -> str:
+    """Why a delivery finds no stock: none left in the area's stock, or no stock for the area at all."""
+    if stock is None:
+        return _("The programme holds no stock for this area.")
+    return _("No stock left in %(area)s.") % {"area": stock.unit.name}
 
 
 def delivered_message(delivery: Delivery) -> str:

@@ -53,6 +53,36 @@ def count_into_report(
     return activity
 
 
+def count_many_into_report(
+    *, actor: User, campaign: Campaign, form_code: str, items: list[tuple[Unit, datetime.date, str, str]]
+) -> list[Activity | None]:
+    """``count_into_report`` for many records (place, day, key, description): the form and the reporting unit
+    of each commune looked up once; each activity still goes through ``activity_create`` (its rules, its key)."""
+    form = campaign.forms.filter(code=form_code).first()
+    if form is None:
+        return [None] * len(items)
+    reporting: dict[int, Unit | None] = {}  # per place
+    out: list[Activity | None] = []
+    for place, day, key, description in items:
+        if place.pk not in reporting:
+            commune = place.parent if place.kind.category == UnitKind.Category.VILLAGE and place.parent else place
+            reporting[place.pk] = reporting_unit_for(campaign, commune)
+        unit = reporting[place.pk]
+        if unit is None:
+            out.append(None)
+            continue
+        try:
+            with transaction.atomic():
+                activity, _created = activity_create(
+                    actor=actor, campaign=campaign, unit=unit, day=day, form=form, count=1, client_key=key,
+                    description=description[:300],
+                )  # fmt: skip
+        except ValidationError:
+            activity = None
+        out.append(activity)
+    return out
+
+
 def campaign_at(place: Unit, day: datetime.date) -> Campaign | None:
     """The campaign running on ``day`` whose area holds ``place`` (the narrowest, then the latest)."""
     return (

@@ -21,11 +21,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from switchoff.audit.services import log_action
+from switchoff.audit.services import log_action, log_actions
 from switchoff.campaigns.models import Campaign
 from switchoff.devices.answers import explain
 from switchoff.devices.imei import REASONS
-from switchoff.devices.selectors import campaign_stops, check_imei
+from switchoff.devices.selectors import build_classifier, campaign_stops, check_imei
 from switchoff.devices.verdicts import Verdict
 from switchoff.fieldwork.models import Case
 from switchoff.fieldwork.rules import Outcome
@@ -34,9 +34,17 @@ from switchoff.people.access import visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.programmes.access import may_approve, may_manage
-from switchoff.programmes.eligibility import delivered_message, earlier_delivery, household_key, reasons_not, stock_for
+from switchoff.programmes.eligibility import (
+    delivered_message,
+    earlier_delivery,
+    household_key,
+    narrowest_stock,
+    no_stock_message,
+    reasons_not,
+    stock_for,
+)
 from switchoff.programmes.models import Benefit, Delivery, Programme, ProgrammeVersion, Referral, Stock
-from switchoff.programmes.reporting import DELIVERY_FORM, count_into_report
+from switchoff.programmes.reporting import DELIVERY_FORM, count_into_report, count_many_into_report
 from switchoff.programmes.selectors import snapshot
 from switchoff.units.models import Unit
 
@@ -281,9 +289,9 @@ def delivery_record(
     if stock is not None:
         taken = Stock.objects.filter(pk=stock.pk, delivered__lt=F("quantity")).update(delivered=F("delivered") + 1)
         if not taken:
-            raise ValidationError(_("No stock left in %(area)s.") % {"area": stock.unit.name})
+            raise ValidationError(no_stock_message(stock))
     elif programme.stocks.exists():
-        raise ValidationError(_("The programme holds no stock for this area."))
+        raise ValidationError(no_stock_message(None))
     try:
         with transaction.atomic():
             delivery = Delivery.objects.create(
@@ -320,6 +328,49 @@ def delivery_record(
               "counted": counted is not None},
     )  # fmt: skip
     return delivery
+
+
+def imei_refusals(imeis: Sequence[str], campaign: Campaign) -> list[tuple[str, str]]:
+    """``imei_refusal`` for many IMEIs: classified together on the device table's arrays (as a bulk file is);
+    the words of each distinct answer come from ``imei_refusal`` itself on its first IMEI, so they are the same."""
+    if not imeis:
+        return []
+    result = build_classifier(campaign_stops(campaign)).classify(list(imeis))
+    said: dict[tuple[int, int, bool], tuple[str, str]] = {}
+    out = []
+    for i, imei in enumerate(imeis):
+        key = (int(result.verdicts[i]), int(result.reasons[i]), bool(result.uncertified[i]))
+        if key not in said:
+            said[key] = imei_refusal(imei, campaign)
+        out.append(said[key])
+    return out
+
+
+def _switched_visit(actor: User, delivery: Delivery) -> VisitInput:
+    noon = datetime.datetime.combine(delivery.delivered_on, datetime.time(12), tzinfo=timezone.get_current_timezone())
+    return VisitInput(
+        id=uuid.uuid5(DELIVERY_VISITS, str(delivery.pk)),
+        case_id=delivery.case_id,
+        visited_at=min(noon, timezone.now()),
+        outcome=Outcome.SWITCHED,
+        note=_("4G phone delivered by the programme “%(name)s”.") % {"name": delivery.programme.name},
+        clock_offset_s=0,
+    )
+
+
+def _cases_switched(actor: User, deliveries: Sequence[Delivery]) -> None:
+    """Delivered 4G phones move their cases towards "switched" (the operator's next list verifies it)."""
+    if not deliveries:
+        return
+    record_batch(
+        actor=actor,
+        member=actor,
+        visits=[_switched_visit(actor, d) for d in deliveries],
+        device=None,
+        sent_at=None,
+        scope=Case.objects.filter(pk__in=[d.case_id for d in deliveries]),
+        villages=lambda: visible_units(actor, Perm.VISIT),
+    )
 
 
 def _case_switched(actor: User, delivery: Delivery) -> None:
@@ -396,3 +447,174 @@ def delivery_from_operator(
         referral.state, referral.decided_by, referral.decided_at = Referral.State.APPROVED, actor, now
         referral.save(update_fields=["state", "decided_by", "decided_at"])
     return delivery_record(actor=actor, referral=referral, given=given, source=source, check_access=False)
+
+
+@transaction.atomic
+def deliveries_from_operator(
+    *, actor: User, programme: Programme, rows: Sequence[tuple[Case, DeliveryInput]], source: str = "list"
+) -> list[Delivery | str]:
+    """``delivery_from_operator`` for a batch of rows, set-based: for each row in order its delivery or the
+    sentence it is refused with, the same checks in the same order and the same words as the one-row path
+    (once per household, also within the batch; an approved referral; the date; the IMEI; the stock).
+
+    A few queries per batch: earlier deliveries and open referrals of the batch's households, the stock rows
+    locked, the IMEIs classified together, then deliveries, referrals, visits and audit rows in bulk. The
+    database's once-per-household constraint stays the last guard: if it fires (a delivery written by another
+    request meanwhile), the batch is rolled back to its savepoint and done row by row by the one-row path.
+    """
+    if any(given.client_key is not None for _case, given in rows):
+        raise ValueError("a batch of deliveries carries no client keys")
+    units_seen: dict[int, bool] = {}
+    for case, _given in rows:
+        if case.unit_id not in units_seen:
+            units_seen[case.unit_id] = may_approve(actor, programme, case.unit)
+        if not units_seen[case.unit_id]:
+            raise PermissionDenied
+    programme = (
+        Programme.objects.select_for_update(of=("self",)).select_related("campaign", "area").get(pk=programme.pk)
+    )
+    try:
+        with transaction.atomic():
+            return _deliveries_batch(actor, programme, rows, source)
+    except IntegrityError:
+        out: list[Delivery | str] = []
+        for case, given in rows:
+            try:
+                with transaction.atomic():
+                    out.append(
+                        delivery_from_operator(actor=actor, programme=programme, case=case, given=given, source=source)
+                    )
+            except ValidationError as error:
+                out.append(" ".join(error.messages))
+        return out
+
+
+def _deliveries_batch(
+    actor: User, programme: Programme, rows: Sequence[tuple[Case, DeliveryInput]], source: str
+) -> list[Delivery | str]:
+    keys = [household_key(case) for case, _given in rows]
+    earlier: dict[str, Delivery] = {
+        d.household_key: d for d in Delivery.objects.filter(programme=programme, household_key__in=set(keys))
+    }
+    referrals: dict[str, Referral] = {}
+    for referral in (
+        Referral.objects.filter(programme=programme, household_key__in=set(keys))
+        .exclude(state=Referral.State.REFUSED)
+        .order_by("pk")
+    ):
+        referrals.setdefault(referral.household_key, referral)
+    stocks = list(programme.stocks.select_related("unit").select_for_update(of=("self",)).order_by("pk"))
+    taken: dict[int, int] = {}
+    phones = programme.benefit in PHONES
+    imeis = ["".join(ch for ch in given.imei if not ch.isspace()) for _case, given in rows]
+    verdicts: dict[str, tuple[str, str]] = {}
+    if phones:
+        distinct = sorted({i for i in imeis if i})
+        verdicts = dict(zip(distinct, imei_refusals(distinct, programme.campaign), strict=True))
+    today = timezone.localdate()
+    out: list[Delivery | str] = []
+    fresh: dict[str, int] = {}  # household key → the index in ``out`` of this batch's delivery to it
+    pending: list[tuple[int, Delivery]] = []
+    later: list[tuple[int, str]] = []  # refused as already delivered in this batch: the message once it has a pk
+    for index, ((case, given), key, imei) in enumerate(zip(rows, keys, imeis, strict=True)):
+        if key in earlier:
+            out.append(delivered_message(earlier[key]))
+            continue
+        if key in fresh:
+            out.append("")
+            later.append((index, key))
+            continue
+        open_referral = referrals.get(key)
+        if open_referral is not None and open_referral.state not in (Referral.State.REFERRED, Referral.State.APPROVED):
+            out.append(_("Only an approved referral can be delivered."))
+            continue
+        if given.delivered_on > today:
+            out.append(_("The delivery date is in the future."))
+            continue
+        verdict = ""
+        if phones:
+            if not imei:
+                out.append(_("A phone's IMEI is required (dial *#06# to see it)."))
+                continue
+            verdict, refusal = verdicts[imei]
+            if refusal:
+                out.append(refusal)
+                continue
+        stock = narrowest_stock(stocks, case.unit.rollup_path)
+        if stock is not None:
+            if stock.delivered + taken.get(stock.pk, 0) >= stock.quantity:
+                out.append(no_stock_message(stock))
+                continue
+            taken[stock.pk] = taken.get(stock.pk, 0) + 1
+        elif stocks:
+            out.append(no_stock_message(None))
+            continue
+        delivery = Delivery(
+            programme=programme, referral=open_referral, case=case, unit=case.unit, household_key=key,
+            delivered_on=given.delivered_on, place=given.place.strip()[:200], imei=imei[:15], verdict=verdict,
+            recorded_by=actor, source=source,
+        )  # fmt: skip
+        fresh[key] = index
+        pending.append((index, delivery))
+        out.append(delivery)
+    now = timezone.now()
+    if not pending:
+        return out
+    for stock in stocks:
+        if taken.get(stock.pk):
+            Stock.objects.filter(pk=stock.pk).update(delivered=F("delivered") + taken[stock.pk])
+    new_referrals = [
+        Referral(
+            programme=programme,
+            case=d.case,
+            unit=d.unit,
+            household_key=d.household_key,
+            state=Referral.State.DELIVERED,
+            referred_by=actor,
+            decided_by=actor,
+            decided_at=now,
+            note=_("Reported by the sponsor with its delivery."),
+        )
+        for _i, d in pending
+        if d.referral is None
+    ]
+    Referral.objects.bulk_create(new_referrals, batch_size=2000)
+    made = iter(new_referrals)
+    waiting = [d.referral.pk for _i, d in pending if d.referral is not None and d.referral.state == "referred"]
+    approved = [d.referral.pk for _i, d in pending if d.referral is not None and d.referral.state == "approved"]
+    for _i, d in pending:
+        if d.referral is None:
+            d.referral = next(made)
+    Referral.objects.filter(pk__in=waiting).update(state=Referral.State.DELIVERED, decided_by=actor, decided_at=now)
+    Referral.objects.filter(pk__in=approved).update(state=Referral.State.DELIVERED)
+    deliveries = [d for _i, d in pending]
+    with transaction.atomic():  # the last guard: another request's delivery to one of these households
+        Delivery.objects.bulk_create(deliveries, batch_size=2000)
+    by_key = {d.household_key: d for d in deliveries}
+    for index, key in later:
+        out[index] = delivered_message(by_key[key])
+    if phones:
+        _cases_switched(actor, deliveries)
+    counted = count_many_into_report(
+        actor=actor, campaign=programme.campaign, form_code=DELIVERY_FORM,
+        items=[(d.unit, d.delivered_on, f"delivery:{d.pk}", programme.name) for d in deliveries],
+    )  # fmt: skip
+    log_actions(
+        "programmes.delivery.recorded",
+        actor=actor,
+        rows=[
+            (
+                d,
+                d.unit,
+                {
+                    "programme": programme.name,
+                    "day": d.delivered_on.isoformat(),
+                    "verdict": d.verdict,
+                    "via": source,
+                    "counted": c is not None,
+                },
+            )
+            for d, c in zip(deliveries, counted, strict=True)
+        ],
+    )
+    return out
