@@ -12,17 +12,18 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import OperationalError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
-from django.db.models import Model
+from django.db.models import Count, FileField, Model
 from django.dispatch import receiver
 from django.test import Client
 from django.test.testcases import LiveServerThread
@@ -227,6 +228,39 @@ def build_world() -> World:
     )
 
 
+def _written_by(build: Callable[[], object]) -> list[tuple[type[Model], list[dict[str, Any]]]]:
+    """Run ``build`` and return the rows it wrote, table by table (in the order of the models, parents first)."""
+    models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+    before = {m: set(m._default_manager.values_list("pk", flat=True)) for m in models}
+    build()
+    written = []
+    for model, old in before.items():
+        fields = [f.attname for f in model._meta.concrete_fields]
+        rows = [
+            row
+            for row in model._default_manager.order_by("pk").values(*fields)
+            if row[model._meta.pk.attname] not in old
+        ]
+        if rows:
+            written.append((model, rows))
+    return written
+
+
+def _write_again(written: list[tuple[type[Model], list[dict[str, Any]]]]) -> None:
+    """Insert the rows ``_written_by`` kept, with their primary keys, one bulk insert per table.
+
+    One transaction: a transactional test has none around it, and PostgreSQL checks each table's foreign keys
+    when its insert commits, before the tables it points to were written again. The fields stamped on save
+    (``auto_now``, ``auto_now_add``) are stamped again with the time of this insert.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        for model, rows in written:
+            stamped = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+            stamped += [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
+            model._default_manager.bulk_create([model(**{**row, **dict.fromkeys(stamped, now)}) for row in rows])
+
+
 class _WorldCache:
     """The world built once per test process, then written again row for row in each test.
 
@@ -245,10 +279,6 @@ class _WorldCache:
         self.rows: list[tuple[type[Model], list[dict[str, Any]]]] = []
 
     @staticmethod
-    def _models() -> list[type[Model]]:
-        return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
-
-    @staticmethod
     def _base() -> tuple[tuple[int, str], ...]:
         return tuple(UnitKind.objects.order_by("pk").values_list("pk", "code"))
 
@@ -256,33 +286,69 @@ class _WorldCache:
         ensure_default_kinds(UnitKind)
         base = self._base()
         if self.world is not None and base == self.base:
-            return self._restore()
-        before = {m: set(m._default_manager.values_list("pk", flat=True)) for m in self._models()}
-        world = build_world()
-        self.rows = []
-        for model, old in before.items():
-            fields = [f.attname for f in model._meta.concrete_fields]
-            rows = [
-                row
-                for row in model._default_manager.order_by("pk").values(*fields)
-                if row[model._meta.pk.attname] not in old
-            ]
-            if rows:
-                self.rows.append((model, rows))
-        self.base, self.world = base, copy.deepcopy(world)
-        return world
+            _write_again(self.rows)
+            return copy.deepcopy(self.world)
+        built: list[World] = []
+        self.rows = _written_by(lambda: built.append(build_world()))
+        self.base, self.world = base, copy.deepcopy(built[0])
+        return built[0]
 
-    def _restore(self) -> World:
-        now = timezone.now()
-        # One transaction: a transactional test has none around it, and PostgreSQL checks each table's foreign
-        # keys when its insert commits, before the tables it points to were written again.
-        with transaction.atomic():
-            for model, rows in self.rows:
-                stamped = [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
-                stamped += [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
-                model._default_manager.bulk_create([model(**{**row, **dict.fromkeys(stamped, now)}) for row in rows])
-        assert self.world is not None
-        return copy.deepcopy(self.world)
+
+class _DemoCache:
+    """The demo (``load_demo``) loaded once per test process for the tests that walk it unchanged, then written
+    again row for row, as the world is (``_WorldCache``): loading it through the services costs about 5 s of
+    CPU on SQLite, writing its rows again a small part of that.
+
+    The key is what the database held before (each table's row count and highest key) and the day (the demo's
+    reports hang on today): anything else there, and the demo is loaded through the services again. The files
+    the demo stored (a shop's signed commitment) are kept too and stored again under their name when a test
+    removed them.
+    """
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.rows: list[tuple[type[Model], list[dict[str, Any]]]] = []
+        self.files: list[tuple[Any, str, bytes]] = []
+
+    @staticmethod
+    def _key() -> tuple[object, ...]:
+        from django.db.models import Max
+
+        models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+        state = tuple(
+            (m._meta.label, *m._default_manager.aggregate(n=Count("pk"), top=Max("pk")).values()) for m in models
+        )
+        return (timezone.localdate(), state)
+
+    def load(self) -> None:
+        from switchoff.demo.services import load_demo
+
+        key = self._key()
+        if self.key == key:
+            _write_again(self.rows)
+            for storage, name, content in self.files:
+                if not storage.exists(name):
+                    assert storage.save(name, ContentFile(content)) == name
+            return
+        self.rows = _written_by(load_demo)
+        self.files = []
+        for model, rows in self.rows:
+            for f in model._meta.concrete_fields:
+                if isinstance(f, FileField):
+                    for row in rows:
+                        if row[f.attname]:
+                            with f.storage.open(row[f.attname]) as stored:
+                                self.files.append((f.storage, row[f.attname], stored.read()))
+        self.key = key
+
+
+_demo_cache = _DemoCache()
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    """The demo, as ``load_demo`` loads it on an empty database."""
+    _demo_cache.load()
 
 
 _world_cache = _WorldCache()

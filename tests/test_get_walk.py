@@ -37,7 +37,6 @@ from switchoff.api.root import api
 from switchoff.audit.models import AuditEvent
 from switchoff.banners.models import Placement
 from switchoff.campaigns.models import Campaign
-from switchoff.demo.services import load_demo
 from switchoff.fieldwork.access import visible_cases
 from switchoff.fieldwork.models import Case, FieldDevice, Visit, VisitPhoto
 from switchoff.fieldwork.services import device_enrol, visit_photo_add
@@ -297,8 +296,7 @@ def _clients(person: User) -> tuple[Client, Client | None]:
 
 @pytest.mark.django_db(transaction=False)
 @pytest.mark.parametrize("username", DEMO_PERSONAS)
-def test_no_get_writes_anything_for_a_demo_persona(username: str) -> None:
-    load_demo()
+def test_no_get_writes_anything_for_a_demo_persona(username: str, demo: None) -> None:
     _demo_photo()
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_PERSONAS), "walk every persona"
     person = User.objects.get(username=username)
