@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -308,3 +308,30 @@ def test_write_artifacts_for_a_look(world: World) -> None:
         r = client.get(reverse(name, args=[world.province.pk]), {"campaign": field.campaign.pk})
         with open(f"{out}/province.{ext}", "wb") as f:
             f.write(r.content)
+
+
+def test_the_migration_backfills_the_reporting_counters_on_their_own_days(world: World) -> None:
+    """What was logged and reported before the counters existed counts as the services count it."""
+    import importlib
+
+    from django.apps import apps
+
+    from switchoff.counts.models import Count, CountTotal
+
+    _work(world)
+
+    def sums(model: Any) -> dict[tuple[Any, ...], int]:
+        rows = (
+            model.objects.filter(key__startswith="reports.")
+            .values_list("unit_id", "key", "dimension", "day")
+            .annotate(n=Sum("delta"))
+            .order_by()
+        )
+        return {tuple(r[:4]): r[4] for r in rows if r[4]}
+
+    written = sums(Count), sums(CountTotal)
+    assert written[0] and written[1]
+    Count.objects.filter(key__startswith="reports.").delete()
+    CountTotal.objects.filter(key__startswith="reports.").delete()
+    importlib.import_module("switchoff.dashboard.migrations.0001_report_counts")._backfill(apps, None)
+    assert (sums(Count), sums(CountTotal)) == written
