@@ -13,9 +13,11 @@ const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
 const fmt = (v) => (v === null || v === undefined ? "–" : number.format(v));
 const palette = ["#1d5fa7", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b"];
 
-function option(data) {
+function option(data, width) {
   const horizontal = data.kind === "hbar";
-  const categoryAxis = { type: "category", data: data.categories, axisLabel: { hideOverlap: true } };
+  // A phone's narrow chart keeps room for the bars: long step names are cut to 40 % of the width.
+  const labels = horizontal ? { width: Math.round(width * 0.4), overflow: "truncate" } : { hideOverlap: true };
+  const categoryAxis = { type: "category", data: data.categories, axisLabel: labels };
   const valueAxis = { type: "value", axisLabel: { formatter: fmt } };
   return {
     color: palette,
@@ -43,7 +45,7 @@ function draw() {
     const rows = data.kind === "hbar" ? data.categories.length : 0;
     el.style.height = rows ? `${Math.max(160, rows * 36)}px` : "260px";
     const chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(option(data));
+    chart.setOption(option(data, el.clientWidth));
     new ResizeObserver(() => chart.resize()).observe(el);
   }
 }
