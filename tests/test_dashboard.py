@@ -335,3 +335,13 @@ def test_the_migration_backfills_the_reporting_counters_on_their_own_days(world:
     CountTotal.objects.filter(key__startswith="reports.").delete()
     importlib.import_module("switchoff.dashboard.migrations.0001_report_counts")._backfill(apps, None)
     assert (sums(Count), sums(CountTotal)) == written
+
+
+@pytest.mark.parametrize("who", ["reporter_a", "leader_a", "member_a", "viewer", "operator_staff", "admin"])
+def test_everyone_opens_a_dashboard_they_may_see(world: World, who: str) -> None:
+    field = open_field(world)
+    client = logged_in(getattr(world, who))
+    home = client.get(reverse("dashboard:home"))
+    assert home.status_code == 302
+    assert client.get(home["Location"]).status_code == 200
+    assert field.campaign.pk

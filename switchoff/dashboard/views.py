@@ -31,13 +31,23 @@ def _user(request: HttpRequest) -> User:
 
 
 def own_unit(user: User) -> Unit | None:
-    """The unit a person's dashboard opens on: the highest geographic unit among their memberships."""
+    """The unit a person's dashboard opens on: the highest place among their memberships that they may see.
+
+    A committee or an office opens on its commune or province; a team, whose members see only the villages
+    it covers, on the highest of those; an operator's branch, which sees no place, on itself.
+    """
     if acts_as_superuser(user):
         top = Unit.objects.filter(parent__isnull=True, valid_to__isnull=True).select_related("kind")
         return min(top, key=lambda u: u.pk, default=None)
     memberships = Membership.objects.filter(user_id=user.pk).select_related("unit__kind", "unit__parent__kind")
-    anchors = [m.unit.geographic_anchor() for m in memberships]
-    return min(anchors, key=lambda u: (u.rollup_path.count("/"), u.pk), default=None)
+    anchors = {m.unit.geographic_anchor().pk for m in memberships}
+    visible = visible_units(user, Perm.VIEW_UNITS).filter(kind__category__in=selectors.GEOGRAPHIC)
+    places = list(visible.filter(pk__in=anchors)) or list(visible.filter(valid_to__isnull=True))
+    if not places:
+        # An operator's branch sees only itself: its own figures (its log, its reports).
+        own = {m.unit_id for m in memberships}
+        places = list(visible_units(user, Perm.VIEW_UNITS).filter(pk__in=own))
+    return min(places, key=lambda u: (u.rollup_path.count("/"), u.pk), default=None)
 
 
 @login_required
