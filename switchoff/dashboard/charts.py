@@ -15,7 +15,6 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 
 from switchoff.dashboard import tables
-from switchoff.dashboard.selectors import Dashboard
 
 PALETTE = ["#1d5fa7", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b"]
 
@@ -30,20 +29,17 @@ def _series(table: tables.Table, first_value_column: int = 1) -> tuple[list[str]
     return categories, series
 
 
-def chart_data(d: Dashboard) -> list[dict[str, Any]]:
+def chart_data(by_key: dict[str, tables.Table]) -> list[dict[str, Any]]:
     """Each chart's kind, categories and series (what ECharts draws): the tables' figures, nothing else."""
     charts: list[dict[str, Any]] = []
-    funnel = tables.funnel(d)
-    categories, series = _series(funnel)
+    categories, series = _series(by_key["funnel"])
     charts.append({"id": "funnel", "kind": "hbar", "categories": categories, "series": series})
-    weeks = tables.weeks(d)
-    categories, series = _series(weeks)
+    categories, series = _series(by_key["weeks"])
     charts.append({"id": "weeks", "kind": "bar", "categories": categories, "series": series})
-    listed = tables.listed_over_time(d)
-    if listed.rows:
-        categories, series = _series(listed)
+    if by_key["listed"].rows:
+        categories, series = _series(by_key["listed"])
         charts.append({"id": "listed", "kind": "line", "categories": categories, "series": series})
-    communication = tables.communication(d)
+    communication = by_key["communication"]
     if communication.rows:
         # One series per form, over the months: each form in its own unit of count, never stacked.
         months = communication.headers[2:-1]
@@ -147,10 +143,10 @@ def _svg(width: int, height: int, parts: list[str]) -> str:
     )
 
 
-def svg_charts(d: Dashboard) -> dict[str, SafeString]:
+def svg_charts(charts: list[dict[str, Any]]) -> dict[str, SafeString]:
     """The charts of ``chart_data`` drawn on the server (print view, PDF): every text in them escaped."""
     drawn: dict[str, SafeString] = {}
-    for chart in chart_data(d):
+    for chart in charts:
         if chart["kind"] == "hbar":
             svg = hbar_svg(chart["categories"], chart["series"][0]["data"])
         elif chart["kind"] == "bar":

@@ -11,7 +11,7 @@ lies below the unit (``tests/test_dashboard.py`` counts them).
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Q, Sum
@@ -280,15 +280,22 @@ def _expected_by_child(
     rows = campaign.assignments.filter(
         Q(unit__rollup_path__startswith=unit.rollup_path) | Q(unit__path__startswith=unit.path)
     ).values_list("unit__rollup_path", "unit__valid_from", "unit__valid_to")
-    prefixes = [(c.pk, c.rollup_path) for c in children]
+    # Each assigned unit belongs to the child whose rollup path is its own cut one level below the unit's;
+    # units of the same child and validity are counted together before the months are walked.
+    child_of = {c.rollup_path: c.pk for c in children}
+    cut = len(unit.rollup_path.split("/"))
+    groups: Counter[tuple[int | None, datetime.date | None, datetime.date | None]] = Counter()
+    for path, valid_from, valid_to in rows:
+        groups[(child_of.get("/".join(path.split("/")[:cut]) + "/"), valid_from, valid_to)] += 1
     expected: dict[int, list[int]] = {c.pk: [0] * len(months) for c in children}
     expected[unit.pk] = [0] * len(months)
-    for path, valid_from, valid_to in rows:
-        owners = [unit.pk, *[pk for pk, prefix in prefixes if path.startswith(prefix)][:1]]
+    ends = [last_of_month(month) for month in months]
+    for (child, valid_from, valid_to), n in groups.items():
+        owners = [unit.pk] if child is None else [unit.pk, child]
         for i, month in enumerate(months):
-            if (valid_from is None or valid_from <= last_of_month(month)) and (valid_to is None or valid_to >= month):
+            if (valid_from is None or valid_from <= ends[i]) and (valid_to is None or valid_to >= month):
                 for owner in owners:
-                    expected[owner][i] += 1
+                    expected[owner][i] += n
     return expected
 
 

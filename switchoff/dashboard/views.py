@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from switchoff.campaigns.models import Campaign
-from switchoff.dashboard import charts, selectors, tables, workbook
+from switchoff.dashboard import charts, sections, selectors, tables, workbook
 from switchoff.lib.text import is_id
 from switchoff.people.access import access_unit, acts_as_superuser, visible_units
 from switchoff.people.models import Membership, User
@@ -78,6 +78,8 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         perm: set(visible_units(user, perm).filter(pk__in=ids).values_list("pk", flat=True))
         for perm in (Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.VIEW_REPORTS, Perm.REVIEW)
     }
+    all_tables = tables.all_tables(data)
+    by_key = {t.key: t for t in all_tables}
     ancestors = selectors.ancestor_ids(unit)
     crumbs = {u.pk: u for u in visible_units(user, Perm.VIEW_UNITS).filter(pk__in=ancestors).select_related("kind")}
     return {
@@ -89,20 +91,20 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "may_units": may[Perm.VIEW_UNITS],
         "may_subscribers": may[Perm.VIEW_SUBSCRIBERS],
         "may_reports": may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
-        "sections": _sections(data),
+        "sections": _sections(by_key),
         "rows": [(r, charts.sparkline(r.trend), tables.report_text(r.report)) for r in data.children],
-        "grid_table": tables.grid(data),
-        "headline_table": tables.headline(data),
-        "tables": tables.all_tables(data),
+        "grid_table": by_key["grid"],
+        "headline_table": by_key["headline"],
+        "tables": all_tables,
+        "support": sections.support(user=user, campaign=campaign, unit=unit, today=data.today),
     }
 
 
-def _sections(data: selectors.Dashboard) -> list[dict[str, Any]]:
+def _sections(by_key: dict[str, tables.Table]) -> list[dict[str, Any]]:
     """Each chart with its table view (the same figures) and the id of the script holding its data."""
-    by_key = {t.key: t for t in tables.all_tables(data)}
     return [
         {"id": chart["id"], "table": by_key[chart["id"]], "data": chart, "script_id": f"chart-data-{chart['id']}"}
-        for chart in charts.chart_data(data)
+        for chart in charts.chart_data(by_key)
     ]
 
 
@@ -120,7 +122,7 @@ def dashboard_print(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     context = _context(request, unit_id)
-    svgs = charts.svg_charts(context["d"])
+    svgs = charts.svg_charts([section["data"] for section in context["sections"]])
     for section in context["sections"]:
         section["svg"] = svgs[section["id"]]
     # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
