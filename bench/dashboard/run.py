@@ -145,7 +145,7 @@ def main() -> None:  # one scenario, step by step
     columns = "(unit_id, key, dimension, day, delta, is_squashed)"
     with connection.cursor() as cursor:
         for table, data in (("counts_count", own), ("counts_counttotal", total)):
-            with cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
                 copy.write(data.getvalue())
         cursor.execute("ANALYZE")
     build_s = time.perf_counter() - started
