@@ -57,7 +57,7 @@ def form_data(world: World, **extra: object) -> dict[str, object]:
         "quantity": "3",
         "place": str(world.villages_a[0].pk),
         "address": "Ngã tư  Bà Triệu – Lê Lợi",
-        "start": "2024-09-02",
+        "start": "02/09/2024",
         "until": "",
     }
     data.update(extra)

@@ -57,6 +57,12 @@ def test_coordinator_imports_a_gsma_table_then_classifies_a_bulk_file(
     page.screenshot(path=str(SCREENSHOTS / "devices-import-check-1366.png"), full_page=True)
     page.locator("button[name=confirm]").click()
     expect(page.locator(".messages")).to_be_visible()
+    # Written by the worker (at once here): the page lists the job with what it wrote.
+    expect(page.locator("#device-jobs tr.job-done")).to_contain_text("gsma_tac.txt")
+    page.screenshot(path=str(SCREENSHOTS / "devices-import-jobs-1366.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=str(SCREENSHOTS / "devices-import-jobs-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     assert DeviceModel.objects.count() == 4
 
     bulk = tmp_path / "imeis.csv"

@@ -87,6 +87,11 @@ def test_a_programme_from_definition_to_delivery_and_a_shop_inspection(
     expect(official.locator("#import-problems")).to_contain_text("Họ tên chủ hộ đang để trống")
     expect(official.locator("#category-counts")).to_contain_text("Hộ nghèo: 1")
     official.screenshot(path=str(SCREENSHOTS / "programme-households-import-1366.png"), full_page=True)
+    # An's proposed match to the registry is confirmed; the proposal leaves the list.
+    an_match = official.locator("#proposed-matches li").filter(has_text="Nguyễn Văn An")
+    an_match.get_by_role("button", name="Cùng hộ").click()
+    expect(official.locator(".messages")).to_contain_text("Đã xác nhận ghép")
+    expect(official.locator("#proposed-matches li")).to_have_count(1)
 
     # The member, on their phone, refers An from An's case.
     phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN").new_page()

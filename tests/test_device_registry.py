@@ -23,6 +23,7 @@ from switchoff.subscribers.models import ImportJob, Subscriber
 from switchoff.subscribers.services import list_check, list_import
 from tests.conftest import World, logged_in
 from tests.devices_helpers import MODELS, gsma_table, imei_of
+from tests.exporting import content, export
 from tests.importing import check_on_page, confirm_on_page
 from tests.reporting import make_campaign
 from tests.security._importguard import api_client
@@ -192,8 +193,8 @@ def test_the_api_list_and_the_export_filter_by_class(classified: World) -> None:
     assert [(i["number_masked"], i["device_class"]) for i in answer.json()["items"]] == [("086****002", 3)]
     bad = client.get("/api/v1/registry/subscribers", {"unit": classified.ward_a.pk, "device_class": 6})
     assert bad.status_code == 422
-    export = logged_in(classified.coordinator).get(
-        reverse("subscribers:export"), {"unit": classified.province.pk, "class": DeviceClass.G2_ONLY.value}
+    exported = export(
+        logged_in(classified.coordinator), {"unit": classified.province.pk, "class": DeviceClass.G2_ONLY.value}
     )
-    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=4, values_only=True))
+    rows = list(load_workbook(io.BytesIO(content(exported))).active.iter_rows(min_row=4, values_only=True))
     assert [(r[1], r[7]) for r in rows] == [("086****001", "Chỉ có 2G")]

@@ -6,6 +6,7 @@ import datetime
 import io
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -364,7 +365,7 @@ def test_bulk_file_comes_back_with_each_verdict(table: World) -> None:
 
 
 @pytest.mark.django_db
-def test_import_page_two_phases_and_permission(world: World) -> None:
+def test_import_page_two_phases_and_permission(world: World, django_capture_on_commit_callbacks: Any) -> None:
     assert logged_in(world.reporter_a).get(reverse("devices:import")).status_code == 403
     client = logged_in(world.coordinator)
     upload = SimpleUploadedFile("tac.txt", gsma_table() + b"123|Bad|X|Y|GSM||||||||||||\n")
@@ -373,9 +374,13 @@ def test_import_page_two_phases_and_permission(world: World) -> None:
     text = page.content.decode()
     assert "TAC" in text and "8" in text
     upload_id = page.context["upload_id"]
-    done = client.post(reverse("devices:import"), {"upload_id": upload_id, "file_name": "tac.txt", "confirm": "1"})
+    form = {"upload_id": upload_id, "file_name": "tac.txt", "confirm": "1"}
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, queued once the job is committed
+        done = client.post(reverse("devices:import"), form)
     assert done.status_code == 302
     assert DeviceModel.objects.count() == 4
+    listed = client.get(reverse("devices:import")).content.decode()
+    assert 'class="job-done"' in listed and "tac.txt" in listed
 
 
 @pytest.mark.django_db

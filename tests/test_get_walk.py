@@ -50,7 +50,7 @@ from switchoff.privacy.models import PersonRequest
 from switchoff.programmes.models import Programme, Referral
 from switchoff.shops.models import Inspection, Shop
 from switchoff.sms.models import SmsBatch
-from switchoff.subscribers.models import ImportJob, NumberView, Subscriber
+from switchoff.subscribers.models import ExportJob, ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import World, logged_in
 
@@ -106,6 +106,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "month": months,
         "subscriber_id": list(Subscriber.objects.order_by("pk").values_list("pk", flat=True)[:3]),
         "job_id": list(ImportJob.objects.values_list("pk", flat=True)[:1]),
+        # An export of the person's own, made by the worker, and one that does not exist.
+        "export_id": [*ExportJob.objects.filter(created_by=user).values_list("pk", flat=True)[:1], 10**9],
         "person_id": list(User.objects.order_by("pk").values_list("pk", flat=True)[:3]),
         "kind_id": list(UnitKind.objects.order_by("pk").values_list("pk", flat=True)[:1]),
         "fmt": ["docx", "xlsx", "json", "dhis2.json", "adx.xml"],
@@ -149,8 +151,6 @@ def _page_urls(user: User) -> Iterator[str]:
             yield reverse(name, kwargs=kwargs)
     ward = next(iter(sorted(units)))
     yield reverse("subscribers:registry") + "?q=nguyen+van"
-    yield reverse("subscribers:export") + f"?unit={ward}"
-    yield reverse("subscribers:export") + f"?unit={ward}&full=1"
     yield reverse("subscribers:households") + f"?unit={ward}"
     yield reverse("units:search") + "?q=luong+van+tri"
 

@@ -33,7 +33,7 @@ def add_script(world: World, campaign: Campaign, text: str = SCRIPT) -> Material
     response = coordinator.post(
         f"/library/campaigns/{campaign.pk}/new/",
         {"title": "Bài phát thanh dừng 2G", "kind": "script", "forms": [str(loudspeaker.pk)],
-         "dated": "2024-08-01", "text": text},
+         "dated": "01/08/2024", "text": text},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
     return Material.objects.get(title="Bài phát thanh dừng 2G", campaign=campaign)

@@ -21,6 +21,7 @@ from switchoff.api.root import api
 from switchoff.people.models import ApiToken
 from switchoff.people.services import api_token_create
 from tests.conftest import World, logged_in
+from tests.exporting import content, export
 
 if TYPE_CHECKING:
     from switchoff.banners.models import Placement
@@ -104,6 +105,16 @@ def _unit_target(pick: Callable[[World], Any]) -> Callable[[World], dict[str, An
 
 # Pages addressed to an object of ward A: the outsider must get 403 or 404.
 # name -> (method, kwargs builder)
+def _export_of_a(w: Walk) -> int:
+    """An export of ward A, made for its coordinator and ready to download."""
+    from switchoff.subscribers.models import ExportJob
+
+    made, _new = ExportJob.objects.get_or_create(
+        created_by=w.coordinator, unit=w.ward_a, defaults={"status": ExportJob.Status.DONE, "stored": "exports/x"}
+    )
+    return made.pk
+
+
 def _person_request(w: Walk) -> int:
     """A request looked up by the coordinator (nobody else may read or act on it)."""
     from switchoff.privacy.models import PersonRequest
@@ -149,6 +160,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "campaigns:detail": ("get", lambda w: {"campaign_id": w.campaign_b.pk}),
     "campaigns:create": ("post", lambda w: {}),
     "subscribers:detail": ("get", lambda w: {"subscriber_id": w.subscriber_a.pk}),
+    # An export ward A's coordinator made: only its maker downloads it.
+    "subscribers:export_download": ("get", lambda w: {"export_id": _export_of_a(w)}),
     "subscribers:reveal": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:assign": ("post", lambda w: {"subscriber_id": w.subscriber_a.pk}),
     "subscribers:import": ("post", lambda w: {}),
@@ -241,6 +254,8 @@ SCOPED_LISTS: dict[str, tuple[dict[str, str], str]] = {
     "shops:list": ({}, "Cửa hàng của Lương Văn Tri"),
     # The outsider registers shops of their own ward: the form offers none of ward A's places.
     "shops:new": ({}, "Lương Văn Tri"),
+    # The same for the commune's workbook of shops: ward A is not among the communes offered.
+    "shops:import": ({}, "Lương Văn Tri"),
 }
 
 # API operations (method, path) -> how the outsider is checked.
@@ -291,6 +306,11 @@ API_FIELD = {
     ("POST", "/api/v1/field/banners"),
     ("POST", "/api/v1/field/banners/{placement_id}/photo"),
     ("POST", "/api/v1/field/banners/{placement_id}/take-down"),
+    # Referrals and shop inspections made on the phone (tests/test_field_support.py walks them as team B's member).
+    ("GET", "/api/v1/field/programmes"),
+    ("POST", "/api/v1/field/programmes/referrals"),
+    ("GET", "/api/v1/field/shops"),
+    ("POST", "/api/v1/field/shops/inspections"),
 }
 API_BODIES: dict[str, dict[str, Any] | Callable[[Any], dict[str, Any]]] = {
     "/api/v1/programmes/{programme_id}/referrals": lambda w: {"case_id": w.case_a.pk},
@@ -490,7 +510,7 @@ def _photo_of_a_visit(world: World, case: Any) -> Any:
 
 # Pages that take the unit in the query string: (method, query) for another ward's unit.
 GUARDED_BY_QUERY: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
-    "subscribers:export": ("get", lambda w: {"unit": w.ward_a.pk}),
+    "subscribers:export": ("post", lambda w: {"unit": w.ward_a.pk}),
     "subscribers:households": ("get", lambda w: {"unit": w.ward_a.pk}),
 }
 
@@ -558,14 +578,14 @@ def test_outsider_export_of_their_own_ward_holds_nothing_of_the_other(walk: Any)
     world = walk
     client = logged_in(world.reporter_b)
     for params in ({"unit": world.ward_b.pk}, {"unit": world.ward_b.pk, "q": "hoang thi", "status": "all"}):
-        response = client.get(reverse("subscribers:export"), params)
+        response = export(client, params)
         assert response.status_code == 200
         cells = [
-            str(c) for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True) for c in row
+            str(c) for row in load_workbook(BytesIO(content(response))).active.iter_rows(values_only=True) for c in row
         ]
         assert not any("Hoàng Thị Bình" in c for c in cells)
     # Full numbers are only for those who may reveal them.
-    assert client.get(reverse("subscribers:export"), {"unit": world.ward_b.pk, "full": "1"}).status_code == 403
+    assert export(client, {"unit": world.ward_b.pk, "full": "1"}).status_code == 403
 
 
 @pytest.mark.django_db

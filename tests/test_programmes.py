@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from switchoff.audit.models import AuditEvent
@@ -18,6 +19,9 @@ from switchoff.fieldwork.rules import Status
 from switchoff.lib.sheets import read_file
 from switchoff.programmes import services
 from switchoff.programmes.models import Benefit, Category, Delivery, HouseholdCategory, Programme, Referral, Sponsor
+from switchoff.programmes.reporting import counts_for
+from switchoff.reports.models import Activity
+from switchoff.reports.selectors import log_totals
 from switchoff.subscribers.services import household_confirm
 from tests.conftest import World, logged_in
 from tests.devices_helpers import gsma_table, imei_of
@@ -457,11 +461,22 @@ def test_the_commune_imports_its_poor_household_workbook_and_an_now_qualifies(wo
     )
     assert page.status_code == 200
     an = HouseholdCategory.objects.get(head_name="Nguyễn Văn An")
-    assert (an.category, an.subscriber_id, an.village_id) == ("poor", field.an.subscriber_id, world.villages_a[0].pk)
+    assert (an.category, an.village_id) == ("poor", world.villages_a[0].pk)
+    # The single namesake is proposed, not taken: the official confirms it on the page.
+    assert (an.match, an.proposed_id, an.subscriber_id) == ("proposed", field.an.subscriber_id, None)
     assert HouseholdCategory.objects.get(head_name="Trần Văn Bình").category == "near_poor"
+    official = logged_in(world.reporter_a)
+    shown = official.get(f"/programmes/households/{world.ward_a.pk}/").content.decode()
+    assert f'data-match="{an.pk}"' in shown and field.an.subscriber.msisdn not in shown  # type: ignore[union-attr]
+    official.post(f"/programmes/households/{world.ward_a.pk}/", {"match": an.pk, "decision": "confirm"})
+    an.refresh_from_db()
+    assert (an.match, an.subscriber_id, an.matched_by) == ("confirmed", field.an.subscriber_id, world.reporter_a)
     again = SimpleUploadedFile("ho_ngheo.xlsx", _workbook())
-    logged_in(world.reporter_a).post(f"/programmes/households/{world.ward_a.pk}/", {"file": again, "year": 2026})
+    official.post(f"/programmes/households/{world.ward_a.pk}/", {"file": again, "year": 2026})
     assert HouseholdCategory.objects.count() == 2  # the 2025 list replaced, not doubled
+    # The confirmation survives the list imported again.
+    assert HouseholdCategory.objects.get(head_name="Nguyễn Văn An").subscriber_id == field.an.subscriber_id
+    assert AuditEvent.objects.filter(action="programmes.households.match_confirmed").count() == 1
     assert AuditEvent.objects.filter(action="programmes.households.imported").exists()
     programme = _programme(world, field, categories=[Category.POOR])
     assert services.referral_create(actor=world.member_a, programme=programme, case=field.an).state == "referred"
@@ -486,3 +501,49 @@ def test_erasing_a_persons_data_clears_their_referral_and_delivery_but_keeps_the
     assert (referral.note, delivery.imei, delivery.place) == ("", "", "")
     with pytest.raises(services.NotEligible):  # still delivered once to this household
         services.referral_create(actor=world.member_a, programme=programme, case=field.an)
+
+
+@pytest.mark.django_db
+def test_a_delivery_counts_into_the_communes_monthly_report_without_typing(world: World, field: Field) -> None:
+    programme = _programme(world, field)
+    referral = _approved(world, programme, field.an)
+    _deliver(world, referral)
+    # Retried with the same record: still one activity.
+    activity = Activity.objects.get(form__code="support_delivery")
+    assert activity.unit == world.committee_a and activity.count == 1 and activity.client_key.startswith("delivery:")
+    month = timezone.localdate().replace(day=1)
+    form = field.campaign.forms.get(code="support_delivery")
+    logged = log_totals(field.campaign, world.committee_a, month)
+    assert sum(t.count for (f, _m), t in logged.items() if f == form.pk) == 1
+    page = logged_in(world.reporter_a).get(
+        reverse("reports:report", args=[field.campaign.pk, world.committee_a.pk, f"{month:%Y-%m}"])
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and form.name in text
+    assert AuditEvent.objects.get(action="programmes.delivery.recorded").data["counted"] is True
+    counts = counts_for(world.province)
+    assert counts.deliveries == {programme.pk: 1}
+
+
+@pytest.mark.django_db
+def test_a_dismissed_match_no_longer_qualifies_that_subscriber_by_name(world: World, field: Field) -> None:
+    from switchoff.programmes.households import (
+        check_households,
+        commune_villages,
+        household_match_decide,
+        households_import,
+    )
+
+    checked = check_households(read_file(_workbook(), "ho_ngheo.xlsx"), world.ward_a, commune_villages(world.ward_a))
+    households_import(actor=world.reporter_a, commune=world.ward_a, checked=checked, year=2025)
+    programme = _programme(world, field, categories=[Category.NEAR_POOR])
+    binh = HouseholdCategory.objects.get(head_name="Trần Văn Bình")
+    assert binh.proposed_id == field.binh.subscriber_id
+    with pytest.raises(PermissionDenied):
+        household_match_decide(actor=world.member_a, row=binh, confirm=True)
+    household_match_decide(actor=world.reporter_a, row=binh, confirm=False)
+    binh.refresh_from_db()
+    assert (binh.match, binh.subscriber_id) == ("dismissed", None)
+    with pytest.raises(services.NotEligible) as refused:
+        services.referral_create(actor=world.member_a, programme=programme, case=field.binh)
+    assert "list" in " ".join(refused.value.reasons) or "danh sách" in " ".join(refused.value.reasons)

@@ -16,6 +16,7 @@ from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import Household, ImportJob, NumberView, Subscriber
 from switchoff.subscribers.selectors import unit_counts
 from tests.conftest import World, logged_in
+from tests.exporting import content, export
 from tests.importing import check_on_page, confirm_on_page, recheck_on_page
 from tests.vn_encodings import to_cp1258
 
@@ -80,22 +81,15 @@ def rows_of(content: bytes) -> list[list[object]]:
 
 def test_export_is_masked_unless_the_role_reveals_and_every_export_is_logged(world: World) -> None:
     load(world)
-    response = logged_in(world.reporter_a).get(
-        reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "device": "nokia"}
-    )
-    rows = rows_of(response.content)
+    response = export(logged_in(world.reporter_a), {"unit": str(world.ward_a.pk), "device": "nokia"})
+    rows = rows_of(content(response))
     assert rows[2][:3] == ["STT", "Số thuê bao", "Họ và tên"]
     assert [r[1] for r in rows[3:]] == ["086****456", "086****457", "086****458"]
-    assert (
-        logged_in(world.reporter_a)
-        .get(reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "full": "1"})
-        .status_code
-        == 403
-    )
+    assert export(logged_in(world.reporter_a), {"unit": str(world.ward_a.pk), "full": "1"}).status_code == 403
     # A team member may call the people of their villages: full numbers, logged with the rows.
     village = world.villages_a[0]
-    response = logged_in(world.member_a).get(reverse("subscribers:export"), {"unit": str(village.pk), "full": "1"})
-    assert [r[1] for r in rows_of(response.content)[3:]] == ["0868 123 456", "0868 123 457"]
+    response = export(logged_in(world.member_a), {"unit": str(village.pk), "full": "1"})
+    assert [r[1] for r in rows_of(content(response))[3:]] == ["0868 123 456", "0868 123 457"]
     full = NumberView.objects.get(purpose="export")
     assert (full.user, sorted(full.subscriber_ids)) == (
         world.member_a,

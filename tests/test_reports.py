@@ -277,7 +277,7 @@ def test_coordinator_creates_the_next_campaign_in_the_browser_form(world: World)
     )
     campaign = Campaign.objects.get(technology="3G")
     assert response["Location"] == reverse("campaigns:assignments", args=[campaign.pk])
-    assert campaign.forms.count() == 10 and campaign.start_date.year == 2028
+    assert campaign.forms.count() == 13 and campaign.start_date.year == 2028
     bad = client.post(reverse("campaigns:create"), {"name": "X", "start_date": "31/12/2028", "end_date": "01/01/2028"})
     assert (
         "Ngày kết thúc phải sau ngày bắt đầu." in bad.content.decode()

@@ -7,17 +7,21 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
 from django.utils import timezone
 
 from switchoff.audit.models import AuditEvent
 from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.lib.sheets import read_file
+from switchoff.programmes.reporting import counts_for
+from switchoff.reports.models import Activity
 from switchoff.shops import services
 from switchoff.shops.models import Inspection, InspectionItem, Shop
 from switchoff.shops.selectors import shop_counts, shop_list
 from tests.conftest import World, logged_in
 from tests.devices_helpers import gsma_table, imei_of
+from tests.reporting import make_campaign
 
 
 @pytest.fixture
@@ -145,3 +149,71 @@ def test_an_inspection_through_the_api_answers_each_verdict(world: World, device
     assert again.json()["id"] == answer.json()["id"]
     listed = client.get("/api/v1/shops/", {"which": "non_compliant"}).json()
     assert [s["id"] for s in listed] == [shop.pk]
+
+
+@pytest.mark.django_db
+def test_inspections_and_shops_informed_count_into_the_communes_report(world: World, devices: None) -> None:
+    campaign = make_campaign(world, end_date=timezone.localdate() + datetime.timedelta(days=365))
+    told, not_told = _shop(world), _shop(world, "Cửa hàng Hoa Mai")
+    today = timezone.localdate()
+    key = uuid.uuid4()
+    for shop, informed, phones in [(told, True, [imei_of("35000001")]), (not_told, False, [])]:
+        key = uuid.uuid4()
+        given = services.InspectionInput(
+            inspected_on=today, informed=informed, commitment_signed=False, phones=phones, client_key=key
+        )
+        services.inspection_record(actor=world.member_a, shop=shop, given=given)
+    services.inspection_record(  # a retry of the last one counts nothing more
+        actor=world.member_a, shop=not_told,
+        given=services.InspectionInput(inspected_on=today, informed=False, commitment_signed=False, client_key=key),
+    )  # fmt: skip
+    by_form = dict(Activity.objects.filter(unit=world.committee_a).values_list("form__code").annotate(n=Sum("count")))
+    assert by_form == {"shop_inspection": 2, "shop_informed": 1}
+    assert Activity.objects.filter(campaign=campaign).count() == 3
+    counts = counts_for(world.province)
+    assert [(s.unit_id, s.informed, s.non_compliant) for s in counts.shops] == [(world.ward_a.pk, 1, 1)]
+
+
+def _shops_workbook() -> bytes:
+    from switchoff.lib import xlsx
+
+    book = xlsx.new_workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH CƠ SỞ KINH DOANH ĐIỆN THOẠI DI ĐỘNG"])
+    sheet.append(["STT", "Tên cửa hàng", "Chủ cửa hàng", "Địa chỉ", "Thôn/Tổ", "Số điện thoại", "Đại lý nhà mạng"])
+    sheet.append([1, "Minh Anh Mobile", "Lê Minh Anh", "Số 3", "Khối 1", "0912345678", "Viettel"])
+    sheet.append([2, "Điện thoại Hoa Mai", "Trần Hoa", "Số 8", "Khối 2", "", "Độc lập"])
+    sheet.append([3, "", "Ai đó", "", "Khối 1", "", ""])
+    sheet.append([4, "Minh Anh Mobile", "", "", "Khối 1", "", ""])
+    sheet.append([5, "Shop Lạ", "", "", "Khối 99", "", "Mạng lạ"])
+    return xlsx.to_bytes(book)
+
+
+@pytest.mark.django_db
+def test_the_communes_workbook_of_shops_is_imported_with_every_problem_by_row(world: World) -> None:
+    from switchoff.shops.models import Shop
+
+    upload = SimpleUploadedFile("cua_hang.xlsx", _shops_workbook())
+    official = logged_in(world.reporter_a)
+    page = official.post("/shops/import/", {"commune": world.ward_a.pk, "file": upload})
+    assert page.status_code == 200
+    problems = {(p.row, p.column, p.code) for p in page.context["problems"]}
+    assert problems == {(5, "B", "shop_name"), (6, "B", "shop_repeated"), (7, "E", "shop_village"),
+                        (7, "G", "shop_dealer")}  # fmt: skip
+    shops = {s.name: s for s in Shop.objects.filter(unit=world.ward_a)}
+    assert set(shops) == {"Minh Anh Mobile", "Điện thoại Hoa Mai", "Shop Lạ"}
+    assert (
+        shops["Minh Anh Mobile"].dealer_of == world.operator and shops["Minh Anh Mobile"].village == world.villages_a[0]
+    )
+    assert shops["Điện thoại Hoa Mai"].dealer_of is None and shops["Shop Lạ"].village is None
+    # Imported again: nothing doubled.
+    again = official.post(
+        "/shops/import/", {"commune": world.ward_a.pk, "file": SimpleUploadedFile("c.xlsx", _shops_workbook())}
+    )
+    assert again.context["result"].created == 0 and Shop.objects.count() == 3
+    assert AuditEvent.objects.filter(action="shops.shops.imported").count() == 2
+    # Another ward's official cannot import into ward A.
+    refused = logged_in(world.reporter_b).post(
+        "/shops/import/", {"commune": world.ward_a.pk, "file": SimpleUploadedFile("c.xlsx", _shops_workbook())}
+    )
+    assert refused.status_code == 200 and "commune" in refused.context["form"].errors

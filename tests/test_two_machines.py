@@ -5,13 +5,16 @@ Redis (db 13 of 127.0.0.1:6379) and an S3-compatible server (moto's, on loopback
 A list uploaded through A is checked by either worker, its problems read and it is confirmed through B; the
 worker that runs its import is killed with ``kill -9`` and the import completes on the other worker by itself (its
 lease lapses after JOB_LEASE_S=3 s, the other worker's reaper queues it again), each subscriber written once and
-the counters clean; the counter squash, queued by both schedulers, runs once per period.
+the counters clean; a villages workbook checked through A is confirmed through B, and a visit's photo sent
+through A is viewed through B (while the schedulers reach their next period); the counter squash, queued by both
+schedulers, runs once per period.
 
 It needs PostgreSQL (the processes share the database): the PostgreSQL pass of ``.ci/run`` runs it.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import os
@@ -21,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,13 +34,23 @@ from typing import Any
 import pytest
 import requests
 from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 
 from switchoff.counts.verify import find_differences
+from switchoff.fieldwork.models import Case, Visit, VisitPhoto
+from switchoff.fieldwork.services import visits_record
 from switchoff.jobs.models import PeriodicRun
+from switchoff.people.models import User
 from switchoff.people.services import api_token_create
 from switchoff.subscribers.models import ImportJob, Subscriber, SubscriberList
-from tests.conftest import World
+from switchoff.units.models import Unit
+from tests.conftest import World, logged_in
+from tests.fieldwork_helpers import LIST, device_client, import_rows, visit
+from tests.reporting import make_campaign
 from tests.s3 import Bucket, files_under
+from tests.test_fieldwork_photos import jpeg
+from tests.test_workbook import workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -145,6 +159,48 @@ def _live(machine: Machine) -> bool:
         return False
 
 
+CSRF = "x" * 32  # a secret of our own, sent as the cookie and as the header, as a page's script would
+
+
+def _browser(user: User) -> requests.Session:
+    """A person's browser, signed in (a session in the shared database, which every app server reads)."""
+    session = requests.Session()
+    session.cookies.set("sessionid", logged_in(user).cookies["sessionid"].value)
+    session.cookies.set("csrftoken", CSRF)
+    session.headers["X-CSRFToken"] = CSRF
+    return session
+
+
+def _villages_and_photo_cross_machines(world: World, a: Machine, b: Machine, s3_bucket: Bucket) -> None:
+    """A villages workbook checked through A is confirmed through B; a photo sent through A is viewed through B."""
+    url = reverse("units:workbook_import", args=[world.ward_a.pk])
+    browser = _browser(world.reporter_a)
+    book = workbook(villages=[[1, "Khối 7"]], teams=[]).getvalue()
+    checked = browser.post(a.url + url, files={"file": ("thon.xlsx", book)}, timeout=30)
+    assert checked.status_code == 200, checked.text
+    (upload_id,) = re.findall(r'name="upload_id" value="([^"]+)"', checked.text)
+    assert not Unit.objects.filter(name="Khối 7").exists()
+    confirmed = browser.post(b.url + url, data={"upload_id": upload_id}, allow_redirects=False, timeout=30)
+    assert confirmed.status_code == 302, confirmed.text
+    assert Unit.objects.filter(name="Khối 7", parent=world.ward_a).count() == 1
+
+    # A visit to a subscriber of a later list (the field's own list, written here), then its photo through A.
+    make_campaign(world, end_date=timezone.localdate() + datetime.timedelta(days=365))
+    import_rows(world, LIST, datetime.date(2024, 8, 2))
+    an = Case.objects.get(subscriber__name="Nguyễn Văn An")
+    (result,) = visits_record(actor=world.member_a, visits=[visit(an, "informed", consent_photo=True)])
+    made = Visit.objects.get(pk=result.id)
+    _client, raw = device_client(world.member_a)
+    sent = requests.post(a.url + f"/api/v1/field/visits/{made.pk}/photos", data={"id": str(uuid.uuid4())},
+                         files={"photo": ("p.jpg", jpeg(), "image/jpeg")}, headers={"Authorization": f"Device {raw}"},
+                         timeout=30)  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    photo = VisitPhoto.objects.get()
+    viewed = _browser(world.leader_a).get(b.url + reverse("fieldwork:photo", kwargs={"photo_id": photo.pk}), timeout=30)
+    assert viewed.status_code == 200 and viewed.content[:2] == b"\xff\xd8"
+    assert s3_bucket.objects("photos/") == [f"photos/{photo.file.name}"]
+
+
 def _list() -> bytes:
     lines = ["STT;Số thuê bao;Họ và tên;Địa chỉ"]
     lines += [f"{n};0868{n:06d};Người Thứ {n};Khối 1, Phường Lương Văn Tri" for n in range(1, ROWS + 1)]
@@ -153,7 +209,7 @@ def _list() -> bytes:
 
 
 def test_two_machines_share_the_work_and_a_killed_worker_loses_nothing(
-    world: World, machines: dict[str, Machine], request: pytest.FixtureRequest
+    world: World, machines: dict[str, Machine], s3_bucket: Bucket, request: pytest.FixtureRequest
 ) -> None:
     import psycopg
 
@@ -220,6 +276,9 @@ def test_two_machines_share_the_work_and_a_killed_worker_loses_nothing(
     assert (stored.attempts, stored.leased_by, stored.lease_until) == (2, "", None)
     lost = [line for line in survivor.lines("worker") if "lost its worker" in line["message"]]
     assert lost, survivor.log("worker").read_text()
+
+    # The files kept between two requests, and photos, are read by whichever app server gets the next request.
+    _villages_and_photo_cross_machines(world, a, b, s3_bucket)
 
     # The squash, queued by both schedulers each minute (SQUASH_EVERY_MIN=1), runs once per period.
     def squashed_periods() -> list[str]:

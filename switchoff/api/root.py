@@ -149,8 +149,10 @@ from switchoff.devices.api import router as devices_router  # noqa: E402
 from switchoff.fieldwork.api import router as field_router  # noqa: E402
 from switchoff.people.api import router as people_router  # noqa: E402
 from switchoff.programmes.api import router as programmes_router  # noqa: E402
+from switchoff.programmes.field_api import router as field_programmes_router  # noqa: E402
 from switchoff.reports.api import router as reports_router  # noqa: E402
 from switchoff.shops.api import router as shops_router  # noqa: E402
+from switchoff.shops.field_api import router as field_shops_router  # noqa: E402
 from switchoff.subscribers.api import router as subscribers_router  # noqa: E402
 from switchoff.units.api import router as units_router  # noqa: E402
 
@@ -163,6 +165,8 @@ api.add_router("/field", field_router, tags=["field"])
 api.add_router("/programmes", programmes_router, tags=["support programmes"])
 api.add_router("/shops", shops_router, tags=["phone shops"])
 api.add_router("/field/banners", banners_router, tags=["field"])
+api.add_router("/field/programmes", field_programmes_router, tags=["field"])
+api.add_router("/field/shops", field_shops_router, tags=["field"])
 
 
 @api.exception_handler(DeviceRevoked)

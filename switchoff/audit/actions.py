@@ -341,6 +341,16 @@ def _deliveries_imported(data: dict[str, Any]) -> str:
     )
 
 
+def _shops_imported(data: dict[str, Any]) -> str:
+    return ngettext("%(n)s shop registered", "%(n)s shops registered", int(data["created"])) % {
+        "n": _n(data["created"])
+    }
+
+
+def _household_match(data: dict[str, Any]) -> str:
+    return _parts(str(data.get("year") or ""), str(data.get("category") or ""))
+
+
 def _households_imported(data: dict[str, Any]) -> str:
     return _parts(
         str(data["year"]),
@@ -458,10 +468,17 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Commune's list of poor and near-poor households imported"), _households_imported
     ),
     "programmes.deliveries.imported": _a(gettext_lazy("Operator's delivery list imported"), _deliveries_imported),
+    "programmes.households.match_confirmed": _a(
+        gettext_lazy("Household on the commune's list confirmed as a registry subscriber"), _household_match
+    ),
+    "programmes.households.match_dismissed": _a(
+        gettext_lazy("Proposed registry match of a listed household dismissed"), _household_match
+    ),
     # shops
     "shops.shop.registered": _a(gettext_lazy("Phone shop registered"), _shop),
     "shops.inspection.recorded": _a(gettext_lazy("Phone shop inspected"), _shop),
     "shops.commitment.viewed": _a(gettext_lazy("Shop's signed commitment shown"), _shop),
+    "shops.shops.imported": _a(gettext_lazy("Commune's workbook of phone shops imported"), _shops_imported),
     # devices
     "devices.table.imported": _a(gettext_lazy("Device table imported"), _devices_imported),
     # reports

@@ -17,11 +17,12 @@ class PlacementForm(forms.Form):
     quantity = forms.IntegerField(label=_("How many"), min_value=1, max_value=10_000, initial=1)
     place = forms.TypedChoiceField(label=_("Commune or village"), coerce=int)
     address = forms.CharField(label=_("Where exactly (street, building)"), max_length=200, required=False)
-    start = forms.DateField(label=_("Hung on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # Typed as dd/mm/yyyy, as every date in switchoff: a browser's own date picker shows mm/dd/yyyy when its
+    # language is English, as it often is on an office PC.
+    start = forms.DateField(label=_("Hung on (dd/mm/yyyy)"))
     until = forms.DateField(
-        label=_("Until"),
+        label=_("Until (dd/mm/yyyy)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty: until the switch-off date (it follows the date if it moves)."),
     )
     photo = forms.FileField(

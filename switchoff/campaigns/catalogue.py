@@ -46,6 +46,31 @@ FORMS = [
     ("meeting", "Hội nghị, họp dân", "Conferences and village meetings", "buổi", "sessions", ["direct"]),
     ("leaflet", "Tờ rơi", "Leaflets", "tờ", "leaflets", ["print"]),
     ("home_visit", "Tuyên truyền trực tiếp tại nhà", "Home visits", "lượt hộ", "households", ["direct"]),
+    # Counted from the records themselves (programmes' deliveries, shops' inspections), never typed.
+    (
+        "support_delivery",
+        "Hỗ trợ điện thoại 4G, gói cước (chương trình hỗ trợ)",
+        "Support given: 4G phones and tariffs (programmes)",
+        "suất",
+        "deliveries",
+        ["direct"],
+    ),
+    (
+        "shop_informed",
+        "Thông báo cửa hàng kinh doanh điện thoại",
+        "Phone shops informed",
+        "cửa hàng",
+        "shops",
+        ["direct"],
+    ),
+    (
+        "shop_inspection",
+        "Kiểm tra cửa hàng kinh doanh điện thoại",
+        "Phone shop inspections",
+        "lượt kiểm tra",
+        "inspections",
+        ["direct"],
+    ),
     ("other", "Hình thức khác", "Other forms", "lượt", "times", ["other"]),
 ]
 
@@ -60,6 +85,9 @@ COUNT_UNIT_EN_ONE = {
     "meeting": "session",
     "leaflet": "leaflet",
     "home_visit": "household",
+    "support_delivery": "delivery",
+    "shop_informed": "shop",
+    "shop_inspection": "inspection",
     "other": "time",
 }
 

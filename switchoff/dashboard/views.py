@@ -96,7 +96,7 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "grid_table": by_key["grid"],
         "headline_table": by_key["headline"],
         "tables": all_tables,
-        "support": sections.support(user=user, campaign=campaign, unit=unit, today=data.today),
+        "support": sections.support(campaign=campaign, unit=unit, today=data.today),
     }
 
 

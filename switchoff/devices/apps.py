@@ -7,3 +7,7 @@ class DevicesConfig(AppConfig):
     label = "devices"
     verbose_name = _("Devices")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the device import job's kind of lease (its task), which the services queue by name.
+        from switchoff.devices import tasks  # noqa: F401

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.devices.verdicts import Verdict
+from switchoff.jobs.models import LeasedJob
 
 
 class DeviceFields(models.Model):
@@ -82,3 +83,32 @@ class VerdictTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.verdict}: {self.count}"
+
+
+class DeviceImportJob(LeasedJob):
+    """A confirmed device table written by a worker: the table's rows, then the registry's subscribers whose TAC
+    it added or replaced classified again (``services.devices_import``, millions of rows on a national registry).
+    The job is marked done in the same transaction as the write, so a worker that dies before the commit leaves
+    nothing written and the next one (``jobs.lease``) writes it whole, and one that dies after leaves it done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    upload_id = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=255)
+    columns = models.JSONField(default=dict, blank=True)  # field -> column, as the person corrected them
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.CharField(max_length=300, blank=True)  # a code: "file_gone", "no_rows", "worker_lost", …
+    result = models.JSONField(default=dict, blank=True)  # created, replaced, unchanged, reclassified
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"

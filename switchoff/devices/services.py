@@ -1,10 +1,12 @@
-"""Writes of the device check: importing a device table, counting verdicts, a campaign's support contacts."""
+"""Writes of the device check: importing a device table (at once, or as a worker's job), counting verdicts, a
+campaign's support contacts."""
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
@@ -14,8 +16,11 @@ from django.utils import timezone
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
 from switchoff.devices.importer import CheckedTable, DeviceRow, search_name
-from switchoff.devices.models import DeviceModel, DeviceModelVersion, VerdictTally
+from switchoff.devices.models import DeviceImportJob, DeviceModel, DeviceModelVersion, VerdictTally
 from switchoff.devices.registry import classify_imported
+from switchoff.jobs.lease import enqueue
+
+DEVICE_IMPORT = "devices.import"  # the kind of the job's lease (``jobs.lease``), registered by ``tasks.py``
 
 BATCH = 2000
 _COMPARED = ("brand", "model", "radio", "device_type", "certified_2g_only", "is_demo")
@@ -48,16 +53,24 @@ def _new(row: DeviceRow, *, source: str, now: datetime.datetime, actor: Any | No
 
 @transaction.atomic
 def devices_import(
-    *, actor: Any | None, checked: CheckedTable, source: str, demo: bool = False, now: datetime.datetime | None = None
+    *,
+    actor: Any | None,
+    checked: CheckedTable,
+    source: str,
+    demo: bool = False,
+    now: datetime.datetime | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Write the checked rows: a new TAC is added; a TAC already known with other values is replaced, and
     its old row kept as a ``DeviceModelVersion``; a TAC with the same values is left as it was.
     The registry's subscribers whose TAC was added or replaced get their device class again, in the
-    same transaction.
+    same transaction. ``progress`` is called before each batch (a job's lease stops it there by raising).
     """
     now = now or timezone.now()
     created = replaced = unchanged = 0
     for start in range(0, len(checked.rows), BATCH):
+        if progress is not None:
+            progress()
         batch = {row.tac: row for row in checked.rows[start : start + BATCH]}
         known = {d.tac: d for d in DeviceModel.objects.filter(tac__in=list(batch))}
         versions, gone, fresh = [], [], []
@@ -84,6 +97,8 @@ def devices_import(
         DeviceModelVersion.objects.bulk_create(versions)
         DeviceModel.objects.filter(pk__in=gone).delete()
         DeviceModel.objects.bulk_create(fresh)
+    if progress is not None:
+        progress()
     # The rows added or replaced are the ones dated ``now``: one statement over the registry, not one per TAC.
     reclassified = classify_imported(now) if created or replaced else 0
     result = ImportResult(created=created, replaced=replaced, unchanged=unchanged, reclassified=reclassified)
@@ -134,3 +149,35 @@ def campaign_update_device_check(
         data={"before": before},
     )
     return campaign
+
+
+@transaction.atomic
+def device_import_job_create(*, actor: Any, upload_id: str, file_name: str, columns: dict[str, int]) -> DeviceImportJob:
+    """Queue the write of a checked device table (its upload kept in the storage) for a worker: the table and
+    the registry's classification are written by ``jobs.run_device_import``, once, whichever worker runs it."""
+    queued = DeviceImportJob.objects.filter(created_by=actor, upload_id=upload_id).first()
+    if queued is not None:
+        return queued  # a retried confirmation: the job it queued already
+    job = DeviceImportJob.objects.create(
+        created_by=actor, upload_id=upload_id, file_name=file_name[:255], columns=columns
+    )
+    # Queued once the row is committed: a worker must find it (and not one that rolled back).
+    transaction.on_commit(lambda: enqueue(DEVICE_IMPORT, job.pk))
+    return job
+
+
+@transaction.atomic
+def device_import_job_write(
+    *, job_id: int, checked: CheckedTable, progress: Callable[[], None] | None = None
+) -> ImportResult | None:
+    """The job's write: the table and the registry's classes (``devices_import``), and the job marked done, in one
+    transaction. ``None`` when the job was done already (a worker that died after the commit): nothing is
+    written twice."""
+    job = DeviceImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
+    if job.status == DeviceImportJob.Status.DONE:
+        return None
+    result = devices_import(actor=job.created_by, checked=checked, source=job.file_name, progress=progress)
+    job.status, job.result, job.finished_at = DeviceImportJob.Status.DONE, asdict(result), timezone.now()
+    job.message = ""
+    job.save(update_fields=["status", "result", "message", "finished_at"])
+    return result

@@ -19,6 +19,8 @@ from switchoff.devices.answers import explain
 from switchoff.devices.forms import CheckForm, SupportForm
 from switchoff.devices.imei import clean
 from switchoff.devices.importer import FIELD_LABELS, FIELDS, NoTacColumn, check_table
+from switchoff.devices.jobs import message_of
+from switchoff.devices.models import DeviceImportJob
 from switchoff.devices.radio import names
 from switchoff.devices.selectors import (
     build_classifier,
@@ -28,7 +30,7 @@ from switchoff.devices.selectors import (
     current_campaign,
     search_models,
 )
-from switchoff.devices.services import campaign_update_device_check, devices_import, verdicts_tally
+from switchoff.devices.services import campaign_update_device_check, device_import_job_create, verdicts_tally
 from switchoff.devices.spreadsheets import NoImeiColumn, classified_xlsx, read_bulk
 from switchoff.devices.verdicts import Answer, Verdict
 from switchoff.lib.filelimits import FileRefused, bulk_limits
@@ -36,7 +38,7 @@ from switchoff.lib.request_context import client_ip
 from switchoff.lib.sheets import column_letter, read_file
 from switchoff.lib.text import is_id
 from switchoff.lib.throttle import hit
-from switchoff.lib.uploads import find_upload, read_upload, remove_upload, store_upload
+from switchoff.lib.uploads import find_upload, read_upload, store_upload
 from switchoff.people.access import can, require
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -133,7 +135,9 @@ def import_table(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Perm.IMPORT_DEVICES)
     form = ListFileForm(request.POST or None, request.FILES or None, label=FILE_LABEL)
-    context: dict[str, object] = {"form": form}
+    jobs = [(job, message_of(job)) for job in DeviceImportJob.objects.select_related("created_by")[:10]]
+    running = any(job.status in {DeviceImportJob.Status.QUEUED, DeviceImportJob.Status.RUNNING} for job, _m in jobs)
+    context: dict[str, object] = {"form": form, "jobs": jobs, "running": running}
     if request.method != "POST":
         return render(request, "devices/import.html", context)
     upload_id = request.POST.get("upload_id", "")
@@ -156,13 +160,9 @@ def import_table(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return render(request, "devices/import.html", context)
     if request.POST.get("confirm") and checked.rows:
-        result = devices_import(actor=user, checked=checked, source=file_name)
-        remove_upload(stored)
-        messages.success(
-            request,
-            _("Device table imported: %(new)s new, %(replaced)s replaced, %(same)s unchanged.")
-            % {"new": result.created, "replaced": result.replaced, "same": result.unchanged},
-        )
+        # Written by a worker (the registry's classes may be millions of rows): the page lists the job below.
+        device_import_job_create(actor=user, upload_id=upload_id, file_name=file_name, columns=chosen)
+        messages.success(request, _("The device table is being imported. Its result shows below when it is done."))
         return redirect("devices:import")
     context.update(
         checked=checked,

@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from switchoff.lib.storage import lines, written_before
 
-# Every kind of upload kept between a check and its confirmation: each expires (``expire_uploads``).
-KINDS = ("subscribers", "units", "activities", "devices")
+# Every kind of upload kept between a check and its confirmation, and the registry's exports made by a worker
+# for their download (``subscribers/exporting.py``): each expires (``expire_uploads``).
+KINDS = ("subscribers", "units", "activities", "devices", "exports")
 
 
 def upload_storage() -> Storage:

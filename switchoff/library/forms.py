@@ -9,11 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from switchoff.library.models import Material
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class VersionForm(forms.Form):
-    dated = forms.DateField(label=_("Date"), widget=DATE)
+    dated = forms.DateField(label=_("Date (dd/mm/yyyy)"))
     text = forms.CharField(
         label=_("Text (a script or an article)"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )

@@ -8,6 +8,8 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         # The queue's hooks: the workers' heartbeat, the time each task was queued, a task's id on its log lines.
-        from switchoff.ops import queue
+        # The worker's metrics exporter, hooked by the metrics module itself (which reads the queue).
+        from switchoff.ops import metrics, queue
 
         queue.connect()
+        metrics.connect()

@@ -24,6 +24,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from switchoff.ops.queue import oldest_queued_age, queue_depth, workers_alive
+
 logger = logging.getLogger(__name__)
 
 IMPORT_ROWS = Counter("switchoff_import_rows", "Rows of operators' lists written by import jobs.")
@@ -55,8 +57,6 @@ class QueueCollector(Collector):
     scrape. A part that cannot be read is left out of the answer, not reported as 0."""
 
     def collect(self) -> Iterator[Metric]:
-        from switchoff.ops.queue import oldest_queued_age, queue_depth, workers_alive
-
         readings: list[tuple[str, str, Callable[[], float]]] = [
             ("switchoff_queue_depth", "Tasks waiting in the queue for a worker.", queue_depth),
             ("switchoff_queue_oldest_age_seconds", "How long the oldest waiting task has waited.", oldest_queued_age),
@@ -104,3 +104,10 @@ def start_worker_exporter() -> None:
     except OSError:
         return  # served already, by this process's other worker threads or another process
     logger.info("Worker metrics served on %s:%s", settings.WORKER_METRICS_ADDR, port)
+
+
+def connect() -> None:
+    """Hook the worker's exporter into Huey's startup (the metrics read the queue, never the other way round)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.on_startup("switchoff_metrics")(start_worker_exporter)

@@ -161,13 +161,10 @@ def connect() -> None:
     from huey.contrib.djhuey import HUEY
     from huey.signals import SIGNAL_ENQUEUED, SIGNAL_EXECUTING
 
-    from switchoff.ops.metrics import start_worker_exporter
-
     HUEY.signal(SIGNAL_ENQUEUED)(_queued)
     HUEY.signal(SIGNAL_EXECUTING)(_executing)
     HUEY.post_execute("switchoff_context")(_executed)
     HUEY.on_startup("switchoff_heartbeat")(start_heartbeat)
-    HUEY.on_startup("switchoff_metrics")(start_worker_exporter)
     HUEY.on_shutdown("switchoff_heartbeat")(stop_heartbeat)
     # The scheduler's queue (periodic tasks): their lines carry the task's id too.
     from switchoff.jobs.periodic import PERIODIC

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from switchoff.fieldwork.models import Case
 from switchoff.lib.text import fold
-from switchoff.programmes.models import Category, Delivery, HouseholdCategory, Programme, Referral, Stock
+from switchoff.programmes.models import Category, Delivery, HouseholdCategory, Match, Programme, Referral, Stock
 
 
 def household_key(case: Case) -> str:
@@ -51,6 +52,8 @@ def household_category(case: Case) -> HouseholdCategory | None:
     if not name:
         return None
     units = [case.unit_id, *([case.unit.parent_id] if case.unit.parent_id else [])]
+    if subscriber is not None:  # the official said this subscriber is not that household's head
+        rows = rows.exclude(match=Match.DISMISSED, proposed=subscriber)
     return (
         rows.filter(search_name=name, unit_id__in=units).order_by("-year").first()
         or rows.filter(search_name=name, village_id=case.unit_id).order_by("-year").first()
@@ -113,6 +116,6 @@ def reasons_not(
         if open_referral is not None:
             reasons.append(
                 _("This household was already referred to this programme on %(day)s (referral no. %(no)s).")
-                % {"day": _day(open_referral.referred_at.date()), "no": open_referral.pk}
+                % {"day": _day(timezone.localdate(open_referral.referred_at)), "no": open_referral.pk}
             )
     return reasons

@@ -2,9 +2,11 @@
 
 Columns are found by their headers (head of household, address, village, category, certificate number,
 year), with or without diacritics, below title rows. Every problem is named by row and column. Each
-household is matched to the registry when exactly one listed subscriber of the commune bears the head's
-name (folded), and then to that subscriber's confirmed household; the rest keep their name and address,
-which eligibility also matches by name. Importing the commune's list of a year again replaces it.
+household is proposed a match in the registry when exactly one listed subscriber of the commune bears the head's
+name (folded), and then that subscriber's confirmed household; the rest keep their name and address,
+which eligibility also matches by name. The match is a proposal the commune's official confirms or dismisses,
+as households are confirmed in the registry. Importing the commune's list of a year again replaces it (and keeps
+the decisions taken on its households).
 This is personal data: only the commune's officials (``fieldwork.manage`` over the commune) import it,
 and pages show counts, never the list.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.audit.services import log_action
@@ -25,7 +28,7 @@ from switchoff.lib.text import fold
 from switchoff.people.access import can
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.programmes.models import Category, HouseholdCategory
+from switchoff.programmes.models import Category, HouseholdCategory, Match
 from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit, UnitKind
 
@@ -136,34 +139,49 @@ def commune_villages(commune: Unit) -> dict[str, int]:
 @dataclass
 class HouseholdImport:
     written: int = 0
-    matched: int = 0
+    matched: int = 0  # proposed (the single listed namesake) or carried over from the list imported before
 
 
 @transaction.atomic
 def households_import(*, actor: User, commune: Unit, checked: HouseholdCheck, year: int) -> HouseholdImport:
-    """Replace the commune's list of ``year`` (rows without their own year take it) with the checked rows."""
+    """Replace the commune's list of ``year`` (rows without their own year take it) with the checked rows.
+
+    A household whose head has exactly one listed namesake in the commune gets that subscriber as a proposed
+    match, which the commune's official confirms or dismisses (``household_match_decide``); a household
+    imported again keeps the decision taken on it (same head and certificate, or same head and address).
+    """
     if not can(actor, Perm.MANAGE_FIELD, commune):
         raise PermissionDenied
     names = {fold(r.head) for r in checked.rows}
-    found: dict[str, list[tuple[int | None, int | None]]] = {}
+    found: dict[str, list[tuple[int, int | None]]] = {}
     for subscriber_pk, name, household_pk in Subscriber.objects.filter(
         unit__rollup_path__startswith=commune.rollup_path, search_name__in=names, status=Subscriber.Status.LISTED
     ).values_list("pk", "search_name", "household_id"):
         found.setdefault(name, []).append((subscriber_pk, household_pk))
     # The rows' own years (a list imported again replaces itself), or the year given for rows without one.
     years = {r.year or year for r in checked.rows} or {year}
-    HouseholdCategory.objects.filter(unit=commune, year__in=years).delete()
+    replaced = HouseholdCategory.objects.filter(unit=commune, year__in=years)
+    decided = {}
+    for old in replaced.filter(match__in=[Match.CONFIRMED, Match.DISMISSED]):
+        decided[(old.search_name, old.certificate or old.address)] = old
+    replaced.delete()
     result = HouseholdImport()
     rows = []
     for r in checked.rows:
-        candidates = found.get(fold(r.head), [])
-        subscriber, household = candidates[0] if len(candidates) == 1 else (None, None)  # two namesakes: no match
-        result.matched += subscriber is not None
-        rows.append(HouseholdCategory(
+        row = HouseholdCategory(
             unit=commune, village_id=r.village_id, head_name=r.head, search_name=fold(r.head), address=r.address,
-            category=r.category, certificate=r.certificate, year=r.year or year, subscriber_id=subscriber,
-            household_id=household,
-        ))  # fmt: skip
+            category=r.category, certificate=r.certificate, year=r.year or year,
+        )  # fmt: skip
+        earlier = decided.get((row.search_name, row.certificate or row.address))
+        candidates = found.get(row.search_name, [])
+        if earlier is not None:
+            row.proposed_id, row.match = earlier.proposed_id, earlier.match
+            row.subscriber_id, row.household_id = earlier.subscriber_id, earlier.household_id
+            row.matched_by_id, row.matched_at = earlier.matched_by_id, earlier.matched_at
+        elif len(candidates) == 1:  # two namesakes: nothing proposed
+            row.proposed_id, row.match = candidates[0][0], Match.PROPOSED
+        result.matched += row.match != Match.NONE
+        rows.append(row)
     HouseholdCategory.objects.bulk_create(rows, batch_size=1000)
     result.written = len(rows)
     log_action(
@@ -173,6 +191,39 @@ def households_import(*, actor: User, commune: Unit, checked: HouseholdCheck, ye
         data={"year": year, "rows": result.written, "matched": result.matched, "left": len(checked.problems)},
     )
     return result
+
+
+def proposed_matches(commune: Unit, limit: int = 50) -> list[HouseholdCategory]:
+    """The commune's households with a proposed match waiting for the official, oldest list first."""
+    return list(
+        HouseholdCategory.objects.filter(unit=commune, match=Match.PROPOSED)
+        .select_related("proposed", "proposed__unit", "proposed__operator", "village")
+        .order_by("year", "head_name", "pk")[:limit]
+    )
+
+
+@transaction.atomic
+def household_match_decide(*, actor: User, row: HouseholdCategory, confirm: bool) -> HouseholdCategory:
+    """The commune's official says whether the proposed subscriber is this household's head. Confirmed, the
+    household on the list is that subscriber and their confirmed household; dismissed, it is not proposed again
+    (and eligibility no longer matches that subscriber by name). Deciding again changes nothing."""
+    if not can(actor, Perm.MANAGE_FIELD, row.unit):
+        raise PermissionDenied
+    row = HouseholdCategory.objects.select_for_update(of=("self",)).select_related("proposed").get(pk=row.pk)
+    if row.match != Match.PROPOSED or row.proposed is None:
+        return row
+    if confirm:
+        row.subscriber, row.household_id, row.match = row.proposed, row.proposed.household_id, Match.CONFIRMED
+    else:
+        row.match = Match.DISMISSED
+    row.matched_by, row.matched_at = actor, timezone.now()
+    row.save(update_fields=["subscriber", "household", "match", "matched_by", "matched_at"])
+    data = {"year": row.year, "category": row.category}
+    if confirm:
+        log_action("programmes.households.match_confirmed", actor=actor, obj=row, unit=row.unit, data=data)
+    else:
+        log_action("programmes.households.match_dismissed", actor=actor, obj=row, unit=row.unit, data=data)
+    return row
 
 
 def category_counts(commune: Unit) -> dict[str, int]:

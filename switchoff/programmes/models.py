@@ -112,6 +112,13 @@ class Stock(models.Model):
         return self.quantity - self.delivered
 
 
+class Match(models.TextChoices):
+    NONE = "none", _("No namesake in the registry")
+    PROPOSED = "proposed", _("Proposed, waiting for the official")
+    CONFIRMED = "confirmed", _("Confirmed by the official")
+    DISMISSED = "dismissed", _("Not this household")
+
+
 class HouseholdCategory(models.Model):
     """A household on a commune's list of poor, near-poor or policy households, matched to the registry."""
 
@@ -128,9 +135,18 @@ class HouseholdCategory(models.Model):
     household = models.ForeignKey(
         "subscribers.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set once the commune's official confirmed the proposed match (``proposed``, the single listed namesake).
     subscriber = models.ForeignKey(
         "subscribers.Subscriber", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    proposed = models.ForeignKey(
+        "subscribers.Subscriber", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match = models.CharField(max_length=10, choices=Match.choices, default=Match.NONE)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["unit", "search_name"], name="household_category_name")]

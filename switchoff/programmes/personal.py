@@ -1,5 +1,5 @@
 """The support programmes' personal fields (``privacy.registry``): a referral's note and decision, a delivery's
-place and IMEI, the commune's list entry matched to a subscriber.
+place and IMEI, the commune's list entry matched (or proposed) to a subscriber.
 
 Referrals and deliveries keep their rows, programme, household key, states and dates: one household receives a
 programme once, after its data is gone too.
@@ -7,6 +7,7 @@ programme once, after its data is gone too.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from switchoff.privacy.registry import PersonalData, register
@@ -29,8 +30,10 @@ register(
     ),
     PersonalData(
         model=HouseholdCategory,
-        rows=lambda scope: HouseholdCategory.objects.filter(subscriber_id__in=scope.subscriber_ids),
-        erase={"subscriber": None, "household": None},
+        rows=lambda scope: HouseholdCategory.objects.filter(
+            Q(subscriber_id__in=scope.subscriber_ids) | Q(proposed_id__in=scope.subscriber_ids)
+        ),
+        erase={"subscriber": None, "household": None, "proposed": None, "match": "none"},
         label=_("On the commune's list of poor and near-poor households"),
         shown=("head_name", "category", "year"),
     ),

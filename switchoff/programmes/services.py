@@ -36,6 +36,7 @@ from switchoff.people.roles import Perm
 from switchoff.programmes.access import may_approve, may_manage
 from switchoff.programmes.eligibility import delivered_message, earlier_delivery, household_key, reasons_not, stock_for
 from switchoff.programmes.models import Benefit, Delivery, Programme, ProgrammeVersion, Referral, Stock
+from switchoff.programmes.reporting import DELIVERY_FORM, count_into_report
 from switchoff.programmes.selectors import snapshot
 from switchoff.units.models import Unit
 
@@ -306,13 +307,18 @@ def delivery_record(
     referral.save(update_fields=["state"])
     if programme.benefit in PHONES:
         _case_switched(actor, delivery)
+    counted = count_into_report(
+        actor=actor, campaign=programme.campaign, place=referral.unit, day=given.delivered_on,
+        form_code=DELIVERY_FORM, key=f"delivery:{delivery.pk}", description=programme.name,
+    )  # fmt: skip
     log_action(
         "programmes.delivery.recorded",
         actor=actor,
         obj=delivery,
         unit=referral.unit,
-        data={"programme": programme.name, "day": given.delivered_on.isoformat(), "verdict": verdict, "via": source},
-    )
+        data={"programme": programme.name, "day": given.delivered_on.isoformat(), "verdict": verdict, "via": source,
+              "counted": counted is not None},
+    )  # fmt: skip
     return delivery
 
 

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from switchoff.fieldwork.access import access_case
-from switchoff.lib.filelimits import FileRefused
-from switchoff.lib.sheets import UnreadableFile, read_file
+from switchoff.lib.forms import errors_into, read_uploaded_sheet
+from switchoff.lib.phones import mask_phone
 from switchoff.people.access import access_unit, can, visible_campaigns, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
@@ -41,8 +40,15 @@ from switchoff.programmes.forms import (
     ReferForm,
     stock_text,
 )
-from switchoff.programmes.households import category_counts, check_households, commune_villages, households_import
-from switchoff.programmes.models import Category, Programme, Referral
+from switchoff.programmes.households import (
+    category_counts,
+    check_households,
+    commune_villages,
+    household_match_decide,
+    households_import,
+    proposed_matches,
+)
+from switchoff.programmes.models import Category, HouseholdCategory, Programme, Referral
 from switchoff.programmes.selectors import programme_history, programme_stock, referrals_of
 from switchoff.units.models import Unit, UnitKind
 
@@ -50,15 +56,6 @@ from switchoff.units.models import Unit, UnitKind
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _errors_into(form: Form, error: ValidationError) -> None:
-    """A service's refusal on the form: field errors under their field, the rest above it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -112,7 +109,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
                 stock=form.cleaned_data.get("stock_lines", []),
             )
         except ValidationError as error:
-            _errors_into(form, error)
+            errors_into(form, error)
         else:
             messages.success(request, _("Programme saved."))
             return redirect("programmes:detail", programme_id=programme.pk)
@@ -154,7 +151,7 @@ def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
                 stock=form.cleaned_data.get("stock_lines", []),
             )
         except ValidationError as error:
-            _errors_into(form, error)
+            errors_into(form, error)
         else:
             messages.success(request, _("Programme saved."))
             return redirect("programmes:detail", programme_id=programme.pk)
@@ -213,7 +210,7 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
         except services.NotEligible as refused:
             form.add_error(None, refused.reasons)
         except ValidationError as error:
-            _errors_into(form, error)
+            errors_into(form, error)
         else:
             messages.success(request, _("Referred. The person qualifies; the referral waits for approval."))
             return redirect("programmes:referral", referral_id=referral.pk)
@@ -248,7 +245,7 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             except services.NotEligible as refused:
                 decide.add_error(None, refused.reasons)
             except ValidationError as error:
-                _errors_into(decide, error)
+                errors_into(decide, error)
             else:
                 messages.success(request, _("Approved.") if action == "approve" else _("Refused."))
                 return redirect("programmes:referral", referral_id=found.pk)
@@ -260,7 +257,7 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             try:
                 services.delivery_record(actor=user, referral=found, given=given)
             except ValidationError as error:
-                _errors_into(deliver, error)
+                errors_into(deliver, error)
             else:
                 messages.success(request, _("Delivery recorded."))
                 return redirect("programmes:referral", referral_id=found.pk)
@@ -289,17 +286,11 @@ def deliveries_import(request: HttpRequest, programme_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DeliveryListForm(request.POST or None, request.FILES or None)
     result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            read = read_file(upload.read(), upload.name or "list")
-        except (UnreadableFile, FileRefused) as error:
-            form.add_error("file", str(getattr(error, "message", error)))
-        else:
-            checked = check_deliveries(read)
-            result = deliveries.deliveries_import(
-                actor=user, programme=programme, checked=checked, file_name=upload.name or ""
-            )
+    read = read_uploaded_sheet(form) if request.method == "POST" and form.is_valid() else None
+    if read is not None:
+        result = deliveries.deliveries_import(
+            actor=user, programme=programme, checked=check_deliveries(read), file_name=form.cleaned_data["file"].name
+        )
     return render(
         request, "programmes/deliveries_import.html", {"programme": programme, "form": form, "result": result}
     )
@@ -313,18 +304,22 @@ def households(request: HttpRequest, unit_id: int) -> HttpResponse:
     commune = access_unit(user, unit_id, Perm.MANAGE_FIELD)
     if commune.kind.category != UnitKind.Category.COMMUNE:
         raise Http404
+    if request.method == "POST" and "match" in request.POST:
+        match = request.POST.get("match", "")
+        row = HouseholdCategory.objects.filter(unit=commune, pk=int(match)).first() if match.isdigit() else None
+        if row is None:
+            raise Http404
+        confirm = request.POST.get("decision") == "confirm"
+        household_match_decide(actor=user, row=row, confirm=confirm)
+        messages.success(request, _("Match confirmed.") if confirm else _("Match dismissed: it is not proposed again."))
+        return redirect("programmes:households", unit_id=commune.pk)
     form = HouseholdListForm(request.POST or None, request.FILES or None, initial={"year": timezone.localdate().year})
     result, problems = None, []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            read = read_file(upload.read(), upload.name or "list")
-        except (UnreadableFile, FileRefused) as error:
-            form.add_error("file", str(getattr(error, "message", error)))
-        else:
-            checked = check_households(read, commune, commune_villages(commune))
-            problems = checked.problems
-            result = households_import(actor=user, commune=commune, checked=checked, year=form.cleaned_data["year"])
+    read = read_uploaded_sheet(form) if request.method == "POST" and form.is_valid() else None
+    if read is not None:
+        checked = check_households(read, commune, commune_villages(commune))
+        problems = checked.problems
+        result = households_import(actor=user, commune=commune, checked=checked, year=form.cleaned_data["year"])
     counts = category_counts(commune)
     return render(
         request,
@@ -335,5 +330,8 @@ def households(request: HttpRequest, unit_id: int) -> HttpResponse:
             "result": result,
             "problems": problems,
             "counts": [(Category(c).label, counts.get(c, 0)) for c in Category],
+            "proposals": [
+                (row, mask_phone(row.proposed.msisdn) if row.proposed else "") for row in proposed_matches(commune)
+            ],
         },
     )

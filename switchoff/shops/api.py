@@ -65,6 +65,14 @@ class InspectionIn(Schema):
     key: uuid.UUID | None = None
 
 
+def inspection_input(body: InspectionIn, *, key: uuid.UUID | None) -> services.InspectionInput:
+    """An inspection as the API and the field app's sync send it (the phones as written, each cut at 100)."""
+    return services.InspectionInput(
+        inspected_on=body.inspected_on, informed=body.informed, commitment_signed=body.commitment_signed,
+        phones=[p[:100] for p in body.phones], follow_up_on=body.follow_up_on, note=body.note, client_key=key,
+    )  # fmt: skip
+
+
 class ItemOut(Schema):
     written: str
     imei: str
@@ -94,8 +102,5 @@ def _inspection_out(inspection: Inspection) -> InspectionOut:
 def inspection_create(request: HttpRequest, shop_id: Id, body: InspectionIn) -> Status[InspectionOut]:
     user = _user(request)
     shop = access_shop(user, shop_id)
-    given = services.InspectionInput(
-        inspected_on=body.inspected_on, informed=body.informed, commitment_signed=body.commitment_signed,
-        phones=[p[:100] for p in body.phones], follow_up_on=body.follow_up_on, note=body.note, client_key=body.key,
-    )  # fmt: skip
+    given = inspection_input(body, key=body.key)
     return Status(201, _inspection_out(services.inspection_record(actor=user, shop=shop, given=given)))

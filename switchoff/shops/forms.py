@@ -50,3 +50,18 @@ class InspectionForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Follow up on (dd/mm/yyyy)"), input_formats=DATE_FORMATS, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ShopImportForm(forms.Form):
+    commune = PlaceChoice(label=_("Commune"), queryset=Unit.objects.none())
+    file = forms.FileField(
+        label=_("The commune's workbook of shops (XLSX, XLS, CSV or TXT)"),
+        help_text=_(
+            "Columns: shop's name, owner, address, village, phone, dealer of which operator"
+            " (the header's words may differ)."
+        ),
+    )
+
+    def __init__(self, *args: Any, communes: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes.select_related("kind").order_by(vi_order("name"))  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from switchoff.devices.verdicts import Verdict
 from switchoff.people.access import can
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
+from switchoff.programmes.reporting import INFORMED_FORM, INSPECTION_FORM, campaign_at, count_into_report
 from switchoff.shops.models import Inspection, InspectionItem, Shop
 from switchoff.units.models import Unit, UnitKind
 
@@ -145,14 +146,37 @@ def inspection_record(*, actor: User, shop: Shop, given: InspectionInput) -> Ins
         InspectionItem(inspection=inspection, written=f.written, imei=f.imei, device=f.device[:330], verdict=f.verdict)
         for f in items
     )
+    counted = _count(actor, inspection)
     log_action(
         "shops.inspection.recorded",
         actor=actor,
         obj=inspection,
         unit=shop.unit,
-        data={"name": shop.name, "found": len(items), "informed": given.informed},
+        data={"name": shop.name, "found": len(items), "informed": given.informed, "counted": counted},
     )
     return inspection
+
+
+def _count(actor: User, inspection: Inspection) -> bool:
+    """The inspection (and, when the shop was told, the shop informed) counted into the commune's report."""
+    shop = inspection.shop
+    campaign = campaign_at(shop.unit, inspection.inspected_on)
+    if campaign is None:
+        return False
+    forms = [INSPECTION_FORM, INFORMED_FORM] if inspection.informed else [INSPECTION_FORM]
+    counted = [
+        count_into_report(
+            actor=actor,
+            campaign=campaign,
+            place=shop.unit,
+            day=inspection.inspected_on,
+            form_code=code,
+            key=f"{code}:{inspection.pk}",
+            description=shop.name,
+        )
+        for code in forms
+    ]
+    return all(activity is not None for activity in counted)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """Shop pages: a commune's shops (never informed, found selling phones without 4G, due for a follow-up), a shop
-with its inspections, registering a shop, recording an inspection, a commitment's scan."""
+with its inspections, registering a shop (or the commune's workbook of them), recording an inspection, a
+commitment's scan."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,26 +16,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from switchoff.devices.verdicts import Verdict
+from switchoff.lib.forms import errors_into, read_uploaded_sheet
 from switchoff.people.access import can
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
-from switchoff.shops import services
+from switchoff.programmes.households import commune_villages
+from switchoff.shops import importing, services
 from switchoff.shops.access import access_inspection, access_shop, shop_places
-from switchoff.shops.forms import InspectionForm, ShopForm
+from switchoff.shops.forms import InspectionForm, ShopForm, ShopImportForm
 from switchoff.shops.selectors import FILTERS, shop_counts, shop_list
+from switchoff.units.models import UnitKind
 
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _errors_into(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -84,11 +79,30 @@ def shop_new(request: HttpRequest) -> HttpResponse:
         try:
             shop = services.shop_register(actor=user, place=data["place"], given=given)
         except ValidationError as error:
-            _errors_into(form, error)
+            errors_into(form, error)
         else:
             messages.success(request, _("Shop registered."))
             return redirect("shops:detail", shop_id=shop.pk)
     return render(request, "shops/new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_import(request: HttpRequest) -> HttpResponse:
+    """The commune's own workbook of shops: every problem by row and column, the new shops registered."""
+    user = _user(request)
+    communes = shop_places(user).filter(kind__category=UnitKind.Category.COMMUNE)
+    if not communes.exists():
+        raise PermissionDenied
+    form = ShopImportForm(request.POST or None, request.FILES or None, communes=communes)
+    result, problems = None, []
+    read = read_uploaded_sheet(form) if request.method == "POST" and form.is_valid() else None
+    if read is not None:
+        commune = form.cleaned_data["commune"]
+        checked = importing.check_shops(read, commune_villages(commune), importing.operators_by_name())
+        problems = checked.problems
+        result = importing.shops_import(actor=user, commune=commune, checked=checked)
+    return render(request, "shops/import.html", {"form": form, "result": result, "problems": problems})
 
 
 @login_required
@@ -117,7 +131,7 @@ def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
         try:
             services.inspection_record(actor=user, shop=shop, given=given)
         except ValidationError as error:
-            _errors_into(form, error)
+            errors_into(form, error)
         else:
             messages.success(request, _("Inspection recorded."))
             return redirect("shops:detail", shop_id=shop.pk)

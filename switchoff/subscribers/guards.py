@@ -20,7 +20,7 @@ import bisect
 import datetime
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
@@ -30,8 +30,19 @@ from django.utils.translation import gettext as _
 from switchoff.subscribers.models import Subscriber, SubscriberList
 from switchoff.units.models import Unit
 
-if TYPE_CHECKING:
-    from switchoff.subscribers.importer.checked import CheckedList
+
+class Checked(Protocol):
+    """What the review reads of a checked list (``importer.CheckedList``, which calls the guards: they stay below
+    it and do not import it): its good rows and their numbers, and the digest of its content."""
+
+    @property
+    def good(self) -> int: ...
+
+    @property
+    def seen_numbers(self) -> array[int]: ...
+
+    @property
+    def digest(self) -> str: ...
 
 
 def _day(day: datetime.date) -> str:
@@ -219,7 +230,7 @@ class Review:
             raise MassLeave(self.leaving, self.current)
 
 
-def review_list(*, operator: Unit, area: Unit, as_of: datetime.date, checked: CheckedList) -> Review:
+def review_list(*, operator: Unit, area: Unit, as_of: datetime.date, checked: Checked) -> Review:
     """How many of the operator's current subscribers in ``area`` the checked list would mark as left.
 
     Whoever is listed for this operator under the area and is not among the

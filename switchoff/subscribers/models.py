@@ -243,6 +243,39 @@ class ImportJob(LeasedJob):
         return f"{self.file_name} ({self.status})"
 
 
+class ExportJob(LeasedJob):
+    """A registry export made by a worker (``subscribers/exporting.py``): the unit's subscribers as the person
+    filtered them, written to an Excel file in the storage for them to download. Logged (who, which rows) in the
+    same transaction that marks it done, so a worker that dies before leaves no log and no job done, and the next
+    worker makes it whole."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    # The registry page's query (unit, filters, search) as the person filtered; a searched number is masked once
+    # the job ends (the log keeps it masked too).
+    query = models.JSONField(default=dict, blank=True)
+    full = models.BooleanField(default=False)  # full numbers (who may reveal them in the unit), else masked
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.CharField(max_length=300, blank=True)  # a code: "too_many", "not_allowed", "worker_lost", …
+    rows = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=255)  # the name it is downloaded under
+    stored = models.CharField(max_length=255, blank=True)  # its name in the ``uploads`` storage, once made
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+
 class RememberedMapping(models.Model):
     """The columns a person chose for an operator's files, by header text, used for the next file."""
 

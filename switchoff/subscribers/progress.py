@@ -19,6 +19,8 @@ from switchoff.subscribers.models import ImportJob
 
 # The kind of the import's lease (``switchoff.jobs.lease``), registered by ``tasks.py``.
 IMPORT_KIND = "subscribers.import"
+# The kind of a registry export's lease (``exporting.py``), registered by ``tasks.py`` too.
+EXPORT_KIND = "subscribers.export"
 
 STALLED_AFTER = datetime.timedelta(minutes=2)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from switchoff.counts.selectors import count_totals, total
+from switchoff.devices.classes import DeviceClass
+from switchoff.lib.months import parse_day
 from switchoff.lib.phones import parse_subscriber_number
-from switchoff.lib.text import fold
+from switchoff.lib.text import fold, is_id
 from switchoff.people.access import visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
@@ -136,6 +139,23 @@ class RegistryFilters:
     first_seen_to: datetime.date | None = None
     query: str = ""
     unassigned: bool = False  # only those whose address was not recognised, for a person to assign
+
+    @classmethod
+    def of(cls, query: Mapping[str, str]) -> RegistryFilters:
+        """The filters of the registry page's query string (the page, its export and the export's job alike)."""
+        operator = query.get("operator", "")
+        device_class = query.get("class", "")
+        return cls(
+            status=query.get("status", "listed"),
+            operator=int(operator) if is_id(operator) else None,
+            device=query.get("device", "").strip()[:60],
+            # A class that does not exist is no filter, like an unknown status.
+            device_class=int(device_class) if is_id(device_class) and int(device_class) in DeviceClass.values else None,
+            first_seen_from=parse_day(query.get("from", "")),
+            first_seen_to=parse_day(query.get("to", "")),
+            query=query.get("q", "").replace("\x00", "").strip()[:100],
+            unassigned=query.get("unassigned") == "1",
+        )
 
     @property
     def searched_number(self) -> str | None:

@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from switchoff.audit.services import log_action
@@ -55,6 +56,7 @@ from switchoff.subscribers.importer import (
 )
 from switchoff.subscribers.importer.columns import propose_mapping
 from switchoff.subscribers.models import (
+    ExportJob,
     Household,
     HouseholdDismissal,
     ImportJob,
@@ -64,6 +66,7 @@ from switchoff.subscribers.models import (
     SubscriberEvent,
 )
 from switchoff.subscribers.progress import (
+    EXPORT_KIND,
     IMPORT_KIND,
     clear_cancel,
     is_stalled,
@@ -634,3 +637,44 @@ def registry_export_record(
         data={"rows": len(subscriber_ids), "full_numbers": full, "filters": filters},
     )
     return view
+
+
+def masked_query(query: dict[str, str]) -> dict[str, str]:
+    """A registry query as it may be kept: a searched full number masked, as the search's own log keeps it."""
+    number = RegistryFilters.of(query).searched_number
+    return query | {"q": mask_phone(number)} if number is not None else dict(query)
+
+
+@transaction.atomic
+def registry_export_job_create(*, actor: User, unit: Unit, query: dict[str, str], full: bool) -> ExportJob:
+    """Queue the export of ``unit``'s list as the registry page's ``query`` filters it, for a worker to make
+    (``exporting.run_export``); full numbers only for who ``may_reveal_in`` the unit. The export is logged when
+    the worker has made it, with its rows (``registry_export_job_done``)."""
+    if full and not may_reveal_in(actor, unit):
+        raise PermissionDenied
+    name = f"thue-bao-2g-{slugify(unit.search_name)}-{timezone.localdate():%Y%m%d}.xlsx"
+    job = ExportJob.objects.create(created_by=actor, unit=unit, query=query, full=full, file_name=name)
+    # Queued once the row is committed: a worker must find it (and not one that rolled back).
+    transaction.on_commit(lambda: enqueue(EXPORT_KIND, job.pk))
+    return job
+
+
+@transaction.atomic
+def registry_export_job_done(*, job_id: int, subscriber_ids: list[int], stored: str) -> bool:
+    """The worker made the export's file (``stored``): log it (a search by number too) and mark the job ready, in
+    one transaction. False when it was done already (a worker that died after the commit): logged once."""
+    job = ExportJob.objects.select_for_update(of=("self",)).select_related("created_by", "unit").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return False
+    number = RegistryFilters.of(job.query).searched_number
+    if number is not None:
+        # An export of one searched number is a search too: logged as the search's own row is.
+        number_search_record(actor=job.created_by, number=number, subscriber_ids=subscriber_ids, unit=job.unit,
+                             via="export")  # fmt: skip
+    kept = masked_query(job.query)
+    registry_export_record(actor=job.created_by, unit=job.unit, subscriber_ids=subscriber_ids, full=job.full,
+                           filters=kept)  # fmt: skip
+    job.status, job.rows, job.stored, job.query = ExportJob.Status.DONE, len(subscriber_ids), stored, kept
+    job.message, job.finished_at = "", timezone.now()
+    job.save(update_fields=["status", "rows", "stored", "query", "message", "finished_at"])
+    return True

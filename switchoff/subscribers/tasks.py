@@ -3,8 +3,10 @@
 from huey.contrib.djhuey import db_task
 
 from switchoff.jobs.lease import Kind, hold, register
+from switchoff.subscribers import exporting
 from switchoff.subscribers.jobs import give_up, run_job
-from switchoff.subscribers.models import ImportJob
+from switchoff.subscribers.models import ExportJob, ImportJob
+from switchoff.subscribers.progress import EXPORT_KIND as EXPORT
 from switchoff.subscribers.progress import IMPORT_KIND as IMPORT
 
 
@@ -16,3 +18,13 @@ def import_job_task(job_id: int) -> None:
 
 
 register(Kind(IMPORT, ImportJob, enqueue=import_job_task, give_up=give_up))
+
+
+@db_task()
+def export_job_task(job_id: int) -> None:
+    with hold(EXPORT, job_id) as lease:
+        if lease is not None:
+            exporting.run_export(job_id, lease)
+
+
+register(Kind(EXPORT, ExportJob, enqueue=export_job_task, give_up=exporting.give_up))

@@ -6,6 +6,7 @@ app_name = "subscribers"
 urlpatterns = [
     path("", views.registry, name="registry"),
     path("export/", views.registry_export, name="export"),
+    path("exports/<int:export_id>/", views.export_download, name="export_download"),
     path("households/", views.households, name="households"),
     path("import/", views.import_list, name="import"),
     path("import/jobs/<int:job_id>/", views.job_page, name="job"),

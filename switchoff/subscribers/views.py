@@ -8,12 +8,12 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -28,17 +28,18 @@ from switchoff.lib.phones import mask_phone
 from switchoff.lib.sheets import ENCODINGS, SEPARATORS, column_letter
 from switchoff.lib.text import is_id
 from switchoff.lib.throttle import Throttled
-from switchoff.lib.uploads import store_upload
+from switchoff.lib.uploads import store_upload, upload_storage
 from switchoff.people.access import access_unit, can, require, scope_roots, visible_units
 from switchoff.people.models import User
 from switchoff.people.roles import Perm, Role
+from switchoff.subscribers import exporting
 from switchoff.subscribers.access import access_import_job, access_subscriber, may_reveal, may_reveal_in
 from switchoff.subscribers.forms import ListFileForm
 from switchoff.subscribers.guards import FutureList, ImportRefusal, MassLeave, refuse_future
 from switchoff.subscribers.importer import CheckedList, rejected_rows_xlsx
 from switchoff.subscribers.importer.columns import FIELDS
 from switchoff.subscribers.jobs import is_stalled, message_of, owner_key, progress, review_of, stored_problems
-from switchoff.subscribers.models import ImportJob, Subscriber
+from switchoff.subscribers.models import ExportJob, ImportJob, Subscriber
 from switchoff.subscribers.selectors import (
     RegistryFilters,
     household_suggestions,
@@ -47,7 +48,6 @@ from switchoff.subscribers.selectors import (
     subscriber_history,
     unit_counts,
     unit_operators,
-    unit_subscribers,
     visible_subscribers,
 )
 from switchoff.subscribers.services import (
@@ -62,10 +62,9 @@ from switchoff.subscribers.services import (
     number_reveal,
     number_search_admit,
     number_search_record,
-    registry_export_record,
+    registry_export_job_create,
     subscriber_assign,
 )
-from switchoff.subscribers.spreadsheets import registry_xlsx
 from switchoff.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
@@ -104,27 +103,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _filters(request: HttpRequest) -> RegistryFilters:
-    operator = request.GET.get("operator", "")
-    device_class = request.GET.get("class", "")
-    return RegistryFilters(
-        status=request.GET.get("status", "listed"),
-        operator=int(operator) if is_id(operator) else None,
-        device=request.GET.get("device", "").strip()[:60],
-        # A class that does not exist is no filter, like an unknown status.
-        device_class=int(device_class) if is_id(device_class) and int(device_class) in DeviceClass.values else None,
-        first_seen_from=parse_day(request.GET.get("from", "")),
-        first_seen_to=parse_day(request.GET.get("to", "")),
-        query=request.GET.get("q", "").replace("\x00", "").strip()[:100],
-        unassigned=request.GET.get("unassigned") == "1",
-    )
+    return RegistryFilters.of(request.GET)
 
 
-def _scope(request: HttpRequest, user: User) -> tuple[Unit | None, list[Unit]]:
-    """The unit asked for (checked), or the user's own area; and the operator branches they work for."""
+def _scope(request: HttpRequest, user: User, query: QueryDict | None = None) -> tuple[Unit | None, list[Unit]]:
+    """The unit asked for in ``query`` (the query string by default; checked), or the user's own area; and the
+    operator branches they work for."""
     operator_units = list(
         Unit.objects.filter(pk__in=user.memberships.filter(role=Role.OPERATOR_STAFF).values("unit_id"))
     )
-    unit_id = request.GET.get("unit", "")
+    unit_id = (request.GET if query is None else query).get("unit", "")
     if is_id(unit_id):
         return access_unit(user, int(unit_id), Perm.VIEW_SUBSCRIBERS), operator_units
     unit = scope_roots(user).filter(kind__category__in=GEOGRAPHIC).order_by("depth", "pk").first()
@@ -194,6 +182,12 @@ def registry(request: HttpRequest) -> HttpResponse:
         "operators": operators,
         "children": villages,
         "params": query.urlencode(),
+        # The export takes the page's query as it shows it (its unit, filters and search), in its form's body.
+        "export_fields": [(name, value) for name in query for value in query.getlist(name)],
+        "exports": [
+            (job, exporting.message_of(job))
+            for job in ExportJob.objects.filter(created_by=user).select_related("unit")[:5]
+        ],
         "can_import": can(user, Perm.IMPORT_SUBSCRIBERS),
         "can_export_full": unit is not None and may_reveal_in(user, unit),
         "can_group": unit is not None and can(user, Perm.REPORT, unit),
@@ -201,50 +195,52 @@ def registry(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/registry.html", context)
 
 
-EXPORT_LIMIT = 50_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
-@require_GET
+@require_POST
 def registry_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list of a unit as an Excel file; full numbers only for those who may reveal them. Logged."""
+    """Queue the filtered list of a unit as an Excel file, made by a worker and listed on the registry page for
+    its download; full numbers only for those who may reveal them. Logged once made."""
     user = _user(request)
     require(user, Perm.VIEW_SUBSCRIBERS)
-    unit, _operator_units = _scope(request, user)
+    # The registry page's filters come in the form's body (hidden fields), the page's query as it showed it.
+    unit, _operator_units = _scope(request, user, request.POST)
     if unit is None:
         raise Http404
-    full = request.GET.get("full") == "1"
+    full = request.POST.get("full") == "1"
     if full and not may_reveal_in(user, unit):
         return HttpResponse(status=403)
-    filters = _filters(request)
-    number = filters.searched_number
-    if number is not None:
-        # An export of one searched number is a search too: the same limit, the same log.
+    query = {k: v for k, v in request.POST.dict().items() if k not in {"csrfmiddlewaretoken", "full", "after"}}
+    if RegistryFilters.of(query).searched_number is not None:
+        # An export of one searched number is a search too: the same limit (its log comes with the export's).
         try:
             number_search_admit(actor=user, unit=unit)
         except Throttled as exc:
             messages.error(request, exc.message)
             return redirect(f"{reverse('subscribers:registry')}?unit={unit.pk}")
-    subscribers = unit_subscribers(user, unit, filters).select_related("unit", "operator").order_by("pk")
-    rows = list(subscribers[: EXPORT_LIMIT + 1])
-    if len(rows) > EXPORT_LIMIT:
-        messages.error(
-            request,
-            _("More than %(n)s subscribers match: choose a smaller unit or more filters, then export again.")
-            % {"n": f"{EXPORT_LIMIT:,}".replace(",", ".")},
-        )
-        return redirect(f"{reverse('subscribers:registry')}?{request.GET.urlencode()}")
-    ids = [s.pk for s in rows]
-    if number is not None:
-        number_search_record(actor=user, number=number, subscriber_ids=ids, unit=unit, via="export")
-    # The trail keeps a searched number masked, as the search's own row does.
-    logged_filters = request.GET.dict() | ({"q": mask_phone(number)} if number is not None else {})
-    registry_export_record(actor=user, unit=unit, subscriber_ids=ids, full=full, filters=logged_filters)
-    content = registry_xlsx(unit, rows, full=full)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"thue-bao-2g-{slugify(unit.search_name)}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    registry_export_job_create(actor=user, unit=unit, query=query | {"unit": str(unit.pk)}, full=full)
+    messages.success(request, _("The export is being made. It is listed on this page: download it once it is ready."))
+    # Back to the unit's page, not to its search: a searched number in the address would be a new search.
+    return redirect(f"{reverse('subscribers:registry')}?unit={unit.pk}#exports")
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, export_id: int) -> HttpResponseBase:
+    """One's own export, once ready, while one may still see the unit's list (the export was logged when made)."""
+    user = _user(request)
+    require(user, Perm.VIEW_SUBSCRIBERS)
+    job = ExportJob.objects.filter(pk=export_id, created_by=user, status=ExportJob.Status.DONE).first()
+    if job is None:
+        raise Http404
+    access_unit(user, job.unit_id, Perm.VIEW_SUBSCRIBERS)
+    try:
+        handle = upload_storage().open(job.stored, "rb")
+    except FileNotFoundError:  # expired (UPLOAD_KEEP_HOURS)
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.file_name, content_type=XLSX)
 
 
 @login_required

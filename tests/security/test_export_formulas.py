@@ -31,6 +31,7 @@ from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import team_set_coverage, unit_create
 from tests.conftest import World, logged_in
+from tests.exporting import content, export
 from tests.importing import check_on_page
 from tests.reporting import make_campaign
 from tests.security._disclosure import load_registry
@@ -101,9 +102,9 @@ def test_registry_export(world: World, hostile: str, full: bool) -> None:
     fix_differences(find_differences())  # the rows were moved by hand, not by a service that counts
     Unit.objects.filter(pk__in=[world.villages_a[0].pk, world.operator.pk, world.ward_a.pk]).update(name=hostile)
     client = logged_in(world.admin if full else world.reporter_a)
-    response = client.get(reverse("subscribers:export"), {"unit": world.ward_a.pk, "full": "1" if full else ""})
+    response = export(client, {"unit": world.ward_a.pk, "full": "1" if full else ""})
     assert response.status_code == 200
-    assert_no_formula(response.content, hostile)
+    assert_no_formula(content(response), hostile)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from switchoff.audit.models import AuditEvent
 from switchoff.subscribers.models import NumberView, Subscriber
 from tests.conftest import World, logged_in
+from tests.exporting import export
 from tests.security._disclosure import api_client, load_registry
 
 LIMIT = 30
@@ -67,7 +68,7 @@ def test_an_export_searched_by_number_counts_against_the_same_limit(world: World
     client = logged_in(world.viewer)
     for number in candidates(LIMIT):
         page_search(client, world, number)
-    response = client.get(reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "q": "0868123456"})
+    response = export(client, {"unit": str(world.ward_a.pk), "q": "0868123456"})
     assert response.status_code == 302
     assert not NumberView.objects.filter(purpose="export-masked").exists()
 
@@ -94,9 +95,7 @@ def test_every_search_by_a_full_number_is_logged_like_a_reveal(world: World) -> 
 def test_an_export_searched_by_number_is_logged_and_keeps_the_number_masked(world: World) -> None:
     load_registry(world)
     an = Subscriber.objects.get(msisdn="+84868123456")
-    response = logged_in(world.viewer).get(
-        reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "q": "0868123456"}
-    )
+    response = export(logged_in(world.viewer), {"unit": str(world.ward_a.pk), "q": "0868123456"})
     assert response.status_code == 200
     assert NumberView.objects.get(purpose="search").subscriber_ids == [an.pk]
     exported = AuditEvent.objects.get(action="subscribers.list.exported")

@@ -16,6 +16,7 @@ from switchoff.subscribers.importer import import_list
 from switchoff.subscribers.models import Subscriber
 from switchoff.web.middleware import NoStoreMiddleware
 from tests.conftest import World, logged_in
+from tests.exporting import export
 
 LIST = "Số thuê bao;Họ và tên;Địa chỉ\n0868123456;Nguyễn Văn An;Khối 1, Phường Lương Văn Tri\n".encode()
 
@@ -32,7 +33,7 @@ def test_a_revealed_number_and_an_export_are_never_stored_by_a_cache(world: Worl
     an = Subscriber.objects.get()
     revealed = client.post(reverse("subscribers:reveal", args=[an.pk]))
     assert revealed.status_code == 200 and "no-store" in revealed["Cache-Control"]
-    exported = logged_in(world.coordinator).get(reverse("subscribers:export"), {"full": "1"})
+    exported = export(logged_in(world.coordinator), {"full": "1"})
     assert exported.status_code == 200 and "no-store" in exported["Cache-Control"]
     page = client.get(reverse("subscribers:registry"))
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]

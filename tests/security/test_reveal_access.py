@@ -13,6 +13,7 @@ from switchoff.subscribers.access import may_reveal
 from switchoff.subscribers.models import NumberView, Subscriber
 from switchoff.subscribers.services import number_reveal
 from tests.conftest import World, logged_in, make_user
+from tests.exporting import export
 from tests.security._disclosure import load_registry
 
 
@@ -55,5 +56,5 @@ def test_viewer_only_on_an_operator_branch_sees_no_subscriber(world: World) -> N
 def test_viewer_cannot_export_full_numbers(world: World) -> None:
     load_registry(world)
     client = logged_in(world.viewer)
-    response = client.get(reverse("subscribers:export"), {"unit": str(world.ward_a.pk), "full": "1"})
+    response = export(client, {"unit": str(world.ward_a.pk), "full": "1"})
     assert response.status_code == 403

@@ -5,6 +5,7 @@
 import * as store from "./db.js";
 import { SignedOut, handOver, sync } from "./sync.js";
 import { drawBannerNew, drawBanners } from "./banners.js";
+import { drawInspect, drawRefer, drawShops, supportProblems } from "./support.js";
 import { dialDigits, fold, formatClock, formatDate, formatTime, h, localIso, uuid } from "./ui.js";
 
 const STRINGS = JSON.parse(document.getElementById("field-strings").textContent);
@@ -74,7 +75,7 @@ async function drawStatus() {
   const counts = await store.unsentCounts();
   const lastSync = await store.getSetting("lastSync");
   const online = navigator.onLine;
-  const when = nextAttempt && (counts.pending || counts.photosPending || counts.calls || revokedToken)
+  const when = nextAttempt && (counts.pending || counts.photosPending || counts.calls || counts.support || revokedToken)
     ? t("next_try", { time: formatClock(nextAttempt) })
     : lastSync ? t("last_sync", { time: formatTime(lastSync) }) : t("never_synced");
   // Three short lines beside the button: under 80 px on a 360 px phone; the network's state never cut.
@@ -82,11 +83,13 @@ async function drawStatus() {
     h("div", { className: "lines" },
       h("div", { className: "first" }, h("strong", { className: "name" }, t("title")),
         h("span", { className: online ? "net on" : "net off", id: "network" }, online ? t("online") : t("offline"))),
-      h("div", {}, h("span", { id: "unsent", "data-count": counts.pending, "data-photos": counts.photosPending, "data-refused": counts.refused, className: counts.pending || counts.photosPending || counts.refused ? "unsent some" : "unsent" },
+      h("div", {}, h("span", { id: "unsent", "data-count": counts.pending, "data-photos": counts.photosPending, "data-refused": counts.refused, "data-support": counts.support, className: counts.pending || counts.photosPending || counts.support || counts.refused || counts.supportRefused ? "unsent some" : "unsent" },
         [
           counts.pending ? t("unsent", { n: counts.pending }) : "",
           counts.photosPending ? t("unsent_photos", { n: counts.photosPending }) : "",
+          counts.support ? t("unsent_support", { n: counts.support }) : "",
           counts.refused ? t("refused_visits", { n: counts.refused }) : "",
+          counts.supportRefused ? t("refused_support", { n: counts.supportRefused }) : "",
         ].filter(Boolean).join(" · ") || t("all_sent"))),
       h("div", { id: "last-sync", "data-next": nextAttempt || "" }, when)),
     h("button", { type: "button", id: "send-now", onclick: () => syncNow(true), disabled: syncing ? true : null }, syncing ? t("sending") : t("send_now")),
@@ -126,7 +129,7 @@ async function scheduleRetry() {
   retryTimer = null;
   nextAttempt = null;
   const counts = await store.unsentCounts();
-  if (!revokedToken && !(device && (counts.pending || counts.photosPending || counts.calls))) return;
+  if (!revokedToken && !(device && (counts.pending || counts.photosPending || counts.calls || counts.support))) return;
   const base = Math.min(SETTINGS.retry.max_s, SETTINGS.retry.first_s * 2 ** Math.max(0, failures - 1));
   const wait = base * (0.5 + Math.random() / 2) * 1000;
   nextAttempt = new Date(Date.now() + wait).toISOString();
@@ -379,8 +382,11 @@ async function drawList() {
     h("div", { className: "list-head" },
       h("h1", {}, t("my_cases"), " ", h("small", { id: "case-count" }, String(cases.length))),
       h("a", { className: "button", href: "#/found", id: "add-found" }, t("add_found"))),
-    h("a", { className: "button secondary", href: "#/banners", id: "banners" }, t("banners_title")),
+    h("div", { className: "actions" },
+      h("a", { className: "button secondary", href: "#/banners", id: "banners" }, t("banners_title")),
+      h("a", { className: "button secondary", href: "#/shops", id: "shops" }, t("shops_title"))),
     ...takeFlash(),
+    await supportProblems(supportApp()),
     ...sections,
     cases.length || found.length ? filterBar() : "",
     h("div", { id: "list-body" }),
@@ -719,7 +725,9 @@ async function drawCase(id) {
       last ? h("p", { className: "muted" }, t("last_visit", { outcome: last.outcome_label, date: formatTime(last.visited_at) })) : "",
       item.number
         ? h("a", { className: "button big call", id: "call", href: `tel:${item.number}`, onclick: () => store.queueCall({ id: uuid(), case_id: item.id, at: localIso() }) }, `${t("call")} ${item.number}`)
-        : ""),
+        : "",
+      h("a", { className: "button secondary", id: "refer", href: `#/refer/${item.id}` }, t("refer_title"))),
+    ...takeFlash(),
     form,
   );
 }
@@ -825,8 +833,8 @@ async function switchLanguage() {
 // With unsent work the member chooses: send it first, log out and lose it, or stay.
 async function logOut() {
   const counts = await store.unsentCounts();
-  if (!counts.pending && !counts.photosPending) return leave(0);
-  const what = (c) => [c.pending ? t("unsent", { n: c.pending }) : "", c.photosPending ? t("unsent_photos", { n: c.photosPending }) : ""].filter(Boolean).join(", ");
+  if (!counts.pending && !counts.photosPending && !counts.support) return leave(0);
+  const what = (c) => [c.pending ? t("unsent", { n: c.pending }) : "", c.photosPending ? t("unsent_photos", { n: c.photosPending }) : "", c.support ? t("unsent_support", { n: c.support }) : ""].filter(Boolean).join(", ");
   const message = h("p", { id: "logout-message" }, t("logout_waiting", { what: what(counts) }));
   const panel = h("section", { className: "card warning", id: "logout-panel", role: "alertdialog", "aria-labelledby": "logout-title" },
     h("h2", { id: "logout-title" }, t("logout_title")),
@@ -834,11 +842,11 @@ async function logOut() {
     h("button", { type: "button", className: "big primary", id: "send-then-logout", onclick: async () => {
       await syncNow(true);
       const left = await store.unsentCounts();
-      if (!left.pending && !left.photosPending) return leave(0);
+      if (!left.pending && !left.photosPending && !left.support) return leave(0);
       message.textContent = t("still_unsent", { what: what(left) });
       root.prepend(panel);
     } }, t("send_then_logout")),
-    h("button", { type: "button", className: "big", id: "logout-anyway", onclick: () => leave(counts.pending + counts.photosPending) }, t("logout_anyway", { n: counts.pending + counts.photosPending })),
+    h("button", { type: "button", className: "big", id: "logout-anyway", onclick: () => leave(counts.pending + counts.photosPending + counts.support) }, t("logout_anyway", { n: counts.pending + counts.photosPending + counts.support })),
     h("button", { type: "button", className: "link", id: "logout-cancel", onclick: () => draw() }, t("cancel")));
   root.prepend(panel);
   panel.scrollIntoView({ block: "start" });
@@ -868,8 +876,8 @@ async function leave(lost) {
 async function refresh() {
   if (!device || revokedToken) return draw();
   const route = location.hash.replace(/^#\/?/, "");
-  // The banners' list has nothing typed on it: drawn again with what the sync brought.
-  if (route && route !== "banners") {
+  // The banners' and shops' lists have nothing typed on them: drawn again with what the sync brought.
+  if (route && route !== "banners" && route !== "shops") {
     await drawStatus();
     return;
   }
@@ -909,12 +917,23 @@ async function draw() {
   else if (screen === "found") await drawFound();
   else if (screen === "banners") await drawBanners(bannerApp());
   else if (screen === "banner-new") await drawBannerNew(bannerApp());
+  else if (screen === "refer" && id) {
+    const item = await store.getCase(Number(id));
+    if (item) await drawRefer(supportApp(), item);
+    else location.hash = "#/";
+  } else if (screen === "shops") await drawShops(supportApp());
+  else if (screen === "inspect" && id) await drawInspect(supportApp(), Number(id));
   else await drawList();
 }
 
 // What the banners' screens (banners.js) use of the app.
 function bannerApp() {
   return { t, show, syncNow, downscale, dataUrl, takeFlash, collator, root };
+}
+
+// What the referral and shop screens (support.js) use of the app.
+function supportApp() {
+  return { t, show, syncNow, takeFlash, collator, root, redraw: draw };
 }
 
 async function start() {

@@ -6,7 +6,7 @@ import { deleteDB, openDB } from "idb";
 export const DB_NAME = "switchoff-field";
 
 function open() {
-  return openDB(DB_NAME, 3, {
+  return openDB(DB_NAME, 4, {
     upgrade(db, oldVersion) {
       if (oldVersion < 1) {
         // "device": {token, member, device}; "language"; "lastSync"; "syncToken"; "clockOffset" (ms, the
@@ -24,6 +24,12 @@ function open() {
       if (oldVersion < 3) {
         db.createObjectStore("placements", { keyPath: "id" });
         db.createObjectStore("takedowns", { keyPath: "id" });
+      }
+      // Referrals to a programme and shop inspections, waiting to be sent: {id, body, label, queuedAt, state:
+      // pending | refused, message}; each leaves the phone once the server answered it created or same.
+      if (oldVersion < 4) {
+        db.createObjectStore("referrals", { keyPath: "id" });
+        db.createObjectStore("inspections", { keyPath: "id" });
       }
     },
   });
@@ -145,6 +151,21 @@ export async function unqueueTakedown(id) {
   return (await db()).delete("takedowns", id);
 }
 
+// A referral ("referrals") or an inspection ("inspections") made on the phone, by the id it is sent with.
+export async function queueSupport(kind, body, label) {
+  return (await db()).put(kind, { id: body.id, body, label, queuedAt: new Date().toISOString(), state: "pending", message: null });
+}
+export async function queuedSupport(kind) {
+  const items = await (await db()).getAll(kind);
+  return items.sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
+}
+export async function updateSupport(kind, entry) {
+  return (await db()).put(kind, entry);
+}
+export async function unqueueSupport(kind, id) {
+  return (await db()).delete(kind, id);
+}
+
 // What waits to be sent: visits and photos not sent, and those the server refused (shown apart).
 export async function unsentCounts() {
   const visits = await outbox();
@@ -153,7 +174,12 @@ export async function unsentCounts() {
   const photosPending = photos.filter((photo) => photo.state === "pending").length;
   const refused = visits.length - pending + photos.length - photosPending;
   const banners = (await queuedPlacements()).filter((entry) => entry.state !== "refused").length + (await queuedTakedowns()).length;
-  return { pending, photosPending, refused, banners, calls: (await queuedCalls()).length, total: visits.length + photos.length + banners };
+  const support = [...(await queuedSupport("referrals")), ...(await queuedSupport("inspections"))];
+  const supportPending = support.filter((entry) => entry.state === "pending").length;
+  return {
+    pending, photosPending, refused, banners, support: supportPending, supportRefused: support.length - supportPending,
+    calls: (await queuedCalls()).length, total: visits.length + photos.length + banners + support.length,
+  };
 }
 
 // Everything of the member leaves the phone (logging out, revoked, another member): the database goes.

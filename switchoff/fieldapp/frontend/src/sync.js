@@ -188,12 +188,51 @@ export async function pullBanners(token) {
   await store.setSetting("banners", await json(await call(token, "GET", "/banners")));
 }
 
-// Everything the phone holds for the server (visits, photos, calls, banners).
+// Referrals and shop inspections, each once by its id (a retry answers "same"): created or same leave the
+// phone, refused ones stay with the server's reason until the member discards them. An inspection's answer
+// (the phones found with their verdicts) is kept to show the inspector.
+const SUPPORT = [
+  { kind: "referrals", path: "/programmes/referrals", field: "referrals" },
+  { kind: "inspections", path: "/shops/inspections", field: "inspections" },
+];
+
+export async function sendSupport(token) {
+  for (const { kind, path, field } of SUPPORT) {
+    const pending = (await store.queuedSupport(kind)).filter((entry) => entry.state === "pending");
+    for (let start = 0; start < pending.length; start += BATCH) {
+      const batch = pending.slice(start, start + BATCH);
+      const answer = await json(await call(token, "POST", path, { [field]: batch.map((entry) => entry.body) }));
+      for (const [index, result] of answer.results.entries()) {
+        const entry = batch[index];
+        if (!entry) continue;
+        if (result.result === "refused") {
+          await store.updateSupport(kind, { ...entry, state: "refused", code: result.code || "", message: result.message || "" });
+          continue;
+        }
+        if (kind === "inspections") {
+          const done = (await store.getSetting("inspectionsDone")) || [];
+          done.unshift({ id: entry.id, shop_id: entry.body.shop_id, label: entry.label, day: entry.body.inspected_on, found: result.found, items: result.items });
+          await store.setSetting("inspectionsDone", done.filter((item, i) => i < 20));
+        }
+        await store.unqueueSupport(kind, entry.id);
+      }
+    }
+  }
+}
+
+// The programmes open to referrals and the shops the member inspects: kept for use without signal.
+export async function pullSupport(token) {
+  await store.setSetting("programmes", (await json(await call(token, "GET", "/programmes"))).items);
+  await store.setSetting("shops", (await json(await call(token, "GET", "/shops"))).items);
+}
+
+// Everything the phone holds for the server (visits, photos, calls, banners, referrals, inspections).
 export async function sendAll(token) {
   const notices = await sendVisits(token);
   await sendPhotos(token);
   await sendCalls(token);
   await sendBanners(token);
+  await sendSupport(token);
   return notices;
 }
 
@@ -255,6 +294,7 @@ export async function sync(token) {
   const notices = await sendAll(token);
   await pullCases(token);
   await pullBanners(token);
+  await pullSupport(token);
   return notices;
 }
 
