@@ -296,20 +296,6 @@ def test_report_counts_follow_every_transition(world: World, move: str) -> None:
     assert field.campaign.pk
 
 
-def test_write_artifacts_for_a_look(world: World) -> None:
-    import os
-
-    out = os.environ.get("H29_OUT")
-    if not out:
-        pytest.skip("only when looking")
-    field = _work(world)
-    client = logged_in(world.coordinator)
-    for name, ext in (("dashboard:pdf", "pdf"), ("dashboard:xlsx", "xlsx"), ("dashboard:print", "html")):
-        r = client.get(reverse(name, args=[world.province.pk]), {"campaign": field.campaign.pk})
-        with open(f"{out}/province.{ext}", "wb") as f:
-            f.write(r.content)
-
-
 def test_the_migration_backfills_the_reporting_counters_on_their_own_days(world: World) -> None:
     """What was logged and reported before the counters existed counts as the services count it."""
     import importlib
