@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
-# The field app is built (esbuild, Workbox) into build/field/ whenever its sources change.
+# The field app is built (esbuild, Workbox) into build/field/, and the dashboard's charts into build/dashboard/,
+# whenever their sources change.
 FIELD_BUILT := build/field/.built
-FIELD_SOURCES := $(shell find switchoff/fieldapp/frontend -type f)
+FIELD_SOURCES := $(shell find switchoff/fieldapp/frontend switchoff/dashboard/frontend -type f)
 B ?=
 
 .PHONY: install run test lint check bench browser messages

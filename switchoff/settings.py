@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "switchoff.programmes",
     "switchoff.shops",
     "switchoff.privacy",
+    "switchoff.dashboard",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",
@@ -250,6 +251,8 @@ STATICFILES_DIRS = [
     ("vendor", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     # The field app, built by `npm run build` (switchoff/fieldapp/frontend/build.mjs).
     ("field", BASE_DIR / "build" / "field"),
+    # The dashboard's charts: Apache ECharts (SVG renderer) bundled by switchoff/dashboard/frontend/build.mjs.
+    ("dashboard", BASE_DIR / "build" / "dashboard"),
 ]
 # Cached for good by browsers: names with a hash of their content, those of collectstatic's manifest (12 hex
 # digits) and the field app's own (8 characters, from esbuild: build.mjs), which its shell and service worker use.

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("shops/", include("switchoff.shops.urls")),
     path("banners/", include("switchoff.banners.urls")),
     path("library/", include("switchoff.library.urls")),
+    path("dashboard/", include("switchoff.dashboard.urls")),
     path("sms/", include("switchoff.sms.urls")),
     path("personal-data/", include("switchoff.privacy.urls")),
     path("api/v1/", api.urls),

@@ -20,7 +20,7 @@ from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import User
 from switchoff.reports import services
-from switchoff.reports.dashboard import reporting_cards
+from switchoff.reports.home_cards import reporting_cards
 from switchoff.reports.models import MonthlyReport, Notification, Reminder
 from switchoff.reports.reminders import notifications_mark_read, units_remind
 from switchoff.units.models import Unit

@@ -94,6 +94,8 @@ SELF = {
     "devices:bulk",
     # "Use this phone for field work": a device of the signed-in member, for their own cases.
     "fieldapp:enrol",
+    # Sends the person to the dashboard of their own unit.
+    "dashboard:home",
 }
 
 
@@ -226,6 +228,10 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "fieldwork:device_revoke": ("post", lambda w: {"device_id": w.device_a.pk}),
     "fieldwork:held": ("get", lambda w: {"team_id": w.team_a.pk}),
     "fieldwork:progress": ("get", _unit_target(lambda w: w.ward_a)),
+    "dashboard:unit": ("get", _unit_target(lambda w: w.ward_a)),
+    "dashboard:print": ("get", _unit_target(lambda w: w.ward_a)),
+    "dashboard:pdf": ("get", _unit_target(lambda w: w.ward_a)),
+    "dashboard:xlsx": ("get", _unit_target(lambda w: w.ward_a)),
     "programmes:new": ("post", lambda w: {}),
     "shops:detail": ("post", lambda w: {"shop_id": w.shop_a.pk}),
     "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),

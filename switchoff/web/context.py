@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = [(reverse("web:home"), _("Home"))]
+    if can(user, Perm.VIEW_REPORTS) or can(user, Perm.REPORT) or can(user, Perm.MANAGE_FIELD):
+        items.append((reverse("dashboard:home"), _("Dashboard")))
     if can(user, Perm.VIEW_UNITS):
         items.append((reverse("campaigns:list"), _("Campaigns and reports")))
         items.append((reverse("units:tree"), _("Units")))

@@ -16,7 +16,7 @@ from switchoff.lib.text import is_id
 from switchoff.people.access import can, visible_campaigns
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
-from switchoff.reports.dashboard import reporting_cards, review_cards
+from switchoff.reports.home_cards import reporting_cards, review_cards
 from switchoff.reports.models import Notification
 from switchoff.reports.reminders import notifications_mark_read
 from switchoff.reports.selectors import STATUS_LABELS

@@ -21,6 +21,7 @@ from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.links import validate_http_url
 from switchoff.lib.months import first_of_month
 from switchoff.library.models import MaterialVersion
+from switchoff.reports.counts import count_activity
 from switchoff.reports.models import Activity, ActivityImport, MonthlyReport
 from switchoff.reports.selectors import activity_places
 from switchoff.units.models import Unit
@@ -142,6 +143,7 @@ def activity_create(
     try:
         with transaction.atomic():
             activity.save()
+            count_activity(activity, activity.count)
     except IntegrityError:
         # The same request arrived twice at once: the other one won.
         return Activity.objects.get(client_key=client_key), False
@@ -166,6 +168,7 @@ def activity_delete(*, actor: Any, activity: Activity) -> None:
         unit=activity.unit,
         data={"form": activity.form.code, "count": activity.count, "date": activity.date.isoformat()},
     )
+    count_activity(activity, -activity.count)
     activity.delete()
 
 
@@ -280,6 +283,7 @@ def activities_grid_save(
                     % {"month": day.strftime("%m/%Y")}
                 )
             data = {"form": form.code, "count": count, "before": activity.count, "date": day.isoformat()}
+            count_activity(activity, count - activity.count)
             activity.count = count
             activity.save(update_fields=["count"])
             log_action("reports.activity.changed", actor=actor, obj=activity, unit=unit, data=data)

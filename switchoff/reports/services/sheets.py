@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign, CatalogueSynonym, CommunicationForm, Medium
 from switchoff.campaigns.services import synonym_propose
+from switchoff.reports.counts import count_activities_removed
 from switchoff.reports.models import Activity, ActivityImport, ActivitySheetMapping
 from switchoff.reports.notify import coordinators_of, notify
 from switchoff.reports.services.activities import activity_create, month_is_closed
@@ -90,6 +91,7 @@ def activities_import(
             )
     earlier = Activity.objects.filter(sheet_activities(campaign, unit, months))
     replaced_imports = sorted({pk for pk in earlier.values_list("sheet_import_id", flat=True) if pk is not None})
+    count_activities_removed(earlier)
     replaced, _by_model = earlier.delete()
     sheet_import = ActivityImport.objects.create(
         campaign=campaign,

@@ -28,6 +28,7 @@ from switchoff.lib.months import first_of_month
 from switchoff.people.access import can
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import PERMISSIONS, Perm
+from switchoff.reports.counts import count_report_state, report_state
 from switchoff.reports.deadlines import report_is_locked
 from switchoff.reports.models import MonthlyReport, ReportLine
 from switchoff.reports.notify import coordinators_of, notify, reporters_of
@@ -261,6 +262,7 @@ def report_submit(
     """
     now = now or timezone.now()
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
+    before = report_state(report)
     if report.status == Status.SUBMITTED:
         return report  # A double click or a retried request changes nothing.
     _require_editable(report, now)
@@ -313,6 +315,7 @@ def report_submit(
             "updated_at",
         ]
     )
+    count_report_state(report, before)
     log_action(
         "reports.report.submitted",
         actor=actor,
@@ -372,6 +375,7 @@ def report_return(
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is returned.")})
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
+    before = report_state(report)
     if report.status != Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
     now = now or timezone.now()
@@ -396,6 +400,7 @@ def report_return(
             "updated_at",
         ]
     )
+    count_report_state(report, before)
     log_action(
         "reports.report.returned", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
     )
@@ -407,6 +412,7 @@ def report_return(
 def report_accept(*, actor: Any, report: MonthlyReport, now: datetime.datetime | None = None) -> MonthlyReport:
     """Accept a submitted report: it counts in the official aggregate; the unit's people are told."""
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
+    before = report_state(report)
     if report.status == Status.ACCEPTED:
         return report
     if report.status != Status.SUBMITTED:
@@ -425,6 +431,7 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime.datetime |
             "updated_at",
         ]
     )
+    count_report_state(report, before)
     log_action("reports.report.accepted", actor=actor, obj=report, unit=report.unit)
     _tell_unit(report, ACCEPTED_TEXT, actor)
     return report
@@ -496,6 +503,7 @@ def report_reopen(
         raise ValidationError({"reason": _("Say why the report is reopened.")})
     now = now or timezone.now()
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
+    before = report_state(report)
     if report.status == Status.SUBMITTED:
         raise PermissionDenied
     report.status = Status.RETURNED if report.status == Status.ACCEPTED else report.status
@@ -513,6 +521,7 @@ def report_reopen(
             "updated_at",
         ]
     )
+    count_report_state(report, before)
     log_action(
         "reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
     )

@@ -1,0 +1,188 @@
+"""The dashboard's tables: one plain structure per chart, which the page shows as the chart's table view.
+
+The chart, the table under it, the print view, the PDF and the workbook all
+read these, so what a person copies from a table is what the chart draws.
+Values stay numbers (formatted by the template or the workbook); a cell that
+is not a number is text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from switchoff.dashboard.selectors import ChildRow, Dashboard, ReportCell
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+def month_label(month: datetime.date) -> str:
+    return month.strftime("%m/%Y")
+
+
+def week_label(monday: datetime.date) -> str:
+    return date_format(monday, "d/m/Y")
+
+
+def report_text(cell: ReportCell | None) -> str:
+    """A grid cell in words: the counts of what applies (a unit expected alone reads as one word)."""
+    if cell is None or not cell.expected:
+        return "–"
+    parts = []
+    if cell.on_time:
+        parts.append(_("%(n)s on time") % {"n": cell.on_time})
+    if cell.late:
+        parts.append(_("%(n)s late") % {"n": cell.late})
+    if cell.returned:
+        parts.append(_("%(n)s returned") % {"n": cell.returned})
+    if cell.missing:
+        if cell.due_passed:
+            parts.append(_("%(n)s missing") % {"n": cell.missing})
+        else:
+            parts.append(_("%(n)s not yet due") % {"n": cell.missing})
+    return ", ".join(parts) + f" / {cell.expected}"
+
+
+def headline(d: Dashboard) -> Table:
+    h = d.headline
+    rows: list[list[Any]] = [
+        [
+            _("2G-only subscribers listed at the campaign's start (or on the first lists), as of %(day)s")
+            % {"day": date_format(h.listed_at_start_day or d.campaign.start_date, "d/m/Y")},
+            h.listed_at_start,
+        ],
+        [_("2G-only subscribers still listed on the latest lists"), h.listed_now],
+        [_("Listed at any time (still listed or left the lists)"), h.listed_ever],
+        [_("Cases (listed or found at the door)"), h.cases],
+        [_("Switched, self-reported (not yet verified)"), h.claimed],
+        [_("Share switched, self-reported (%)"), h.claimed_share],
+        [_("Switched, verified by the lists"), h.verified],
+        [_("Share switched, verified (%)"), h.verified_share],
+        [_("Follow-ups overdue"), h.overdue],
+        [_("Days left to the switch-off"), h.days_left]
+        if h.days_left >= 0
+        else [_("Days since the switch-off"), h.days_since],
+    ]
+    rows += [
+        [_("Latest list of %(operator)s") % {"operator": op.name}, date_format(day, "d/m/Y")]
+        for op, day in h.latest_lists
+    ]
+    return Table("headline", _("Headline figures"), [_("Figure"), _("Value")], rows)
+
+
+def funnel(d: Dashboard) -> Table:
+    return Table(
+        "funnel",
+        _("From the list to a 4G phone"),
+        [_("Step"), _("Cases")],
+        [[label, n] for _stage, label, n in d.funnel.rows()],
+        _("Each line counts the cases that reached at least that step, so the lines are not added up."),
+    )
+
+
+def weeks(d: Dashboard) -> Table:
+    return Table(
+        "weeks",
+        _("Visits per week"),
+        [_("Week from"), _("Visits")],
+        [[week_label(w), n] for w, n in d.weeks],
+    )
+
+
+def listed_over_time(d: Dashboard) -> Table:
+    """Still listed per operator on each day a list changed the figure (an operator's last figure carried on)."""
+    days = sorted({day for _op, points in d.listed_over_time for day, _n in points})
+    rows = []
+    for day in days:
+        row: list[Any] = [date_format(day, "d/m/Y")]
+        for _op, points in d.listed_over_time:
+            before = [n for p_day, n in points if p_day <= day]
+            row.append(before[-1] if before else None)
+        rows.append(row)
+    return Table(
+        "listed",
+        _("Subscribers still listed, per operator"),
+        [_("Day"), *[op.name for op, _points in d.listed_over_time]],
+        rows,
+    )
+
+
+def child_cells(r: ChildRow) -> list[Any]:
+    return [
+        r.listed,
+        r.switched_share,
+        r.visits_7_days,
+        r.funnel.never_visited,
+        r.visits_per_1000,
+        report_text(r.report),
+    ]
+
+
+def child_headers() -> list[str]:
+    return [
+        _("Still listed"),
+        _("Switched (%)"),
+        _("Visits, last 7 days"),
+        _("Cases never visited"),
+        _("Visits per 1,000 listed"),
+        _("Report due this month"),
+    ]
+
+
+def children(d: Dashboard) -> Table:
+    rows = [[r.unit.name, *child_cells(r)] for r in d.children]
+    if d.unplaced is not None:
+        rows.append([pgettext("dashboard", "Not placed in a unit below yet"), *child_cells(d.unplaced)])
+    return Table(
+        "children",
+        _("Units below, worst first"),
+        [_("Unit"), *child_headers()],
+        rows,
+        _("Worst first: the lowest share switched (self-reported or verified), then the most still listed."),
+    )
+
+
+def grid(d: Dashboard, *, last: int | None = None) -> Table:
+    """The units × months grid; ``last``: only the last months (a printed page holds about twelve)."""
+    first = -last if last else 0
+    return Table(
+        "grid",
+        _("Monthly reports: units × months"),
+        [_("Unit"), *[month_label(m) for m in d.months[first:]]],
+        [[u.name, *[report_text(c) for c in cells[first:]]] for u, cells in d.grid],
+        _(
+            "Each cell: the reports of the units expected under that unit for the month, "
+            "on time, late, returned or missing."
+        ),
+    )
+
+
+def communication(d: Dashboard, *, last: int | None = None) -> Table:
+    """Each form's counts per month and over the campaign; ``last``: only the last months shown (the total stays)."""
+    months = d.months[-last:] if last else d.months
+    return Table(
+        "communication",
+        _("Communication by form per month"),
+        [_("Form"), _("Unit of count"), *[month_label(m) for m in months], _("Total, whole campaign")],
+        [
+            [fm.form.shown_name, fm.form.shown_count_unit, *[fm.by_month.get(m, 0) for m in months], fm.total]
+            for fm in d.communication
+        ],
+        _("Each form counts in its own unit (broadcasts, articles, sessions…): forms are never added together."),
+    )
+
+
+def all_tables(d: Dashboard) -> list[Table]:
+    return [headline(d), funnel(d), weeks(d), listed_over_time(d), children(d), grid(d), communication(d)]

@@ -1,0 +1,160 @@
+"""The dashboard's pages: a unit's figures on screen, in print (A4 landscape), as a PDF and as a workbook.
+
+Each reads the unit through the one access path and its figures through
+``selectors.dashboard`` (the counters). Nothing here writes: the figures are
+aggregates, not personal data, so the downloads are not logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from switchoff.campaigns.models import Campaign
+from switchoff.dashboard import charts, sections, selectors, tables, workbook
+from switchoff.lib.text import is_id
+from switchoff.people.access import access_unit, acts_as_superuser, visible_units
+from switchoff.people.models import Membership, User
+from switchoff.people.roles import Perm
+from switchoff.units.models import Unit
+
+PRINT_MONTHS = 12
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def own_unit(user: User) -> Unit | None:
+    """The unit a person's dashboard opens on: the highest place among their memberships that they may see.
+
+    A committee or an office opens on its commune or province; a team, whose members see only the villages
+    it covers, on the highest of those; an operator's branch, which sees no place, on itself.
+    """
+    if acts_as_superuser(user):
+        top = Unit.objects.filter(parent__isnull=True, valid_to__isnull=True).select_related("kind")
+        return min(top, key=lambda u: u.pk, default=None)
+    memberships = Membership.objects.filter(user_id=user.pk).select_related("unit__kind", "unit__parent__kind")
+    anchors = {m.unit.geographic_anchor().pk for m in memberships}
+    visible = visible_units(user, Perm.VIEW_UNITS).filter(kind__category__in=selectors.GEOGRAPHIC)
+    places = list(visible.filter(pk__in=anchors)) or list(visible.filter(valid_to__isnull=True))
+    if not places:
+        # An operator's branch sees only itself: its own figures (its log, its reports).
+        own = {m.unit_id for m in memberships}
+        places = list(visible_units(user, Perm.VIEW_UNITS).filter(pk__in=own))
+    return min(places, key=lambda u: (u.rollup_path.count("/"), u.pk), default=None)
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    unit = own_unit(_user(request))
+    if unit is None:
+        raise Http404
+    return redirect("dashboard:unit", unit.pk)
+
+
+def _campaign(request: HttpRequest, unit: Unit) -> tuple[Campaign, list[Campaign]]:
+    campaigns = selectors.campaigns_of(unit)
+    if not campaigns:
+        raise Http404
+    wanted = request.GET.get("campaign", "")
+    chosen = next((c for c in campaigns if is_id(wanted) and c.pk == int(wanted)), campaigns[0])
+    return chosen, campaigns
+
+
+def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.VIEW_UNITS)
+    campaign, campaigns = _campaign(request, unit)
+    data = selectors.dashboard(campaign=campaign, unit=unit)
+    ids = [r.unit.pk for r in data.children] + [unit.pk]
+    # Which links of the figures lead somewhere the viewer may go: one query per kind of page.
+    may = {
+        perm: set(visible_units(user, perm).filter(pk__in=ids).values_list("pk", flat=True))
+        for perm in (Perm.VIEW_UNITS, Perm.VIEW_SUBSCRIBERS, Perm.VIEW_REPORTS, Perm.REVIEW)
+    }
+    all_tables = tables.all_tables(data)
+    by_key = {t.key: t for t in all_tables}
+    ancestors = selectors.ancestor_ids(unit)
+    crumbs = {u.pk: u for u in visible_units(user, Perm.VIEW_UNITS).filter(pk__in=ancestors).select_related("kind")}
+    return {
+        "d": data,
+        "unit": unit,
+        "campaign": campaign,
+        "campaigns": campaigns,
+        "breadcrumb": [crumbs[pk] for pk in ancestors if pk in crumbs],
+        "may_units": may[Perm.VIEW_UNITS],
+        "may_subscribers": may[Perm.VIEW_SUBSCRIBERS],
+        "may_reports": may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
+        "sections": _sections(by_key),
+        "rows": [(r, charts.sparkline(r.trend), tables.report_text(r.report)) for r in data.children],
+        "grid_table": by_key["grid"],
+        "headline_table": by_key["headline"],
+        "tables": all_tables,
+        "support": sections.support(campaign=campaign, unit=unit, today=data.today),
+    }
+
+
+def _sections(by_key: dict[str, tables.Table]) -> list[dict[str, Any]]:
+    """Each chart with its table view (the same figures) and the id of the script holding its data."""
+    return [
+        {"id": chart["id"], "table": by_key[chart["id"]], "data": chart, "script_id": f"chart-data-{chart['id']}"}
+        for chart in charts.chart_data(by_key)
+    ]
+
+
+@login_required
+def dashboard_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's dashboard: headline, funnel, visits per week, its child units worst first, reporting."""
+    return render(request, "dashboard/page.html", _context(request, unit_id))
+
+
+@login_required
+def dashboard_print(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The same figures laid out for an A4 landscape page, charts drawn on the server as SVG."""
+    return render(request, "dashboard/print.html", _print_context(request, unit_id))
+
+
+def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
+    context = _context(request, unit_id)
+    svgs = charts.svg_charts([section["data"] for section in context["sections"]])
+    for section in context["sections"]:
+        section["svg"] = svgs[section["id"]]
+    # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
+    context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS)
+    context["print_communication"] = tables.communication(context["d"], last=PRINT_MONTHS)
+    return context
+
+
+def _file_name(context: dict[str, Any], ext: str) -> str:
+    d: selectors.Dashboard = context["d"]
+    return f"bang-dieu-khien-{slugify(d.unit.search_name) or d.unit.pk}-{d.today:%Y%m%d}.{ext}"
+
+
+@login_required
+def dashboard_pdf(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The print view as a PDF (WeasyPrint, on the server): one click for the weekly meeting."""
+    from weasyprint import HTML  # imported here: it loads its fonts and libraries once asked
+
+    context = _print_context(request, unit_id)
+    context["for_pdf"] = True
+    html = render_to_string("dashboard/print.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(context, "pdf")}"'
+    return response
+
+
+@login_required
+def dashboard_xlsx(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The dashboard's tables as a workbook, one sheet per table."""
+    context = _context(request, unit_id)
+    content = workbook.dashboard_workbook(context["d"])
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_file_name(context, "xlsx")}"'
+    return response
