@@ -4,10 +4,15 @@ import os
 import tempfile
 
 os.environ["SWITCHOFF_ENV"] = "test"
-os.environ.setdefault("SWITCHOFF_VAR_DIR", tempfile.mkdtemp(prefix="switchoff-test-"))
+# A folder of stored files per test process: xdist's workers inherit the controller's environment, and a test
+# that scans every stored file must not see another worker's. A process a test starts with its own folder keeps it.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "SWITCHOFF_VAR_DIR" not in os.environ or os.environ.get("SWITCHOFF_TEST_VAR_OF") != _worker:
+    os.environ["SWITCHOFF_VAR_DIR"] = tempfile.mkdtemp(prefix=f"switchoff-test-{_worker or 'main'}-")
+    os.environ["SWITCHOFF_TEST_VAR_OF"] = _worker
 
-from switchoff.settings import *  # noqa: F403
-from switchoff.settings import HUEY
+from switchoff.settings import *  # noqa: F403, E402
+from switchoff.settings import HUEY  # noqa: E402
 
 # Argon2 is the production hasher (see settings.py); tests use a fast one.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,16 +7,28 @@ administrators when its volume is unusual.
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from switchoff.audit.models import AuditEvent
+from switchoff.lib import throttle
 from switchoff.subscribers.models import NumberView, Subscriber
 from tests.conftest import World, logged_in
 from tests.exporting import export
 from tests.security._disclosure import api_client, load_registry
 
 LIMIT = 30
+
+
+@pytest.fixture(autouse=True)
+def _one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every search of a test falls in one minute, however slow a loaded machine runs it (a test of 200 searches
+    once took 100 s, and the window moved under it)."""
+    at = throttle.now()
+    monkeypatch.setattr(throttle, "now", lambda: at)
+
+
 SEARCHED = "subscribers.number.searched"
 THROTTLED = "subscribers.number.search_throttled"
 
