@@ -106,3 +106,19 @@ def test_activity_api_is_idempotent_and_report_submits(world: World) -> None:
     assert data["lines"] == [
         {"form": "loudspeaker", "medium_id": data["lines"][0]["medium_id"], "count": 4, "people_reached": None}
     ]
+
+
+def test_no_two_api_schemas_share_a_name() -> None:
+    """OpenAPI names a schema by its class: two apps' ``BatchOut`` made the devices' classify answer be checked
+    against the SMS batch's schema. Every schema of switchoff has a name of its own."""
+    import switchoff.api.root  # noqa: F401  (every router's schemas imported)
+    from ninja import Schema
+
+    def below(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in [direct, *below(direct)]]
+
+    names: dict[str, set[str]] = {}
+    for cls in below(Schema):
+        if cls.__module__.startswith("switchoff."):
+            names.setdefault(cls.__name__, set()).add(cls.__module__)
+    assert {name: modules for name, modules in names.items() if len(modules) > 1} == {}

@@ -95,6 +95,7 @@ def test_a_member_refers_and_inspects_offline_and_one_sync_sends_each_once(
     page.goto(f"{base}/field/#/refer/{field.hoa.pk}")
     page.get_by_label("Chương trình").select_option(label="Tặng điện thoại 4G cho hộ khó khăn (Viettel)")
     page.locator("#save-referral").click()
+    expect(page.locator("#flash")).to_contain_text("Đã lưu đề nghị trên máy")  # saved: its page is drawn
 
     # A shop of Khối 1 selling two 2G-only phones.
     page.goto(f"{base}/field/#/")

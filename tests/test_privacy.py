@@ -10,7 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from switchoff.privacy import retention
 from switchoff.privacy.models import CampaignRetention, Erasure
 from switchoff.privacy.services import RetentionError, retention_run, retention_set
 from switchoff.reports.aggregate import build_aggregate
+from switchoff.reports.counts import count_activity
 from switchoff.reports.models import Notification
 from switchoff.subscribers.models import Subscriber
 from switchoff.subscribers.services import household_confirm, household_dismiss, number_reveal
@@ -218,10 +219,12 @@ def _the_rest(world: World, ended: Campaign, an: Case) -> list[FieldFile]:
     )  # fmt: skip
     SmsMessage.objects.create(batch=batch, subscriber=subscriber, msisdn=subscriber.msisdn, state="delivered")
     OptOut.objects.create(operator=world.operator, msisdn=subscriber.msisdn, source="keyword")
-    activity = Activity.objects.create(
-        campaign=ended, unit=world.ward_a, date=hung, form=CommunicationForm.objects.all()[0], count=1,
-        description="Họp dân Khối 4", client_key="evidence-1", created_by=world.reporter_a,
-    )  # fmt: skip
+    with transaction.atomic():  # planted as the activity services plant it, its counter in the same transaction
+        activity = Activity.objects.create(
+            campaign=ended, unit=world.ward_a, date=hung, form=CommunicationForm.objects.all()[0], count=1,
+            description="Họp dân Khối 4", client_key="evidence-1", created_by=world.reporter_a,
+        )  # fmt: skip
+        count_activity(activity, activity.count)
     activity.evidence_file.save("hop-dan.jpg", _stored("Lục Văn Sáng"))
     placement = Placement.objects.create(
         id=uuid.uuid4(), campaign=ended, unit=world.ward_a, kind="bang_ron", quantity=1, place=world.ward_a,

@@ -92,7 +92,7 @@ class MessageOut(Schema):
     reason: str
 
 
-class BatchOut(Schema):
+class SmsBatchOut(Schema):
     id: int
     operator_id: int
     area_id: int
@@ -105,10 +105,10 @@ class BatchOut(Schema):
     messages: list[MessageOut] = Field(description="The first 200, in order.")
 
 
-def _batch_out(batch: SmsBatch) -> BatchOut:
+def _batch_out(batch: SmsBatch) -> SmsBatchOut:
     counts = dict(batch.messages.values_list("state").annotate(n=Count("pk")).order_by())
     rows = batch.messages.order_by("pk").values_list("msisdn", "state", "reason")[:200]
-    return BatchOut(
+    return SmsBatchOut(
         id=batch.pk, operator_id=batch.operator_id, area_id=batch.area_id, audience=batch.audience, text=batch.text,
         send_at=batch.send_at, channel=batch.channel, state=batch.state,
         counts={state: counts.get(state, 0) for state in SmsMessage.State.values},
@@ -116,8 +116,8 @@ def _batch_out(batch: SmsBatch) -> BatchOut:
     )  # fmt: skip
 
 
-@router.post("/operators/{operator_id}/batches", response={201: BatchOut})
-def sms_send(request: HttpRequest, operator_id: Id, body: SendIn) -> Status[BatchOut]:
+@router.post("/operators/{operator_id}/batches", response={201: SmsBatchOut})
+def sms_send(request: HttpRequest, operator_id: Id, body: SendIn) -> Status[SmsBatchOut]:
     """Send a message to the operator's own subscribers of a commune or ward, at once or at ``send_at``."""
     user = _user(request)
     operator = services.access_operator(user, operator_id)
@@ -132,8 +132,8 @@ def sms_send(request: HttpRequest, operator_id: Id, body: SendIn) -> Status[Batc
     return Status(201, _batch_out(batch))
 
 
-@router.get("/batches/{batch_id}", response=BatchOut)
-def sms_status(request: HttpRequest, batch_id: Id) -> BatchOut:
+@router.get("/batches/{batch_id}", response=SmsBatchOut)
+def sms_status(request: HttpRequest, batch_id: Id) -> SmsBatchOut:
     """A message's state, number by number (masked): queued, sent, delivered, failed and why, skipped."""
     batch = SmsBatch.objects.filter(pk=batch_id, operator__in=services.staff_operators(_user(request))).first()
     if batch is None:
