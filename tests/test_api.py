@@ -111,8 +111,9 @@ def test_activity_api_is_idempotent_and_report_submits(world: World) -> None:
 def test_no_two_api_schemas_share_a_name() -> None:
     """OpenAPI names a schema by its class: two apps' ``BatchOut`` made the devices' classify answer be checked
     against the SMS batch's schema. Every schema of switchoff has a name of its own."""
-    import switchoff.api.root  # noqa: F401  (every router's schemas imported)
     from ninja import Schema
+
+    import switchoff.api.root  # noqa: F401  (every router's schemas imported)
 
     def below(cls: type) -> list[type]:
         return [sub for direct in cls.__subclasses__() for sub in [direct, *below(direct)]]
