@@ -116,7 +116,10 @@ def test_no_two_api_schemas_share_a_name() -> None:
     import switchoff.api.root  # noqa: F401  (every router's schemas imported)
 
     def below(cls: type) -> list[type]:
-        return [sub for direct in cls.__subclasses__() for sub in [direct, *below(direct)]]
+        found: list[type] = []
+        for direct in cls.__subclasses__():
+            found += [direct, *below(direct)]
+        return found
 
     names: dict[str, set[str]] = {}
     for cls in below(Schema):
