@@ -117,7 +117,8 @@ def test_no_two_api_schemas_share_a_name() -> None:
 
     def below(cls: type) -> list[type]:
         found: list[type] = []
-        for direct in cls.__subclasses__():
+        subclasses: list[type] = cls.__subclasses__()
+        for direct in subclasses:
             found += [direct, *below(direct)]
         return found
 
