@@ -312,11 +312,16 @@ class _DemoCache:
 
     @staticmethod
     def _key() -> tuple[object, ...]:
-        from django.db.models import Max
+        from django.db.models import IntegerField, Max, TextField
+        from django.db.models.functions import Cast
+
+        def top(model: type[Model]) -> Any:
+            # PostgreSQL has no MAX of a uuid: a key that is not a number is compared as text.
+            return Max("pk") if isinstance(model._meta.pk, IntegerField) else Max(Cast("pk", TextField()))
 
         models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
         state = tuple(
-            (m._meta.label, *m._default_manager.aggregate(n=Count("pk"), top=Max("pk")).values()) for m in models
+            (m._meta.label, *m._default_manager.aggregate(n=Count("pk"), top=top(m)).values()) for m in models
         )
         return (timezone.localdate(), state)
 

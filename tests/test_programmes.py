@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -565,14 +566,9 @@ def _state_of_deliveries(programme: Programme) -> dict[str, object]:
 
 
 def _named(problems: list[Problem], programme: Programme) -> list[tuple[int, str, str, str]]:
-    cases = dict(Delivery.objects.filter(programme=programme).values_list("pk", "case_id"))
-    out = []
-    for p in problems:
-        reason = str(p.reason)
-        for pk, case_id in cases.items():
-            reason = reason.replace(f" {pk} ", f" <case {case_id}> ")
-        out.append((p.row, p.column, p.code, reason))
-    return out
+    """The problems with the earlier delivery's number left out: the two runs give their deliveries other numbers
+    (PostgreSQL's sequences do not roll back), and the day and place that follow still tell which one it is."""
+    return [(p.row, p.column, p.code, re.sub(r"(số|no\.) \d+ ", r"\1 <n> ", str(p.reason))) for p in problems]
 
 
 @pytest.mark.django_db
