@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from switchoff.jobs import lease
 from switchoff.subscribers import jobs
@@ -119,10 +120,15 @@ def test_a_200k_list_is_checked_in_the_background_then_written_without_checking_
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not page.locator("#check-summary").count():
         # The bar and the card's text read in one go: the page's polling may swap the card out in between.
-        state = page.evaluate(
-            "() => { const bar = document.querySelector('progress'), card = document.querySelector('#job-card');"
-            " return bar && card ? [bar.getAttribute('value'), card.textContent] : null; }"
-        )
+        try:
+            state = page.evaluate(
+                "() => { const bar = document.querySelector('progress'), card = document.querySelector('#job-card');"
+                " return bar && card ? [bar.getAttribute('value'), card.textContent] : null; }"
+            )
+        except PlaywrightError as error:  # the check ended and the page went to its summary while it was read
+            if "context was destroyed" not in str(error):
+                raise
+            state = None
         if state is not None and state[0] is not None and state[0].isdigit():
             value, rate = int(state[0]), state[1] or ""
             seen.add(value)
