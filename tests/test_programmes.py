@@ -655,6 +655,10 @@ def test_the_batched_list_import_and_the_one_row_service_agree_on_a_mixed_list(w
     batched = (result.delivered, _named(result.problems, programme), _state_of_deliveries(programme))
     assert batched == one_by_one
     assert result.delivered == 1
+    # Sent again, the list delivers nothing more: each row is refused naming the delivery of the first time.
+    again = deliveries_import(actor=world.operator_staff, programme=programme, checked=checked, file_name="x.csv")
+    state = _state_of_deliveries(programme)
+    assert again.delivered == 0 and state == batched[2]
     reasons = {p.row: p.reason for p in result.problems}
     assert set(reasons) == {3, 5, 6, 7, 8, 9}  # the file's rows (the title and the header come first)
     assert "lần trao số" in reasons[5] and "lần trao số" in reasons[6]

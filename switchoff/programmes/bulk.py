@@ -69,9 +69,9 @@ def _table(model: type) -> str:
     return _q(model._meta.db_table)  # type: ignore[attr-defined]
 
 
-def digest_sql(note: str) -> tuple[str, list[str]]:
+def digest_sql(note: str) -> tuple[str, dict[str, str]]:
     """SQL computing the digest ``VisitInput.digest`` gives a delivery's "switched" visit (``note``, no case
-    version) from the columns ``d.visit_id``, ``d.case_id`` and ``d.visited_iso``; and its parameters."""
+    version) from the columns ``d.visit_id``, ``d.case_id`` and ``d.visited_iso``; and its named parameters."""
     text = VisitInput(
         id=_SOME_ID, case_id=_SOME_CASE, visited_at=_SOME_TIME, outcome=Outcome.SWITCHED, note=note, clock_offset_s=0
     ).canonical()
@@ -84,14 +84,14 @@ def digest_sql(note: str) -> tuple[str, list[str]]:
         )
     )
     parts: list[str] = []
-    params: list[str] = []
+    params: dict[str, str] = {}
     at = 0
     for start, length, column in holes:
-        parts += ["%s", column]
-        params.append(text[at:start])
+        parts += [f"%(piece{len(params)})s", column]
+        params[f"piece{len(params)}"] = text[at:start]
         at = start + length
-    parts.append("%s")
-    params.append(text[at:])
+    parts.append(f"%(piece{len(params)})s")
+    params[f"piece{len(params)}"] = text[at:]
     return f"encode(sha256(convert_to({' || '.join(parts)}, 'UTF8')), 'hex')", params
 
 
@@ -202,6 +202,7 @@ def deliveries_write(
             out.said[n] = ""
             done.append((n, case_id, unit_id, key, imei[:15], verdict, referral, state))
         if not done:
+            cursor.execute(f"DROP TABLE {ROWS}")
             return out
         numbers = _numbers(cursor, Delivery, len(done))
         referrals = iter(_numbers(cursor, Referral, sum(1 for d in done if d[6] is None)))
@@ -317,38 +318,34 @@ def _cases_switched(cursor, actor: User, programme: Programme, now: datetime.dat
     )
     for *key, n in cursor.fetchall():
         deltas.add(tuple(key), -n)
+    note = _("4G phone delivered by the programme “%(name)s”.") % {"name": programme.name}
+    digest, pieces = digest_sql(note)
     params = {"verified": Status.VERIFIED, "switched": Status.SWITCHED, "left": Subscriber.Status.LEFT,
               "stage_verified": int(Stage.VERIFIED), "stage_switched": int(Stage.SWITCHED),
-              "outcome": Outcome.SWITCHED, "now": now}  # fmt: skip
+              "outcome": Outcome.SWITCHED, "now": now, "actor": actor.pk, "note": note, **pieces}  # fmt: skip
+    # One statement: the cases moved, their visits written from what it returns, both counted by group.
     cursor.execute(
         f"""WITH changed AS (
             UPDATE {case} c SET {_SWITCHED_SET}
             FROM {DONE} d, {subscriber} s WHERE c.id = d.case_id AND s.id = c.subscriber_id
-            RETURNING c.campaign_id, c.unit_id, c.team_id, c.status, c.stage, c.follow_up_on)
-        SELECT campaign_id, unit_id, team_id, status, stage, follow_up_on, COUNT(*) FROM changed
-        GROUP BY 1, 2, 3, 4, 5, 6""",  # noqa: S608
+            RETURNING c.id AS case_id, c.campaign_id, c.unit_id, c.team_id, c.status, c.stage, c.follow_up_on,
+                c.version, d.delivery_id, d.visit_id, d.visited_at, d.visited_iso, d.delivered_on),
+        written AS (
+            INSERT INTO {visit} (id, case_id, member_id, unit_id, team_id, device_id, visited_at, phone_visited_at,
+                outcome, note, reason, moved_to, device_model, consent_photo, consent_location, lat, lon,
+                case_version, version_after, in_conflict, digest, received_at)
+            SELECT d.visit_id, d.case_id, %(actor)s, d.unit_id, d.team_id, NULL, d.visited_at, NULL, %(outcome)s,
+                %(note)s, '', '', '', false, false, NULL, NULL, NULL, d.version, false, {digest}, %(now)s
+            FROM changed d ORDER BY d.delivery_id)
+        SELECT campaign_id, unit_id, team_id, status, stage, follow_up_on, delivered_on, COUNT(*) FROM changed
+        GROUP BY 1, 2, 3, 4, 5, 6, 7""",  # noqa: S608
         params,
     )
-    for *key, n in cursor.fetchall():
-        deltas.add(tuple(key), n)
-    note = _("4G phone delivered by the programme “%(name)s”.") % {"name": programme.name}
-    digest, pieces = digest_sql(note)
-    cursor.execute(
-        f"""INSERT INTO {visit} (id, case_id, member_id, unit_id, team_id, device_id, visited_at, phone_visited_at,
-            outcome, note, reason, moved_to, device_model, consent_photo, consent_location, lat, lon, case_version,
-            version_after, in_conflict, digest, received_at)
-        SELECT d.visit_id, d.case_id, %s, c.unit_id, c.team_id, NULL, d.visited_at, NULL, %s, %s, '', '', '',
-            false, false, NULL, NULL, NULL, c.version, false, {digest}, %s
-        FROM {DONE} d JOIN {case} c ON c.id = d.case_id ORDER BY d.delivery_id""",  # noqa: S608
-        [actor.pk, Outcome.SWITCHED, note, *pieces, now],
-    )
-    visits = cursor.rowcount
-    cursor.execute(
-        f"""SELECT c.campaign_id, c.unit_id, c.team_id, d.delivered_on, COUNT(*)
-        FROM {DONE} d JOIN {case} c ON c.id = d.case_id GROUP BY 1, 2, 3, 4"""  # noqa: S608
-    )
-    for campaign_id, unit_id, team_id, day, n in cursor.fetchall():
+    visits = 0
+    for campaign_id, unit_id, team_id, status, stage, follow_up_on, day, n in cursor.fetchall():
+        deltas.add((campaign_id, unit_id, team_id, status, stage, follow_up_on), n)
         deltas.visit(campaign_id=campaign_id, unit_id=unit_id, team_id=team_id, member_id=actor.pk, day=day, n=n)
+        visits += n
     deltas.write()
     from django.db import transaction
 
