@@ -217,7 +217,8 @@ def test_the_maps_figures_equal_the_raw_rows_and_its_geojson_follows_access(worl
     geo = client.get(data["geo"])
     assert geo.status_code == 200 and geo["Content-Type"] == "application/json"
     features = geo.json()["features"]
-    assert {f["properties"]["id"] for f in features} == {world.ward_a.pk, world.ward_b.pk}
+    assert {f["properties"]["name"] for f in features} == {str(world.ward_a.pk), str(world.ward_b.pk)}
+    assert {f["properties"]["unit"] for f in features} == {world.ward_a.name, world.ward_b.name}
     assert all(f["geometry"]["type"] == "MultiPolygon" for f in features)
     # The ward official sees their ward's dashboard (its villages have no boundary: no map), not the province's.
     reporter = logged_in(world.reporter_a)

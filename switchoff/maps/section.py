@@ -39,8 +39,10 @@ def _value(row: Any, key: str) -> float | int | None:
 
 def map_section(*, unit: Any, children: list[Any], campaign: Any) -> dict[str, Any] | None:
     """The map's context for the dashboard of ``unit``, or None when none of its children has a boundary."""
-    ids = [r.unit.pk for r in children]
-    drawn = set(Boundary.objects.filter(unit_id__in=ids).values_list("unit_id", flat=True))
+    ids = {r.unit.pk for r in children}
+    # By parent, not by the children's ids: one query on every page, a village's (no children) too, so that
+    # the dashboard costs the same queries at every level.
+    drawn = set(Boundary.objects.filter(unit__parent=unit).values_list("unit_id", flat=True)) & ids
     if not drawn:
         return None
     rows = [r for r in children if r.unit.pk in drawn]

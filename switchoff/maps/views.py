@@ -39,7 +39,8 @@ def geo(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "type": "Feature",
             "id": b.unit_id,
-            "properties": {"id": b.unit_id, "name": children[b.unit_id].name},
+            # ECharts finds a region's figure by its "name": the unit's id, which the page's figures carry too.
+            "properties": {"name": str(b.unit_id), "unit": children[b.unit_id].name},
             "geometry": json.loads(b.geometry),
         }
         for b in Boundary.objects.filter(unit_id__in=list(children)).order_by("unit_id")

@@ -42,8 +42,10 @@ function option(data, figure, empty) {
       {
         type: "map",
         map: "switchoff-units",
-        nameProperty: "id",
         roam: false,
+        // A box on every side: the map keeps its shape and fits the narrower of the width and the height.
+        left: 4,
+        right: 4,
         top: 8,
         bottom: 48,
         selectedMode: false,
