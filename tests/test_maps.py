@@ -228,3 +228,13 @@ def test_the_maps_figures_equal_the_raw_rows_and_its_geojson_follows_access(worl
     assert own.context["map"] is None
     assert reporter.get(reverse("maps:geo", args=[world.ward_a.pk])).json()["features"] == []
     assert client.post(data["geo"]).status_code == 405
+
+
+def test_the_province_page_leads_the_administrator_to_the_import(world: World) -> None:
+    link = reverse("maps:import", args=[world.province.pk])
+    assert link in logged_in(world.admin).get(reverse("units:detail", args=[world.province.pk])).content.decode()
+    assert (
+        link not in logged_in(world.coordinator).get(reverse("units:detail", args=[world.province.pk])).content.decode()
+    )
+    ward = logged_in(world.admin).get(reverse("units:detail", args=[world.ward_a.pk])).content.decode()
+    assert reverse("maps:import", args=[world.ward_a.pk]) not in ward
