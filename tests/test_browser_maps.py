@@ -3,17 +3,20 @@ figures in the table beside it, and clicks a ward on the map to go down to its d
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from playwright.sync_api import Browser, expect
 
 from tests.conftest import CHROMIUM, World, build_world
-from tests.test_browser import SCREENSHOTS
+from switchoff.maps.models import Boundary
+from tests.test_browser import SCREENSHOTS, log_in
 from tests.test_browser_dashboard import _coordinator
 from tests.test_dashboard import _work
-from tests.test_maps import import_fixture
+from tests.test_maps import FIXTURE, import_fixture
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make browser)")
@@ -81,4 +84,53 @@ def test_the_coordinator_sees_the_map_and_clicks_a_ward(
     expect(page.locator("#section-map")).to_have_count(0)
     assert errors == [], errors
     assert outside == [], outside  # no tile server, no CDN
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1366])
+def test_the_administrator_checks_a_file_with_problems_then_imports_the_good_features(
+    browser: Browser, live_server: object, transactional_db: None, width: int, tmp_path: Path
+) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    world = build_world()
+    base = str(live_server)
+    data = json.loads(FIXTURE.read_text())
+    metres = [[433_120.5, 2_417_300.2], [434_000.0, 2_417_300.2], [434_000.0, 2_418_000.0], [433_120.5, 2_417_300.2]]
+    data["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"ma_xa": "06001", "ten_xa": "Xã Mai Pha"},
+            "geometry": data["features"][0]["geometry"],
+        }
+    )
+    data["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"ma_xa": "05986", "ten_xa": "Phường Tam Thanh"},
+            "geometry": {"type": "Polygon", "coordinates": [metres]},
+        }
+    )
+    upload = tmp_path / "RG_Xa_LangSon_2025.geojson"
+    upload.write_text(json.dumps(data, ensure_ascii=False))
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    device = TOTPDevice.objects.create(user=world.admin, name="app", confirmed=True)
+    log_in(page, base, "admin")
+    page.get_by_label("Mã 6 chữ số").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Tiếp tục").click()
+    page.goto(f"{base}/units/{world.province.pk}/")
+    page.get_by_role("link", name="Nhập ranh giới").click()
+    page.get_by_label("Ranh giới (GeoJSON)").set_input_files(str(upload))
+    page.get_by_role("button", name="Kiểm tra tệp").click()
+    problems = page.locator("#boundary-problems")
+    expect(problems).to_contain_text("Xã Mai Pha")
+    expect(problems).to_contain_text("VN-2000")
+    expect(page.locator("#boundary-matched")).to_contain_text("Phường Lương Văn Tri")
+    page.screenshot(path=str(SCREENSHOTS / f"map-import-check-{width}.png"), full_page=True)
+    page.get_by_role("button", name="Nhập các ranh giới đã khớp").click()
+    expect(page.locator("#boundary-existing")).to_contain_text("Phường Đông Kinh")
+    page.screenshot(path=str(SCREENSHOTS / f"map-import-done-{width}.png"), full_page=True)
+    assert Boundary.objects.count() == 2
     context.close()
