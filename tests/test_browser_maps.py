@@ -11,8 +11,8 @@ import pytest
 from django.db import transaction
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import CHROMIUM, World, build_world
 from switchoff.maps.models import Boundary
+from tests.conftest import CHROMIUM, World, build_world
 from tests.test_browser import SCREENSHOTS, log_in
 from tests.test_browser_dashboard import _coordinator
 from tests.test_dashboard import _work
