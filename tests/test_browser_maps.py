@@ -78,6 +78,11 @@ def test_the_coordinator_sees_the_map_and_clicks_a_ward(
         }"""
     )
     assert hit is not None, "the ward with the most switched is drawn green"
+    # Its tooltip: the ward's name and its figure, in Vietnamese number format.
+    page.mouse.move(hit["x"], hit["y"])
+    expect(chart).to_contain_text("Phường Lương Văn Tri")
+    expect(chart).to_contain_text("Đã chuyển đổi (%): 25 %")
+    section.screenshot(path=str(SCREENSHOTS / f"map-section-tooltip-{width}.png"))
     page.mouse.click(hit["x"], hit["y"])
     expect(page.get_by_role("heading", name="Bảng điều khiển Phường Lương Văn Tri")).to_be_visible()
     # The ward's villages have no boundaries: no map section.

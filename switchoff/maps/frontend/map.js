@@ -11,6 +11,8 @@ echarts.use([MapChart, TooltipComponent, VisualMapComponent, SVGRenderer]);
 const lang = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
 const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
 const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : number.format(v));
+// The tooltip is HTML: a unit's name (typed by people) is escaped before it goes in.
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const GOOD_HIGH = ["#c0392b", "#f0b429", "#2e8540"];
 
 function option(data, figure, empty) {
@@ -22,7 +24,9 @@ function option(data, figure, empty) {
     animation: false,
     tooltip: {
       trigger: "item",
-      formatter: (p) => `${p.data ? p.data.label : p.name}<br>${figure.label}: <b>${p.data && p.data.value !== null ? fmt(p.data.value) + unit : empty}</b>`,
+      formatter: (p) =>
+        `${escape(p.data ? p.data.label : p.name)}<br>${escape(figure.label)}: ` +
+        `<b>${escape(p.data && p.data.value !== null ? fmt(p.data.value) + unit : empty)}</b>`,
     },
     visualMap: {
       type: "continuous",
