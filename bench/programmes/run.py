@@ -19,7 +19,7 @@ Measured on the 2-core machine (7 December 2026, load average 12 to 14 from the 
 cases, 100,000 rows, 90,341 delivered, 6,783 households refused as served, 1,876 2G phones, 1,000 unmatched.
 Before the set-based path (batches through ``services.deliveries_from_operator``): import 645 s against 21.6 s
 raw, ratio 29.8. With it (``programmes/bulk.py`` on PostgreSQL): import 71.5 s against 14.7 s raw, ratio 4.9
-(another run: 108.5 s against 20.7 s, 5.2); the target of 2 is not met. Where the time goes (the same list
+(another run: 84.5 s against 19.8 s, 4.3); the target of 2 is not met. Where the time goes (the same list
 against the bench's database, the deferred foreign-key checks forced by ``SET CONSTRAINTS ALL IMMEDIATE``,
 import 127.5 s against 28.1 s raw on a busier moment): the cases' UPDATE with the visits' INSERT 30.6 s (each
 of the 90,000 cases gets a new row version and an entry in each of its 5 indexes of 1,000,000 rows, the visits
