@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c
 # The field app is built (esbuild, Workbox) into build/field/, and the dashboard's charts into build/dashboard/,
 # whenever their sources change.
 FIELD_BUILT := build/field/.built
-FIELD_SOURCES := $(shell find switchoff/fieldapp/frontend switchoff/dashboard/frontend -type f)
+FIELD_SOURCES := $(shell find switchoff/fieldapp/frontend switchoff/dashboard/frontend switchoff/maps/frontend -type f)
 B ?=
 
 .PHONY: install run test lint check bench browser messages

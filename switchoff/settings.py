@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "switchoff.shops",
     "switchoff.privacy",
     "switchoff.dashboard",
+    "switchoff.maps",
     "switchoff.web",
     "switchoff.demo",
     "django.contrib.auth",

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("banners/", include("switchoff.banners.urls")),
     path("library/", include("switchoff.library.urls")),
     path("dashboard/", include("switchoff.dashboard.urls")),
+    path("maps/", include("switchoff.maps.urls")),
     path("sms/", include("switchoff.sms.urls")),
     path("personal-data/", include("switchoff.privacy.urls")),
     path("api/v1/", api.urls),

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.sessions.models import Session
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
@@ -41,6 +41,8 @@ from switchoff.fieldwork.access import visible_cases
 from switchoff.fieldwork.models import Case, FieldDevice, Visit, VisitPhoto
 from switchoff.fieldwork.services import device_enrol, visit_photo_add
 from switchoff.library.models import Material, MaterialVersion
+from switchoff.maps.geojson import parse
+from switchoff.maps.services import boundaries_import
 from switchoff.people.access import can
 from switchoff.people.models import ApiToken, Membership, User
 from switchoff.people.roles import Perm
@@ -52,6 +54,7 @@ from switchoff.sms.models import SmsBatch
 from switchoff.subscribers.models import ExportJob, ImportJob, NumberView, Subscriber
 from switchoff.units.models import Unit, UnitKind
 from tests.conftest import World, logged_in
+from tests.test_maps import FIXTURE as MAP_FIXTURE
 
 # Reads that are also the legal record of who saw personal data or exported it.
 DISCLOSURE_LOG = {"AuditEvent", "NumberView"}
@@ -161,6 +164,15 @@ def _demo_photo() -> None:
     content = io.BytesIO()
     Image.new("RGB", (64, 48), "teal").save(content, "JPEG")
     visit_photo_add(actor=visit.member, visit_id=visit.pk, photo_id=uuid.uuid4(), content=content.getvalue())
+
+
+def _demo_boundaries() -> None:
+    """The demo province's two wards drawn (tests/fixtures/maps), so that the map and its GeoJSON are walked."""
+    province = Unit.objects.get(code_system="2025", code="05983").parent
+    assert province is not None
+    admin = User.objects.get(username="admin")
+    with transaction.atomic():
+        boundaries_import(actor=admin, root=province, parsed=parse(MAP_FIXTURE.read_bytes(), province), source_name="x")
 
 
 def _other_case(user: User) -> int:
@@ -298,6 +310,7 @@ def _clients(person: User) -> tuple[Client, Client | None]:
 @pytest.mark.parametrize("username", DEMO_PERSONAS)
 def test_no_get_writes_anything_for_a_demo_persona(username: str, demo: None) -> None:
     _demo_photo()
+    _demo_boundaries()
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_PERSONAS), "walk every persona"
     person = User.objects.get(username=username)
     page_client, api_client = _clients(person)

@@ -232,6 +232,9 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     "dashboard:print": ("get", _unit_target(lambda w: w.ward_a)),
     "dashboard:pdf": ("get", _unit_target(lambda w: w.ward_a)),
     "dashboard:xlsx": ("get", _unit_target(lambda w: w.ward_a)),
+    # The boundaries of ward A's villages (the map of its dashboard), and their import (an administrator's).
+    "maps:geo": ("get", _unit_target(lambda w: w.ward_a)),
+    "maps:import": ("post", _unit_target(lambda w: w.ward_a)),
     "programmes:new": ("post", lambda w: {}),
     "shops:detail": ("post", lambda w: {"shop_id": w.shop_a.pk}),
     "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),

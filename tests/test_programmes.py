@@ -17,6 +17,7 @@ from switchoff.devices.importer import check_table
 from switchoff.devices.services import devices_import
 from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Status
+from switchoff.fieldwork.services.visits import VisitInput
 from switchoff.lib.sheets import Problem, read_file
 from switchoff.programmes import services
 from switchoff.programmes.models import Benefit, Category, Delivery, HouseholdCategory, Programme, Referral, Sponsor
@@ -553,15 +554,42 @@ def test_a_dismissed_match_no_longer_qualifies_that_subscriber_by_name(world: Wo
 def _state_of_deliveries(programme: Programme) -> dict[str, object]:
     """What an import leaves behind, with the delivery numbers replaced by their cases (ids differ between runs)."""
     deliveries = list(Delivery.objects.filter(programme=programme).order_by("case_id"))
+    case_of = {d.pk: d.case_id for d in deliveries}
+    cases = [d.case_id for d in deliveries]
+    # Each delivery in the audit trail: by a row of its own, or listed by its import's row (or both).
+    audited = [case_of[int(e.object_id)] for e in AuditEvent.objects.filter(action="programmes.delivery.recorded")]
+    for event in AuditEvent.objects.filter(action="programmes.deliveries.imported"):
+        audited += [case_of[pk] for pk in event.data["deliveries"]]
     return {
         "deliveries": [(d.case_id, d.household_key, d.imei, d.verdict, d.place, d.source) for d in deliveries],
         "stock": sorted(programme.stocks.values_list("unit_id", "quantity", "delivered")),
         "referrals": sorted(Referral.objects.filter(programme=programme).values_list("case_id", "state", "note")),
+        # The time of a visit of a phone delivered today is the time it was recorded: its day is compared, and its
+        # digest against the one the field work gives the visit's content (a retry of it would be the same visit).
         "visits": sorted(
-            Visit.objects.filter(case__in=[d.case_id for d in deliveries]).values_list("case_id", "outcome")
+            (
+                v.case_id,
+                v.outcome,
+                timezone.localdate(v.visited_at),
+                v.note,
+                v.unit_id,
+                v.team_id,
+                v.version_after,
+                v.phone_visited_at,
+                v.digest
+                == VisitInput(
+                    id=v.id, case_id=v.case_id, visited_at=v.visited_at, outcome=v.outcome, note=v.note
+                ).digest(),
+            )
+            for v in Visit.objects.filter(case__in=cases)
         ),
-        "counted": Activity.objects.filter(client_key__startswith="delivery:").count(),
-        "audited": AuditEvent.objects.filter(action="programmes.delivery.recorded").count(),
+        "cases": sorted(
+            Case.objects.filter(pk__in=cases).values_list(
+                "pk", "status", "stage", "follow_up_on", "not_home", "last_outcome", "switched_on", "version"
+            )
+        ),
+        "counted": sum(Activity.objects.filter(client_key__startswith="deliver").values_list("count", flat=True)),
+        "audited": sorted(set(audited)),
     }
 
 
@@ -627,6 +655,10 @@ def test_the_batched_list_import_and_the_one_row_service_agree_on_a_mixed_list(w
     batched = (result.delivered, _named(result.problems, programme), _state_of_deliveries(programme))
     assert batched == one_by_one
     assert result.delivered == 1
+    # Sent again, the list delivers nothing more: each row is refused naming the delivery of the first time.
+    again = deliveries_import(actor=world.operator_staff, programme=programme, checked=checked, file_name="x.csv")
+    state = _state_of_deliveries(programme)
+    assert again.delivered == 0 and state == batched[2]
     reasons = {p.row: p.reason for p in result.problems}
     assert set(reasons) == {3, 5, 6, 7, 8, 9}  # the file's rows (the title and the header come first)
     assert "lần trao số" in reasons[5] and "lần trao số" in reasons[6]

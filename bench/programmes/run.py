@@ -15,12 +15,20 @@ table with its indexes and constraints, for a second programme, in the same run.
 The last line: ``delivery_import_rows_per_s=… ratio_to_raw=…`` (the target: ratio ≤ 2).
 BENCH_PROFILE=1 prints the import's profile (cumulative) on stderr.
 
-Measured on the 2-core machine (7 December 2026): 1,007,001 cases, 100,000 rows, 90,341 delivered, 6,783
-households refused as served, 1,876 2G phones, 1,000 unmatched; import 75 s (1,332 rows/s) against 2.8 s
-raw: ratio 27, not the target. Where the time goes (profile): the "switched" visits through the field
-work's ``record_batch`` about 44 %, the audit rows 13 %, matching numbers to cases (cases with their
-subscribers and units as objects) 10 %, the rest the deliveries' and referrals' ``bulk_create``. The raw
-COPY writes one table; the import writes five (deliveries, referrals, visits, cases, audit) and reads three.
+Measured on the 2-core machine (7 December 2026, load average 12 to 14 from the other sessions): 1,007,001
+cases, 100,000 rows, 90,341 delivered, 6,783 households refused as served, 1,876 2G phones, 1,000 unmatched.
+Before the set-based path (batches through ``services.deliveries_from_operator``): import 645 s against 21.6 s
+raw, ratio 29.8. With it (``programmes/bulk.py`` on PostgreSQL): import 71.5 s against 14.7 s raw, ratio 4.9
+(another run: 84.5 s against 19.8 s, 4.3); the target of 2 is not met. Where the time goes (the same list
+against the bench's database, the deferred foreign-key checks forced by ``SET CONSTRAINTS ALL IMMEDIATE``,
+import 127.5 s against 28.1 s raw on a busier moment): the cases' UPDATE with the visits' INSERT 30.6 s (each
+of the 90,000 cases gets a new row version and an entry in each of its 5 indexes of 1,000,000 rows, the visits
+theirs in 5), the deferred foreign-key checks 42.9 s (12 per delivered row: the referral's 5, the delivery's
+5, the visit's 2; the raw COPY pays 4), the deliveries' INSERT 14.6 s, the referrals' 9.6 s, the cases locked
+and counted before 5.8 s, the matching join 5.1 s, the sequences 5.0 s; Python (the rules on tuples, the COPY
+text, the visits' uuid5) the rest. The raw COPY writes one table; the import writes four (deliveries, referrals,
+cases, visits) and reads three: the case move alone costs about the raw figure, so a ratio of 2 would need the
+case moves out of the import's transaction or no referral and visit rows, which the rules here keep.
 """
 
 from __future__ import annotations

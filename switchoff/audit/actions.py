@@ -404,6 +404,10 @@ ACTIONS: dict[str, Action] = {
     "units.kind.updated": _a(gettext_lazy("Unit kind renamed"), _kind_updated),
     "units.commune.workbook_imported": _a(gettext_lazy("Villages and teams imported"), _workbook_imported),
     "units.commune.workbook_exported": _a(gettext_lazy("Villages and teams workbook downloaded")),
+    "maps.boundaries.imported": _a(
+        gettext_lazy("Boundaries imported"),
+        _counted("units", ngettext_lazy("%(n)s unit", "%(n)s units", "count")),
+    ),
     # subscribers
     "subscribers.household.confirmed": _a(
         gettext_lazy("Household confirmed"),

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from switchoff.campaigns.models import Campaign
 from switchoff.dashboard import charts, sections, selectors, tables, workbook
 from switchoff.lib.text import is_id
+from switchoff.maps.section import map_section
 from switchoff.people.access import access_unit, acts_as_superuser, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
@@ -97,6 +98,7 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "headline_table": by_key["headline"],
         "tables": all_tables,
         "support": sections.support(campaign=campaign, unit=unit, today=data.today),
+        "map": map_section(unit=unit, children=data.children, campaign=campaign),
     }
 
 

@@ -78,9 +78,11 @@ class CaseDeltas:
         """Cases found in the field added (or, ``n`` < 0, leaving ``unit_id`` and ``team_id``)."""
         self.sums[(unit_id, found_key(campaign_id), team_id or 0, None)] += n
 
-    def visit(self, *, campaign_id: int, unit_id: int, team_id: int | None, member_id: int, day: datetime.date) -> None:
-        self.sums[(unit_id, visits_key(campaign_id), team_id or 0, day)] += 1
-        self.sums[(unit_id, member_visits_key(campaign_id), member_id, day)] += 1
+    def visit(
+        self, *, campaign_id: int, unit_id: int, team_id: int | None, member_id: int, day: datetime.date, n: int = 1
+    ) -> None:
+        self.sums[(unit_id, visits_key(campaign_id), team_id or 0, day)] += n
+        self.sums[(unit_id, member_visits_key(campaign_id), member_id, day)] += n
 
     def write(self) -> None:
         counts_add_many(

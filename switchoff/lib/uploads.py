@@ -25,7 +25,7 @@ from switchoff.lib.storage import lines, written_before
 
 # Every kind of upload kept between a check and its confirmation, and the registry's exports made by a worker
 # for their download (``subscribers/exporting.py``): each expires (``expire_uploads``).
-KINDS = ("subscribers", "units", "activities", "devices", "exports")
+KINDS = ("subscribers", "units", "activities", "devices", "exports", "boundaries")
 
 
 def upload_storage() -> Storage:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,7 @@ from switchoff.fieldwork.models import Case
 from switchoff.lib.phones import parse_subscriber_number
 from switchoff.lib.sheets import Aliases, Problem, ReadResult, cell_text, column_letter, find_header, reasons
 from switchoff.people.models import User
-from switchoff.programmes import services
+from switchoff.programmes import bulk, services
 from switchoff.programmes.models import Programme
 
 ALIASES = Aliases({
@@ -141,16 +141,74 @@ class DeliveryImport:
 
 @transaction.atomic
 def deliveries_import(*, actor: User, programme: Programme, checked: DeliveryCheck, file_name: str) -> DeliveryImport:
-    """Write the checked rows: matched to their cases, then recorded in batches through the delivery service's
-    set-based twin (``services.deliveries_from_operator``: the same rules and words as one row at a time).
-    All in one transaction: a failure midway leaves nothing written."""
+    """Write the checked rows: matched to their cases, with the same rules and words as one row at a time.
+
+    On PostgreSQL set-based (``bulk.deliveries_write``: a fixed number of statements, whatever the size); elsewhere,
+    or when the database's once-per-household constraint fires there (another request delivered to one of the
+    households meanwhile), in batches through the delivery service's set-based twin
+    (``services.deliveries_from_operator``). All in one transaction: a failure midway leaves nothing written.
+    The audit trail gets the import's row, listing the deliveries it recorded."""
     result = DeliveryImport(problems=list(checked.problems))
+    number_column = column_letter(checked.columns["number"]) if "number" in checked.columns else ""
+    recorded: list[int] = []
+    counted: int | None = None
+    done = False
+    if connection.vendor == "postgresql":
+        locked = (
+            Programme.objects.select_for_update(of=("self",))
+            .select_related("campaign", "area", "owner")
+            .get(pk=programme.pk)
+        )
+        phones = locked.benefit in services.PHONES
+        verdicts: dict[str, tuple[str, str]] = {}
+        if phones:
+            distinct = sorted({r.imei for r in checked.rows if r.imei})
+            verdicts = dict(zip(distinct, services.imei_refusals(distinct, locked.campaign), strict=True))
+        try:
+            with transaction.atomic():
+                outcomes = bulk.deliveries_write(
+                    actor=actor, programme=locked, rows=[(r.e164, r.imei, r.day, r.store) for r in checked.rows],
+                    verdicts=verdicts, phones=phones,
+                )  # fmt: skip
+        except IntegrityError:
+            pass  # a delivery written meanwhile by another request: the batched path names it
+        else:
+            done = True
+            recorded, counted = outcomes.delivered, outcomes.counted
+            for row, said in zip(checked.rows, outcomes.said, strict=True):
+                if said is None:
+                    result.problems.append(
+                        Problem(checked.sheet, row.row, number_column, row.e164, "delivery_unmatched")
+                    )
+                elif said:
+                    result.problems.append(
+                        Problem(checked.sheet, row.row, "", row.e164, "delivery_refused", {"why": said})
+                    )
+            result.delivered = len(recorded)
+    if not done:
+        recorded = _in_batches(actor, programme, checked, number_column, result)
+    result.problems.sort(key=lambda p: (p.row, p.column))
+    log_action(
+        "programmes.deliveries.imported",
+        actor=actor,
+        obj=programme,
+        unit=programme.area,
+        data={"programme": programme.name, "file": file_name[:200], "delivered": result.delivered,
+              "left": len(result.problems), "deliveries": recorded,
+              **({"counted": counted} if counted is not None else {})},
+    )  # fmt: skip
+    return result
+
+
+def _in_batches(
+    actor: User, programme: Programme, checked: DeliveryCheck, number_column: str, result: DeliveryImport
+) -> list[int]:
+    """The rows matched in batches of numbers and recorded in batches by ``services.deliveries_from_operator``."""
     cases: dict[str, Case] = {}
     numbers = [r.e164 for r in checked.rows]
     for start in range(0, len(numbers), BATCH):  # one query per batch of numbers
         for number, case in services.cases_by_number(programme, numbers[start : start + BATCH]).items():
             cases.setdefault(number, case)
-    number_column = column_letter(checked.columns["number"]) if "number" in checked.columns else ""
     matched: list[tuple[DeliveryRow, Case]] = []
     for row in checked.rows:
         found = cases.get(row.e164)
@@ -158,6 +216,7 @@ def deliveries_import(*, actor: User, programme: Programme, checked: DeliveryChe
             result.problems.append(Problem(checked.sheet, row.row, number_column, row.e164, "delivery_unmatched"))
         else:
             matched.append((row, found))
+    recorded: list[int] = []
     for start in range(0, len(matched), BATCH):
         batch = matched[start : start + BATCH]
         given = [(case, services.DeliveryInput(delivered_on=r.day, place=r.store, imei=r.imei)) for r, case in batch]
@@ -169,13 +228,5 @@ def deliveries_import(*, actor: User, programme: Programme, checked: DeliveryChe
                 )
             else:
                 result.delivered += 1
-    result.problems.sort(key=lambda p: (p.row, p.column))
-    log_action(
-        "programmes.deliveries.imported",
-        actor=actor,
-        obj=programme,
-        unit=programme.area,
-        data={"programme": programme.name, "file": file_name[:200], "delivered": result.delivered,
-              "left": len(result.problems)},
-    )  # fmt: skip
-    return result
+                recorded.append(outcome.pk)
+    return recorded

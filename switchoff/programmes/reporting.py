@@ -83,6 +83,42 @@ def count_many_into_report(
     return out
 
 
+def count_grouped_into_report(
+    *, actor: User, campaign: Campaign, form_code: str, items: list[tuple[Unit, datetime.date, str, str, int]]
+) -> list[Activity | None]:
+    """Many records counted together (place, day, key, description, how many): one activity per reporting unit
+    and day, counting the records of its places on that day, through ``activity_create`` (its rules, its key:
+    ``key`` of the group's first item). What a large import counts; an activity per record would be a row each."""
+    form = campaign.forms.filter(code=form_code).first()
+    if form is None:
+        return [None] * len(items)
+    reporting: dict[int, Unit | None] = {}  # per place
+    groups: dict[tuple[int, datetime.date], list[int]] = {}  # (reporting unit, day) → the items' positions
+    units: dict[int, Unit] = {}
+    for index, (place, day, _key, _description, _n) in enumerate(items):
+        if place.pk not in reporting:
+            commune = place.parent if place.kind.category == UnitKind.Category.VILLAGE and place.parent else place
+            reporting[place.pk] = reporting_unit_for(campaign, commune)
+        unit = reporting[place.pk]
+        if unit is not None:
+            units[unit.pk] = unit
+            groups.setdefault((unit.pk, day), []).append(index)
+    out: list[Activity | None] = [None] * len(items)
+    for (unit_id, day), positions in groups.items():
+        first = items[positions[0]]
+        try:
+            with transaction.atomic():
+                activity, _created = activity_create(
+                    actor=actor, campaign=campaign, unit=units[unit_id], day=day, form=form,
+                    count=sum(items[i][4] for i in positions), client_key=first[2], description=first[3][:300],
+                )  # fmt: skip
+        except ValidationError:
+            continue  # a day outside the campaign, or the month already reported: uncounted
+        for i in positions:
+            out[i] = activity
+    return out
+
+
 def campaign_at(place: Unit, day: datetime.date) -> Campaign | None:
     """The campaign running on ``day`` whose area holds ``place`` (the narrowest, then the latest)."""
     return (

@@ -81,13 +81,17 @@ class VisitInput:
 
     def digest(self) -> str:
         """The content, canonical: the same visit sent again has the same digest whatever the JSON's order."""
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    def canonical(self) -> str:
+        """The text ``digest`` hashes (a bulk writer may build it in SQL from this text's pieces)."""
         # As ``dataclasses.asdict`` would give (the digests stored depend on it), without its deep copies.
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock_offset_s"}
         data["id"] = str(self.id)
         data["found"] = {f.name: getattr(self.found, f.name) for f in fields(self.found)} if self.found else None
         data["visited_at"] = self.visited_at.astimezone(datetime.UTC).isoformat() if self.visited_at else None
         data["household"] = sorted([list(entry) for entry in self.household])
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        return json.dumps(data, sort_keys=True, default=str)
 
 
 @dataclass
