@@ -17,7 +17,7 @@ from switchoff.jobs.periodic import periodic
 from switchoff.lib.uploads import expire_uploads
 from switchoff.privacy.services import disclosure_log_roll_up, retention_run
 from switchoff.reports.reminders import send_reminders
-from switchoff.sms.services import sms_batches_due
+from switchoff.sms.services import sms_batches_due, sms_late_receipts
 
 
 # Huey reads crontabs in UTC: 00:30 UTC is 07:30 in Vietnam, the start of an office day.
@@ -65,3 +65,10 @@ def roll_up_disclosure_log() -> None:
 def send_scheduled_sms() -> None:
     """Each minute: queue the text messages scheduled for now (a batch a worker holds is left to it)."""
     sms_batches_due()
+
+
+@periodic(crontab(minute="*/5"), every_minutes=5)
+def record_late_sms_receipts() -> None:
+    """Every 5 minutes: bind to each operator's SMSC as a receiver for a short while (SMS_RECEIPT_LISTEN_S) and
+    record the delivery receipts that came after the sending job stopped waiting (none waited for: no bind)."""
+    sms_late_receipts()

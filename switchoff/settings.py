@@ -478,6 +478,8 @@ SMS_SMSC: dict[int, dict[str, object]] = {
 # times a message refused with ESME_RTHROTTLED is submitted again (waiting longer each time) before it is failed.
 SMS_SMPP_TIMEOUT_S = env_float("SMS_SMPP_TIMEOUT_S", 10.0, minimum=0.1)
 SMS_RECEIPT_WAIT_S = env_float("SMS_RECEIPT_WAIT_S", 60.0, minimum=0.0)
+# Receipts later than that: the scheduler binds to each SMSC as a receiver every 5 minutes, for this long.
+SMS_RECEIPT_LISTEN_S = env_float("SMS_RECEIPT_LISTEN_S", 20.0, minimum=0.0)
 SMS_THROTTLE_RETRIES = env_int("SMS_THROTTLE_RETRIES", 8)
 SMS_THROTTLE_BACKOFF_S = env_float("SMS_THROTTLE_BACKOFF_S", 0.5, minimum=0.0)
 # A container image carries its collected static files outside the var folder (deploy/Dockerfile).

@@ -49,6 +49,10 @@ class SmppServer:
     throttle_first: int = 0  # the first this many submits are answered ESME_RTHROTTLED
     undeliverable: set[str] = field(default_factory=set)  # numbers whose receipt says UNDELIV
     receipts: bool = True
+    # Receipts kept by the SMSC instead of sent on the submitting bind (the message reached the phone later):
+    # sent to the next bind that may receive (a receiver or a transceiver), as an SMSC stores them for the ESME.
+    hold_receipts: bool = False
+    _held: list[Submitted] = field(default_factory=list)
     replies_on_bind: list[tuple[str, str]] = field(default_factory=list)  # (number, text) sent to each new bind
     port: int = 0
     submitted: list[Submitted] = field(default_factory=list)
@@ -79,8 +83,11 @@ class SmppServer:
         throttle_first: int = 0,
         undeliverable: set[str] | None = None,
         replies_on_bind: list[tuple[str, str]] | None = None,
+        hold_receipts: bool = False,
     ) -> None:
         self.submitted.clear()
+        self._held.clear()
+        self.hold_receipts = hold_receipts
         self.throttled = self.binds = self.receipts_acked = 0
         self.throttle_first = throttle_first
         self.undeliverable = undeliverable or set()
@@ -132,6 +139,12 @@ class SmppServer:
                             for source, text in self.replies_on_bind:
                                 sequence += 1
                                 out += self.mobile_originated(source, text, sequence)
+                            if command != 0x00000002:  # a transmitter receives nothing
+                                with self._lock:
+                                    held, self._held[:] = list(self._held), []
+                                for submitted in held:
+                                    sequence += 1
+                                    out += self._receipt(submitted, sequence)
                     elif command == SUBMIT_SM:
                         if not bound:
                             out += pdu(0x80000004, ESME_RINVBNDSTS, seq, b"\0")
@@ -149,7 +162,10 @@ class SmppServer:
                         submitted = self._submitted(body, message_id)
                         self.submitted.append(submitted)
                         out += pdu(0x80000004, 0, seq, message_id.encode() + b"\0")
-                        if self.receipts:
+                        if self.receipts and self.hold_receipts:
+                            with self._lock:
+                                self._held.append(submitted)
+                        elif self.receipts:
                             sequence += 1
                             out += self._receipt(submitted, sequence)
                     elif command == DELIVER_SM_RESP:

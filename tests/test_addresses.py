@@ -241,3 +241,20 @@ def test_an_address_naming_a_market_is_placed_by_a_partial_match(world: World) -
     assert resolver.partial_match("Khoi 1 P Luong Van Tri Lang Son") is None
     assert resolver.resolve("Khối 1, Phường Lương Văn Tri") == world.villages_a[0].pk
     assert resolver.partial_match("Khối 1, Phường Lương Văn Tri") is None
+
+
+def test_the_resolvers_and_the_import_refusals_name_what_each_must_say_as_abstract() -> None:
+    """A resolver without ``resolve_cells`` cannot be made; each refusal must say its ``message`` (mypy holds
+    the subclasses of an exception to it: Python does not check an exception's abstract methods)."""
+    import inspect
+
+    from switchoff.subscribers.guards import ImportRefusal
+    from switchoff.units.addresses import FormAnswers
+
+    class Forgetful(FormAnswers):
+        pass
+
+    with pytest.raises(TypeError):
+        Forgetful()  # type: ignore[abstract]
+    assert FormAnswers.__abstractmethods__ == frozenset({"resolve_cells"})
+    assert inspect.isabstract(ImportRefusal) and ImportRefusal.__abstractmethods__ == frozenset({"message"})

@@ -235,3 +235,23 @@ def test_the_communes_page_loads_its_banners(world: World, campaign: Campaign) -
     assert f'hx-get="/banners/units/{world.ward_a.pk}/"' in page
     part = client.get(f"/banners/units/{world.ward_a.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert part.startswith('<div id="banners">') and "<html" not in part
+
+
+def test_after_the_cutoff_the_page_asks_for_a_last_day_after_today_instead_of_an_expired_banner(
+    world: World, campaign: Campaign, frozen: Callable[[datetime.date], None]
+) -> None:
+    frozen(datetime.date(2024, 9, 20))  # the cut-off, 16/09/2024, has passed
+    client = logged_in(world.reporter_a)
+    url = f"/banners/units/{world.committee_a.pk}/new/"
+    page = client.get(url).content.decode()
+    assert "Ngày dừng công nghệ (16/09/2024) đã qua" in page
+    empty = client.post(url, form_data(world, start="19/09/2024"))
+    assert empty.status_code == 200 and "hãy ghi ngày cuối cùng" in empty.context["form"].errors["until"][0]
+    past = client.post(url, form_data(world, start="19/09/2024", until="20/09/2024"))
+    assert past.status_code == 200 and "20/09/2024" in past.context["form"].errors["until"][0]
+    assert Placement.objects.count() == 0 and Activity.objects.count() == 0
+    done = client.post(url, form_data(world, start="19/09/2024", until="30/09/2024"))
+    assert done.status_code == 302
+    placement = Placement.objects.get()
+    assert placement.last_day == datetime.date(2024, 9, 30)
+    assert [p.pk for p in unit_lists(world.committee_a, datetime.date(2024, 9, 20)).up] == [placement.pk]

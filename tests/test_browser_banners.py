@@ -115,3 +115,16 @@ def test_a_member_records_banners_offline_with_a_photo_and_the_commune_sees_them
     assert not [e for e in errors if "favicon" not in e], errors
     office.close()
     context.close()
+
+
+def test_a_member_without_banners_sees_a_sentence_not_an_empty_list(
+    browser: Browser, live_server: object, field_world: tuple[World, Field]
+) -> None:
+    context = phone(browser)
+    page = enrol_as(context, str(live_server), "member.a")
+    page.locator("#banners").click()
+    expect(page.locator("#banners-empty")).to_contain_text("Chưa có băng rôn nào của tổ đang treo")
+    expect(page.locator("#banners-empty")).to_contain_text("được liệt kê đến ngày cuối cùng")
+    expect(page.locator("#banners-list")).to_have_count(0)
+    shot(page, "field-banners-empty-vi-360.png")
+    context.close()

@@ -109,7 +109,7 @@ def test_reporter_edits_the_grid_and_imports_their_sheet(
     expect(page.locator("#import-matches tbody tr")).to_have_count(1)
     expect(page.locator("#import-matches")).to_contain_text(f"03/{month:%m/%Y}{LOUDSPEAKER}3 lượt phát")
     expect(page.locator("#import-preview tbody tr")).to_have_count(3)
-    expect(page.locator("#import-preview")).to_contain_text("Băng rôn, phướn, banner, pano, áp phích")
+    expect(page.locator("#import-preview")).to_contain_text("Tờ rơi")
     expect(page.get_by_label("Hình thức truyền thông", exact=True)).to_have_value("2")
     page.screenshot(path=str(SCREENSHOTS / "import-preview-1366.png"), full_page=True)
     assert Activity.objects.count() == 4  # the three logged and the grid's: the check wrote nothing

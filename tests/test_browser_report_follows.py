@@ -37,10 +37,10 @@ def test_report_follows_the_log_and_offers_the_difference(
     log_in(page, base, "reporter.a")
     open_log(page, base, campaign.pk, world.committee_a.pk)
     log_activity(page, f"05/{month:%m/%Y}", BROADCASTS, "5")
-    log_activity(page, f"06/{month:%m/%Y}", "Băng rôn, phướn, banner, pano, áp phích (cái)", "12")
+    log_activity(page, f"06/{month:%m/%Y}", "Tờ rơi (tờ)", "12")
 
     page.goto(report_url)
-    expect(page.locator("#report-total")).to_have_text("5 lượt phát; 12 cái")
+    expect(page.locator("#report-total")).to_have_text("5 lượt phát; 12 tờ")
     # Saved as a draft without touching a figure: it keeps following the log.
     page.get_by_role("button", name="Lưu bản nháp").click()
     open_log(page, base, campaign.pk, world.committee_a.pk)
@@ -66,6 +66,6 @@ def test_report_follows_the_log_and_offers_the_difference(
     page.locator("#log-differs button").click()
     expect(page.get_by_label(BROADCAST_FIELD)).to_have_value("24")
     expect(page.locator("#log-differs")).to_have_count(0)
-    expect(page.locator("#report-total")).to_have_text("24 lượt phát; 12 cái")
+    expect(page.locator("#report-total")).to_have_text("24 lượt phát; 12 tờ")
     small.context.close()
     page.context.close()

@@ -88,6 +88,56 @@ def test_reporter_card_counts_this_month_and_the_days_left_with_a_frozen_clock(w
     assert late.pending is not None and late.pending.overdue and late.pending.days_late == 3
 
 
+def test_the_reporter_card_shows_the_figures_of_the_logs_selector(world: World) -> None:
+    """The card reads the log through ``selectors.form_sums``: per form, what ``log_totals`` sums over media."""
+    from switchoff.reports.selectors import form_sums, log_totals
+
+    campaign = make_campaign(world)
+    media = {m.name: m for m in campaign.media.all()}
+    logged = [
+        (1, "loudspeaker", 3, None),
+        (2, "meeting", 1, "Trực tiếp"),
+        (3, "leaflet", 200, "Ấn phẩm in (băng rôn, tờ rơi, áp phích)"),
+        (4, "loudspeaker", 4, None),
+        (4, "leaflet", 50, None),
+    ]
+    for day, code, count, medium in logged:
+        services.activity_create(
+            actor=world.reporter_a, campaign=campaign, unit=world.committee_a, day=datetime.date(2024, 8, day),
+            form=campaign.forms.get(code=code), medium=media[medium] if medium else None, count=count,
+            client_key=f"aug-{day}-{code}",
+        )  # fmt: skip
+    services.activity_create(  # after the card's day: not in it
+        actor=world.reporter_a, campaign=campaign, unit=world.committee_a, day=datetime.date(2024, 8, 20),
+        form=campaign.forms.get(code="meeting"), count=9, client_key="aug-20",
+    )  # fmt: skip
+    card = next(
+        c
+        for c in reporting_cards(world.reporter_a, now=datetime.datetime(2024, 8, 5, 9, tzinfo=HCM))
+        if c.unit == world.committee_a
+    )
+    assert [(f.code, total) for f, total in card.totals] == [("loudspeaker", 7), ("meeting", 1), ("leaflet", 250)]
+    assert card.activities == 5
+    sums = form_sums(
+        campaign_ids={campaign.pk},
+        unit_ids={world.committee_a.pk},
+        first=datetime.date(2024, 8, 1),
+        last=datetime.date(2024, 8, 5),
+    )[(campaign.pk, world.committee_a.pk)]
+    assert [(s.form, s.total) for s in sums] == card.totals and sum(s.entries for s in sums) == card.activities
+    # The whole month, as the report's selector sums it by form × medium, added up per form.
+    by_form: dict[int, int] = {}
+    for (form_id, _medium), total in log_totals(campaign, world.committee_a, datetime.date(2024, 8, 1)).items():
+        by_form[form_id] = by_form.get(form_id, 0) + total.count
+    month = form_sums(
+        campaign_ids={campaign.pk},
+        unit_ids={world.committee_a.pk},
+        first=datetime.date(2024, 8, 1),
+        last=datetime.date(2024, 8, 31),
+    )[(campaign.pk, world.committee_a.pk)]
+    assert {s.form.pk: s.total for s in month} == by_form
+
+
 def test_reporter_home_has_the_buttons_and_the_state(world: World) -> None:
     campaign = running_campaign(world)
     services.activity_create(

@@ -206,3 +206,24 @@ def test_an_activity_names_the_material_it_used_and_the_library_counts_the_uses(
                         day=__import__("datetime").date(2024, 8, 6), form=loudspeaker, count=1,
                         client_key="x", material=foreign)  # fmt: skip
     assert "material" in refused.value.message_dict
+
+
+def test_the_demo_library_has_a_loudspeaker_script_and_a_leaflet_a_reporter_can_take(demo: None) -> None:
+    from io import BytesIO
+
+    from docx import Document
+
+    from switchoff.people.models import User
+
+    campaign = Campaign.objects.get()
+    reporter = logged_in(User.objects.get(username="reporter.lvt"))
+    page = reporter.get(f"/library/campaigns/{campaign.pk}/").content.decode()
+    assert "Bài phát thanh: dừng sóng 2G, bà con cần làm gì" in page
+    assert "Tờ rơi: dừng sóng 2G – đổi sang điện thoại 4G" in page
+    script = MaterialVersion.objects.get(material__kind=Material.Kind.SCRIPT)
+    assert "16 tháng 9 năm 2024" in script.text and "*#06#" in script.text and script.reading_time[0] >= 1
+    leaflet = MaterialVersion.objects.get(material__kind=Material.Kind.LEAFLET)
+    taken = reporter.post(f"/library/versions/{leaflet.pk}/download/")
+    assert taken["Content-Disposition"] == 'attachment; filename="to-roi-dung-song-2g.docx"'
+    text = "\n".join(p.text for p in Document(BytesIO(b"".join(taken.streaming_content))).paragraphs)  # type: ignore[attr-defined]
+    assert "Vì sao dừng sóng 2G?" in text and "Hỗ trợ ở đâu?" in text and "Bạn cần làm gì?" in text

@@ -164,9 +164,9 @@ def realistic_sheet(day: datetime.date) -> bytes:
     sheet.append(["STT", "Ngày", "Hình thức tuyên truyền", "Phương tiện", "Số lượng", "Số người", "Nội dung"])
     sheet.append([1, day.replace(day=2), "Phát thanh loa", "Loa truyền thanh", 2, None, "Bản tin sáng"])
     sheet.append([2, f"{day.replace(day=3):%d/%m/%Y}", "LOA TRUYỀN THANH", None, "3", "", ""])
-    sheet.append([3, day.replace(day=4), "Băng rôn", None, 12, None, "Treo tại chợ"])
+    sheet.append([3, day.replace(day=4), "Tờ rơi", None, 120, None, "Phát tại chợ"])
     sheet.append([4, day.replace(day=5), "Hội nghị, họp dân", None, 1, 45, "Họp tổ dân phố số 3"])
-    sheet.append([None, None, "Tổng cộng", None, 18, 45, None])
+    sheet.append([None, None, "Tổng cộng", None, 126, 45, None])
     sheet.append([None, "Người lập biểu", None, None, None, "Chủ tịch UBND phường"])
     buffer = BytesIO()
     book.save(buffer)
@@ -184,7 +184,7 @@ def test_a_realistic_sheet_is_read_through_headers_and_synonyms(world: World) ->
     ] == [
         (6, "loudspeaker", "Hệ thống loa truyền thanh cơ sở", 2, None),
         (7, "loudspeaker", "Hệ thống loa truyền thanh cơ sở", 3, None),
-        (8, "banner", "Ấn phẩm in (băng rôn, tờ rơi, áp phích)", 12, None),
+        (8, "leaflet", "Ấn phẩm in (băng rôn, tờ rơi, áp phích)", 120, None),
         (9, "meeting", "Trực tiếp", 1, 45),
     ]
 
@@ -194,12 +194,12 @@ def test_a_csv_sheet_is_read_too(world: World) -> None:
     day = last_month().replace(day=8)
     lines = [
         "STT;Ngày;Hình thức tuyên truyền;Số lượng",
-        f"1;{day:%d/%m/%Y};Băng rôn;4",
-        f"2;{day:%d/%m/%Y};Pano;999999",
+        f"1;{day:%d/%m/%Y};Tờ rơi;4",
+        f"2;{day:%d/%m/%Y};Tờ rơi;999999",
     ]
     content = "\n".join(lines).encode("utf-8-sig")  # as Excel saves "CSV UTF-8"
     parsed = parse_activity_sheet(content, "so.csv", campaign=campaign, unit=world.committee_a)
-    assert [(r.form.code, r.count) for r in parsed.rows] == [("banner", 4)]
+    assert [(r.form.code, r.count) for r in parsed.rows] == [("leaflet", 4)]
     assert [(p.row, p.column, p.reason) for p in parsed.problems] == [(3, "D", "Tối đa 100000.")]
 
 
@@ -253,7 +253,7 @@ def test_import_is_checked_then_confirmed_once_and_the_mapping_is_remembered(wor
     assert sheet is not None
     sheet.append(["Sổ theo dõi"])
     sheet.append(["TT", "Thời gian", "Loại", "Số lượng"])  # "Loại" names no field: the person maps it
-    sheet.append([1, month.replace(day=9), "Băng rôn", 2])
+    sheet.append([1, month.replace(day=9), "Tờ rơi", 2])
     buffer = BytesIO()
     book.save(buffer)
     upload = BytesIO(buffer.getvalue())
@@ -264,7 +264,7 @@ def test_import_is_checked_then_confirmed_once_and_the_mapping_is_remembered(wor
     mapping = {"upload_id": upload_id, "file_name": "so.xlsx", "sheet": "0", "header_row": "1"}
     mapping |= {"map-date": "1", "map-form": "2", "map-count": "3"}
     preview = client.post(url, {**mapping, "check": "1"})
-    assert "Băng rôn, phướn, banner, pano, áp phích" in preview.content.decode()
+    assert [r.form.code for r in preview.context["parsed"].rows] == ["leaflet"]
     assert Activity.objects.count() == 0  # the check writes nothing
     stale = client.post(url, {**mapping, "confirm": "1", "expected": "5"})
     assert Activity.objects.count() == 0 and "đã thay đổi" in stale.content.decode()
@@ -295,8 +295,8 @@ def test_the_template_has_the_catalogue_as_lists_and_imports_back(world: World) 
     book = load_workbook(BytesIO(response.content))
     sheet = book.worksheets[0]
     formulas = sorted(str(v.formula1) for v in sheet.data_validations.dataValidation if v.type == "list")
-    forms, media = campaign.forms.count(), campaign.media.count()
-    assert forms >= 10 and media == 8  # the catalogue grows as issues add forms counted for the clerk
+    forms, media = campaign.forms.exclude(code__in=COUNTED).count(), campaign.media.count()
+    assert forms >= 9 and media == 8  # the forms a unit types: the catalogue less those the system counts
     assert formulas == [f"'Danh mục'!$A$2:$A${forms + 1}", f"'Danh mục'!$B$2:$B${media + 1}"]
     assert book.worksheets[1]["A2"].value == "Phát thanh trên loa truyền thanh cơ sở"
     day = last_month().replace(day=10)
@@ -310,3 +310,86 @@ def test_the_template_has_the_catalogue_as_lists_and_imports_back(world: World) 
         ("leaflet", 300, 250)
     ]
     assert Activity.objects.count() == 0  # a GET writes nothing
+
+
+# The forms the system counts (deliveries, inspections, banners) are never typed ---------------------------
+
+COUNTED = {"support_delivery", "shop_informed", "shop_inspection", "banner"}
+
+
+def test_the_forms_the_system_counts_are_offered_on_no_page_a_unit_types_on(world: World) -> None:
+    campaign = running_campaign(world)
+    client = logged_in(world.reporter_a)
+    month = last_month()
+    codes = {f.pk: f.code for f in campaign.forms.all()}
+    page = client.get(
+        reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]), {"month": f"{month:%Y-%m}"}
+    )
+    offered = {codes[pk] for pk, _label in page.context["form"].fields["form"].choices}
+    assert offered and offered.isdisjoint(COUNTED) and "loudspeaker" in offered
+    grid = client.get(reverse("reports:grid", args=[campaign.pk, world.committee_a.pk]), {"month": f"{month:%Y-%m}"})
+    assert {f.code for f in grid.context["forms"]}.isdisjoint(COUNTED)
+    template = client.get(reverse("reports:activity_template", args=[campaign.pk, world.committee_a.pk]))
+    listed = [c.value for c in load_workbook(BytesIO(template.content)).worksheets[1]["A"][1:] if c.value]
+    typed = campaign.forms.exclude(code__in=COUNTED)
+    assert listed == [f.name for f in typed] and "Tờ rơi" in listed
+    sheet = load_workbook(BytesIO(template.content)).worksheets[0]
+    formulas = sorted(str(v.formula1) for v in sheet.data_validations.dataValidation if v.type == "list")
+    assert formulas[0] == f"'Danh mục'!$A$2:$A${typed.count() + 1}"
+
+
+def test_a_counted_form_posted_by_hand_is_refused_by_the_page_the_grid_and_the_api(world: World) -> None:
+    from switchoff.people.services import api_token_create
+
+    campaign = running_campaign(world)
+    banner = campaign.forms.get(code="banner")
+    day = last_month().replace(day=4)
+    client = logged_in(world.reporter_a)
+    url = reverse("reports:activities", args=[campaign.pk, world.committee_a.pk])
+    posted = client.post(
+        url, {"client_key": "k-1", "month": f"{day:%Y-%m}", "date": f"{day:%d/%m/%Y}", "form": banner.pk, "count": 3}
+    )
+    assert posted.status_code == 200 and posted.context["form"].errors["form"]
+    with pytest.raises(ValidationError) as refused:
+        services.activities_grid_save(
+            actor=world.reporter_a,
+            campaign=campaign,
+            unit=world.committee_a,
+            medium_by_form={},
+            cells={(day, banner): 3},
+        )
+    assert "do hệ thống tự đếm" in " ".join(refused.value.messages)
+    _token, raw = api_token_create(user=world.reporter_a, name="script")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    answer = api.post(
+        f"/api/v1/campaigns/{campaign.pk}/units/{world.committee_a.pk}/activities",
+        {"client_key": "phone-1", "date": day.isoformat(), "form": "shop_inspection", "count": 2},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422 and "kiểm tra cửa hàng" in answer.json()["error"]["message"]
+    assert Activity.objects.count() == 0
+
+
+def test_a_sheet_row_naming_a_counted_form_is_refused_on_its_own_with_the_reason(world: World) -> None:
+    campaign = running_campaign(world)
+    day = last_month().replace(day=8)
+    lines = ["Ngày;Hình thức tuyên truyền;Số lượng", f"{day:%d/%m/%Y};Băng rôn;4", f"{day:%d/%m/%Y};Phát thanh loa;2"]
+    parsed = parse_activity_sheet("\n".join(lines).encode(), "so.csv", campaign=campaign, unit=world.committee_a)
+    assert [(r.form.code, r.count) for r in parsed.rows] == [("loudspeaker", 2)]
+    assert [p.message for p in parsed.problems] == [
+        "Dòng 2, cột B: Băng rôn, phướn, banner, pano, áp phích do hệ thống tự đếm từ các lượt treo băng rôn đã ghi "
+        "nhận; không nhập tay, để không đếm hai lần."
+    ]
+
+
+def test_a_counted_forms_activity_is_still_shown_in_the_log_and_the_report(world: World) -> None:
+    campaign = running_campaign(world)
+    day = last_month().replace(day=5)
+    log(world, campaign, day, "banner", 6, "banner:placement-1")  # as a banner placement counts it
+    client = logged_in(world.reporter_a)
+    page = client.get(
+        reverse("reports:activities", args=[campaign.pk, world.committee_a.pk]), {"month": f"{day:%Y-%m}"}
+    ).content.decode()
+    assert "Băng rôn, phướn, banner, pano, áp phích" in page
+    report = client.get(reverse("reports:report", args=[campaign.pk, world.committee_a.pk, f"{day:%Y-%m}"]))
+    assert "Băng rôn, phướn, banner, pano, áp phích" in report.content.decode()

@@ -164,15 +164,15 @@ def test_the_activity_sheet_takes_a_merged_header_and_headers_in_capitals_withou
                 ["BẢNG THEO DÕI TUYÊN TRUYỀN"],
                 ["STT", "NGAY THUC HIEN", "HINH THUC TUYEN TRUYEN", "Kết quả", None],
                 [None, None, None, "SỐ LƯỢT", "so nguoi tiep can"],
-                [1, "03/07/2024", "Băng rôn", 4, 30],
-                [2, "04/07/2024", "Băng rôn", "bốn", None],
+                [1, "03/07/2024", "Họp dân", 4, 30],
+                [2, "04/07/2024", "Họp dân", "bốn", None],
                 ["Cộng", None, None, 4, 30],
             ]
         }
     )
     parsed = parse_activity_sheet(content, "thang7.xlsx", campaign=campaign, unit=world.committee_a, now=now)  # type: ignore[arg-type]
     assert parsed.mapping is not None and parsed.mapping.header_row == 2
-    assert [(r.row, r.form.code, r.count, r.people_reached) for r in parsed.rows] == [(4, "banner", 4, 30)]
+    assert [(r.row, r.form.code, r.count, r.people_reached) for r in parsed.rows] == [(4, "meeting", 4, 30)]
     assert [p.message for p in parsed.problems] == [
         "Trang tính “Tháng 7”, dòng 5, cột D: Phải là số nguyên, ít nhất là 1."
     ]
@@ -184,13 +184,13 @@ def test_the_activity_sheet_reads_a_windows_1258_csv_with_a_title_row_and_a_tota
         [
             "SỔ THEO DÕI HOẠT ĐỘNG TUYÊN TRUYỀN;;;",
             "Ngày tháng;Hình thức;Số lượt;Nội dung",
-            "05/07/2024;Băng rôn;2;Chợ Giếng Vuông",
+            "05/07/2024;Họp dân;2;Chợ Giếng Vuông",
             "06/07/2024;Múa rối;1;",
             "Tổng cộng;;3;",
         ]
     )
     parsed = parse_activity_sheet(to_cp1258(text), "so.csv", campaign=campaign, unit=world.committee_a, now=now)  # type: ignore[arg-type]
-    assert [(r.row, r.form.code, r.count, r.description) for r in parsed.rows] == [(3, "banner", 2, "Chợ Giếng Vuông")]
+    assert [(r.row, r.form.code, r.count, r.description) for r in parsed.rows] == [(3, "meeting", 2, "Chợ Giếng Vuông")]
     assert [(p.row, p.column, p.value) for p in parsed.problems] == [(4, "B", "Múa rối")]
     assert parsed.problems[0].message.startswith("Dòng 4, cột B: Không phải là hình thức truyền thông")
 

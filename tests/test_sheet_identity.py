@@ -41,7 +41,7 @@ def clerk_sheet(*, broadcasts: tuple[str | int, ...] = ("2 lượt", 3), meeting
     sheet.append([])
     sheet.append(["STT", "Ngày", "Hình thức tuyên truyền", "Phương tiện", "Số lượng", "Ghi chú"])
     sheet.append([1, "01/11", "Phát thanh loa", "Loa truyền thanh", broadcasts[0], "Bản tin sáng"])
-    sheet.append([2, 5, "Treo băng rôn", None, 4, "Ngã tư Lương Văn Tri"])
+    sheet.append([2, 5, "Phát tờ rơi", None, 4, "Ngã tư Lương Văn Tri"])
     sheet.append([3, "12/11", "Đăng bài trên cổng TTĐT", "Cổng TTĐT", "1 bài", "Bài về lộ trình dừng 2G"])
     sheet.append([4, 20, "Họp dân", None, meeting, "Khối 3"])
     sheet.append([5, "25/11", "Phát thanh loa", None, broadcasts[1], ""])
@@ -66,7 +66,7 @@ def upload(client: Client, url: str, content: bytes, name: str = "bao-cao-t11.xl
 def taught(check: Any, campaign: Campaign) -> dict[str, str]:
     """The check page's teach fields, answered as the clerk would: what each of their words means."""
     meaning = {
-        "treo bang ron": ("form", campaign.forms.get(code="banner").pk),
+        "phat to roi": ("form", campaign.forms.get(code="leaflet").pk),
         "dang bai tren cong ttdt": ("form", campaign.forms.get(code="website_article").pk),
         "cong ttdt": ("medium", campaign.media.get(name="Trang thông tin điện tử").pk),
     }
@@ -122,7 +122,7 @@ def test_the_clerks_sheet_reads_its_dates_counts_and_signatures_and_names_only_i
         (8, "D", "activity_medium"),
     ]
     assert parsed.unknown_forms == {
-        "treo bang ron": "Treo băng rôn",
+        "phat to roi": "Phát tờ rơi",
         "dang bai tren cong ttdt": "Đăng bài trên cổng TTĐT",
     }
     assert parsed.unknown_media == {"cong ttdt": "Cổng TTĐT"}
@@ -153,32 +153,32 @@ def test_the_reporter_teaches_the_import_their_words_remembered_for_the_unit_and
     assert check.context["parsed"].problems == [] and len(check.context["parsed"].rows) == 5
     # Back to the log of the month the rows fall in.
     assert done.status_code == 302 and done["Location"].endswith("?month=2024-11")
-    assert totals(campaign, world) == {"loudspeaker": 5, "banner": 4, "website_article": 1, "meeting": 1}
+    assert totals(campaign, world) == {"loudspeaker": 5, "leaflet": 4, "website_article": 1, "meeting": 1}
     # Remembered for the unit's next file, proposed to the coordinator, who is told.
     memory = ActivitySheetMapping.objects.get(unit=world.committee_a)
-    assert memory.forms["treo bang ron"] == campaign.forms.get(code="banner").pk
+    assert memory.forms["phat to roi"] == campaign.forms.get(code="leaflet").pk
     assert memory.media["cong ttdt"] == campaign.media.get(name="Trang thông tin điện tử").pk
     proposals = SynonymProposal.objects.filter(campaign=campaign, unit=world.committee_a)
-    assert sorted(p.text for p in proposals) == ["Cổng TTĐT", "Treo băng rôn", "Đăng bài trên cổng TTĐT"]
+    assert sorted(p.text for p in proposals) == ["Cổng TTĐT", "Phát tờ rơi", "Đăng bài trên cổng TTĐT"]
     told = Notification.objects.get(user=world.coordinator)
-    assert "Treo băng rôn" in told.text and told.url == reverse("campaigns:synonyms", args=[campaign.pk])
+    assert "Phát tờ rơi" in told.text and told.url == reverse("campaigns:synonyms", args=[campaign.pk])
     # The next file of the unit needs no teaching.
     again = parse_activity_sheet(clerk_sheet(), "t11.xlsx", campaign=campaign, unit=world.committee_a)
     assert again.problems == [] and again.unknown_forms == {}
     # Another unit's file does not know them until the coordinator makes them the campaign's.
     other = parse_activity_sheet(clerk_sheet(), "t11.xlsx", campaign=campaign, unit=world.committee_b)
-    assert "treo bang ron" in other.unknown_forms
+    assert "phat to roi" in other.unknown_forms
     coordinator = logged_in(world.coordinator)
     synonyms = reverse("campaigns:synonyms", args=[campaign.pk])
-    assert "Treo băng rôn" in coordinator.get(synonyms).content.decode()
-    banner = proposals.get(words="treo bang ron")
+    assert "Phát tờ rơi" in coordinator.get(synonyms).content.decode()
+    banner = proposals.get(words="phat to roi")
     coordinator.post(synonyms, {"accept": banner.pk})
     coordinator.post(synonyms, {"dismiss": proposals.get(words="cong ttdt").pk})
-    assert CatalogueSynonym.objects.filter(campaign=campaign, words="treo bang ron").exists()
+    assert CatalogueSynonym.objects.filter(campaign=campaign, words="phat to roi").exists()
     assert not CatalogueSynonym.objects.filter(campaign=campaign, words="cong ttdt").exists()
     assert SynonymProposal.objects.filter(campaign=campaign).count() == 1
     other = parse_activity_sheet(clerk_sheet(), "t11.xlsx", campaign=campaign, unit=world.committee_b)
-    assert "treo bang ron" not in other.unknown_forms
+    assert "phat to roi" not in other.unknown_forms
 
 
 # Finding 1: one identity; a sheet imported again replaces; a grid cell is not added to ----------------------
@@ -202,10 +202,10 @@ def test_a_corrected_sheet_imported_again_replaces_what_the_first_import_brought
     assert f"thay thế 5 dòng của lần nhập ngày {day} do Reporter A" in page, page[page.find("import-replaces") :][:600]
     assert done.status_code == 302
     # 40 broadcasts and 3 meetings: the corrected sheet's figures, not 45 and 4.
-    assert totals(campaign, world) == {"loudspeaker": 40, "banner": 4, "website_article": 1, "meeting": 3}
+    assert totals(campaign, world) == {"loudspeaker": 40, "leaflet": 4, "website_article": 1, "meeting": 3}
     # The same sheet once more leaves the figures as they were.
     check_and_confirm(client, url, corrected, campaign)
-    assert totals(campaign, world) == {"loudspeaker": 40, "banner": 4, "website_article": 1, "meeting": 3}
+    assert totals(campaign, world) == {"loudspeaker": 40, "leaflet": 4, "website_article": 1, "meeting": 3}
     assert ActivityImport.objects.count() == 3 and Activity.objects.filter(sheet_import=first).count() == 0
 
 

@@ -189,3 +189,33 @@ def test_a_batch_whose_worker_died_is_taken_up_by_another(world: World, field: F
     batch.refresh_from_db()
     assert batch.state == "done" and batch.leased_by == "" and batch.attempts == 2
     assert len(smsc.submitted) == batch.messages.count() == batch.messages.filter(state="delivered").count()
+
+
+def test_receipts_arriving_after_the_wait_are_recorded_by_the_scheduled_listener_once(
+    world: World, field: Field, smsc: SmppServer, settings: Any
+) -> None:
+    from switchoff.schedule import record_late_sms_receipts
+    from switchoff.sms.services import sms_late_receipts_listen
+
+    settings.SMS_RECEIPT_WAIT_S = 0.0
+    settings.SMS_RECEIPT_LISTEN_S = 2.0
+    batch = prepare(world, field)
+    numbers = sorted(batch.messages.values_list("msisdn", flat=True))
+    # The SMSC keeps the receipts: the phones answered after the sending job stopped waiting.
+    smsc.reset(hold_receipts=True, undeliverable={numbers[0].lstrip("+")})
+    due(batch)
+    sms_batch_send(batch.pk)
+    assert set(batch.messages.values_list("state", flat=True)) == {"sent"}
+    record_late_sms_receipts.call_local()  # the scheduler's job: a receiver bind, the receipts recorded
+    states = dict(batch.messages.values_list("msisdn", "state"))
+    assert states.pop(numbers[0]) == "failed" and set(states.values()) == {"delivered"}
+    assert batch.messages.get(msisdn=numbers[0]).reason == "UNDELIV err:001"
+    assert smsc.binds == 2 and smsc.receipts_acked == len(numbers)
+    # Nothing waits any more: no bind at all; and the same receipts again change nothing.
+    assert sms_late_receipts_listen(operator_id=world.operator.pk, seconds=1.0) == 0 and smsc.binds == 2
+    for submitted in smsc.submitted:
+        smsc._held.append(submitted)
+    SmsMessage.objects.filter(msisdn=numbers[1]).update(state="sent")  # one still waiting, so it binds
+    assert sms_late_receipts_listen(operator_id=world.operator.pk, seconds=1.0) == len(numbers)
+    states = dict(batch.messages.values_list("msisdn", "state"))
+    assert states.pop(numbers[0]) == "failed" and set(states.values()) == {"delivered"}

@@ -58,11 +58,14 @@ def record(request: HttpRequest, unit_id: int) -> HttpResponse:
     campaign = campaign_for(unit)
     if campaign is None:
         raise Http404
+    today = timezone.localdate()
     form = PlacementForm(
         request.POST or None,
         request.FILES or None,
         places=_places(unit),
-        initial={"id": uuid.uuid4(), "start": timezone.localdate(), "quantity": 1},
+        cutoff=campaign.cutoff_date,
+        today=today,
+        initial={"id": uuid.uuid4(), "start": today, "quantity": 1},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -74,6 +74,15 @@ FORMS = [
     ("other", "Hình thức khác", "Other forms", "lượt", "times", ["other"]),
 ]
 
+# Forms whose figure the system counts from its own records, never typed by a unit (the page's form,
+# the grid, the activity sheet and the API refuse them; the report still shows them): by code, what counts.
+COUNTED_BY_SYSTEM = {
+    "support_delivery": "delivery",  # a programme's delivery (switchoff/programmes/reporting.py)
+    "shop_informed": "inspection",  # a shop inspection where the shop was told (switchoff/shops/)
+    "shop_inspection": "inspection",  # any shop inspection
+    "banner": "banner",  # a banner placement (switchoff/banners/)
+}
+
 # English writes "1 broadcast" but "2 broadcasts": the singular of each form's unit of count, by code.
 COUNT_UNIT_EN_ONE = {
     "loudspeaker": "broadcast",

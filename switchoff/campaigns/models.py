@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from switchoff.campaigns.catalogue import COUNTED_BY_SYSTEM
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 
 
@@ -193,6 +194,11 @@ class CommunicationForm(models.Model):
     @property
     def shown_count_unit(self) -> str:
         return in_language(self.count_unit, self.count_unit_en)
+
+    @property
+    def counted_by_system(self) -> bool:
+        """Whether the system counts this form from its own records (deliveries, inspections, banners): never typed."""
+        return self.code in COUNTED_BY_SYSTEM
 
     def count_unit_for(self, count: int | None) -> str:
         """The unit of count to write after ``count``: "1 session", "2 sessions"; Vietnamese has one form."""

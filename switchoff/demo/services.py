@@ -229,6 +229,124 @@ def _demo_campaign(units: dict[str, Unit]) -> None:
             if submit:
                 reports.report_submit(actor=reporters[username], report=report, now=submitted)
     _demo_review(campaign)
+    _demo_library(campaign)
+
+
+# The library's first materials, so that a new user sees what it is for: what the loudspeakers read, and the
+# leaflet the teams hand out. Vietnamese, as the units use them; the facts are the campaign's own.
+LOUDSPEAKER_SCRIPT = """\
+THÔNG BÁO VỀ VIỆC DỪNG CÔNG NGHỆ DI ĐỘNG 2G
+
+Kính thưa bà con nhân dân!
+
+Thực hiện lộ trình của Bộ Khoa học và Công nghệ, từ ngày 16 tháng 9 năm 2024 các nhà mạng dừng cung cấp \
+dịch vụ cho điện thoại chỉ dùng được sóng 2G (điện thoại "cục gạch" đời cũ, không có 4G). Sau ngày này, \
+những máy đó không gọi điện, không nhắn tin được nữa, kể cả khi còn tiền trong tài khoản.
+
+Vì sao phải dừng sóng 2G? Công nghệ 2G đã cũ, tốn tần số và điện năng; dừng 2G để dành tần số cho mạng 4G, \
+5G nhanh hơn, gọi điện rõ hơn, phục vụ chuyển đổi số ở mọi thôn, khối phố.
+
+Bà con cần làm gì? Thứ nhất, xem máy của gia đình có phải máy chỉ có 2G không: bấm *#06# để xem số IMEI \
+rồi hỏi cửa hàng của nhà mạng, hoặc hỏi tổ công nghệ số cộng đồng. Thứ hai, nếu là máy 2G, hãy đổi sang \
+điện thoại có 4G trước ngày 16 tháng 9; giữ nguyên số điện thoại, không phải làm lại sim. Thứ ba, người cao \
+tuổi, hộ nghèo, hộ cận nghèo được nhà mạng và chương trình của tỉnh hỗ trợ máy 4G và gói cước: hãy báo với \
+trưởng thôn, khối phố hoặc tổ công nghệ số để được lập danh sách.
+
+Khi mua điện thoại, chỉ mua máy có 4G, có tem hợp chuẩn; không mua máy chỉ có 2G dù giá rẻ.
+
+Mọi thắc mắc xin liên hệ cửa hàng của nhà mạng gần nhất, Ủy ban nhân dân phường, xã, hoặc tổ công nghệ số \
+cộng đồng nơi bà con sinh sống.
+
+Xin trân trọng thông báo!
+"""
+
+LEAFLET_SECTIONS = [
+    (
+        "Vì sao dừng sóng 2G?",
+        [
+            "Công nghệ 2G đã cũ, tốn tần số và điện năng.",
+            "Dừng 2G để dành tần số cho 4G, 5G: gọi rõ hơn, truy cập Internet nhanh hơn, phục vụ chuyển đổi số.",
+        ],
+    ),
+    (
+        "Từ ngày 16/9/2024, điều gì xảy ra?",
+        [
+            "Điện thoại chỉ dùng được 2G không gọi, không nhắn tin được nữa, kể cả khi tài khoản còn tiền.",
+            "Số điện thoại và sim của bạn vẫn giữ nguyên: chỉ cần đổi máy.",
+        ],
+    ),
+    (
+        "Bạn cần làm gì?",
+        [
+            "Bấm *#06# để xem số IMEI của máy, hỏi cửa hàng nhà mạng hoặc tổ công nghệ số xem máy có 4G không.",
+            "Nếu là máy chỉ có 2G: đổi sang điện thoại có 4G trước ngày 16/9/2024.",
+            "Khi mua máy mới: chỉ mua máy có 4G, có tem hợp chuẩn, giữ hóa đơn.",
+        ],
+    ),
+    (
+        "Hỗ trợ ở đâu?",
+        [
+            "Người cao tuổi, hộ nghèo, hộ cận nghèo được hỗ trợ máy 4G và gói cước: báo trưởng thôn, khối phố.",
+            "Cửa hàng của nhà mạng (Viettel, VNPT, MobiFone) gần nhất: đổi máy, ưu đãi khi chuyển sang 4G.",
+            "Tổ công nghệ số cộng đồng và Ủy ban nhân dân phường, xã nơi bạn ở.",
+        ],
+    ),
+]
+
+
+def _leaflet_docx() -> bytes:
+    """The leaflet as a one-page Word file (python-docx), as a commune would print it."""
+    from io import BytesIO
+
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.add_heading("DỪNG SÓNG 2G – ĐỔI SANG ĐIỆN THOẠI 4G", level=1)
+    intro = document.add_paragraph("Từ ngày 16/9/2024, điện thoại chỉ có 2G không sử dụng được nữa.")
+    intro.runs[0].bold = True
+    for heading, points in LEAFLET_SECTIONS:
+        document.add_heading(heading, level=2)
+        for point in points:
+            document.add_paragraph(point, style="List Bullet")
+    closing = document.add_paragraph("Ủy ban nhân dân tỉnh Lạng Sơn – Lộ trình dừng công nghệ di động 2G")
+    closing.runs[0].font.size = Pt(9)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _demo_library(campaign: Campaign) -> None:
+    """A loudspeaker script (a text) and a leaflet (a Word file in the library's storage) by the coordinator."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from switchoff.library import services as library
+    from switchoff.library.models import Material
+
+    coordinator = User.objects.get(username="coordinator")
+    forms = {f.code: f for f in campaign.forms.all()}
+    dated = campaign.start_date
+    library.material_create(
+        actor=coordinator,
+        campaign=campaign,
+        title="Bài phát thanh: dừng sóng 2G, bà con cần làm gì",
+        kind=Material.Kind.SCRIPT,
+        forms=[forms["loudspeaker"]],
+        first=library.VersionInput(dated=dated, text=LOUDSPEAKER_SCRIPT, note="Đọc 2 lần mỗi ngày, sáng và chiều."),
+    )
+    leaflet = SimpleUploadedFile(
+        "to-roi-dung-song-2g.docx",
+        _leaflet_docx(),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    library.material_create(
+        actor=coordinator,
+        campaign=campaign,
+        title="Tờ rơi: dừng sóng 2G – đổi sang điện thoại 4G",
+        kind=Material.Kind.LEAFLET,
+        forms=[forms["leaflet"], forms["home_visit"]],
+        first=library.VersionInput(dated=dated, file=leaflet, note="In khổ A4, phát tại họp dân và khi đến từng hộ."),
+    )
 
 
 def _demo_review(campaign: Campaign) -> None:

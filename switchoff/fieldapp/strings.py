@@ -83,6 +83,9 @@ STRINGS: dict[str, Promise] = {
     "add_found": _("Add a person found at the door"),
     "banners_title": _("Banners and posters"),
     "banners_none": _("None of your teams' banners is listed as hanging."),
+    "banners_none_help": _(
+        "The banners and posters your teams record here are listed until their last day, to be taken down in time."
+    ),
     "banners_unsent": _("{n} placements not sent yet"),
     "banner_new": _("Record banners hung"),
     "banner_kind": _("Kind"),

@@ -202,6 +202,7 @@ def create_activity(request: HttpRequest, campaign_id: Id, unit_id: Id, payload:
     if unknown or form is None:
         raise ValidationError(unknown)
     try:
+        services.refuse_counted_form(form)
         activity, created = services.activity_create(
             actor=user,
             campaign=campaign,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, ReportingAssignment
@@ -19,8 +18,8 @@ from switchoff.people.access import can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm, Role
 from switchoff.reports.deadlines import Due, due
-from switchoff.reports.models import Activity, MonthlyReport
-from switchoff.reports.selectors import Completeness, completeness
+from switchoff.reports.models import MonthlyReport
+from switchoff.reports.selectors import Completeness, completeness, form_sums
 from switchoff.units.models import Unit
 
 # The roles whose people log activities and send the unit's report.
@@ -140,17 +139,11 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
             status=MonthlyReport.Status.RETURNED,
         ).order_by("month")
     )
-    sums = list(
-        Activity.objects.filter(campaign_id__in=campaign_ids, unit_id__in=unit_ids, date__gte=month, date__lte=today)
-        .values("campaign_id", "unit_id", "form_id")
-        .annotate(entries=Count("pk"), total=Sum("count"))
-    )
-    forms = {f.pk: f for f in CommunicationForm.objects.filter(pk__in={row["form_id"] for row in sums})}
+    sums = form_sums(campaign_ids=campaign_ids, unit_ids=unit_ids, first=month, last=today)
     cards = []
     for assignment in assignments:
         campaign, unit = assignment.campaign, assignment.unit
-        rows = [r for r in sums if r["campaign_id"] == campaign.pk and r["unit_id"] == unit.pk]
-        rows.sort(key=lambda r: (forms[r["form_id"]].order, r["form_id"]))
+        rows = sums.get((campaign.pk, unit.pk), [])
         pending = None
         if _runs_in(campaign, previous):
             last = ReportDue(reports.get((campaign.pk, unit.pk, previous)), due(campaign, previous, now))
@@ -165,8 +158,8 @@ def reporting_cards(user: User, *, now: datetime.datetime | None = None) -> list
                 month=month,
                 current=current,
                 pending=pending,
-                activities=sum(r["entries"] for r in rows),
-                totals=[(forms[r["form_id"]], r["total"]) for r in rows],
+                activities=sum(r.entries for r in rows),
+                totals=[(r.form, r.total) for r in rows],
                 returned=[r for r in returned if r.campaign_id == campaign.pk and r.unit_id == unit.pk],
             )
         )

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from switchoff.campaigns.catalogue import COUNTED_BY_SYSTEM
 from switchoff.campaigns.models import Campaign, CatalogueSynonym, CommunicationForm, Medium
 from switchoff.lib import xlsx
 from switchoff.lib.filelimits import FileRefused, workbook_limits
@@ -51,7 +52,7 @@ from switchoff.lib.sheets import (
 from switchoff.lib.text import fold
 from switchoff.reports.deadlines import report_is_locked
 from switchoff.reports.models import Activity, ActivitySheetMapping, MonthlyReport
-from switchoff.reports.services.activities import MAX_COUNT
+from switchoff.reports.services.activities import MAX_COUNT, counted_refusal
 from switchoff.reports.sheet_rows import ReplacedImport, SheetRow, logged_matches, months_of, replaced_imports
 from switchoff.units.models import Unit
 
@@ -112,6 +113,7 @@ REASONS = reasons({
     "activity_form": (
         "error", gettext_lazy("Not a form of communication of this campaign, nor one of its other names."),
     ),
+    "activity_form_counted": ("error", lambda params: counted_refusal(params["form"], params["counted"])),
     "activity_count": ("error", gettext_lazy("Must be a whole number of at least 1.")),
     "activity_count_most": ("error", gettext_lazy("At most %(most)s.")),
     "activity_count_unit": (
@@ -482,6 +484,8 @@ def _check_rows(
             problem("form", "activity_form")
             if header_words(form_text):
                 result.unknown_forms.setdefault(header_words(form_text), form_text[:160])
+        elif form.counted_by_system:
+            problem("form", "activity_form_counted", form=form.name, counted=COUNTED_BY_SYSTEM[form.code])
         if count is None or count < 1:
             problem("count", "activity_count")
         elif count > MAX_COUNT:
@@ -531,7 +535,8 @@ def activity_template(campaign: Campaign, unit: Unit) -> bytes:
     headers = [_("No."), *[str(FIELD_LABELS[name]) for name in FIELDS]]
     for column, text in enumerate(headers, start=1):
         xlsx.put(sheet, 4, column, text)
-    forms = list(campaign.forms.all())
+    # The forms the system counts (deliveries, inspections, banners) are not in the drop-down: never typed.
+    forms = [form for form in campaign.forms.all() if not form.counted_by_system]
     media = list(campaign.media.all())
     xlsx.put(catalogue, 1, 1, str(FIELD_LABELS["form"]))
     xlsx.put(catalogue, 1, 2, str(FIELD_LABELS["medium"]))

@@ -9,6 +9,7 @@ operator's log (form ``sms``) once, by the batch's client key.
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from functools import partial
 
@@ -32,9 +33,11 @@ from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.reports.services.activities import activity_create
 from switchoff.sms.models import Audience, OptOut, SmsBatch, SmsMessage
-from switchoff.sms.smpp import ESME_ROK, THROTTLING, Session, Smsc, smsc_for, take_tokens
+from switchoff.sms.smpp import ESME_ROK, THROTTLING, Session, Smsc, SmscError, smsc_for, take_tokens
 from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit, UnitKind
+
+logger = logging.getLogger(__name__)
 
 SMS_FORM = "sms"
 CHANNEL_LOG, CHANNEL_SMPP = "log", "smpp"
@@ -249,6 +252,48 @@ def _send_smpp(batch: SmsBatch, smsc: Smsc, lease: Lease | None) -> int:
     finally:
         session.close()
     return sent
+
+
+def sms_late_receipts_listen(*, operator_id: int, seconds: float) -> int:
+    """Bind to the operator's SMSC as a receiver for at most ``seconds`` and record the delivery receipts (and
+    replies) that arrive: those that came after the sending job stopped waiting (``SMS_RECEIPT_WAIT_S``), which
+    the SMSC keeps for the next bind that may receive them.
+
+    Nothing to wait for (no message of the operator sent without its receipt), or no SMSC: no bind. A receipt
+    moves only a message still "sent", found by the SMSC's id among the operator's: the same receipt twice
+    changes nothing. Answers how many receipts were read.
+    """
+    smsc = smsc_for(operator_id)
+    operator = Unit.objects.filter(pk=operator_id).first()
+    waiting = SmsMessage.objects.filter(batch__operator_id=operator_id, state=SmsMessage.State.SENT)
+    if smsc is None or operator is None or not waiting.exists():
+        return 0
+    session = Session(smsc, timeout=settings.SMS_SMPP_TIMEOUT_S, receiver=True)
+    session.open()
+    read = 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            session.listen(min(1.0, max(0.0, deadline - time.monotonic())))
+            read += len(session.receipts)
+            _record_incoming(operator, session)
+            if not waiting.exists():
+                break
+    finally:
+        session.close()
+    return read
+
+
+def sms_late_receipts() -> dict[int, int]:
+    """Each operator with an SMSC in turn (``sms_late_receipts_listen`` for ``SMS_RECEIPT_LISTEN_S``): the
+    scheduler's job. An SMSC that cannot be reached is logged and left to the next run; the others still run."""
+    read: dict[int, int] = {}
+    for operator_id in settings.SMS_SMSC:
+        try:
+            read[operator_id] = sms_late_receipts_listen(operator_id=operator_id, seconds=settings.SMS_RECEIPT_LISTEN_S)
+        except SmscError:
+            logger.warning("The SMSC of operator %s could not be reached for late receipts.", operator_id)
+    return read
 
 
 def _record_answers(by_sequence: dict[int, int], answers: dict[int, tuple[int, str]]) -> tuple[int, int]:

@@ -142,6 +142,8 @@ class Session:
 
     smsc: Smsc
     timeout: float
+    # A receiver bind only listens (the late receipts' listener); the sender binds as a transceiver.
+    receiver: bool = False
     receipts: list[Receipt] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     client: Any = None
@@ -155,7 +157,8 @@ class Session:
         )
         try:
             self.client.connect()
-            self.client.bind_transceiver(system_id=self.smsc.system_id, password=self.smsc.password)
+            bind = self.client.bind_receiver if self.receiver else self.client.bind_transceiver
+            bind(system_id=self.smsc.system_id, password=self.smsc.password)
         except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError) as e:
             self.client.disconnect()
             raise SmscError(str(e)) from e

@@ -20,6 +20,7 @@ its answer is kept only if it agrees with the level word written.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import re
 import unicodedata
@@ -164,7 +165,7 @@ class _Reading:
 Cells = tuple[str, object, object, object]
 
 
-class FormAnswers:
+class FormAnswers(abc.ABC):
     """What a resolver knows of each written form it met (an address's cells): the lookups the importer and
     the check make, shared by ``AddressResolver`` and ``units.national.NationalResolver``."""
 
@@ -172,8 +173,9 @@ class FormAnswers:
     partial_by_cells: dict[Cells, int]
     legacy_by_cells: dict[Cells, int]
 
+    @abc.abstractmethod
     def resolve_cells(self, address: str, village: object, commune: object, district: object) -> int | None:
-        raise NotImplementedError
+        """The unit of an address's cells (one text, or its parts), None when it resolved to none."""
 
     def resolve(self, address: str, *, village: str = "", commune: str = "", district: str = "") -> int | None:
         """The unit of an address written in one text, or in parts."""

@@ -13,9 +13,12 @@ from switchoff.reports.services.activities import (
     activities_grid_save,
     activity_create,
     activity_delete,
+    counted_form_refusal,
     grid_cells,
     grid_key,
     month_is_closed,
+    refuse_counted_form,
+    typed_forms,
 )
 from switchoff.reports.services.sheets import SheetImported, Taught, activities_import
 from switchoff.reports.services.workflow import (
@@ -53,9 +56,11 @@ __all__ = [
     "activity_delete",
     "acts_for_unit",
     "aggregate_export_record",
+    "counted_form_refusal",
     "grid_cells",
     "grid_key",
     "month_is_closed",
+    "refuse_counted_form",
     "report_accept",
     "report_line_follow_log",
     "report_open",
@@ -68,4 +73,5 @@ __all__ = [
     "report_submission_check",
     "report_submit",
     "reports_accept_many",
+    "typed_forms",
 ]

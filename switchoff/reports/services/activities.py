@@ -15,8 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from switchoff.audit.services import log_action
+from switchoff.campaigns.catalogue import COUNTED_BY_SYSTEM
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.links import validate_http_url
 from switchoff.lib.months import first_of_month
@@ -63,6 +65,42 @@ def _check_activity(
             errors["evidence_url"] = " ".join(exc.messages)
     if errors:
         raise ValidationError(errors)
+
+
+# What the system counts each form of ``COUNTED_BY_SYSTEM`` from, as the refusal says it.
+COUNTED_FROM = {
+    "delivery": gettext_lazy("the programmes' recorded deliveries"),
+    "inspection": gettext_lazy("the recorded shop inspections"),
+    "banner": gettext_lazy("the recorded banner placements"),
+}
+
+
+def counted_refusal(form_name: str, counted: str) -> str:
+    """Why a form the system counts is not typed, in the reader's language: where its figure comes from.
+
+    ``counted``: what the system counts it from, as ``COUNTED_BY_SYSTEM`` says (a sheet's problem keeps it).
+    """
+    return _(
+        "%(form)s is counted by the system from %(source)s; it is not typed, so that nothing is counted twice."
+    ) % {
+        "form": form_name,
+        "source": COUNTED_FROM[counted],
+    }
+
+
+def counted_form_refusal(form: CommunicationForm) -> str:
+    return counted_refusal(form.shown_name, COUNTED_BY_SYSTEM[form.code])
+
+
+def typed_forms(forms: list[CommunicationForm]) -> list[CommunicationForm]:
+    """The forms a unit types figures for: all but those the system counts from its own records."""
+    return [form for form in forms if not form.counted_by_system]
+
+
+def refuse_counted_form(form: CommunicationForm) -> None:
+    """Every manual entry path (the page, the grid, the API) calls this: a counted form is refused, naming the field."""
+    if form.counted_by_system:
+        raise ValidationError({"form": counted_form_refusal(form)})
 
 
 def month_is_closed(campaign: Campaign, unit: Unit, day: datetime.date) -> bool:
@@ -239,6 +277,9 @@ def activities_grid_save(
     errors: list[str] = []
     plan: list[tuple[datetime.date, CommunicationForm, int, Activity | None]] = []
     for (day, form), value in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].pk)):
+        if form.counted_by_system:
+            errors.append(counted_form_refusal(form))
+            continue
         single = shown.get((day, form.pk), GridCell(0, 0)).single
         if value is not None and value > MAX_COUNT:
             errors.append(

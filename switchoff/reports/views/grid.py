@@ -32,7 +32,8 @@ def activity_grid(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpR
     month = month_shown(campaign, request.GET.get("month") or request.POST.get("month"))
     # A submitted month's cells are part of its report: shown, not editable.
     month_open = not services.month_is_closed(campaign, unit, month)
-    forms = list(campaign.forms.prefetch_related("media"))
+    # The forms the system counts (deliveries, inspections, banners) have no column: they are never typed.
+    forms = services.typed_forms(list(campaign.forms.prefetch_related("media")))
     # By default the first forms of the catalogue and every form logged this month: the grid shows the log.
     logged_forms = set(
         Activity.objects.filter(campaign=campaign, unit=unit, date__gte=month, date__lte=last_of_month(month))

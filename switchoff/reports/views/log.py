@@ -59,7 +59,9 @@ def activities(request: HttpRequest, campaign_id: int, unit_id: int) -> HttpResp
             "date": min(timezone.localdate(), last_of_month(month), campaign.end_date),
         },
     )
-    form.fields["form"].choices = [(f.pk, f"{f.shown_name} ({f.shown_count_unit})") for f in forms]  # type: ignore[attr-defined]
+    # The forms the system counts (deliveries, inspections, banners) are shown in the log, never offered.
+    typed = [(f.pk, f"{f.shown_name} ({f.shown_count_unit})") for f in services.typed_forms(forms)]
+    form.fields["form"].choices = typed  # type: ignore[attr-defined]
     form.fields["medium"].choices = [("", "—")] + [(m.pk, m.shown_name) for m in media]  # type: ignore[attr-defined]
     form.fields["place"].choices = [("", "—")] + [(p.pk, p.name) for p in places]  # type: ignore[attr-defined]
     materials = list(

@@ -98,7 +98,7 @@ def _import_context(parsed: ParsedSheet, campaign: Campaign, taught: list[servic
         ],
         "sheet_choices": [(index, sheet.name or "—") for index, sheet in enumerate(parsed.sheets)],
         "teach": [(index, *item) for index, item in enumerate(teach[:TEACH_MOST])],
-        "teach_forms": list(campaign.forms.all()),
+        "teach_forms": services.typed_forms(list(campaign.forms.all())),
         "teach_media": list(campaign.media.all()),
         "expected": f"{len(parsed.rows)}-{len(parsed.matches)}",
         "import_key": uuid.uuid4().hex,

@@ -46,7 +46,11 @@ export async function drawBanners(app) {
       h("h2", {}, t("banners_unsent", { n: waiting.length })),
       h("ul", { className: "plain" }, waiting.map((entry) =>
         h("li", {}, `${entry.placement.quantity} × ${kind(entry.placement.kind)}`, entry.placement.address ? ` — ${entry.placement.address}` : "")))) : "",
-    h("ul", { className: "list", id: "banners-list" }, rows.length ? rows : h("li", { className: "muted" }, t("banners_none"))),
+    // Nothing hanging: a sentence and what the list is for, not an empty list's lone bullet.
+    rows.length
+      ? h("ul", { className: "list", id: "banners-list" }, rows)
+      : h("section", { className: "card empty-state", id: "banners-empty" },
+        h("p", {}, t("banners_none")), h("p", { className: "muted" }, t("banners_none_help"))),
   );
 }
 
