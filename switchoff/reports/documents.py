@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from copy import copy
 from typing import TYPE_CHECKING, Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from switchoff.lib import xlsx
 from switchoff.lib.decree30.layout import (
@@ -401,16 +399,20 @@ def _register_xlsx_styles(book: Workbook) -> None:
         book.add_named_style(style)
 
 
+def _put(sheet: Any, row: int, column: int, value: str | int, style: str) -> None:
+    # Through the one guard: a unit's name or free text never becomes a formula.
+    xlsx.put(sheet, row, column, value).style = style
+
+
 def _fit_row_height(
-    sheet: Any, row: int, values: Sequence[str | int | None], widths: Sequence[float], *, bold: bool = False
+    sheet: Any, row: int, values: Sequence[str | int], widths: Sequence[float], *, bold: bool = False
 ) -> None:
     """Give a row with wrapped text the height of its tallest cell.
 
     Neither openpyxl nor LibreOffice's import (which skips the measuring for
     speed) sizes a row to its wrapped text, so the text would be cut off. The
     number of lines is estimated from the number of characters; rows that fit
-    on one line keep the default height and cost nothing. On a write-only
-    sheet, called before the row is written.
+    on one line keep the default height and cost nothing.
     """
     per_width = XLSX_BOLD_CHARS_PER_WIDTH if bold else XLSX_CHARS_PER_WIDTH
     lines = 1
@@ -422,28 +424,8 @@ def _fit_row_height(
         sheet.row_dimensions[row].height = XLSX_LINE_HEIGHT * lines + 2
 
 
-class _Styled:
-    """Cells of a write-only sheet in the workbook's named styles.
-
-    Each style's formatting is looked up once and copied into every cell
-    (``cell.style = name`` would search the workbook's styles per cell: a
-    national workbook has some 30,000 cells).
-    """
-
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
-        named = sheet.parent._named_styles
-        self.arrays = {style.name: style.as_tuple() for style in named}
-
-    def __call__(self, value: str | int | None, style: str) -> Any:
-        cell = xlsx.write_only_cell(self.sheet, value)
-        cell._style = copy(self.arrays[style])
-        return cell
-
-
 def _xlsx_table(
-    book: Workbook,
-    name: str,
+    sheet: Any,
     *,
     title: str,
     headers: Sequence[str],
@@ -452,75 +434,38 @@ def _xlsx_table(
     totals: Sequence[Sequence[str | int]] = (),
     centred: Sequence[int] = (0,),
     freeze: str = "A3",
-    beside: Sequence[Sequence[tuple[str | int, str]]] = (),
-    beside_widths: Sequence[float] = (),
-    note: str = "",
-) -> None:
-    """A write-only sheet ``name``: title in row 1, header in row 2, then the rows, the totals and ``note``.
-
-    ``beside``: styled cells written one empty column apart to the right of the table, from row 2 down
-    (a summary visible without scrolling), their columns ``beside_widths`` wide (the empty one first).
-    Written as a stream: a national table of 3,400 units is one pass, no cell kept in memory.
-    """
-    sheet = book.create_sheet(name)
-    cell = _Styled(sheet)
+) -> int:
+    """Title in row 1, header in row 2, then the rows and the total; returns the last row written."""
     last_column = get_column_letter(len(headers))
-    # What a stream cannot go back to (the columns, the frozen panes) is set before the first row.
-    for column, width in enumerate([*widths, *beside_widths], start=1):
+    _put(sheet, 1, 1, title, "so_title")
+    sheet.merge_cells(f"A1:{last_column}1")
+    sheet.row_dimensions[1].height = 24
+    for column, header in enumerate(headers, start=1):
+        _put(sheet, 2, column, header, "so_header")
+    _fit_row_height(sheet, 2, headers, widths, bold=True)
+    row_number = 2
+    for row_number, values in enumerate(rows, start=3):
+        for column, value in enumerate(values):
+            style = ("so_centre" if column in centred else "so_number") if isinstance(value, int) else "so_text"
+            _put(sheet, row_number, column + 1, value, style)
+        _fit_row_height(sheet, row_number, values, widths)
+    if row_number > 2:
+        sheet.auto_filter.ref = f"A2:{last_column}{row_number}"
+    for total in totals:
+        row_number += 1
+        for column, value in enumerate(total, start=1):
+            _put(sheet, row_number, column, value, "so_total_number" if isinstance(value, int) else "so_total_text")
+    for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = freeze
     # Printed on A4 across, as wide as the page, the header row on every page.
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "2:2"
-    sheet.merged_cells.add(f"A1:{last_column}1")
-    sheet.row_dimensions[1].height = 24
-    xlsx.append(sheet, [cell(title, "so_title")])
-
-    def with_beside(row_number: int, cells: list[Any]) -> list[Any]:
-        index = row_number - 2
-        if 0 <= index < len(beside):
-            # Up to the table's last column, then the empty column, then what is beside.
-            return [*cells, *([None] * (len(headers) - len(cells) + 1)), *(cell(v, s) for v, s in beside[index])]
-        return cells
-
-    _fit_row_height(sheet, 2, headers, widths, bold=True)
-    xlsx.append(sheet, with_beside(2, [cell(header, "so_header") for header in headers]))
-    centre, number, text = "so_centre", "so_number", "so_text"
-    row_number = 2
-    for row_number, values in enumerate(rows, start=3):
-        _fit_row_height(sheet, row_number, values, widths)
-        xlsx.append(
-            sheet,
-            with_beside(
-                row_number,
-                [
-                    cell(value, (centre if column in centred else number) if isinstance(value, int) else text)
-                    for column, value in enumerate(values)
-                ],
-            ),
-        )
-    if row_number > 2:
-        sheet.auto_filter.ref = f"A2:{last_column}{row_number}"
-    for total in totals:
-        row_number += 1
-        xlsx.append(
-            sheet,
-            with_beside(
-                row_number,
-                [cell(v, "so_total_number" if isinstance(v, int) else "so_total_text") for v in total],
-            ),
-        )
-    # What is beside a short table goes on below its last row.
-    while row_number - 2 < len(beside) - 1:
-        row_number += 1
-        xlsx.append(sheet, with_beside(row_number, []))
-    if note:
-        xlsx.append(sheet, [])
-        xlsx.append(sheet, [None, cell(note, "so_note")])
+    return row_number
 
 
 def report_xlsx(report: AggregateReport) -> bytes:
@@ -529,32 +474,32 @@ def report_xlsx(report: AggregateReport) -> bytes:
     Sheets: "Theo hình thức", "Theo đơn vị", "Tình hình gửi báo cáo" and
     "Kết quả khác". Numbers are stored as numbers (shown as 1.234 in a
     Vietnamese Excel), totals as computed values, so that the workbook can be
-    summed and filtered further. Written as streams (write-only sheets): a
-    national report lists 3,400 units.
+    summed and filtered further.
     """
-    book = xlsx.new_workbook(write_only=True)
+    book = xlsx.new_workbook()
     _register_xlsx_styles(book)
     period = period_text(report)
 
-    _xlsx_table(
-        book,
-        SHEET_BY_FORM,
+    by_form = book.active
+    by_form.title = SHEET_BY_FORM
+    last = _xlsx_table(
+        by_form,
         title=f"Kết quả theo hình thức và phương tiện truyền thông, {period}",
         headers=FORM_MEDIUM_HEADERS,
         widths=(6, 40, 30, 14, 14, 22),
         rows=_form_medium_rows(report),
         # One "Tổng cộng" per unit of count, never one sum over all.
         totals=[["", "Tổng cộng", "", *total] for total in _count_unit_totals(report)],
-        # Which reports the figures hold, under the table as in the Word report.
-        note=_unreviewed_text(report),
     )
+    # Which reports the figures hold, under the table as in the Word report.
+    _put(by_form, last + 2, 2, _unreviewed_text(report), "so_note")
 
     forms = _used_forms(report)
     codes = [code for code, _name in forms]
+    by_unit = book.create_sheet(SHEET_BY_UNIT)
     # Each form's column names its unit of count.
     _xlsx_table(
-        book,
-        SHEET_BY_UNIT,
+        by_unit,
         title=f"Kết quả theo đơn vị báo cáo, {period}",
         headers=["STT", "Đơn vị", *(name for _code, name in forms)],
         widths=[6, 45, *(16 for _ in forms)],
@@ -563,22 +508,12 @@ def report_xlsx(report: AggregateReport) -> bytes:
         freeze="C3",
     )
 
-    # The counts sit beside the list, visible without scrolling to its end.
-    counts: list[tuple[str | int, int]] = [
-        ("Phải báo cáo", report.expected),
-        ("Đúng hạn", len(report.on_time)),
-        ("Gửi muộn", len(report.late)),
-        ("Chưa gửi", len(report.missing)),
-    ]
-    summary: list[list[tuple[str | int, str]]] = [
-        [("Chỉ tiêu", "so_header"), ("Số đơn vị", "so_header")],
-        *([(label, "so_text"), (value, "so_number")] for label, value in counts),
-    ]
+    submission = book.create_sheet(SHEET_SUBMISSION)
     if report.cumulative:
         # Every month of the period: how often each unit was on time, late or missing, and when.
+        units = report.units_expected
         _xlsx_table(
-            book,
-            SHEET_SUBMISSION,
+            submission,
             title=f"Tình hình gửi báo cáo, {period}",
             headers=(
                 "STT",
@@ -600,12 +535,11 @@ def report_xlsx(report: AggregateReport) -> bytes:
                     len(report.missing_months.get(name, [])),
                     _months_text(report.missing_months.get(name, [])),
                 ]
-                for index, name in enumerate(report.units_expected, start=1)
+                for index, name in enumerate(units, start=1)
             ),
             centred=(0, 2, 3, 5),
-            beside=summary,
-            beside_widths=(3, 28, 12),
         )
+        column = 9
     else:
         statuses = (
             [(name, "Đúng hạn") for name in report.on_time]
@@ -613,19 +547,32 @@ def report_xlsx(report: AggregateReport) -> bytes:
             + [(name, "Chưa gửi") for name in report.missing]
         )
         _xlsx_table(
-            book,
-            SHEET_SUBMISSION,
+            submission,
             title=f"Tình hình gửi báo cáo, {period}",
             headers=("STT", "Đơn vị", "Tình hình"),
             widths=(6, 45, 16),
             rows=([index, name, status] for index, (name, status) in enumerate(statuses, start=1)),
-            beside=summary,
-            beside_widths=(3, 28, 12),
         )
+        column = 5
+    # The counts sit beside the list, visible without scrolling to its end.
+    submission.column_dimensions[get_column_letter(column - 1)].width = 3
+    submission.column_dimensions[get_column_letter(column)].width = 28
+    submission.column_dimensions[get_column_letter(column + 1)].width = 12
+    _put(submission, 2, column, "Chỉ tiêu", "so_header")
+    _put(submission, 2, column + 1, "Số đơn vị", "so_header")
+    summary = [
+        ("Phải báo cáo", report.expected),
+        ("Đúng hạn", len(report.on_time)),
+        ("Gửi muộn", len(report.late)),
+        ("Chưa gửi", len(report.missing)),
+    ]
+    for row, (label, value) in enumerate(summary, start=3):
+        _put(submission, row, column, label, "so_text")
+        _put(submission, row, column + 1, value, "so_number")
 
+    other = book.create_sheet(SHEET_OTHER)
     _xlsx_table(
-        book,
-        SHEET_OTHER,
+        other,
         title=f"Kết quả khác, {period}",
         headers=("STT", "Tháng", "Đơn vị", "Kết quả"),
         widths=(6, 10, 40, 90),
