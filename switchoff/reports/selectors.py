@@ -239,6 +239,7 @@ def period_statuses(
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
         .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
+        .only("pk", "name", "valid_from", "valid_to")
     )
     submitted_months: dict[int, int] = {}
     late_months: dict[int, int] = {}
@@ -256,7 +257,8 @@ def period_statuses(
                 month__gte=chunk[0],
                 month__lte=chunk[-1],
                 status__in=submitted,
-                unit__in=[u.pk for u in assigned],
+                # A subquery, not 3,400 ids: a unit not assigned is not looked up below.
+                unit__in=(units if units is not None else Unit.objects.all()).values("pk"),
             )
             .values("unit_id")
             .annotate(done=Sum(bit), late_ones=Sum(bit, filter=Q(late=True)))
