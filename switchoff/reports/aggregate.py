@@ -167,30 +167,54 @@ def build_aggregate(
     unreviewed = sorted(
         (
             UnreviewedReport(unit=name, month=report_month)
-            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED).values_list(
-                "unit__name", "month"
-            )
+            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED)
+            .order_by()
+            .values_list("unit__name", "month")
         ),
         key=lambda r: (r.month, vi_key(r.unit)),
     )
-    lines = ReportLine.objects.filter(report__in=reports)
+    # One pass over the lines: by unit × form × medium, added up here by form × medium and by unit × form.
+    rows = (
+        ReportLine.objects.filter(
+            report__campaign=campaign,
+            report__month__gte=month_from,
+            report__month__lte=month,
+            report__status__in=counted,
+            report__unit__in=units,
+        )
+        .values("report__unit", "form", "medium")
+        .annotate(count=Sum("count"), people=Sum("people_reached"), people_part=Sum("people_covers"))
+        .order_by()
+        .values_list("report__unit", "form", "medium", "count", "people", "people_part")
+    )
+    sums: dict[tuple[int, int | None], list[int | None]] = {}
+    per_unit: dict[int, dict[str, int]] = {}
+    for unit_id, form_id, medium_id, count, people, part in rows:
+        total = sums.setdefault((form_id, medium_id), [0, None, 0])
+        total[0] = (total[0] or 0) + (count or 0)
+        if people is not None:
+            total[1] = (total[1] or 0) + people
+        total[2] = (total[2] or 0) + (part or 0)
+        code = form_by_id[form_id].code
+        counts = per_unit.setdefault(unit_id, {})
+        counts[code] = counts.get(code, 0) + (count or 0)
+    form_rank = {f.pk: rank for rank, f in enumerate(forms)}  # the catalogue's order
+    medium_rank = {pk: rank for rank, pk in enumerate(media)}
     by_form_medium = [
         FormMediumTotal(
-            form=form_by_id[row["form"]].name,
-            count_unit=form_by_id[row["form"]].count_unit,
-            medium=media.get(row["medium"], "") if row["medium"] else "",
-            count=row["count"] or 0,
-            people_reached=row["people"],
-            people_covers=row["people_part"] or 0,
+            form=form_by_id[form_id].name,
+            count_unit=form_by_id[form_id].count_unit,
+            medium=media.get(medium_id, "") if medium_id else "",
+            count=count or 0,
+            people_reached=people,
+            people_covers=part or 0,
         )
-        for row in lines.values("form", "medium")
-        .annotate(count=Sum("count"), people=Sum("people_reached"), people_part=Sum("people_covers"))
-        .order_by("form__order", "form", "medium__order", "medium")
-        if (row["count"] or 0) > 0
+        for (form_id, medium_id), (count, people, part) in sorted(
+            sums.items(),
+            key=lambda item: (form_rank[item[0][0]], medium_rank.get(item[0][1], len(medium_rank))),  # type: ignore[arg-type]
+        )
+        if (count or 0) > 0
     ]
-    per_unit: dict[int, dict[str, int]] = {}
-    for row in lines.values("report__unit", "form").annotate(count=Sum("count")):
-        per_unit.setdefault(row["report__unit"], {})[form_by_id[row["form"]].code] = row["count"] or 0
     per_unit = _by_level_below(campaign, per_unit)
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)

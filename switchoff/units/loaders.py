@@ -64,6 +64,34 @@ def _title(division: str, name: str) -> str:
     return f"{division[:1].upper()}{division[1:]} {name}"
 
 
+def _bring_up_to_date(
+    existing: Unit,
+    *,
+    name: str,
+    parent: Unit | None,
+    valid_from: datetime.date | None,
+    valid_to: datetime.date | None,
+) -> bool:
+    """An official unit already in the tree given its official name, place and dates; True if it changed.
+
+    The official name and place win; a renamed kind or local edits of other fields are kept. A unit that
+    moved takes its counters along (``_refresh_subtree_moving_counts``). Shared by ``load_province`` and
+    ``load_country`` (``_Tree``).
+    """
+    changed = False
+    if existing.name != name:
+        existing.name, changed = name, True
+    if existing.parent_id != (parent.pk if parent else None):
+        existing.parent, changed = parent, True
+    if (existing.valid_from, existing.valid_to) != (valid_from, valid_to) and existing.merged_into_id is None:
+        existing.valid_from, existing.valid_to, changed = valid_from, valid_to, True
+    if changed:
+        old_rollup_path = existing.rollup_path
+        existing.save()
+        _refresh_subtree_moving_counts(existing, old_rollup_path)
+    return changed
+
+
 def _upsert(
     result: LoadResult,
     *,
@@ -89,22 +117,7 @@ def _upsert(
             log=False,
         )
         return unit, True
-    changed = False
-    # The official name and place win; a renamed kind or local edits of other
-    # fields are kept.
-    if existing.name != name:
-        existing.name = name
-        changed = True
-    if existing.parent_id != (parent.pk if parent else None):
-        existing.parent = parent
-        changed = True
-    if (existing.valid_from, existing.valid_to) != (valid_from, valid_to) and existing.merged_into_id is None:
-        existing.valid_from, existing.valid_to = valid_from, valid_to
-        changed = True
-    if changed:
-        old_rollup_path = existing.rollup_path
-        existing.save()
-        _refresh_subtree_moving_counts(existing, old_rollup_path)
+    if _bring_up_to_date(existing, name=name, parent=parent, valid_from=valid_from, valid_to=valid_to):
         result.updated += 1
     else:
         result.unchanged += 1
@@ -281,18 +294,7 @@ class _Tree:
             else:
                 self.result.created += 1
             return unit
-        # The official name and place win; a renamed kind or local edits of other fields are kept.
-        changed = False
-        old_rollup_path = existing.rollup_path
-        if existing.name != name:
-            existing.name, changed = name, True
-        if existing.parent_id != (parent.pk if parent else None):
-            existing.parent, changed = parent, True
-        if (existing.valid_from, existing.valid_to) != (valid_from, valid_to) and existing.merged_into_id is None:
-            existing.valid_from, existing.valid_to, changed = valid_from, valid_to, True
-        if changed:
-            existing.save()
-            _refresh_subtree_moving_counts(existing, old_rollup_path)
+        if _bring_up_to_date(existing, name=name, parent=parent, valid_from=valid_from, valid_to=valid_to):
             self.moved = True
             self.result.updated += 1
         else:
