@@ -155,19 +155,3 @@ def svg_charts(charts: list[dict[str, Any]]) -> dict[str, SafeString]:
             svg = lines_svg(chart["categories"], chart["series"])
         drawn[chart["id"]] = mark_safe(svg)  # noqa: S308  # built above from escaped text and numbers
     return drawn
-
-
-def sparkline(values: list[int], *, width: int = 80, height: int = 20) -> SafeString:
-    """A small line of the values (a child unit's visits per week), drawn inline; its figures are in the title."""
-    peak = max([*values, 1])
-    n = max(len(values) - 1, 1)
-    points = " ".join(
-        f"{2 + (width - 4) * i / n:.1f},{height - 2 - (height - 4) * v / peak:.1f}" for i, v in enumerate(values)
-    )
-    label = escape(" · ".join(_n(v) for v in values))
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{label}"><title>{label}</title>'
-        f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{points}"/></svg>'
-    )
-    return mark_safe(svg)  # noqa: S308  # numbers only

@@ -31,6 +31,9 @@ from switchoff.units.models import Unit, UnitKind
 
 # How many weeks of visits the child units' small trend lines show.
 TREND_WEEKS = 8
+# How many weeks the chart of visits per week shows unless the whole campaign is asked for: a campaign's
+# recent weeks stay readable (a year of weeks is 52 bars a few pixels wide on a phone).
+RECENT_WEEKS = 12
 GEOGRAPHIC = [
     UnitKind.Category.COUNTRY,
     UnitKind.Category.PROVINCE,
@@ -226,6 +229,9 @@ class Dashboard:
     trend_weeks: list[datetime.date] = field(default_factory=list)
     # The month whose report is due this month (last month's), shown in the child units' table.
     report_month: datetime.date | None = None
+    # Whether ``weeks`` holds every week of the campaign, and how many weeks it has in all.
+    all_weeks: bool = True
+    campaign_weeks: int = 0
 
 
 def _stage_keys(c: int) -> dict[str, int]:
@@ -366,8 +372,13 @@ def _communication(campaign: Campaign, unit: Unit, months: list[datetime.date]) 
     return [FormMonths(form, {m: by_form[form.pk].get(m, 0) for m in months}) for form in forms]
 
 
-def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = None) -> Dashboard:
-    """Everything the dashboard of ``unit`` shows for ``campaign``, from the counters: a fixed number of queries."""
+def dashboard(
+    *, campaign: Campaign, unit: Unit, today: datetime.date | None = None, all_weeks: bool = False
+) -> Dashboard:
+    """Everything the dashboard of ``unit`` shows for ``campaign``, from the counters: a fixed number of queries.
+
+    ``all_weeks``: the visits of every week of the campaign, not only the last ``RECENT_WEEKS``.
+    """
     today = today or timezone.localdate()
     c = campaign.pk
     stage_keys = _stage_keys(c)
@@ -416,7 +427,8 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
     week_list = weeks_between(start, max(last_day, start))
     trend_weeks = week_list[-TREND_WEEKS:]
     by_week = _visits_by_week(ids, visits_key, trend_weeks[0] if trend_weeks else start)
-    own_weeks = _visits_by_week([unit.pk], visits_key, week_list[0])[unit.pk]
+    shown_weeks = week_list if all_weeks else week_list[-RECENT_WEEKS:]
+    own_weeks = _visits_by_week([unit.pk], visits_key, shown_weeks[0])[unit.pk]
     last_7 = _visits_since(ids, visits_key, today - datetime.timedelta(days=6))
     months = [m for m in campaign.months() if m <= first_of_month(today)]
     this_month = first_of_month(today)
@@ -424,20 +436,24 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
     report_month = months[-2] if len(months) > 1 else (months[-1] if months else this_month)
     expected = _expected_by_child(campaign, unit, children + reporters, months)
     reports = _report_counts(campaign, ids + [r.pk for r in reporters], months)
+    now = timezone.now()
+    due_passed = [now >= campaign.deadline(month) for month in months]
+    none_expected = [0] * len(months)
 
     def cell(unit_id: int, i: int, month: datetime.date) -> ReportCell:
         got = reports.get((unit_id, month), {})
         return ReportCell(
-            expected=expected.get(unit_id, [0] * len(months))[i],
+            expected=expected.get(unit_id, none_expected)[i],
             on_time=got.get(report_keys.ON_TIME, 0),
             late=got.get(report_keys.LATE, 0),
             returned=got.get(report_keys.RETURNED, 0),
-            due_passed=timezone.now() >= campaign.deadline(month),
+            due_passed=due_passed[i],
         )
+
+    i = months.index(report_month) if report_month in months else None
 
     def row(u: Unit) -> ChildRow:
         got = totals.get(u.pk, {})
-        i = months.index(report_month) if report_month in months else None
         return ChildRow(
             unit=u,
             listed=got.get(subscriber_keys.LISTED, 0),
@@ -456,7 +472,7 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
         today=today,
         headline=headline,
         funnel=funnel,
-        weeks=[(w, own_weeks.get(w, 0)) for w in week_list],
+        weeks=[(w, own_weeks.get(w, 0)) for w in shown_weeks],
         listed_over_time=listed_over_time,
         children=rows,
         unplaced=unplaced,
@@ -465,6 +481,8 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
         communication=_communication(campaign, unit, months),
         trend_weeks=trend_weeks,
         report_month=report_month if report_month in months else None,
+        all_weeks=all_weeks or len(shown_weeks) == len(week_list),
+        campaign_weeks=len(week_list),
     )
 
 

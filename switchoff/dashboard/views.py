@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from switchoff.campaigns.models import Campaign
-from switchoff.dashboard import charts, sections, selectors, tables, workbook
+from switchoff.dashboard import charts, children, sections, selectors, tables, workbook
 from switchoff.lib.text import is_id
 from switchoff.people.access import access_unit, acts_as_superuser, visible_units
 from switchoff.people.models import Membership, User
@@ -71,8 +71,11 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     user = _user(request)
     unit = access_unit(user, unit_id, Perm.VIEW_UNITS)
     campaign, campaigns = _campaign(request, unit)
-    data = selectors.dashboard(campaign=campaign, unit=unit)
-    ids = [r.unit.pk for r in data.children] + [unit.pk]
+    all_weeks = request.GET.get("weeks") == "all"
+    data = selectors.dashboard(campaign=campaign, unit=unit, all_weeks=all_weeks)
+    all_rows = request.GET.get("rows") == "all"
+    shown = data.children if all_rows else data.children[: children.SHOWN]
+    ids = [r.unit.pk for r in shown] + [unit.pk]
     # Which links of the figures lead somewhere the viewer may go: one query per kind of page.
     may = {
         perm: set(visible_units(user, perm).filter(pk__in=ids).values_list("pk", flat=True))
@@ -82,6 +85,19 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     by_key = {t.key: t for t in all_tables}
     ancestors = selectors.ancestor_ids(unit)
     crumbs = {u.pk: u for u in visible_units(user, Perm.VIEW_UNITS).filter(pk__in=ancestors).select_related("kind")}
+    links = children.Links(
+        campaign_id=campaign.pk,
+        report_month=data.report_month,
+        units=may[Perm.VIEW_UNITS],
+        subscribers=may[Perm.VIEW_SUBSCRIBERS],
+        reports=may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
+    )
+    # The page's grid has the rows of the units its table shows (the print view and the workbook have all).
+    # (its rows are the children worst first, then the reporting offices: the hidden children are left out)
+    grid_table = by_key["grid"]
+    if len(shown) < len(data.children):
+        grid_rows = grid_table.rows[: len(shown)] + grid_table.rows[len(data.children) :]
+        grid_table = tables.Table(grid_table.key, grid_table.title, grid_table.headers, grid_rows, grid_table.note)
     return {
         "d": data,
         "unit": unit,
@@ -92,8 +108,15 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "may_subscribers": may[Perm.VIEW_SUBSCRIBERS],
         "may_reports": may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
         "sections": _sections(by_key),
-        "rows": [(r, charts.sparkline(r.trend), tables.report_text(r.report)) for r in data.children],
-        "grid_table": by_key["grid"],
+        "rows_html": children.rows_html(data, shown, links),
+        "sparks": children.sparks_json(data, shown),
+        "trend_label": children.trend_label(data),
+        "report_label": children.report_label(data),
+        "hidden_rows": len(data.children) - len(shown),
+        "all_rows": all_rows,
+        "all_weeks": all_weeks,
+        "recent_weeks": selectors.RECENT_WEEKS,
+        "grid_table": grid_table,
         "headline_table": by_key["headline"],
         "tables": all_tables,
         "support": sections.support(campaign=campaign, unit=unit, today=data.today),
