@@ -266,14 +266,15 @@ def _visits_by_week(unit_ids: list[int], key: str, since: datetime.date) -> dict
     return result
 
 
-def _visits_since(unit_ids: list[int], key: str, since: datetime.date) -> dict[int, int]:
+def _visits_by_day(unit_ids: list[int], key: str, since: datetime.date) -> dict[tuple[int, datetime.date], int]:
+    """Each unit's visits per day from ``since``: one query."""
     rows = (
         CountTotal.objects.filter(unit_id__in=unit_ids, key=key, day__gte=since)
-        .values_list("unit_id")
+        .values_list("unit_id", "day")
         .annotate(n=Sum("delta"))
         .order_by()
     )
-    return {unit_id: int(n) for unit_id, n in rows}
+    return {(unit_id, day): int(n) for unit_id, day, n in rows}
 
 
 def _expected_by_child(
@@ -426,10 +427,18 @@ def dashboard(
     last_day = min(today, campaign.end_date)
     week_list = weeks_between(start, max(last_day, start))
     trend_weeks = week_list[-TREND_WEEKS:]
-    by_week = _visits_by_week(ids, visits_key, trend_weeks[0] if trend_weeks else start)
+    # The children's recent visits by day, one query: their trend lines' weeks and their last 7 days.
+    since_7 = today - datetime.timedelta(days=6)
+    recent = _visits_by_day(ids, visits_key, min(trend_weeks[0] if trend_weeks else start, since_7))
+    by_week: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    last_7: dict[int, int] = defaultdict(int)
+    for (unit_id, day), n in recent.items():
+        by_week[unit_id][_monday(day)] += n
+        if day >= since_7:
+            last_7[unit_id] += n
+    # The chart's weeks: the last RECENT_WEEKS, or the whole campaign's when asked for.
     shown_weeks = week_list if all_weeks else week_list[-RECENT_WEEKS:]
     own_weeks = _visits_by_week([unit.pk], visits_key, shown_weeks[0])[unit.pk]
-    last_7 = _visits_since(ids, visits_key, today - datetime.timedelta(days=6))
     months = [m for m in campaign.months() if m <= first_of_month(today)]
     this_month = first_of_month(today)
     # The report this month's row shows is last month's: this month's is due next month.
