@@ -22,7 +22,7 @@ PALETTE = ["#1d5fa7", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7
 def _series(table: tables.Table, first_value_column: int = 1) -> tuple[list[str], list[dict[str, Any]]]:
     categories = [str(row[0]) for row in table.rows]
     series = [
-        {"name": header, "data": [row[i] for row in table.rows]}
+        {"name": header, "data": [row[i] for row in table.rows], "dashed": i in table.target_columns}
         for i, header in enumerate(table.headers)
         if i >= first_value_column
     ]
@@ -129,7 +129,10 @@ def lines_svg(categories: list[str], series: list[dict[str, Any]], *, width: int
             cx, cy = points[0].split(",")
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
         elif points:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
+            dash = ' stroke-dasharray="6 4"' if s.get("dashed") else ""
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{" ".join(points)}"/>'
+            )
         legend_y = top + plot_h + 30 + 14 * k
         parts.append(f'<rect x="{left}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(_text(left + 14, legend_y + 1, str(s["name"])[:70], size=10))

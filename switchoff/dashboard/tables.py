@@ -9,7 +9,7 @@ is not a number is text.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format
@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 
 from switchoff.dashboard.selectors import RECENT_WEEKS, ChildRow, Dashboard, ReportCell
 from switchoff.dashboard.templatetags.dashboard_numbers import Numbers
+from switchoff.units.models import Unit
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Table:
     headers: list[str]
     rows: list[list[Any]]
     note: str = ""
+    # The columns that are the coordinator's targets (drawn as dashed lines).
+    target_columns: set[int] = field(default_factory=set)
 
     def html(self) -> SafeString:
         """The table as the page shows it (its first column the rows' headers, numbers in the reader's format).
@@ -130,20 +133,46 @@ def weeks(d: Dashboard) -> Table:
 
 
 def listed_over_time(d: Dashboard) -> Table:
-    """Still listed per operator on each day a list changed the figure (an operator's last figure carried on)."""
-    days = sorted({day for _op, points in d.listed_over_time for day, _n in points})
+    """Still listed per operator on each day a list changed the figure (an operator's last figure carried on),
+    and the coordinator's targets on their days (a target for every operator together beside their sum)."""
+    days = sorted(
+        {day for _op, points in d.listed_over_time for day, _n in points} | {day for _o, day, _n in d.targets}
+    )
+    together = any(op is None for op, _day, _n in d.targets)
+    target_ops: list[Unit | None] = []
+    for op, _day, _n in d.targets:
+        if op not in target_ops:
+            target_ops.append(op)
+    target_ops.sort(key=lambda op: (op is not None, op.name if op else ""))
+    by_target = {(op.pk if op else None, day): n for op, day, n in d.targets}
     rows = []
     for day in days:
         row: list[Any] = [date_format(day, "d/m/Y")]
+        carried = []
         for _op, points in d.listed_over_time:
             before = [n for p_day, n in points if p_day <= day]
-            row.append(before[-1] if before else None)
+            carried.append(before[-1] if before else None)
+        row += carried
+        if together:
+            known = [n for n in carried if n is not None]
+            row.append(sum(known) if known else None)
+        row += [by_target.get((op.pk if op else None, day)) for op in target_ops]
         rows.append(row)
+    headers = [_("Day"), *[op.name for op, _points in d.listed_over_time]]
+    if together:
+        headers.append(_("Every operator together"))
+    first_target = len(headers)
+    headers += [
+        _("Target: %(operator)s") % {"operator": op.name} if op else _("Target: every operator together")
+        for op in target_ops
+    ]
     return Table(
         "listed",
         _("Subscribers still listed, per operator"),
-        [_("Day"), *[op.name for op, _points in d.listed_over_time]],
+        headers,
         rows,
+        _("The targets are the coordinator's, set for this unit.") if target_ops else "",
+        target_columns=set(range(first_target, len(headers))),
     )
 
 
@@ -169,16 +198,32 @@ def child_headers() -> list[str]:
     ]
 
 
+def structure_2024_note() -> str:  # a sentence, translated when asked for
+    return _(
+        "By the 2024 structure: each legacy unit's figures are what was recorded on it and the units below it "
+        "then. What was recorded on today's units (after the 2025 merger) cannot be split by 2024 unit and is "
+        "shown on its own row, not shared out."
+    )
+
+
+def rest_label(d: Dashboard) -> str:
+    """The row of what the unit counts in none of the rows above it."""
+    if d.structure_2024:
+        return _("Recorded on today's units: cannot be split by 2024 unit")
+    return pgettext("dashboard", "Not placed in a unit below yet")
+
+
 def children(d: Dashboard) -> Table:
     rows = [[r.unit.name, *child_cells(r)] for r in d.children]
     if d.unplaced is not None:
-        rows.append([pgettext("dashboard", "Not placed in a unit below yet"), *child_cells(d.unplaced)])
+        rows.append([rest_label(d), *child_cells(d.unplaced)])
     return Table(
         "children",
-        _("Units below, worst first"),
+        _("Units below by the 2024 structure, worst first") if d.structure_2024 else _("Units below, worst first"),
         [_("Unit"), *child_headers()],
         rows,
-        _("Worst first: the lowest share switched (self-reported or verified), then the most still listed."),
+        _("Worst first: the lowest share switched (self-reported or verified), then the most still listed.")
+        + (" " + structure_2024_note() if d.structure_2024 else ""),
     )
 
 

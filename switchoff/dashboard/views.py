@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from switchoff.campaigns.models import Campaign
-from switchoff.dashboard import charts, children, sections, selectors, tables, workbook
+from switchoff.dashboard import charts, children, sections, selectors, services, tables, workbook
+from switchoff.dashboard.forms import TargetForm
+from switchoff.dashboard.models import Target
 from switchoff.lib.text import is_id
-from switchoff.people.access import access_unit, acts_as_superuser, visible_units
+from switchoff.people.access import access_unit, acts_as_superuser, can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
 from switchoff.units.models import Unit
@@ -72,7 +78,8 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     unit = access_unit(user, unit_id, Perm.VIEW_UNITS)
     campaign, campaigns = _campaign(request, unit)
     all_weeks = request.GET.get("weeks") == "all"
-    data = selectors.dashboard(campaign=campaign, unit=unit, all_weeks=all_weeks)
+    structure_2024 = request.GET.get("structure") == "2024"
+    data = selectors.dashboard(campaign=campaign, unit=unit, all_weeks=all_weeks, structure_2024=structure_2024)
     all_rows = request.GET.get("rows") == "all"
     shown = data.children if all_rows else data.children[: children.SHOWN]
     ids = [r.unit.pk for r in shown] + [unit.pk]
@@ -95,7 +102,7 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     # The page's grid has the rows of the units its table shows (the print view and the workbook have all).
     # (its rows are the children worst first, then the reporting offices: the hidden children are left out)
     grid_table = by_key["grid"]
-    if len(shown) < len(data.children):
+    if len(shown) < len(data.children) and not data.structure_2024:
         grid_rows = grid_table.rows[: len(shown)] + grid_table.rows[len(data.children) :]
         grid_table = tables.Table(grid_table.key, grid_table.title, grid_table.headers, grid_rows, grid_table.note)
     return {
@@ -115,11 +122,14 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "hidden_rows": len(data.children) - len(shown),
         "all_rows": all_rows,
         "all_weeks": all_weeks,
+        "rest_label": tables.rest_label(data),
+        "structure_note": tables.structure_2024_note() if data.structure_2024 else "",
         "recent_weeks": selectors.RECENT_WEEKS,
         "grid_table": grid_table,
         "headline_table": by_key["headline"],
         "tables": all_tables,
         "support": sections.support(campaign=campaign, unit=unit, today=data.today),
+        "may_set_targets": can(user, Perm.MANAGE_CAMPAIGNS, unit),
     }
 
 
@@ -181,3 +191,47 @@ def dashboard_xlsx(request: HttpRequest, unit_id: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(context, "xlsx")}"'
     return response
+
+
+def _targets_url(unit: Unit, campaign: Campaign) -> str:
+    return reverse("dashboard:targets", args=[unit.pk]) + f"?campaign={campaign.pk}"
+
+
+@login_required
+def dashboard_targets(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The coordinator's targets for this unit: how many should still be listed on a date, drawn on the chart."""
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.MANAGE_CAMPAIGNS)
+    campaign, campaigns = _campaign(request, unit)
+    operators = selectors.operators_listed(unit)
+    last = max(campaign.end_date, campaign.cutoff_date)
+    form = TargetForm(request.POST or None, operators=operators, campaign_days=(campaign.start_date, last))
+    if request.method == "POST" and form.is_valid():
+        services.target_set(
+            actor=user,
+            campaign=campaign,
+            unit=unit,
+            operator=form.cleaned_data["operator"],
+            day=form.cleaned_data["day"],
+            listed=form.cleaned_data["listed"],
+        )
+        messages.success(request, _("Target saved."))
+        return redirect(_targets_url(unit, campaign))
+    targets = Target.objects.filter(campaign=campaign, unit=unit).select_related("operator", "set_by")
+    return render(
+        request,
+        "dashboard/targets.html",
+        {"unit": unit, "campaign": campaign, "campaigns": campaigns, "form": form, "targets": targets},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def dashboard_target_delete(request: HttpRequest, unit_id: int, target_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.MANAGE_CAMPAIGNS)
+    target = get_object_or_404(Target.objects.select_related("campaign", "unit"), pk=target_id, unit=unit)
+    services.target_delete(actor=user, target=target)
+    messages.success(request, _("Target deleted."))
+    return redirect(_targets_url(unit, target.campaign))

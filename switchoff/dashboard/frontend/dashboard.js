@@ -32,6 +32,8 @@ function option(data, width) {
       type: data.kind === "line" ? "line" : "bar",
       data: s.data,
       connectNulls: true,
+      // The coordinator's targets: a dashed line through the target days.
+      lineStyle: s.dashed ? { type: "dashed" } : undefined,
       label: horizontal ? { show: true, position: "right", formatter: (p) => fmt(p.value) } : undefined,
     })),
   };
