@@ -78,6 +78,8 @@ def rows_html(d: Dashboard, rows: list[ChildRow], links: Links) -> SafeString:
         sees = pk in links.subscribers
         share, per_1000 = r.switched_share, r.visits_per_1000
         report = escape(report_text(r.report))
+        expected = bool(r.report and r.report.expected)
+        report_href = completeness.format(pk) if completeness and expected and pk in links.reports else None
         cells = [
             f'<tr data-unit="{pk}"><th scope="row"><a href="{page.format(pk)}">{escape(r.unit.name)}</a></th>',
             f'<td class="num" data-label="{labels[0]}" data-value="{r.listed}">'
@@ -92,7 +94,7 @@ def rows_html(d: Dashboard, rows: list[ChildRow], links: Links) -> SafeString:
             f'<td class="num" data-label="{labels[4]}" data-value="{-1 if per_1000 is None else per_1000}">'
             f"{numbers.one_decimal(per_1000)}</td>",
             f'<td class="report-{r.report.state if r.report else "none"}" data-label="{labels[5]}">'
-            f"{_a(completeness.format(pk) if completeness and pk in links.reports else None, report)}</td>",
+            f"{_a(report_href, report)}</td>",
             f'<td class="spark" data-label="{labels[6]}" data-spark="{pk}"></td></tr>',
         ]
         out.append("".join(cells))
