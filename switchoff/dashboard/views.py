@@ -161,6 +161,21 @@ def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
     context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS)
     context["print_communication"] = tables.communication(context["d"], last=PRINT_MONTHS)
+    # The units below: the worst ``children.SHOWN``, as on the page (a province's 170 communes would be pages
+    # of a meeting's PDF nobody reads; the workbook has every row).
+    d: selectors.Dashboard = context["d"]
+    hidden = len(d.children) - children.SHOWN
+    if hidden > 0:
+        note = _("The %(n)s other units, each doing better, are in the Excel file.") % {"n": hidden}
+        context["tables"] = [
+            tables.Table(t.key, t.title, t.headers, t.rows[: children.SHOWN], f"{t.note} {note}")
+            if t.key == "children"
+            else t
+            for t in context["tables"]
+        ]
+        grid = context["print_grid"]
+        rows = grid.rows[: children.SHOWN] + grid.rows[len(d.children) :]
+        context["print_grid"] = tables.Table(grid.key, grid.title, grid.headers, rows, f"{grid.note} {note}")
     return context
 
 
