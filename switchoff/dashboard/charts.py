@@ -87,7 +87,7 @@ def bars_svg(categories: list[str], values: list[int], *, width: int = 520, heig
     slot = (width - left - 8) / n
     parts = [_text(left - 4, top + 4, _n(peak), anchor="end", size=9)]
     parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" stroke="#999"/>')
-    every = max(1, n // 8)
+    every = max(1, -(-n // 6))  # at most six labels: a week label is as wide as two bars of twelve
     for i, (category, value) in enumerate(zip(categories, values, strict=True)):
         h = (height - bottom - top) * (value or 0) / peak
         x = left + i * slot

@@ -44,7 +44,13 @@ class Table:
         body = []
         for row in self.rows:
             cells = [f'<th scope="row">{escape(row[0])}</th>' if row else ""]
-            cells += [f'<td class="num">{escape(numbers.cell(v))}</td>' for v in row[1:]]
+            # Numbers right-aligned on one line; words (a report's state) wrap in their column.
+            cells += [
+                f'<td class="num">{escape(numbers.cell(v))}</td>'
+                if v is None or isinstance(v, int | float)
+                else f"<td>{escape(v)}</td>"
+                for v in row[1:]
+            ]
             body.append(f"<tr>{''.join(cells)}</tr>")
         html = (
             f'<div class="table-wrap"><table id="table-{escape(self.key)}" class="figures">'
