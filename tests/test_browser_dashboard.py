@@ -57,9 +57,37 @@ def test_the_coordinator_walks_from_the_province_to_a_village_and_downloads_the_
     expect(children).to_contain_text("Phường Đông Kinh")
     expect(page.locator("#headline")).to_contain_text("20,0 %")  # 1 of 5 cases switched, self-reported
     page.screenshot(path=str(SCREENSHOTS / f"dashboard-province-{width}.png"), full_page=True)
-    # Sorting by a column's title puts the most still listed first.
-    page.locator("#children thead th").nth(1).click()
-    expect(children.locator("tbody tr").first).to_contain_text("Phường Lương Văn Tri")
+    # The small trend lines are drawn from the one blob of figures.
+    expect(children.locator("td.spark svg").first).to_be_attached()
+    if width == 360:
+        # On a phone each unit below is a card with its figures labelled: no header row, nothing scrolled sideways.
+        expect(children.locator("thead")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        box = children.locator("tbody tr").first.bounding_box()
+        assert box is not None and box["width"] <= 360
+    else:
+        # Sorting by a column's title puts the most still listed first.
+        page.locator("#children thead th").nth(1).click()
+        expect(children.locator("tbody tr").first).to_contain_text("Phường Lương Văn Tri")
+    # Visits per week: the last 12 weeks, the whole campaign one click away.
+    expect(page.locator("#weeks-range")).to_contain_text("12 tuần gần nhất")
+    # The 2024 structure: the city of 2024, and what was recorded on today's wards on its own row.
+    page.locator("#structure-toggle").get_by_role("link", name="Địa giới năm 2024").click()
+    expect(children).to_contain_text("Thành phố Lạng Sơn")
+    expect(children).to_contain_text("không thể tách theo đơn vị năm 2024")
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-province-2024-{width}.png"), full_page=True)
+    page.locator("#structure-toggle").get_by_role("link", name="Đơn vị hiện nay").click()
+    expect(children).to_contain_text("Phường Đông Kinh")
+    # The coordinator sets a target; it is a dashed line on the chart of still listed, and in its table view.
+    page.get_by_role("link", name="Mục tiêu", exact=True).click()
+    page.get_by_label("Ngày (dd/mm/yyyy)").fill("31/12/2026")
+    page.get_by_label("Số thuê bao còn trong danh sách vào ngày đó").fill("1.234")
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.locator("#targets")).to_contain_text("1.234")
+    page.screenshot(path=str(SCREENSHOTS / f"dashboard-targets-{width}.png"), full_page=True)
+    page.get_by_role("link", name="Bảng điều khiển Tỉnh Lạng Sơn").click()
+    expect(page.locator("#table-listed")).to_contain_text("Mục tiêu: mọi nhà mạng cộng lại")
+    expect(page.locator("#chart-listed path[stroke-dasharray]").first).to_be_attached()
     # Down to the ward, then to a village; the breadcrumb leads back up.
     children.get_by_role("link", name="Phường Lương Văn Tri").click()
     expect(page.get_by_role("heading", name="Bảng điều khiển Phường Lương Văn Tri")).to_be_visible()

@@ -27,7 +27,7 @@ from switchoff.reports.models import Activity, MonthlyReport
 from switchoff.subscribers.models import Subscriber
 from switchoff.units.models import Unit
 from tests.conftest import World, logged_in
-from tests.fieldwork_helpers import Field, open_field, visit
+from tests.fieldwork_helpers import LIST, Field, import_rows, open_field, visit
 
 
 def _work(world: World) -> Field:
@@ -357,3 +357,137 @@ def test_banners_up_show_in_the_support_section_of_the_ward_not_of_the_other(wor
     assert ward.context["support"].banners_up == 4 and 'id="section-support"' in ward.content.decode()
     other = _page(logged_in(world.reporter_b), world.ward_b, field.campaign)
     assert other.context["support"].empty and 'id="section-support"' not in other.content.decode()
+
+
+def _legacy_world(world: World) -> Field:
+    """The field work, and one more subscriber on the list living in a village of the ward merged in 2025."""
+    field = _work(world)
+    extra = LIST + "6;0868123461;Hoàng Văn Đức;Khối Bà Triệu (cũ), Phường Chi Lăng\n".encode()
+    import_rows(world, extra, datetime.date(2024, 8, 1))
+    return field
+
+
+def _raw_by_path(unit: Unit) -> tuple[int, list[int], int]:
+    """Still listed, the funnel and the visits recorded on the unit and the units below it in the 2024 tree."""
+    listed = sum(
+        1
+        for s in Subscriber.objects.filter(status=Subscriber.Status.LISTED).select_related("unit", "list_area")
+        if (s.unit or s.list_area).path.startswith(unit.path)
+    )
+    stages = [c.stage for c in Case.objects.filter(unit__path__startswith=unit.path)]
+    funnel = [sum(1 for s in stages if s >= stage) for stage in Stage.values]
+    return listed, funnel, Visit.objects.filter(unit__path__startswith=unit.path).count()
+
+
+def test_the_2024_structure_shows_legacy_units_and_what_cannot_be_split_on_its_own_row(world: World) -> None:
+    field = _legacy_world(world)
+    client = logged_in(world.coordinator)
+    today_view = _page(client, world.province, field.campaign)
+    assert today_view.context["d"].has_2024_structure and 'id="structure-toggle"' in today_view.content.decode()
+    response = client.get(
+        reverse("dashboard:unit", args=[world.province.pk]), {"campaign": str(field.campaign.pk), "structure": "2024"}
+    )
+    assert response.status_code == 200
+    rows = _table(response, "children").rows
+    # The 2024 province had one district (the city), and what was recorded on today's wards is a row of its own.
+    assert [row[0] for row in rows[:-1]] == [world.legacy_district.name]
+    listed, funnel, visits = _raw_by_path(world.legacy_district)
+    district = rows[0]
+    assert district[1] == listed and district[4] == funnel[0] - funnel[1]
+    assert district[5] == (round(1000 * visits / listed, 1) if listed else None)
+    assert district[1] >= 1  # Hoàng Văn Đức, placed in the legacy village (or its ward)
+    rest = rows[-1]
+    assert rest[0] == tables.rest_label(response.context["d"])
+    assert district[1] + rest[1] == _raw_listed(world.province)
+    assert district[4] + rest[4] == _raw_funnel(world.province)[0] - _raw_funnel(world.province)[1]
+    text = response.content.decode()
+    assert 'id="structure-note"' in text and "2024" in text
+    # The grid stays by today's wards.
+    assert {row[0] for row in _table(response, "grid").rows} >= {world.ward_a.name, world.ward_b.name}
+
+
+def test_a_campaign_from_2025_offers_no_2024_structure(world: World) -> None:
+    field = _work(world)
+    Campaign.objects.filter(pk=field.campaign.pk).update(start_date=datetime.date(2025, 7, 1))
+    page = _page(logged_in(world.coordinator), world.province, field.campaign)
+    assert not page.context["d"].has_2024_structure and 'id="structure-toggle"' not in page.content.decode()
+
+
+def test_visits_per_week_shows_the_last_12_weeks_or_the_whole_campaign(world: World) -> None:
+    field = _work(world)
+    client = logged_in(world.coordinator)
+    recent = _table(_page(client, world.province, field.campaign), "weeks")
+    whole = client.get(
+        reverse("dashboard:unit", args=[world.province.pk]), {"campaign": str(field.campaign.pk), "weeks": "all"}
+    )
+    every = _table(whole, "weeks")
+    assert len(recent.rows) == 12 and len(every.rows) > 12
+    assert every.rows[-12:] == recent.rows
+    # Every visit is in the whole campaign's table; those of the last 12 weeks in the recent one.
+    per_week = Counter(_monday(timezone.localdate(v.visited_at)) for v in Visit.objects.filter(_under(world.province)))
+    assert {row[0]: row[1] for row in every.rows if row[1]} == {tables.week_label(w): n for w, n in per_week.items()}
+    assert 'id="weeks-range"' in _page(client, world.province, field.campaign).content.decode()
+
+
+def test_the_coordinators_targets_are_a_line_on_the_chart_and_audited(world: World) -> None:
+    from switchoff.audit.models import AuditEvent
+    from switchoff.dashboard.models import Target
+
+    field = _work(world)
+    client = logged_in(world.coordinator)
+    url = reverse("dashboard:targets", args=[world.province.pk]) + f"?campaign={field.campaign.pk}"
+    assert client.get(url).status_code == 200
+    day = timezone.localdate() + datetime.timedelta(days=30)
+    bad = client.post(url, {"day": "2026-13-01", "listed": "1,5", "operator": ""})
+    assert bad.status_code == 400
+    assert "dd/mm/yyyy" in bad.content.decode() and "1.234" in bad.content.decode()
+    assert client.post(url, {"day": f"{day:%d/%m/%Y}", "listed": "1.234", "operator": ""}).status_code == 302
+    assert client.post(url, {"day": f"{day:%d/%m/%Y}", "listed": "2", "operator": world.operator.pk}).status_code == 302
+    # The same day and operator again: the number changes, no second target.
+    assert client.post(url, {"day": f"{day:%d/%m/%Y}", "listed": "3", "operator": world.operator.pk}).status_code == 302
+    assert set(Target.objects.values_list("operator_id", "listed")) == {(None, 1234), (world.operator.pk, 3)}
+    assert AuditEvent.objects.filter(action="dashboard.target.set").count() == 3
+    listed = _table(_page(client, world.province, field.campaign), "listed")
+    assert listed.headers[1:] == [
+        world.operator.name,
+        "Mọi nhà mạng cộng lại",
+        "Mục tiêu: mọi nhà mạng cộng lại",
+        f"Mục tiêu: {world.operator.name}",
+    ]
+    by_day = {row[0]: row for row in listed.rows}
+    target_row = by_day[f"{day:%d/%m/%Y}"]
+    assert target_row[3:] == [1234, 3]
+    # The operator's figure carried to the target day is the registry's, and so is the sum of every operator.
+    assert target_row[1] == target_row[2] == _raw_listed(world.province)
+    assert all(row[3] is None for day_label, row in by_day.items() if day_label != f"{day:%d/%m/%Y}")
+    # A ward's dashboard has none of the province's targets; a ward official may not set them.
+    assert _table(_page(client, world.ward_a, field.campaign), "listed").headers[1:] == [world.operator.name]
+    official = logged_in(world.reporter_a)
+    assert official.get(reverse("dashboard:targets", args=[world.ward_a.pk])).status_code in {403, 404}
+    target = Target.objects.get(operator=None)
+    delete = reverse("dashboard:target_delete", args=[world.province.pk, target.pk])
+    assert client.post(delete).status_code == 302
+    assert not Target.objects.filter(pk=target.pk).exists()
+    assert AuditEvent.objects.filter(action="dashboard.target.deleted").count() == 1
+
+
+def test_a_large_unit_shows_its_worst_50_units_first_and_all_on_request(world: World) -> None:
+    from switchoff.dashboard import children
+
+    field = _work(world)
+    client = logged_in(world.coordinator)
+    children.SHOWN, before = 1, children.SHOWN
+    try:
+        ward = _page(client, world.ward_a, field.campaign)
+        text = ward.content.decode()
+        body = text.split('id="children"')[1].split("</tbody>")[0]
+        assert body.count("<tr data-unit=") == 1 and 'id="show-all-rows"' in text
+        worst = ward.context["d"].children[0].unit
+        assert f'data-unit="{worst.pk}"' in body
+        every = client.get(
+            reverse("dashboard:unit", args=[world.ward_a.pk]), {"campaign": str(field.campaign.pk), "rows": "all"}
+        )
+        body = every.content.decode().split('id="children"')[1].split("</tbody>")[0]
+        assert body.count("<tr data-unit=") == len(ward.context["d"].children) > 1
+    finally:
+        children.SHOWN = before

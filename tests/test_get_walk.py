@@ -136,6 +136,8 @@ def _page_urls(user: User) -> Iterator[str]:
         "batch_id": [*SmsBatch.objects.order_by("pk").values_list("pk", flat=True)[:1], 999_999],
         # A person's request looked up by this person, and one that is not theirs.
         "request_id": [*PersonRequest.objects.filter(by=user).values_list("pk", flat=True)[:1], 10**9],
+        # A coordinator's target (deleted only by a POST) that does not exist.
+        "target_id": [10**9],
     }
 
     def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:
@@ -155,6 +157,9 @@ def _page_urls(user: User) -> Iterator[str]:
     yield reverse("subscribers:registry") + "?q=nguyen+van"
     yield reverse("subscribers:households") + f"?unit={ward}"
     yield reverse("units:search") + "?q=luong+van+tri"
+    # The dashboard's other views: every week, every unit below, the 2024 structure.
+    for unit in sorted(units):
+        yield reverse("dashboard:unit", args=[unit]) + "?weeks=all&rows=all&structure=2024"
 
 
 def _demo_photo() -> None:

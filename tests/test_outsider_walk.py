@@ -115,6 +115,16 @@ def _export_of_a(w: Walk) -> int:
     return made.pk
 
 
+def _target_of_a(w: Walk) -> int:
+    """A target the coordinator set for ward A's dashboard."""
+    from switchoff.dashboard.models import Target
+
+    made, _new = Target.objects.get_or_create(
+        campaign=w.campaign, unit=w.ward_a, operator=None, day=w.campaign.start_date, defaults={"listed": 10}
+    )
+    return made.pk
+
+
 def _person_request(w: Walk) -> int:
     """A request looked up by the coordinator (nobody else may read or act on it)."""
     from switchoff.privacy.models import PersonRequest
@@ -235,6 +245,8 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
     # The boundaries of ward A's villages (the map of its dashboard), and their import (an administrator's).
     "maps:geo": ("get", _unit_target(lambda w: w.ward_a)),
     "maps:import": ("post", _unit_target(lambda w: w.ward_a)),
+    "dashboard:targets": ("post", _unit_target(lambda w: w.ward_a)),
+    "dashboard:target_delete": ("post", lambda w: {"unit_id": w.ward_a.pk, "target_id": _target_of_a(w)}),
     "programmes:new": ("post", lambda w: {}),
     "shops:detail": ("post", lambda w: {"shop_id": w.shop_a.pk}),
     "shops:commitment": ("get", lambda w: {"inspection_id": w.inspection_a.pk}),

@@ -507,6 +507,9 @@ ACTIONS: dict[str, Action] = {
     "reports.report.return_requested": _a(gettext_lazy("Unit asked to have its report returned"), _reason),
     "reports.aggregate.exported": _a(gettext_lazy("Aggregated report downloaded"), _aggregate_exported),
     "reports.reminder.sent": _a(gettext_lazy("Unit reminded of its report"), _reminder_sent),
+    # dashboard
+    "dashboard.target.set": _a(gettext_lazy("Target of subscribers still listed set")),
+    "dashboard.target.deleted": _a(gettext_lazy("Target of subscribers still listed deleted")),
     # campaigns
     "campaigns.campaign.created": _a(gettext_lazy("Campaign created")),
     "campaigns.campaign.rule_changed": _a(gettext_lazy("Campaign dates or reporting rule changed"), _rule_changed),

@@ -66,7 +66,14 @@ class CountTotal(CountRow):
     """A delta of a unit's roll-up: what ``Count`` holds below (and at) ``unit``, summed on read for that unit only."""
 
     class Meta:
-        indexes = _indexes("counttotal")
+        # The reading index carries the delta: a sum over many days of many units (the dashboard's child units,
+        # 170 communes × a year of daily visits) is read from the index alone, without a heap page per row.
+        indexes = [
+            models.Index(
+                fields=["unit", "key", "dimension", "day"], include=["delta"], name="counttotal_unit_key_delta"
+            ),
+            _indexes("counttotal")[1],
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} total {self.key}[{self.dimension}] {self.day}: {self.delta:+}"

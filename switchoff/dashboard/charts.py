@@ -22,7 +22,7 @@ PALETTE = ["#1d5fa7", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7
 def _series(table: tables.Table, first_value_column: int = 1) -> tuple[list[str], list[dict[str, Any]]]:
     categories = [str(row[0]) for row in table.rows]
     series = [
-        {"name": header, "data": [row[i] for row in table.rows]}
+        {"name": header, "data": [row[i] for row in table.rows], "dashed": i in table.target_columns}
         for i, header in enumerate(table.headers)
         if i >= first_value_column
     ]
@@ -87,7 +87,7 @@ def bars_svg(categories: list[str], values: list[int], *, width: int = 520, heig
     slot = (width - left - 8) / n
     parts = [_text(left - 4, top + 4, _n(peak), anchor="end", size=9)]
     parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" stroke="#999"/>')
-    every = max(1, n // 8)
+    every = max(1, -(-n // 6))  # at most six labels: a week label is as wide as two bars of twelve
     for i, (category, value) in enumerate(zip(categories, values, strict=True)):
         h = (height - bottom - top) * (value or 0) / peak
         x = left + i * slot
@@ -129,7 +129,10 @@ def lines_svg(categories: list[str], series: list[dict[str, Any]], *, width: int
             cx, cy = points[0].split(",")
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>')
         elif points:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
+            dash = ' stroke-dasharray="6 4"' if s.get("dashed") else ""
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{" ".join(points)}"/>'
+            )
         legend_y = top + plot_h + 30 + 14 * k
         parts.append(f'<rect x="{left}" y="{legend_y - 8}" width="10" height="10" fill="{colour}"/>')
         parts.append(_text(left + 14, legend_y + 1, str(s["name"])[:70], size=10))
@@ -155,19 +158,3 @@ def svg_charts(charts: list[dict[str, Any]]) -> dict[str, SafeString]:
             svg = lines_svg(chart["categories"], chart["series"])
         drawn[chart["id"]] = mark_safe(svg)  # noqa: S308  # built above from escaped text and numbers
     return drawn
-
-
-def sparkline(values: list[int], *, width: int = 80, height: int = 20) -> SafeString:
-    """A small line of the values (a child unit's visits per week), drawn inline; its figures are in the title."""
-    peak = max([*values, 1])
-    n = max(len(values) - 1, 1)
-    points = " ".join(
-        f"{2 + (width - 4) * i / n:.1f},{height - 2 - (height - 4) * v / peak:.1f}" for i, v in enumerate(values)
-    )
-    label = escape(" · ".join(_n(v) for v in values))
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{label}"><title>{label}</title>'
-        f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{points}"/></svg>'
-    )
-    return mark_safe(svg)  # noqa: S308  # numbers only

@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm
-from switchoff.counts.models import CountTotal
+from switchoff.counts.models import Count, CountTotal
 from switchoff.fieldwork import counts as fieldwork_keys
 from switchoff.fieldwork.rules import Stage
 from switchoff.lib.collation import vi_sorted
@@ -31,6 +31,9 @@ from switchoff.units.models import Unit, UnitKind
 
 # How many weeks of visits the child units' small trend lines show.
 TREND_WEEKS = 8
+# How many weeks the chart of visits per week shows unless the whole campaign is asked for: a campaign's
+# recent weeks stay readable (a year of weeks is 52 bars a few pixels wide on a phone).
+RECENT_WEEKS = 12
 GEOGRAPHIC = [
     UnitKind.Category.COUNTRY,
     UnitKind.Category.PROVINCE,
@@ -226,6 +229,16 @@ class Dashboard:
     trend_weeks: list[datetime.date] = field(default_factory=list)
     # The month whose report is due this month (last month's), shown in the child units' table.
     report_month: datetime.date | None = None
+    # Whether ``weeks`` holds every week of the campaign, and how many weeks it has in all.
+    all_weeks: bool = True
+    campaign_weeks: int = 0
+    # The children by the 2024 structure (legacy units) instead of today's: what cannot be split by legacy unit
+    # is ``unplaced``'s row (recorded on today's units).
+    structure_2024: bool = False
+    # Whether the campaign ran in 2024 and the unit had units below it then (the toggle is offered).
+    has_2024_structure: bool = False
+    # The coordinator's targets for this unit: (operator or None for every operator, day, still listed).
+    targets: list[tuple[Unit | None, datetime.date, int]] = field(default_factory=list)
 
 
 def _stage_keys(c: int) -> dict[str, int]:
@@ -260,14 +273,15 @@ def _visits_by_week(unit_ids: list[int], key: str, since: datetime.date) -> dict
     return result
 
 
-def _visits_since(unit_ids: list[int], key: str, since: datetime.date) -> dict[int, int]:
+def _visits_by_day(unit_ids: list[int], key: str, since: datetime.date) -> dict[tuple[int, datetime.date], int]:
+    """Each unit's visits per day from ``since``: one query."""
     rows = (
         CountTotal.objects.filter(unit_id__in=unit_ids, key=key, day__gte=since)
-        .values_list("unit_id")
+        .values_list("unit_id", "day")
         .annotate(n=Sum("delta"))
         .order_by()
     )
-    return {unit_id: int(n) for unit_id, n in rows}
+    return {(unit_id, day): int(n) for unit_id, day, n in rows}
 
 
 def _expected_by_child(
@@ -366,8 +380,19 @@ def _communication(campaign: Campaign, unit: Unit, months: list[datetime.date]) 
     return [FormMonths(form, {m: by_form[form.pk].get(m, 0) for m in months}) for form in forms]
 
 
-def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = None) -> Dashboard:
-    """Everything the dashboard of ``unit`` shows for ``campaign``, from the counters: a fixed number of queries."""
+def dashboard(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    today: datetime.date | None = None,
+    all_weeks: bool = False,
+    structure_2024: bool = False,
+) -> Dashboard:
+    """Everything the dashboard of ``unit`` shows for ``campaign``, from the counters: a fixed number of queries.
+
+    ``all_weeks``: the visits of every week of the campaign, not only the last ``RECENT_WEEKS``.
+    ``structure_2024``: the units below by the 2024 structure (legacy units), for a campaign that ran then.
+    """
     today = today or timezone.localdate()
     c = campaign.pk
     stage_keys = _stage_keys(c)
@@ -415,29 +440,42 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
     last_day = min(today, campaign.end_date)
     week_list = weeks_between(start, max(last_day, start))
     trend_weeks = week_list[-TREND_WEEKS:]
-    by_week = _visits_by_week(ids, visits_key, trend_weeks[0] if trend_weeks else start)
-    own_weeks = _visits_by_week([unit.pk], visits_key, week_list[0])[unit.pk]
-    last_7 = _visits_since(ids, visits_key, today - datetime.timedelta(days=6))
+    # The children's recent visits by day, one query: their trend lines' weeks and their last 7 days.
+    since_7 = today - datetime.timedelta(days=6)
+    recent = _visits_by_day(ids, visits_key, min(trend_weeks[0] if trend_weeks else start, since_7))
+    by_week: dict[int, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    last_7: dict[int, int] = defaultdict(int)
+    for (unit_id, day), n in recent.items():
+        by_week[unit_id][_monday(day)] += n
+        if day >= since_7:
+            last_7[unit_id] += n
+    # The chart's weeks: the last RECENT_WEEKS, or the whole campaign's when asked for.
+    shown_weeks = week_list if all_weeks else week_list[-RECENT_WEEKS:]
+    own_weeks = _visits_by_week([unit.pk], visits_key, shown_weeks[0])[unit.pk]
     months = [m for m in campaign.months() if m <= first_of_month(today)]
     this_month = first_of_month(today)
     # The report this month's row shows is last month's: this month's is due next month.
     report_month = months[-2] if len(months) > 1 else (months[-1] if months else this_month)
     expected = _expected_by_child(campaign, unit, children + reporters, months)
     reports = _report_counts(campaign, ids + [r.pk for r in reporters], months)
+    now = timezone.now()
+    due_passed = [now >= campaign.deadline(month) for month in months]
+    none_expected = [0] * len(months)
 
     def cell(unit_id: int, i: int, month: datetime.date) -> ReportCell:
         got = reports.get((unit_id, month), {})
         return ReportCell(
-            expected=expected.get(unit_id, [0] * len(months))[i],
+            expected=expected.get(unit_id, none_expected)[i],
             on_time=got.get(report_keys.ON_TIME, 0),
             late=got.get(report_keys.LATE, 0),
             returned=got.get(report_keys.RETURNED, 0),
-            due_passed=timezone.now() >= campaign.deadline(month),
+            due_passed=due_passed[i],
         )
+
+    i = months.index(report_month) if report_month in months else None
 
     def row(u: Unit) -> ChildRow:
         got = totals.get(u.pk, {})
-        i = months.index(report_month) if report_month in months else None
         return ChildRow(
             unit=u,
             listed=got.get(subscriber_keys.LISTED, 0),
@@ -448,24 +486,147 @@ def dashboard(*, campaign: Campaign, unit: Unit, today: datetime.date | None = N
             report=cell(u.pk, i, report_month) if i is not None else None,
         )
 
-    rows = sorted((row(child) for child in children), key=ChildRow.sort_key)
+    rows = current = sorted((row(child) for child in children), key=ChildRow.sort_key)
     unplaced = _unplaced(unit, row(unit), rows) if children else None
+    legacy = legacy_children(unit) if campaign.start_date < STRUCTURE_2025 else []
+    if structure_2024 and legacy:
+        rows = _legacy_rows(campaign, legacy, trend_weeks, since_7, report_month if i is not None else None, today)
+        unplaced = _unplaced(unit, row(unit), rows)
     return Dashboard(
         campaign=campaign,
         unit=unit,
         today=today,
         headline=headline,
         funnel=funnel,
-        weeks=[(w, own_weeks.get(w, 0)) for w in week_list],
+        weeks=[(w, own_weeks.get(w, 0)) for w in shown_weeks],
         listed_over_time=listed_over_time,
         children=rows,
         unplaced=unplaced,
         months=months,
-        grid=[(u, [cell(u.pk, i, m) for i, m in enumerate(months)]) for u in [r.unit for r in rows] + reporters],
+        # The grid stays by today's units (the reports' counters roll up into them).
+        grid=[(u, [cell(u.pk, i, m) for i, m in enumerate(months)]) for u in [r.unit for r in current] + reporters],
         communication=_communication(campaign, unit, months),
         trend_weeks=trend_weeks,
         report_month=report_month if report_month in months else None,
+        all_weeks=all_weeks or len(shown_weeks) == len(week_list),
+        campaign_weeks=len(week_list),
+        targets=targets_of(campaign, unit),
+        structure_2024=structure_2024 and bool(legacy),
+        has_2024_structure=bool(legacy),
     )
+
+
+# The day the 2025 structure began (communes merged, districts ended): a campaign that started before ran in 2024.
+STRUCTURE_2025 = datetime.date(2025, 7, 1)
+
+
+def legacy_children(unit: Unit) -> list[Unit]:
+    """The units right below ``unit`` in the 2024 structure that ended (a district, a commune merged in 2025)."""
+    rows = Unit.objects.filter(
+        parent=unit, valid_to__isnull=False, valid_to__lt=STRUCTURE_2025, kind__category__in=GEOGRAPHIC
+    ).select_related("kind")
+    return vi_sorted(rows, key=lambda u: u.name)
+
+
+def _legacy_rows(
+    campaign: Campaign,
+    legacy: list[Unit],
+    trend_weeks: list[datetime.date],
+    since_7: datetime.date,
+    report_month: datetime.date | None,
+    today: datetime.date,
+) -> list[ChildRow]:
+    """Each legacy unit's figures: the counters of the units below it in the 2024 tree (``path``), their own rows.
+
+    A legacy unit's roll-up follows its successor (``rollup_path``), so its 2024 subtree is summed here from the
+    units' own counter rows (``Count``): what was recorded on those units. What was recorded on today's units
+    (a case placed in a 2025 village) cannot be split by legacy unit and stays in the rest row.
+    """
+    c = campaign.pk
+    stage_keys = _stage_keys(c)
+    visits_key = fieldwork_keys.visits_key(c)
+    report_of = {report_keys.report_key(c, s): s for s in report_keys.STATES}
+    path_q = Q()
+    for u in legacy:
+        path_q |= Q(path__startswith=u.path)
+    below = list(Unit.objects.filter(path_q).values_list("pk", "path", "valid_from", "valid_to"))
+    owner = {pk: next(u.pk for u in legacy if path.startswith(u.path)) for pk, path, _f, _t in below}
+    totals: dict[int, Counter[str]] = defaultdict(Counter)
+    keys = [*stage_keys, subscriber_keys.LISTED, visits_key]
+    for unit_id, key, n in (
+        Count.objects.filter(unit_id__in=list(owner), key__in=keys)
+        .values_list("unit_id", "key")
+        .annotate(n=Sum("delta"))
+        .order_by()
+    ):
+        totals[owner[unit_id]][key] += int(n)
+    first = min(trend_weeks[0] if trend_weeks else since_7, since_7)
+    by_week: dict[int, Counter[datetime.date]] = defaultdict(Counter)
+    last_7: Counter[int] = Counter()
+    for unit_id, day, n in (
+        Count.objects.filter(unit_id__in=list(owner), key=visits_key, day__gte=first)
+        .values_list("unit_id", "day")
+        .annotate(n=Sum("delta"))
+        .order_by()
+    ):
+        by_week[owner[unit_id]][_monday(day)] += int(n)
+        if day >= since_7:
+            last_7[owner[unit_id]] += int(n)
+    reports: dict[int, Counter[str]] = defaultdict(Counter)
+    expected: Counter[int] = Counter()
+    if report_month:
+        for unit_id, key, n in (
+            Count.objects.filter(unit_id__in=list(owner), key__in=list(report_of), day=report_month)
+            .values_list("unit_id", "key")
+            .annotate(n=Sum("delta"))
+            .order_by()
+        ):
+            reports[owner[unit_id]][report_of[key]] += int(n)
+        assigned = set(campaign.assignments.filter(unit_id__in=list(owner)).values_list("unit_id", flat=True))
+        for pk, _path, valid_from, valid_to in below:
+            began = valid_from is None or valid_from <= last_of_month(report_month)
+            if pk in assigned and began and (valid_to is None or valid_to >= report_month):
+                expected[owner[pk]] += 1
+    due_passed = report_month is not None and timezone.now() >= campaign.deadline(report_month)
+    rows = []
+    for u in legacy:
+        got = totals[u.pk]
+        rows.append(
+            ChildRow(
+                unit=u,
+                listed=got[subscriber_keys.LISTED],
+                funnel=Funnel({stage: got[key] for key, stage in stage_keys.items()}),
+                visits=got[visits_key],
+                visits_7_days=last_7[u.pk],
+                trend=[by_week[u.pk][w] for w in trend_weeks],
+                report=ReportCell(
+                    expected=expected[u.pk],
+                    on_time=reports[u.pk][report_keys.ON_TIME],
+                    late=reports[u.pk][report_keys.LATE],
+                    returned=reports[u.pk][report_keys.RETURNED],
+                    due_passed=due_passed,
+                )
+                if report_month
+                else None,
+            )
+        )
+    return sorted(rows, key=ChildRow.sort_key)
+
+
+def targets_of(campaign: Campaign, unit: Unit) -> list[tuple[Unit | None, datetime.date, int]]:
+    """The coordinator's targets for the unit's dashboard, by day: one query."""
+    from switchoff.dashboard.models import Target
+
+    rows = Target.objects.filter(campaign=campaign, unit=unit).select_related("operator").order_by("day", "pk")
+    return [(t.operator, t.day, t.listed) for t in rows]
+
+
+def operators_listed(unit: Unit) -> list[Unit]:
+    """The operators whose lists count subscribers under the unit (the series of the chart of still listed)."""
+    ids = (
+        CountTotal.objects.filter(unit=unit, key=subscriber_keys.LISTED).values_list("dimension", flat=True).distinct()
+    )
+    return vi_sorted(Unit.objects.filter(pk__in=list(ids)), key=lambda u: u.name)
 
 
 def ancestor_ids(unit: Unit) -> list[int]:

@@ -9,14 +9,18 @@ is not a number is text.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from switchoff.dashboard.selectors import ChildRow, Dashboard, ReportCell
+from switchoff.dashboard.selectors import RECENT_WEEKS, ChildRow, Dashboard, ReportCell
+from switchoff.dashboard.templatetags.dashboard_numbers import Numbers
+from switchoff.units.models import Unit
 
 
 @dataclass
@@ -26,6 +30,36 @@ class Table:
     headers: list[str]
     rows: list[list[Any]]
     note: str = ""
+    # The columns that are the coordinator's targets (drawn as dashed lines).
+    target_columns: set[int] = field(default_factory=set)
+
+    def html(self) -> SafeString:
+        """The table as the page shows it (its first column the rows' headers, numbers in the reader's format).
+
+        Written here rather than by a template: a large province's tables hold a few thousand cells, and the
+        template engine's cost per cell was most of the page's time.
+        """
+        numbers = Numbers()
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in self.headers)
+        body = []
+        for row in self.rows:
+            cells = [f'<th scope="row">{escape(row[0])}</th>' if row else ""]
+            # Numbers right-aligned on one line; words (a report's state) wrap in their column.
+            cells += [
+                f'<td class="num">{escape(numbers.cell(v))}</td>'
+                if v is None or isinstance(v, int | float)
+                else f"<td>{escape(v)}</td>"
+                for v in row[1:]
+            ]
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        html = (
+            f'<div class="table-wrap"><table id="table-{escape(self.key)}" class="figures">'
+            f'<caption class="visually-hidden">{escape(self.title)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        )
+        if self.note:
+            html += f'<p class="muted">{escape(self.note)}</p>'
+        return mark_safe(html)  # noqa: S308  # every text above escaped
 
 
 def month_label(month: datetime.date) -> str:
@@ -98,24 +132,53 @@ def weeks(d: Dashboard) -> Table:
         _("Visits per week"),
         [_("Week from"), _("Visits")],
         [[week_label(w), n] for w, n in d.weeks],
+        ""
+        if d.all_weeks
+        else _("The last %(n)s weeks of the campaign's %(all)s.") % {"n": RECENT_WEEKS, "all": d.campaign_weeks},
     )
 
 
 def listed_over_time(d: Dashboard) -> Table:
-    """Still listed per operator on each day a list changed the figure (an operator's last figure carried on)."""
-    days = sorted({day for _op, points in d.listed_over_time for day, _n in points})
+    """Still listed per operator on each day a list changed the figure (an operator's last figure carried on),
+    and the coordinator's targets on their days (a target for every operator together beside their sum)."""
+    days = sorted(
+        {day for _op, points in d.listed_over_time for day, _n in points} | {day for _o, day, _n in d.targets}
+    )
+    together = any(op is None for op, _day, _n in d.targets)
+    target_ops: list[Unit | None] = []
+    for op, _day, _n in d.targets:
+        if op not in target_ops:
+            target_ops.append(op)
+    target_ops.sort(key=lambda op: (op is not None, op.name if op else ""))
+    by_target = {(op.pk if op else None, day): n for op, day, n in d.targets}
     rows = []
     for day in days:
         row: list[Any] = [date_format(day, "d/m/Y")]
+        carried = []
         for _op, points in d.listed_over_time:
             before = [n for p_day, n in points if p_day <= day]
-            row.append(before[-1] if before else None)
+            carried.append(before[-1] if before else None)
+        row += carried
+        if together:
+            known = [n for n in carried if n is not None]
+            row.append(sum(known) if known else None)
+        row += [by_target.get((op.pk if op else None, day)) for op in target_ops]
         rows.append(row)
+    headers = [_("Day"), *[op.name for op, _points in d.listed_over_time]]
+    if together:
+        headers.append(_("Every operator together"))
+    first_target = len(headers)
+    headers += [
+        _("Target: %(operator)s") % {"operator": op.name} if op else _("Target: every operator together")
+        for op in target_ops
+    ]
     return Table(
         "listed",
         _("Subscribers still listed, per operator"),
-        [_("Day"), *[op.name for op, _points in d.listed_over_time]],
+        headers,
         rows,
+        _("The targets are the coordinator's, set for this unit.") if target_ops else "",
+        target_columns=set(range(first_target, len(headers))),
     )
 
 
@@ -141,16 +204,32 @@ def child_headers() -> list[str]:
     ]
 
 
+def structure_2024_note() -> str:  # a sentence, translated when asked for
+    return _(
+        "By the 2024 structure: each legacy unit's figures are what was recorded on it and the units below it "
+        "then. What was recorded on today's units (after the 2025 merger) cannot be split by 2024 unit and is "
+        "shown on its own row, not shared out."
+    )
+
+
+def rest_label(d: Dashboard) -> str:
+    """The row of what the unit counts in none of the rows above it."""
+    if d.structure_2024:
+        return _("Recorded on today's units: cannot be split by 2024 unit")
+    return pgettext("dashboard", "Not placed in a unit below yet")
+
+
 def children(d: Dashboard) -> Table:
     rows = [[r.unit.name, *child_cells(r)] for r in d.children]
     if d.unplaced is not None:
-        rows.append([pgettext("dashboard", "Not placed in a unit below yet"), *child_cells(d.unplaced)])
+        rows.append([rest_label(d), *child_cells(d.unplaced)])
     return Table(
         "children",
-        _("Units below, worst first"),
+        _("Units below by the 2024 structure, worst first") if d.structure_2024 else _("Units below, worst first"),
         [_("Unit"), *child_headers()],
         rows,
-        _("Worst first: the lowest share switched (self-reported or verified), then the most still listed."),
+        _("Worst first: the lowest share switched (self-reported or verified), then the most still listed.")
+        + (" " + structure_2024_note() if d.structure_2024 else ""),
     )
 
 

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from switchoff.campaigns.models import Campaign
-from switchoff.dashboard import charts, sections, selectors, tables, workbook
+from switchoff.dashboard import charts, children, sections, selectors, services, tables, workbook
+from switchoff.dashboard.forms import TargetForm
+from switchoff.dashboard.models import Target
 from switchoff.lib.text import is_id
 from switchoff.maps.section import map_section
-from switchoff.people.access import access_unit, acts_as_superuser, visible_units
+from switchoff.people.access import access_unit, acts_as_superuser, can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
 from switchoff.units.models import Unit
@@ -72,8 +78,12 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     user = _user(request)
     unit = access_unit(user, unit_id, Perm.VIEW_UNITS)
     campaign, campaigns = _campaign(request, unit)
-    data = selectors.dashboard(campaign=campaign, unit=unit)
-    ids = [r.unit.pk for r in data.children] + [unit.pk]
+    all_weeks = request.GET.get("weeks") == "all"
+    structure_2024 = request.GET.get("structure") == "2024"
+    data = selectors.dashboard(campaign=campaign, unit=unit, all_weeks=all_weeks, structure_2024=structure_2024)
+    all_rows = request.GET.get("rows") == "all"
+    shown = data.children if all_rows else data.children[: children.SHOWN]
+    ids = [r.unit.pk for r in shown] + [unit.pk]
     # Which links of the figures lead somewhere the viewer may go: one query per kind of page.
     may = {
         perm: set(visible_units(user, perm).filter(pk__in=ids).values_list("pk", flat=True))
@@ -83,6 +93,19 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     by_key = {t.key: t for t in all_tables}
     ancestors = selectors.ancestor_ids(unit)
     crumbs = {u.pk: u for u in visible_units(user, Perm.VIEW_UNITS).filter(pk__in=ancestors).select_related("kind")}
+    links = children.Links(
+        campaign_id=campaign.pk,
+        report_month=data.report_month,
+        units=may[Perm.VIEW_UNITS],
+        subscribers=may[Perm.VIEW_SUBSCRIBERS],
+        reports=may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
+    )
+    # The page's grid has the rows of the units its table shows (the print view and the workbook have all).
+    # (its rows are the children worst first, then the reporting offices: the hidden children are left out)
+    grid_table = by_key["grid"]
+    if len(shown) < len(data.children) and not data.structure_2024:
+        grid_rows = grid_table.rows[: len(shown)] + grid_table.rows[len(data.children) :]
+        grid_table = tables.Table(grid_table.key, grid_table.title, grid_table.headers, grid_rows, grid_table.note)
     return {
         "d": data,
         "unit": unit,
@@ -93,12 +116,22 @@ def _context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         "may_subscribers": may[Perm.VIEW_SUBSCRIBERS],
         "may_reports": may[Perm.VIEW_REPORTS] | may[Perm.REVIEW],
         "sections": _sections(by_key),
-        "rows": [(r, charts.sparkline(r.trend), tables.report_text(r.report)) for r in data.children],
-        "grid_table": by_key["grid"],
+        "rows_html": children.rows_html(data, shown, links),
+        "sparks": children.sparks_json(data, shown),
+        "trend_label": children.trend_label(data),
+        "report_label": children.report_label(data),
+        "hidden_rows": len(data.children) - len(shown),
+        "all_rows": all_rows,
+        "all_weeks": all_weeks,
+        "rest_label": tables.rest_label(data),
+        "structure_note": tables.structure_2024_note() if data.structure_2024 else "",
+        "recent_weeks": selectors.RECENT_WEEKS,
+        "grid_table": grid_table,
         "headline_table": by_key["headline"],
         "tables": all_tables,
         "support": sections.support(campaign=campaign, unit=unit, today=data.today),
         "map": map_section(unit=unit, children=data.children, campaign=campaign),
+        "may_set_targets": can(user, Perm.MANAGE_CAMPAIGNS, unit),
     }
 
 
@@ -130,6 +163,21 @@ def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
     context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS)
     context["print_communication"] = tables.communication(context["d"], last=PRINT_MONTHS)
+    # The units below: the worst ``children.SHOWN``, as on the page (a province's 170 communes would be pages
+    # of a meeting's PDF nobody reads; the workbook has every row).
+    d: selectors.Dashboard = context["d"]
+    hidden = len(d.children) - children.SHOWN
+    if hidden > 0:
+        note = _("The %(n)s other units, each doing better, are in the Excel file.") % {"n": hidden}
+        context["tables"] = [
+            tables.Table(t.key, t.title, t.headers, t.rows[: children.SHOWN], f"{t.note} {note}")
+            if t.key == "children"
+            else t
+            for t in context["tables"]
+        ]
+        grid = context["print_grid"]
+        rows = grid.rows[: children.SHOWN] + grid.rows[len(d.children) :]
+        context["print_grid"] = tables.Table(grid.key, grid.title, grid.headers, rows, f"{grid.note} {note}")
     return context
 
 
@@ -160,3 +208,47 @@ def dashboard_xlsx(request: HttpRequest, unit_id: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(context, "xlsx")}"'
     return response
+
+
+def _targets_url(unit: Unit, campaign: Campaign) -> str:
+    return reverse("dashboard:targets", args=[unit.pk]) + f"?campaign={campaign.pk}"
+
+
+@login_required
+def dashboard_targets(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The coordinator's targets for this unit: how many should still be listed on a date, drawn on the chart."""
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.MANAGE_CAMPAIGNS)
+    campaign, campaigns = _campaign(request, unit)
+    operators = selectors.operators_listed(unit)
+    last = max(campaign.end_date, campaign.cutoff_date)
+    form = TargetForm(request.POST or None, operators=operators, campaign_days=(campaign.start_date, last))
+    if request.method == "POST" and form.is_valid():
+        services.target_set(
+            actor=user,
+            campaign=campaign,
+            unit=unit,
+            operator=form.cleaned_data["operator"],
+            day=form.cleaned_data["day"],
+            listed=form.cleaned_data["listed"],
+        )
+        messages.success(request, _("Target saved."))
+        return redirect(_targets_url(unit, campaign))
+    targets = Target.objects.filter(campaign=campaign, unit=unit).select_related("operator", "set_by")
+    return render(
+        request,
+        "dashboard/targets.html",
+        {"unit": unit, "campaign": campaign, "campaigns": campaigns, "form": form, "targets": targets},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def dashboard_target_delete(request: HttpRequest, unit_id: int, target_id: int) -> HttpResponse:
+    user = _user(request)
+    unit = access_unit(user, unit_id, Perm.MANAGE_CAMPAIGNS)
+    target = get_object_or_404(Target.objects.select_related("campaign", "unit"), pk=target_id, unit=unit)
+    services.target_delete(actor=user, target=target)
+    messages.success(request, _("Target deleted."))
+    return redirect(_targets_url(unit, target.campaign))

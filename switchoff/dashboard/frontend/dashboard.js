@@ -33,6 +33,8 @@ function option(data, width) {
       type: data.kind === "line" ? "line" : "bar",
       data: s.data,
       connectNulls: true,
+      // The coordinator's targets: a dashed line through the target days.
+      lineStyle: s.dashed ? { type: "dashed" } : undefined,
       label: horizontal ? { show: true, position: "right", formatter: (p) => fmt(p.value) } : undefined,
     })),
   };
@@ -78,7 +80,40 @@ function sortable(table) {
   });
 }
 
+// The child units' small trend lines (visits per week), drawn from one blob of figures for the whole table;
+// each line's figures are its title and label, for a screen reader and a mouse over it.
+function sparks() {
+  const script = document.getElementById("children-sparks");
+  if (!script) return;
+  const data = JSON.parse(script.textContent);
+  const ns = "http://www.w3.org/2000/svg";
+  const width = 80, height = 20;
+  for (const cell of document.querySelectorAll("td[data-spark]")) {
+    const values = data.units[cell.dataset.spark];
+    if (!values) continue;
+    const peak = Math.max(1, ...values);
+    const step = (width - 4) / Math.max(values.length - 1, 1);
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("role", "img");
+    const label = values.map((v, i) => `${data.weeks[i]}: ${fmt(v)}`).join(" · ");
+    svg.setAttribute("aria-label", label);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = label;
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", palette[0]);
+    line.setAttribute("stroke-width", "1.5");
+    line.setAttribute("points", values.map((v, i) => `${(2 + step * i).toFixed(1)},${(height - 2 - (height - 4) * v / peak).toFixed(1)}`).join(" "));
+    svg.append(title, line);
+    cell.append(svg);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   draw();
+  sparks();
   document.querySelectorAll("table.sortable").forEach(sortable);
 });
