@@ -43,10 +43,8 @@ run: install
 	@echo "switchoff: http://127.0.0.1:8000  (demo logins in README.md)"
 	SWITCHOFF_DEMO=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py run_huey & $(PY) manage.py run_scheduler & $(PY) manage.py runserver 127.0.0.1:8000'
 
-# Tests are handed out a few at a time (--maxschedchunk), so the slow ones tests/conftest.py puts first spread
-# over both workers instead of queueing on one.
 test: install browser
-	$(PY) -m pytest -n 2 --maxschedchunk 4 -q $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff format --no-cache --check .

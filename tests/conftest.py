@@ -415,31 +415,7 @@ def uses_database(item: pytest.Item) -> bool:
     return has_database_access(item) or bool(DB_USERS & set(getattr(item, "fixturenames", ())))
 
 
-# The tests that take longest, run first: xdist hands tests out a few at a time (``--maxschedchunk`` in the
-# Makefile), so a long test starts while the other worker still has short ones to take, instead of starting
-# last and leaving one worker idle till it ends. Only the order changes.
-SLOW_FIRST = (
-    "tests/test_two_machines.py",
-    "tests/test_get_walk.py::test_no_get_writes_anything_for_a_demo_persona",
-    "tests/security/test_page_query_fuzz.py",
-    "tests/test_backup_restore.py",
-    "tests/test_api_fuzz.py",
-    "tests/test_browser",
-    "tests/test_storage_s3.py",
-    "tests/test_programmes_fuzz.py",
-)
-
-
-def _slow_rank(item: pytest.Item) -> int:
-    for rank, prefix in enumerate(SLOW_FIRST):
-        if item.nodeid.startswith(prefix):
-            return rank
-    return len(SLOW_FIRST)
-
-
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=_slow_rank)  # stable: the order within each rank stays the collection's
     if os.environ.get("SWITCHOFF_TESTS_DB_ONLY") != "1":
         return
     keep = [item for item in items if uses_database(item)]
