@@ -247,7 +247,8 @@ def period_statuses(
     for start in range(0, len(months), MONTHS_PER_BITSET):
         chunk = months[start : start + MONTHS_PER_BITSET]
         bit = Case(
-            *(When(month=m, then=Value(1 << (start + i))) for i, m in enumerate(chunk)),
+            # Bits within the chunk (each sum fits in 64 bits), moved to the period's place in Python below.
+            *(When(month=m, then=Value(1 << i)) for i, m in enumerate(chunk)),
             default=Value(0),
             output_field=BigIntegerField(),
         )
@@ -266,8 +267,8 @@ def period_statuses(
             .values_list("unit_id", "done", "late_ones")
         )
         for unit_id, done, late_ones in rows:
-            submitted_months[unit_id] = submitted_months.get(unit_id, 0) | (done or 0)
-            late_months[unit_id] = late_months.get(unit_id, 0) | (late_ones or 0)
+            submitted_months[unit_id] = submitted_months.get(unit_id, 0) | ((done or 0) << start)
+            late_months[unit_id] = late_months.get(unit_id, 0) | ((late_ones or 0) << start)
     result = []
     for unit in vi_sorted(assigned, key=_name):
         expected = [
