@@ -29,7 +29,9 @@ BACKENDS = {
 
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    config = dict(BACKENDS[request.param])
+    # Redis is shared by every process on the machine (CI runs the SQLite and PostgreSQL suites side by side, each
+    # with its workers): each test keeps to keys of its own prefix, and clears only those.
+    config = {**BACKENDS[request.param], "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}"}
     if request.param == "file":
         config["LOCATION"] = str(tmp_path / "cache")
     with override_settings(CACHES={"default": config}):
@@ -40,7 +42,13 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             except Exception as exc:  # no Redis on this machine: say so, do not pass silently
                 pytest.skip(f"no Redis at 127.0.0.1:6379 ({exc})")
         yield request.param
-        cache.clear()
+        if request.param == "redis":
+            client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+            ours = list(client.scan_iter(f"{config['KEY_PREFIX']}:*"))
+            if ours:
+                client.delete(*ours)
+        else:
+            cache.clear()
         cache.close()
 
 
