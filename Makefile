@@ -46,7 +46,7 @@ run: install
 	SWITCHOFF_DEMO=1 bash -c 'trap "kill 0" EXIT; $(PY) manage.py run_huey & $(PY) manage.py run_scheduler & $(PY) manage.py runserver 127.0.0.1:8000'
 
 test: install browser
-	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff format --no-cache --check .

@@ -23,3 +23,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # SQLite engine by name only (to keep each xdist worker's test database in memory), so it is said here.
 if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+# A test database need not survive a crash of its server: commits do not wait for the write-ahead log to reach the
+# disk (the transactional tests, the live servers' and the migrations' commits waited on it, about an eighth of the
+# PostgreSQL suite's time). What each test sees is unchanged.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"  # noqa: F405
+    os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")  # pg_dump and pg_restore, run by the tests

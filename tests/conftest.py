@@ -62,8 +62,29 @@ def browser() -> Iterator[Browser]:
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
+        if os.environ.get("SWITCHOFF_TESTS_DB_ONLY") == "1":
+            _screenshots_taken_once()
         yield browser
         browser.close()
+
+
+def _screenshots_taken_once() -> None:
+    """The second run of the suite (PostgreSQL, ``SWITCHOFF_TESTS_DB_ONLY``) takes no screenshot: the first run
+    (SQLite) wrote the same pictures to the same files, for a person to look at; nothing reads them back. A
+    full-page picture costs Chromium most of a second of CPU, and there are about a hundred. Every step and
+    check of the browser tests still runs."""
+    from playwright.sync_api import ElementHandle, Locator, Page
+
+    def not_again(self: object, *args: object, **kwargs: object) -> bytes:
+        return b""
+
+    def scrolled_to_instead(self: Locator | ElementHandle, *args: object, **kwargs: object) -> bytes:
+        self.scroll_into_view_if_needed()  # what an element's picture waits for: visible, stable, on screen
+        return b""
+
+    Page.screenshot = not_again  # type: ignore[method-assign]
+    Locator.screenshot = scrolled_to_instead  # type: ignore[method-assign]
+    ElementHandle.screenshot = scrolled_to_instead  # type: ignore[method-assign]
 
 
 class _Answer:

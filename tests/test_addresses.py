@@ -23,6 +23,10 @@ from tests.conftest import World
 
 END = datetime.date(2025, 6, 30)
 
+# One worker builds the province once for the whole module (a module fixture), instead of each worker
+# building it again every time the module's tests come back to it.
+pytestmark = pytest.mark.xdist_group("addresses")
+
 
 @dataclass
 class LangSon:
