@@ -9,14 +9,15 @@ is not a number is text.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from switchoff.dashboard.selectors import RECENT_WEEKS, ChildRow, Dashboard, ReportCell
 from switchoff.dashboard.templatetags.dashboard_numbers import Numbers
@@ -70,22 +71,32 @@ def week_label(monday: datetime.date) -> str:
     return date_format(monday, "d/m/Y")
 
 
+@functools.lru_cache(maxsize=8)
+def _report_words(language: str) -> dict[str, str]:
+    """The grid's words in ``language`` (the active one), looked up once: a country's grid has thousands of cells."""
+    return {
+        "on_time": _("%(n)s on time"),
+        "late": _("%(n)s late"),
+        "returned": _("%(n)s returned"),
+        "missing": _("%(n)s missing"),
+        "not_due": _("%(n)s not yet due"),
+    }
+
+
 def report_text(cell: ReportCell | None) -> str:
     """A grid cell in words: the counts of what applies (a unit expected alone reads as one word)."""
     if cell is None or not cell.expected:
         return "–"
+    words = _report_words(get_language() or "")
     parts = []
     if cell.on_time:
-        parts.append(_("%(n)s on time") % {"n": cell.on_time})
+        parts.append(words["on_time"] % {"n": cell.on_time})
     if cell.late:
-        parts.append(_("%(n)s late") % {"n": cell.late})
+        parts.append(words["late"] % {"n": cell.late})
     if cell.returned:
-        parts.append(_("%(n)s returned") % {"n": cell.returned})
+        parts.append(words["returned"] % {"n": cell.returned})
     if cell.missing:
-        if cell.due_passed:
-            parts.append(_("%(n)s missing") % {"n": cell.missing})
-        else:
-            parts.append(_("%(n)s not yet due") % {"n": cell.missing})
+        parts.append(words["missing" if cell.due_passed else "not_due"] % {"n": cell.missing})
     return ", ".join(parts) + f" / {cell.expected}"
 
 
