@@ -539,3 +539,26 @@ def test_the_communication_chart_never_puts_two_units_of_count_on_one_axis(world
     page = printed.content.decode()
     for panel in chart["panels"]:
         assert f"Đơn vị tính: {panel['unit']}" in page
+
+
+def test_the_printed_grid_writes_each_cell_in_marks_with_their_key(world: World) -> None:
+    field = _work(world)
+    printed = logged_in(world.coordinator).get(
+        reverse("dashboard:print", args=[world.province.pk]), {"campaign": field.campaign.pk}
+    )
+    # The printed grid: the page's last twelve months, each cell the page's in marks.
+    page = tables.grid(printed.context["d"])
+    assert printed.context["print_grid"].headers[1:] == page.headers[-12:]
+    grid = tables.grid(printed.context["d"], compact=True)
+    by_name = {row[0]: row for row in grid.rows}
+    # The page's "1 đúng hạn / 1", "1 trễ hạn / 1" and "1 bị trả lại / 1" (see the test of the raw rows above).
+    assert by_name[world.ward_a.name][grid.headers.index("08/2024")] == "✓1/1"
+    assert by_name[world.ward_b.name][grid.headers.index("08/2024")] == "△1/1"
+    assert by_name[world.ward_a.name][grid.headers.index("09/2024")] == "↩1/1"
+    assert "✓ đúng hạn · △ trễ hạn · ↩ bị trả lại" in grid.note
+    assert "✓ đúng hạn · △ trễ hạn" in printed.context["print_grid"].note
+    assert printed.context["print_grid"].note in printed.content.decode()
+    cell = ReportCell(expected=5, on_time=2, late=1, returned=0, due_passed=True)
+    assert tables.report_compact(cell) == "✓2 △1 ✗2/5"
+    assert tables.report_compact(ReportCell(expected=5, on_time=2, late=0, returned=0, due_passed=False)) == "✓2 …3/5"
+    assert tables.report_compact(None) == "–"

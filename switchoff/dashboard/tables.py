@@ -83,6 +83,30 @@ def _report_words(language: str) -> dict[str, str]:
     }
 
 
+# The print view's grid: each count after a mark, which the key under the grid names, so that a cell keeps to a
+# line (in words, a country's grid ran to four lines a cell and four pages, most of the PDF's layout time).
+REPORT_MARKS = {"on_time": "✓", "late": "△", "returned": "↩", "missing": "✗", "not_due": "…"}
+
+
+def report_compact(cell: ReportCell | None) -> str:
+    """A grid cell in marks and counts: "✓3 △1 ✗1/5" (three on time, one late, one missing, of five)."""
+    if cell is None or not cell.expected:
+        return "–"
+    counts = [
+        ("on_time", cell.on_time),
+        ("late", cell.late),
+        ("returned", cell.returned),
+        ("missing" if cell.due_passed else "not_due", cell.missing),
+    ]
+    return " ".join(f"{REPORT_MARKS[k]}{n}" for k, n in counts if n) + f"/{cell.expected}"
+
+
+def report_key() -> str:
+    """What the marks of ``report_compact`` say, in the reader's language (the grid's own words, without counts)."""
+    words = _report_words(get_language() or "")
+    return " · ".join(f"{mark} {(words[k] % {'n': ''}).strip()}" for k, mark in REPORT_MARKS.items())
+
+
 def report_text(cell: ReportCell | None) -> str:
     """A grid cell in words: the counts of what applies (a unit expected alone reads as one word)."""
     if cell is None or not cell.expected:
@@ -193,14 +217,14 @@ def listed_over_time(d: Dashboard) -> Table:
     )
 
 
-def child_cells(r: ChildRow) -> list[Any]:
+def child_cells(r: ChildRow, *, compact: bool = False) -> list[Any]:
     return [
         r.listed,
         r.switched_share,
         r.visits_7_days,
         r.funnel.never_visited,
         r.visits_per_1000,
-        report_text(r.report),
+        report_compact(r.report) if compact else report_text(r.report),
     ]
 
 
@@ -230,32 +254,37 @@ def rest_label(d: Dashboard) -> str:
     return pgettext("dashboard", "Not placed in a unit below yet")
 
 
-def children(d: Dashboard) -> Table:
-    rows = [[r.unit.name, *child_cells(r)] for r in d.children]
+def children(d: Dashboard, *, compact: bool = False) -> Table:
+    """The units below, worst first; ``compact``: the report's cell in marks (the print view, its key in the note)."""
+    rows = [[r.unit.name, *child_cells(r, compact=compact)] for r in d.children]
     if d.unplaced is not None:
-        rows.append([rest_label(d), *child_cells(d.unplaced)])
+        rows.append([rest_label(d), *child_cells(d.unplaced, compact=compact)])
     return Table(
         "children",
         _("Units below by the 2024 structure, worst first") if d.structure_2024 else _("Units below, worst first"),
         [_("Unit"), *child_headers()],
         rows,
         _("Worst first: the lowest share switched (self-reported or verified), then the most still listed.")
-        + (" " + structure_2024_note() if d.structure_2024 else ""),
+        + (" " + structure_2024_note() if d.structure_2024 else "")
+        + (" " + report_key() if compact else ""),
     )
 
 
-def grid(d: Dashboard, *, last: int | None = None) -> Table:
-    """The units × months grid; ``last``: only the last months (a printed page holds about twelve)."""
+def grid(d: Dashboard, *, last: int | None = None, compact: bool = False) -> Table:
+    """The units × months grid; ``last``: only the last months (a printed page holds about twelve); ``compact``:
+    each cell in marks, their key in the note (the print view)."""
     first = -last if last else 0
+    text = report_compact if compact else report_text
+    note = _(
+        "Each cell: the reports of the units expected under that unit for the month, "
+        "on time, late, returned or missing."
+    )
     return Table(
         "grid",
         _("Monthly reports: units × months"),
         [_("Unit"), *[month_label(m) for m in d.months[first:]]],
-        [[u.name, *[report_text(c) for c in cells[first:]]] for u, cells in d.grid],
-        _(
-            "Each cell: the reports of the units expected under that unit for the month, "
-            "on time, late, returned or missing."
-        ),
+        [[u.name, *[text(c) for c in cells[first:]]] for u, cells in d.grid],
+        f"{note} {report_key()}" if compact else note,
     )
 
 

@@ -162,7 +162,11 @@ def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
         section["svg"] = svgs[section["id"]]
     # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
     context["print_map"] = map_print(context["map"])
-    context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS)
+    # Each report's cell in marks (their key in the note): in words, a country's grid ran to four pages.
+    context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS, compact=True)
+    context["tables"] = [
+        tables.children(context["d"], compact=True) if t.key == "children" else t for t in context["tables"]
+    ]
     context["print_communication"] = tables.communication(context["d"], last=PRINT_MONTHS)
     # The units below: the worst ``children.SHOWN``, as on the page (a province's 170 communes would be pages
     # of a meeting's PDF nobody reads; the workbook has every row).
