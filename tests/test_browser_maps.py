@@ -58,6 +58,11 @@ def test_the_coordinator_sees_the_map_and_clicks_a_ward(
     expect(table).to_contain_text("Phường Đông Kinh")
     # The legend's ends are in Vietnamese number format.
     expect(chart).to_contain_text("%")
+    # Each ward's name written on its shape where it fits (on a projector's width, both do), and the source.
+    if width == 1366:
+        for name in ("Phường Lương Văn Tri", "Phường Đông Kinh"):
+            expect(chart.locator("svg text", has_text=name).first).to_be_attached()
+    expect(section.locator("#map-sources")).to_contain_text("RG_Xa_LangSon_2025.geojson")
     section.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / f"map-province-{width}.png"), full_page=True)
     section.screenshot(path=str(SCREENSHOTS / f"map-section-{width}.png"))

@@ -18,10 +18,12 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign
 from switchoff.dashboard import tables
 from switchoff.dashboard.selectors import ReportCell
+from switchoff.dashboard.workbook import sheet_name
 from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Stage
 from switchoff.fieldwork.services import visits_record
 from switchoff.lib.months import add_months, first_of_month, last_of_month
+from switchoff.people.services import user_set_language
 from switchoff.reports import services as reports
 from switchoff.reports.models import Activity, MonthlyReport
 from switchoff.subscribers.models import Subscriber
@@ -279,8 +281,34 @@ def test_pdf_and_workbook_hold_the_tables(world: World) -> None:
     printed = client.get(reverse("dashboard:print", args=[world.province.pk])).content.decode()
     assert printed.count("<svg") >= 4 and "size: A4 landscape" in printed
     book = openpyxl.load_workbook(io.BytesIO(client.get(reverse("dashboard:xlsx", args=[world.province.pk])).content))
-    funnel = [row for row in book["Pheu"].iter_rows(min_row=5, values_only=True) if row[0]]
+    # Sheet names in Vietnamese with their diacritics (Excel takes them), in English for an English reader.
+    assert book.sheetnames == [
+        "Tổng quan",
+        "Phễu",
+        "Lượt thăm theo tuần",
+        "Còn trong danh sách",
+        "Đơn vị cấp dưới",
+        "Báo cáo theo tháng",
+        "Tuyên truyền",
+    ]
+    funnel = [row for row in book["Phễu"].iter_rows(min_row=5, values_only=True) if row[0]]
     assert [row[1] for row in funnel[: len(Stage.values)]] == _raw_funnel(world.province)
+    user_set_language(user=world.coordinator, language="en")
+    english = logged_in(world.coordinator).get(reverse("dashboard:xlsx", args=[world.province.pk]))
+    assert openpyxl.load_workbook(io.BytesIO(english.content)).sheetnames == [
+        "Overview",
+        "Funnel",
+        "Visits per week",
+        "Still listed",
+        "Units below",
+        "Monthly reports",
+        "Communication",
+    ]
+
+
+def test_a_sheet_name_keeps_to_excels_rules() -> None:
+    assert sheet_name("Báo cáo: tháng [1/2025]*?\\ và những tháng sau nữa") == "Báo cáo tháng 12025 và những th"
+    assert sheet_name("x" * 40) == "x" * 31
 
 
 @pytest.mark.parametrize("move", ["return", "reopen"])
@@ -491,3 +519,46 @@ def test_a_large_unit_shows_its_worst_50_units_first_and_all_on_request(world: W
         assert body.count("<tr data-unit=") == len(ward.context["d"].children) > 1
     finally:
         children.SHOWN = before
+
+
+def test_the_communication_chart_never_puts_two_units_of_count_on_one_axis(world: World) -> None:
+    field = _work(world)
+    response = _page(logged_in(world.coordinator), world.province, field.campaign)
+    chart = next(s["data"] for s in response.context["sections"] if s["id"] == "communication")
+    forms = {f.shown_name: f.shown_count_unit for f in field.campaign.forms.all()}
+    # Loudspeaker broadcasts and website articles: two units of count, so two panels, each with its own axis.
+    assert len({forms[s["name"]] for p in chart["panels"] for s in p["series"]}) == 2
+    assert len(chart["panels"]) == 2
+    for panel in chart["panels"]:
+        assert {forms[s["name"]] for s in panel["series"]} == {panel["unit"]}
+    # The table view names the unit on every row, and the printed chart draws one axis per unit.
+    assert all(row[1] == forms[row[0]] for row in _table(response, "communication").rows)
+    printed = logged_in(world.coordinator).get(
+        reverse("dashboard:print", args=[world.province.pk]), {"campaign": field.campaign.pk}
+    )
+    page = printed.content.decode()
+    for panel in chart["panels"]:
+        assert f"Đơn vị tính: {panel['unit']}" in page
+
+
+def test_the_printed_grid_writes_each_cell_in_marks_with_their_key(world: World) -> None:
+    field = _work(world)
+    printed = logged_in(world.coordinator).get(
+        reverse("dashboard:print", args=[world.province.pk]), {"campaign": field.campaign.pk}
+    )
+    # The printed grid: the page's last twelve months, each cell the page's in marks.
+    page = tables.grid(printed.context["d"])
+    assert printed.context["print_grid"].headers[1:] == page.headers[-12:]
+    grid = tables.grid(printed.context["d"], compact=True)
+    by_name = {row[0]: row for row in grid.rows}
+    # The page's "1 đúng hạn / 1", "1 trễ hạn / 1" and "1 bị trả lại / 1" (see the test of the raw rows above).
+    assert by_name[world.ward_a.name][grid.headers.index("08/2024")] == "✓1/1"
+    assert by_name[world.ward_b.name][grid.headers.index("08/2024")] == "△1/1"
+    assert by_name[world.ward_a.name][grid.headers.index("09/2024")] == "↩1/1"
+    assert "✓ đúng hạn · △ trễ hạn · ↩ bị trả lại" in grid.note
+    assert "✓ đúng hạn · △ trễ hạn" in printed.context["print_grid"].note
+    assert printed.context["print_grid"].note in printed.content.decode()
+    cell = ReportCell(expected=5, on_time=2, late=1, returned=0, due_passed=True)
+    assert tables.report_compact(cell) == "✓2 △1 ✗2/5"
+    assert tables.report_compact(ReportCell(expected=5, on_time=2, late=0, returned=0, due_passed=False)) == "✓2 …3/5"
+    assert tables.report_compact(None) == "–"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from switchoff.audit.models import AuditEvent
 from switchoff.fieldwork.models import Case, Visit
 from switchoff.fieldwork.rules import Stage
-from switchoff.maps import geojson
+from switchoff.maps import geojson, svg
 from switchoff.maps.models import Boundary
 from switchoff.units.models import Unit
 from tests.conftest import World, logged_in
@@ -238,3 +238,54 @@ def test_the_province_page_leads_the_administrator_to_the_import(world: World) -
     )
     ward = logged_in(world.admin).get(reverse("units:detail", args=[world.ward_a.pk])).content.decode()
     assert reverse("maps:import", args=[world.ward_a.pk]) not in ward
+
+
+def test_the_printed_map_colours_each_ward_on_the_pages_scale_and_labels_it(world: World) -> None:
+    field = _work(world)
+    import_fixture(world)
+    client = logged_in(world.coordinator)
+    printed = client.get(reverse("dashboard:print", args=[world.province.pk]), {"campaign": field.campaign.pk})
+    page = printed.content.decode()
+    section = page.split('id="print-map"')[1].split("</section>")[0]
+    shares = {r.unit.name: r.switched_share for r in printed.context["map"]["rows"]}
+    low, high = svg.scale(list(shares.values()))
+    for name, share in shares.items():
+        # Each ward's shape: its colour on the page's scale (green is the most switched), its name and figure.
+        colour = svg.colour_of(share, low, high, better="high")
+        shown = "–" if share is None else f"{share:.1f}".replace(".", ",") + " %"
+        assert (
+            f'fill="{colour}" fill-rule="evenodd" stroke="#ffffff" stroke-width="1"><title>{name}: {shown}' in section
+        )
+        assert f'fill="#111">{name}</text>' in section or f": {name}" in section
+    assert "Tỉ lệ đã chuyển" in section or "(%)" in section
+    assert "RG_Xa_LangSon_2025.geojson" in section
+    pdf = client.get(reverse("dashboard:pdf", args=[world.province.pk]), {"campaign": field.campaign.pk})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_colour_scale_is_the_pages() -> None:
+    assert svg.colour_of(0, 0, 100, better="high") == "#c0392b"
+    assert svg.colour_of(50, 0, 100, better="high") == "#f0b429"
+    assert svg.colour_of(100, 0, 100, better="high") == "#2e8540"
+    assert svg.colour_of(100, 0, 100, better="low") == "#c0392b"
+    assert svg.colour_of(None, 0, 100, better="high") == svg.NO_FIGURE
+    assert svg.scale([None, 5, 5]) == (5.0, 6.0)
+
+
+def test_the_demo_draws_its_communes_from_schematic_shapes_said_to_be_illustrative(demo: None) -> None:
+    from switchoff.audit.models import AuditEvent as Event
+    from switchoff.demo.boundaries import SOURCE_NAME
+    from switchoff.people.models import User
+
+    province = Unit.objects.get(kind__category="province", valid_to__isnull=True)
+    communes = Unit.objects.filter(parent=province, valid_to__isnull=True, kind__category="commune")
+    # Every current commune has its shape, stored as an administrator's import is (the service, its audit row).
+    assert communes.count() > 60
+    assert set(Boundary.objects.values_list("unit_id", flat=True)) == set(communes.values_list("pk", flat=True))
+    assert set(Boundary.objects.values_list("source_name", flat=True)) == {SOURCE_NAME}
+    assert Event.objects.filter(action="maps.boundaries.imported", object_id=str(province.pk)).count() == 1
+    client = logged_in(User.objects.get(username="coordinator"))
+    page = client.get(reverse("dashboard:unit", args=[province.pk])).content.decode()
+    assert 'id="section-map"' in page
+    caption = page.split('id="map-sources"')[1].split("</p>")[0]
+    assert "minh họa" in caption and "không phải ranh giới" in caption

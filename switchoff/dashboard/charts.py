@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from switchoff.dashboard import tables
 
@@ -41,11 +42,27 @@ def chart_data(by_key: dict[str, tables.Table]) -> list[dict[str, Any]]:
         charts.append({"id": "listed", "kind": "line", "categories": categories, "series": series})
     communication = by_key["communication"]
     if communication.rows:
-        # One series per form, over the months: each form in its own unit of count, never stacked.
-        months = communication.headers[2:-1]
-        series = [{"name": f"{row[0]} ({row[1]})", "data": row[2:-1]} for row in communication.rows]
-        charts.append({"id": "communication", "kind": "line", "categories": months, "series": series})
+        charts.append(
+            {
+                "id": "communication",
+                "kind": "panels",
+                "categories": communication.headers[2:-1],
+                "panels": communication_panels(communication),
+            }
+        )
     return charts
+
+
+def communication_panels(communication: tables.Table) -> list[dict[str, Any]]:
+    """One panel per unit of count, each with its own axis: a broadcast and an article never share a scale.
+
+    Each form is a line over the months in the panel of its unit of count (the table's second column), in the
+    order the table lists the forms.
+    """
+    panels: dict[str, list[dict[str, Any]]] = {}
+    for row in communication.rows:
+        panels.setdefault(str(row[1]), []).append({"name": str(row[0]), "data": row[2:-1]})
+    return [{"unit": unit, "series": series} for unit, series in panels.items()]
 
 
 def _n(value: Any) -> str:
@@ -139,6 +156,16 @@ def lines_svg(categories: list[str], series: list[dict[str, Any]], *, width: int
     return _svg(width, total_h, parts)
 
 
+def panels_svg(categories: list[str], panels: list[dict[str, Any]], *, width: int = 520) -> list[str]:
+    """One small line chart per unit of count, each titled with its unit and scaled on its own axis."""
+    drawn = []
+    for panel in panels:
+        heading = f"{_('Unit of count')}: {panel['unit']}"
+        title = _svg(width, 18, [_text(4, 13, heading, size=10, fill="#444")])
+        drawn.append(title + lines_svg(categories, panel["series"], width=width, height=120))
+    return drawn
+
+
 def _svg(width: int, height: int, parts: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -154,6 +181,8 @@ def svg_charts(charts: list[dict[str, Any]]) -> dict[str, SafeString]:
             svg = hbar_svg(chart["categories"], chart["series"][0]["data"])
         elif chart["kind"] == "bar":
             svg = bars_svg(chart["categories"], chart["series"][0]["data"])
+        elif chart["kind"] == "panels":
+            svg = "".join(panels_svg(chart["categories"], chart["panels"]))
         else:
             svg = lines_svg(chart["categories"], chart["series"])
         drawn[chart["id"]] = mark_safe(svg)  # noqa: S308  # built above from escaped text and numbers

@@ -9,14 +9,15 @@ is not a number is text.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from switchoff.dashboard.selectors import RECENT_WEEKS, ChildRow, Dashboard, ReportCell
 from switchoff.dashboard.templatetags.dashboard_numbers import Numbers
@@ -70,22 +71,56 @@ def week_label(monday: datetime.date) -> str:
     return date_format(monday, "d/m/Y")
 
 
+@functools.lru_cache(maxsize=8)
+def _report_words(language: str) -> dict[str, str]:
+    """The grid's words in ``language`` (the active one), looked up once: a country's grid has thousands of cells."""
+    return {
+        "on_time": _("%(n)s on time"),
+        "late": _("%(n)s late"),
+        "returned": _("%(n)s returned"),
+        "missing": _("%(n)s missing"),
+        "not_due": _("%(n)s not yet due"),
+    }
+
+
+# The print view's grid: each count after a mark, which the key under the grid names, so that a cell keeps to a
+# line (in words, a country's grid ran to four lines a cell and four pages, most of the PDF's layout time).
+REPORT_MARKS = {"on_time": "✓", "late": "△", "returned": "↩", "missing": "✗", "not_due": "…"}
+
+
+def report_compact(cell: ReportCell | None) -> str:
+    """A grid cell in marks and counts: "✓3 △1 ✗1/5" (three on time, one late, one missing, of five)."""
+    if cell is None or not cell.expected:
+        return "–"
+    counts = [
+        ("on_time", cell.on_time),
+        ("late", cell.late),
+        ("returned", cell.returned),
+        ("missing" if cell.due_passed else "not_due", cell.missing),
+    ]
+    return " ".join(f"{REPORT_MARKS[k]}{n}" for k, n in counts if n) + f"/{cell.expected}"
+
+
+def report_key() -> str:
+    """What the marks of ``report_compact`` say, in the reader's language (the grid's own words, without counts)."""
+    words = _report_words(get_language() or "")
+    return " · ".join(f"{mark} {(words[k] % {'n': ''}).strip()}" for k, mark in REPORT_MARKS.items())
+
+
 def report_text(cell: ReportCell | None) -> str:
     """A grid cell in words: the counts of what applies (a unit expected alone reads as one word)."""
     if cell is None or not cell.expected:
         return "–"
+    words = _report_words(get_language() or "")
     parts = []
     if cell.on_time:
-        parts.append(_("%(n)s on time") % {"n": cell.on_time})
+        parts.append(words["on_time"] % {"n": cell.on_time})
     if cell.late:
-        parts.append(_("%(n)s late") % {"n": cell.late})
+        parts.append(words["late"] % {"n": cell.late})
     if cell.returned:
-        parts.append(_("%(n)s returned") % {"n": cell.returned})
+        parts.append(words["returned"] % {"n": cell.returned})
     if cell.missing:
-        if cell.due_passed:
-            parts.append(_("%(n)s missing") % {"n": cell.missing})
-        else:
-            parts.append(_("%(n)s not yet due") % {"n": cell.missing})
+        parts.append(words["missing" if cell.due_passed else "not_due"] % {"n": cell.missing})
     return ", ".join(parts) + f" / {cell.expected}"
 
 
@@ -182,14 +217,14 @@ def listed_over_time(d: Dashboard) -> Table:
     )
 
 
-def child_cells(r: ChildRow) -> list[Any]:
+def child_cells(r: ChildRow, *, compact: bool = False) -> list[Any]:
     return [
         r.listed,
         r.switched_share,
         r.visits_7_days,
         r.funnel.never_visited,
         r.visits_per_1000,
-        report_text(r.report),
+        report_compact(r.report) if compact else report_text(r.report),
     ]
 
 
@@ -219,32 +254,37 @@ def rest_label(d: Dashboard) -> str:
     return pgettext("dashboard", "Not placed in a unit below yet")
 
 
-def children(d: Dashboard) -> Table:
-    rows = [[r.unit.name, *child_cells(r)] for r in d.children]
+def children(d: Dashboard, *, compact: bool = False) -> Table:
+    """The units below, worst first; ``compact``: the report's cell in marks (the print view, its key in the note)."""
+    rows = [[r.unit.name, *child_cells(r, compact=compact)] for r in d.children]
     if d.unplaced is not None:
-        rows.append([rest_label(d), *child_cells(d.unplaced)])
+        rows.append([rest_label(d), *child_cells(d.unplaced, compact=compact)])
     return Table(
         "children",
         _("Units below by the 2024 structure, worst first") if d.structure_2024 else _("Units below, worst first"),
         [_("Unit"), *child_headers()],
         rows,
         _("Worst first: the lowest share switched (self-reported or verified), then the most still listed.")
-        + (" " + structure_2024_note() if d.structure_2024 else ""),
+        + (" " + structure_2024_note() if d.structure_2024 else "")
+        + (" " + report_key() if compact else ""),
     )
 
 
-def grid(d: Dashboard, *, last: int | None = None) -> Table:
-    """The units × months grid; ``last``: only the last months (a printed page holds about twelve)."""
+def grid(d: Dashboard, *, last: int | None = None, compact: bool = False) -> Table:
+    """The units × months grid; ``last``: only the last months (a printed page holds about twelve); ``compact``:
+    each cell in marks, their key in the note (the print view)."""
     first = -last if last else 0
+    text = report_compact if compact else report_text
+    note = _(
+        "Each cell: the reports of the units expected under that unit for the month, "
+        "on time, late, returned or missing."
+    )
     return Table(
         "grid",
         _("Monthly reports: units × months"),
         [_("Unit"), *[month_label(m) for m in d.months[first:]]],
-        [[u.name, *[report_text(c) for c in cells[first:]]] for u, cells in d.grid],
-        _(
-            "Each cell: the reports of the units expected under that unit for the month, "
-            "on time, late, returned or missing."
-        ),
+        [[u.name, *[text(c) for c in cells[first:]]] for u, cells in d.grid],
+        f"{note} {report_key()}" if compact else note,
     )
 
 

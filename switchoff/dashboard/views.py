@@ -24,7 +24,7 @@ from switchoff.dashboard import charts, children, sections, selectors, services,
 from switchoff.dashboard.forms import TargetForm
 from switchoff.dashboard.models import Target
 from switchoff.lib.text import is_id
-from switchoff.maps.section import map_section
+from switchoff.maps.section import map_print, map_section
 from switchoff.people.access import access_unit, acts_as_superuser, can, visible_units
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Perm
@@ -161,7 +161,12 @@ def _print_context(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     for section in context["sections"]:
         section["svg"] = svgs[section["id"]]
     # A page is 277 mm wide: the grid shows the last months that fit (the workbook has them all).
-    context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS)
+    context["print_map"] = map_print(context["map"])
+    # Each report's cell in marks (their key in the note): in words, a country's grid ran to four pages.
+    context["print_grid"] = tables.grid(context["d"], last=PRINT_MONTHS, compact=True)
+    context["tables"] = [
+        tables.children(context["d"], compact=True) if t.key == "children" else t for t in context["tables"]
+    ]
     context["print_communication"] = tables.communication(context["d"], last=PRINT_MONTHS)
     # The units below: the worst ``children.SHOWN``, as on the page (a province's 170 communes would be pages
     # of a meeting's PDF nobody reads; the workbook has every row).

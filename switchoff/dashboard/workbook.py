@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
+from django.utils.translation import pgettext
 from openpyxl.styles import Font
 
 from switchoff.dashboard import tables
 from switchoff.dashboard.selectors import Dashboard
 from switchoff.lib import xlsx
 
-# Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
-SHEET_NAMES = {
-    "headline": "Tong quan",
-    "funnel": "Pheu",
-    "weeks": "Tham theo tuan",
-    "listed": "Con trong danh sach",
-    "children": "Don vi cap duoi",
-    "grid": "Bao cao theo thang",
-    "communication": "Tuyen truyen",
-}
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_MAX = 31
+
+
+def sheet_names() -> dict[str, str]:
+    """Each table's sheet name in the reader's language (Vietnamese with its diacritics: Excel takes them)."""
+    return {
+        "headline": pgettext("sheet", "Overview"),
+        "funnel": pgettext("sheet", "Funnel"),
+        "weeks": pgettext("sheet", "Visits per week"),
+        "listed": pgettext("sheet", "Still listed"),
+        "children": pgettext("sheet", "Units below"),
+        "grid": pgettext("sheet", "Monthly reports"),
+        "communication": pgettext("sheet", "Communication"),
+    }
+
+
+def sheet_name(text: str) -> str:
+    """``text`` as Excel accepts a sheet's name: the forbidden characters dropped, at most 31 characters."""
+    return SHEET_FORBIDDEN.sub("", text).strip()[:SHEET_MAX].strip() or "?"
 
 
 def dashboard_workbook(d: Dashboard) -> bytes:
@@ -25,8 +39,9 @@ def dashboard_workbook(d: Dashboard) -> bytes:
     book = xlsx.new_workbook()
     book.remove(book.active)
     bold = Font(bold=True)
+    names = sheet_names()
     for table in tables.all_tables(d):
-        sheet = book.create_sheet(SHEET_NAMES[table.key])
+        sheet = book.create_sheet(sheet_name(names[table.key]))
         xlsx.put(sheet, 1, 1, table.title).font = Font(bold=True, size=13)
         xlsx.put(sheet, 2, 1, f"{d.unit.name} — {d.campaign.name} — {d.today:%d/%m/%Y}")
         for column, header in enumerate(table.headers, start=1):

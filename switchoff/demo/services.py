@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from switchoff.audit.services import log_action
 from switchoff.campaigns.models import Campaign
+from switchoff.demo.boundaries import demo_boundaries
 from switchoff.lib.months import add_months, first_of_month, last_of_month
 from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
@@ -117,6 +118,7 @@ def load_demo() -> bool:
     _demo_devices()
     _demo_programmes(units)
     _demo_shops(units)
+    demo_boundaries(actor=User.objects.get(username="admin"), province=province)
     log_action("demo.data.loaded", actor=None, unit=province, data={"at": datetime.date.today().isoformat()})
     return True
 

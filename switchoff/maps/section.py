@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from switchoff.maps import svg
 from switchoff.maps.models import Boundary
 
 
@@ -42,13 +44,16 @@ def map_section(*, unit: Any, children: list[Any], campaign: Any) -> dict[str, A
     ids = {r.unit.pk for r in children}
     # By parent, not by the children's ids: one query on every page, a village's (no children) too, so that
     # the dashboard costs the same queries at every level.
-    drawn = set(Boundary.objects.filter(unit__parent=unit).values_list("unit_id", flat=True)) & ids
+    sources = dict(Boundary.objects.filter(unit__parent=unit).values_list("unit_id", "source_name"))
+    drawn = set(sources) & ids
     if not drawn:
         return None
     rows = [r for r in children if r.unit.pk in drawn]
     return {
         "figures": figures(),
         "rows": rows,
+        # Where the shapes come from (the files imported), said under the map: the demo's are schematic.
+        "sources": sorted({sources[pk] for pk in drawn}),
         "missing": [r.unit for r in children if r.unit.pk not in drawn],
         "data": {
             "geo": reverse("maps:geo", args=[unit.pk]),
@@ -64,3 +69,17 @@ def map_section(*, unit: Any, children: list[Any], campaign: Any) -> dict[str, A
             ],
         },
     }
+
+
+def map_print(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The map of ``section`` (``map_section``'s) drawn as SVG for the print view and the PDF, by its first figure."""
+    if section is None:
+        return None
+    rows = section["rows"]
+    geometries = dict(Boundary.objects.filter(unit_id__in=[r.unit.pk for r in rows]).values_list("unit_id", "geometry"))
+    figure = figures()[0]
+    drawn = svg.choropleth_svg(
+        svg.shapes_of(rows, geometries, figure.key), label=figure.label, unit=figure.unit, better=figure.better
+    )
+    # Built from escaped names and numbers only (svg.py escapes every text it writes).
+    return {"svg": mark_safe(drawn), "figure": figure, "sources": section["sources"]}  # noqa: S308

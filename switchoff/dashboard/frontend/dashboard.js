@@ -40,15 +40,49 @@ function option(data, width) {
   };
 }
 
+// Communication: one grid per unit of count, stacked, each with its own value axis named by its unit, so
+// that forms counted in different units (broadcasts, articles, sessions) never share a scale.
+const PANEL = 150;
+
+function panelsOption(data) {
+  const grids = data.panels.map((p, i) => ({ left: 8, right: 24, top: 28 + i * (PANEL + 36), height: PANEL, containLabel: true }));
+  return {
+    color: palette,
+    animation: false,
+    tooltip: { trigger: "axis", valueFormatter: fmt },
+    legend: { bottom: 0, type: "scroll" },
+    grid: grids,
+    xAxis: data.panels.map((_, i) => ({ type: "category", gridIndex: i, data: data.categories, axisLabel: { hideOverlap: true } })),
+    yAxis: data.panels.map((p, i) => ({
+      type: "value",
+      gridIndex: i,
+      name: p.unit,
+      nameTextStyle: { align: "left" },
+      axisLabel: { formatter: fmt },
+    })),
+    series: data.panels.flatMap((p, i) =>
+      p.series.map((s) => ({
+        name: `${s.name} (${p.unit})`,
+        type: "line",
+        data: s.data,
+        connectNulls: true,
+        xAxisIndex: i,
+        yAxisIndex: i,
+      })),
+    ),
+  };
+}
+
 function draw() {
   for (const el of document.querySelectorAll("[data-chart]")) {
     const script = document.getElementById(el.dataset.chart);
     if (!script) continue;
     const data = JSON.parse(script.textContent);
     const rows = data.kind === "hbar" ? data.categories.length : 0;
-    el.style.height = rows ? `${Math.max(160, rows * 36)}px` : "260px";
+    const panels = data.kind === "panels" ? data.panels.length : 0;
+    el.style.height = rows ? `${Math.max(160, rows * 36)}px` : panels ? `${panels * (PANEL + 36) + 48}px` : "260px";
     const chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(option(data, el.clientWidth));
+    chart.setOption(panels ? panelsOption(data) : option(data, el.clientWidth));
     new ResizeObserver(() => chart.resize()).observe(el);
   }
 }

@@ -15,7 +15,41 @@ const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "–" : n
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const GOOD_HIGH = ["#c0392b", "#f0b429", "#2e8540"];
 
-function option(data, figure, empty) {
+// Each shape's extent in degrees, and the whole map's: what decides whether a name fits inside its shape.
+function extents(geo) {
+  const all = [Infinity, Infinity, -Infinity, -Infinity];
+  const byName = {};
+  for (const f of geo.features) {
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    const polygons = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+    for (const polygon of polygons) {
+      for (const [x, y] of polygon[0]) {
+        box[0] = Math.min(box[0], x); box[1] = Math.min(box[1], y);
+        box[2] = Math.max(box[2], x); box[3] = Math.max(box[3], y);
+      }
+    }
+    byName[f.properties.name] = box;
+    all[0] = Math.min(all[0], box[0]); all[1] = Math.min(all[1], box[1]);
+    all[2] = Math.max(all[2], box[2]); all[3] = Math.max(all[3], box[3]);
+  }
+  return { all, byName };
+}
+
+// Whether a unit's name, at the label's size, fits inside its shape as drawn in a chart of width × height
+// (the series' box below, ECharts' aspect of 0.75 between a degree of longitude and one of latitude); a
+// shape too small for its name shows it on hover, and the table beside the map lists every unit.
+const LABEL_PX = 11;
+function fits(boxes, name, label, width, height) {
+  const box = boxes.byName[name];
+  if (!box) return false;
+  const [x0, y0, x1, y1] = boxes.all;
+  const w = width - 8, h = height - 56;
+  const k = Math.min(w / Math.max((x1 - x0) * 0.75, 1e-9), h / Math.max(y1 - y0, 1e-9));
+  const shapeW = (box[2] - box[0]) * 0.75 * k, shapeH = (box[3] - box[1]) * k;
+  return label.length * LABEL_PX * 0.55 <= shapeW * 0.7 && LABEL_PX * 1.6 <= shapeH * 0.5;
+}
+
+function option(data, figure, empty, boxes, width, height) {
   const values = data.units.map((u) => u[figure.key]).filter((v) => v !== null && v !== undefined);
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 1;
@@ -25,7 +59,7 @@ function option(data, figure, empty) {
     tooltip: {
       trigger: "item",
       formatter: (p) =>
-        `${escape(p.data ? p.data.label : p.name)}<br>${escape(figure.label)}: ` +
+        `${escape(p.data ? p.data.text : p.name)}<br>${escape(figure.label)}: ` +
         `<b>${escape(p.data && p.data.value !== null ? fmt(p.data.value) + unit : empty)}</b>`,
     },
     visualMap: {
@@ -55,8 +89,15 @@ function option(data, figure, empty) {
         selectedMode: false,
         itemStyle: { areaColor: "#e5e7eb", borderColor: "#ffffff", borderWidth: 1 },
         emphasis: { label: { show: true, fontWeight: "bold" }, itemStyle: { borderColor: "#111827", borderWidth: 1.5 } },
-        label: { show: false, formatter: (p) => (p.data ? p.data.label : "") },
-        data: data.units.map((u) => ({ name: String(u.id), label: u.name, value: u[figure.key], href: u.href })),
+        label: { show: false, fontSize: LABEL_PX, color: "#111827", textBorderColor: "#ffffff", textBorderWidth: 2, formatter: (p) => (p.data ? p.data.text : "") },
+        // A data item's "label" is its label's style in ECharts: the unit's name travels as "text".
+        data: data.units.map((u) => ({
+          name: String(u.id),
+          text: u.name,
+          value: u[figure.key],
+          href: u.href,
+          label: { show: fits(boxes, String(u.id), u.name, width, height) },
+        })),
       },
     ],
   };
@@ -68,17 +109,24 @@ async function drawMap(el) {
   const data = JSON.parse(script.textContent);
   const response = await fetch(data.geo, { credentials: "same-origin", headers: { Accept: "application/json" } });
   if (!response.ok) return;
-  echarts.registerMap("switchoff-units", await response.json());
+  const geo = await response.json();
+  const boxes = extents(geo);
+  echarts.registerMap("switchoff-units", geo);
   const chart = echarts.init(el, null, { renderer: "svg" });
   const select = document.getElementById("map-figure");
   const figureOf = () => data.figures.find((f) => f.key === select.value) || data.figures[0];
-  const paint = () => chart.setOption(option(data, figureOf(), el.dataset.empty), true);
+  const paint = () =>
+    chart.setOption(option(data, figureOf(), el.dataset.empty, boxes, el.clientWidth, el.clientHeight), true);
   paint();
   select.addEventListener("change", paint);
   chart.on("click", (p) => {
     if (p.data && p.data.href) window.location.href = p.data.href;
   });
-  new ResizeObserver(() => chart.resize()).observe(el);
+  // A new size: which names fit changes with it.
+  new ResizeObserver(() => {
+    chart.resize();
+    paint();
+  }).observe(el);
   el.dataset.drawn = "1";
 }
 
