@@ -1,4 +1,4 @@
-"""The aggregated report: what the coordinating office sends upward.
+"""The aggregated report: what the coordinating office sends upward (the country reads its provinces' own).
 
 Built from the accepted monthly reports (a report nobody reviewed is not yet a figure the office
 can defend); the coordinator may include the submitted reports not yet reviewed, and the document
@@ -20,9 +20,10 @@ from django.utils import timezone
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.collation import vi_key, vi_sorted
 from switchoff.lib.months import first_of_month
+from switchoff.reports.levels import has_levels, level_units
 from switchoff.reports.models import MonthlyReport, ReportLine
 from switchoff.reports.selectors import period_statuses
-from switchoff.units.models import Unit, UnitKind, UnitQuerySet
+from switchoff.units.models import Unit, UnitQuerySet
 
 
 def _partial(count: int, people: int | None, covers: int | None) -> bool:
@@ -152,12 +153,23 @@ def build_aggregate(
     """The aggregated report for ``month`` (or from the campaign's start to it) over ``units``.
 
     Only accepted reports count, unless ``include_submitted``: then the submitted ones not yet
-    reviewed count too, and the report names them.
+    reviewed count too, and the report names them. On a campaign whose area is the country
+    (``levels``), ``units`` that hold the country make the country's report: one line per province,
+    read from the provinces' own reports only (what each submitted and the country accepted); the
+    expected, late and missing are the provinces. Narrower ``units`` (a province) make the report of
+    their assigned units, the province's own report to the country left out.
     """
     now = now or timezone.now()
     month = first_of_month(month)
     month_from = first_of_month(campaign.start_date) if cumulative else month
     units = units if units is not None else Unit.objects.all()
+    reporting: list[Unit] | None = None
+    if has_levels(campaign):
+        if units.filter(pk=campaign.area_id).exists():
+            reporting = level_units(campaign, units)
+            units = Unit.objects.filter(pk__in=[u.pk for u in reporting])
+        else:
+            units = units.filter(pk__in=campaign.assignments.values("unit_id"))
     forms = list(CommunicationForm.objects.filter(campaign=campaign))
     form_by_id = {f.pk: f for f in forms}
     media = {m.pk: m.name for m in Medium.objects.filter(campaign=campaign)}
@@ -215,11 +227,10 @@ def build_aggregate(
         )
         if (count or 0) > 0
     ]
-    per_unit = _by_level_below(campaign, per_unit)
     names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
     months = [m for m in campaign.months() if month_from <= m <= month]
-    statuses = period_statuses(campaign=campaign, months=months, units=units)
+    statuses = period_statuses(campaign=campaign, months=months, units=units, reporting=reporting)
     expected = {row.unit.name: row.expected for row in statuses}
     late_months = {row.unit.name: row.late for row in statuses if row.late}
     missing_months = {row.unit.name: row.missing for row in statuses if row.missing}
@@ -260,25 +271,6 @@ def build_aggregate(
         include_submitted=include_submitted,
         unreviewed=unreviewed,
     )
-
-
-def _by_level_below(campaign: Campaign, per_unit: dict[int, dict[str, int]]) -> dict[int, dict[str, int]]:
-    """A national campaign's figures by province: each reporting unit's accepted figures added into the province
-    (of the level below the country) it rolls up into, as the ministry reads them; a unit directly under the
-    country keeps its own line. Other campaigns keep one line per reporting unit."""
-    area = campaign.area
-    if area.kind.category != UnitKind.Category.COUNTRY or not per_unit:
-        return per_unit
-    below = area.rollup_path.count("/")  # the components of a rollup path one level below the area
-    paths = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "rollup_path"))
-    grouped: dict[int, dict[str, int]] = {}
-    for uid, counts in per_unit.items():
-        parts = paths[uid].strip("/").split("/")
-        group = int(parts[below - 1]) if len(parts) >= below and paths[uid].startswith(area.rollup_path) else uid
-        into = grouped.setdefault(group, {})
-        for code, count in counts.items():
-            into[code] = into.get(code, 0) + count
-    return grouped
 
 
 def _unit(total: UnitTotal) -> str:
