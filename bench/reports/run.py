@@ -231,5 +231,6 @@ def main() -> None:
         f"units={PROVINCES * UNITS_PER_PROVINCE} months={MONTHS}"
     )
 
+
 if __name__ == "__main__":
     main()

@@ -92,9 +92,7 @@ def level_totals(campaign: Campaign, unit: Unit, month: datetime.date) -> dict[L
 def level_coverage(campaign: Campaign, unit: Unit, month: datetime.date) -> tuple[int, int]:
     """(accepted reports, assigned units) below ``unit`` for ``month``: what its report stands for."""
     accepted = MonthlyReport.objects.filter(accepted_below(campaign, unit, month)).aggregate(n=Count("pk"))["n"]
-    assigned = (
-        campaign.assignments.filter(unit__rollup_path__startswith=unit.rollup_path).exclude(unit=unit).count()
-    )
+    assigned = campaign.assignments.filter(unit__rollup_path__startswith=unit.rollup_path).exclude(unit=unit).count()
     return int(accepted or 0), assigned
 
 

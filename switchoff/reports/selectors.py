@@ -256,9 +256,12 @@ def period_statuses(
     if not months:
         return []
     first, last = months[0], last_of_month(months[-1])
+    reporting_ids = [u.pk for u in reporting] if reporting is not None else None
     assigned = list(
-        Unit.objects.filter(
-            pk__in=[u.pk for u in reporting] if reporting is not None else campaign.assignments.values("unit_id")
+        (
+            Unit.objects.filter(pk__in=reporting_ids)
+            if reporting_ids is not None
+            else Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
         )
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
@@ -276,16 +279,15 @@ def period_statuses(
             default=Value(0),
             output_field=BigIntegerField(),
         )
+        in_chunk = MonthlyReport.objects.filter(
+            campaign=campaign, month__gte=chunk[0], month__lte=chunk[-1], status__in=submitted
+        )
         rows = (
-            MonthlyReport.objects.filter(
-                campaign=campaign,
-                month__gte=chunk[0],
-                month__lte=chunk[-1],
-                status__in=submitted,
+            (
+                in_chunk.filter(unit__in=reporting_ids)
+                if reporting_ids is not None
                 # A subquery, not 3,400 ids: a unit not assigned is not looked up below.
-                unit__in=[u.pk for u in reporting]
-                if reporting is not None
-                else (units if units is not None else Unit.objects.all()).values("pk"),
+                else in_chunk.filter(unit__in=(units if units is not None else Unit.objects.all()).values("pk"))
             )
             .values("unit_id")
             .annotate(done=Sum(bit), late_ones=Sum(bit, filter=Q(late=True)))

@@ -3,7 +3,8 @@
 - ``activities``: one activity (the form, the API), the days × forms grid;
 - ``sheets``: a unit's own activity sheet written into the log, replacing its earlier imports;
 - ``workflow``: the monthly report (open, save, submit, return, accept, reopen, asked back), bulk accept,
-  a province's report to the country (``level_report_submit``; ``levels`` says how), and the record of a download of the aggregated report.
+  a province's report to the country (``level_report_submit``; ``levels`` says how), and the record of a
+  download of the aggregated report.
 """
 
 from switchoff.reports.services.activities import (
