@@ -200,3 +200,73 @@ def test_a_province_submits_only_with_an_accepted_report_and_only_as_a_province(
     with pytest.raises(ValidationError):  # a commune is not a level that reports to the country
         services.level_report_submit(actor=None, campaign=c.campaign, unit=c.committees_a[0], month=JULY)
     assert not MonthlyReport.objects.filter(unit=c.province_a).exists()
+
+
+def test_a_national_viewer_sees_every_provinces_report_a_province_official_only_theirs(country: Country) -> None:
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from switchoff.people.services import api_token_create
+    from tests.conftest import logged_in
+
+    c = country
+    a, b = c.province_a, c.province_b
+    _report(c, c.committees_a[0], {"loudspeaker": 5}, accept_by=c.official_a)
+    _report(c, c.committees_b[0], {"loudspeaker": 11}, accept_by=c.official_b)
+    viewer = User.objects.create_user(username="national.viewer", password="x" * 20)
+    Membership.objects.create(user=viewer, unit=c.country, role=Role.VIEWER)
+    page_url = reverse("reports:completeness", args=[c.campaign.pk])
+
+    def provinces_on(client: Client) -> list[str]:
+        page = client.get(page_url, {"month": "2024-07"})
+        assert page.status_code == 200
+        html = page.content.decode()
+        if 'id="province-statuses"' not in html:
+            return []
+        table = html[
+            html.index('id="province-statuses"') : html.index("</table>", html.index('id="province-statuses"'))
+        ]
+        return re.findall(r"<tr><td data-label=\"[^\"]+\">([^<]+)</td>", table)
+
+    official_a = logged_in(c.official_a)
+    assert provinces_on(logged_in(viewer)) == [a.name, b.name]
+    assert provinces_on(official_a) == [a.name]
+    assert f'id="submit-province-{a.pk}"' in official_a.get(page_url, {"month": "2024-07"}).content.decode()
+    # A's official submits A's report, never B's; reviewing it is the country's.
+    submit = reverse("reports:level_submit", args=[c.campaign.pk, b.pk, "2024-07"])
+    assert official_a.post(submit).status_code == 404
+    assert official_a.post(reverse("reports:level_submit", args=[c.campaign.pk, a.pk, "2024-07"])).status_code == 302
+    report_a = MonthlyReport.objects.get(unit=a, month=JULY)
+    assert report_a.status == MonthlyReport.Status.SUBMITTED
+    accept = reverse("reports:level_review", args=[c.campaign.pk, a.pk, "2024-07", "accept"])
+    assert official_a.post(accept).status_code == 403
+    assert official_a.get(accept).status_code == 405  # a GET never writes
+    # The country's coordinator returns it: a reason is required, then A's official reads it on the page.
+    ministry = logged_in(c.ministry)
+    html = ministry.get(page_url, {"month": "2024-07"}).content.decode()
+    assert f'id="accept-province-{a.pk}"' in html and f'id="return-province-{a.pk}"' in html
+    give_back = reverse("reports:level_review", args=[c.campaign.pk, a.pk, "2024-07", "return"])
+    ministry.post(give_back, {"reason": " "})
+    report_a.refresh_from_db()
+    assert report_a.status == MonthlyReport.Status.SUBMITTED
+    ministry.post(give_back, {"reason": "Số liệu loa chưa khớp"})
+    report_a.refresh_from_db()
+    assert report_a.status == MonthlyReport.Status.RETURNED
+    assert "Số liệu loa chưa khớp" in official_a.get(page_url, {"month": "2024-07"}).content.decode()
+    # The API, by the same rules.
+    api = {
+        user.username: Client(headers={"Authorization": f"Bearer {api_token_create(user=user, name='t')[1]}"})
+        for user in (c.ministry, c.official_a)
+    }
+    url = f"/api/v1/campaigns/{c.campaign.pk}/completeness"
+    national = api["ministry"].get(url, {"month": "2024-07"}).json()["provinces"]
+    assert [(p["unit_name"], p["status"]) for p in national] == [(a.name, "returned"), (b.name, "missing")]
+    assert national[0]["return_reason"] == "Số liệu loa chưa khớp"
+    assert [p["unit_name"] for p in api["official_a"].get(url, {"month": "2024-07"}).json()["provinces"]] == [a.name]
+    submit_api = f"/api/v1/campaigns/{c.campaign.pk}/provinces/{{}}/reports/2024-07/submit"
+    assert api["official_a"].post(submit_api.format(b.pk)).status_code == 404
+    answer = api["official_a"].post(submit_api.format(a.pk))
+    assert answer.status_code == 200 and answer.json()["status"] == "submitted"
+    assert [line["count"] for line in answer.json()["lines"]] == [5]
