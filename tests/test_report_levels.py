@@ -17,8 +17,8 @@ from switchoff.people.models import Membership, User
 from switchoff.people.roles import Role
 from switchoff.reports import services
 from switchoff.reports.aggregate import build_aggregate
-from switchoff.reports.models import MonthlyReport, Notification, ReportLine
 from switchoff.reports.levels import level_units
+from switchoff.reports.models import MonthlyReport, Notification, ReportLine
 from switchoff.reports.selectors import StatusRow, UnitStatus, completeness
 from switchoff.units.models import Unit, UnitKind
 from switchoff.units.services import unit_create
@@ -50,6 +50,11 @@ def _unit(kind: str, name: str, parent: Unit | None) -> Unit:
 
 @pytest.fixture
 def country(db: None) -> Country:
+    return make_country()
+
+
+def make_country() -> Country:
+    """A country of two provinces of two communes each, a national campaign over it, and its coordinators."""
     nation = _unit("country", "Việt Nam (thử)", None)
     a = _unit("province", "Tỉnh An Thử", nation)
     b = _unit("province", "Tỉnh Bình Thử", nation)
@@ -136,8 +141,9 @@ def test_the_country_counts_only_the_provinces_reports_it_accepted(country: Coun
     assert figures == {} and missing == [a.name, b.name]
 
     # A province's coordinator submits its report: the sum of what it accepted.
-    with pytest.raises(PermissionDenied):
-        services.level_report_submit(actor=c.official_b, campaign=c.campaign, unit=a, month=JULY, now=at(4))
+    for someone_else in (c.official_b, c.ministry):  # another province's, or the country's who reviews it
+        with pytest.raises(PermissionDenied):
+            services.level_report_submit(actor=someone_else, campaign=c.campaign, unit=a, month=JULY, now=at(4))
     report_a = services.level_report_submit(actor=c.official_a, campaign=c.campaign, unit=a, month=JULY, now=at(4))
     assert report_a.status == MonthlyReport.Status.SUBMITTED and not report_a.late
     again = services.level_report_submit(actor=c.official_a, campaign=c.campaign, unit=a, month=JULY, now=at(4))
@@ -247,6 +253,7 @@ def test_a_national_viewer_sees_every_provinces_report_a_province_official_only_
     ministry = logged_in(c.ministry)
     html = ministry.get(page_url, {"month": "2024-07"}).content.decode()
     assert f'id="accept-province-{a.pk}"' in html and f'id="return-province-{a.pk}"' in html
+    assert f'id="submit-province-{b.pk}"' not in html  # the country reviews; it does not submit for a province
     give_back = reverse("reports:level_review", args=[c.campaign.pk, a.pk, "2024-07", "return"])
     ministry.post(give_back, {"reason": " "})
     report_a.refresh_from_db()

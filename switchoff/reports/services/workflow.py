@@ -568,7 +568,7 @@ def level_report_submit(
 ) -> MonthlyReport:
     """Submit a province's report of ``month`` to the country: the sum of its units' reports it accepted.
 
-    The province's coordinator (``reports.review`` over the province) submits it, once the month can be
+    The province's coordinator (``reports.review`` over the province, not over the country) submits it, once the month can be
     submitted and at least one of its units' reports is accepted; its lines are written from the accepted
     lines as they are now (a snapshot), and it is late from ``levels.level_deadline``. A draft or a report
     the country returned can be submitted (again); a submitted or accepted one is left as it is, so that a
@@ -578,7 +578,8 @@ def level_report_submit(
     month = _require_campaign_month(campaign, month)
     if not is_level_unit(campaign, unit):
         raise ValidationError(_("%(unit)s does not report to the country in this campaign.") % {"unit": unit.name})
-    if isinstance(actor, User) and not can(actor, Perm.REVIEW, unit):
+    # The country's reviewers never submit what they then review.
+    if isinstance(actor, User) and (not can(actor, Perm.REVIEW, unit) or can(actor, Perm.REVIEW, campaign.area)):
         raise PermissionDenied(_("Only the province's coordinator submits its report to the country."))
     report, _created = MonthlyReport.objects.get_or_create(campaign=campaign, unit=unit, month=month)
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)

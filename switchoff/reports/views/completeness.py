@@ -108,7 +108,9 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "can_review": can_review,
         "levels": levels,
         "can_review_levels": can(user, Perm.REVIEW, campaign.area),
-        "can_submit_level": {p.pk for p in provinces_reporting if can(user, Perm.REVIEW, p)},
+        "can_submit_level": set()
+        if can(user, Perm.REVIEW, campaign.area)
+        else {p.pk for p in provinces_reporting if can(user, Perm.REVIEW, p)},
         # Submitted and waiting for review: ticked for a bulk accept, or counted in the aggregate only on demand.
         "waiting": [
             r for r in result.rows if r.report is not None and r.report.status == MonthlyReport.Status.SUBMITTED
