@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
@@ -165,8 +165,10 @@ def build_aggregate(
     units = units if units is not None else Unit.objects.all()
     reporting: list[Unit] | None = None
     if has_levels(campaign):
-        if units.filter(pk=campaign.area_id).exists():
-            reporting = level_units(campaign, units)
+        provinces = level_units(campaign, units)
+        # The country's report when the units hold it (asked once, with the provinces when they are some).
+        if provinces and units.filter(pk=campaign.area_id).exists():
+            reporting = provinces
             units = Unit.objects.filter(pk__in=[u.pk for u in reporting])
         else:
             units = units.filter(pk__in=campaign.assignments.values("unit_id"))
@@ -175,13 +177,17 @@ def build_aggregate(
     media = {m.pk: m.name for m in Medium.objects.filter(campaign=campaign)}
     counted = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
     in_period = MonthlyReport.objects.filter(campaign=campaign, month__gte=month_from, month__lte=month, unit__in=units)
-    reports = in_period.filter(status__in=counted)
+    # One query for the reports named in the document: those not yet reviewed, and the other results counted.
+    named = list(
+        in_period.filter(Q(status=MonthlyReport.Status.SUBMITTED) | (Q(status__in=counted) & ~Q(other_results="")))
+        .order_by()
+        .values_list("unit__name", "month", "status", "other_results")
+    )
     unreviewed = sorted(
         (
             UnreviewedReport(unit=name, month=report_month)
-            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED)
-            .order_by()
-            .values_list("unit__name", "month")
+            for name, report_month, status, _text in named
+            if status == MonthlyReport.Status.SUBMITTED
         ),
         key=lambda r: (r.month, vi_key(r.unit)),
     )
@@ -227,7 +233,11 @@ def build_aggregate(
         )
         if (count or 0) > 0
     ]
-    names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
+    names = (
+        {u.pk: u.name for u in reporting}
+        if reporting is not None
+        else dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
+    )
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
     months = [m for m in campaign.months() if month_from <= m <= month]
     statuses = period_statuses(campaign=campaign, months=months, units=units, reporting=reporting)
@@ -237,9 +247,8 @@ def build_aggregate(
     other = sorted(
         (
             OtherResult(month=report_month, unit=unit_name, text=text.strip())
-            for report_month, unit_name, text in reports.exclude(other_results="").values_list(
-                "month", "unit__name", "other_results"
-            )
+            for unit_name, report_month, status, text in named
+            if status in counted and text
         ),
         key=lambda r: (r.month, vi_key(r.unit)),
     )

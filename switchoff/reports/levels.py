@@ -31,7 +31,9 @@ def has_levels(campaign: Campaign) -> bool:
 def level_units(campaign: Campaign, units: UnitQuerySet | None = None) -> list[Unit]:
     """The provinces that report to the country for ``campaign``: those with an assigned unit below them.
 
-    Empty for a campaign without levels. ``units`` narrows them to what a person sees.
+    Empty for a campaign without levels. ``units`` narrows them to what a person sees. The assigned units'
+    distinct paths are read and their province taken in Python (measured quicker on PostgreSQL than an
+    EXISTS per province, whose LIKE on a concatenated path uses no index).
     """
     if not has_levels(campaign):
         return []

@@ -250,23 +250,29 @@ def period_statuses(
     report not submitted is missing, or not yet in before the deadline), without a query per month. The
     database adds each unit's months up into two bit sets (months submitted, months submitted late): one row
     per unit, not one per report (a national year is 40,000 reports). ``reporting``: the units that report
-    instead of the campaign's assigned ones (the provinces, for the country: ``levels.level_units``).
+    instead of the campaign's assigned ones (the provinces, for the country: ``levels.level_units``), already
+    narrowed to what the reader sees.
     """
     months = [first_of_month(m) for m in months]
     if not months:
         return []
     first, last = months[0], last_of_month(months[-1])
     reporting_ids = [u.pk for u in reporting] if reporting is not None else None
-    assigned = list(
-        (
-            Unit.objects.filter(pk__in=reporting_ids)
-            if reporting_ids is not None
-            else Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
+    # The units that report are already at hand when given (the provinces): only their dates are checked.
+    assigned = (
+        [
+            u
+            for u in reporting
+            if (u.valid_from is None or u.valid_from <= last) and (u.valid_to is None or u.valid_to >= first)
+        ]
+        if reporting is not None
+        else list(
+            Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
+            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+            .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
+            .only("pk", "name", "valid_from", "valid_to")
         )
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
-        .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
-        .only("pk", "name", "valid_from", "valid_to")
     )
     submitted_months: dict[int, int] = {}
     late_months: dict[int, int] = {}

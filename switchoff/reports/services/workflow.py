@@ -568,9 +568,9 @@ def level_report_submit(
 ) -> MonthlyReport:
     """Submit a province's report of ``month`` to the country: the sum of its units' reports it accepted.
 
-    The province's coordinator (``reports.review`` over the province, not over the country) submits it, once the month can be
-    submitted and at least one of its units' reports is accepted; its lines are written from the accepted
-    lines as they are now (a snapshot), and it is late from ``levels.level_deadline``. A draft or a report
+    The province's coordinator (``reports.review`` over the province, not over the country) submits it, once
+    the month can be submitted and at least one of its units' reports is accepted; its lines are written from
+    the accepted lines as they are now (a snapshot), and it is late from ``levels.level_deadline``. A draft or a report
     the country returned can be submitted (again); a submitted or accepted one is left as it is, so that a
     retried request changes nothing. The country's coordinators are told.
     """
