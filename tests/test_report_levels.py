@@ -192,6 +192,12 @@ def test_the_country_counts_only_the_provinces_reports_it_accepted(country: Coun
     assert {t.form: t.count for t in national.by_form_medium} == {
         c.campaign.forms.get(code=code).name: n for code, n in _raw_sum(c, [a, b]).items()
     }
+    # The counters of reports by state count the units' reports only: a province's would add up with its
+    # communes' in the country's totals (verify_counts, run after every test, rebuilds them the same way).
+    from switchoff.counts.models import Count
+
+    assert not Count.objects.filter(unit__in=[a, b], key__startswith=f"reports.{c.campaign.pk}.report.").exists()
+    assert Count.objects.filter(unit__in=c.committees_a, key__startswith=f"reports.{c.campaign.pk}.report.").exists()
 
 
 def completeness_of(c: Country) -> list[StatusRow]:

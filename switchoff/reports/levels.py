@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from switchoff.campaigns.models import Campaign
 from switchoff.reports.models import MonthlyReport, ReportLine
@@ -52,13 +52,20 @@ def level_units(campaign: Campaign, units: UnitQuerySet | None = None) -> list[U
 
 
 def is_level_unit(campaign: Campaign, unit: Unit) -> bool:
-    """Whether ``unit`` reports to the country as a province of ``campaign`` (not as an assigned unit)."""
+    """Whether ``unit`` reports to the country as a province of ``campaign``: a province right under the country
+    (``LEVEL_REPORTS`` says the same of reports in SQL)."""
     return (
-        has_levels(campaign)
-        and unit.parent_id == campaign.area_id
-        and unit.kind.category == UnitKind.Category.PROVINCE
-        and not campaign.assignments.filter(unit=unit).exists()
+        has_levels(campaign) and unit.parent_id == campaign.area_id and unit.kind.category == UnitKind.Category.PROVINCE
     )
+
+
+# The monthly reports that are provinces' reports to the country, as ``is_level_unit`` says: the counters of
+# report states (``reports/counts.py``) leave them out, so a unit's report and its province's never add up.
+LEVEL_REPORTS = Q(
+    campaign__area__kind__category=UnitKind.Category.COUNTRY,
+    unit__parent_id=F("campaign__area_id"),
+    unit__kind__category=UnitKind.Category.PROVINCE,
+)
 
 
 def is_level_report(report: MonthlyReport) -> bool:
