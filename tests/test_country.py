@@ -264,8 +264,15 @@ def test_the_national_report_adds_up_by_province_only_the_accepted_reports(world
     for unit in (w.committee_a, committee_hn):  # type: ignore[attr-defined]
         services.report_accept(actor=w.coordinator, report=submitted(w, campaign, unit, JULY, at(2024, 8, 2)))  # type: ignore[arg-type, attr-defined]
     submitted(w, campaign, w.committee_b, JULY, at(2024, 8, 3))  # type: ignore[arg-type, attr-defined]
+    # The country reads the provinces' own reports only: none yet.
+    assert build_aggregate(campaign=campaign, month=JULY, now=at(2024, 8, 20)).by_unit == []
+    for province in (ha_noi, w.province):  # type: ignore[attr-defined]
+        report = services.level_report_submit(
+            actor=None, campaign=campaign, unit=province, month=JULY, now=at(2024, 8, 4)
+        )
+        services.report_accept(actor=None, report=report, now=at(2024, 8, 5))
     national = build_aggregate(campaign=campaign, month=JULY, now=at(2024, 8, 20))
-    # One line per province: Đông Kinh's report, not accepted, is not in Lạng Sơn's.
+    # One line per province, from its report: Đông Kinh's, not accepted by Lạng Sơn, is not in Lạng Sơn's.
     assert [(t.unit, t.counts["loudspeaker"]) for t in national.by_unit] == [
         ("Thành phố Hà Nội", 11),
         ("Tỉnh Lạng Sơn", 5),

@@ -222,6 +222,14 @@ GUARDED: dict[str, tuple[str, Callable[[Walk], dict[str, Any]]]] = {
         lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.committee_a.pk, "month": "2024-07"},
     ),
     "reports:completeness": ("get", lambda w: {"campaign_id": w.campaign.pk}),
+    "reports:level_submit": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.province.pk, "month": "2024-07"},
+    ),
+    "reports:level_review": (
+        "post",
+        lambda w: {"campaign_id": w.campaign.pk, "unit_id": w.province.pk, "month": "2024-07", "action": "accept"},
+    ),
     "reports:remind": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "reports:accept_many": ("post", lambda w: {"campaign_id": w.campaign.pk}),
     "devices:import": ("post", lambda w: {}),
@@ -282,6 +290,7 @@ API_GUARDED = {
     ("GET", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/reports/{month}"),
     ("POST", "/api/v1/campaigns/{campaign_id}/units/{unit_id}/reports/{month}/submit"),
     ("GET", "/api/v1/campaigns/{campaign_id}/completeness"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/provinces/{unit_id}/reports/{month}/submit"),
     ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}"),
     ("GET", "/api/v1/campaigns/{campaign_id}/aggregate/{month}/dhis2"),
     ("POST", "/api/v1/registry/rows"),

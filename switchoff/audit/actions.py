@@ -219,6 +219,15 @@ def _line_followed(data: dict[str, Any]) -> str:
     }
 
 
+def _level_report_submitted(data: dict[str, Any]) -> str:
+    return _parts(
+        _("month %(month)s") % {"month": _month(data["month"])},
+        _("late") if data["late"] else _("on time"),
+        _("%(accepted)s of %(assigned)s units' reports accepted")
+        % {"accepted": _n(data["accepted"]), "assigned": _n(data["assigned"])},
+    )
+
+
 def _reason(data: dict[str, Any]) -> str:
     return _("reason: %(reason)s") % {"reason": data["reason"]} if data["reason"] else ""
 
@@ -504,6 +513,9 @@ ACTIONS: dict[str, Action] = {
     "reports.report.returned": _a(gettext_lazy("Monthly report returned"), _reason),
     "reports.report.accepted": _a(gettext_lazy("Monthly report accepted")),
     "reports.report.reopened": _a(gettext_lazy("Monthly report reopened"), _reason),
+    "reports.level_report.submitted": _a(
+        gettext_lazy("Province's report submitted to the country"), _level_report_submitted
+    ),
     "reports.report.return_requested": _a(gettext_lazy("Unit asked to have its report returned"), _reason),
     "reports.aggregate.exported": _a(gettext_lazy("Aggregated report downloaded"), _aggregate_exported),
     "reports.reminder.sent": _a(gettext_lazy("Unit reminded of its report"), _reminder_sent),

@@ -1,4 +1,4 @@
-"""The aggregated report: what the coordinating office sends upward.
+"""The aggregated report: what the coordinating office sends upward (the country reads its provinces' own).
 
 Built from the accepted monthly reports (a report nobody reviewed is not yet a figure the office
 can defend); the coordinator may include the submitted reports not yet reviewed, and the document
@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.collation import vi_key, vi_sorted
 from switchoff.lib.months import first_of_month
+from switchoff.reports.levels import has_levels, level_units
 from switchoff.reports.models import MonthlyReport, ReportLine
 from switchoff.reports.selectors import period_statuses
-from switchoff.units.models import Unit, UnitKind, UnitQuerySet
+from switchoff.units.models import Unit, UnitQuerySet
 
 
 def _partial(count: int, people: int | None, covers: int | None) -> bool:
@@ -152,24 +153,41 @@ def build_aggregate(
     """The aggregated report for ``month`` (or from the campaign's start to it) over ``units``.
 
     Only accepted reports count, unless ``include_submitted``: then the submitted ones not yet
-    reviewed count too, and the report names them.
+    reviewed count too, and the report names them. On a campaign whose area is the country
+    (``levels``), ``units`` that hold the country make the country's report: one line per province,
+    read from the provinces' own reports only (what each submitted and the country accepted); the
+    expected, late and missing are the provinces. Narrower ``units`` (a province) make the report of
+    their assigned units, the province's own report to the country left out.
     """
     now = now or timezone.now()
     month = first_of_month(month)
     month_from = first_of_month(campaign.start_date) if cumulative else month
     units = units if units is not None else Unit.objects.all()
+    reporting: list[Unit] | None = None
+    if has_levels(campaign):
+        provinces = level_units(campaign, units)
+        # The country's report when the units hold it (asked once, with the provinces when they are some).
+        if provinces and units.filter(pk=campaign.area_id).exists():
+            reporting = provinces
+            units = Unit.objects.filter(pk__in=[u.pk for u in reporting])
+        else:
+            units = units.filter(pk__in=campaign.assignments.values("unit_id"))
     forms = list(CommunicationForm.objects.filter(campaign=campaign))
     form_by_id = {f.pk: f for f in forms}
     media = {m.pk: m.name for m in Medium.objects.filter(campaign=campaign)}
     counted = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
     in_period = MonthlyReport.objects.filter(campaign=campaign, month__gte=month_from, month__lte=month, unit__in=units)
-    reports = in_period.filter(status__in=counted)
+    # One query for the reports named in the document: those not yet reviewed, and the other results counted.
+    named = list(
+        in_period.filter(Q(status=MonthlyReport.Status.SUBMITTED) | (Q(status__in=counted) & ~Q(other_results="")))
+        .order_by()
+        .values_list("unit__name", "month", "status", "other_results")
+    )
     unreviewed = sorted(
         (
             UnreviewedReport(unit=name, month=report_month)
-            for name, report_month in in_period.filter(status=MonthlyReport.Status.SUBMITTED)
-            .order_by()
-            .values_list("unit__name", "month")
+            for name, report_month, status, _text in named
+            if status == MonthlyReport.Status.SUBMITTED
         ),
         key=lambda r: (r.month, vi_key(r.unit)),
     )
@@ -215,20 +233,22 @@ def build_aggregate(
         )
         if (count or 0) > 0
     ]
-    per_unit = _by_level_below(campaign, per_unit)
-    names = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
+    names = (
+        {u.pk: u.name for u in reporting}
+        if reporting is not None
+        else dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "name"))
+    )
     by_unit = vi_sorted((UnitTotal(unit=names[uid], counts=counts) for uid, counts in per_unit.items()), key=_unit)
     months = [m for m in campaign.months() if month_from <= m <= month]
-    statuses = period_statuses(campaign=campaign, months=months, units=units)
+    statuses = period_statuses(campaign=campaign, months=months, units=units, reporting=reporting)
     expected = {row.unit.name: row.expected for row in statuses}
     late_months = {row.unit.name: row.late for row in statuses if row.late}
     missing_months = {row.unit.name: row.missing for row in statuses if row.missing}
     other = sorted(
         (
             OtherResult(month=report_month, unit=unit_name, text=text.strip())
-            for report_month, unit_name, text in reports.exclude(other_results="").values_list(
-                "month", "unit__name", "other_results"
-            )
+            for unit_name, report_month, status, text in named
+            if status in counted and text
         ),
         key=lambda r: (r.month, vi_key(r.unit)),
     )
@@ -260,25 +280,6 @@ def build_aggregate(
         include_submitted=include_submitted,
         unreviewed=unreviewed,
     )
-
-
-def _by_level_below(campaign: Campaign, per_unit: dict[int, dict[str, int]]) -> dict[int, dict[str, int]]:
-    """A national campaign's figures by province: each reporting unit's accepted figures added into the province
-    (of the level below the country) it rolls up into, as the ministry reads them; a unit directly under the
-    country keeps its own line. Other campaigns keep one line per reporting unit."""
-    area = campaign.area
-    if area.kind.category != UnitKind.Category.COUNTRY or not per_unit:
-        return per_unit
-    below = area.rollup_path.count("/")  # the components of a rollup path one level below the area
-    paths = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "rollup_path"))
-    grouped: dict[int, dict[str, int]] = {}
-    for uid, counts in per_unit.items():
-        parts = paths[uid].strip("/").split("/")
-        group = int(parts[below - 1]) if len(parts) >= below and paths[uid].startswith(area.rollup_path) else uid
-        into = grouped.setdefault(group, {})
-        for code, count in counts.items():
-            into[code] = into.get(code, 0) + count
-    return grouped
 
 
 def _unit(total: UnitTotal) -> str:

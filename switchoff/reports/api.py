@@ -17,14 +17,22 @@ from ninja import Router, Schema, Status
 from switchoff.api.types import Count, Id
 from switchoff.campaigns.models import Campaign
 from switchoff.lib.months import parse_month
-from switchoff.people.access import access_campaign, access_reporting_unit, visible_campaigns, visible_units
+from switchoff.people.access import (
+    access_campaign,
+    access_reporting_unit,
+    access_unit,
+    visible_campaigns,
+    visible_units,
+)
 from switchoff.people.models import User
 from switchoff.people.roles import Perm
 from switchoff.reports import services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_data_value_set
+from switchoff.reports.levels import is_level_unit, level_units
 from switchoff.reports.models import Activity, MonthlyReport
 from switchoff.reports.selectors import completeness, report_rows, warnings_fingerprint
+from switchoff.reports.views.common import access_reports_campaign
 from switchoff.units.models import Unit
 
 router = Router()
@@ -96,6 +104,11 @@ class StatusOut(Schema):
     submitted_at: datetime.datetime | None
 
 
+class ProvinceStatusOut(StatusOut):
+    late: bool
+    return_reason: str
+
+
 class CompletenessOut(Schema):
     month: datetime.date
     expected: int
@@ -106,6 +119,8 @@ class CompletenessOut(Schema):
     completeness_rate: float | None
     timeliness_rate: float | None
     units: list[StatusOut]
+    # A campaign over the country: the provinces' own reports to it, those the caller sees (empty otherwise).
+    provinces: list[ProvinceStatusOut] = []
 
 
 def _user(request: HttpRequest) -> User:
@@ -293,12 +308,33 @@ def submit_report(
     return _report(submitted)
 
 
+@router.post(
+    "/{campaign_id}/provinces/{unit_id}/reports/{month}/submit",
+    response=ReportOut,
+    summary="Submit a province's report to the country",
+)
+def submit_level_report(request: HttpRequest, campaign_id: Id, unit_id: Id, month: str) -> dict[str, Any]:
+    """The province's coordinator submits its report of ``month``: the sum of its units' reports it accepted."""
+    user = _user(request)
+    campaign = access_reports_campaign(user, campaign_id, Perm.REVIEW)
+    unit = access_unit(user, unit_id)
+    if not is_level_unit(campaign, unit):
+        raise Http404
+    return _report(services.level_report_submit(actor=user, campaign=campaign, unit=unit, month=_month(month)))
+
+
 @router.get("/{campaign_id}/completeness", response=CompletenessOut, summary="Completeness and timeliness for a month")
 def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[str, Any]:
+    """The caller's units' reports; on a campaign over the country, also the provinces' reports to it."""
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    campaign = access_reports_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     now = timezone.now()
-    result = completeness(campaign=campaign, month=_month(month), now=now, units=visible_units(user, Perm.VIEW_REPORTS))
+    visible = visible_units(user, Perm.VIEW_REPORTS)
+    result = completeness(campaign=campaign, month=_month(month), now=now, units=visible)
+    provinces = level_units(campaign, visible)
+    levels = (
+        completeness(campaign=campaign, month=_month(month), now=now, reporting=provinces).rows if provinces else []
+    )
     deadline = result.deadline
     passed = result.deadline_passed
     return {
@@ -318,6 +354,17 @@ def get_completeness(request: HttpRequest, campaign_id: Id, month: str) -> dict[
             }
             for r in result.rows
         ],
+        "provinces": [
+            {
+                "unit_id": r.unit.pk,
+                "unit_name": r.unit.name,
+                "status": r.status,
+                "submitted_at": r.report.submitted_at if r.report else None,
+                "late": r.late,
+                "return_reason": r.report.return_reason if r.report and r.status == "returned" else "",
+            }
+            for r in levels
+        ],
     }
 
 
@@ -328,7 +375,7 @@ def get_aggregate(
     """Accepted reports only; ``unreviewed=true`` includes the submitted ones not yet reviewed (listed in
     ``unreviewed`` either way)."""
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    campaign = access_reports_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     report = build_aggregate(
         campaign=campaign,
         month=_month(month),
@@ -343,7 +390,7 @@ def get_aggregate(
 def get_dhis2(request: HttpRequest, campaign_id: Id, month: str, unreviewed: bool = False) -> dict[str, Any]:
     """Accepted reports only, as the aggregated report; ``unreviewed=true`` includes those not yet reviewed."""
     user = _user(request)
-    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    campaign = access_reports_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     return dhis2_data_value_set(
         campaign=campaign,
         month=_month(month),

@@ -11,6 +11,7 @@ months grid. A draft counts nowhere: a missing report is an expected unit
 without one of these. The services of ``services/activities.py``,
 ``services/sheets.py`` and ``services/workflow.py`` write the deltas in the
 transaction of their change; ``rebuild`` counts them again for ``verify_counts``.
+A province's report to the country (``levels``) is not a unit's report: it counts nowhere.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models.functions import Cast, Concat
 
 from switchoff.counts.services import Delta, count_add, counts_add_many
 from switchoff.counts.verify import register
+from switchoff.reports.levels import LEVEL_REPORTS, is_level_report
 from switchoff.reports.models import Activity, MonthlyReport
 
 PREFIX = "reports."
@@ -48,9 +50,13 @@ def report_state(report: MonthlyReport) -> str | None:
 
 
 def count_report_state(report: MonthlyReport, before: str | None) -> None:
-    """The report moved from state ``before`` to its state now: move its count (in the caller's transaction)."""
+    """The report moved from state ``before`` to its state now: move its count (in the caller's transaction).
+
+    A province's report to the country counts nowhere: the grid counts the units' reports, and a province's
+    would add up with its communes' in the country's totals (``levels.LEVEL_REPORTS``).
+    """
     after = report_state(report)
-    if before == after:
+    if before == after or is_level_report(report):
         return
     deltas = []
     if before is not None:
@@ -102,6 +108,7 @@ def rebuild() -> QuerySet[Any, Any]:
     )
     reports = (
         MonthlyReport.objects.filter(counted | Q(status=MonthlyReport.Status.RETURNED))
+        .exclude(LEVEL_REPORTS)
         .annotate(
             count_unit=F("unit_id"),
             count_key=Concat(Value(PREFIX), campaign, Value(".report."), state, output_field=CharField()),

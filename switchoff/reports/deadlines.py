@@ -58,11 +58,16 @@ class Due:
         }
 
 
-def due(campaign: Campaign, month: datetime.date, now: datetime.datetime | None = None) -> Due:
-    """The deadline of ``month``'s report as every page shows it."""
+def due(
+    campaign: Campaign,
+    month: datetime.date,
+    now: datetime.datetime | None = None,
+    deadline: datetime.datetime | None = None,
+) -> Due:
+    """The deadline of ``month``'s report as every page shows it (``deadline``: another than the units')."""
     now = now or timezone.now()
     month = first_of_month(month)
-    deadline = campaign.deadline(month)
+    deadline = deadline or campaign.deadline(month)
     last_day = timezone.localtime(deadline - datetime.timedelta(microseconds=1)).date()
     return Due(month=month, deadline=deadline, last_day=last_day, days_left=(last_day - timezone.localdate(now)).days)
 

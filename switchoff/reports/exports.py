@@ -44,10 +44,20 @@ def aggregate_json(report: AggregateReport) -> dict[str, Any]:
 def _values(
     campaign: Campaign, month: datetime.date, units: UnitQuerySet, include_submitted: bool
 ) -> list[dict[str, Any]]:
-    """Accepted reports only, as the aggregated report; with ``include_submitted``, those not yet reviewed too."""
+    """Accepted reports only, as the aggregated report; with ``include_submitted``, those not yet reviewed too.
+
+    Each reporting unit's own values: a province's report to the country (``levels``) is left out, since
+    DHIS2 adds the units' values up its own tree and would count the province twice.
+    """
     month = first_of_month(month)
     statuses = [MonthlyReport.Status.ACCEPTED] + ([MonthlyReport.Status.SUBMITTED] if include_submitted else [])
-    reports = MonthlyReport.objects.filter(campaign=campaign, month=month, unit__in=units, status__in=statuses)
+    reports = MonthlyReport.objects.filter(
+        campaign=campaign,
+        month=month,
+        unit__in=units,
+        status__in=statuses,
+        unit_id__in=campaign.assignments.values("unit_id"),
+    )
     rows = (
         ReportLine.objects.filter(report__in=reports)
         .values("report__unit__code", "report__unit_id", "form__code", "medium_id")

@@ -185,20 +185,37 @@ def completeness_by_area(result: Completeness, areas: list[Unit]) -> list[AreaCo
 
 
 def completeness(
-    *, campaign: Campaign, month: datetime.date, now: datetime.datetime, units: UnitQuerySet | None = None
+    *,
+    campaign: Campaign,
+    month: datetime.date,
+    now: datetime.datetime,
+    units: UnitQuerySet | None = None,
+    reporting: list[Unit] | None = None,
 ) -> Completeness:
-    """Each expected unit's state for ``month``, with two queries whatever the number of units."""
+    """Each expected unit's state for ``month``, with two queries whatever the number of units.
+
+    ``reporting``: the units that report instead of the assigned ones (the provinces to the country, whose
+    deadline is ``levels.level_deadline``).
+    """
     month = first_of_month(month)
     # Sorted by ICU's sort keys in Python: one key a unit, where an ORDER BY … COLLATE on SQLite would
     # call back into Python for every comparison of a national list.
-    expected = vi_sorted(expected_units(campaign, month, units).select_related("kind", "parent"), key=_name)
+    expected = vi_sorted(
+        expected_units(campaign, month, units).select_related("kind", "parent") if reporting is None else reporting,
+        key=_name,
+    )
     reports = {
         r.unit_id: r
         for r in MonthlyReport.objects.filter(
             campaign=campaign, month=month, unit__in=[u.pk for u in expected]
         ).select_related("submitted_by")
     }
-    month_due = due(campaign, month, now)
+    if reporting is not None:
+        from switchoff.reports.levels import level_deadline  # levels reads this module's line totals
+
+        month_due = due(campaign, month, now, deadline=level_deadline(campaign, month))
+    else:
+        month_due = due(campaign, month, now)
     rows = [
         StatusRow(unit=u, status=_status(reports.get(u.pk), month_due.deadline, now), report=reports.get(u.pk))
         for u in expected
@@ -221,25 +238,41 @@ class PeriodStatus:
 
 
 def period_statuses(
-    *, campaign: Campaign, months: list[datetime.date], units: UnitQuerySet | None = None
+    *,
+    campaign: Campaign,
+    months: list[datetime.date],
+    units: UnitQuerySet | None = None,
+    reporting: list[Unit] | None = None,
 ) -> list[PeriodStatus]:
     """Each unit expected in some month of ``months``, with its months late and missing: two queries for the period.
 
     The same rules as ``completeness`` month by month (a unit open at some time in the month is expected; a
     report not submitted is missing, or not yet in before the deadline), without a query per month. The
     database adds each unit's months up into two bit sets (months submitted, months submitted late): one row
-    per unit, not one per report (a national year is 40,000 reports).
+    per unit, not one per report (a national year is 40,000 reports). ``reporting``: the units that report
+    instead of the campaign's assigned ones (the provinces, for the country: ``levels.level_units``), already
+    narrowed to what the reader sees.
     """
     months = [first_of_month(m) for m in months]
     if not months:
         return []
     first, last = months[0], last_of_month(months[-1])
-    assigned = list(
-        Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
-        .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
-        .only("pk", "name", "valid_from", "valid_to")
+    reporting_ids = [u.pk for u in reporting] if reporting is not None else None
+    # The units that report are already at hand when given (the provinces): only their dates are checked.
+    assigned = (
+        [
+            u
+            for u in reporting
+            if (u.valid_from is None or u.valid_from <= last) and (u.valid_to is None or u.valid_to >= first)
+        ]
+        if reporting is not None
+        else list(
+            Unit.objects.filter(pk__in=campaign.assignments.values("unit_id"))
+            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=last))
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+            .filter(pk__in=(units if units is not None else Unit.objects.all()).values("pk"))
+            .only("pk", "name", "valid_from", "valid_to")
+        )
     )
     submitted_months: dict[int, int] = {}
     late_months: dict[int, int] = {}
@@ -252,14 +285,15 @@ def period_statuses(
             default=Value(0),
             output_field=BigIntegerField(),
         )
+        in_chunk = MonthlyReport.objects.filter(
+            campaign=campaign, month__gte=chunk[0], month__lte=chunk[-1], status__in=submitted
+        )
         rows = (
-            MonthlyReport.objects.filter(
-                campaign=campaign,
-                month__gte=chunk[0],
-                month__lte=chunk[-1],
-                status__in=submitted,
+            (
+                in_chunk.filter(unit__in=reporting_ids)
+                if reporting_ids is not None
                 # A subquery, not 3,400 ids: a unit not assigned is not looked up below.
-                unit__in=(units if units is not None else Unit.objects.all()).values("pk"),
+                else in_chunk.filter(unit__in=(units if units is not None else Unit.objects.all()).values("pk"))
             )
             .values("unit_id")
             .annotate(done=Sum(bit), late_ones=Sum(bit, filter=Q(late=True)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from switchoff.reports.views import completeness, grid, log, report, sheet
+from switchoff.reports.views import completeness, grid, levels, log, report, sheet
 
 app_name = "reports"
 urlpatterns = [
@@ -40,6 +40,17 @@ urlpatterns = [
         name="review",
     ),
     path("<int:campaign_id>/completeness/", completeness.completeness_page, name="completeness"),
+    # A province's report to the country: submitted by the province, reviewed by the country.
+    path(
+        "<int:campaign_id>/provinces/<int:unit_id>/reports/<str:month>/submit/",
+        levels.level_submit,
+        name="level_submit",
+    ),
+    path(
+        "<int:campaign_id>/provinces/<int:unit_id>/reports/<str:month>/<str:action>/",
+        levels.level_review,
+        name="level_review",
+    ),
     path("<int:campaign_id>/completeness/remind/", completeness.completeness_remind, name="remind"),
     path("<int:campaign_id>/completeness/accept/", completeness.completeness_accept, name="accept_many"),
     path("<int:campaign_id>/aggregate/<str:month>/<str:fmt>/", completeness.aggregate_download, name="aggregate"),

@@ -3,7 +3,8 @@
 - ``activities``: one activity (the form, the API), the days × forms grid;
 - ``sheets``: a unit's own activity sheet written into the log, replacing its earlier imports;
 - ``workflow``: the monthly report (open, save, submit, return, accept, reopen, asked back), bulk accept,
-  and the record of a download of the aggregated report.
+  a province's report to the country (``level_report_submit``; ``levels`` says how), and the record of a
+  download of the aggregated report.
 """
 
 from switchoff.reports.services.activities import (
@@ -27,6 +28,7 @@ from switchoff.reports.services.workflow import (
     ReportNeedsConfirmation,
     acts_for_unit,
     aggregate_export_record,
+    level_report_submit,
     report_accept,
     report_line_follow_log,
     report_open,
@@ -59,6 +61,7 @@ __all__ = [
     "counted_form_refusal",
     "grid_cells",
     "grid_key",
+    "level_report_submit",
     "month_is_closed",
     "refuse_counted_form",
     "report_accept",

@@ -27,9 +27,16 @@ from switchoff.campaigns.models import Campaign, CommunicationForm, Medium
 from switchoff.lib.months import first_of_month
 from switchoff.people.access import can
 from switchoff.people.models import Membership, User
-from switchoff.people.roles import PERMISSIONS, Perm
+from switchoff.people.roles import PERMISSIONS, Perm, Role
 from switchoff.reports.counts import count_report_state, report_state
 from switchoff.reports.deadlines import report_is_locked
+from switchoff.reports.levels import (
+    is_level_report,
+    is_level_unit,
+    level_coverage,
+    level_deadline,
+    level_totals,
+)
 from switchoff.reports.models import MonthlyReport, ReportLine
 from switchoff.reports.notify import coordinators_of, notify, reporters_of
 from switchoff.reports.selectors import (
@@ -49,6 +56,7 @@ ACCEPTED_TEXT = gettext_lazy("The report of %(unit)s for %(month)s was accepted 
 REOPENED_TEXT = gettext_lazy("The report of %(unit)s for %(month)s was reopened by %(who)s: %(reason)s")
 ON_BEHALF_TEXT = gettext_lazy("%(who)s submitted the report of %(unit)s for %(month)s on the unit's behalf: %(reason)s")
 RETURN_ASKED_TEXT = gettext_lazy("%(who)s asks to have the report of %(unit)s for %(month)s returned: %(reason)s")
+LEVEL_SUBMITTED_TEXT = gettext_lazy("%(who)s submitted the report of %(unit)s for %(month)s to the country.")
 
 
 def _line(report: MonthlyReport, key: tuple[int, int | None], total: LogTotal, *, edited: bool = False) -> ReportLine:
@@ -225,13 +233,27 @@ def _report_values(report: MonthlyReport, actor: Any, reason: str = "") -> dict[
 
 
 def _report_url(report: MonthlyReport) -> str:
+    if is_level_report(report):  # A province's report is read and reviewed on the country's completeness page.
+        return reverse("reports:completeness", args=[report.campaign_id]) + f"?month={report.month:%Y-%m}"
     return reverse("reports:report", args=[report.campaign_id, report.unit_id, f"{report.month:%Y-%m}"])
 
 
 def _tell_unit(report: MonthlyReport, message: Any, actor: Any, reason: str = "") -> None:
-    """Tell the unit's people what happened to their report (the actor is not told of their own act)."""
+    """Tell the unit's people what happened to their report (the actor is not told of their own act).
+
+    A province's report to the country is its coordinators': they hear of it.
+    """
+    if is_level_report(report):
+        people = [
+            m.user
+            for m in Membership.objects.filter(
+                unit_id=report.unit_id, role=Role.COORDINATOR, user__is_active=True
+            ).select_related("user")
+        ]
+    else:
+        people = reporters_of([report.unit]).get(report.unit_id, [])
     notify(
-        reporters_of([report.unit]).get(report.unit_id, []),
+        people,
         message,
         _report_values(report, actor, reason),
         url=_report_url(report),
@@ -265,6 +287,8 @@ def report_submit(
     before = report_state(report)
     if report.status == Status.SUBMITTED:
         return report  # A double click or a retried request changes nothing.
+    if is_level_report(report):
+        raise ValidationError(_("A province's report to the country is its accepted units' sum: submit it as such."))
     _require_editable(report, now)
     report_submission_check(report, now)
     on_behalf = isinstance(actor, User) and not acts_for_unit(actor, report.unit)
@@ -367,6 +391,12 @@ def report_line_follow_log(
     line.save(update_fields=["count", "people_reached", "people_covers", "edited"])
 
 
+def _require_level_reviewer(actor: Any, report: MonthlyReport) -> None:
+    """A province's report is reviewed by the level above (the country), never by the province itself."""
+    if isinstance(actor, User) and is_level_report(report) and not can(actor, Perm.REVIEW, report.campaign.area):
+        raise PermissionDenied(_("Only the country's coordinator reviews a province's report."))
+
+
 @transaction.atomic
 def report_return(
     *, actor: Any, report: MonthlyReport, reason: str, now: datetime.datetime | None = None
@@ -376,6 +406,7 @@ def report_return(
         raise ValidationError({"reason": _("Say why the report is returned.")})
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
     before = report_state(report)
+    _require_level_reviewer(actor, report)
     if report.status != Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be returned."))
     now = now or timezone.now()
@@ -415,6 +446,7 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime.datetime |
     before = report_state(report)
     if report.status == Status.ACCEPTED:
         return report
+    _require_level_reviewer(actor, report)
     if report.status != Status.SUBMITTED:
         raise ValidationError(_("Only a submitted report can be accepted."))
     report.status = Status.ACCEPTED
@@ -504,6 +536,7 @@ def report_reopen(
     now = now or timezone.now()
     report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
     before = report_state(report)
+    _require_level_reviewer(actor, report)
     if report.status == Status.SUBMITTED:
         raise PermissionDenied
     report.status = Status.RETURNED if report.status == Status.ACCEPTED else report.status
@@ -526,6 +559,77 @@ def report_reopen(
         "reports.report.reopened", actor=actor, obj=report, unit=report.unit, data={"reason": report.return_reason}
     )
     _tell_unit(report, REOPENED_TEXT, actor, report.return_reason)
+    return report
+
+
+@transaction.atomic
+def level_report_submit(
+    *, actor: Any, campaign: Campaign, unit: Unit, month: datetime.date, now: datetime.datetime | None = None
+) -> MonthlyReport:
+    """Submit a province's report of ``month`` to the country: the sum of its units' reports it accepted.
+
+    The province's coordinator (``reports.review`` over the province, not over the country) submits it, once
+    the month can be submitted and at least one of its units' reports is accepted; its lines are written from
+    the accepted lines as they are now (a snapshot), and it is late from ``levels.level_deadline``. A draft or a report
+    the country returned can be submitted (again); a submitted or accepted one is left as it is, so that a
+    retried request changes nothing. The country's coordinators are told.
+    """
+    now = now or timezone.now()
+    month = _require_campaign_month(campaign, month)
+    if not is_level_unit(campaign, unit):
+        raise ValidationError(_("%(unit)s does not report to the country in this campaign.") % {"unit": unit.name})
+    # The country's reviewers never submit what they then review.
+    if isinstance(actor, User) and (not can(actor, Perm.REVIEW, unit) or can(actor, Perm.REVIEW, campaign.area)):
+        raise PermissionDenied(_("Only the province's coordinator submits its report to the country."))
+    report, _created = MonthlyReport.objects.get_or_create(campaign=campaign, unit=unit, month=month)
+    report = MonthlyReport.objects.select_for_update().select_related("campaign", "unit").get(pk=report.pk)
+    if report.status in {Status.SUBMITTED, Status.ACCEPTED}:
+        return report
+    report_submission_check(report, now)
+    accepted, assigned = level_coverage(campaign, unit, month)
+    if not accepted:
+        raise ValidationError(
+            _("No report of %(unit)s's units for %(month)s is accepted yet: review them first.")
+            % {"unit": unit.name, "month": month.strftime("%m/%Y")}
+        )
+    before = report_state(report)
+    report.lines.all().delete()
+    totals = level_totals(campaign, unit, month)
+    ReportLine.objects.bulk_create([_line(report, key, total) for key, total in totals.items()])
+    report.status = Status.SUBMITTED
+    report.submitted_at, report.submitted_by = now, actor
+    report.late = now >= level_deadline(campaign, month)
+    report.no_activity = not any(total.count for total in totals.values())
+    report.return_requested_at, report.return_request_reason, report.return_requested_by = None, "", None
+    report.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "late",
+            "no_activity",
+            "return_requested_at",
+            "return_request_reason",
+            "return_requested_by",
+            "updated_at",
+        ]
+    )
+    count_report_state(report, before)
+    log_action(
+        "reports.level_report.submitted",
+        actor=actor,
+        obj=report,
+        unit=unit,
+        data={"month": month.isoformat(), "accepted": accepted, "assigned": assigned, "late": report.late},
+    )
+    notify(
+        coordinators_of(campaign),
+        LEVEL_SUBMITTED_TEXT,
+        _report_values(report, actor),
+        url=_report_url(report),
+        month=report.month,
+        exclude=actor if isinstance(actor, User) else None,
+    )
     return report
 
 

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 from switchoff.lib.collation import vi_order
 from switchoff.lib.months import parse_month
 from switchoff.lib.text import is_id
-from switchoff.people.access import access_campaign, can, visible_units
+from switchoff.people.access import can, visible_units
 from switchoff.people.roles import Perm
 from switchoff.reports import reminders, services
 from switchoff.reports.aggregate import build_aggregate
 from switchoff.reports.exports import aggregate_json, dhis2_adx, dhis2_data_value_set
+from switchoff.reports.levels import has_levels, level_units
 from switchoff.reports.models import MonthlyReport, Reminder
 from switchoff.reports.selectors import STATUS_LABELS, completeness, completeness_by_area
-from switchoff.reports.views.common import month_shown, user_of
+from switchoff.reports.views.common import access_reports_campaign, month_shown, user_of
 from switchoff.units.models import Unit, UnitKind
 
 FORMATS = {"docx", "xlsx", "json", "dhis2.json", "adx.xml"}
@@ -35,7 +36,7 @@ FORMATS = {"docx", "xlsx", "json", "dhis2.json", "adx.xml"}
 def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Each reporting unit's state for a month, the rates once the deadline has passed, and who to chase."""
     user = user_of(request)
-    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    campaign = access_reports_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     month = month_shown(campaign, request.GET.get("month"))
     units = visible_units(user, Perm.VIEW_REPORTS)
     kind = request.GET.get("kind", "")
@@ -57,6 +58,15 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     ]
     expected = sum(c.expected for c in overall)
     can_review = can(user, Perm.REVIEW, campaign.area)
+    # A campaign over the country: the provinces' own reports to it (what the country's figures read), each
+    # province's people seeing theirs; their coordinators submit them, the country's accept or return them.
+    provinces_reporting = level_units(campaign, visible_units(user, Perm.VIEW_REPORTS)) if not is_id(area) else []
+    levels = (
+        completeness(campaign=campaign, month=month, now=now, reporting=provinces_reporting)
+        if provinces_reporting
+        else None
+    )
+    can_review = can_review or (has_levels(campaign) and any(can(user, Perm.REVIEW, p) for p in level_units(campaign)))
     # A national campaign's page first gives each province's part (the country over the provinces).
     provinces = (
         list(
@@ -96,6 +106,11 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "due": result.due,
         "overall_months": len(overall),
         "can_review": can_review,
+        "levels": levels,
+        "can_review_levels": can(user, Perm.REVIEW, campaign.area),
+        "can_submit_level": set()
+        if can(user, Perm.REVIEW, campaign.area)
+        else {p.pk for p in provinces_reporting if can(user, Perm.REVIEW, p)},
         # Submitted and waiting for review: ticked for a bulk accept, or counted in the aggregate only on demand.
         "waiting": [
             r for r in result.rows if r.report is not None and r.report.status == MonthlyReport.Status.SUBMITTED
@@ -109,7 +124,7 @@ def completeness_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def completeness_remind(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Remind one unit (``unit``) or every unit whose report of the month is not in."""
     user = user_of(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    campaign = access_reports_campaign(user, campaign_id, Perm.REVIEW)
     month = month_shown(campaign, request.POST.get("month"))
     units = visible_units(user, Perm.REVIEW)
     chosen = request.POST.get("unit", "")
@@ -131,7 +146,7 @@ def completeness_remind(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def completeness_accept(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Accept the ticked submitted reports of the month at once (each told to its unit, each logged)."""
     user = user_of(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    campaign = access_reports_campaign(user, campaign_id, Perm.REVIEW)
     month = month_shown(campaign, request.POST.get("month"))
     ids = [int(pk) for pk in request.POST.getlist("report") if is_id(pk)]
     reports = list(
@@ -163,7 +178,7 @@ def aggregate_download(request: HttpRequest, campaign_id: int, month: str, fmt: 
     document then names.
     """
     user = user_of(request)
-    campaign = access_campaign(user, campaign_id, Perm.VIEW_REPORTS)
+    campaign = access_reports_campaign(user, campaign_id, Perm.VIEW_REPORTS)
     parsed = parse_month(month)
     if parsed is None or fmt not in FORMATS:
         raise Http404

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,7 +32,7 @@ from switchoff.reports.selectors import (
     totals_by_count_unit,
     warnings_fingerprint,
 )
-from switchoff.reports.views.common import user_of
+from switchoff.reports.views.common import access_reports_campaign, reviews_unit, user_of
 
 
 def _report_context(report: MonthlyReport, user: User, report_lines: list[ReportLine]) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def _report_context(report: MonthlyReport, user: User, report_lines: list[Report
         "editable": editable,
         "can_submit_yet": now >= opens,
         "submission_opens": opens,
-        "can_review": can(user, Perm.REVIEW, campaign.area),
+        "can_review": reviews_unit(user, campaign, report.unit),
         "deadline_text": campaign.deadline_text(report.month),
         "due": due(campaign, report.month, now),
         "locked": locked,
@@ -321,10 +321,12 @@ def report_review(request: HttpRequest, campaign_id: int, unit_id: int, month: s
     A GET says what the action will do and asks once; the POST does it.
     """
     user = user_of(request)
-    campaign = access_campaign(user, campaign_id, Perm.REVIEW)
+    campaign = access_reports_campaign(user, campaign_id, Perm.REVIEW)
     unit = access_reporting_unit(user, campaign, unit_id)
     if action not in REVIEW_ACTIONS:
         raise Http404
+    if not reviews_unit(user, campaign, unit):
+        raise PermissionDenied
     report = get_object_or_404(
         MonthlyReport.objects.select_related("campaign", "unit"), campaign=campaign, unit=unit, month=parse_month(month)
     )
