@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -73,10 +74,12 @@ _ENDING = re.compile(rf"(?:^|[\s,;.\-])({_alternatives(_ENDINGS)})[.:]?\s*$")
 _PARTS = re.compile(r"\s*[,;]\s*|\s+[-–—]+\s*|\s*[-–—]+\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_level(text: str) -> tuple[str, str, str]:
     """A part of an address as (class, level, name folded): "P. Chi Lăng" is ("commune", "phuong", "chi lang").
 
-    Class and level are empty when the part begins with no level word.
+    Class and level are empty when the part begins with no level word. Kept per text: the parts of a list's
+    addresses repeat ("TP Hà Nội", "Thôn 3"), each read by the national resolver and then by the province's.
     """
     lower = unicodedata.normalize("NFC", " ".join(text.split())).lower()
     for pattern, words in ((_FULL, _FULL_WORDS), (_ABBREVIATED, _ABBREVIATIONS), (_DOTTED, _DOTTED_ONLY)):

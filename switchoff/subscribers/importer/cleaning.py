@@ -20,10 +20,9 @@ from switchoff.subscribers.importer.columns import Mapping, propose_mapping
 from switchoff.subscribers.importer.known import _known
 from switchoff.subscribers.importer.rows import (
     CHUNK,
-    UNIT_OF_ROW,
     Batch,
     ProgressHook,
-    counted_unit,
+    count_units,
 )
 from switchoff.subscribers.importer.seen import SeenNumbers
 from switchoff.units.addresses import AddressResolver
@@ -108,7 +107,6 @@ def clean_rows(
     national = getattr(resolver, "national", False)
     province_of = getattr(resolver, "province_by_cells", {}).__getitem__
     province: int | None = None
-    unit_of = counted_unit if national else UNIT_OF_ROW
     known = known if known is not None else array("q")
     sorting = len(known) > 0
     new_rows: list[tuple[object, ...]] = []
@@ -124,9 +122,9 @@ def clean_rows(
         result.rows_read = data - blank
         result.good = result.rows_read - bad
         if counting:
-            result.new_by_unit.update(map(unit_of, new_rows))
-        result.by_unit.update(map(unit_of, new_rows))
-        result.by_unit.update(map(unit_of, known_rows))
+            count_units(result.new_by_unit, new_rows, national=national)
+        count_units(result.by_unit, new_rows, national=national)
+        count_units(result.by_unit, known_rows, national=national)
         result.restored_zero = restored
         progress(phase, done, done if last else max(total, done))
         batch = Batch(new_rows, known_rows)
@@ -260,12 +258,12 @@ def clean_rows(
                 if old_commune is not None:
                     result.legacy_by_unit[old_commune] += 1
             name, search_name = name_of(cells[c_name]) if c_name < width else NO_NAME
+            device = text(cells[c_device])[:120] if c_device < width else ""
             row: tuple[object, ...] = (
-                msisdn, original, name, search_name, address[:300], unit_id, imei,
-                text(cells[c_device])[:120] if c_device < width else "",
-            )  # fmt: skip
-            if national:  # the province whose snapshot the row belongs to (``rows.LIST_AREA``)
-                row = (*row, province)
+                (msisdn, original, name, search_name, address[:300], unit_id, imei, device, province)
+                if national  # the province whose snapshot the row belongs to (``rows.LIST_AREA``)
+                else (msisdn, original, name, search_name, address[:300], unit_id, imei, device)
+            )
             if sorting and _known(known, number):
                 known_append(row)
             else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import pickle
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import IO, NamedTuple
 
@@ -58,6 +59,20 @@ def counted_unit(row: tuple[object, ...]) -> int | None:
     """The unit a row counts in (``subscribers.counts.counted_in``): its own, or its list area without one."""
     unit = row[_UNIT]
     return unit if unit is not None or len(row) <= LIST_AREA else row[LIST_AREA]  # type: ignore[return-value]
+
+
+_UNIT_AND_AREA = itemgetter(_UNIT, LIST_AREA)
+
+
+def count_units(counter: Counter[int | None], rows: Iterable[tuple[object, ...]], *, national: bool) -> None:
+    """Add to ``counter`` each row's unit as ``counted_unit`` tells it (national rows: by (unit, province) pairs
+    counted in C, then each pair once, rather than a Python call a row). The units come in the order rows met
+    them first, as a count row by row would put them (ties among the largest communes are shown in that order)."""
+    if not national:
+        counter.update(map(UNIT_OF_ROW, rows))
+        return
+    for (unit, area), n in Counter(map(_UNIT_AND_AREA, rows)).items():
+        counter[unit if unit is not None else area] += n
 
 
 @contextlib.contextmanager

@@ -51,12 +51,11 @@ from switchoff.subscribers.importer.problems import (
 from switchoff.subscribers.importer.rows import (
     NATIONAL_COLUMNS,
     ROW_COLUMNS,
-    UNIT_OF_ROW,
     ProgressHook,
     _collector_paused,
     _no_progress,
     _Spool,
-    counted_unit,
+    count_units,
 )
 from switchoff.subscribers.models import Subscriber, SubscriberList
 from switchoff.units.models import Unit
@@ -240,7 +239,7 @@ def _write_saved(
     """Write the rows a check saved: no reading, no cleaning; only new and known are told apart, by the registry now."""
     known = _known_numbers(source.operator)
     total = checked.good
-    unit_of = counted_unit if is_national(source.area) else UNIT_OF_ROW
+    national = is_national(source.area)
 
     def batches() -> Iterator[list[tuple[object, ...]]]:
         done = 0
@@ -253,7 +252,7 @@ def _write_saved(
                 spool.extend(seen)
             else:
                 new = batch
-            checked.new_by_unit.update(map(unit_of, new))
+            count_units(checked.new_by_unit, new, national=national)
             done += len(batch)
             progress("importing", done, total)
             yield new
