@@ -38,7 +38,7 @@ from switchoff.lib.bulk import bulk_insert
 from switchoff.ops.metrics import record_visits
 from switchoff.people.models import User
 from switchoff.programmes.access import may_approve
-from switchoff.programmes.eligibility import delivered_message, narrowest_stock, no_stock_message
+from switchoff.programmes.eligibility import delivered_words, narrowest_stock, no_stock_message
 from switchoff.programmes.models import Delivery, Programme, Referral, Sponsor, Stock
 from switchoff.programmes.reporting import DELIVERY_FORM, count_grouped_into_report
 from switchoff.subscribers.models import Subscriber
@@ -167,7 +167,7 @@ def deliveries_write(
         for n, case_id, unit_id, path, key, earlier, earlier_day, earlier_place, referral, state in matched:
             _number, imei, day, store = rows[n]
             if earlier is not None:
-                out.said[n] = delivered_message(Delivery(pk=earlier, delivered_on=earlier_day, place=earlier_place))
+                out.said[n] = delivered_words(earlier, earlier_day, earlier_place)
                 continue
             if key in fresh:
                 out.said[n] = ""
@@ -209,7 +209,7 @@ def deliveries_write(
         by_position = {d[0]: pk for d, pk in zip(done, numbers, strict=True)}
         for n, key in later:
             first, day, store = fresh[key]
-            out.said[n] = delivered_message(Delivery(pk=by_position[first], delivered_on=day, place=store))
+            out.said[n] = delivered_words(by_position[first], day, store)
         out.delivered = numbers
         tz = timezone.get_current_timezone()
         at: dict[datetime.date, tuple[datetime.datetime, str]] = {}
