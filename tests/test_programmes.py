@@ -348,6 +348,11 @@ def test_the_operators_system_posts_a_delivery_and_a_second_one_is_refused_namin
     assert refused.status_code == 422
     assert f"lần trao số {first.json()['id']}" in refused.json()["error"]["message"]
     assert Delivery.objects.count() == 1
+    # Handed over in the operator's store: no referral made up for it; the household is still served once.
+    assert Delivery.objects.get().referral_id is None and not Referral.objects.exists()
+    with pytest.raises(services.NotEligible) as again_referred:
+        services.referral_create(actor=world.member_a, programme=programme, case=Case.objects.get(pk=field.hoa.pk))
+    assert f"lần trao số {first.json()['id']}" in " ".join(again_referred.value.reasons)
 
 
 @pytest.mark.django_db

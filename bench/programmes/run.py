@@ -19,16 +19,25 @@ Measured on the 2-core machine (7 December 2026, load average 12 to 14 from the 
 cases, 100,000 rows, 90,341 delivered, 6,783 households refused as served, 1,876 2G phones, 1,000 unmatched.
 Before the set-based path (batches through ``services.deliveries_from_operator``): import 645 s against 21.6 s
 raw, ratio 29.8. With it (``programmes/bulk.py`` on PostgreSQL): import 71.5 s against 14.7 s raw, ratio 4.9
-(another run: 84.5 s against 19.8 s, 4.3); the target of 2 is not met. Where the time goes (the same list
-against the bench's database, the deferred foreign-key checks forced by ``SET CONSTRAINTS ALL IMMEDIATE``,
-import 127.5 s against 28.1 s raw on a busier moment): the cases' UPDATE with the visits' INSERT 30.6 s (each
-of the 90,000 cases gets a new row version and an entry in each of its 5 indexes of 1,000,000 rows, the visits
-theirs in 5), the deferred foreign-key checks 42.9 s (12 per delivered row: the referral's 5, the delivery's
-5, the visit's 2; the raw COPY pays 4), the deliveries' INSERT 14.6 s, the referrals' 9.6 s, the cases locked
-and counted before 5.8 s, the matching join 5.1 s, the sequences 5.0 s; Python (the rules on tuples, the COPY
-text, the visits' uuid5) the rest. The raw COPY writes one table; the import writes four (deliveries, referrals,
-cases, visits) and reads three: the case move alone costs about the raw figure, so a ratio of 2 would need the
-case moves out of the import's transaction or no referral and visit rows, which the rules here keep.
+(another run: 84.5 s against 19.8 s, 4.3).
+
+8 December 2026 (load average 6 to 8), after three changes: a delivery the sponsor reports for a household with
+no open referral stands without one (a referral was made up for each: a table written and five foreign-key
+checks per row); the cases' finder and the visits' phone indexed only where set, and the visits' index of
+their case alone dropped (``visit_case`` serves it): two index entries fewer per case moved and visit written;
+COPY text of rows with empty values on the quick path. Import 24.9 s against 8.80 s raw, ratio 2.8; two more
+runs 32.0 s against 9.22 s (3.5, the reader's check, pure Python, took 1.8 times as long: a busier moment) and
+27.6 s against 8.60 s (3.2). On a loaded machine the wall-clock ratio moves by half a point from run to run; the
+CPU time (the server process's from /proc and this process's, the same run) is steadier: import 10.8 s against
+raw 3.4 s, 3.2. The target of 2 is not met. Where the import's CPU goes (the last run): the statements 5.5 s
+(the cases' UPDATE with the visits' INSERT about half, the deliveries' INSERT near the raw COPY's own time, the
+matching join, the cases locked and counted before), the deferred foreign-key checks at commit about 2.5 s (6
+per delivered row: the delivery's 4, as the raw COPY pays, and the visit's 2), Python 2.8 s (the rules on
+tuples, the matching rows fetched, the COPY text, the visits' uuid5). What is left is what the raw COPY does
+not do: each of the 90,000 cases gets a new row version and an entry in each of its 4 full indexes (not a HOT
+update: ``changed_at`` is in ``case_team_changed``, which the field app's "changed since" reads), and each
+visit is a row with 3 index entries and 2 foreign-key checks. A ratio of 2 would need the cases' move out of
+the import's transaction or no "switched" visit row, which the rules here keep.
 """
 
 from __future__ import annotations

@@ -86,8 +86,10 @@ class Case(models.Model):
     found_name = models.CharField(max_length=limits.FOUND_NAME_MAX, blank=True)
     found_msisdn = models.CharField(max_length=16, blank=True)
     found_address = models.CharField(max_length=limits.FOUND_ADDRESS_MAX, blank=True)
+    # Indexed only where set (``case_found_by``): a handful of cases, where an index of every case's empty value
+    # took an entry for each case written or moved.
     found_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
@@ -106,6 +108,7 @@ class Case(models.Model):
             # A unit's cases (pages, reassignments by village) and the cases without a team.
             models.Index(fields=["unit", "team"], name="case_unit_team"),
             models.Index(fields=["member"], condition=Q(member__isnull=False), name="case_member"),
+            models.Index(fields=["found_by"], condition=Q(found_by__isnull=False), name="case_found_by"),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +147,8 @@ class Visit(models.Model):
     """One visit to one case, made on a phone (its id comes from there) or on a page."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits")
+    # Indexed by ``visit_case`` (case, time), which serves the lookups by case alone too.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits", db_index=False)
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Where the case was and whose it was when the visit was made: the visit counts there for good.
     unit = models.ForeignKey(
@@ -159,7 +163,10 @@ class Visit(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    device = models.ForeignKey("FieldDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed only where set (``visit_device``): visits made on a page or by a delivery have none.
+    device = models.ForeignKey(
+        "FieldDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     visited_at = models.DateTimeField(_("visited at"))
     # The time the phone gave, when its clock was wrong and the server corrected it (``visited_at`` is the
     # corrected one); empty when the phone's time was taken as it was.
@@ -183,7 +190,10 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["visited_at", "received_at"]
-        indexes = [models.Index(fields=["case", "visited_at"], name="visit_case")]
+        indexes = [
+            models.Index(fields=["case", "visited_at"], name="visit_case"),
+            models.Index(fields=["device"], condition=Q(device__isnull=False), name="visit_device"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome} {self.visited_at:%Y-%m-%d}"

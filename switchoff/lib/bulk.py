@@ -100,14 +100,15 @@ def _copy_text(rows: Iterable[Sequence[object]], width: int, constants: Mapping[
 
     Quicker than psycopg's ``write_row``, which adapts each value by its type: the
     values here are text, whole numbers, days or None, and most text needs no
-    escaping, which one look at the joined line tells.
+    escaping, which one look at the joined line tells (its backslashes are those of
+    its nulls' ``\\N`` alone, one each: a row with empty values is no slower).
     """
     tail = "".join("\t" + _copy_value(value) for value in constants.values()) + "\n"
     tabs = width - 1
     block: list[str] = []
     for row in rows:
         line = "\t".join([v if v.__class__ is str else ("\\N" if v is None else str(v)) for v in row])
-        if line.count("\t") != tabs or "\\" in line or "\n" in line or "\r" in line:
+        if line.count("\t") != tabs or line.count("\\") != row.count(None) or "\n" in line or "\r" in line:
             line = "\t".join([_copy_value(v) for v in row])
         block.append(line + tail)
         if len(block) >= COPY_BLOCK:

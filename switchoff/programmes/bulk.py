@@ -8,9 +8,10 @@ path (``services.deliveries_from_operator``), in a fixed number of statements wh
    one-row service: once per household, also within the list; an approved referral; the date; the IMEI's
    verdict, classified together; the stock of the narrowest area).
 3. The delivered rows, with numbers taken from the tables' sequences, go by COPY into a second temporary table;
-   from it one statement each writes the new referrals, the deliveries (the database's once-per-household
-   constraint stays the last guard), the cases moved towards "switched" (``rules.after_visit`` for a switch,
-   written as SQL), and their "switched" visits (ids derived from the deliveries, content digests built in SQL
+   from it one statement each writes the deliveries (a household's open referral marked delivered; none made
+   where it had none: the sponsor handed the phone over directly; the database's once-per-household constraint
+   on the deliveries stays the last guard), the cases moved towards "switched" (``rules.after_visit`` for a
+   switch, written as SQL), and their "switched" visits (ids derived from the deliveries, content digests built in SQL
    from the field work's canonical text). The counters get grouped deltas (cases before and after, visits), the
    report one activity per reporting unit and day, the audit trail the import's row listing its deliveries.
 
@@ -37,7 +38,7 @@ from switchoff.lib.bulk import bulk_insert
 from switchoff.ops.metrics import record_visits
 from switchoff.people.models import User
 from switchoff.programmes.access import may_approve
-from switchoff.programmes.eligibility import delivered_message, narrowest_stock, no_stock_message
+from switchoff.programmes.eligibility import delivered_words, narrowest_stock, no_stock_message
 from switchoff.programmes.models import Delivery, Programme, Referral, Sponsor, Stock
 from switchoff.programmes.reporting import DELIVERY_FORM, count_grouped_into_report
 from switchoff.subscribers.models import Subscriber
@@ -166,7 +167,7 @@ def deliveries_write(
         for n, case_id, unit_id, path, key, earlier, earlier_day, earlier_place, referral, state in matched:
             _number, imei, day, store = rows[n]
             if earlier is not None:
-                out.said[n] = delivered_message(Delivery(pk=earlier, delivered_on=earlier_day, place=earlier_place))
+                out.said[n] = delivered_words(earlier, earlier_day, earlier_place)
                 continue
             if key in fresh:
                 out.said[n] = ""
@@ -205,11 +206,10 @@ def deliveries_write(
             cursor.execute(f"DROP TABLE {ROWS}")
             return out
         numbers = _numbers(cursor, Delivery, len(done))
-        referrals = iter(_numbers(cursor, Referral, sum(1 for d in done if d[6] is None)))
         by_position = {d[0]: pk for d, pk in zip(done, numbers, strict=True)}
         for n, key in later:
             first, day, store = fresh[key]
-            out.said[n] = delivered_message(Delivery(pk=by_position[first], delivered_on=day, place=store))
+            out.said[n] = delivered_words(by_position[first], day, store)
         out.delivered = numbers
         tz = timezone.get_current_timezone()
         at: dict[datetime.date, tuple[datetime.datetime, str]] = {}
@@ -220,7 +220,7 @@ def deliveries_write(
 
         cursor.execute(f"DROP TABLE IF EXISTS {DONE}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {DONE} (delivery_id bigint, referral_id bigint, new_referral boolean, "
+            f"CREATE TEMPORARY TABLE {DONE} (delivery_id bigint, referral_id bigint, "
             "case_id bigint, unit_id bigint, household_key text, delivered_on date, place text, imei text, "
             "verdict text, visit_id uuid, visited_at timestamptz, visited_iso text)"
         )
@@ -229,10 +229,10 @@ def deliveries_write(
             for (n, case_id, unit_id, key, imei, verdict, referral, _state), pk in zip(done, numbers, strict=True):
                 _number, _imei, day, store = rows[n]
                 moment, iso = at[day]
-                yield (pk, referral if referral is not None else next(referrals), referral is None, case_id, unit_id,
-                       key, day, store, imei, verdict, uuid.uuid5(DELIVERY_VISITS, str(pk)), moment, iso)  # fmt: skip
+                yield (pk, referral, case_id, unit_id, key, day, store, imei, verdict,
+                       uuid.uuid5(DELIVERY_VISITS, str(pk)), moment, iso)  # fmt: skip
 
-        bulk_insert(DONE, ("delivery_id", "referral_id", "new_referral", "case_id", "unit_id", "household_key",
+        bulk_insert(DONE, ("delivery_id", "referral_id", "case_id", "unit_id", "household_key",
                            "delivered_on", "place", "imei", "verdict", "visit_id", "visited_at", "visited_iso"),
                     lines())  # fmt: skip
         for stock in stocks:
@@ -241,14 +241,6 @@ def deliveries_write(
                     f"UPDATE {_table(Stock)} SET delivered = delivered + %s WHERE id = %s",  # noqa: S608
                     [taken[stock.pk], stock.pk],
                 )
-        cursor.execute(
-            f"""INSERT INTO {_table(Referral)} (id, programme_id, case_id, unit_id, household_key, state, note,
-                referred_by_id, referred_at, decided_by_id, decided_at, reason, client_key)
-            SELECT referral_id, %s, case_id, unit_id, household_key, %s, %s, %s, %s, %s, %s, '', NULL
-            FROM {DONE} WHERE new_referral ORDER BY referral_id""",  # noqa: S608
-            [programme.pk, Referral.State.DELIVERED, _("Reported by the sponsor with its delivery."), actor.pk, now,
-             actor.pk, now],
-        )  # fmt: skip
         waiting = [d[6] for d in done if d[6] is not None and d[7] == Referral.State.REFERRED]
         approved = [d[6] for d in done if d[6] is not None and d[7] == Referral.State.APPROVED]
         Referral.objects.filter(pk__in=waiting).update(state=Referral.State.DELIVERED, decided_by=actor, decided_at=now)

@@ -76,10 +76,15 @@ def no_stock_message(stock: Stock | None) -> str:
 
 
 def delivered_message(delivery: Delivery) -> str:
+    return delivered_words(delivery.pk, delivery.delivered_on, delivery.place)
+
+
+def delivered_words(no: int, day: datetime.date, place: str) -> str:
+    """``delivered_message`` from the delivery's number, day and place (a list's refusals, without a model each)."""
     return _("This household already received this programme: delivery no. %(no)s on %(day)s%(place)s.") % {
-        "no": delivery.pk,
-        "day": _day(delivery.delivered_on),
-        "place": f" ({delivery.place})" if delivery.place else "",
+        "no": no,
+        "day": _day(day),
+        "place": f" ({place})" if place else "",
     }
 
 

@@ -270,10 +270,29 @@ def delivery_record(
     programme = referral.programme
     if check_access and not may_approve(actor, programme, referral.unit):
         raise PermissionDenied
-    earlier = earlier_delivery(programme, referral.household_key)
+    return _deliver(
+        actor=actor, programme=programme, case=referral.case, unit=referral.unit, key=referral.household_key,
+        referral=referral, given=given, source=source,
+    )  # fmt: skip
+
+
+def _deliver(
+    *,
+    actor: User,
+    programme: Programme,
+    case: Case,
+    unit: Unit,
+    key: str,
+    referral: Referral | None,
+    given: DeliveryInput,
+    source: str,
+) -> Delivery:
+    """The checks and writes of a delivery, for an approved referral (locked) or, reported by the sponsor with no
+    referral of the household open, for none."""
+    earlier = earlier_delivery(programme, key)
     if earlier is not None:
         raise ValidationError(delivered_message(earlier))
-    if referral.state != Referral.State.APPROVED:
+    if referral is not None and referral.state != Referral.State.APPROVED:
         raise ValidationError(_("Only an approved referral can be delivered."))
     if given.delivered_on > timezone.localdate():
         raise ValidationError({"delivered_on": _("The delivery date is in the future.")})
@@ -285,7 +304,7 @@ def delivery_record(
         verdict, refusal = imei_refusal(imei, programme.campaign)
         if refusal:
             raise ValidationError({"imei": refusal})
-    stock = stock_for(programme, referral.case)
+    stock = stock_for(programme, case)
     if stock is not None:
         taken = Stock.objects.filter(pk=stock.pk, delivered__lt=F("quantity")).update(delivered=F("delivered") + 1)
         if not taken:
@@ -297,9 +316,9 @@ def delivery_record(
             delivery = Delivery.objects.create(
                 programme=programme,
                 referral=referral,
-                case=referral.case,
-                unit=referral.unit,
-                household_key=referral.household_key,
+                case=case,
+                unit=unit,
+                household_key=key,
                 delivered_on=given.delivered_on,
                 place=given.place.strip()[:200],
                 imei=imei[:15],
@@ -309,21 +328,22 @@ def delivery_record(
                 client_key=given.client_key,
             )
     except IntegrityError:
-        earlier = earlier_delivery(programme, referral.household_key)
+        earlier = earlier_delivery(programme, key)
         raise ValidationError(delivered_message(earlier) if earlier else _("Recorded already.")) from None
-    referral.state = Referral.State.DELIVERED
-    referral.save(update_fields=["state"])
+    if referral is not None:
+        referral.state = Referral.State.DELIVERED
+        referral.save(update_fields=["state"])
     if programme.benefit in PHONES:
         _case_switched(actor, delivery)
     counted = count_into_report(
-        actor=actor, campaign=programme.campaign, place=referral.unit, day=given.delivered_on,
+        actor=actor, campaign=programme.campaign, place=unit, day=given.delivered_on,
         form_code=DELIVERY_FORM, key=f"delivery:{delivery.pk}", description=programme.name,
     )  # fmt: skip
     log_action(
         "programmes.delivery.recorded",
         actor=actor,
         obj=delivery,
-        unit=referral.unit,
+        unit=unit,
         data={"programme": programme.name, "day": given.delivered_on.isoformat(), "verdict": verdict, "via": source,
               "counted": counted is not None},
     )  # fmt: skip
@@ -418,8 +438,10 @@ def delivery_from_operator(
     *, actor: User, programme: Programme, case: Case, given: DeliveryInput, source: str = "api"
 ) -> Delivery:
     """A delivery the sponsor's own system reports (the API, an operator's list): the phone was handed over in
-    its store, so no earlier referral is needed; the household's open one is used, else one is made, approved.
-    The same checks as on the page: once per household (naming the first), a phone that keeps working, stock.
+    its store, so no earlier referral is needed; the household's open one is used (and marked delivered), else
+    the delivery stands without one (none was made in real life; the delivery's own constraint keeps the
+    household to one). The same checks as on the page: once per household (naming the first), a phone that
+    keeps working, stock.
     """
     if not may_approve(actor, programme, case.unit):
         raise PermissionDenied
@@ -439,11 +461,11 @@ def delivery_from_operator(
     )
     now = timezone.now()
     if referral is None:
-        referral = Referral.objects.create(
-            programme=programme, case=case, unit=case.unit, household_key=key, state=Referral.State.APPROVED,
-            referred_by=actor, decided_by=actor, decided_at=now, note=_("Reported by the sponsor with its delivery."),
+        return _deliver(
+            actor=actor, programme=programme, case=case, unit=case.unit, key=key, referral=None, given=given,
+            source=source,
         )  # fmt: skip
-    elif referral.state == Referral.State.REFERRED:
+    if referral.state == Referral.State.REFERRED:
         referral.state, referral.decided_by, referral.decided_at = Referral.State.APPROVED, actor, now
         referral.save(update_fields=["state", "decided_by", "decided_at"])
     return delivery_record(actor=actor, referral=referral, given=given, source=source, check_access=False)
@@ -563,28 +585,8 @@ def _deliveries_batch(
     for stock in stocks:
         if taken.get(stock.pk):
             Stock.objects.filter(pk=stock.pk).update(delivered=F("delivered") + taken[stock.pk])
-    new_referrals = [
-        Referral(
-            programme=programme,
-            case=d.case,
-            unit=d.unit,
-            household_key=d.household_key,
-            state=Referral.State.DELIVERED,
-            referred_by=actor,
-            decided_by=actor,
-            decided_at=now,
-            note=_("Reported by the sponsor with its delivery."),
-        )
-        for _i, d in pending
-        if d.referral is None
-    ]
-    Referral.objects.bulk_create(new_referrals, batch_size=2000)
-    made = iter(new_referrals)
     waiting = [d.referral.pk for _i, d in pending if d.referral is not None and d.referral.state == "referred"]
     approved = [d.referral.pk for _i, d in pending if d.referral is not None and d.referral.state == "approved"]
-    for _i, d in pending:
-        if d.referral is None:
-            d.referral = next(made)
     Referral.objects.filter(pk__in=waiting).update(state=Referral.State.DELIVERED, decided_by=actor, decided_at=now)
     Referral.objects.filter(pk__in=approved).update(state=Referral.State.DELIVERED)
     deliveries = [d for _i, d in pending]
