@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,13 +23,10 @@ from tests.test_units import tree_snapshot
 
 @pytest.mark.django_db
 def test_the_country_loads_in_bulk_with_the_2024_structure_and_a_second_run_writes_nothing() -> None:
-    started = time.monotonic()
     with CaptureQueriesContext(connection) as queries:
         call_command("load_units", country=True, legacy=True)
-    took = time.monotonic() - started
-    # A few queries per level, never one per unit (13,000 units).
+    # A few queries per level, never one per unit (13,000 units): what keeps it fast, counted, not timed.
     assert len(queries) < 400, len(queries)
-    assert took < 60, took
     country = Unit.objects.get(code_system="2025", code="VN")
     assert country.kind.category == UnitKind.Category.COUNTRY and country.parent is None
     provinces = Unit.objects.filter(parent=country, kind__code="province")

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from switchoff.lib.db import long_running
 from switchoff.units.loaders import load_country, load_province
 
 
@@ -21,7 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, province: str | None, country: bool, legacy: bool, **options: Any) -> None:
         try:
             if country:
-                loaded = load_country(legacy=legacy)
+                # Thirteen thousand units in bulk statements: a job's time limits, not a web request's 25 s (which
+                # ended the load on a busy database server).
+                with long_running():
+                    loaded = load_country(legacy=legacy)
                 self.stdout.write(
                     f"{loaded.country.name}: {loaded.provinces} provinces, {loaded.communes} communes; "
                     f"{loaded.created} created, {loaded.updated} updated, {loaded.unchanged} unchanged, "
