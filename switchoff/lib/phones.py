@@ -6,7 +6,6 @@ import functools
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import carrier
 
 
 def normalize_phone(text: str) -> str | None:
@@ -81,6 +80,8 @@ def mobile_pattern(national_prefix: str, length: int) -> tuple[bool, str | None]
     number = phonenumbers.parse(sample, "VN")
     if not phonenumbers.is_valid_number(number):
         return False, None
+    from phonenumbers import carrier  # its data takes a third of a second to load: at first use, not at start
+
     return True, carrier.name_for_number(number, "en") or None
 
 

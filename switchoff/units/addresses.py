@@ -28,8 +28,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from vietnamadminunits import ParseMode, parse_address
-
 from switchoff.lib.text import fold
 from switchoff.units.models import Unit, UnitKind
 
@@ -102,6 +100,14 @@ def _name_key(name: str) -> str:
 
 
 _COMMUNE_FIELDS = ("pk", "name", "parent_id", "merged_into_id", "code_system", "code", "rollup_path", "path")
+
+
+def parse_address(text: str, **options: Any) -> Any:
+    """vietnamadminunits' parser, imported at its first use: the library loads its tables on import (half a second
+    at every process's start: each worker, each command, each test that starts Python)."""
+    from vietnamadminunits import parse_address as parse
+
+    return parse(text, **options)
 
 
 @dataclass(slots=True)
@@ -391,6 +397,8 @@ class AddressResolver(FormAnswers):
         folded = fold(text)
         if fold(self.province_name) not in folded:
             text = f"{text}, {self.province_name}"
+        from vietnamadminunits import ParseMode
+
         found: list[_Commune] = []
         named = False
         for mode, level, system in ((ParseMode.FROM_2025, 2, "2025"), (ParseMode.LEGACY, 3, "2024")):

@@ -17,9 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from vietnam_provinces import Province, Ward
-from vietnamadminunits import convert_address
-from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE
-from vietnamadminunits.database import query
 
 from switchoff.audit.services import log_action
 from switchoff.lib.text import fold
@@ -180,6 +177,11 @@ def _upsert_legacy(result: LoadResult, kind: UnitKind, name: str, parent: Unit |
 
 
 def _load_legacy(result: LoadResult, kinds: dict[str, UnitKind], province_unit: Unit) -> None:
+    # vietnamadminunits loads its tables on import: imported where used, not at every process's start.
+    from vietnamadminunits import convert_address
+    from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE
+    from vietnamadminunits.database import query
+
     new_key = query(
         f"SELECT DISTINCT provinceKey FROM admin_units WHERE provinceCode = '{province_unit.code}'"  # noqa: S608
     )[0]["provinceKey"]
@@ -322,6 +324,7 @@ def _legacy_successors() -> dict[str, tuple[str, str]]:
     its default successor, as the library's converter does for an address without a street.
     """
     from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE_WARD_DIVIDED, DICT_PROVINCE_WARD_NO_DIVIDED
+    from vietnamadminunits.database import query
 
     new_wards = {
         (row["provinceKey"], row["wardKey"]): (row["provinceCode"], row["ward"], row["wardCode"])
@@ -395,6 +398,9 @@ def load_country(*, legacy: bool = False, actor: Any | None = None) -> CountryRe
 
 def _load_country_legacy(tree: _Tree, kinds: dict[str, UnitKind]) -> None:
     """The 63 provinces of 2024, their districts and communes, each merged into its 2025 successor."""
+    from vietnamadminunits.converter.converter_2025 import DICT_PROVINCE
+    from vietnamadminunits.database import query
+
     new_by_key = {
         row["provinceKey"]: row["provinceCode"]
         for row in query("SELECT DISTINCT provinceKey, provinceCode FROM admin_units")
