@@ -262,6 +262,28 @@ def _tell_unit(report: MonthlyReport, message: Any, actor: Any, reason: str = ""
     )
 
 
+def _mark_submitted(
+    report: MonthlyReport,
+    actor: Any,
+    now: datetime.datetime,
+    *,
+    late: bool,
+    no_activity: bool,
+    on_behalf_reason: str = "",
+) -> None:
+    """The report marked submitted by ``actor`` at ``now`` (a unit's or a province's), any return request cleared."""
+    report.status = Status.SUBMITTED
+    report.submitted_at, report.submitted_by = now, actor
+    report.late, report.no_activity, report.on_behalf_reason = late, no_activity, on_behalf_reason
+    report.return_requested_at, report.return_request_reason, report.return_requested_by = None, "", None
+    report.save(
+        update_fields=[
+            "status", "submitted_at", "submitted_by", "late", "no_activity", "on_behalf_reason",
+            "return_requested_at", "return_request_reason", "return_requested_by", "updated_at",
+        ]
+    )  # fmt: skip
+
+
 @transaction.atomic
 def report_submit(
     *,
@@ -318,27 +340,8 @@ def report_submit(
     warnings = report_warnings(report, rows)
     if warnings and confirmed != warnings_fingerprint(warnings):
         raise ReportNeedsConfirmation(warnings)
-    report.status = Status.SUBMITTED
-    report.submitted_at = now
-    report.submitted_by = actor
-    report.late = now >= report.campaign.deadline(report.month)
-    report.no_activity = no_activity
-    report.on_behalf_reason = reason
-    report.return_requested_at, report.return_request_reason, report.return_requested_by = None, "", None
-    report.save(
-        update_fields=[
-            "status",
-            "submitted_at",
-            "submitted_by",
-            "late",
-            "no_activity",
-            "on_behalf_reason",
-            "return_requested_at",
-            "return_request_reason",
-            "return_requested_by",
-            "updated_at",
-        ]
-    )
+    _mark_submitted(report, actor, now, late=now >= report.campaign.deadline(report.month), no_activity=no_activity,
+                    on_behalf_reason=reason)  # fmt: skip
     count_report_state(report, before)
     log_action(
         "reports.report.submitted",
@@ -596,24 +599,8 @@ def level_report_submit(
     report.lines.all().delete()
     totals = level_totals(campaign, unit, month)
     ReportLine.objects.bulk_create([_line(report, key, total) for key, total in totals.items()])
-    report.status = Status.SUBMITTED
-    report.submitted_at, report.submitted_by = now, actor
-    report.late = now >= level_deadline(campaign, month)
-    report.no_activity = not any(total.count for total in totals.values())
-    report.return_requested_at, report.return_request_reason, report.return_requested_by = None, "", None
-    report.save(
-        update_fields=[
-            "status",
-            "submitted_at",
-            "submitted_by",
-            "late",
-            "no_activity",
-            "return_requested_at",
-            "return_request_reason",
-            "return_requested_by",
-            "updated_at",
-        ]
-    )
+    _mark_submitted(report, actor, now, late=now >= level_deadline(campaign, month),
+                    no_activity=not any(total.count for total in totals.values()))  # fmt: skip
     count_report_state(report, before)
     log_action(
         "reports.level_report.submitted",
